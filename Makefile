@@ -1,0 +1,38 @@
+# Two commands do all the set-up on a fresh Debian 12 machine with Python 3.11:
+#   make run    reconstructs a bundled sample photo into out/ (creates .venv first)
+#   make test   runs lint, the import contracts and the test suite (creates .venv first)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAMPLE := resources/samples/sunset_lomiri.jpg
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch is pinned to the CPU wheel on this set-up path (see README for CUDA).
+	$(BIN)/python -m pip install --quiet "torch==2.13.0" -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	mkdir -p out
+	$(BIN)/hdr-studio analyze $(SAMPLE)
+	$(BIN)/hdr-studio reconstruct $(SAMPLE) -o out/sample_pq2020.png --force
+	$(BIN)/hdr-studio reconstruct $(SAMPLE) -o out/sample_linear.exr --force
+	@echo "Wrote out/sample_pq2020.png (PQ, Rec.2020, 16-bit) and out/sample_linear.exr"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+test: lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_core.py
+
+clean:
+	rm -rf $(VENV) out build *.egg-info

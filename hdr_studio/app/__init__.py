@@ -1,0 +1,1 @@
+"""hdr_studio.app (see ../../STYLE layout); filled in by later issues."""

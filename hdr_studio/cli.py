@@ -1,0 +1,377 @@
+"""The ``hdr-studio`` command: analyse clipping, reconstruct to HDR, decompose, open the app.
+
+Exit codes: 0 success; 2 bad input or usage (unreadable, corrupt, too large, bad option);
+3 output refused or failed (exists without --force, would overwrite the source, writer
+error); 130 cancelled (Ctrl-C); 1 unexpected internal error. Errors are one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from hdr_studio import __version__
+from hdr_studio.core.errors import HdrStudioError, InputError, OutputError
+
+PROG = "hdr-studio"
+METHODS = ("classical", "none")
+
+
+class UsageError(HdrStudioError):
+    exit_code = 2
+
+
+def _threshold(text: str) -> float:
+    """A code value in [0, 1], or an 8-bit level above 1 (250 → 250/255)."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if v > 1.0:
+        v /= 255.0
+    if not 0.0 <= v <= 1.0:
+        raise argparse.ArgumentTypeError(f"threshold out of range: {text}")
+    return v
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text}")
+    return v
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+class TerminalProgress:
+    """Progress bar on stderr when it is a terminal; silent when piped."""
+
+    def __init__(self, label: str, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.label = label
+        self.start = time.monotonic()
+        self._last = -1.0
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if not self.enabled or (fraction < 1.0 and fraction - self._last < 0.01):
+            return
+        self._last = fraction
+        width = 28
+        filled = round(width * fraction)
+        bar = "#" * filled + "-" * (width - filled)
+        elapsed = time.monotonic() - self.start
+        line = f"\r{self.label} [{bar}] {fraction * 100:5.1f}% {elapsed:5.1f}s {message[:30]:<30}"
+        self.stream.write(line)
+        if fraction >= 1.0:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _warn(notes: list[str], path: Path) -> None:
+    for note in notes:
+        print(f"{PROG}: warning: {path}: {note}", file=sys.stderr)
+
+
+def _read(path: str, max_pixels: int):
+    from hdr_studio.core.reader import read_image
+
+    image = read_image(path, max_pixels=max_pixels)
+    _warn(image.notes, Path(path))
+    return image
+
+
+def _fmt_pct(v: float) -> str:
+    return f"{v * 100:.2f}%"
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from hdr_studio.core.clipping import clip_overlay, clip_stats
+    from hdr_studio.core.export import write_array
+
+    if args.under >= args.over:
+        raise UsageError("--under must be below --over")
+    image = _read(args.input, args.max_pixels)
+    stats = clip_stats(image.code, over=args.over, under=args.under)
+    if args.overlay:
+        import numpy as np
+
+        overlay = clip_overlay(image.code, mode=args.mode, over=args.over, under=args.under)
+        write_array(
+            overlay.astype(np.float32) / 255.0,
+            args.overlay,
+            "png16",
+            force=args.force,
+            sources=(Path(args.input),),
+        )
+    if args.json:
+        d = stats.to_dict()
+        d.update(
+            path=str(args.input),
+            primaries=image.primaries,
+            transfer=image.transfer,
+            bit_depth=image.bit_depth,
+            format=image.source_format,
+        )
+        print(json.dumps(d, indent=2))
+        return 0
+    print(
+        f"{args.input}: {stats.width}x{stats.height}, {image.source_format} {image.bit_depth}-bit, "
+        f"{image.transfer} / {image.primaries}"
+    )
+    print(
+        f"  thresholds: over >= {stats.over_threshold * 255:.1f}/255, "
+        f"under <= {stats.under_threshold * 255:.1f}/255"
+    )
+    for label, per, anyv, allv, n, big in (
+        (
+            "over-exposed ",
+            stats.over_per_channel,
+            stats.over_any,
+            stats.over_all,
+            stats.over_regions,
+            stats.largest_over,
+        ),
+        (
+            "under-exposed",
+            stats.under_per_channel,
+            stats.under_any,
+            stats.under_all,
+            stats.under_regions,
+            stats.largest_under,
+        ),
+    ):
+        chans = " ".join(f"{c} {_fmt_pct(v)}" for c, v in per.items())
+        print(f"  {label}: any {_fmt_pct(anyv)}, all {_fmt_pct(allv)}  ({chans})")
+        if n:
+            sizes = ", ".join(str(r.pixels) for r in big[:5])
+            print(f"                 {n} regions, largest (px): {sizes}")
+    if args.overlay:
+        print(f"  overlay written to {args.overlay}")
+    return 0
+
+
+def cmd_reconstruct(args: argparse.Namespace) -> int:
+    from hdr_studio.core.atomic import check_output
+    from hdr_studio.core.classical import ClassicalParams, reconstruct_classical
+    from hdr_studio.core.export import ExportOptions, format_for_path, write_result
+
+    out = Path(args.output)
+    try:
+        options = ExportOptions(
+            reference_white=args.reference_white, peak_nits=args.peak_nits, quality=args.quality
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    fmt = format_for_path(out, args.format)
+    check_output(out, args.force, (Path(args.input),))  # fail before the long work
+    image = _read(args.input, args.max_pixels)
+    if args.method == "none":
+        result = image.linear
+    elif args.method == "classical":
+        params = ClassicalParams(over_threshold=args.over)
+        result = reconstruct_classical(image, params, progress=TerminalProgress("classical"))
+    else:
+        raise UsageError(f"unknown method '{args.method}' (available: {', '.join(METHODS)})")
+    write_result(result, out, image, fmt=fmt, options=options, force=args.force)
+    print(f"wrote {out} ({fmt}, method {args.method})")
+    return 0
+
+
+def cmd_decompose(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from hdr_studio.core.clipping import hybrid_mask
+    from hdr_studio.core.decompose import decompose
+    from hdr_studio.core.export import write_array
+
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a directory")
+    if not out.parent.is_dir():
+        raise OutputError(f"{out}: folder {out.parent} does not exist")
+    image = _read(args.input, args.max_pixels)
+    progress = TerminalProgress("decompose")
+    progress(0.05, "WLS base layer")
+    base, detail = decompose(image.code, lam=args.lam, alpha=args.alpha, method=args.solver)
+    progress(0.8, "writing")
+    out.mkdir(exist_ok=True)
+    src = (Path(args.input),)
+    vis = np.clip(0.5 + 0.5 * np.log2(np.maximum(detail, 1e-4)), 0, 1)
+    files = {
+        "base.exr": (base, "exr"),
+        "detail.exr": (detail, "exr"),
+        "base.png": (base, "png16"),
+        "detail.png": (vis, "png16"),
+        "mask.png": (hybrid_mask(base, args.tau), "png16"),
+    }
+    for name in files:
+        if (out / name).exists() and not args.force:
+            raise OutputError(f"{out / name}: already exists (use --force to overwrite)")
+    for name, (arr, kind) in files.items():
+        write_array(arr, out / name, kind, force=args.force, sources=src)
+    progress(1.0, "done")
+    print(f"wrote {', '.join(files)} to {out}")
+    return 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    raise UsageError("the desktop app is not part of this build yet")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from hdr_studio.core.clipping import DEFAULT_OVER, DEFAULT_UNDER
+    from hdr_studio.core.reader import DEFAULT_MAX_PIXELS
+
+    p = _Parser(
+        prog=PROG,
+        description="Recover clipped highlights in photographs and export them as HDR.",
+        epilog="Exit codes: 0 ok, 2 bad input or usage, 3 output refused or failed, "
+        "130 cancelled, 1 internal error.",
+    )
+    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--max-pixels",
+            type=_positive_int,
+            default=DEFAULT_MAX_PIXELS,
+            help=f"refuse larger images (default {DEFAULT_MAX_PIXELS:,})",
+        )
+
+    def thresholds(sp: argparse.ArgumentParser, under: bool = True) -> None:
+        sp.add_argument(
+            "--over",
+            type=_threshold,
+            default=DEFAULT_OVER,
+            help="over-exposure threshold: code value in [0,1] or 8-bit level "
+            "(default 250 = 0.980)",
+        )
+        if under:
+            sp.add_argument(
+                "--under",
+                type=_threshold,
+                default=DEFAULT_UNDER,
+                help="under-exposure threshold, same units (default 4 = 0.016)",
+            )
+
+    a = sub.add_parser("analyze", help="report clipped pixels (per channel, regions)")
+    a.add_argument("input", metavar="IN")
+    a.add_argument("--json", action="store_true", help="machine-readable output")
+    a.add_argument("--overlay", metavar="PNG", help="also write the clipping overlay (RGBA)")
+    a.add_argument(
+        "--mode",
+        choices=("all", "any", "channel"),
+        default="all",
+        help="overlay mode (default all: red over, green under)",
+    )
+    a.add_argument("--force", action="store_true", help="overwrite an existing overlay file")
+    thresholds(a)
+    common(a)
+    a.set_defaults(func=cmd_analyze)
+
+    r = sub.add_parser("reconstruct", help="recover clipped highlights and write HDR")
+    r.add_argument("input", metavar="IN")
+    r.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        required=True,
+        help="output file; the format follows the extension "
+        "(.png PQ Rec.2020, .avif, .jxl, .jpg Ultra HDR, .exr, .tif, .hdr)",
+    )
+    r.add_argument(
+        "--method", default="classical", help="classical (default) or none (linearise only)"
+    )
+    r.add_argument(
+        "--format",
+        help="override the format: png-pq, avif-pq, jxl-pq, jpeg-uhdr, "
+        "exr, tiff-float, hdr, png-sdr, jpeg-sdr, tiff-sdr",
+    )
+    r.add_argument(
+        "--reference-white",
+        type=float,
+        default=203.0,
+        metavar="NITS",
+        help="cd/m² that the source's white maps to in PQ outputs (default 203)",
+    )
+    r.add_argument(
+        "--peak-nits",
+        type=float,
+        default=1000.0,
+        metavar="NITS",
+        help="peak of PQ outputs, with a soft roll-off (default 1000)",
+    )
+    r.add_argument("--quality", type=int, default=92, help="lossy formats' quality 1-100")
+    r.add_argument("--force", action="store_true", help="overwrite an existing output")
+    thresholds(r, under=False)
+    common(r)
+    r.set_defaults(func=cmd_reconstruct)
+
+    d = sub.add_parser("decompose", help="WLS base/detail layers (and the hybrid mask)")
+    d.add_argument("input", metavar="IN")
+    d.add_argument("-o", "--output", metavar="DIR", required=True, help="output folder")
+    d.add_argument("--lambda", dest="lam", type=float, default=1.0, help="WLS λ (default 1.0)")
+    d.add_argument("--alpha", type=float, default=1.2, help="WLS α (default 1.2)")
+    d.add_argument("--tau", type=float, default=0.95, help="mask threshold τ (default 0.95)")
+    d.add_argument(
+        "--solver",
+        choices=("auto", "exact", "fast"),
+        default="auto",
+        help="exact sparse solve or fast separable solver (auto: by size)",
+    )
+    d.add_argument("--force", action="store_true", help="overwrite existing files")
+    common(d)
+    d.set_defaults(func=cmd_decompose)
+
+    g = sub.add_parser("gui", help="open the desktop app")
+    g.add_argument("input", metavar="FILE", nargs="?")
+    g.set_defaults(func=cmd_gui)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except HdrStudioError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:  # output piped into e.g. `head`, which closed early
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except KeyboardInterrupt:
+        print(f"{PROG}: cancelled", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print(f"{PROG}: error: out of memory (try a smaller image)", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if os.environ.get("HDR_STUDIO_DEBUG"):
+            raise
+        msg = " ".join(str(exc).split())
+        print(
+            f"{PROG}: internal error: {type(exc).__name__}: {msg} "
+            "(set HDR_STUDIO_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+__all__ = ["InputError", "OutputError", "main"]

@@ -1,0 +1,60 @@
+"""Safe output paths: never overwrite the source, never overwrite without ``force``, and
+write through a temporary file in the destination folder renamed into place on success."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from hdr_studio.core.errors import OutputError
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def check_output(path: Path, force: bool = False, sources: tuple[Path, ...] = ()) -> None:
+    """Refuse an output that is a source file, exists without ``force``, or has no folder."""
+    for src in sources:
+        if src is not None and (
+            _same_file(path, Path(src)) or path.resolve() == Path(src).resolve()
+        ):
+            raise OutputError(f"{path}: refusing to overwrite the source image")
+    if path.is_dir():
+        raise OutputError(f"{path}: is a directory")
+    if path.exists() and not force:
+        raise OutputError(f"{path}: already exists (use --force to overwrite)")
+    if not path.parent.is_dir():
+        raise OutputError(f"{path}: folder {path.parent} does not exist")
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path, force: bool = False, sources: tuple[Path, ...] = ()) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` (same extension, so writers pick the format);
+    on success it is renamed over ``path``, on any error removed."""
+    path = Path(path)
+    check_output(path, force, sources)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
+    try:
+        yield tmp
+        if not tmp.exists() or tmp.stat().st_size == 0:
+            raise OutputError(f"{path}: the writer produced no data")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        if path.exists() and not force:  # appeared while we were writing
+            raise OutputError(f"{path}: already exists (use --force to overwrite)")
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()

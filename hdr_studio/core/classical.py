@@ -1,0 +1,194 @@
+"""Classical highlight reconstruction (method ``classical``, no weights).
+
+1. **Partially clipped pixels** (some channels survive): the idea of darktable's "inpaint
+   opposed". The log-chromaticity ρ_c = log x_c − mean_k log x_k of reliable pixels (no
+   channel near clipping, not too dark) is propagated into the clipped regions with a
+   push–pull (normalised-convolution pyramid) interpolation, so each clipped pixel gets the
+   colour ratios of the nearby unclipped pixels. The surviving channels then fix the
+   pixel's scale s (their log-mean against the expected ratios) and each clipped channel
+   becomes max(clipped value, s·exp(ρ_c)): hue is restored and a clipped channel only grows.
+2. **Fully clipped pixels** (no channel survives): luminance is expanded with a smooth gain
+   map that grows with the distance d from the region's edge,
+   g(d) = 1 + (g_max − 1)(1 − exp(−d/r)), 1 at the edge so the result is continuous with
+   the surroundings; the propagated colour fades towards neutral with distance. Edges are
+   respected because the map lives only inside the clipped region, which follows them.
+3. The result is blended in through a feathered clip mask (soft per-channel clip confidence
+   from code values in [t − δ, t], dilated and blurred by a few pixels). Where that mask is
+   0 the output is the linearised input, bit for bit.
+
+Works on scene-linear pixels in the source's primaries (where the channels clipped) and on
+the source code values for the masks. Under-exposed (crushed) pixels are left as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hdr_studio.core.clipping import DEFAULT_OVER
+from hdr_studio.core.image import Image
+from hdr_studio.core.jobs import CancelToken, ProgressFn, Steps
+
+_EPS = np.float32(1e-4)
+
+
+@dataclass(frozen=True)
+class ClassicalParams:
+    """Parameters of :func:`reconstruct_classical` (defaults documented in the README).
+
+    over_threshold: code value at which a channel counts as clipped.
+    feather: width δ (code values) of the soft ramp below the threshold.
+    max_gain: g_max, the largest luminance gain inside big fully clipped regions.
+    radius: r, the distance (as a fraction of the image's shorter side) over which the
+        gain grows; small highlights get small gains.
+    brightness_power: reliable pixels weigh max(code)^k in the colour propagation.
+    tint_fade: the propagated colour fades to neutral over ``tint_fade · r``.
+    tint_strength: how much of the neighbours' colour fully clipped pixels take (0–1).
+    """
+
+    over_threshold: float = DEFAULT_OVER
+    feather: float = 0.02
+    max_gain: float = 4.0
+    radius: float = 0.06
+    brightness_power: float = 4.0
+    tint_fade: float = 2.0
+    push_pull_saturation: float = 0.2
+    tint_strength: float = 0.5
+
+
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    t = np.clip(x, 0.0, 1.0)
+    return (t * t * (3.0 - 2.0 * t)).astype(np.float32)
+
+
+def push_pull(values: np.ndarray, weights: np.ndarray, saturation: float = 0.2) -> np.ndarray:
+    """Fill low-weight pixels of ``values`` (H, W, C) by normalised convolution over an
+    image pyramid: each level's weighted mean is used where its weight is high and the
+    coarser level's estimate elsewhere. ``weights`` (H, W) in [0, 1]."""
+    import cv2
+
+    v = (values * weights[..., None]).astype(np.float32)
+    w = weights.astype(np.float32)
+    levels = [(v, w)]
+    while min(v.shape[:2]) > 2:
+        v = cv2.pyrDown(v)
+        w = cv2.pyrDown(w)
+        if v.ndim == 2:
+            v = v[..., None]
+        levels.append((v, w))
+    est = None
+    for v, w in reversed(levels):
+        mean = v / np.maximum(w, 1e-12)[..., None]
+        if est is None:
+            est = np.where(w[..., None] > 1e-12, mean, 0).astype(np.float32)
+            continue
+        up = cv2.resize(est, (v.shape[1], v.shape[0]), interpolation=cv2.INTER_LINEAR)
+        if up.ndim == 2:
+            up = up[..., None]
+        conf = np.clip(w / saturation, 0, 1)[..., None]
+        est = (conf * mean + (1 - conf) * up).astype(np.float32)
+    assert est is not None
+    return est
+
+
+def reconstruct_classical(
+    image: Image,
+    params: ClassicalParams | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> np.ndarray:
+    """Reconstruct clipped highlights of ``image``; returns (H, W, 3) float32 linear RGB in
+    the image's primaries, 1.0 = the source's white, values above white where recovered."""
+    import cv2
+
+    p = params or ClassicalParams()
+    steps = Steps(
+        {"masks": 1, "colour ratios": 3, "propagate": 2, "reconstruct": 3, "blend": 1},
+        progress,
+        cancel,
+    )
+    lin = image.linear
+    code = image.code
+    h, w, _ = lin.shape
+    t0 = np.float32(p.over_threshold - p.feather)
+    conf = _smoothstep((code - t0) / np.float32(p.feather))  # 1 = clipped, per channel
+    clipped_any = conf.max(axis=2)
+    if not np.any(clipped_any > 0):
+        steps.done("blend")
+        return lin.copy()
+    k = max(3, round(min(h, w) * 0.004) | 1)
+    feather = cv2.dilate(clipped_any, np.ones((k, k), np.uint8))
+    feather = cv2.GaussianBlur(feather, (0, 0), k / 2.0)
+    feather[clipped_any > 0] = np.maximum(feather[clipped_any > 0], clipped_any[clipped_any > 0])
+    region = feather > 0
+    steps.done("masks")
+
+    # Reliable colour: no channel near clipping, not too dark; bright pixels (the skirts of
+    # highlights) weigh most, since they carry the colour of the light that clipped.
+    darkness = _smoothstep((code.min(axis=2) - 0.02) / 0.08)
+    brightness = code.max(axis=2) ** np.float32(p.brightness_power)
+    reliable = ((1.0 - clipped_any) * darkness * brightness).astype(np.float32)
+    reliable[conf.max(axis=2) > 0] = 0.0
+    loglin = np.log(np.maximum(lin, 0) + _EPS)
+    rho = loglin - loglin.mean(axis=2, keepdims=True)
+    steps.done("colour ratios")
+    # Propagate over a working resolution of ~1 MP: colour ratios vary slowly.
+    scale = min(1.0, (1_000_000 / (h * w)) ** 0.5)
+    if scale < 1.0:
+        sw, sh = max(2, round(w * scale)), max(2, round(h * scale))
+        rho_s = cv2.resize(rho * reliable[..., None], (sw, sh), interpolation=cv2.INTER_AREA)
+        rel_s = cv2.resize(reliable, (sw, sh), interpolation=cv2.INTER_AREA)
+        rho_s = rho_s / np.maximum(rel_s, 1e-6)[..., None]
+    else:
+        rho_s, rel_s = rho, reliable
+    rho_hat_s = push_pull(rho_s, rel_s)
+    steps.done("propagate")
+
+    ys, xs = np.nonzero(region)
+    if scale < 1.0:
+        rho_hat = cv2.resize(rho_hat_s, (w, h), interpolation=cv2.INTER_LINEAR)[ys, xs]
+    else:
+        rho_hat = rho_hat_s[ys, xs]
+    x = lin[ys, xs]
+    c = conf[ys, xs]
+    trust = (1.0 - c).astype(np.float32)
+    tsum = trust.sum(axis=1)
+    logs = ((loglin[ys, xs] - rho_hat) * trust).sum(axis=1) / np.maximum(tsum, 1e-6)
+    partial = np.exp(logs[:, None] + rho_hat).astype(np.float32)
+    partial = np.maximum(x, partial)
+    partial = x + c * (partial - x)
+
+    # Fully clipped: distance-driven gain, colour fading to neutral.
+    full = _smoothstep(c.min(axis=1) * 1.0)
+    full_mask = (conf.min(axis=2) > 0.5).astype(np.uint8)
+    dist = cv2.distanceTransform(full_mask, cv2.DIST_L2, 5)
+    dist = cv2.GaussianBlur(dist, (0, 0), 1.5)[ys, xs]
+    r = np.float32(max(2.0, p.radius * min(h, w)))
+    gain = 1.0 + np.float32(p.max_gain - 1.0) * (1.0 - np.exp(-dist / r))
+    fade = np.exp(-dist / (r * np.float32(p.tint_fade)))[:, None]
+    tint = np.exp(rho_hat * fade * np.float32(p.tint_strength))
+    tint = tint / tint.min(axis=1, keepdims=True)
+    clip_level = x.max(axis=1, keepdims=True)
+    full_val = np.maximum(x, clip_level * gain[:, None] * tint)
+    # Where no channel survives the partial estimate has no information: use the gain map.
+    no_info = np.clip(1.0 - tsum / 0.5, 0.0, 1.0)[:, None]
+    weight_full = np.maximum(full[:, None], no_info)
+    recon = partial + weight_full * (full_val - partial)
+    steps.done("reconstruct")
+
+    out = lin.copy()
+    f = feather[ys, xs][:, None]
+    out[ys, xs] = x + f * (recon - x)
+    steps.done("blend")
+    return out
+
+
+def reconstruct(image: Image, method: str, **kw) -> np.ndarray:
+    """Dispatch the classical engine's methods by name: ``none`` (linearise only) or
+    ``classical``."""
+    if method == "none":
+        return image.linear.copy()
+    if method == "classical":
+        return reconstruct_classical(image, **kw)
+    raise ValueError(f"unknown classical method {method!r}")

@@ -1,0 +1,302 @@
+"""Writing results: HDR as PQ (SMPTE ST 2084) in Rec.2020, linear, and SDR formats.
+
+Output contract (also in the README):
+
+* **linear outputs** (OpenEXR, float TIFF, Radiance .hdr): 1.0 = the source's white,
+  primaries tagged, nothing clipped;
+* **PQ outputs** (PNG 16-bit with cICP 9/16/0/1, AVIF 10-bit nclx 9/16/9, JPEG XL): linear
+  1.0 maps to the reference white (default 203 cd/m², ITU-R BT.2408) and the peak is limited
+  to ``peak_nits`` (default 1000) with the BT.2390 roll-off, never a hard clip;
+* **Ultra HDR JPEG** (ISO 21496-1 gain map): SDR base image plus gain map, 1.0 = SDR white;
+* **SDR outputs** (PNG 16-bit, JPEG, TIFF 16-bit): sRGB; HDR results are tone-mapped with the
+  BT.2390 roll-off so the image's peak lands on white.
+
+Every writer goes through :func:`hdr_studio.core.atomic.atomic_path` and checks what it
+wrote where a library may silently do something else (Ultra HDR).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hdr_studio import __version__
+from hdr_studio.core.atomic import atomic_path
+from hdr_studio.core.errors import OutputError
+from hdr_studio.core.gamut import convert_primaries, xy_primaries
+from hdr_studio.core.image import Image
+from hdr_studio.core.tonemap import limit_peak, tonemap_to_sdr
+from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, pq_encode
+
+#: format name → (description, is HDR, extensions)
+FORMATS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
+    "png-pq": ("PNG 16-bit, PQ, Rec.2020, cICP 9/16/0/1", True, (".png",)),
+    "avif-pq": ("AVIF 10-bit, PQ, Rec.2020, nclx 9/16/9", True, (".avif",)),
+    "jxl-pq": ("JPEG XL 16-bit, PQ, Rec.2020", True, (".jxl",)),
+    "jpeg-uhdr": ("Ultra HDR JPEG (ISO 21496-1 gain map)", True, (".jpg", ".jpeg")),
+    "exr": ("OpenEXR half float, linear, primaries tagged", True, (".exr",)),
+    "tiff-float": ("TIFF 32-bit float, linear", True, (".tif", ".tiff")),
+    "hdr": ("Radiance RGBE, linear", True, (".hdr",)),
+    "png-sdr": ("PNG 16-bit sRGB (SDR)", False, (".png",)),
+    "jpeg-sdr": ("JPEG 8-bit sRGB (SDR)", False, (".jpg", ".jpeg")),
+    "tiff-sdr": ("TIFF 16-bit sRGB (SDR)", False, (".tif", ".tiff")),
+}
+#: The format chosen from an output's extension when none is named.
+DEFAULT_FOR_EXTENSION = {
+    ".png": "png-pq",
+    ".avif": "avif-pq",
+    ".jxl": "jxl-pq",
+    ".jpg": "jpeg-uhdr",
+    ".jpeg": "jpeg-uhdr",
+    ".exr": "exr",
+    ".tif": "tiff-float",
+    ".tiff": "tiff-float",
+    ".hdr": "hdr",
+}
+_LINEAR_COLORSPACE = {
+    "rec709": "lin_rec709_scene",
+    "rec2020": "lin_rec2020_scene",
+    "p3": "lin_p3d65_scene",
+}
+_HALF_MAX = 65504.0
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """reference_white: cd/m² that linear 1.0 maps to in PQ outputs (BT.2408: 203).
+    peak_nits: PQ outputs' peak; brighter values roll off to it. quality: 0–100 for lossy
+    formats. sdr_exposure: stops applied before tone-mapping HDR for SDR outputs."""
+
+    reference_white: float = REFERENCE_WHITE_NITS
+    peak_nits: float = 1000.0
+    quality: int = 92
+    sdr_exposure: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 1.0 <= self.reference_white <= 10000.0:
+            raise ValueError(
+                f"reference white must be in [1, 10000] cd/m², got {self.reference_white}"
+            )
+        if not self.reference_white <= self.peak_nits <= 10000.0:
+            raise ValueError(
+                f"peak must be between the reference white and 10000 cd/m², got {self.peak_nits}"
+            )
+        if not 1 <= self.quality <= 100:
+            raise ValueError(f"quality must be in [1, 100], got {self.quality}")
+
+
+def format_for_path(path: Path, name: str | None = None) -> str:
+    """The export format for ``path``: ``name`` if given (checked against the extension),
+    else the default for the extension."""
+    ext = path.suffix.lower()
+    if name is None:
+        if ext not in DEFAULT_FOR_EXTENSION:
+            known = ", ".join(sorted(DEFAULT_FOR_EXTENSION))
+            raise OutputError(f"{path}: unknown output extension '{ext}' (known: {known})")
+        return DEFAULT_FOR_EXTENSION[ext]
+    if name not in FORMATS:
+        raise OutputError(f"unknown format '{name}' (known: {', '.join(FORMATS)})")
+    if ext not in FORMATS[name][2]:
+        raise OutputError(f"{path}: format {name} needs extension {' or '.join(FORMATS[name][2])}")
+    return name
+
+
+def _oiio():
+    import OpenImageIO as oiio
+
+    return oiio
+
+
+def _spec(pixels: np.ndarray, fmt: Any, attrs: dict[str, Any], metadata: dict) -> Any:
+    oiio = _oiio()
+    h, w, c = pixels.shape
+    spec = oiio.ImageSpec(w, h, c, fmt)
+    if c == 4:
+        spec.channelnames = ("R", "G", "B", "A")
+        spec.alpha_channel = 3
+        spec.attribute("oiio:UnassociatedAlpha", 1)  # our alpha is straight
+    for name, (tname, value) in metadata.items():
+        try:
+            spec.attribute(name, oiio.TypeDesc(tname), value)
+        except (TypeError, ValueError, RuntimeError):
+            continue  # an attribute this format cannot carry is dropped, not fatal
+    spec.attribute("Software", f"HDR Studio {__version__}")
+    spec.attribute("Orientation", 1)
+    for name, value in attrs.items():
+        if isinstance(value, tuple):
+            spec.attribute(name, value[0], value[1])
+        else:
+            spec.attribute(name, value)
+    return spec
+
+
+def _write_oiio(path: Path, pixels: np.ndarray, fmt: Any, attrs: dict, metadata: dict) -> None:
+    oiio = _oiio()
+    out = oiio.ImageOutput.create(str(path))
+    if out is None:
+        raise OutputError(f"{path}: no writer for this format ({oiio.geterror()})")
+    spec = _spec(np.ascontiguousarray(pixels), fmt, attrs, metadata)
+    ok = out.open(str(path), spec) and out.write_image(np.ascontiguousarray(pixels))
+    err = out.geterror()
+    out.close()
+    if not ok:
+        raise OutputError(f"{path}: writing failed ({' '.join(err.split()) or 'unknown error'})")
+
+
+def _with_alpha(rgb: np.ndarray, alpha: np.ndarray | None, scale: float = 1.0) -> np.ndarray:
+    if alpha is None:
+        return rgb
+    a = (np.clip(alpha, 0, 1) * scale).astype(rgb.dtype)
+    return np.concatenate([rgb, a[..., None]], axis=2)
+
+
+def pq_rec2020(linear: np.ndarray, primaries: str, options: ExportOptions) -> np.ndarray:
+    """Linear RGB (1.0 = source white) → PQ signal in [0, 1], Rec.2020, peak limited."""
+    rgb2020 = convert_primaries(linear, primaries, "rec2020")
+    nits = limit_peak(rgb2020 * np.float32(options.reference_white), options.peak_nits)
+    return pq_encode(nits)
+
+
+def _quantise(signal: np.ndarray, bits: int) -> np.ndarray:
+    """[0, 1] signal → unsigned integers with ``bits`` of range: the final conversion, and
+    the one place output values are clipped to the container's range."""
+    top = float(2**bits - 1)
+    dtype = np.uint8 if bits <= 8 else np.uint16
+    return (np.clip(signal, 0.0, 1.0) * top + 0.5).astype(dtype)
+
+
+def sdr_code(linear: np.ndarray, primaries: str, options: ExportOptions) -> np.ndarray:
+    """Linear RGB → sRGB/Rec.709 display code values (tone-mapped when above white)."""
+    rec709 = convert_primaries(linear, primaries, "rec709")
+    return tonemap_to_sdr(rec709, exposure_stops=options.sdr_exposure)
+
+
+def _chromaticities(primaries: str) -> tuple[Any, tuple[float, ...]]:
+    xy = xy_primaries(primaries)
+    return (
+        _oiio().TypeDesc("float[8]"),
+        (*(float(v) for v in xy.ravel()), 0.3127, 0.3290),
+    )
+
+
+def _verify_ultrahdr(path: Path) -> None:
+    data = path.read_bytes()
+    has_gainmap = data.count(b"\xff\xd8\xff") >= 2 and (
+        b"urn:iso:std:iso:ts:21496" in data or b"hdrgm" in data
+    )
+    if not has_gainmap:
+        raise OutputError(
+            f"{path}: OpenImageIO wrote a plain SDR JPEG instead of Ultra HDR "
+            "(its libultrahdr support is missing); choose another HDR format"
+        )
+
+
+def write_result(
+    linear: np.ndarray,
+    path: str | Path,
+    source: Image,
+    fmt: str | None = None,
+    options: ExportOptions | None = None,
+    force: bool = False,
+) -> Path:
+    """Write linear result pixels (H, W, 3), in ``source``'s primaries with 1.0 = source
+    white, to ``path`` in format ``fmt`` (default from the extension), atomically. Metadata
+    and alpha come from ``source``. Returns the path written."""
+    opts = options or ExportOptions()
+    path = Path(path)
+    name = format_for_path(path, fmt)
+    lin = np.asarray(linear, dtype=np.float32)
+    if lin.ndim != 3 or lin.shape[2] != 3:
+        raise ValueError(f"result must be (H, W, 3), got {lin.shape}")
+    meta = source.metadata
+    alpha = (
+        source.alpha if source.alpha is not None and source.alpha.shape == lin.shape[:2] else None
+    )
+    oiio = _oiio()
+    sources = (source.source_path,) if source.source_path is not None else ()
+    with atomic_path(path, force=force, sources=sources) as tmp:
+        if name == "png-pq":
+            q = _quantise(pq_rec2020(lin, source.primaries, opts), 16)
+            attrs = {"oiio:ColorSpace": "pq_rec2020_display", "png:compressionLevel": 3}
+            _write_oiio(tmp, _with_alpha(q, alpha, 65535), oiio.UINT16, attrs, meta)
+        elif name == "jxl-pq":
+            q = _quantise(pq_rec2020(lin, source.primaries, opts), 16)
+            _write_oiio(tmp, q, oiio.UINT16, {"oiio:ColorSpace": "pq_rec2020_display"}, meta)
+        elif name == "avif-pq":
+            import imagecodecs
+
+            q = _quantise(pq_rec2020(lin, source.primaries, opts), 10)
+            data = imagecodecs.avif_encode(
+                q,
+                level=opts.quality,
+                speed=6,
+                numthreads=os.cpu_count() or 1,
+                bitspersample=10,
+                primaries=9,
+                transfer=16,
+                matrix=9,
+            )
+            tmp.write_bytes(data)
+        elif name == "jpeg-uhdr":
+            hdr = convert_primaries(lin, source.primaries, "rec2020")
+            peak_rel = opts.peak_nits / opts.reference_white
+            hdr = limit_peak(np.maximum(hdr, 0), peak_rel).astype(np.float16)
+            attrs = {"jpeg:ultrahdr": 1, "oiio:ColorSpace": "lin_rec2020_scene"}
+            _write_oiio(tmp, hdr, oiio.HALF, attrs, meta)
+            _verify_ultrahdr(tmp)
+        elif name in {"exr", "tiff-float", "hdr"}:
+            big = float(np.max(np.abs(lin))) > _HALF_MAX
+            pix_fmt = oiio.HALF if name == "exr" and not big else oiio.FLOAT
+            attrs: dict[str, Any] = {}
+            if source.primaries in _LINEAR_COLORSPACE:
+                attrs["oiio:ColorSpace"] = _LINEAR_COLORSPACE[source.primaries]
+            if name == "exr":
+                attrs["chromaticities"] = _chromaticities(source.primaries)
+                attrs["compression"] = "zip"
+            data = lin if name == "hdr" else _with_alpha(lin, alpha)
+            if name == "hdr" and source.primaries != "rec709":
+                data = convert_primaries(lin, source.primaries, "rec709")
+                attrs["oiio:ColorSpace"] = "lin_rec709_scene"
+            _write_oiio(tmp, np.ascontiguousarray(data, dtype=np.float32), pix_fmt, attrs, meta)
+        elif name in {"png-sdr", "jpeg-sdr", "tiff-sdr"}:
+            code = sdr_code(lin, source.primaries, opts)
+            bits = 8 if name == "jpeg-sdr" else 16
+            q = _quantise(code, bits)
+            attrs = {"oiio:ColorSpace": "srgb_rec709_scene"}
+            if name == "jpeg-sdr":
+                attrs["compression"] = f"jpeg:{opts.quality}"
+            else:
+                q = _with_alpha(q, alpha, 255 if bits == 8 else 65535)
+            _write_oiio(tmp, q, oiio.UINT8 if bits == 8 else oiio.UINT16, attrs, meta)
+        else:  # pragma: no cover - FORMATS and this function are kept in step
+            raise OutputError(f"format {name} has no writer")
+    return path
+
+
+def write_array(
+    array: np.ndarray,
+    path: str | Path,
+    kind: str,
+    force: bool = False,
+    sources: tuple[Path, ...] = (),
+) -> Path:
+    """Write a plain array atomically: ``kind`` ``"exr"`` (linear half, as is) or
+    ``"png16"`` (values in [0, 1] as 16-bit, sRGB-tagged: previews and masks)."""
+    path = Path(path)
+    a = np.asarray(array, dtype=np.float32)
+    if a.ndim == 2:
+        a = a[..., None]
+    oiio = _oiio()
+    with atomic_path(path, force=force, sources=sources) as tmp:
+        if kind == "exr":
+            _write_oiio(tmp, a, oiio.HALF, {"compression": "zip"}, {})
+        elif kind == "png16":
+            attrs = {"oiio:ColorSpace": "srgb_rec709_scene", "png:compressionLevel": 3}
+            _write_oiio(tmp, _quantise(a, 16), oiio.UINT16, attrs, {})
+        else:
+            raise ValueError(f"unknown array kind {kind!r}")
+    return path

@@ -1,0 +1,81 @@
+"""RGB primaries (all D65 white): Rec.709/sRGB, Display P3, Adobe RGB (1998), Rec.2020.
+
+Matrices come from colour-science's colourspace definitions. Conversions are plain 3×3
+matrix products on linear float32 ``(..., 3)`` arrays and never clip: colours outside the
+destination gamut come out negative, as they should in a linear working space.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from hdr_studio.core._colour_science import colour
+
+#: Our names → colour-science colourspace names.
+PRIMARIES = {
+    "rec709": "ITU-R BT.709",
+    "p3": "Display P3",
+    "adobergb": "Adobe RGB (1998)",
+    "rec2020": "ITU-R BT.2020",
+}
+
+#: H.273 ColourPrimaries code points (used by PNG cICP, AVIF nclx, JPEG XL).
+CICP_PRIMARIES = {"rec709": 1, "rec2020": 9, "p3": 12}
+
+
+def _check(name: str) -> str:
+    if name not in PRIMARIES:
+        raise ValueError(f"unknown primaries {name!r}; expected one of {sorted(PRIMARIES)}")
+    return name
+
+
+@functools.cache
+def rgb_to_xyz_matrix(primaries: str) -> np.ndarray:
+    """3×3 matrix from linear RGB with ``primaries`` to CIE XYZ (D65, Y of white = 1)."""
+    cs = colour().RGB_COLOURSPACES[PRIMARIES[_check(primaries)]]
+    return np.asarray(cs.matrix_RGB_to_XYZ, dtype=np.float64)
+
+
+@functools.cache
+def rgb_to_rgb_matrix(src: str, dst: str) -> np.ndarray:
+    """3×3 matrix from linear ``src`` RGB to linear ``dst`` RGB (same D65 white)."""
+    return np.linalg.inv(rgb_to_xyz_matrix(dst)) @ rgb_to_xyz_matrix(src)
+
+
+@functools.cache
+def xy_primaries(primaries: str) -> np.ndarray:
+    """The red, green and blue primaries' CIE 1931 xy chromaticities, shape (3, 2)."""
+    cs = colour().RGB_COLOURSPACES[PRIMARIES[_check(primaries)]]
+    return np.asarray(cs.primaries, dtype=np.float64)
+
+
+def apply_matrix(pixels: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``pixels @ matrix.T`` for a ``(..., 3)`` float32 array, returned as float32."""
+    px = np.asarray(pixels, dtype=np.float32)
+    if px.shape[-1] != 3:
+        raise ValueError(f"expected (..., 3) pixels, got shape {px.shape}")
+    return px @ matrix.T.astype(np.float32)
+
+
+def convert_primaries(pixels: np.ndarray, src: str, dst: str) -> np.ndarray:
+    """Convert linear ``(..., 3)`` RGB from ``src`` to ``dst`` primaries (no clipping)."""
+    if _check(src) == _check(dst):
+        return np.asarray(pixels, dtype=np.float32)
+    return apply_matrix(pixels, rgb_to_rgb_matrix(src, dst))
+
+
+def luminance(pixels: np.ndarray, primaries: str = "rec709") -> np.ndarray:
+    """Relative luminance Y of linear ``(..., 3)`` RGB, shape ``(...)``."""
+    row = rgb_to_xyz_matrix(primaries)[1].astype(np.float32)
+    return np.asarray(pixels, dtype=np.float32) @ row
+
+
+def identify_primaries(xy: np.ndarray, tolerance: float = 0.005) -> str | None:
+    """Name of the known primaries whose xy (3×2) match ``xy`` within ``tolerance``."""
+    xy = np.asarray(xy, dtype=np.float64).reshape(3, 2)
+    for name in PRIMARIES:
+        if np.max(np.abs(xy_primaries(name) - xy)) <= tolerance:
+            return name
+    return None

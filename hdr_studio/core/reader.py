@@ -1,0 +1,306 @@
+"""Reading photographs and HDR files through OpenImageIO into :class:`Image`.
+
+Formats: JPEG, PNG (8/16-bit, palette, grey, alpha), TIFF (8/16/float, CMYK converted by
+OIIO), OpenEXR, Radiance .hdr, WebP, JPEG XL, and anything else OIIO reads.
+
+Decoding, in order of precedence: a PNG/JPEG XL cICP tag (sRGB, PQ, BT.709/2020/P3
+primaries), an embedded ICC profile (sRGB, Display P3, Adobe RGB, Rec.2020; see
+:mod:`hdr_studio.core.icc`), the EXIF colour space, then the defaults: sRGB for integer
+files and linear Rec.709 for float files (OpenEXR chromaticities are honoured).
+EXIF orientation is applied. Float files with NaN/Inf are repaired with a note.
+
+Every failure raises :class:`~hdr_studio.core.errors.InputError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hdr_studio.core.errors import InputError
+from hdr_studio.core.gamut import identify_primaries
+from hdr_studio.core.icc import parse_icc
+from hdr_studio.core.image import Image
+from hdr_studio.core.transfer import decode, srgb_encode
+
+#: Largest image accepted unless the caller raises the limit (``--max-pixels``): 200 MP.
+DEFAULT_MAX_PIXELS = 200_000_000
+
+_KEEP_NAMES = {"Make", "Model", "DateTime", "Artist", "Copyright", "ImageDescription"}
+_KEEP_PREFIXES = ("Exif:", "GPS:", "IPTC:")
+_CICP_PRIMARIES = {1: "rec709", 9: "rec2020", 12: "p3"}
+_CICP_TRANSFER = {
+    13: "srgb",
+    16: "pq",
+    8: "linear",
+    4: "gamma:2.2",
+    **dict.fromkeys((1, 6, 14, 15), "gamma:2.4"),  # BT.709-family SDR: BT.1886 display
+}
+
+
+def _oiio():
+    import OpenImageIO as oiio
+
+    return oiio
+
+
+def _fail(path: Path, why: str) -> InputError:
+    why = " ".join(str(why).split()) or "unknown error"
+    return InputError(f"{path}: {why}")
+
+
+def _attr(spec: Any, name: str, default: Any = None) -> Any:
+    p = spec.getattribute(name)
+    return default if p is None else p
+
+
+def _metadata(spec: Any) -> dict[str, tuple[str, Any]]:
+    keep: dict[str, tuple[str, Any]] = {}
+    for p in spec.extra_attribs:
+        if p.name in _KEEP_NAMES or p.name.startswith(_KEEP_PREFIXES):
+            if p.name in {"Exif:ColorSpace", "Exif:PixelXDimension", "Exif:PixelYDimension"}:
+                continue
+            keep[p.name] = (str(p.type), p.value)
+    return keep
+
+
+def _reorient(pixels: np.ndarray, orientation: int) -> np.ndarray:
+    """Apply an EXIF orientation (1–8) with OIIO's own reorient, as viewers do."""
+    if orientation in (0, 1):
+        return pixels
+    oiio = _oiio()
+    h, w, c = pixels.shape
+    buf = oiio.ImageBuf(oiio.ImageSpec(w, h, c, oiio.FLOAT))
+    buf.set_pixels(oiio.ROI(), np.ascontiguousarray(pixels))
+    buf.specmod().attribute("Orientation", int(orientation))
+    out = oiio.ImageBufAlgo.reorient(buf)
+    return np.ascontiguousarray(out.get_pixels(oiio.FLOAT)).reshape(
+        out.spec().height, out.spec().width, c
+    )
+
+
+def _encoding(spec: Any, is_float: bool, path: Path) -> tuple[str, str, list[str]]:
+    """(primaries, transfer, notes) for the file's pixels."""
+    notes: list[str] = []
+    cicp = _attr(spec, "CICP")
+    if cicp is not None and len(cicp) >= 2:
+        prim = _CICP_PRIMARIES.get(int(cicp[0]))
+        tf = _CICP_TRANSFER.get(int(cicp[1]))
+        if int(cicp[1]) == 18:
+            raise _fail(path, "HLG-encoded images are not supported yet")
+        if prim and tf:
+            return prim, tf, notes
+    icc = _attr(spec, "ICCProfile")
+    if icc is not None and len(icc) > 0:
+        try:
+            enc = parse_icc(bytes(np.asarray(icc, dtype=np.uint8)))
+        except ValueError:
+            notes.append("embedded ICC profile is unreadable; assuming sRGB")
+        else:
+            if enc.primaries is None:
+                notes.append(f"unrecognised ICC profile '{enc.description}'; assuming sRGB")
+            elif not is_float:
+                tf = "srgb" if enc.transfer == "table" else enc.transfer
+                return enc.primaries, tf, notes
+            else:
+                return enc.primaries, "linear", notes
+    chroma = _attr(spec, "chromaticities")
+    if is_float:
+        prim = "rec709"
+        if chroma is not None and len(chroma) >= 6:
+            found = identify_primaries(np.asarray(chroma[:6]))
+            if found is None:
+                notes.append("unknown chromaticities in file; assuming Rec.709 primaries")
+            else:
+                prim = found
+        return prim, "linear", notes
+    if int(_attr(spec, "Exif:ColorSpace", 1)) == 2:  # DCF "Adobe RGB" marker
+        return "adobergb", "gamma:2.19921875", notes
+    cs = str(_attr(spec, "oiio:ColorSpace", "")).lower()
+    if cs.startswith("lin_") or cs == "linear":
+        return "rec709", "linear", notes
+    if cs.startswith("g22_"):
+        return "rec709", "gamma:2.2", notes
+    return "rec709", "srgb", notes
+
+
+def _avif_nclx(data: bytes) -> tuple[int, int] | None:
+    """(primaries, transfer) code points of the first nclx 'colr' box, if any."""
+    i = data.find(b"colrnclx")
+    if i < 0 or i + 14 > len(data):
+        return None
+    prim, tf = struct.unpack(">HH", data[i + 8 : i + 12])
+    return prim, tf
+
+
+def _read_avif(p: Path, max_pixels: int) -> Image:
+    """AVIF through imagecodecs (OIIO here has no AVIF reader); nclx decides the decoding."""
+    import imagecodecs
+
+    data = p.read_bytes()
+    try:
+        px = np.asarray(imagecodecs.avif_decode(data))
+    except Exception as exc:
+        raise _fail(p, f"corrupt or unreadable AVIF ({exc})") from None
+    if px.ndim == 2:
+        px = px[..., None]
+    h, w = px.shape[:2]
+    if w * h > max_pixels:
+        raise _fail(p, f"image is {w}x{h}, above the limit of {max_pixels / 1e6:.0f} MP")
+    if px.dtype == np.uint8:
+        depth = 8
+    else:
+        depth = 10 if px.max() <= 1023 else (12 if px.max() <= 4095 else 16)
+    code = px.astype(np.float32) / np.float32(2**depth - 1)
+    notes: list[str] = []
+    alpha = np.ascontiguousarray(code[..., 3]) if code.shape[2] == 4 else None
+    rgb = code[..., :3] if code.shape[2] >= 3 else np.repeat(code[..., :1], 3, axis=2)
+    primaries, transfer = "rec709", "srgb"
+    nclx = _avif_nclx(data)
+    if nclx is not None:
+        if nclx[1] == 18:
+            raise _fail(p, "HLG-encoded images are not supported yet")
+        primaries = _CICP_PRIMARIES.get(nclx[0], "rec709")
+        transfer = _CICP_TRANSFER.get(nclx[1], "srgb")
+    rgb = np.ascontiguousarray(rgb)
+    return Image(
+        linear=decode(rgb, transfer),
+        code=rgb,
+        primaries=primaries,
+        transfer=transfer,
+        bit_depth=depth,
+        source_format="avif",
+        source_path=p,
+        alpha=alpha,
+        notes=notes,
+    )
+
+
+def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXELS) -> Image:
+    """Read and decode an image file to linear float32 (see module docstring).
+
+    Raises:
+        InputError: missing, empty, unreadable, truncated, too large or unsupported files.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise _fail(p, "no such file")
+    if p.is_dir():
+        raise _fail(p, "is a directory, not an image")
+    try:
+        size = p.stat().st_size
+        with open(p, "rb"):
+            pass
+    except OSError as exc:
+        raise _fail(p, exc.strerror or str(exc)) from None
+    if size == 0:
+        raise _fail(p, "file is empty (0 bytes)")
+
+    with open(p, "rb") as fh:
+        head = fh.read(16)
+    if head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"):
+        return _read_avif(p, max_pixels)
+
+    oiio = _oiio()
+    # Our own pixel limit governs, not OIIO's default size limit; keep alpha straight
+    # (OIIO premultiplies PNG/TIFF alpha unless asked not to).
+    oiio.attribute("limits:imagesize_MB", 2**31 - 1)
+    config = oiio.ImageSpec()
+    config.attribute("oiio:UnassociatedAlpha", 1)
+    inp = oiio.ImageInput.open(str(p), config)
+    if inp is None:
+        raise _fail(p, f"not a readable image ({oiio.geterror() or 'unknown format'})")
+    try:
+        spec = inp.spec()
+        w, h, nch = spec.width, spec.height, spec.nchannels
+        if w <= 0 or h <= 0 or nch <= 0:
+            raise _fail(p, f"invalid image dimensions {w}x{h}x{nch}")
+        if w * h > max_pixels:
+            raise _fail(
+                p,
+                f"image is {w}x{h} = {w * h / 1e6:.0f} MP, above the limit of "
+                f"{max_pixels / 1e6:.0f} MP (raise it with --max-pixels)",
+            )
+        fmt = str(spec.format)
+        is_float = fmt in {"half", "float", "double"}
+        if fmt == "uint8":
+            raw, scale, depth = inp.read_image(0, 0, 0, nch, oiio.UINT8), 255.0, 8
+        elif fmt == "uint16":
+            raw, scale, depth = inp.read_image(0, 0, 0, nch, oiio.UINT16), 65535.0, 16
+        else:
+            raw, scale = inp.read_image(0, 0, 0, nch, oiio.FLOAT), 1.0
+            depth = 16 if fmt == "half" else 32
+        if raw is None or inp.has_error:
+            err = inp.geterror() or oiio.geterror()
+            raise _fail(p, f"corrupt or truncated image data ({err or 'read failed'})")
+        source_format = inp.format_name()
+        channel_names = list(spec.channelnames)
+        alpha_index = spec.alpha_channel
+        orientation = int(_attr(spec, "Orientation", 1))
+        primaries, transfer, notes = _encoding(spec, is_float, p)
+        metadata = _metadata(spec)
+        for hint, label in (("jpeg:ColorSpace", "CMYK"), ("tiff:ColorSpace", "CMYK")):
+            if str(_attr(spec, hint, "")).upper() == label:
+                notes.append("converted from CMYK to RGB (no CMYK profile applied)")
+    finally:
+        inp.close()
+
+    data = np.asarray(raw)
+    data = data.reshape(h, w, nch) if data.ndim != 3 else data
+    data = data.astype(np.float32) / np.float32(scale) if scale != 1.0 else data.astype(np.float32)
+
+    alpha = None
+    colour_idx = [i for i in range(nch) if i != alpha_index]
+    if alpha_index >= 0:
+        alpha = np.ascontiguousarray(data[..., alpha_index])
+    if len(colour_idx) >= 3:
+        rgb = data[..., colour_idx[:3]]
+        if len(colour_idx) > 3:
+            extra = ",".join(channel_names[i] for i in colour_idx[3:])
+            notes.append(f"ignored extra channels {extra}")
+    elif len(colour_idx) >= 1:
+        rgb = np.repeat(data[..., colour_idx[:1]], 3, axis=2)
+        notes.append("greyscale image expanded to RGB")
+    else:
+        raise _fail(p, "image has no colour channels")
+
+    if is_float and not np.isfinite(rgb).all():
+        bad = int((~np.isfinite(rgb)).any(axis=2).sum())
+        finite_max = float(np.max(rgb, where=np.isfinite(rgb), initial=0.0))
+        rgb = np.nan_to_num(rgb, nan=0.0, posinf=finite_max, neginf=0.0)
+        notes.append(f"replaced NaN/Inf values in {bad} pixels (NaN and -Inf → 0, +Inf → max)")
+    if alpha is not None and not np.isfinite(alpha).all():
+        alpha = np.nan_to_num(alpha, nan=1.0, posinf=1.0, neginf=0.0)
+
+    if orientation not in (0, 1):
+        stacked = rgb if alpha is None else np.concatenate([rgb, alpha[..., None]], axis=2)
+        stacked = _reorient(np.ascontiguousarray(stacked), orientation)
+        rgb = stacked[..., :3]
+        alpha = None if alpha is None else np.ascontiguousarray(stacked[..., 3])
+
+    rgb = np.ascontiguousarray(rgb, dtype=np.float32)
+    if is_float:
+        linear = rgb
+        code = srgb_encode(linear)
+    elif transfer == "linear":
+        linear, code = rgb, srgb_encode(rgb)
+    else:
+        code = rgb
+        linear = decode(code, transfer)
+    return Image(
+        linear=np.ascontiguousarray(linear, dtype=np.float32),
+        code=np.ascontiguousarray(code, dtype=np.float32),
+        primaries=primaries,
+        transfer=transfer,
+        white=1.0,
+        bit_depth=depth,
+        source_format=source_format,
+        source_path=p,
+        alpha=alpha,
+        metadata=metadata,
+        notes=notes,
+    )

@@ -1,0 +1,76 @@
+"""Tone mapping with the ITU-R BT.2390 EETF (report BT.2390-10, section 5.4).
+
+The EETF is a Hermite-spline knee in the PQ domain that leaves luminance below the knee
+(``KS = 1.5·maxLum − 0.5``) unchanged and rolls off smoothly to the target peak. It is used
+twice: to limit an HDR export's peak (``--peak-nits``, never a hard clip) and to preview HDR
+on an SDR screen. It is applied to max(R, G, B) and the ratio is applied to all three
+channels, so hue is kept and no channel exceeds the target peak.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, pq_decode, pq_encode, srgb_encode
+
+
+def eetf_bt2390(
+    nits: np.ndarray, source_peak: float, target_peak: float, source_black: float = 0.0
+) -> np.ndarray:
+    """Map absolute luminance ``nits`` (any shape, cd/m²) from a source with peak
+    ``source_peak`` to a display with peak ``target_peak`` (BT.2390 EETF, no black lift).
+
+    Identity when ``source_peak <= target_peak``.
+    """
+    x = np.asarray(nits, dtype=np.float32)
+    if source_peak <= target_peak:
+        return x.copy()
+    pq_lb = float(pq_encode(np.float32(source_black)))
+    pq_lw = float(pq_encode(np.float32(source_peak)))
+    span = pq_lw - pq_lb
+    e1 = (pq_encode(x) - pq_lb) / np.float32(span)
+    e1 = np.clip(e1, 0.0, 1.0)  # the source peak bounds the input by definition
+    max_lum = (float(pq_encode(np.float32(target_peak))) - pq_lb) / span
+    ks = 1.5 * max_lum - 0.5
+    t = (e1 - ks) / np.float32(1 - ks)
+    t2, t3 = t * t, t * t * t
+    p = (2 * t3 - 3 * t2 + 1) * ks + (t3 - 2 * t2 + t) * (1 - ks) + (-2 * t3 + 3 * t2) * max_lum
+    e2 = np.where(e1 < ks, e1, p)
+    out = pq_decode(e2 * np.float32(span) + np.float32(pq_lb))
+    # Below the knee the curve is the identity: return the input bit-exact there.
+    return np.where(e1 < ks, x, out).astype(np.float32, copy=False)
+
+
+def limit_peak(nits_rgb: np.ndarray, peak_nits: float, source_peak: float | None = None):
+    """Roll RGB luminance (``(..., 3)``, cd/m²) off to ``peak_nits`` with the BT.2390 EETF
+    applied to max(R, G, B); hue ratios kept. ``source_peak`` defaults to the image's max."""
+    rgb = np.asarray(nits_rgb, dtype=np.float32)
+    m = np.max(rgb, axis=-1)
+    src = float(np.max(m)) if source_peak is None else float(source_peak)
+    if src <= peak_nits:
+        return rgb.copy()
+    m_out = eetf_bt2390(m, src, peak_nits)
+    scale = np.where(m > 0, m_out / np.where(m > 0, m, 1), 1).astype(np.float32)
+    return rgb * scale[..., None]
+
+
+def tonemap_to_sdr(
+    linear: np.ndarray,
+    exposure_stops: float = 0.0,
+    reference_white: float = REFERENCE_WHITE_NITS,
+    source_peak: float | None = None,
+) -> np.ndarray:
+    """Preview linear HDR (``(..., 3)``, 1.0 = SDR white) on an SDR display.
+
+    Luminance is scaled by ``2**exposure_stops``, rolled off with the EETF so that the
+    image's peak lands on SDR white, and sRGB-encoded. Returns float32 display code values;
+    conversion to 8 bits (and the only clamp) happens where pixels go to the screen/file.
+    """
+    nits = np.asarray(linear, dtype=np.float32) * np.float32(reference_white * 2.0**exposure_stops)
+    mapped = limit_peak(nits, reference_white, source_peak)
+    return srgb_encode(mapped / np.float32(reference_white))
+
+
+def to_display_uint8(code: np.ndarray) -> np.ndarray:
+    """Display code values in [0, 1] → uint8 with rounding; the one place that clamps."""
+    return (np.clip(np.asarray(code, dtype=np.float32), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)

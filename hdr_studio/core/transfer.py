@@ -1,0 +1,113 @@
+"""Transfer functions: sRGB (IEC 61966-2-1), pure gamma, and PQ (SMPTE ST 2084).
+
+All functions take and return float32 arrays of any shape and never clamp: values above 1
+(HDR) and below 0 (out-of-gamut) pass through the curves' natural extensions, sign-mirrored
+for negatives. The PQ constants come from colour-science (``CONSTANTS_ST2084``).
+
+Named dispatch: :func:`decode` / :func:`encode` take ``"srgb"``, ``"linear"``,
+``"gamma:<g>"`` or ``"pq"``.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from hdr_studio.core._colour_science import colour
+
+#: HDR reference white (ITU-R BT.2408): the luminance SDR diffuse white maps to, cd/m².
+REFERENCE_WHITE_NITS = 203.0
+#: The peak luminance PQ encodes, cd/m².
+PQ_PEAK_NITS = 10000.0
+#: Adobe RGB (1998) encoding gamma.
+ADOBE_RGB_GAMMA = 563.0 / 256.0
+
+
+def _f32(x: np.ndarray | float) -> np.ndarray:
+    return np.asarray(x, dtype=np.float32)
+
+
+def srgb_decode(code: np.ndarray) -> np.ndarray:
+    """sRGB code values → linear light (IEC 61966-2-1 EOTF), shape preserved."""
+    c = _f32(code)
+    a = np.abs(c)
+    lin = np.where(a <= 0.04045, a / np.float32(12.92), ((a + 0.055) / 1.055) ** np.float32(2.4))
+    return np.copysign(lin, c).astype(np.float32, copy=False)
+
+
+def srgb_encode(linear: np.ndarray) -> np.ndarray:
+    """Linear light → sRGB code values (inverse EOTF), shape preserved, no clamping."""
+    x = _f32(linear)
+    a = np.abs(x)
+    code = np.where(
+        a <= 0.0031308, a * np.float32(12.92), np.float32(1.055) * a ** np.float32(1 / 2.4) - 0.055
+    )
+    return np.copysign(code, x).astype(np.float32, copy=False)
+
+
+def gamma_decode(code: np.ndarray, gamma: float) -> np.ndarray:
+    """Pure power law ``sign(c)·|c|^gamma``."""
+    c = _f32(code)
+    return np.copysign(np.abs(c) ** np.float32(gamma), c).astype(np.float32, copy=False)
+
+
+def gamma_encode(linear: np.ndarray, gamma: float) -> np.ndarray:
+    """Inverse of :func:`gamma_decode`."""
+    x = _f32(linear)
+    return np.copysign(np.abs(x) ** np.float32(1.0 / gamma), x).astype(np.float32, copy=False)
+
+
+@functools.cache
+def _pq_constants() -> tuple[np.float32, np.float32, np.float32, np.float32, np.float32]:
+    from_colour = colour().models.rgb.transfer_functions.st_2084.CONSTANTS_ST2084
+    return tuple(np.float32(from_colour[k]) for k in ("m_1", "m_2", "c_1", "c_2", "c_3"))  # type: ignore[return-value]
+
+
+def pq_encode(nits: np.ndarray) -> np.ndarray:
+    """Absolute luminance in cd/m² → PQ signal in [0, 1] (SMPTE ST 2084 inverse EOTF).
+
+    Negative input maps to 0 and input above 10 000 cd/m² above 1: PQ has no code values for
+    them; callers limit the peak first (:func:`hdr_studio.core.tonemap.limit_peak`).
+    """
+    m1, m2, c1, c2, c3 = _pq_constants()
+    y = np.maximum(_f32(nits), 0) / np.float32(PQ_PEAK_NITS)
+    ym = y**m1
+    return (((c1 + c2 * ym) / (1 + c3 * ym)) ** m2).astype(np.float32, copy=False)
+
+
+def pq_decode(signal: np.ndarray) -> np.ndarray:
+    """PQ signal in [0, 1] → absolute luminance in cd/m² (SMPTE ST 2084 EOTF)."""
+    m1, m2, c1, c2, c3 = _pq_constants()
+    e = np.maximum(_f32(signal), 0) ** (np.float32(1) / m2)
+    y = (np.maximum(e - c1, 0) / (c2 - c3 * e)) ** (np.float32(1) / m1)
+    return (y * np.float32(PQ_PEAK_NITS)).astype(np.float32, copy=False)
+
+
+def decode(code: np.ndarray, transfer: str, reference_white: float = REFERENCE_WHITE_NITS):
+    """Decode code values with the named transfer function to relative linear light.
+
+    ``"pq"`` returns linear with 1.0 = ``reference_white`` cd/m² (so SDR white stays 1.0).
+    """
+    if transfer == "srgb":
+        return srgb_decode(code)
+    if transfer == "linear":
+        return _f32(code)
+    if transfer == "pq":
+        return pq_decode(code) / np.float32(reference_white)
+    if transfer.startswith("gamma:"):
+        return gamma_decode(code, float(transfer.split(":", 1)[1]))
+    raise ValueError(f"unknown transfer function {transfer!r}")
+
+
+def encode(linear: np.ndarray, transfer: str, reference_white: float = REFERENCE_WHITE_NITS):
+    """Inverse of :func:`decode`."""
+    if transfer == "srgb":
+        return srgb_encode(linear)
+    if transfer == "linear":
+        return _f32(linear)
+    if transfer == "pq":
+        return pq_encode(_f32(linear) * np.float32(reference_white))
+    if transfer.startswith("gamma:"):
+        return gamma_encode(linear, float(transfer.split(":", 1)[1]))
+    raise ValueError(f"unknown transfer function {transfer!r}")

@@ -1,0 +1,1 @@
+"""hdr_studio.inference (see ../../STYLE layout); filled in by later issues."""

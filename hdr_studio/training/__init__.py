@@ -1,0 +1,1 @@
+"""hdr_studio.training (see ../../STYLE layout); filled in by later issues."""
