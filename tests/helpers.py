@@ -27,8 +27,8 @@ def write(path: Path, pixels: np.ndarray, fmt=None, **attrs) -> Path:
         spec.channelnames = ("R", "G", "B", "A")
         spec.alpha_channel = 3
         spec.attribute("oiio:UnassociatedAlpha", 1)  # straight alpha, written as is
-    for name, value in attrs.items():
-        name = name.replace("__", ":")
+    for key, value in attrs.items():
+        name = key.replace("__", ":")
         if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], oiio.TypeDesc):
             spec.attribute(name, value[0], value[1])
         else:

@@ -25,20 +25,20 @@ def eetf_bt2390(
     x = np.asarray(nits, dtype=np.float32)
     if source_peak <= target_peak:
         return x.copy()
-    pq_lb = float(pq_encode(np.float32(source_black)))
-    pq_lw = float(pq_encode(np.float32(source_peak)))
+    # float64 inside: the PQ → spline → PQ⁻¹ round trip in float32 is not monotonic.
+    x64 = x.astype(np.float64)
+    pq_lb = float(pq_encode(np.float64(source_black)))
+    pq_lw = float(pq_encode(np.float64(source_peak)))
     span = pq_lw - pq_lb
-    e1 = (pq_encode(x) - pq_lb) / np.float32(span)
-    e1 = np.clip(e1, 0.0, 1.0)  # the source peak bounds the input by definition
-    max_lum = (float(pq_encode(np.float32(target_peak))) - pq_lb) / span
+    e1 = np.clip((pq_encode(x64) - pq_lb) / span, 0.0, 1.0)  # the source peak bounds it
+    max_lum = (float(pq_encode(np.float64(target_peak))) - pq_lb) / span
     ks = 1.5 * max_lum - 0.5
-    t = (e1 - ks) / np.float32(1 - ks)
+    t = (e1 - ks) / (1 - ks)
     t2, t3 = t * t, t * t * t
     p = (2 * t3 - 3 * t2 + 1) * ks + (t3 - 2 * t2 + t) * (1 - ks) + (-2 * t3 + 3 * t2) * max_lum
-    e2 = np.where(e1 < ks, e1, p)
-    out = pq_decode(e2 * np.float32(span) + np.float32(pq_lb))
+    out = pq_decode(np.where(e1 < ks, e1, p) * span + pq_lb)
     # Below the knee the curve is the identity: return the input bit-exact there.
-    return np.where(e1 < ks, x, out).astype(np.float32, copy=False)
+    return np.where(e1 < ks, x, out).astype(np.float32)
 
 
 def limit_peak(nits_rgb: np.ndarray, peak_nits: float, source_peak: float | None = None):

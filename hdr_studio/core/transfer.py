@@ -59,9 +59,15 @@ def gamma_encode(linear: np.ndarray, gamma: float) -> np.ndarray:
 
 
 @functools.cache
-def _pq_constants() -> tuple[np.float32, np.float32, np.float32, np.float32, np.float32]:
+def _pq_constants() -> tuple[float, float, float, float, float]:
     from_colour = colour().models.rgb.transfer_functions.st_2084.CONSTANTS_ST2084
-    return tuple(np.float32(from_colour[k]) for k in ("m_1", "m_2", "c_1", "c_2", "c_3"))  # type: ignore[return-value]
+    return tuple(float(from_colour[k]) for k in ("m_1", "m_2", "c_1", "c_2", "c_3"))  # type: ignore[return-value]
+
+
+def _float(x: np.ndarray | float) -> np.ndarray:
+    """float64 input stays float64 (for precise curve maths); anything else is float32."""
+    a = np.asarray(x)
+    return a if a.dtype == np.float64 else a.astype(np.float32)
 
 
 def pq_encode(nits: np.ndarray) -> np.ndarray:
@@ -69,19 +75,22 @@ def pq_encode(nits: np.ndarray) -> np.ndarray:
 
     Negative input maps to 0 and input above 10 000 cd/m² above 1: PQ has no code values for
     them; callers limit the peak first (:func:`hdr_studio.core.tonemap.limit_peak`).
+    float32 in, float32 out (float64 stays float64).
     """
     m1, m2, c1, c2, c3 = _pq_constants()
-    y = np.maximum(_f32(nits), 0) / np.float32(PQ_PEAK_NITS)
+    a = _float(nits)
+    y = np.maximum(a, 0) / PQ_PEAK_NITS
     ym = y**m1
-    return (((c1 + c2 * ym) / (1 + c3 * ym)) ** m2).astype(np.float32, copy=False)
+    return (((c1 + c2 * ym) / (1 + c3 * ym)) ** m2).astype(a.dtype, copy=False)
 
 
 def pq_decode(signal: np.ndarray) -> np.ndarray:
     """PQ signal in [0, 1] → absolute luminance in cd/m² (SMPTE ST 2084 EOTF)."""
     m1, m2, c1, c2, c3 = _pq_constants()
-    e = np.maximum(_f32(signal), 0) ** (np.float32(1) / m2)
-    y = (np.maximum(e - c1, 0) / (c2 - c3 * e)) ** (np.float32(1) / m1)
-    return (y * np.float32(PQ_PEAK_NITS)).astype(np.float32, copy=False)
+    a = _float(signal)
+    e = np.maximum(a, 0) ** (1.0 / m2)
+    y = (np.maximum(e - c1, 0) / (c2 - c3 * e)) ** (1.0 / m1)
+    return (y * PQ_PEAK_NITS).astype(a.dtype, copy=False)
 
 
 def decode(code: np.ndarray, transfer: str, reference_white: float = REFERENCE_WHITE_NITS):

@@ -47,14 +47,16 @@ def test_output_equals_input_outside_feathered_mask_and_never_darkens():
 
 
 def test_partial_clip_restores_hue_of_the_light():
-    truth, code = _warm_highlight()
+    _truth, code = _warm_highlight()
     im = _image(code)
     out = reconstruct_classical(im)
     red_only = (code[..., 0] >= 250 / 255) & (code[..., 1] < 0.9)
     ratio_in = im.linear[red_only][:, 0] / im.linear[red_only][:, 1]
     ratio_out = out[red_only][:, 0] / out[red_only][:, 1]
     truth_ratio = 1.0 / 0.6
-    assert np.median(np.abs(ratio_out - truth_ratio)) < 0.5 * np.median(np.abs(ratio_in - truth_ratio))
+    assert np.median(np.abs(ratio_out - truth_ratio)) < 0.5 * np.median(
+        np.abs(ratio_in - truth_ratio)
+    )
 
 
 def test_beats_linearise_only_on_synthetic_scenes():

@@ -21,7 +21,12 @@ def test_jpeg_8bit_srgb(tmp_path, img):
     p = write(tmp_path / "a.jpg", (img * 255).round().astype(np.uint8))
     im = read_image(p)
     assert im.linear.shape == (48, 64, 3) and im.linear.dtype == np.float32
-    assert (im.bit_depth, im.transfer, im.primaries, im.source_format) == (8, "srgb", "rec709", "jpeg")
+    assert (im.bit_depth, im.transfer, im.primaries, im.source_format) == (
+        8,
+        "srgb",
+        "rec709",
+        "jpeg",
+    )
     np.testing.assert_allclose(im.linear, srgb_decode(im.code), rtol=1e-6)
     assert im.source_path == p and im.white == 1.0
 
@@ -124,10 +129,17 @@ def test_nan_and_inf_are_replaced_with_a_note(tmp_path, img):
 
 def _png_claiming(width: int, height: int) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 16))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_bad_inputs_raise_one_line_input_errors(tmp_path, img):

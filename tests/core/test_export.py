@@ -1,0 +1,216 @@
+import contextlib
+import os
+import struct
+import zlib
+
+import numpy as np
+import OpenImageIO as oiio
+import pytest
+
+from hdr_studio.core import export as ex
+from hdr_studio.core.errors import OutputError
+from hdr_studio.core.reader import read_image
+from hdr_studio.core.transfer import pq_decode
+from tests.helpers import gradient, write
+
+
+@pytest.fixture
+def hdr():
+    """Linear HDR with values to 6× SDR white (1.0 = white), Rec.709."""
+    return (gradient(40, 56) ** 2 * 6.0).astype(np.float32)
+
+
+@pytest.fixture
+def source(tmp_path, hdr):
+    p = write(tmp_path / "src.jpg", (np.clip(hdr, 0, 1) ** (1 / 2.2) * 255).astype(np.uint8))
+    im = read_image(p)
+    im.metadata["Make"] = ("string", "TestCam")
+    return im
+
+
+def _png_chunks(data: bytes) -> dict[bytes, bytes]:
+    chunks, i = {}, 8
+    while i < len(data):
+        (n,) = struct.unpack(">I", data[i : i + 4])
+        kind = data[i + 4 : i + 8]
+        chunks[kind] = data[i + 8 : i + 8 + n]
+        i += 12 + n
+    return chunks
+
+
+def test_png_pq_rec2020_cicp_and_round_trip(tmp_path, source, hdr):
+    out = ex.write_result(hdr, tmp_path / "o.png", source)
+    chunks = _png_chunks(out.read_bytes())
+    assert chunks[b"cICP"] == bytes([9, 16, 0, 1])
+    assert chunks[b"IHDR"][8] == 16  # bit depth
+    back = read_image(out)
+    assert (back.primaries, back.transfer, back.bit_depth) == ("rec2020", "pq", 16)
+    from hdr_studio.core.gamut import convert_primaries
+
+    expected = convert_primaries(hdr, "rec709", "rec2020")
+    # Below the roll-off knee the PQ round trip is exact up to 16-bit quantisation.
+    low = expected.max(axis=2) < 1.5
+    np.testing.assert_allclose(back.linear[low], expected[low], rtol=2e-3, atol=2e-5)
+    assert back.linear.max() > 4.0  # HDR really present (4× SDR white and more)
+
+
+def test_pq_peak_is_rolled_off_not_clipped(tmp_path, source):
+    ramp = np.linspace(0.0, 30.0, 56 * 40, dtype=np.float32).reshape(40, 56, 1)
+    ramp = np.repeat(ramp, 3, axis=2)
+    out = ex.write_result(
+        ramp, tmp_path / "p.png", source, options=ex.ExportOptions(peak_nits=1000)
+    )
+    sig = oiio.ImageInput.open(str(out)).read_image(oiio.UINT16)[..., 0].astype(np.float32)
+    nits = pq_decode(sig.ravel() / 65535.0)
+    assert nits.max() <= 1000 * 1.01
+    assert np.all(np.diff(sig.ravel()) >= -1)  # monotonic up to one 16-bit code (rounding)
+    top = sig.ravel()[nits > 900]
+    assert np.unique(top).size > 10  # still a gradient near the peak
+
+
+def test_reference_white_and_peak_options(tmp_path, source, hdr):
+    opts = ex.ExportOptions(reference_white=100, peak_nits=4000)
+    back = read_image(ex.write_result(hdr, tmp_path / "w.png", source, options=opts))
+    # Read back assumes 203 cd/m² white: values scale by 100/203.
+    ratio = back.linear[hdr.max(axis=2) > 0.5].sum() / hdr[hdr.max(axis=2) > 0.5].sum()
+    assert ratio == pytest.approx(100 / 203, rel=0.02)
+    with pytest.raises(ValueError, match="peak"):
+        ex.ExportOptions(peak_nits=50)
+
+
+def test_avif_10bit_pq_nclx(tmp_path, source, hdr):
+    out = ex.write_result(hdr, tmp_path / "o.avif", source)
+    data = out.read_bytes()
+    i = data.find(b"colrnclx")
+    assert i > 0
+    assert struct.unpack(">HHH", data[i + 8 : i + 14]) == (9, 16, 9)
+    back = read_image(out)
+    assert (back.primaries, back.transfer, back.bit_depth) == ("rec2020", "pq", 10)
+    assert back.linear.max() > 4.0
+    lum_in, lum_out = hdr.mean(), back.linear.mean()
+    assert lum_out == pytest.approx(lum_in, rel=0.05)
+
+
+def test_jxl_pq(tmp_path, source, hdr):
+    out = ex.write_result(hdr, tmp_path / "o.jxl", source)
+    spec = oiio.ImageInput.open(str(out)).spec()
+    assert tuple(spec.getattribute("CICP")) == (9, 16, 0, 1)
+    back = read_image(out)
+    assert back.transfer == "pq" and back.linear.max() > 4.0
+
+
+def test_ultrahdr_jpeg_has_a_gain_map(tmp_path, source, hdr):
+    out = ex.write_result(hdr, tmp_path / "o.jpg", source)
+    data = out.read_bytes()
+    assert data.count(b"\xff\xd8\xff") >= 2 and b"urn:iso:std:iso:ts:21496" in data
+    back = read_image(out)  # OIIO applies the gain map when reading
+    assert back.linear.max() > 3.0
+
+
+def test_ultrahdr_silent_fallback_is_detected(tmp_path):
+    plain = write(tmp_path / "plain.jpg", (gradient() * 255).astype(np.uint8))
+    with pytest.raises(OutputError, match="plain SDR JPEG"):
+        ex._verify_ultrahdr(plain)
+
+
+def test_exr_half_linear_with_chromaticities(tmp_path, source, hdr):
+    out = ex.write_result(hdr, tmp_path / "o.exr", source)
+    inp = oiio.ImageInput.open(str(out))
+    spec = inp.spec()
+    assert str(spec.format) == "half"
+    chroma = spec.getattribute("chromaticities")
+    np.testing.assert_allclose(
+        chroma, [0.64, 0.33, 0.30, 0.60, 0.15, 0.06, 0.3127, 0.3290], atol=1e-4
+    )
+    px = inp.read_image(oiio.FLOAT)
+    np.testing.assert_allclose(px, hdr, rtol=1e-3, atol=1e-4)  # nothing clipped
+    assert spec.getattribute("Make") == "TestCam"  # metadata carried over
+
+
+def test_float_tiff_and_radiance(tmp_path, source, hdr):
+    for ext in ("tif", "hdr"):
+        back = read_image(ex.write_result(hdr, tmp_path / f"o.{ext}", source))
+        assert back.transfer == "linear" and back.linear.max() > 5.5
+
+
+@pytest.mark.parametrize(
+    ("fmt", "ext", "depth"),
+    [("png-sdr", "png", 16), ("jpeg-sdr", "jpg", 8), ("tiff-sdr", "tif", 16)],
+)
+def test_sdr_formats(tmp_path, source, hdr, fmt, ext, depth):
+    out = ex.write_result(hdr, tmp_path / f"o.{ext}", source, fmt=fmt)
+    back = read_image(out)
+    assert back.transfer == "srgb" and back.bit_depth == depth
+    assert back.code.max() <= 1.0 and back.code.max() > 0.95  # peak tone-mapped to white
+    # Dark tones are left alone by the roll-off.
+    dark = hdr.max(axis=2) < 0.05
+    np.testing.assert_allclose(back.linear[dark], hdr[dark], atol=0.01)
+
+
+def test_alpha_is_kept_where_the_format_can(tmp_path, hdr):
+    rgba = np.concatenate(
+        [(np.clip(hdr, 0, 1) * 255).astype(np.uint8), np.full((40, 56, 1), 100, np.uint8)], axis=2
+    )
+    src = read_image(write(tmp_path / "a.png", rgba))
+    back = read_image(ex.write_result(src.linear, tmp_path / "o.png", src))
+    assert back.alpha is not None
+    np.testing.assert_allclose(back.alpha, 100 / 255, atol=1e-4)
+
+
+def test_format_selection_and_errors(tmp_path, source, hdr):
+    assert ex.format_for_path(tmp_path / "x.PNG") == "png-pq"
+    assert ex.format_for_path(tmp_path / "x.jpg") == "jpeg-uhdr"
+    with pytest.raises(OutputError, match="unknown output extension"):
+        ex.format_for_path(tmp_path / "x.bmp")
+    with pytest.raises(OutputError, match="needs extension"):
+        ex.format_for_path(tmp_path / "x.png", "exr")
+    with pytest.raises(OutputError, match="unknown format"):
+        ex.format_for_path(tmp_path / "x.png", "gif")
+
+
+def test_never_overwrites_the_source_or_an_existing_file(tmp_path, source, hdr):
+    before = source.source_path.read_bytes()
+    with pytest.raises(OutputError, match="source"):
+        ex.write_result(hdr, source.source_path, source, fmt="jpeg-sdr", force=True)
+    assert source.source_path.read_bytes() == before
+    target = tmp_path / "exists.png"
+    target.write_bytes(b"keep me")
+    with pytest.raises(OutputError, match="--force"):
+        ex.write_result(hdr, target, source)
+    assert target.read_bytes() == b"keep me"
+    ex.write_result(hdr, target, source, force=True)
+    assert target.read_bytes() != b"keep me"
+    assert oct(target.stat().st_mode & 0o777) != oct(0o600)
+
+
+def test_failed_write_leaves_no_file_and_no_temporary(tmp_path, source):
+    bad = np.full((40, 56, 3), np.nan, np.float32)
+    target = tmp_path / "o.jpg"
+    # NaN pixels make libultrahdr fail or fall back; either way nothing may be left behind.
+    with contextlib.suppress(OutputError, ValueError):
+        ex.write_result(bad[:1, :1], target, source)
+    leftovers = [p for p in os.listdir(tmp_path) if p.startswith(".o.")]
+    assert leftovers == []
+    with pytest.raises(OutputError, match="does not exist"):
+        ex.write_result(bad, tmp_path / "nope" / "o.png", source)
+
+
+def test_write_array_kinds(tmp_path):
+    a = np.random.default_rng(0).random((8, 9, 3)).astype(np.float32)
+    back = read_image(ex.write_array(a, tmp_path / "a.exr", "exr"))
+    np.testing.assert_allclose(back.linear, a, atol=1e-3)
+    back = read_image(ex.write_array(a, tmp_path / "a.png", "png16"))
+    np.testing.assert_allclose(back.code, a, atol=1e-4)
+    with pytest.raises(ValueError, match="kind"):
+        ex.write_array(a, tmp_path / "a.bmp", "bmp")
+
+
+def test_metadata_survives_and_orientation_is_reset(tmp_path, source, hdr):
+    out = ex.write_result(hdr, tmp_path / "m.jpg", source, fmt="jpeg-sdr")
+    spec = oiio.ImageInput.open(str(out)).spec()
+    assert spec.getattribute("Make") == "TestCam"
+    assert spec.get_int_attribute("Orientation", 1) == 1
+    assert "HDR Studio" in spec.get_string_attribute("Software")
+
+
+_ = zlib  # PNG chunk CRCs are not checked here; OIIO's reader validates them.

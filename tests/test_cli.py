@@ -1,0 +1,212 @@
+"""The command line, end to end on real files. Most cases call ``main()`` in-process (fast);
+a few run the installed entry point to check real exit codes and stderr."""
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from hdr_studio.cli import main
+from hdr_studio.core.reader import read_image
+from tests.helpers import SAMPLES, gradient, write
+
+SAMPLE = SAMPLES / "sunset_lomiri.jpg"
+
+
+def run(argv, capsys):
+    """Run the CLI in-process; argparse's own exits count as return codes."""
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as e:
+        code = e.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0 and "hdr-studio 0.1.0" in capsys.readouterr().out
+    for sub in ("analyze", "reconstruct", "decompose"):
+        with pytest.raises(SystemExit) as e:
+            main([sub, "--help"])
+        assert e.value.code == 0
+        assert "usage: hdr-studio " + sub in capsys.readouterr().out
+
+
+def test_analyze_text_json_and_overlay(tmp_path, capsys):
+    code, out, _ = run(["analyze", SAMPLE], capsys)
+    assert code == 0 and "over-exposed" in out and "regions" in out
+    code, out, _ = run(["analyze", SAMPLE, "--json", "--over", "245"], capsys)
+    d = json.loads(out)
+    assert d["over_threshold"] == pytest.approx(245 / 255)
+    assert 0 < d["over_any"] < 1 and d["over_regions"] > 0 and d["transfer"] == "srgb"
+    ov = tmp_path / "ov.png"
+    code, _, _ = run(["analyze", SAMPLE, "--overlay", ov, "--mode", "channel"], capsys)
+    assert code == 0 and read_image(ov).alpha is not None
+
+
+def test_reconstruct_every_default_format(tmp_path, capsys):
+    for ext in ("png", "avif", "jxl", "jpg", "exr", "tif", "hdr"):
+        out = tmp_path / f"r.{ext}"
+        code, stdout, err = run(["reconstruct", SAMPLE, "-o", out], capsys)
+        assert code == 0, err
+        assert "wrote" in stdout
+        assert read_image(out).linear.max() > 1.5, ext  # HDR in every HDR container
+
+
+def test_reconstruct_none_is_linearise_only(tmp_path, capsys):
+    out = tmp_path / "n.exr"
+    assert run(["reconstruct", SAMPLE, "-o", out, "--method", "none"], capsys)[0] == 0
+    np.testing.assert_allclose(read_image(out).linear, read_image(SAMPLE).linear, atol=1e-3)
+
+
+def test_reconstruct_options(tmp_path, capsys):
+    out = tmp_path / "s.jpg"
+    code, _, _ = run(
+        ["reconstruct", SAMPLE, "-o", out, "--format", "jpeg-sdr", "--quality", "80"], capsys
+    )
+    assert code == 0 and read_image(out).transfer == "srgb"
+    out = tmp_path / "p.png"
+    code, _, _ = run(
+        ["reconstruct", SAMPLE, "-o", out, "--reference-white", "100", "--peak-nits", "600"], capsys
+    )
+    assert code == 0
+
+
+def test_decompose_writes_layers(tmp_path, capsys):
+    d = tmp_path / "layers"
+    code, _out, _ = run(["decompose", SAMPLE, "-o", d], capsys)
+    assert code == 0
+    for name in ("base.exr", "detail.exr", "base.png", "detail.png", "mask.png"):
+        assert (d / name).stat().st_size > 0
+    code, _, err = run(["decompose", SAMPLE, "-o", d], capsys)
+    assert code == 3 and "--force" in err
+    assert run(["decompose", SAMPLE, "-o", d, "--force"], capsys)[0] == 0
+
+
+def _bad_inputs(tmp_path):
+    from tests.core.test_reader import _png_claiming
+
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    (tmp_path / "text.png").write_text("hello")
+    good = write(tmp_path / "good.jpg", (gradient() * 255).astype(np.uint8)).read_bytes()
+    (tmp_path / "trunc.jpg").write_bytes(good[: len(good) // 3])
+    (tmp_path / "huge.png").write_bytes(_png_claiming(90_000, 90_000))
+    return {
+        "missing": tmp_path / "missing.jpg",
+        "zero bytes": tmp_path / "empty.jpg",
+        "non-image": tmp_path / "text.png",
+        "truncated": tmp_path / "trunc.jpg",
+        "absurd dimensions": tmp_path / "huge.png",
+    }
+
+
+@pytest.mark.parametrize("command", ["analyze", "reconstruct", "decompose"])
+def test_bad_input_is_one_line_exit_2_no_output(tmp_path, capsys, command):
+    for name, path in _bad_inputs(tmp_path).items():
+        out = tmp_path / f"out_{command}.png"
+        argv = [command, path] + (
+            {"analyze": [], "reconstruct": ["-o", out], "decompose": ["-o", tmp_path / "dir"]}[
+                command
+            ]
+        )
+        code, _, err = run(argv, capsys)
+        assert code == 2, (name, err)
+        assert err.count("\n") == 1 and "Traceback" not in err and "error:" in err, (name, err)
+        assert not out.exists() and not (tmp_path / "dir").exists(), name
+
+
+def test_supported_oddities_work_with_warnings(tmp_path, capsys):
+    from PIL import Image as PILImage
+
+    q = (gradient() * 255).astype(np.uint8)
+    q[:8] = 255  # some clipping
+    hdr = gradient().astype(np.float32) * 3
+    hdr[0, 0, 0] = np.nan
+    files = {
+        "grey.png": write(tmp_path / "grey.png", q[..., :1]),
+        "rgba.png": write(tmp_path / "rgba.png", np.concatenate([q, q[..., :1]], axis=2)),
+        "16bit.tif": write(tmp_path / "16bit.tif", q.astype(np.uint16) * 257),
+        "nan.exr": write(tmp_path / "nan.exr", hdr),
+    }
+    PILImage.fromarray(q).convert("P").save(tmp_path / "pal.png")
+    PILImage.fromarray(q).convert("CMYK").save(tmp_path / "cmyk.jpg")
+    files["pal.png"] = tmp_path / "pal.png"
+    files["cmyk.jpg"] = tmp_path / "cmyk.jpg"
+    for name, path in files.items():
+        out = tmp_path / f"{name}.out.exr"
+        code, _, err = run(["reconstruct", path, "-o", out], capsys)
+        assert code == 0, (name, err)
+        assert "Traceback" not in err
+        assert np.isfinite(read_image(out).linear).all()
+        if name in ("grey.png", "nan.exr", "cmyk.jpg"):
+            assert "warning:" in err, name
+
+
+def test_output_refusals_exit_3(tmp_path, capsys):
+    src = tmp_path / "src.jpg"
+    src.write_bytes(SAMPLE.read_bytes())
+    before = _digest(src)
+    for argv in (
+        ["reconstruct", src, "-o", src],
+        ["reconstruct", src, "-o", src, "--force", "--format", "jpeg-sdr"],
+        ["reconstruct", src, "-o", tmp_path / "x.bmp"],
+        ["reconstruct", src, "-o", tmp_path / "missing_dir" / "x.png"],
+    ):
+        code, _, err = run(argv, capsys)
+        assert code == 3, (argv, err)
+        assert err.count("\n") == 1
+    assert _digest(src) == before
+    existing = tmp_path / "e.png"
+    existing.write_bytes(b"old")
+    code, _, err = run(["reconstruct", src, "-o", existing], capsys)
+    assert code == 3 and "--force" in err and existing.read_bytes() == b"old"
+
+
+def test_usage_errors_exit_2(tmp_path, capsys):
+    for argv in (
+        ["reconstruct", SAMPLE, "-o", tmp_path / "a.png", "--method", "magic"],
+        ["reconstruct", SAMPLE, "-o", tmp_path / "a.png", "--peak-nits", "10"],
+        ["analyze", SAMPLE, "--over", "-3"],
+        ["analyze", SAMPLE, "--over", "0.5", "--under", "0.6"],
+        ["reconstruct", SAMPLE],
+        ["nonsense"],
+    ):
+        code, _, err = run(argv, capsys)
+        assert code == 2, argv
+        assert err.count("\n") == 1 and "Traceback" not in err, (argv, err)
+    assert not (tmp_path / "a.png").exists()
+
+
+def test_max_pixels_option(tmp_path, capsys):
+    code, _, err = run(["analyze", SAMPLE, "--max-pixels", "1000"], capsys)
+    assert code == 2 and "--max-pixels" in err
+
+
+def test_installed_entry_point_real_process(tmp_path):
+    """The console script and ``python -m`` in a real process: exit codes, stderr, piping."""
+    exe = [sys.executable, "-m", "hdr_studio"]
+    r = subprocess.run([*exe, "--version"], capture_output=True, text=True, check=False)
+    assert r.returncode == 0 and "0.1.0" in r.stdout
+    (tmp_path / "bad.jpg").write_bytes(b"\xff\xd8\xff\xe0garbage")
+    r = subprocess.run(
+        [*exe, "reconstruct", tmp_path / "bad.jpg", "-o", tmp_path / "o.png"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    out = tmp_path / "o.exr"
+    r = subprocess.run(
+        [*exe, "reconstruct", SAMPLE, "-o", out], capture_output=True, text=True, check=False
+    )
+    assert r.returncode == 0 and out.exists()
+    assert "\r" not in r.stderr  # no progress bar when not on a terminal
