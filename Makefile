@@ -10,6 +10,12 @@ SAMPLE := resources/samples/sunset_lomiri.jpg
 .PHONY: run test lint bench clean
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "HDR Studio needs Python >= 3.11 (found: $$($(PYTHON) --version))"; exit 1; }
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || \
+		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		  apt-get update -qq && apt-get install -y -qq python3-venv; } || \
+		{ echo "Python's venv module is missing: install python3-venv"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch is pinned to the CPU wheel on this set-up path (see README for CUDA).

@@ -48,13 +48,39 @@ def _check_thresholds(over: float, under: float) -> None:
         raise ValueError(f"under-exposure threshold must be in [0, over), got {under}")
 
 
+def _channel_masks_u8(code: np.ndarray, over: float, under: float) -> tuple[np.ndarray, np.ndarray]:
+    """(over, under) per-channel masks as (H, W, 3) uint8 0/255, by OpenCV's SIMD compare on
+    the interleaved data (no copies). A code value equal to a threshold counts as clipped."""
+    import cv2
+
+    c = np.ascontiguousarray(_check_rgb(code), dtype=np.float32)
+    _check_thresholds(over, under)
+    h, w, _ = c.shape
+    flat = c.reshape(h, w * 3)
+    o = cv2.compare(flat, float(np.float32(over)), cv2.CMP_GE).reshape(h, w, 3)
+    u = cv2.compare(flat, float(np.float32(under)), cv2.CMP_LE).reshape(h, w, 3)
+    return o, u
+
+
+def _count_channels(mask_u8: np.ndarray) -> np.ndarray:
+    """Number of flagged channels per pixel (H, W) uint8, from a 0/255 (H, W, 3) mask."""
+    import cv2
+
+    h, w = mask_u8.shape[:2]
+    return cv2.transform(mask_u8, np.full((1, 3), 1.0 / 255.0)).reshape(h, w)
+
+
+def _ge(count: np.ndarray, level: int) -> np.ndarray:
+    """uint8 0/255 mask of ``count >= level``."""
+    return np.greater_equal(count, level).view(np.uint8) * np.uint8(255)
+
+
 def channel_masks(
     code: np.ndarray, over: float = DEFAULT_OVER, under: float = DEFAULT_UNDER
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel boolean masks ``(H, W, 3)``: (code ≥ over, code ≤ under)."""
-    c = _check_rgb(code)
-    _check_thresholds(over, under)
-    return c >= np.float32(over), c <= np.float32(under)
+    o, u = _channel_masks_u8(code, over, under)
+    return o > 0, u > 0
 
 
 def combine(masks: np.ndarray, mode: Mode) -> np.ndarray:
@@ -132,10 +158,11 @@ def regions(mask: np.ndarray, top: int = 10) -> tuple[int, list[Region]]:
     """Count 8-connected regions of a boolean ``(H, W)`` mask; the ``top`` largest."""
     import cv2
 
-    m = np.asarray(mask, dtype=np.uint8)
-    if not m.any():
+    m = np.asarray(mask)
+    m = m.view(np.uint8) if m.dtype == bool else m.astype(np.uint8, copy=False)
+    if cv2.countNonZero(m) == 0:
         return 0, []
-    n, _, st, _ = cv2.connectedComponentsWithStats(m, connectivity=8, ltype=cv2.CV_32S)
+    n, _, st, _ = cv2.connectedComponentsWithStatsWithAlgorithm(m, 8, cv2.CV_32S, cv2.CCL_SPAGHETTI)
     st = st[1:]
     order = np.argsort(-st[:, cv2.CC_STAT_AREA], kind="stable")[:top]
     largest = [
@@ -150,25 +177,35 @@ def clip_stats(
 ) -> ClipStats:
     """Share clipped per channel and overall, number and sizes of clipped regions
     (regions are counted on the any-channel masks)."""
-    o, u = channel_masks(code, over, under)
-    h, w = o.shape[:2]
+    import cv2
+
+    o3, u3 = _channel_masks_u8(code, over, under)
+    h, w = o3.shape[:2]
     n = float(h * w)
-    o_any, u_any = o.any(axis=2), u.any(axis=2)
-    n_over, big_over = regions(o_any, top)
-    n_under, big_under = regions(u_any, top)
-    o_count = np.count_nonzero(o.reshape(-1, 3), axis=0)
-    u_count = np.count_nonzero(u.reshape(-1, 3), axis=0)
+    result = {}
+    for name, m3 in (("over", o3), ("under", u3)):
+        per = np.asarray(cv2.sumElems(m3)[:3]) / 255.0
+        count = _count_channels(m3)
+        any_mask = _ge(count, 1)
+        result[name] = (
+            {c: float(v) / n for c, v in zip(_CHANNELS, per, strict=True)},
+            cv2.countNonZero(any_mask) / n,
+            cv2.countNonZero(_ge(count, 3)) / n,
+            regions(any_mask, top),
+        )
+    (o_per, o_any, o_all, (n_over, big_over)) = result["over"]
+    (u_per, u_any, u_all, (n_under, big_under)) = result["under"]
     return ClipStats(
         width=w,
         height=h,
         over_threshold=float(over),
         under_threshold=float(under),
-        over_per_channel={c: float(v) / n for c, v in zip(_CHANNELS, o_count, strict=True)},
-        under_per_channel={c: float(v) / n for c, v in zip(_CHANNELS, u_count, strict=True)},
-        over_any=np.count_nonzero(o_any) / n,
-        over_all=np.count_nonzero(o.all(axis=2)) / n,
-        under_any=np.count_nonzero(u_any) / n,
-        under_all=np.count_nonzero(u.all(axis=2)) / n,
+        over_per_channel=o_per,
+        under_per_channel=u_per,
+        over_any=o_any,
+        over_all=o_all,
+        under_any=u_any,
+        under_all=u_all,
         over_regions=n_over,
         under_regions=n_under,
         largest_over=big_over,
@@ -197,30 +234,40 @@ def clip_overlay(
     complement of the channels that clipped (B under → yellow), and green where all three
     did. Over-exposure wins where a pixel is both.
     """
+    import cv2
+
     if not 0.0 <= opacity <= 1.0:
         raise ValueError(f"opacity must be in [0, 1], got {opacity}")
-    o, u = channel_masks(code, over, under)
-    h, w = o.shape[:2]
-    out = np.zeros((h, w, 4), dtype=np.uint8)
-    a = np.uint8(round(255 * opacity))
-    if mode in ("all", "any"):
-        if show_under:
-            m = combine(u, mode)
-            out[m] = (*GREEN, a)
-        if show_over:
-            m = combine(o, mode)
-            out[m] = (*RED, a)
-        return out
-    if mode != "channel":
+    if mode not in ("all", "any", "channel"):
         raise ValueError(f"mode must be 'all', 'any' or 'channel', got {mode!r}")
-    if show_under:
-        m = u.any(axis=2)
-        rgb = np.where(u, 0, 255).astype(np.uint8)
-        rgb[u.all(axis=2)] = GREEN
-        out[..., :3][m] = rgb[m]
-        out[..., 3][m] = a
-    if show_over:
-        m = o.any(axis=2)
-        out[..., :3][m] = (o[m] * 255).astype(np.uint8)
-        out[..., 3][m] = a
-    return out
+    o3, u3 = _channel_masks_u8(code, over, under)
+    h, w = o3.shape[:2]
+    zero = np.zeros((h, w), np.uint8)
+    o_count, u_count = _count_channels(o3), _count_channels(u3)
+    level = 3 if mode == "all" else 1
+    o_m = _ge(o_count, level) if show_over else zero
+    if mode in ("all", "any"):
+        u_m = _ge(u_count, level) if show_under else zero
+        u_m = cv2.bitwise_and(u_m, cv2.bitwise_not(o_m))  # over wins
+        alpha = cv2.bitwise_or(o_m, u_m)
+        if opacity < 1.0:
+            alpha = cv2.multiply(alpha, opacity, dtype=cv2.CV_8U)
+        return cv2.merge([o_m, u_m, zero, alpha])
+    # Per channel: over → the clipped channels' additive colour; under → their complement,
+    # green where all three are under.
+    u_any = _ge(u_count, 1) if show_under else zero
+    u_any = cv2.bitwise_and(u_any, cv2.bitwise_not(o_m))
+    u_all = cv2.bitwise_and(_ge(u_count, 3), u_any)
+    rgb = []
+    for ch in range(3):
+        from_over = cv2.bitwise_and(o3[..., ch], o_m) if show_over else zero
+        under_colour = cv2.bitwise_and(cv2.bitwise_not(u3[..., ch]), u_any)
+        if ch == 1:
+            under_colour = cv2.bitwise_or(under_colour, u_all)
+        else:
+            under_colour = cv2.bitwise_and(under_colour, cv2.bitwise_not(u_all))
+        rgb.append(cv2.bitwise_or(from_over, under_colour))
+    alpha = cv2.bitwise_or(o_m, u_any)
+    if opacity < 1.0:
+        alpha = cv2.multiply(alpha, opacity, dtype=cv2.CV_8U)
+    return cv2.merge([*rgb, alpha])

@@ -221,7 +221,8 @@ def write_result(
     with atomic_path(path, force=force, sources=sources) as tmp:
         if name == "png-pq":
             q = _quantise(pq_rec2020(lin, source.primaries, opts), 16)
-            attrs = {"oiio:ColorSpace": "pq_rec2020_display", "png:compressionLevel": 3}
+            # zlib level 1: ~20 % faster than 3 at 12 MP for a 3 % larger file.
+            attrs = {"oiio:ColorSpace": "pq_rec2020_display", "png:compressionLevel": 1}
             _write_oiio(tmp, _with_alpha(q, alpha, 65535), oiio.UINT16, attrs, meta)
         elif name == "jxl-pq":
             q = _quantise(pq_rec2020(lin, source.primaries, opts), 16)

@@ -53,10 +53,16 @@ def xy_primaries(primaries: str) -> np.ndarray:
 
 def apply_matrix(pixels: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """``pixels @ matrix.T`` for a ``(..., 3)`` float32 array, returned as float32."""
-    px = np.asarray(pixels, dtype=np.float32)
+    import cv2
+
+    px = np.ascontiguousarray(pixels, dtype=np.float32)
     if px.shape[-1] != 3:
         raise ValueError(f"expected (..., 3) pixels, got shape {px.shape}")
-    return px @ matrix.T.astype(np.float32)
+    if px.size == 0:
+        return px.copy()
+    # OpenCV's transform: SIMD and threaded, ~3× numpy's matmul for a 3×3 on many pixels.
+    out = cv2.transform(px.reshape(-1, 1, 3), np.asarray(matrix, dtype=np.float32))
+    return out.reshape(px.shape)
 
 
 def convert_primaries(pixels: np.ndarray, src: str, dst: str) -> np.ndarray:

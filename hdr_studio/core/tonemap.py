@@ -41,17 +41,31 @@ def eetf_bt2390(
     return np.where(e1 < ks, x, out).astype(np.float32)
 
 
+def knee_nits(source_peak: float, target_peak: float, source_black: float = 0.0) -> float:
+    """Luminance (cd/m²) below which :func:`eetf_bt2390` is the identity."""
+    if source_peak <= target_peak:
+        return float("inf")
+    pq_lb = float(pq_encode(np.float64(source_black)))
+    span = float(pq_encode(np.float64(source_peak))) - pq_lb
+    max_lum = (float(pq_encode(np.float64(target_peak))) - pq_lb) / span
+    ks = 1.5 * max_lum - 0.5
+    return float(pq_decode(np.float64(ks * span + pq_lb)))
+
+
 def limit_peak(nits_rgb: np.ndarray, peak_nits: float, source_peak: float | None = None):
     """Roll RGB luminance (``(..., 3)``, cd/m²) off to ``peak_nits`` with the BT.2390 EETF
-    applied to max(R, G, B); hue ratios kept. ``source_peak`` defaults to the image's max."""
-    rgb = np.asarray(nits_rgb, dtype=np.float32)
-    m = np.max(rgb, axis=-1)
+    applied to max(R, G, B); hue ratios kept. ``source_peak`` defaults to the image's max.
+    Only pixels above the knee are touched (the curve is the identity below it)."""
+    rgb = np.array(nits_rgb, dtype=np.float32, copy=True)
+    m = np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
     src = float(np.max(m)) if source_peak is None else float(source_peak)
     if src <= peak_nits:
-        return rgb.copy()
-    m_out = eetf_bt2390(m, src, peak_nits)
-    scale = np.where(m > 0, m_out / np.where(m > 0, m, 1), 1).astype(np.float32)
-    return rgb * scale[..., None]
+        return rgb
+    above = m > np.float32(knee_nits(src, peak_nits))
+    m_above = m[above]
+    scale = eetf_bt2390(m_above, src, peak_nits) / np.maximum(m_above, np.float32(1e-30))
+    rgb[above] *= scale[:, None]
+    return rgb
 
 
 def tonemap_to_sdr(

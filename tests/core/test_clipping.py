@@ -96,3 +96,38 @@ def test_overlay_toggles_and_bad_args(code):
         c.clip_overlay(code, opacity=2)
     with pytest.raises(ValueError, match="mode"):
         c.clip_overlay(code, mode="some")
+
+
+def _reference_overlay(code, mode, over, under):
+    """Plain numpy statement of the overlay rules, to check the OpenCV implementation."""
+    o, u = code >= np.float32(over), code <= np.float32(under)
+    out = np.zeros((*code.shape[:2], 4), np.uint8)
+    if mode in ("all", "any"):
+        red = getattr(o, mode)(axis=2)
+        green = getattr(u, mode)(axis=2) & ~red
+        out[red] = (255, 0, 0, 255)
+        out[green] = (0, 255, 0, 255)
+        return out
+    red_any = o.any(axis=2)
+    under_any = u.any(axis=2) & ~red_any
+    out[..., :3][red_any] = o[red_any] * 255
+    out[..., :3][under_any] = (~u[under_any]) * 255
+    out[u.all(axis=2) & under_any] = (0, 255, 0, 255)
+    out[..., 3][red_any | under_any] = 255
+    return out
+
+
+@pytest.mark.parametrize("mode", ["all", "any", "channel"])
+def test_overlay_matches_reference_on_random_codes(mode):
+    rng = np.random.default_rng(5)
+    levels = np.array([0, 2, 4, 5, 128, 249, 250, 255], np.float32) / 255
+    code = levels[rng.integers(0, levels.size, (37, 53, 3))]
+    ov = c.clip_overlay(code, mode=mode)
+    np.testing.assert_array_equal(
+        ov, _reference_overlay(code, mode, c.DEFAULT_OVER, c.DEFAULT_UNDER)
+    )
+    o, u = c.channel_masks(code)
+    np.testing.assert_array_equal(o, code >= np.float32(250 / 255))  # 250/255 itself is clipped
+    s = c.clip_stats(code)
+    assert s.over_per_channel["G"] == pytest.approx(o[..., 1].mean())
+    assert s.under_all == pytest.approx(u.all(axis=2).mean())
