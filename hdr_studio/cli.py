@@ -104,13 +104,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     image = _read(args.input, args.max_pixels)
     stats = clip_stats(image.code, over=args.over, under=args.under)
     if args.overlay:
-        import numpy as np
-
         overlay = clip_overlay(image.code, mode=args.mode, over=args.over, under=args.under)
         write_array(
-            overlay.astype(np.float32) / 255.0,
+            overlay,
             args.overlay,
-            "png16",
+            "png8",
             force=args.force,
             sources=(Path(args.input),),
         )
@@ -225,10 +223,6 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_gui(args: argparse.Namespace) -> int:
-    raise UsageError("the desktop app is not part of this build yet")
-
-
 def build_parser() -> argparse.ArgumentParser:
     from hdr_studio.core.clipping import DEFAULT_OVER, DEFAULT_UNDER
     from hdr_studio.core.reader import DEFAULT_MAX_PIXELS
@@ -335,9 +329,6 @@ def build_parser() -> argparse.ArgumentParser:
     common(d)
     d.set_defaults(func=cmd_decompose)
 
-    g = sub.add_parser("gui", help="open the desktop app")
-    g.add_argument("input", metavar="FILE", nargs="?")
-    g.set_defaults(func=cmd_gui)
     return p
 
 

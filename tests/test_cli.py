@@ -210,3 +210,21 @@ def test_installed_entry_point_real_process(tmp_path):
     )
     assert r.returncode == 0 and out.exists()
     assert "\r" not in r.stderr  # no progress bar when not on a terminal
+
+
+def test_progress_bar_draws_on_a_terminal_only():
+    import io
+
+    from hdr_studio.cli import TerminalProgress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    for stream in (tty, pipe):
+        bar = TerminalProgress("classical", stream)
+        for f in (0.0, 0.5, 1.0):
+            bar(f, "step")
+    assert "\r" in tty.getvalue() and "100.0%" in tty.getvalue() and tty.getvalue().endswith("\n")
+    assert pipe.getvalue() == ""

@@ -285,9 +285,18 @@ def write_array(
     force: bool = False,
     sources: tuple[Path, ...] = (),
 ) -> Path:
-    """Write a plain array atomically: ``kind`` ``"exr"`` (linear half, as is) or
-    ``"png16"`` (values in [0, 1] as 16-bit, sRGB-tagged: previews and masks)."""
+    """Write a plain array atomically: ``kind`` ``"exr"`` (linear half, as is),
+    ``"png16"`` (values in [0, 1] as 16-bit, sRGB-tagged: previews and masks) or ``"png8"``
+    (a uint8 array as is, e.g. the RGBA clipping overlay)."""
     path = Path(path)
+    if kind == "png8":
+        u8 = np.asarray(array)
+        if u8.dtype != np.uint8:
+            raise ValueError(f"png8 needs a uint8 array, got {u8.dtype}")
+        u8 = u8[..., None] if u8.ndim == 2 else u8
+        with atomic_path(path, force=force, sources=sources) as tmp:
+            _write_oiio(tmp, u8, _oiio().UINT8, {"oiio:ColorSpace": "srgb_rec709_scene"}, {})
+        return path
     a = np.asarray(array, dtype=np.float32)
     if a.ndim == 2:
         a = a[..., None]

@@ -19,8 +19,9 @@ class Image:
         linear: ``(H, W, 3)`` float32 scene-linear RGB in ``primaries``; 1.0 = the source's
             white (SDR white for 8/16-bit photos). Never clamped.
         code: ``(H, W, 3)`` float32 code values the clipping analysis thresholds: the
-            source's own normalised code values for integer files, or the sRGB encoding of
-            ``linear / white`` for float files.
+            source's own normalised code values for integer files; for float files the sRGB
+            encoding of the pixels relative to the file's maximum when it exceeds 1 (only
+            the file's ceiling counts as clipped), else relative to 1.
         primaries: ``"rec709"``, ``"p3"``, ``"adobergb"`` or ``"rec2020"``.
         transfer: transfer function the source was decoded with (``"srgb"``, ``"linear"``,
             ``"gamma:<g>"``, ``"pq"``, ``"table"``).

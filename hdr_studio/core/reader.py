@@ -128,6 +128,15 @@ def _encoding(spec: Any, is_float: bool, path: Path) -> tuple[str, str, list[str
     return "rec709", "srgb", notes
 
 
+def float_code_values(linear: np.ndarray) -> np.ndarray:
+    """Code values for the clipping analysis of a float (HDR) file: sRGB encoding of the
+    pixels relative to the file's own maximum when that is above 1, so that only pixels at
+    the file's ceiling count as clipped (an HDR file's values above SDR white are content,
+    not clipping); relative to 1.0 otherwise."""
+    peak = float(np.max(linear)) if linear.size else 1.0
+    return srgb_encode(linear / np.float32(peak)) if peak > 1.0 else srgb_encode(linear)
+
+
 def _avif_nclx(data: bytes) -> tuple[int, int] | None:
     """(primaries, transfer) code points of the first nclx 'colr' box, if any."""
     i = data.find(b"colrnclx")
@@ -285,7 +294,7 @@ def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
     rgb = np.ascontiguousarray(rgb, dtype=np.float32)
     if is_float:
         linear = rgb
-        code = srgb_encode(linear)
+        code = float_code_values(linear)
     elif transfer == "linear":
         linear, code = rgb, srgb_encode(rgb)
     else:

@@ -188,3 +188,25 @@ def test_bundled_samples_are_real_clipped_photos():
         im = read_image(path)
         assert min(im.width, im.height) >= 600
         assert clip_stats(im.code).over_any > 0.01, path
+
+
+def test_float_files_flag_only_their_ceiling_as_clipped(tmp_path, img):
+    from hdr_studio.core.clipping import clip_stats
+
+    y, x = np.mgrid[0:48, 0:64].astype(np.float32)
+    sun = 50.0 * np.exp(-((x - 40) ** 2 + (y - 20) ** 2) / 18.0)
+    hdr = (img * 2.0 + sun[..., None]).astype(np.float32)  # real HDR content, no ceiling
+    assert clip_stats(read_image(write(tmp_path / "h.exr", hdr)).code).over_any < 0.01
+    clipped = np.minimum(img * 3.0, 1.0).astype(np.float32)  # an SDR render clipped at 1.0
+    assert clip_stats(read_image(write(tmp_path / "c.exr", clipped)).code).over_any > 0.2
+
+
+def test_corruption_inside_the_file_is_an_input_error(tmp_path, img):
+    p = write(tmp_path / "a.png", (img * 255).astype(np.uint8))
+    data = bytearray(p.read_bytes())
+    idat = data.find(b"IDAT")
+    for i in range(idat + 20, idat + 60):
+        data[i] ^= 0x5A  # flip bits in the compressed pixels: CRC and zlib both fail
+    (tmp_path / "bad.png").write_bytes(bytes(data))
+    with pytest.raises(InputError, match=r"corrupt|truncated|not a readable"):
+        read_image(tmp_path / "bad.png")
