@@ -18,7 +18,7 @@ from hdr_studio import __version__
 from hdr_studio.core.errors import HdrStudioError, InputError, OutputError
 
 PROG = "hdr-studio"
-METHODS = ("classical", "none")
+METHODS = ("classical", "none")  # built in; networks come from the model registry
 
 
 class UsageError(HdrStudioError):
@@ -159,6 +159,22 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def default_method() -> str:
+    """The best shipped HDR model (flagged default in the weights manifest), else classical."""
+    try:
+        from hdr_studio.inference.weights import read_manifest, weights_entry
+    except ImportError:  # torch missing: the classical engine still works
+        return "classical"
+    for name, entry in read_manifest()["models"].items():
+        if entry.get("default") and weights_entry(name) is not None:
+            return name
+    return "classical"
+
+
+def _sdr_format(fmt: str) -> str:
+    return {"png-pq": "png-sdr", "jpeg-uhdr": "jpeg-sdr", "tiff-float": "tiff-sdr"}.get(fmt, fmt)
+
+
 def cmd_reconstruct(args: argparse.Namespace) -> int:
     from hdr_studio.core.atomic import check_output
     from hdr_studio.core.classical import ClassicalParams, reconstruct_classical
@@ -171,18 +187,84 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    method = args.method or default_method()
+    if method not in METHODS:
+        from hdr_studio.inference.registry import get_spec
+        from hdr_studio.inference.weights import weights_entry
+
+        spec = get_spec(method)  # unknown names fail here, before reading the image
+        if weights_entry(method) is None:
+            raise UsageError(f"model '{method}' is unavailable: no trained weights are installed")
     fmt = format_for_path(out, args.format)
     check_output(out, args.force, (Path(args.input),))  # fail before the long work
     image = _read(args.input, args.max_pixels)
-    if args.method == "none":
+    if method == "none":
         result = image.linear
-    elif args.method == "classical":
+    elif method == "classical":
         params = ClassicalParams(over_threshold=args.over)
         result = reconstruct_classical(image, params, progress=TerminalProgress("classical"))
     else:
-        raise UsageError(f"unknown method '{args.method}' (available: {', '.join(METHODS)})")
+        from hdr_studio.inference.pipeline import run_model
+
+        res = run_model(
+            image, method, device=args.device, tile=args.tile, progress=TerminalProgress(method)
+        )
+        want_sdr = args.result == "sdr" or res.hdr is None
+        if args.result == "hdr" and res.hdr is None:
+            raise UsageError(f"model '{method}' gives an SDR result only (use --result sdr)")
+        if args.result == "sdr" and res.sdr is None:
+            raise UsageError(f"model '{method}' gives an HDR result only")
+        result = res.sdr if want_sdr else res.hdr
+        if want_sdr and args.format is None:
+            fmt = _sdr_format(fmt)
+        if spec.kind == "sdr" and args.result is None:
+            print(
+                f"{PROG}: note: {method} is an SDR declipping model; writing {fmt}", file=sys.stderr
+            )
     write_result(result, out, image, fmt=fmt, options=options, force=args.force)
-    print(f"wrote {out} ({fmt}, method {args.method})")
+    print(f"wrote {out} ({fmt}, method {method})")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    try:
+        from hdr_studio.inference.devices import describe, resolve_device
+        from hdr_studio.inference.registry import all_specs, config_from_metadata
+        from hdr_studio.inference.weights import weights_entry
+    except ImportError as exc:
+        raise UsageError(f"the inference core needs PyTorch ({exc})") from None
+    device = describe(resolve_device(args.device))
+    rows = []
+    for spec in all_specs():
+        entry = weights_entry(spec.name)
+        meta = entry["metadata"] if entry else {}
+        config = config_from_metadata(spec, meta)
+        net = spec.build(config)
+        rows.append(
+            {
+                "name": spec.name,
+                "title": spec.title,
+                "kind": spec.kind,
+                "parameters": sum(p.numel() for p in net.parameters()),
+                "config": config,
+                "weights": entry is not None,
+                "default": bool(entry and entry.get("default")),
+                "training": meta.get("training_data", ""),
+                "paper": spec.paper,
+                "device": device,
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"device: {device}")
+    print(f"{'name':<10} {'kind':<8} {'parameters':>10}  weights")
+    for r in rows:
+        state = (
+            "yes" + (" (default)" if r["default"] else "") if r["weights"] else "no (unavailable)"
+        )
+        print(f"{r['name']:<10} {r['kind']:<8} {r['parameters']:>10,}  {state}")
+    print("classical  hdr                0  built in (no weights)")
     return 0
 
 
@@ -286,7 +368,23 @@ def build_parser() -> argparse.ArgumentParser:
         "(.png PQ Rec.2020, .avif, .jxl, .jpg Ultra HDR, .exr, .tif, .hdr)",
     )
     r.add_argument(
-        "--method", default="classical", help="classical (default) or none (linearise only)"
+        "--method",
+        default=None,
+        help="classical, none (linearise only) or a model from 'hdr-studio models' "
+        "(default: the best shipped HDR model, else classical)",
+    )
+    r.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, mps")
+    r.add_argument(
+        "--tile",
+        type=_positive_int,
+        default=None,
+        help="tile size in pixels for the networks (default: from free memory)",
+    )
+    r.add_argument(
+        "--result",
+        choices=("hdr", "sdr"),
+        default=None,
+        help="which result of a model that gives both (DRHT); default hdr",
     )
     r.add_argument(
         "--format",
@@ -312,6 +410,11 @@ def build_parser() -> argparse.ArgumentParser:
     thresholds(r, under=False)
     common(r)
     r.set_defaults(func=cmd_reconstruct)
+
+    m = sub.add_parser("models", help="list the reconstruction models and their weights")
+    m.add_argument("--json", action="store_true", help="machine-readable output")
+    m.add_argument("--device", default="auto", help="device to report (default auto)")
+    m.set_defaults(func=cmd_models)
 
     d = sub.add_parser("decompose", help="WLS base/detail layers (and the hybrid mask)")
     d.add_argument("input", metavar="IN")

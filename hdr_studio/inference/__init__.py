@@ -1,1 +1,3 @@
-"""hdr_studio.inference (see ../../STYLE layout); filled in by later issues."""
+"""The inference core (torch, no Qt): layers, the four seed networks, the model registry,
+safetensors weights, and the tiled GPU/CPU runner. torch is imported by the modules here
+only; nothing in hdr_studio.core depends on it."""

@@ -1,0 +1,87 @@
+"""The job API the CLI, the GUI workers and the bridge share: load a model by name with its
+verified weights and run it on an image with progress and cancel."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from hdr_studio.core.image import Image
+from hdr_studio.core.jobs import CancelToken, ProgressFn, no_progress
+from hdr_studio.inference.devices import configure_cpu_threads, resolve_device
+from hdr_studio.inference.registry import ModelResult, ModelSpec, config_from_metadata, get_spec
+from hdr_studio.inference.runner import run_tiled
+from hdr_studio.inference.weights import load_weights
+
+
+@dataclass
+class LoadedModel:
+    spec: ModelSpec
+    net: nn.Module
+    config: dict[str, Any]
+    metadata: dict[str, str]
+    device: torch.device
+    stride: int
+
+
+_cache: dict[tuple[str, str, str], LoadedModel] = {}
+_cache_lock = threading.Lock()
+
+
+def load_model(name: str, device: str = "auto", folder: Path | None = None) -> LoadedModel:
+    """Build ``name`` from its weights' config, load them strictly, move to ``device``."""
+    spec = get_spec(name)
+    dev = resolve_device(device)
+    key = (name, str(dev), str(folder))
+    with _cache_lock:
+        if key in _cache:
+            return _cache[key]
+    state, meta = load_weights(name, folder)
+    config = config_from_metadata(spec, meta)
+    net = spec.build(config)
+    net.load_state_dict(state, strict=True)
+    net.eval().to(dev)
+    if dev.type == "cpu":
+        configure_cpu_threads()
+    loaded = LoadedModel(spec, net, config, meta, dev, int(net.stride))
+    with _cache_lock:
+        _cache[key] = loaded
+    return loaded
+
+
+def run_model(
+    image: Image,
+    name: str,
+    device: str = "auto",
+    tile: int | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    folder: Path | None = None,
+) -> ModelResult:
+    """Reconstruct ``image`` with model ``name``; deterministic for the same input/weights."""
+    progress = progress or no_progress
+    progress(0.0, f"loading {name}")
+    model = load_model(name, device, folder)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    progress(0.03, "preparing input")
+    x = model.spec.prepare(image)
+    out = run_tiled(
+        model.net,
+        x,
+        model.device,
+        model.stride,
+        tile=tile,
+        halo=model.spec.halo,
+        bytes_per_pixel=model.spec.bytes_per_pixel(model.config),
+        progress=lambda f, m: progress(0.05 + 0.9 * f, m),
+        cancel=cancel,
+    )
+    result = model.spec.finish(out, image)
+    progress(1.0, "done")
+    return result

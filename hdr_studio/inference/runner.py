@@ -1,0 +1,152 @@
+"""Tiled inference for images of any size on GPU or CPU.
+
+The image is padded (reflect) to a multiple of the network's stride and cut into
+stride-aligned tiles that overlap by the model's halo; each tile's output is blended with
+weights that ramp linearly across the overlap (not at the image's edges), so the result
+matches a whole-image run up to a small tolerance. Tile size comes from the memory free on
+the device; a CUDA out-of-memory error halves it and starts again. Progress is reported and
+the cancel token checked between tiles, so a cancel returns within one tile. Inference runs
+under ``torch.inference_mode`` with bf16/fp16 autocast on GPUs and fp32 on the CPU.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from hdr_studio.core.jobs import CancelToken, ProgressFn, no_progress
+from hdr_studio.inference.devices import autocast_dtype, free_memory_bytes
+
+MIN_TILE = 128
+MAX_TILE = 2048
+
+
+def choose_tile(device: torch.device, bytes_per_pixel: int, stride: int, halo: int) -> int:
+    """Tile side (pixels) that fits the free memory of ``device`` with room to spare."""
+    budget = free_memory_bytes(device) * (0.4 if device.type == "cuda" else 0.15)
+    if device.type == "cuda":
+        bytes_per_pixel = max(1, bytes_per_pixel // 2)  # half precision activations
+    side = int(math.sqrt(max(budget, 1) / max(bytes_per_pixel, 1)))
+    side = max(
+        MIN_TILE,
+        min(
+            MAX_TILE,
+            side,
+        ),
+    )
+    side = max(side, 2 * halo + stride)
+    return side // stride * stride
+
+
+def _pad_to(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    ph, pw = h - x.shape[-2], w - x.shape[-1]
+    if ph == 0 and pw == 0:
+        return x
+    mode = "reflect" if ph < x.shape[-2] and pw < x.shape[-1] else "replicate"
+    return F.pad(x, (0, pw, 0, ph), mode=mode)
+
+
+def _starts(length: int, tile: int, step: int) -> list[int]:
+    if length <= tile:
+        return [0]
+    starts = list(range(0, length - tile, step))
+    starts.append(length - tile)
+    return sorted(set(starts))
+
+
+def _ramp(n: int, lead: int, trail: int) -> np.ndarray:
+    """Blending weights along one tile axis. Across an overlap of ``halo`` pixels the weight
+    is 0 for the first quarter (pixels that saw the tile's zero-padded edge), rises linearly
+    over the middle half and is 1 after; the neighbour's weights mirror it, so they sum to 1."""
+    w = np.ones(n, np.float32)
+    for length, side in ((lead, 1), (trail, -1)):
+        if not length:
+            continue
+        i = np.arange(length, dtype=np.float32)
+        r = np.clip((i + 0.5 - length / 4) / (length / 2), 0.0, 1.0)
+        if side == 1:
+            w[:length] = np.minimum(w[:length], r)
+        else:
+            w[n - length :] = np.minimum(w[n - length :], r[::-1])
+    return w
+
+
+def _forward(net: nn.Module, x: torch.Tensor, device: torch.device) -> torch.Tensor:
+    dtype = autocast_dtype(device)
+    with torch.inference_mode():
+        if dtype is not None:
+            with torch.autocast(device_type=device.type, dtype=dtype):
+                y = net(x)
+        else:
+            y = net(x)
+    return y.float()
+
+
+def _is_oom(exc: BaseException) -> bool:
+    oom = getattr(torch.cuda, "OutOfMemoryError", ())
+    return isinstance(exc, oom) or "out of memory" in str(exc).lower()
+
+
+def run_tiled(
+    net: nn.Module,
+    image: np.ndarray,
+    device: torch.device,
+    stride: int,
+    tile: int | None = None,
+    halo: int = 64,
+    bytes_per_pixel: int = 1024,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> np.ndarray:
+    """Run ``net`` over ``image`` (H, W, C_in) float32 in tiles; returns (H, W, C_out)."""
+    progress = progress or no_progress
+    halo = int(math.ceil(halo / stride) * stride)
+    if tile is None:
+        tile = choose_tile(device, bytes_per_pixel, stride, halo)
+    tile = max(stride * math.ceil(tile / stride), 2 * halo + stride)
+    while True:
+        try:
+            return _run(net, image, device, stride, tile, halo, progress, cancel)
+        except (RuntimeError, MemoryError) as exc:
+            if not _is_oom(exc) or tile // 2 < max(MIN_TILE, 2 * halo + stride):
+                raise
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+            tile = max(stride, (tile // 2) // stride * stride)
+            progress(0.0, f"out of memory: retrying with {tile}px tiles")
+
+
+def _run(net, image, device, stride, tile, halo, progress, cancel) -> np.ndarray:
+    h, w, _ = image.shape
+    hp, wp = math.ceil(h / stride) * stride, math.ceil(w / stride) * stride
+    src = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))[None]
+    src = _pad_to(src, hp, wp)
+    th, tw = min(tile, hp), min(tile, wp)
+    step = max(stride, tile - halo)
+    ys, xs = _starts(hp, th, step), _starts(wp, tw, step)
+    acc = None
+    weight = np.zeros((hp, wp), np.float32)
+    total, done = len(ys) * len(xs), 0
+    for y0 in ys:
+        for x0 in xs:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            x = src[..., y0 : y0 + th, x0 : x0 + tw].to(device)
+            out = _forward(net, x, device)[0].cpu().numpy().transpose(1, 2, 0)
+            if acc is None:
+                acc = np.zeros((hp, wp, out.shape[2]), np.float32)
+            lead_y = min(halo, th) if y0 > 0 else 0
+            trail_y = min(halo, th) if y0 + th < hp else 0
+            lead_x = min(halo, tw) if x0 > 0 else 0
+            trail_x = min(halo, tw) if x0 + tw < wp else 0
+            wt = np.outer(_ramp(th, lead_y, trail_y), _ramp(tw, lead_x, trail_x))
+            acc[y0 : y0 + th, x0 : x0 + tw] += out * wt[..., None]
+            weight[y0 : y0 + th, x0 : x0 + tw] += wt
+            done += 1
+            progress(done / total, f"tile {done}/{total}")
+    assert acc is not None
+    return np.ascontiguousarray(acc[:h, :w] / weight[:h, :w, None])

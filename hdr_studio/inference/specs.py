@@ -1,0 +1,129 @@
+"""The four seed networks registered by name, with their input/output conversions."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+from torch import nn
+
+from hdr_studio.core.image import Image
+from hdr_studio.core.transfer import srgb_decode
+from hdr_studio.inference.registry import ModelResult, ModelSpec, register
+
+
+@register
+class DeclipNetSpec(ModelSpec):
+    name = "declipnet"
+    kind = "sdr"
+    title = "DeclipNet"
+    paper = "Honig & Werman, Image declipping with deep networks, ICIP 2018"
+    in_channels, out_channels = 3, 3
+    input_domain = "sRGB code values [0,1], clipped"
+    output_domain = "sRGB code values, declipped (SDR)"
+    configs: ClassVar[dict[str, dict[str, Any]]] = {"full": {"width": 64}, "small": {"width": 16}}
+    halo = 48
+
+    def build(self, config: dict[str, Any]) -> nn.Module:
+        from hdr_studio.inference.declipnet import DeclipNet
+
+        return DeclipNet(**config)
+
+    def finish(self, out: np.ndarray, image: Image) -> ModelResult:
+        return ModelResult(sdr=srgb_decode(out))
+
+
+@register
+class DRHTSpec(ModelSpec):
+    name = "drht"
+    kind = "hdr+sdr"
+    title = "DRHT"
+    paper = "Yang et al., Image correction via deep reciprocating HDR transformation, CVPR 2018"
+    in_channels, out_channels = 3, 6
+    input_domain = "sRGB code values [0,1]"
+    output_domain = "(0.03·Y)^0.45 gamma-compressed HDR (Y linear, 1 = SDR white) + sRGB LDR"
+    configs: ClassVar[dict[str, dict[str, Any]]] = {"full": {"width": 64}, "small": {"width": 16}}
+    halo = 64
+
+    def build(self, config: dict[str, Any]) -> nn.Module:
+        from hdr_studio.inference.drht import DRHT
+
+        return DRHT(**config)
+
+    def finish(self, out: np.ndarray, image: Image) -> ModelResult:
+        from hdr_studio.inference.drht import ALPHA, GAMMA
+
+        s = np.maximum(out[..., 0:3], 0)
+        hdr = (s ** np.float32(1.0 / GAMMA) / np.float32(ALPHA)).astype(np.float32)
+        return ModelResult(hdr=hdr, sdr=srgb_decode(out[..., 3:6]))
+
+
+@register
+class MaskedSpec(ModelSpec):
+    name = "masked"
+    kind = "hdr"
+    title = "Masked features"
+    paper = (
+        "Santos et al., Single image HDR reconstruction using a CNN with masked features "
+        "and perceptual loss, SIGGRAPH 2020"
+    )
+    in_channels, out_channels = 3, 3
+    input_domain = "sRGB code values [0,1]"
+    output_domain = "log(1 + H), H linear HDR (1 = SDR white)"
+    configs: ClassVar[dict[str, dict[str, Any]]] = {
+        "full": {"width": 64, "depth": 5},
+        "small": {"width": 16, "depth": 4},
+    }
+    halo = 64
+
+    def build(self, config: dict[str, Any]) -> nn.Module:
+        from hdr_studio.inference.masked import MaskedUNet
+
+        return MaskedUNet(**config)
+
+    def bytes_per_pixel(self, config: dict[str, Any]) -> int:
+        return 4 * 24 * int(config["width"])
+
+    def finish(self, out: np.ndarray, image: Image) -> ModelResult:
+        from hdr_studio.core.clipping import santos_mask
+
+        m = santos_mask(image.code)
+        hdr = m * image.linear + (1 - m) * (np.exp(out) - 1)
+        return ModelResult(hdr=hdr.astype(np.float32))
+
+
+@register
+class HybridSpec(ModelSpec):
+    name = "hybrid"
+    kind = "hdr"
+    title = "Base/detail hybrid"
+    paper = "Deep hybrid HDR reconstruction: WLS base/detail, partial conv + contextual attention"
+    in_channels, out_channels = 9, 3
+    input_domain = "WLS base S_b, detail S_d = S/S_b, 3-channel mask M (τ = 0.95) of sRGB code"
+    output_domain = "PQ signal [0,1], Rec.2020, 203 cd/m² = SDR white"
+    configs: ClassVar[dict[str, dict[str, Any]]] = {
+        "full": {"base_width": 64, "detail_width": 64, "refine_width": 32},
+        "small": {"base_width": 16, "detail_width": 16, "refine_width": 16},
+    }
+    halo = 96
+    tau = 0.95
+
+    def build(self, config: dict[str, Any]) -> nn.Module:
+        from hdr_studio.inference.hybrid import HybridNet
+
+        return HybridNet(**config)
+
+    def prepare(self, image: Image) -> np.ndarray:
+        from hdr_studio.core.clipping import hybrid_mask
+        from hdr_studio.core.decompose import decompose
+
+        base, detail = decompose(image.code)
+        mask = hybrid_mask(base, self.tau)
+        return np.ascontiguousarray(np.concatenate([base, detail, mask], axis=2))
+
+    def finish(self, out: np.ndarray, image: Image) -> ModelResult:
+        from hdr_studio.core.gamut import convert_primaries
+        from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, pq_decode
+
+        lin2020 = pq_decode(np.clip(out, 0.0, 1.0)) / np.float32(REFERENCE_WHITE_NITS)
+        return ModelResult(hdr=convert_primaries(lin2020, "rec2020", image.primaries))

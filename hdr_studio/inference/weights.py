@@ -1,0 +1,132 @@
+"""Model weights: safetensors files (never pickles) with metadata, listed with their
+sha256 in ``manifest.json`` beside them, verified on every load.
+
+Folder: ``$HDR_STUDIO_MODELS`` if set, else ``resources/models`` of this checkout.
+Metadata keys (strings, as safetensors requires): model, version, config (JSON),
+input_domain, output_domain, training_data, steps, and any others the trainer adds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hdr_studio.core.errors import InputError
+
+MANIFEST = "manifest.json"
+
+
+class WeightsError(InputError):
+    """Missing, unlisted, corrupt or tampered weights."""
+
+
+def models_dir() -> Path:
+    env = os.environ.get("HDR_STUDIO_MODELS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "resources" / "models"
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_manifest(folder: Path | None = None) -> dict[str, Any]:
+    folder = folder or models_dir()
+    path = folder / MANIFEST
+    if not path.exists():
+        return {"models": {}}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise WeightsError(f"{path}: unreadable model manifest ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
+        raise WeightsError(f"{path}: malformed model manifest")
+    return data
+
+
+def _write_manifest(folder: Path, data: dict[str, Any]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".manifest.", suffix=".json", dir=folder)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh, indent=2, sort_keys=True)
+        fh.write("\n")
+    os.replace(tmp, folder / MANIFEST)
+
+
+def save_weights(
+    state_dict: dict,
+    name: str,
+    metadata: dict[str, str],
+    folder: Path | None = None,
+    default: bool = False,
+) -> Path:
+    """Write ``name.safetensors`` with ``metadata`` and record it in the manifest."""
+    from safetensors.torch import save_file
+
+    folder = folder or models_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    meta = {str(k): str(v) for k, v in metadata.items()}
+    meta.setdefault("model", name)
+    path = folder / f"{name}.safetensors"
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".safetensors", dir=folder)
+    os.close(fd)
+    tensors = {k: v.detach().to("cpu").contiguous() for k, v in state_dict.items()}
+    save_file(tensors, tmp, metadata=meta)
+    os.replace(tmp, path)
+    manifest = read_manifest(folder)
+    manifest["models"][name] = {
+        "file": path.name,
+        "sha256": sha256(path),
+        "bytes": path.stat().st_size,
+        "default": bool(default),
+        "metadata": meta,
+    }
+    if default:
+        for other, entry in manifest["models"].items():
+            if other != name:
+                entry["default"] = False
+    _write_manifest(folder, manifest)
+    return path
+
+
+def weights_entry(name: str, folder: Path | None = None) -> dict[str, Any] | None:
+    """The manifest entry of ``name`` if its file exists, else None (unavailable)."""
+    folder = folder or models_dir()
+    entry = read_manifest(folder)["models"].get(name)
+    if entry is None or not (folder / entry["file"]).is_file():
+        return None
+    return entry
+
+
+def load_weights(name: str, folder: Path | None = None) -> tuple[dict, dict[str, str]]:
+    """(state dict, metadata) of ``name``, after checking the file's sha256."""
+    from safetensors import safe_open
+
+    folder = folder or models_dir()
+    entry = read_manifest(folder)["models"].get(name)
+    if entry is None:
+        raise WeightsError(f"model '{name}' has no weights in {folder} (not trained/shipped)")
+    path = folder / entry["file"]
+    if not path.is_file():
+        raise WeightsError(f"model '{name}': weights file {path} is missing")
+    digest = sha256(path)
+    if digest != entry.get("sha256"):
+        raise WeightsError(
+            f"model '{name}': {path.name} does not match its manifest checksum "
+            "(corrupt or tampered file)"
+        )
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            meta = dict(fh.metadata() or {})
+            state = {k: fh.get_tensor(k) for k in fh.keys()}  # noqa: SIM118 (safe_open API)
+    except Exception as exc:
+        raise WeightsError(f"model '{name}': cannot read {path.name} ({exc})") from None
+    return state, meta

@@ -1,0 +1,103 @@
+import numpy as np
+import pytest
+import torch
+
+from hdr_studio.core.errors import Cancelled
+from hdr_studio.core.jobs import CancelToken
+from hdr_studio.inference.devices import DeviceError, resolve_device
+from hdr_studio.inference.runner import choose_tile, run_tiled
+
+
+class Conv(torch.nn.Module):
+    stride = 8
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.c = torch.nn.Conv2d(3, 2, 5, padding=2)
+
+    def forward(self, x):
+        return self.c(x)
+
+
+def test_identity_network_is_reproduced_exactly_through_tiles():
+    x = np.random.default_rng(0).random((150, 230, 3)).astype(np.float32)
+    out = run_tiled(torch.nn.Identity(), x, torch.device("cpu"), stride=16, tile=64, halo=16)
+    np.testing.assert_allclose(out, x, rtol=1e-6, atol=1e-6)
+
+
+def test_small_receptive_field_is_exact_with_enough_halo():
+    x = np.random.default_rng(1).random((97, 133, 3)).astype(np.float32)
+    net = Conv()
+    whole = run_tiled(net, x, torch.device("cpu"), 8, tile=1024, halo=8)
+    tiled = run_tiled(net, x, torch.device("cpu"), 8, tile=48, halo=16)
+    np.testing.assert_allclose(tiled, whole, atol=1e-5)
+
+
+def test_progress_and_cancel_within_one_tile():
+    x = np.zeros((200, 200, 3), np.float32)
+    seen = []
+    token = CancelToken()
+    calls = []
+
+    class Counting(torch.nn.Module):
+        def forward(self, t):
+            calls.append(1)
+            if len(calls) == 2:
+                token.cancel()
+            return t
+
+    with pytest.raises(Cancelled):
+        run_tiled(
+            Counting(),
+            x,
+            torch.device("cpu"),
+            8,
+            tile=64,
+            halo=8,
+            progress=lambda f, m: seen.append(f),
+            cancel=token,
+        )
+    assert len(calls) == 2  # stopped before the third tile
+    assert seen and seen == sorted(seen)
+
+
+def test_out_of_memory_halves_the_tile_and_retries():
+    """A real CUDA OOM cannot happen on this CPU-only machine: this network raises the same
+    error torch does when a tile is too big, to check the runner's retry path."""
+    sizes = []
+
+    class Greedy(torch.nn.Module):
+        def forward(self, t):
+            sizes.append(t.shape[-1])
+            if t.shape[-1] > 128:
+                raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+            return t
+
+    x = np.random.default_rng(2).random((300, 300, 3)).astype(np.float32)
+    out = run_tiled(Greedy(), x, torch.device("cpu"), 8, tile=512, halo=16)
+    np.testing.assert_allclose(out, x, atol=1e-6)
+    # Whole (padded) image first, then halved until it fits: 304 → 256 → 128.
+    assert sizes[0] > 256 and 256 in sizes and sizes[-1] <= 128
+    assert sizes == sorted(sizes, reverse=True)
+
+
+def test_other_errors_are_not_swallowed():
+    class Broken(torch.nn.Module):
+        def forward(self, t):
+            raise RuntimeError("shape mismatch")
+
+    with pytest.raises(RuntimeError, match="shape mismatch"):
+        run_tiled(Broken(), np.zeros((32, 32, 3), np.float32), torch.device("cpu"), 8, tile=64)
+
+
+def test_devices_and_tile_choice():
+    assert resolve_device("cpu").type == "cpu"
+    assert resolve_device("auto").type in {"cpu", "cuda", "mps"}
+    with pytest.raises(DeviceError, match="unknown device"):
+        resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(DeviceError, match="no CUDA"):
+            resolve_device("cuda:0")
+    t = choose_tile(torch.device("cpu"), bytes_per_pixel=4 * 12 * 16, stride=16, halo=64)
+    assert t % 16 == 0 and 128 <= t <= 2048
