@@ -42,7 +42,7 @@ class DRHTSpec(ModelSpec):
     in_channels, out_channels = 3, 6
     input_domain = "sRGB code values [0,1]"
     output_domain = "(0.03·Y)^0.45 gamma-compressed HDR (Y linear, 1 = SDR white) + sRGB LDR"
-    configs: ClassVar[dict[str, dict[str, Any]]] = {"full": {"width": 64}, "small": {"width": 16}}
+    configs: ClassVar[dict[str, dict[str, Any]]] = {"full": {"width": 64}, "small": {"width": 8}}
     halo = 64
 
     def build(self, config: dict[str, Any]) -> nn.Module:
@@ -72,7 +72,7 @@ class MaskedSpec(ModelSpec):
     output_domain = "log(1 + H), H linear HDR (1 = SDR white)"
     configs: ClassVar[dict[str, dict[str, Any]]] = {
         "full": {"width": 64, "depth": 5},
-        "small": {"width": 16, "depth": 4},
+        "small": {"width": 8, "depth": 4},
     }
     halo = 64
 
@@ -103,7 +103,7 @@ class HybridSpec(ModelSpec):
     output_domain = "PQ signal [0,1], Rec.2020, 203 cd/m² = SDR white"
     configs: ClassVar[dict[str, dict[str, Any]]] = {
         "full": {"base_width": 64, "detail_width": 64, "refine_width": 32},
-        "small": {"base_width": 16, "detail_width": 16, "refine_width": 16},
+        "small": {"base_width": 8, "detail_width": 8, "refine_width": 8},
     }
     halo = 96
     tau = 0.95

@@ -8,6 +8,7 @@ import torch
 
 from hdr_studio.core.image import Image
 from hdr_studio.core.transfer import srgb_decode
+from hdr_studio.inference.devices import resolve_device
 from hdr_studio.inference.registry import all_specs, build_model, get_spec
 from hdr_studio.inference.runner import run_tiled
 from tests.helpers import gradient
@@ -144,5 +145,6 @@ def test_cuda_fp16_agrees_with_fp32(name):
     spec, net = get_spec(name), _net(name)
     x = spec.prepare(_image(256, 384))
     cpu = run_tiled(net, x, torch.device("cpu"), net.stride, tile=1024, halo=spec.halo)
-    gpu = run_tiled(net.cuda(), x, torch.device("cuda"), net.stride, tile=1024, halo=spec.halo)
+    cuda = resolve_device("cuda")
+    gpu = run_tiled(net.to(cuda), x, cuda, net.stride, tile=1024, halo=spec.halo)
     assert np.abs(gpu - cpu).mean() / (np.abs(cpu).mean() + 1e-6) < 2e-2
