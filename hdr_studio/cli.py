@@ -268,6 +268,25 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gui(args: argparse.Namespace) -> int:
+    try:
+        from hdr_studio.app.main import run
+    except ImportError as exc:
+        raise UsageError(f"the desktop app needs PySide6 and pyqtgraph ({exc})") from None
+    if args.input and not Path(args.input).exists():
+        raise InputError(f"{args.input}: no such file")
+    if args.screenshot:
+        check = Path(args.screenshot)
+        if not check.parent.is_dir():
+            raise OutputError(f"{check}: folder {check.parent} does not exist")
+    code = run(args.input, args.screenshot, args.reconstruct)
+    # Leave without interpreter finalisation: Qt's and OpenImageIO's bindings tear down in an
+    # order that makes nanobind print bogus leak reports. Everything is saved and flushed.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def cmd_decompose(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -411,6 +430,20 @@ def build_parser() -> argparse.ArgumentParser:
     common(r)
     r.set_defaults(func=cmd_reconstruct)
 
+    g = sub.add_parser("gui", help="open the desktop app")
+    g.add_argument("input", metavar="FILE", nargs="?")
+    g.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="open FILE, wait until drawn, save a screenshot of the window and exit",
+    )
+    g.add_argument(
+        "--reconstruct",
+        metavar="METHOD",
+        help="run a reconstruction method after opening FILE (e.g. classical)",
+    )
+    g.set_defaults(func=cmd_gui)
+
     m = sub.add_parser("models", help="list the reconstruction models and their weights")
     m.add_argument("--json", action="store_true", help="machine-readable output")
     m.add_argument("--device", default="auto", help="device to report (default auto)")
@@ -439,8 +472,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
-        parser.print_help()
-        return 0
+        on_desktop = sys.platform in ("win32", "darwin") or bool(
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+        )
+        if argv is None and on_desktop and sys.stdin is not None and sys.stdin.isatty():
+            args = parser.parse_args(["gui"])
+        else:
+            parser.print_help()
+            return 0
     try:
         return int(args.func(args) or 0)
     except HdrStudioError as exc:

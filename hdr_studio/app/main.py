@@ -1,0 +1,76 @@
+"""Start the app: ``hdr-studio gui [FILE] [--screenshot OUT.png]``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+
+def run(
+    path: str | None = None,
+    screenshot: str | None = None,
+    reconstruct: str | None = None,
+    timeout: float = 180.0,
+) -> int:
+    from PySide6 import QtCore, QtWidgets
+
+    from hdr_studio.app.main_window import MainWindow
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    app.setApplicationName("HDR Studio")
+    app.setOrganizationName("HDR Studio")
+    win = MainWindow()
+    if screenshot:
+        win.resize(1500, 950)
+    win.show()
+    if path:
+        win.open(path)
+        if reconstruct:
+            started = []
+
+            def start_when_open(field: str) -> None:
+                if field == "image" and not started:
+                    started.append(True)
+                    QtCore.QTimer.singleShot(0, lambda: win.reconstruct(reconstruct))
+
+            win.state.document.subscribe(start_when_open)
+    if not screenshot:
+        code = app.exec()
+        win.shutdown()
+        return code
+
+    # Screenshot: wait until the file is open and everything is drawn, then grab and quit.
+    deadline = time.monotonic() + timeout
+    opened = False
+    while time.monotonic() < deadline:
+        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        if path and win.state.document.image is None:
+            if win.state.job.state == "failed":
+                break
+            continue
+        opened = True
+        if (
+            win.idle()
+            and win.renderer.applied > 0
+            and (not path or win.state.document.base is not None)
+        ):
+            for _ in range(5):
+                app.processEvents()
+                time.sleep(0.02)
+            if win.idle():
+                break
+    ok = win.grab().save(screenshot)
+    win.shutdown()
+    win.close()
+    if not ok:
+        print(f"hdr-studio: error: could not write {screenshot}", file=sys.stderr)
+        return 3
+    if path and not opened:
+        print(
+            f"hdr-studio: error: {win.state.job.error or 'timed out opening ' + str(path)}",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"wrote {Path(screenshot)}")
+    return 0

@@ -1,0 +1,274 @@
+"""Dock panels. Each binds to the plain state models: user edits write to the model, model
+changes update the widgets (with signals blocked, so there are no loops)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from hdr_studio.app.state import JobState, OverlaySettings
+from hdr_studio.core.chromaticity import gamut_triangle, spectral_locus
+from hdr_studio.core.clipping import ClipStats
+
+
+def _blocked(widget: QtCore.QObject):
+    return QtCore.QSignalBlocker(widget)
+
+
+class ClippingPanel(QtWidgets.QWidget):
+    """Overlay mode, thresholds (8-bit levels), opacity, and the clipping statistics."""
+
+    def __init__(self, overlay: OverlaySettings) -> None:
+        super().__init__()
+        self.model = overlay
+        form = QtWidgets.QFormLayout(self)
+        self.enabled = QtWidgets.QCheckBox("Show clipped pixels  (O)")
+        self.mode = QtWidgets.QComboBox()
+        for label, value in (
+            ("All channels", "all"),
+            ("Any channel", "any"),
+            ("Per channel", "channel"),
+        ):
+            self.mode.addItem(label, value)
+        self.over = QtWidgets.QDoubleSpinBox()
+        self.over.setRange(1, 255)
+        self.over.setDecimals(1)
+        self.over.setSuffix(" / 255")
+        self.under = QtWidgets.QDoubleSpinBox()
+        self.under.setRange(0, 254)
+        self.under.setDecimals(1)
+        self.under.setSuffix(" / 255")
+        self.opacity = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.show_over = QtWidgets.QCheckBox("Over-exposed (red)")
+        self.show_under = QtWidgets.QCheckBox("Under-exposed (green)")
+        form.addRow(self.enabled)
+        form.addRow("Mode", self.mode)
+        form.addRow("Over at ≥", self.over)
+        form.addRow("Under at ≤", self.under)
+        form.addRow("Opacity", self.opacity)
+        form.addRow(self.show_over)
+        form.addRow(self.show_under)
+        self.stats = QtWidgets.QLabel("Open a photo to see what clipped.")
+        self.stats.setWordWrap(True)
+        self.stats.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        form.addRow(self.stats)
+        self.enabled.toggled.connect(lambda v: overlay.update(enabled=v))
+        self.mode.currentIndexChanged.connect(lambda i: overlay.update(mode=self.mode.itemData(i)))
+        self.over.valueChanged.connect(lambda v: overlay.update(over=v / 255.0))
+        self.under.valueChanged.connect(lambda v: overlay.update(under=v / 255.0))
+        self.opacity.valueChanged.connect(lambda v: overlay.update(opacity=v / 100.0))
+        self.show_over.toggled.connect(lambda v: overlay.update(show_over=v))
+        self.show_under.toggled.connect(lambda v: overlay.update(show_under=v))
+        overlay.subscribe(lambda _: self.sync())
+        self.sync()
+
+    def sync(self) -> None:
+        m = self.model
+        for w, setter, value in (
+            (self.enabled, self.enabled.setChecked, m.enabled),
+            (self.mode, self.mode.setCurrentIndex, self.mode.findData(m.mode)),
+            (self.over, self.over.setValue, m.over * 255.0),
+            (self.under, self.under.setValue, m.under * 255.0),
+            (self.opacity, self.opacity.setValue, round(m.opacity * 100)),
+            (self.show_over, self.show_over.setChecked, m.show_over),
+            (self.show_under, self.show_under.setChecked, m.show_under),
+        ):
+            with _blocked(w):
+                setter(value)
+
+    def show_stats(self, s: ClipStats | None) -> None:
+        if s is None:
+            self.stats.setText("")
+            return
+
+        def pct(v: float) -> str:
+            return f"{v * 100:.2f} %"
+
+        rows = "".join(
+            f"<tr><td>{c}</td><td align=right>{pct(s.over_per_channel[c])}</td>"
+            f"<td align=right>{pct(s.under_per_channel[c])}</td></tr>"
+            for c in "RGB"
+        )
+        big = ", ".join(f"{r.pixels:,}" for r in s.largest_over[:3]) or "—"
+        self.stats.setText(
+            "<table width=100%><tr><th></th><th align=right>over</th>"
+            "<th align=right>under</th></tr>"
+            f"{rows}<tr><td>any</td><td align=right>{pct(s.over_any)}</td>"
+            f"<td align=right>{pct(s.under_any)}</td></tr>"
+            f"<tr><td>all</td><td align=right>{pct(s.over_all)}</td>"
+            f"<td align=right>{pct(s.under_all)}</td></tr></table>"
+            f"<p>{s.over_regions:,} over-exposed regions; largest {big} px</p>"
+        )
+
+
+class ReconstructPanel(QtWidgets.QWidget):
+    """Method (unavailable models disabled, with the reason), device, Run / Cancel, progress."""
+
+    run_requested = QtCore.Signal(str)
+    cancel_requested = QtCore.Signal()
+
+    def __init__(self, job: JobState, methods: list[tuple[str, str, bool, str]], device: str):
+        super().__init__()
+        self.job = job
+        layout = QtWidgets.QVBoxLayout(self)
+        self.method = QtWidgets.QComboBox()
+        model = QtGui.QStandardItemModel()
+        for name, label, available, why in methods:
+            item = QtGui.QStandardItem(label if available else f"{label} — unavailable")
+            item.setData(name, QtCore.Qt.ItemDataRole.UserRole)
+            item.setEnabled(available)
+            item.setToolTip(why)
+            model.appendRow(item)
+        self.method.setModel(model)
+        layout.addWidget(QtWidgets.QLabel("Method"))
+        layout.addWidget(self.method)
+        self.device = QtWidgets.QLabel(f"Device: {device}")
+        self.device.setWordWrap(True)
+        layout.addWidget(self.device)
+        buttons = QtWidgets.QHBoxLayout()
+        self.run = QtWidgets.QPushButton("Reconstruct")
+        self.run.setDefault(True)
+        self.cancel = QtWidgets.QPushButton("Cancel")
+        buttons.addWidget(self.run)
+        buttons.addWidget(self.cancel)
+        layout.addLayout(buttons)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.status = QtWidgets.QLabel("")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        self.run.clicked.connect(
+            lambda: self.run_requested.emit(
+                self.method.currentData(QtCore.Qt.ItemDataRole.UserRole)
+            )
+        )
+        self.cancel.clicked.connect(self.cancel_requested.emit)
+        job.subscribe(lambda _: self.sync())
+        self.sync()
+
+    def sync(self) -> None:
+        j = self.job
+        running = j.state == "running"
+        self.run.setEnabled(not running)
+        self.cancel.setEnabled(running)
+        self.progress.setValue(round(j.progress * 1000))
+        text = {
+            "running": f"{j.name}: {j.message}",
+            "done": f"{j.name}: done",
+            "cancelled": f"{j.name}: cancelled",
+            "failed": f"{j.name} failed: {j.error}",
+        }
+        self.status.setText(text.get(j.state, ""))
+
+
+class LayersPanel(QtWidgets.QWidget):
+    """WLS base/detail previews of the current photo; click to show one in the viewer."""
+
+    show_layer = QtCore.Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QtWidgets.QVBoxLayout(self)
+        self.buttons = {}
+        for name, label in (
+            ("original", "Photo"),
+            ("result", "Result"),
+            ("base", "Base layer (WLS)"),
+            ("detail", "Detail layer"),
+        ):
+            b = QtWidgets.QToolButton()
+            b.setText(label)
+            b.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            b.setIconSize(QtCore.QSize(160, 100))
+            b.setCheckable(True)
+            b.setAutoExclusive(True)
+            b.clicked.connect(lambda _=False, n=name: self.show_layer.emit(n))
+            self.buttons[name] = b
+            layout.addWidget(b)
+        layout.addStretch(1)
+
+    def set_thumbnail(self, name: str, rgb: np.ndarray | None) -> None:
+        b = self.buttons[name]
+        if rgb is None:
+            b.setIcon(QtGui.QIcon())
+            return
+        h, w, _ = rgb.shape
+        img = QtGui.QImage(
+            np.ascontiguousarray(rgb).data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888
+        )
+        b.setIcon(QtGui.QIcon(QtGui.QPixmap.fromImage(img.copy())))
+
+    def set_current(self, name: str) -> None:
+        with _blocked(self.buttons[name]):
+            self.buttons[name].setChecked(True)
+
+
+class ChromaticityPanel(pg.PlotWidget):
+    """CIE 1931 xy: spectral locus, Rec.709 / P3 / Rec.2020 triangles, the photo's pixels
+    before (blue) and after reconstruction (orange)."""
+
+    def __init__(self) -> None:
+        super().__init__(background=(30, 30, 30))
+        self.setAspectLocked(True)
+        self.setRange(xRange=(0, 0.8), yRange=(0, 0.9), padding=0)
+        for axis in ("bottom", "left"):
+            self.getAxis(axis).enableAutoSIPrefix(False)  # before labels, or ticks get scaled
+        self.setLabel("bottom", "x")
+        self.setLabel("left", "y")
+        locus = spectral_locus()
+        closed = np.vstack([locus, locus[:1]])
+        self.plot(closed[:, 0], closed[:, 1], pen=pg.mkPen((200, 200, 200), width=1.5))
+        self.addLegend(offset=(-10, 10))
+        for name, colour in (
+            ("rec709", (255, 255, 255)),
+            ("p3", (255, 210, 0)),
+            ("rec2020", (0, 200, 255)),
+        ):
+            tri = gamut_triangle(name)
+            label = {"rec709": "Rec.709", "p3": "Display P3", "rec2020": "Rec.2020"}[name]
+            self.plot(tri[:, 0], tri[:, 1], pen=pg.mkPen(colour, width=1), name=label)
+        self.before = pg.ScatterPlotItem(
+            size=2, pen=None, brush=pg.mkBrush(80, 140, 255, 90), name="photo"
+        )
+        self.after = pg.ScatterPlotItem(
+            size=2, pen=None, brush=pg.mkBrush(255, 140, 40, 90), name="result"
+        )
+        self.addItem(self.before)
+        self.addItem(self.after)
+
+    def set_points(self, before: np.ndarray | None, after: np.ndarray | None) -> None:
+        for item, xy in ((self.before, before), (self.after, after)):
+            if xy is None or len(xy) == 0:
+                item.clear()
+            else:
+                item.setData(xy[:, 0], xy[:, 1])
+
+
+class HistogramPanel(pg.PlotWidget):
+    """Luminance histogram in stops relative to SDR white: SDR part grey, HDR part orange."""
+
+    def __init__(self) -> None:
+        super().__init__(background=(30, 30, 30))
+        self.getAxis("bottom").enableAutoSIPrefix(False)
+        self.setLabel("bottom", "stops relative to SDR white")
+        self.getAxis("left").setStyle(showValues=False)
+        self.sdr = pg.BarGraphItem(x=[0], height=[0], width=0.1, brush=(170, 170, 170))
+        self.hdr = pg.BarGraphItem(x=[0], height=[0], width=0.1, brush=(255, 150, 40))
+        self.addItem(self.sdr)
+        self.addItem(self.hdr)
+        self.addItem(
+            pg.InfiniteLine(
+                0, angle=90, pen=pg.mkPen((255, 255, 255, 120), style=QtCore.Qt.PenStyle.DashLine)
+            )
+        )
+
+    def set_histogram(self, edges: np.ndarray, sdr: np.ndarray, hdr: np.ndarray) -> None:
+        centres = 0.5 * (edges[1:] + edges[:-1])
+        width = float(edges[1] - edges[0])
+        scale = np.sqrt  # square-root counts: small HDR tails stay visible
+        self.sdr.setOpts(x=centres, height=scale(sdr), width=width)
+        self.hdr.setOpts(x=centres, height=scale(hdr), width=width)

@@ -1,0 +1,140 @@
+"""numpy rendering for the viewer: a display level of at most ~8 MP (so 24 MP photos stay
+fluid), tone mapping for an SDR screen, clipping overlays at display resolution, the
+before/after split, histograms. No Qt here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hdr_studio.core.clipping import clip_overlay
+from hdr_studio.core.image import Image
+from hdr_studio.core.tonemap import to_display_uint8, tonemap_to_sdr
+
+#: Images with a longer side than this are shown through a block-reduced display level.
+DISPLAY_MAX_SIDE = 3600
+
+
+def display_factor(height: int, width: int, max_side: int = DISPLAY_MAX_SIDE) -> int:
+    """Integer reduction factor that brings the longer side to at most ``max_side``."""
+    return max(1, -(-max(height, width) // max_side))
+
+
+def _blocks(a: np.ndarray, f: int) -> np.ndarray:
+    h, w = a.shape[0] // f * f, a.shape[1] // f * f
+    return a[:h, :w].reshape(h // f, f, w // f, f, *a.shape[2:])
+
+
+def reduce_mean(a: np.ndarray, f: int) -> np.ndarray:
+    """Block mean (for pixels)."""
+    if f == 1:
+        return a
+    import cv2
+
+    h, w = a.shape[0] // f, a.shape[1] // f
+    return cv2.resize(a[: h * f, : w * f], (w, h), interpolation=cv2.INTER_AREA)
+
+
+@dataclass
+class DisplayLevel:
+    """An image at display resolution: ``factor`` full-resolution pixels per side per
+    display pixel. ``code_max``/``code_min`` are block max/min of the code values, so a
+    display pixel shows clipping if any pixel under it clipped."""
+
+    factor: int
+    linear: np.ndarray
+    code_max: np.ndarray
+    code_min: np.ndarray
+
+    @classmethod
+    def of(cls, image: Image, max_side: int = DISPLAY_MAX_SIDE) -> DisplayLevel:
+        f = display_factor(image.height, image.width, max_side)
+        if f == 1:
+            return cls(1, image.linear, image.code, image.code)
+        b = _blocks(image.code, f)
+        return cls(
+            f,
+            np.ascontiguousarray(reduce_mean(image.linear, f)),
+            np.ascontiguousarray(b.max(axis=(1, 3))),
+            np.ascontiguousarray(b.min(axis=(1, 3))),
+        )
+
+
+def tonemapped(linear: np.ndarray, exposure: float = 0.0, reference_white: float = 203.0):
+    """Linear (H, W, 3) → uint8 RGB for an SDR screen (BT.2390 roll-off of the peak)."""
+    return to_display_uint8(tonemap_to_sdr(linear, exposure, reference_white))
+
+
+def overlay_for(
+    level: DisplayLevel,
+    mode: str,
+    over: float,
+    under: float,
+    opacity: float,
+    show_over: bool = True,
+    show_under: bool = True,
+) -> np.ndarray:
+    """RGBA uint8 overlay at display resolution. Over-exposure is judged on block maxima and
+    under-exposure on block minima; at factor 1 it is exactly the core's overlay."""
+    if level.factor == 1:
+        return clip_overlay(level.code_max, mode, over, under, opacity, show_over, show_under)
+    o = clip_overlay(level.code_max, mode, over, under, opacity, show_over, False)
+    u = clip_overlay(level.code_min, mode, over, under, opacity, False, show_under)
+    return np.where(o[..., 3:4] > 0, o, u)
+
+
+def compose_split(before: np.ndarray, after: np.ndarray, split: float) -> np.ndarray:
+    """Original left of the split line (fraction of the width), result right of it."""
+    x = round(min(max(float(split), 0.0), 1.0) * before.shape[1])
+    out = after.copy()
+    out[:, :x] = before[:, :x]
+    return out
+
+
+def blend_overlay(rgb: np.ndarray, overlay: np.ndarray) -> np.ndarray:
+    """Alpha-composite an RGBA overlay onto uint8 RGB."""
+    a = overlay[..., 3:4].astype(np.float32) / 255.0
+    return (rgb * (1 - a) + overlay[..., :3] * a + 0.5).astype(np.uint8)
+
+
+def histogram(linear: np.ndarray, bins: int = 128) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Luminance histogram in stops relative to SDR white (log2 Y): (edges, sdr, hdr)
+    counts, where ``hdr`` counts pixels above SDR white (> 0 stops)."""
+    y = linear[..., 0] * 0.2126 + linear[..., 1] * 0.7152 + linear[..., 2] * 0.0722
+    stops = np.log2(np.maximum(y.ravel(), 2.0**-12))
+    edges = np.linspace(-12.0, 6.0, bins + 1)
+    counts, _ = np.histogram(np.clip(stops, -12, 6), edges)
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    return edges, np.where(centres <= 0, counts, 0), np.where(centres > 0, counts, 0)
+
+
+def probe(
+    image: Image,
+    result: np.ndarray | None,
+    x: int,
+    y: int,
+    reference_white: float,
+    over: float,
+    under: float,
+) -> str:
+    """Status-bar text for full-resolution pixel (x, y)."""
+    if not (0 <= x < image.width and 0 <= y < image.height):
+        return ""
+    src = result if result is not None else image.linear
+    px = src[y, x]
+    lum = float(px[0] * 0.2126 + px[1] * 0.7152 + px[2] * 0.0722)
+    nits = lum * reference_white
+    stops = np.log2(max(lum, 1e-6))
+    code = image.code[y, x]
+    over_ch = "".join(c for c, v in zip("RGB", code, strict=True) if v >= np.float32(over))
+    under_ch = "".join(c for c, v in zip("RGB", code, strict=True) if v <= np.float32(under))
+    clip = []
+    if over_ch:
+        clip.append(f"over: {over_ch}")
+    if under_ch:
+        clip.append(f"under: {under_ch}")
+    return (
+        f"x {x}  y {y}   linear {px[0]:.3f} {px[1]:.3f} {px[2]:.3f}   "
+        f"{nits:.0f} cd/m²   {stops:+.2f} stops   " + ("  ".join(clip) or "not clipped")
+    )

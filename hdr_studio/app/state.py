@@ -1,0 +1,107 @@
+"""Plain Python models of the app's state. Widgets subscribe to them and tests drive them
+without a window. Changing a field notifies subscribers with the field's name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hdr_studio.core.clipping import DEFAULT_OVER, DEFAULT_UNDER
+from hdr_studio.core.image import Image
+
+Listener = Callable[[str], None]
+
+
+class Observable:
+    """Attribute assignment notifies listeners (after the value changed)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_listeners", [])
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        old = getattr(self, name, None)
+        object.__setattr__(self, name, value)
+        if name.startswith("_") or not hasattr(self, "_listeners"):
+            return
+        same = old is value
+        if not same and not isinstance(value, np.ndarray | Image):
+            try:
+                same = bool(old == value)
+            except (TypeError, ValueError):
+                same = False
+        if not same:
+            for listener in list(self._listeners):
+                listener(name)
+
+    def update(self, **changes: Any) -> None:
+        for k, v in changes.items():
+            if k not in {f.name for f in fields(self)}:
+                raise AttributeError(f"{type(self).__name__} has no field {k!r}")
+            setattr(self, k, v)
+
+
+@dataclass(eq=False)
+class OverlaySettings(Observable):
+    """Clipping overlay: red = over, green = under (DeclipNet); ``channel`` mode shows which
+    channels clipped. Thresholds are code values."""
+
+    enabled: bool = True
+    mode: str = "all"
+    over: float = DEFAULT_OVER
+    under: float = DEFAULT_UNDER
+    opacity: float = 0.7
+    show_over: bool = True
+    show_under: bool = True
+
+
+@dataclass(eq=False)
+class ViewSettings(Observable):
+    """What the viewer shows. ``layer``: original, result, base or detail. ``compare``:
+    none, split (draggable line, original left) or side-by-side (linked views)."""
+
+    layer: str = "original"
+    compare: str = "none"
+    split: float = 0.5
+    exposure: float = 0.0
+    reference_white: float = 203.0
+    show_sdr_result: bool = False
+
+
+@dataclass(eq=False)
+class Document(Observable):
+    """The open photo and what was made from it."""
+
+    path: Path | None = None
+    image: Image | None = None
+    result: np.ndarray | None = None  # linear HDR, image primaries
+    result_sdr: np.ndarray | None = None
+    result_method: str = ""
+    base: np.ndarray | None = None  # WLS layers of the display level (code values)
+    detail: np.ndarray | None = None
+
+
+@dataclass(eq=False)
+class JobState(Observable):
+    """The background job the GUI shows: state is idle, running, done, cancelled or failed."""
+
+    name: str = ""
+    state: str = "idle"
+    progress: float = 0.0
+    message: str = ""
+    error: str = ""
+
+
+@dataclass(eq=False)
+class AppState:
+    document: Document = field(default_factory=Document)
+    view: ViewSettings = field(default_factory=ViewSettings)
+    overlay: OverlaySettings = field(default_factory=OverlaySettings)
+    job: JobState = field(default_factory=JobState)

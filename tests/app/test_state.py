@@ -1,0 +1,54 @@
+"""The plain models and the numpy rendering, without a window."""
+
+import numpy as np
+
+from hdr_studio.app import render
+from hdr_studio.app.state import AppState, OverlaySettings
+from hdr_studio.core.clipping import clip_overlay
+from hdr_studio.core.image import Image
+from hdr_studio.core.transfer import srgb_decode
+from tests.helpers import gradient
+
+
+def test_observable_notifies_changes_only():
+    o = OverlaySettings()
+    seen = []
+    unsubscribe = o.subscribe(seen.append)
+    o.update(mode="channel", over=0.9)
+    o.mode = "channel"  # unchanged: no notification
+    assert seen == ["mode", "over"]
+    unsubscribe()
+    o.mode = "any"
+    assert seen == ["mode", "over"]
+    assert AppState().view.compare == "none"
+
+
+def test_display_level_keeps_clipping_visible_when_reduced():
+    code = gradient(40, 60)
+    code[10, 10] = 1.0  # one clipped pixel
+    code[30, 50] = 0.0  # one crushed pixel
+    im = Image(linear=srgb_decode(code), code=code)
+    level = render.DisplayLevel.of(im, max_side=20)
+    assert level.factor == 3 and level.linear.shape == (13, 20, 3)
+    ov = render.overlay_for(level, "all", 250 / 255, 4 / 255, 1.0)
+    assert tuple(ov[3, 3]) == (255, 0, 0, 255)  # block containing (10, 10)
+    assert tuple(ov[10, 16]) == (0, 255, 0, 255)  # block containing (30, 50)
+    full = render.DisplayLevel.of(im)
+    np.testing.assert_array_equal(
+        render.overlay_for(full, "channel", 0.98, 0.02, 0.5),
+        clip_overlay(code, "channel", 0.98, 0.02, 0.5),
+    )
+
+
+def test_split_histogram_probe():
+    a = np.zeros((4, 10, 3), np.uint8)
+    b = np.full((4, 10, 3), 255, np.uint8)
+    s = render.compose_split(a, b, 0.3)
+    assert (s[:, :3] == 0).all() and (s[:, 3:] == 255).all()
+    lin = np.full((8, 8, 3), 4.0, np.float32)
+    lin[:4] = 0.25
+    _edges, sdr, hdr = render.histogram(lin)
+    assert sdr.sum() == 32 and hdr.sum() == 32
+    im = Image(linear=lin, code=np.clip(lin, 0, 1))
+    text = render.probe(im, None, 1, 6, 203.0, 0.98, 0.02)
+    assert "812 cd/m²" in text and "+2.00 stops" in text and "over: RGB" in text
