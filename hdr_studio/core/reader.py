@@ -236,12 +236,16 @@ def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
             )
         fmt = str(spec.format)
         is_float = fmt in {"half", "float", "double"}
+        # read_image(format) only: OIIO 3.2's read_image(subimage, miplevel, chbegin, chend,
+        # format) overload changes None's reference count hundreds of times per call with
+        # the GIL released, which corrupts it when another thread runs Python (it crashed
+        # the app with "deallocating None"). tests/core/test_reader.py guards this.
         if fmt == "uint8":
-            raw, scale, depth = inp.read_image(0, 0, 0, nch, oiio.UINT8), 255.0, 8
+            raw, scale, depth = inp.read_image(oiio.UINT8), 255.0, 8
         elif fmt == "uint16":
-            raw, scale, depth = inp.read_image(0, 0, 0, nch, oiio.UINT16), 65535.0, 16
+            raw, scale, depth = inp.read_image(oiio.UINT16), 65535.0, 16
         else:
-            raw, scale = inp.read_image(0, 0, 0, nch, oiio.FLOAT), 1.0
+            raw, scale = inp.read_image(oiio.FLOAT), 1.0
             depth = 16 if fmt == "half" else 32
         if raw is None or inp.has_error:
             err = inp.geterror() or oiio.geterror()

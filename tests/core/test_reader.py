@@ -210,3 +210,16 @@ def test_corruption_inside_the_file_is_an_input_error(tmp_path, img):
     (tmp_path / "bad.png").write_bytes(bytes(data))
     with pytest.raises(InputError, match=r"corrupt|truncated|not a readable"):
         read_image(tmp_path / "bad.png")
+
+
+def test_reading_leaves_the_reference_count_of_none_alone():
+    """A binding that touches None's refcount with the GIL released corrupts it once other
+    threads run (the app reads on a worker); Python 3.11's None is not immortal."""
+    import sys
+
+    path = SAMPLE_FILES[0]
+    read_image(path)
+    before = sys.getrefcount(None)
+    for _ in range(5):
+        read_image(path)
+    assert abs(sys.getrefcount(None) - before) < 50
