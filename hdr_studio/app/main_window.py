@@ -74,6 +74,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.jobs = JobController(self.state.job, self)
         self.renderer = LatestOnly(self._apply_frame, parent=self)
         self.panel_worker = LatestOnly(self._apply_panels, debounce_ms=50, parent=self)
+        # Slow imports (torch for the model list, colour-science for the CIE diagram) happen
+        # on a worker after the window is up.
+        self.startup_worker = LatestOnly(self._apply_startup, debounce_ms=0, parent=self)
 
         self.viewer = ImageViewer()
         self.setCentralWidget(self.viewer)
@@ -134,12 +137,23 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabifyDockWidget(d1, d2)
         self.tabifyDockWidget(d2, d3)
         d1.raise_()
-        if lazy_models:
-            QtCore.QTimer.singleShot(0, self._load_methods)
+        QtCore.QTimer.singleShot(
+            0,
+            lambda: self.startup_worker.request(
+                lambda: (
+                    available_methods() if lazy_models else None,
+                    ChromaticityPanel.static_curves(),
+                )
+            ),
+        )
 
-    def _load_methods(self) -> None:
-        """Discover the networks after the window is up (torch loads lazily)."""
-        methods, device = available_methods()
+    def _apply_startup(self, result) -> None:
+        methods, curves = result
+        self.chroma_panel.set_static(curves)
+        if methods is not None:
+            self._set_methods(*methods)
+
+    def _set_methods(self, methods, device: str) -> None:
         panel = ReconstructPanel(self.state.job, methods, device)
         panel.run_requested.connect(self.reconstruct)
         panel.cancel_requested.connect(self.jobs.cancel)
@@ -270,7 +284,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def shutdown(self, msecs: int = 30000) -> None:
         """Cancel and wait for every worker (no thread outlives the window)."""
         self.jobs.cancel()
-        for w in (self.jobs, self.renderer, self.panel_worker):
+        for w in (self.jobs, self.renderer, self.panel_worker, self.startup_worker):
             w.wait(msecs)
 
     def _recent(self) -> list[str]:
@@ -575,4 +589,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # --- test and screenshot support -------------------------------------------------
     def idle(self) -> bool:
-        return self.state.job.state != "running" and self.renderer.idle and self.panel_worker.idle
+        return (
+            self.state.job.state != "running"
+            and self.renderer.idle
+            and self.panel_worker.idle
+            and self.startup_worker.idle
+        )

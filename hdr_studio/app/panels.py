@@ -219,18 +219,15 @@ class ChromaticityPanel(pg.PlotWidget):
             self.getAxis(axis).enableAutoSIPrefix(False)  # before labels, or ticks get scaled
         self.setLabel("bottom", "x")
         self.setLabel("left", "y")
-        locus = spectral_locus()
-        closed = np.vstack([locus, locus[:1]])
-        self.plot(closed[:, 0], closed[:, 1], pen=pg.mkPen((200, 200, 200), width=1.5))
         self.addLegend(offset=(-10, 10))
-        for name, colour in (
-            ("rec709", (255, 255, 255)),
-            ("p3", (255, 210, 0)),
-            ("rec2020", (0, 200, 255)),
+        self.locus = self.plot([], [], pen=pg.mkPen((200, 200, 200), width=1.5))
+        self.triangles = {}
+        for name, colour, label in (
+            ("rec709", (255, 255, 255), "Rec.709"),
+            ("p3", (255, 210, 0), "Display P3"),
+            ("rec2020", (0, 200, 255), "Rec.2020"),
         ):
-            tri = gamut_triangle(name)
-            label = {"rec709": "Rec.709", "p3": "Display P3", "rec2020": "Rec.2020"}[name]
-            self.plot(tri[:, 0], tri[:, 1], pen=pg.mkPen(colour, width=1), name=label)
+            self.triangles[name] = self.plot([], [], pen=pg.mkPen(colour, width=1), name=label)
         self.before = pg.ScatterPlotItem(
             size=2, pen=None, brush=pg.mkBrush(80, 140, 255, 90), name="photo"
         )
@@ -239,6 +236,21 @@ class ChromaticityPanel(pg.PlotWidget):
         )
         self.addItem(self.before)
         self.addItem(self.after)
+
+    @staticmethod
+    def static_curves() -> dict[str, np.ndarray]:
+        """The locus and gamut triangles (colour-science: slow to import, so a worker calls
+        this and :meth:`set_static` draws the result)."""
+        locus = spectral_locus()
+        curves = {"locus": np.vstack([locus, locus[:1]])}
+        for name in ("rec709", "p3", "rec2020"):
+            curves[name] = gamut_triangle(name)
+        return curves
+
+    def set_static(self, curves: dict[str, np.ndarray]) -> None:
+        self.locus.setData(curves["locus"][:, 0], curves["locus"][:, 1])
+        for name, item in self.triangles.items():
+            item.setData(curves[name][:, 0], curves[name][:, 1])
 
     def set_points(self, before: np.ndarray | None, after: np.ndarray | None) -> None:
         for item, xy in ((self.before, before), (self.after, after)):

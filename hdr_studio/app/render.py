@@ -12,8 +12,9 @@ from hdr_studio.core.clipping import clip_overlay
 from hdr_studio.core.image import Image
 from hdr_studio.core.tonemap import to_display_uint8, tonemap_to_sdr
 
-#: Images with a longer side than this are shown through a block-reduced display level.
-DISPLAY_MAX_SIDE = 3600
+#: Images with a longer side than this are shown through a block-reduced display level
+#: (2048 px keeps overlay updates of a 24 MP photo fast; see bench/RESULTS.md).
+DISPLAY_MAX_SIDE = 2048
 
 
 def display_factor(height: int, width: int, max_side: int = DISPLAY_MAX_SIDE) -> int:
