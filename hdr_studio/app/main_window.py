@@ -68,7 +68,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setAcceptDrops(True)
         self.settings = QtCore.QSettings("HDR Studio", "HDR Studio")
         self.level: render.DisplayLevel | None = None
-        self.result_level: np.ndarray | None = None
         self._tm_cache: dict[tuple, np.ndarray] = {}
         self._tm_lock = threading.Lock()
         self.jobs = JobController(self.state.job, self)
@@ -251,6 +250,12 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         tb.addWidget(QtWidgets.QLabel(" Compare "))
         tb.addWidget(self.compare)
+        tb.addSeparator()
+        self.sdr_result = QtWidgets.QCheckBox("SDR result")
+        self.sdr_result.setToolTip("Show the model's SDR result instead of its HDR result")
+        self.sdr_result.setEnabled(False)
+        self.sdr_result.toggled.connect(lambda on: self.state.view.update(show_sdr_result=on))
+        tb.addWidget(self.sdr_result)
 
     # --- settings --------------------------------------------------------------------
     def _restore(self) -> None:
@@ -332,7 +337,6 @@ class MainWindow(QtWidgets.QMainWindow):
         def done(res) -> None:
             image, level, stats = res
             self.level = level
-            self.result_level = None
             self._tm_cache.clear()
             self.state.view.update(layer="original", compare="none")
             self.state.document.update(
@@ -385,7 +389,6 @@ class MainWindow(QtWidgets.QMainWindow):
 
         def done(res) -> None:
             hdr, sdr = res
-            self.result_level = None
             self.state.document.update(
                 result=hdr if hdr is not None else sdr, result_sdr=sdr, result_method=method
             )
@@ -458,7 +461,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.request_render()
 
     def _document_changed(self, field: str) -> None:
-        if field in ("image", "result", "base", "detail"):
+        if field == "result_sdr":
+            has_sdr = self.state.document.result_sdr is not None
+            self.sdr_result.setEnabled(has_sdr)
+            if not has_sdr:
+                self.state.view.update(show_sdr_result=False)
+        if field in ("image", "result", "result_sdr", "base", "detail"):
             self.request_render()
         if field in ("image", "result"):
             self.request_panels()
@@ -501,9 +509,9 @@ class MainWindow(QtWidgets.QMainWindow):
         level = self.level
         if doc.image is None or level is None:
             return
-        if doc.result is not None and self.result_level is None:
-            self.result_level = np.ascontiguousarray(render.reduce_mean(doc.result, level.factor))
-        result_level, result_id = self.result_level, id(doc.result)
+        use_sdr = view.show_sdr_result and doc.result_sdr is not None
+        result_full = doc.result_sdr if use_sdr else doc.result
+        result_id = id(result_full)
         layer, compare, exposure = view.layer, view.compare, view.exposure
         base, detail = doc.base, doc.detail
         ov_args = (ov.mode, ov.over, ov.under, ov.opacity, ov.show_over, ov.show_under)
@@ -511,11 +519,16 @@ class MainWindow(QtWidgets.QMainWindow):
 
         def compute() -> Frame:
             original = self._tonemap(("original", id(level)), level.linear, exposure)
-            result = (
-                None
-                if result_level is None
-                else self._tonemap(("result", result_id), result_level, exposure)
-            )
+            result = None
+            if result_full is not None:  # reduced here, on the worker, cached per exposure
+                key = ("result", result_id)
+                with self._tm_lock:
+                    cached = self._tm_cache.get((*key, exposure))
+                result = (
+                    cached
+                    if cached is not None
+                    else self._tonemap(key, render.reduce_mean(result_full, level.factor), exposure)
+                )
             if compare in ("split", "side-by-side"):
                 before, after = original, result
             elif layer == "result" and result is not None:

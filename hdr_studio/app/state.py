@@ -51,10 +51,11 @@ class Observable:
 @dataclass(eq=False)
 class OverlaySettings(Observable):
     """Clipping overlay: red = over, green = under (DeclipNet); ``channel`` mode shows which
-    channels clipped. Thresholds are code values."""
+    channels clipped. Thresholds are code values. The default is ``any``: partial clipping
+    (one or two channels) is the most common kind and ``all`` would hide it."""
 
     enabled: bool = True
-    mode: str = "all"
+    mode: str = "any"
     over: float = DEFAULT_OVER
     under: float = DEFAULT_UNDER
     opacity: float = 0.7

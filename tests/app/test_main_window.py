@@ -186,3 +186,35 @@ def test_screenshot_command(tmp_path):
     assert r.returncode == 0, r.stderr
     assert out.stat().st_size > 50_000
     assert "Traceback" not in r.stderr and "leaked" not in r.stderr
+
+
+def test_model_with_hdr_and_sdr_results(qtbot, win, tmp_path, monkeypatch):
+    """DRHT gives both results; the SDR one can be shown. Random (untrained) test weights
+    in a temporary models folder: this checks the plumbing, not quality."""
+    import json
+
+    import torch
+
+    from hdr_studio.inference.registry import build_model, get_spec
+    from hdr_studio.inference.weights import save_weights
+
+    monkeypatch.setenv("HDR_STUDIO_MODELS", str(tmp_path))
+    torch.manual_seed(0)
+    net = build_model("drht", "small")
+    save_weights(
+        net.state_dict(),
+        "drht",
+        {"config": json.dumps(get_spec("drht").configs["small"])},
+        tmp_path,
+    )
+    open_sample(qtbot, win)
+    win.reconstruct("drht")
+    qtbot.waitUntil(lambda: win.state.job.state == "done", timeout=120000)
+    settle(qtbot, win)
+    doc = win.state.document
+    assert doc.result is not None and doc.result_sdr is not None
+    assert win.sdr_result.isEnabled()
+    before = win.renderer.applied
+    win.sdr_result.setChecked(True)
+    qtbot.waitUntil(lambda: win.renderer.applied > before, timeout=30000)
+    assert win.state.view.show_sdr_result
