@@ -79,6 +79,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.viewer = ImageViewer()
         self.setCentralWidget(self.viewer)
+        # Zoomed in past the display level: render the visible region at full resolution.
+        self.detail_worker = LatestOnly(self._apply_detail, debounce_ms=80, parent=self)
+        self.viewer.main.box.sigRangeChanged.connect(lambda *_: self.request_detail())
         self.viewer.split_moved.connect(lambda f: self.state.view.update(split=f))
         self.viewer.hovered.connect(self._probe)
 
@@ -289,7 +292,13 @@ class MainWindow(QtWidgets.QMainWindow):
     def shutdown(self, msecs: int = 30000) -> None:
         """Cancel and wait for every worker (no thread outlives the window)."""
         self.jobs.cancel()
-        for w in (self.jobs, self.renderer, self.panel_worker, self.startup_worker):
+        for w in (
+            self.jobs,
+            self.renderer,
+            self.panel_worker,
+            self.startup_worker,
+            self.detail_worker,
+        ):
             w.wait(msecs)
 
     def _recent(self) -> list[str]:
@@ -545,11 +554,58 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.renderer.request(compute)
 
+    #: Largest full-resolution region rendered for the zoomed-in view (pixels).
+    DETAIL_MAX_PIXELS = 6_000_000
+
+    def request_detail(self) -> None:
+        """When the view shows fewer than ~1.2 display-level pixels per screen pixel of a
+        reduced image, render the visible full-resolution region (single view only)."""
+        doc, view, ov = self.state.document, self.state.view, self.state.overlay
+        level = self.level
+        region = self.viewer.visible_region()
+        if (
+            doc.image is None
+            or level is None
+            or level.factor == 1
+            or region is None
+            or view.compare != "none"
+            or view.layer not in ("original", "result")
+        ):
+            self.detail_worker.request(lambda: None)
+            return
+        x0, y0, x1, y1, zoom = region
+        if zoom * level.factor < 1.2 or (x1 - x0) * (y1 - y0) > self.DETAIL_MAX_PIXELS:
+            self.detail_worker.request(lambda: None)
+            return
+        image = doc.image
+        src = doc.result if (view.layer == "result" and doc.result is not None) else image.linear
+        exposure = view.exposure
+        ov_args = (ov.mode, ov.over, ov.under, ov.opacity, ov.show_over, ov.show_under)
+        ov_on = ov.enabled
+
+        def compute():
+            from hdr_studio.core.clipping import clip_overlay
+
+            rgb = render.tonemapped(np.ascontiguousarray(src[y0:y1, x0:x1]), exposure)
+            if ov_on:
+                code = np.ascontiguousarray(image.code[y0:y1, x0:x1])
+                rgb = render.blend_overlay(rgb, clip_overlay(code, *ov_args))
+            return rgb, x0, y0
+
+        self.detail_worker.request(compute)
+
+    def _apply_detail(self, result) -> None:
+        if result is None:
+            self.viewer.set_detail(None)
+        else:
+            self.viewer.set_detail(*result)
+
     def _apply_frame(self, frame: Frame) -> None:
         v = self.state.view
         self.viewer.mode = v.compare
         self.viewer._split = v.split
         self.viewer.set_frames(frame.before, frame.after, frame.overlay, frame.factor)
+        self.request_detail()
         with QtCore.QSignalBlocker(self.act_overlay):
             self.act_overlay.setChecked(self.state.overlay.enabled)
 
@@ -607,4 +663,5 @@ class MainWindow(QtWidgets.QMainWindow):
             and self.renderer.idle
             and self.panel_worker.idle
             and self.startup_worker.idle
+            and self.detail_worker.idle
         )

@@ -20,7 +20,10 @@ class _Pane:
         self.image = pg.ImageItem(levels=(0, 255))
         self.after = pg.ImageItem(levels=(0, 255))
         self.overlay = pg.ImageItem(levels=(0, 255))
-        for z, item in enumerate((self.image, self.after, self.overlay)):
+        # Full-resolution pixels of the visible region, drawn over the display level when
+        # zoomed in beyond it (with the overlay blended in).
+        self.detail = pg.ImageItem(levels=(0, 255))
+        for z, item in enumerate((self.image, self.after, self.overlay, self.detail)):
             item.setZValue(z)
             self.box.addItem(item)
 
@@ -136,6 +139,33 @@ class ImageViewer(QtWidgets.QWidget):
         self._split = float(np.clip(self.line.value() / self.size[1], 0.0, 1.0))
         self._place_after()
         self.split_moved.emit(self._split)
+
+    def visible_region(self) -> tuple[int, int, int, int, float] | None:
+        """Visible part of the image in full-resolution pixels (x0, y0, x1, y1) and screen
+        pixels per full-resolution pixel, or None without an image."""
+        if not self.size[0]:
+            return None
+        r = self.main.box.viewRect()
+        h, w = self.size
+        x0, y0 = max(0.0, r.left()), max(0.0, r.top())
+        x1, y1 = min(float(w), r.right()), min(float(h), r.bottom())
+        if x1 <= x0 or y1 <= y0:
+            return None
+        zoom = self.main.box.width() / max(r.width(), 1e-6) / self.factor
+        f = self.factor
+        return int(x0 * f), int(y0 * f), int(np.ceil(x1 * f)), int(np.ceil(y1 * f)), zoom
+
+    def set_detail(self, rgb: np.ndarray | None, x0: int = 0, y0: int = 0) -> None:
+        """Show full-resolution ``rgb`` whose top-left pixel is (x0, y0), or hide it."""
+        item = self.main.detail
+        if rgb is None:
+            item.clear()
+            item.hide()
+            return
+        f = self.factor
+        item.setImage(rgb, autoLevels=False)
+        item.setRect(QtCore.QRectF(x0 / f, y0 / f, rgb.shape[1] / f, rgb.shape[0] / f))
+        item.show()
 
     # --- navigation ------------------------------------------------------------------
     def fit(self) -> None:

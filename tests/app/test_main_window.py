@@ -218,3 +218,22 @@ def test_model_with_hdr_and_sdr_results(qtbot, win, tmp_path, monkeypatch):
     win.sdr_result.setChecked(True)
     qtbot.waitUntil(lambda: win.renderer.applied > before, timeout=30000)
     assert win.state.view.show_sdr_result
+
+
+def test_100_percent_shows_full_resolution_pixels_of_big_photos(qtbot, win, tmp_path):
+    import cv2
+
+    big = cv2.resize(read_image(SAMPLE).code, (4800, 3200), interpolation=cv2.INTER_CUBIC)
+    path = write(tmp_path / "big.png", (np.clip(big, 0, 1) * 255).round().astype(np.uint8))
+    open_sample(qtbot, win, path)
+    assert win.level.factor == 3
+    assert not win.viewer.main.detail.isVisible()  # fit: the display level is enough
+    win.viewer.actual_pixels()
+    qtbot.waitUntil(win.viewer.main.detail.isVisible, timeout=30000)
+    settle(qtbot, win)
+    x0, y0, x1, y1, zoom = win.viewer.visible_region()
+    assert zoom == pytest.approx(1.0, rel=0.05)
+    detail = win.viewer.main.detail.image
+    assert detail.shape[:2] == (y1 - y0, x1 - x0)  # one image pixel per full-res pixel
+    win.viewer.fit()
+    qtbot.waitUntil(lambda: not win.viewer.main.detail.isVisible(), timeout=30000)
