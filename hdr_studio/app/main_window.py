@@ -621,11 +621,12 @@ class MainWindow(QtWidgets.QMainWindow):
             from hdr_studio.core.decompose import decompose
 
             out: dict[str, Any] = {}
-            out["xy_before"] = subsample_xy(level.linear, image.primaries, 20000)
+            from hdr_studio.app.panels import density
+
+            xy_before = subsample_xy(level.linear, image.primaries, 200_000)
             res_lin = None if result is None else render.reduce_mean(result, level.factor)
-            out["xy_after"] = (
-                None if res_lin is None else subsample_xy(res_lin, image.primaries, 20000)
-            )
+            xy_after = None if res_lin is None else subsample_xy(res_lin, image.primaries, 200_000)
+            out["density"] = density(xy_before, xy_after)
             out["hist"] = render.histogram(res_lin if res_lin is not None else level.linear)
             thumb_f = render.display_factor(*level.linear.shape[:2], max_side=320)
             small = lambda a: render.reduce_mean(a, thumb_f)  # noqa: E731
@@ -641,7 +642,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _apply_panels(self, out: dict[str, Any]) -> None:
         doc = self.state.document
-        self.chroma_panel.set_points(out["xy_before"], out["xy_after"])
+        self.chroma_panel.set_density(out["density"])
         self.histogram_panel.set_histogram(*out["hist"])
         self.layers_panel.set_thumbnail("original", out["thumb_original"])
         self.layers_panel.set_thumbnail("result", out["thumb_result"])

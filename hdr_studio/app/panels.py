@@ -228,14 +228,21 @@ class ChromaticityPanel(pg.PlotWidget):
             ("rec2020", (0, 200, 255), "Rec.2020"),
         ):
             self.triangles[name] = self.plot([], [], pen=pg.mkPen(colour, width=1), name=label)
-        self.before = pg.ScatterPlotItem(
-            size=2, pen=None, brush=pg.mkBrush(80, 140, 255, 90), name="photo"
-        )
-        self.after = pg.ScatterPlotItem(
-            size=2, pen=None, brush=pg.mkBrush(255, 140, 40, 90), name="result"
-        )
-        self.addItem(self.before)
-        self.addItem(self.after)
+        # The pixels as a density image (computed on a worker by :func:`density`): building
+        # tens of thousands of scatter points on the GUI thread stalled it.
+        self.density = pg.ImageItem()
+        self.addItem(self.density)
+        for label, colour in (("photo", BEFORE_RGB), ("result", AFTER_RGB)):
+            self.plot(
+                [],
+                [],
+                pen=None,
+                symbol="s",
+                symbolSize=8,
+                symbolPen=None,
+                symbolBrush=pg.mkBrush(*colour),
+                name=label,
+            )
 
     @staticmethod
     def static_curves() -> dict[str, np.ndarray]:
@@ -252,12 +259,39 @@ class ChromaticityPanel(pg.PlotWidget):
         for name, item in self.triangles.items():
             item.setData(curves[name][:, 0], curves[name][:, 1])
 
-    def set_points(self, before: np.ndarray | None, after: np.ndarray | None) -> None:
-        for item, xy in ((self.before, before), (self.after, after)):
-            if xy is None or len(xy) == 0:
-                item.clear()
-            else:
-                item.setData(xy[:, 0], xy[:, 1])
+    def set_density(self, rgba: np.ndarray | None) -> None:
+        if rgba is None:
+            self.density.clear()
+        else:
+            self.density.setImage(rgba, autoLevels=False)
+            # setRect only takes once an image exists: place it in xy units after each set.
+            self.density.setRect(QtCore.QRectF(0, 0, DENSITY_RANGE[0], DENSITY_RANGE[1]))
+
+
+DENSITY_RANGE = (0.8, 0.9)
+BEFORE_RGB = (80, 140, 255)
+AFTER_RGB = (255, 140, 40)
+
+
+def density(before_xy: np.ndarray | None, after_xy: np.ndarray | None, bins: int = 400):
+    """RGBA uint8 image (rows = y upwards) of where xy points fall: photo in blue, result in
+    orange, opacity by log density."""
+    h_bins = round(bins * DENSITY_RANGE[1] / DENSITY_RANGE[0])
+    out = np.zeros((h_bins, bins, 4), np.float32)
+    for xy, colour in ((before_xy, BEFORE_RGB), (after_xy, AFTER_RGB)):
+        if xy is None or len(xy) == 0:
+            continue
+        hist, _, _ = np.histogram2d(
+            xy[:, 1],
+            xy[:, 0],
+            bins=(h_bins, bins),
+            range=((0, DENSITY_RANGE[1]), (0, DENSITY_RANGE[0])),
+        )
+        a = np.log1p(hist) / max(np.log1p(hist.max()), 1e-6)
+        a = np.where(hist > 0, 0.35 + 0.65 * a, 0.0)[..., None]
+        out[..., :3] = out[..., :3] * (1 - a) + np.asarray(colour, np.float32) * a
+        out[..., 3:] = np.maximum(out[..., 3:], a * 255)
+    return (out + 0.5).astype(np.uint8)
 
 
 class HistogramPanel(pg.PlotWidget):

@@ -17,12 +17,14 @@ class _Pane:
             row=0, col=col, lockAspect=True, invertY=True, enableMenu=False
         )
         self.box.setBackgroundColor((38, 38, 38))
-        self.image = pg.ImageItem(levels=(0, 255))
-        self.after = pg.ImageItem(levels=(0, 255))
-        self.overlay = pg.ImageItem(levels=(0, 255))
+        self.image = pg.ImageItem()  # uint8 without levels: zero-copy QImage, no per-paint rescale
+        self.after = pg.ImageItem()  # uint8 without levels: zero-copy QImage, no per-paint rescale
+        self.overlay = (
+            pg.ImageItem()
+        )  # uint8 without levels: zero-copy QImage, no per-paint rescale
         # Full-resolution pixels of the visible region, drawn over the display level when
         # zoomed in beyond it (with the overlay blended in).
-        self.detail = pg.ImageItem(levels=(0, 255))
+        self.detail = pg.ImageItem()  # uint8 without levels: zero-copy QImage, no per-paint rescale
         for z, item in enumerate((self.image, self.after, self.overlay, self.detail)):
             item.setZValue(z)
             self.box.addItem(item)

@@ -52,3 +52,17 @@ def test_split_histogram_probe():
     im = Image(linear=lin, code=np.clip(lin, 0, 1))
     text = render.probe(im, None, 1, 6, 203.0, 0.98, 0.02)
     assert "812 cd/m²" in text and "+2.00 stops" in text and "over: RGB" in text
+
+
+def test_chromaticity_density_marks_where_pixels_fall():
+    from hdr_studio.app.panels import density
+
+    white = np.array([[0.3127, 0.3290]] * 50, np.float32)
+    red = np.array([[0.64, 0.33]] * 5, np.float32)
+    img = density(white, red, bins=80)
+    assert img.shape == (90, 80, 4)
+    row, col = int(0.3290 / 0.9 * 90), int(0.3127 / 0.8 * 80)
+    assert img[row, col, 3] > 200 and img[row, col, 2] > img[row, col, 0]  # blue: photo
+    r_row, r_col = int(0.33 / 0.9 * 90), int(0.64 / 0.8 * 80)
+    assert img[r_row, r_col, 0] > img[r_row, r_col, 2]  # orange: result
+    assert img[5, 5, 3] == 0  # nothing elsewhere
