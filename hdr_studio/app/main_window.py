@@ -380,16 +380,15 @@ class MainWindow(QtWidgets.QMainWindow):
         if doc.image is None or not method:
             return
         image, over = doc.image, self.state.overlay.over
+        params = self.reconstruct_panel.classical_params(over)
 
         def work(progress, cancel):
             if method == "none":
                 return image.linear.copy(), None
             if method == "classical":
-                from hdr_studio.core.classical import ClassicalParams, reconstruct_classical
+                from hdr_studio.core.classical import reconstruct_classical
 
-                out = reconstruct_classical(
-                    image, ClassicalParams(over_threshold=over), progress, cancel
-                )
+                out = reconstruct_classical(image, params, progress, cancel)
                 return out, None
             from hdr_studio.inference.pipeline import run_model
 

@@ -127,6 +127,28 @@ class ReconstructPanel(QtWidgets.QWidget):
         self.device = QtWidgets.QLabel(f"Device: {device}")
         self.device.setWordWrap(True)
         layout.addWidget(self.device)
+        # Parameters of the classical method (its clip threshold is the Clipping tab's).
+        from hdr_studio.core.classical import ClassicalParams
+
+        defaults = ClassicalParams()
+        self.params = QtWidgets.QGroupBox("Classical parameters")
+        form = QtWidgets.QFormLayout(self.params)
+        self.max_gain = QtWidgets.QDoubleSpinBox()
+        self.max_gain.setRange(1.0, 32.0)
+        self.max_gain.setSingleStep(0.5)
+        self.max_gain.setValue(defaults.max_gain)
+        self.max_gain.setToolTip("Largest brightness gain inside big fully clipped areas")
+        self.reach = QtWidgets.QDoubleSpinBox()
+        self.reach.setRange(0.5, 30.0)
+        self.reach.setSuffix(" % of the short side")
+        self.reach.setValue(defaults.radius * 100)
+        self.reach.setToolTip("Distance into a clipped area over which the gain grows")
+        form.addRow("Max gain", self.max_gain)
+        form.addRow("Reach", self.reach)
+        layout.addWidget(self.params)
+        self.method.currentIndexChanged.connect(
+            lambda _: self.params.setVisible(self.current_method() == "classical")
+        )
         buttons = QtWidgets.QHBoxLayout()
         self.run = QtWidgets.QPushButton("Reconstruct")
         self.run.setDefault(True)
@@ -149,6 +171,16 @@ class ReconstructPanel(QtWidgets.QWidget):
         self.cancel.clicked.connect(self.cancel_requested.emit)
         job.subscribe(lambda _: self.sync())
         self.sync()
+
+    def current_method(self) -> str:
+        return self.method.currentData(QtCore.Qt.ItemDataRole.UserRole)
+
+    def classical_params(self, over: float):
+        from hdr_studio.core.classical import ClassicalParams
+
+        return ClassicalParams(
+            over_threshold=over, max_gain=self.max_gain.value(), radius=self.reach.value() / 100.0
+        )
 
     def sync(self) -> None:
         j = self.job

@@ -237,3 +237,21 @@ def test_100_percent_shows_full_resolution_pixels_of_big_photos(qtbot, win, tmp_
     assert detail.shape[:2] == (y1 - y0, x1 - x0)  # one image pixel per full-res pixel
     win.viewer.fit()
     qtbot.waitUntil(lambda: not win.viewer.main.detail.isVisible(), timeout=30000)
+
+
+def test_classical_parameters_reach_the_engine(qtbot, win):
+    open_sample(qtbot, win)
+    panel = win.reconstruct_panel
+    assert panel.params.isVisibleTo(win) and panel.current_method() == "classical"
+    panel.max_gain.setValue(1.5)
+    win.reconstruct("classical")
+    qtbot.waitUntil(lambda: win.state.job.state == "done", timeout=60000)
+    gentle = win.state.document.result.max()
+    panel.max_gain.setValue(8.0)
+    win.reconstruct("classical")
+    qtbot.waitUntil(
+        lambda: win.state.job.state == "done" and win.state.document.result.max() != gentle,
+        timeout=60000,
+    )
+    assert win.state.document.result.max() > gentle
+    settle(qtbot, win)
