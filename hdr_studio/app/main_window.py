@@ -469,6 +469,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.request_render()
 
     def _document_changed(self, field: str) -> None:
+        if field in ("result", "result_sdr"):
+            # Cache keys use id() of the arrays; a new result may reuse a freed one's id.
+            with self._tm_lock:
+                for key in [k for k in self._tm_cache if k[0] == "result"]:
+                    del self._tm_cache[key]
         if field == "result_sdr":
             has_sdr = self.state.document.result_sdr is not None
             self.sdr_result.setEnabled(has_sdr)

@@ -255,3 +255,17 @@ def test_classical_parameters_reach_the_engine(qtbot, win):
     )
     assert win.state.document.result.max() > gentle
     settle(qtbot, win)
+
+
+def test_a_new_result_is_never_shown_from_a_stale_cache(qtbot, win):
+    open_sample(qtbot, win)
+    win.state.view.update(layer="result")
+    doc = win.state.document
+    first = doc.image.linear * 0.25
+    doc.update(result=first)
+    settle(qtbot, win)
+    dark = win.viewer.main.image.image.mean()
+    del first
+    doc.update(result=doc.image.linear * 4.0)  # may reuse the freed array's id()
+    settle(qtbot, win)
+    assert win.viewer.main.image.image.mean() > dark + 20
