@@ -1,0 +1,96 @@
+import numpy as np
+import pytest
+
+from hdr_studio.training.data.camera import (
+    CameraParams,
+    camera_curve,
+    declip_pair,
+    sample_params,
+    shoot,
+)
+from hdr_studio.training.data.patches import patch_metric, select_patches
+from hdr_studio.training.data.synthetic import render_scene
+
+
+def _params(**kw):
+    base = dict(
+        quantile=0.9,
+        curve="srgb",
+        gamma=2.2,
+        sig_n=0.9,
+        sig_a=0.6,
+        noise=0.0,
+        hue=0.0,
+        saturation=1.0,
+        jpeg_quality=None,
+    )
+    base.update(kw)
+    return CameraParams(**base)
+
+
+def test_exposure_puts_the_quantile_at_white_and_quantises():
+    scene = render_scene(11, 128, 192)
+    rng = np.random.default_rng(0)
+    for q in (0.85, 0.95):
+        shot = shoot(scene, rng, _params(quantile=q))
+        clipped = (shot.truth.max(axis=2) > 1.0).mean()
+        assert clipped == pytest.approx(1 - q, abs=0.01)
+        levels = shot.code * 255
+        np.testing.assert_allclose(levels, np.round(levels), atol=1e-4)
+        assert shot.code.max() == 1.0 and shot.truth.max() > 1.5
+
+
+@pytest.mark.parametrize("curve", ["srgb", "gamma", "sigmoid"])
+def test_camera_curves_are_monotonic_from_black_to_white(curve):
+    x = np.linspace(0, 1, 1001, dtype=np.float32)
+    y = camera_curve(x, _params(curve=curve))
+    assert y[0] == pytest.approx(0, abs=1e-6) and y[-1] == pytest.approx(1, abs=1e-5)
+    assert np.all(np.diff(y) >= 0)
+
+
+def test_jitter_noise_and_jpeg_are_reproducible():
+    scene = render_scene(12, 96, 128)
+    params = _params(noise=0.01, hue=0.1, saturation=1.2, jpeg_quality=70)
+    a = shoot(scene, np.random.default_rng(5), params)
+    b = shoot(scene, np.random.default_rng(5), params)
+    np.testing.assert_array_equal(a.code, b.code)
+    plain = shoot(scene, np.random.default_rng(5), _params())
+    assert np.abs(a.code - plain.code).mean() > 0.002  # jitter, noise and JPEG did something
+    # Hue rotation keeps luminance-ish grey level: grey pixels stay grey.
+    grey = np.full((4, 4, 3), 0.5, np.float32)
+    g = shoot(grey, np.random.default_rng(1), _params(hue=0.3, saturation=1.5, quantile=0.5))
+    assert np.ptp(g.truth, axis=2).max() < 1e-5
+
+
+def test_sampled_params_follow_the_recipe():
+    rng = np.random.default_rng(3)
+    ps = [sample_params(rng) for _ in range(400)]
+    normal = [p for p in ps if not p.under_exposed]
+    assert all(0.85 <= p.quantile <= 0.95 for p in normal)
+    assert 0.03 < np.mean([p.under_exposed for p in ps]) < 0.2
+    assert {p.curve for p in ps} == {"srgb", "gamma", "sigmoid"}
+    assert any(p.jpeg_quality is None for p in ps) and any(p.jpeg_quality for p in ps)
+
+
+def test_declipnet_recipe():
+    photo = (np.random.default_rng(0).random((32, 48, 3)) * 255).astype(np.uint8)
+    rng = np.random.default_rng(9)
+    x, y, (under, over) = declip_pair(photo, rng)
+    assert 1 <= under <= 80 and 175 <= over <= 255
+    assert x.min() == 0.0 and x.max() == 1.0
+    inside = (photo > under) & (photo < over)
+    np.testing.assert_allclose(x[inside], y[inside], atol=1e-6)
+    assert y.max() > 1.0 or (over == 255 and y.min() < 0.0)
+
+
+def test_patch_metric_prefers_texture_in_saturated_areas():
+    rng = np.random.default_rng(2)
+    smooth = np.full((64, 64, 3), 20.0, np.float32)
+    textured = smooth * (1 + 0.5 * rng.random((64, 64, 1)).astype(np.float32))
+    saturated = np.zeros((64, 64), np.float32)  # M = 0: all saturated
+    assert patch_metric(textured, saturated) > 10 * patch_metric(smooth, saturated) + 1e-3
+    assert patch_metric(textured, np.ones((64, 64), np.float32)) == 0.0  # nothing saturated
+    hdr = np.concatenate([smooth, textured], axis=1)
+    mask = np.zeros((64, 128), np.float32)
+    picks = select_patches(hdr, mask, size=64, stride=64, threshold=0.01)
+    assert [(y, x) for y, x, _ in picks] == [(0, 64)]
