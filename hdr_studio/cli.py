@@ -368,8 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--mode",
         choices=("all", "any", "channel"),
-        default="all",
-        help="overlay mode (default all: red over, green under)",
+        default="any",
+        help="overlay mode: any (default) or all channels clipped (red over, green under), "
+        "or channel (which channels clipped)",
     )
     a.add_argument("--force", action="store_true", help="overwrite an existing overlay file")
     thresholds(a)
