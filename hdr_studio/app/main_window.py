@@ -463,6 +463,7 @@ class MainWindow(QtWidgets.QMainWindow):
             with QtCore.QSignalBlocker(self.compare):
                 self.compare.setCurrentIndex(self.compare.findData(v.compare))
             if field == "split":
+                self.request_detail()
                 return
         if field == "layer":
             self.layers_panel.set_current(v.layer)
@@ -563,17 +564,20 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def request_detail(self) -> None:
         """When the view shows fewer than ~1.2 display-level pixels per screen pixel of a
-        reduced image, render the visible full-resolution region (single view only)."""
+        reduced image, render the visible full-resolution region: in single view the shown
+        layer, in split view the original left of the line (with the overlay) and the result
+        right of it. Side-by-side views stay at display resolution."""
         doc, view, ov = self.state.document, self.state.view, self.state.overlay
         level = self.level
         region = self.viewer.visible_region()
+        split = view.compare == "split" and doc.result is not None
+        single = view.compare == "none" and view.layer in ("original", "result")
         if (
             doc.image is None
             or level is None
             or level.factor == 1
             or region is None
-            or view.compare != "none"
-            or view.layer not in ("original", "result")
+            or not (split or single)
         ):
             self.detail_worker.request(lambda: None)
             return
@@ -582,7 +586,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self.detail_worker.request(lambda: None)
             return
         image = doc.image
-        src = doc.result if (view.layer == "result" and doc.result is not None) else image.linear
+        use_result = single and view.layer == "result" and doc.result is not None
+        left = doc.result if use_result else image.linear
+        right = doc.result if split else None
+        # The split line in full-resolution columns, relative to the region.
+        cut = round(view.split * image.width) - x0 if split else x1 - x0
+        cut = min(max(cut, 0), x1 - x0)
         exposure = view.exposure
         ov_args = (ov.mode, ov.over, ov.under, ov.opacity, ov.show_over, ov.show_under)
         ov_on = ov.enabled
@@ -590,10 +599,13 @@ class MainWindow(QtWidgets.QMainWindow):
         def compute():
             from hdr_studio.core.clipping import clip_overlay
 
-            rgb = render.tonemapped(np.ascontiguousarray(src[y0:y1, x0:x1]), exposure)
-            if ov_on:
-                code = np.ascontiguousarray(image.code[y0:y1, x0:x1])
-                rgb = render.blend_overlay(rgb, clip_overlay(code, *ov_args))
+            rgb = render.tonemapped(np.ascontiguousarray(left[y0:y1, x0:x1]), exposure)
+            if ov_on and cut > 0:
+                code = np.ascontiguousarray(image.code[y0:y1, x0 : x0 + cut])
+                rgb[:, :cut] = render.blend_overlay(rgb[:, :cut], clip_overlay(code, *ov_args))
+            if right is not None and cut < x1 - x0:
+                after = np.ascontiguousarray(right[y0:y1, x0 + cut : x1])
+                rgb[:, cut:] = render.tonemapped(after, exposure)
             return rgb, x0, y0
 
         self.detail_worker.request(compute)

@@ -269,3 +269,26 @@ def test_a_new_result_is_never_shown_from_a_stale_cache(qtbot, win):
     doc.update(result=doc.image.linear * 4.0)  # may reuse the freed array's id()
     settle(qtbot, win)
     assert win.viewer.main.image.image.mean() > dark + 20
+
+
+def test_100_percent_split_view_compares_full_resolution_pixels(qtbot, win, tmp_path):
+    import cv2
+
+    big = cv2.resize(read_image(SAMPLE).code, (4800, 3200), interpolation=cv2.INTER_CUBIC)
+    path = write(tmp_path / "big.png", (np.clip(big, 0, 1) * 255).round().astype(np.uint8))
+    open_sample(qtbot, win, path)
+    doc = win.state.document
+    doc.update(result=doc.image.linear * 0.25)  # a visibly different "result"
+    win.state.view.update(compare="split", split=0.5)
+    settle(qtbot, win)
+    box = win.viewer.main.box
+    # 100 % around the split line (display x = 800 of 1600).
+    w, h = box.width() / 3, box.height() / 3
+    box.setRange(QtCore.QRectF(800 - w / 2, 500 - h / 2, w, h), padding=0)
+    qtbot.waitUntil(win.viewer.main.detail.isVisible, timeout=30000)
+    settle(qtbot, win)
+    x0, _, x1, _, _ = win.viewer.visible_region()
+    detail = win.viewer.main.detail.image.astype(int)
+    cut = 2400 - x0
+    assert 0 < cut < x1 - x0
+    assert detail[:, :cut].mean() > detail[:, cut:].mean() + 10  # original left, darker right
