@@ -16,9 +16,10 @@ from pathlib import Path
 
 from hdr_studio import __version__
 from hdr_studio.core.errors import HdrStudioError, InputError, OutputError
+from hdr_studio.methods import BUILT_IN, run_method
 
 PROG = "hdr-studio"
-METHODS = ("classical", "none")  # built in; networks come from the model registry
+METHODS = BUILT_IN  # networks come from the model registry
 
 
 class UsageError(HdrStudioError):
@@ -177,7 +178,7 @@ def _sdr_format(fmt: str) -> str:
 
 def cmd_reconstruct(args: argparse.Namespace) -> int:
     from hdr_studio.core.atomic import check_output
-    from hdr_studio.core.classical import ClassicalParams, reconstruct_classical
+    from hdr_studio.core.classical import ClassicalParams
     from hdr_studio.core.export import ExportOptions, format_for_path, write_result
 
     out = Path(args.output)
@@ -198,17 +199,16 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
     fmt = format_for_path(out, args.format)
     check_output(out, args.force, (Path(args.input),))  # fail before the long work
     image = _read(args.input, args.max_pixels)
-    if method == "none":
-        result = image.linear
-    elif method == "classical":
-        params = ClassicalParams(over_threshold=args.over)
-        result = reconstruct_classical(image, params, progress=TerminalProgress("classical"))
-    else:
-        from hdr_studio.inference.pipeline import run_model
-
-        res = run_model(
-            image, method, device=args.device, tile=args.tile, progress=TerminalProgress(method)
-        )
+    res = run_method(
+        image,
+        method,
+        params=ClassicalParams(over_threshold=args.over),
+        device=args.device,
+        tile=args.tile,
+        progress=TerminalProgress(method),
+    )
+    result = res.hdr
+    if method not in METHODS:
         want_sdr = args.result == "sdr" or res.hdr is None
         if args.result == "hdr" and res.hdr is None:
             raise UsageError(f"model '{method}' gives an SDR result only (use --result sdr)")
@@ -288,10 +288,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def cmd_decompose(args: argparse.Namespace) -> int:
-    import numpy as np
 
     from hdr_studio.core.clipping import hybrid_mask
-    from hdr_studio.core.decompose import decompose
+    from hdr_studio.core.decompose import decompose, detail_visual
     from hdr_studio.core.export import write_array
 
     out = Path(args.output)
@@ -306,7 +305,7 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     progress(0.8, "writing")
     out.mkdir(exist_ok=True)
     src = (Path(args.input),)
-    vis = np.clip(0.5 + 0.5 * np.log2(np.maximum(detail, 1e-4)), 0, 1)
+    vis = detail_visual(detail)
     files = {
         "base.exr": (base, "exr"),
         "detail.exr": (detail, "exr"),

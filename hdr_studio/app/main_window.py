@@ -38,12 +38,15 @@ class Frame:
     factor: int
 
 
+BUILT_IN_METHODS = (
+    ("classical", "Classical (no network)", True, "Built in: inpaint-opposed + expansion"),
+    ("none", "Linearise only", True, "No reconstruction, for comparison"),
+)
+
+
 def available_methods() -> tuple[list[tuple[str, str, bool, str]], str]:
     """(name, label, available, reason) for the method menu, and the device description."""
-    methods = [
-        ("classical", "Classical (no network)", True, "Built in: inpaint-opposed + expansion"),
-        ("none", "Linearise only", True, "No reconstruction, for comparison"),
-    ]
+    methods = list(BUILT_IN_METHODS)
     device = "CPU"
     try:
         from hdr_studio.inference.devices import describe, resolve_device
@@ -61,7 +64,7 @@ def available_methods() -> tuple[list[tuple[str, str, bool, str]], str]:
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    def __init__(self, state: AppState | None = None, lazy_models: bool = True) -> None:
+    def __init__(self, state: AppState | None = None) -> None:
         super().__init__()
         self.state = state or AppState()
         self.setWindowTitle("HDR Studio")
@@ -85,7 +88,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.viewer.split_moved.connect(lambda f: self.state.view.update(split=f))
         self.viewer.hovered.connect(self._probe)
 
-        self._build_docks(lazy_models)
+        self._build_docks()
         self._build_actions()
         self.statusBar().showMessage("Open a photo (Ctrl+O) or drop one here.")
 
@@ -104,25 +107,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _build_docks(self, lazy_models: bool) -> None:
+    def _build_docks(self) -> None:
         left, right = (
             QtCore.Qt.DockWidgetArea.LeftDockWidgetArea,
             QtCore.Qt.DockWidgetArea.RightDockWidgetArea,
         )
-        methods, device = (
-            (
-                [
-                    ("classical", "Classical (no network)", True, ""),
-                    ("none", "Linearise only", True, ""),
-                ],
-                "…",
-            )
-            if lazy_models
-            else available_methods()
-        )
-        self.reconstruct_panel = ReconstructPanel(self.state.job, methods, device)
-        self.reconstruct_panel.run_requested.connect(self.reconstruct)
-        self.reconstruct_panel.cancel_requested.connect(self.jobs.cancel)
+        # The networks are listed once the start-up worker has imported torch.
+        self._make_reconstruct_panel(list(BUILT_IN_METHODS), "…")
         self.clipping_panel = ClippingPanel(self.state.overlay)
         self.layers_panel = LayersPanel()
         self.layers_panel.show_layer.connect(
@@ -142,26 +133,22 @@ class MainWindow(QtWidgets.QMainWindow):
         QtCore.QTimer.singleShot(
             0,
             lambda: self.startup_worker.request(
-                lambda: (
-                    available_methods() if lazy_models else None,
-                    ChromaticityPanel.static_curves(),
-                )
+                lambda: (available_methods(), ChromaticityPanel.static_curves())
             ),
         )
 
-    def _apply_startup(self, result) -> None:
-        methods, curves = result
-        self.chroma_panel.set_static(curves)
-        if methods is not None:
-            self._set_methods(*methods)
-
-    def _set_methods(self, methods, device: str) -> None:
+    def _make_reconstruct_panel(self, methods, device: str) -> ReconstructPanel:
         panel = ReconstructPanel(self.state.job, methods, device)
         panel.run_requested.connect(self.reconstruct)
         panel.cancel_requested.connect(self.jobs.cancel)
-        dock = self.findChild(QtWidgets.QDockWidget, "Reconstruct")
-        dock.setWidget(panel)
         self.reconstruct_panel = panel
+        return panel
+
+    def _apply_startup(self, result) -> None:
+        (methods, device), curves = result
+        self.chroma_panel.set_static(curves)
+        dock = self.findChild(QtWidgets.QDockWidget, "Reconstruct")
+        dock.setWidget(self._make_reconstruct_panel(methods, device))
 
     def _action(
         self,
@@ -383,16 +370,9 @@ class MainWindow(QtWidgets.QMainWindow):
         params = self.reconstruct_panel.classical_params(over)
 
         def work(progress, cancel):
-            if method == "none":
-                return image.linear.copy(), None
-            if method == "classical":
-                from hdr_studio.core.classical import reconstruct_classical
+            from hdr_studio.methods import run_method
 
-                out = reconstruct_classical(image, params, progress, cancel)
-                return out, None
-            from hdr_studio.inference.pipeline import run_model
-
-            res = run_model(image, method, progress=progress, cancel=cancel)
+            res = run_method(image, method, params, progress=progress, cancel=cancel)
             return res.hdr, res.sdr
 
         def done(res) -> None:
@@ -547,11 +527,8 @@ class MainWindow(QtWidgets.QMainWindow):
                 before, after = original, result
             elif layer == "result" and result is not None:
                 before, after = result, None
-            elif layer == "base" and base is not None:
-                before, after = render.tonemapped(base**2.2), None
-            elif layer == "detail" and detail is not None:
-                vis = np.clip(0.5 + 0.5 * np.log2(np.maximum(detail, 1e-4)), 0, 1)
-                before, after = (vis * 255 + 0.5).astype(np.uint8), None
+            elif layer in ("base", "detail") and base is not None:
+                before, after = render.layer_rgb(layer, base if layer == "base" else detail), None
             else:
                 before, after = original, None
             overlay = render.overlay_for(level, *ov_args) if ov_on else None
@@ -617,9 +594,6 @@ class MainWindow(QtWidgets.QMainWindow):
             self.viewer.set_detail(*result)
 
     def _apply_frame(self, frame: Frame) -> None:
-        v = self.state.view
-        self.viewer.mode = v.compare
-        self.viewer._split = v.split
         self.viewer.set_frames(frame.before, frame.after, frame.overlay, frame.factor)
         self.request_detail()
         with QtCore.QSignalBlocker(self.act_overlay):
@@ -652,6 +626,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 code = render.reduce_mean(image.code, level.factor)
                 base, detail = decompose(code)
                 out["base"], out["detail"] = base, detail
+                f = render.display_factor(*base.shape[:2], max_side=320)
+                for kind, layer in (("base", base), ("detail", detail)):
+                    out[f"thumb_{kind}"] = render.layer_rgb(kind, render.reduce_mean(layer, f))
             return out
 
         self.panel_worker.request(compute)
@@ -664,14 +641,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.layers_panel.set_thumbnail("result", out["thumb_result"])
         if "base" in out:
             doc.update(base=out["base"], detail=out["detail"])
-            f = render.display_factor(*out["base"].shape[:2], max_side=320)
-            self.layers_panel.set_thumbnail(
-                "base", render.tonemapped(render.reduce_mean(out["base"], f) ** 2.2)
-            )
-            vis = np.clip(
-                0.5 + 0.5 * np.log2(np.maximum(render.reduce_mean(out["detail"], f), 1e-4)), 0, 1
-            )
-            self.layers_panel.set_thumbnail("detail", (vis * 255 + 0.5).astype(np.uint8))
+            self.layers_panel.set_thumbnail("base", out["thumb_base"])
+            self.layers_panel.set_thumbnail("detail", out["thumb_detail"])
 
     # --- test and screenshot support -------------------------------------------------
     def idle(self) -> bool:

@@ -67,6 +67,16 @@ def tonemapped(linear: np.ndarray, exposure: float = 0.0, reference_white: float
     return to_display_uint8(tonemap_to_sdr(linear, exposure, reference_white))
 
 
+def layer_rgb(kind: str, layer: np.ndarray) -> np.ndarray:
+    """uint8 RGB of a WLS layer of the code values: ``base`` (shown through the same
+    tone map as photos) or ``detail`` (:func:`~hdr_studio.core.decompose.detail_visual`)."""
+    from hdr_studio.core.decompose import detail_visual
+
+    if kind == "base":
+        return tonemapped(layer**2.2)
+    return to_display_uint8(detail_visual(layer))
+
+
 def overlay_for(
     level: DisplayLevel,
     mode: str,

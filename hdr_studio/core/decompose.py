@@ -182,6 +182,12 @@ def wls_base(
     raise ValueError(f"method must be 'auto', 'exact' or 'fast', got {method!r}")
 
 
+def detail_visual(detail: np.ndarray) -> np.ndarray:
+    """Detail layer (a ratio around 1) for display: 0.5 + 0.5·log2(S_d), in [0, 1]."""
+    d = np.maximum(np.asarray(detail, dtype=np.float32), np.float32(1e-4))
+    return np.clip(0.5 + 0.5 * np.log2(d), 0.0, 1.0).astype(np.float32)
+
+
 def decompose(
     image: np.ndarray,
     lam: float = DEFAULT_LAMBDA,

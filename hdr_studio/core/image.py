@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from hdr_studio.core.transfer import srgb_encode
 
 
 @dataclass
@@ -61,18 +59,3 @@ class Image:
     @property
     def width(self) -> int:
         return int(self.linear.shape[1])
-
-    @property
-    def is_float_source(self) -> bool:
-        return self.source_format in {"openexr", "hdr"} or self.transfer == "linear"
-
-    @classmethod
-    def from_linear(cls, linear: np.ndarray, primaries: str = "rec709", **kw: Any) -> Image:
-        """An image from linear float pixels, its code values the sRGB encoding."""
-        lin = np.ascontiguousarray(linear, dtype=np.float32)
-        return cls(linear=lin, code=srgb_encode(lin), primaries=primaries, **kw)
-
-    def with_linear(self, linear: np.ndarray, **changes: Any) -> Image:
-        """A copy with new linear pixels (e.g. a reconstruction), other fields kept."""
-        lin = np.ascontiguousarray(linear, dtype=np.float32)
-        return replace(self, linear=lin, **changes)

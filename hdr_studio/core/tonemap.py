@@ -14,6 +14,16 @@ import numpy as np
 from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, pq_decode, pq_encode, srgb_encode
 
 
+def _eetf_params(
+    source_peak: float, target_peak: float, source_black: float
+) -> tuple[float, float, float, float]:
+    """(PQ of the source black, PQ span of the source, maxLum, knee start KS) — BT.2390."""
+    pq_lb = float(pq_encode(np.float64(source_black)))
+    span = float(pq_encode(np.float64(source_peak))) - pq_lb
+    max_lum = (float(pq_encode(np.float64(target_peak))) - pq_lb) / span
+    return pq_lb, span, max_lum, 1.5 * max_lum - 0.5
+
+
 def eetf_bt2390(
     nits: np.ndarray, source_peak: float, target_peak: float, source_black: float = 0.0
 ) -> np.ndarray:
@@ -27,12 +37,8 @@ def eetf_bt2390(
         return x.copy()
     # float64 inside: the PQ → spline → PQ⁻¹ round trip in float32 is not monotonic.
     x64 = x.astype(np.float64)
-    pq_lb = float(pq_encode(np.float64(source_black)))
-    pq_lw = float(pq_encode(np.float64(source_peak)))
-    span = pq_lw - pq_lb
+    pq_lb, span, max_lum, ks = _eetf_params(source_peak, target_peak, source_black)
     e1 = np.clip((pq_encode(x64) - pq_lb) / span, 0.0, 1.0)  # the source peak bounds it
-    max_lum = (float(pq_encode(np.float64(target_peak))) - pq_lb) / span
-    ks = 1.5 * max_lum - 0.5
     t = (e1 - ks) / (1 - ks)
     t2, t3 = t * t, t * t * t
     p = (2 * t3 - 3 * t2 + 1) * ks + (t3 - 2 * t2 + t) * (1 - ks) + (-2 * t3 + 3 * t2) * max_lum
@@ -45,10 +51,7 @@ def knee_nits(source_peak: float, target_peak: float, source_black: float = 0.0)
     """Luminance (cd/m²) below which :func:`eetf_bt2390` is the identity."""
     if source_peak <= target_peak:
         return float("inf")
-    pq_lb = float(pq_encode(np.float64(source_black)))
-    span = float(pq_encode(np.float64(source_peak))) - pq_lb
-    max_lum = (float(pq_encode(np.float64(target_peak))) - pq_lb) / span
-    ks = 1.5 * max_lum - 0.5
+    pq_lb, span, _, ks = _eetf_params(source_peak, target_peak, source_black)
     return float(pq_decode(np.float64(ks * span + pq_lb)))
 
 

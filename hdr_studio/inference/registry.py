@@ -17,21 +17,15 @@ from torch import nn
 
 from hdr_studio.core.errors import InputError
 from hdr_studio.core.image import Image
+from hdr_studio.methods import ModelResult
+
+__all__ = ["ModelResult", "ModelSpec", "all_specs", "build_model", "get_spec", "register"]
 
 _REGISTRY: dict[str, ModelSpec] = {}
 
 
 class UnknownModelError(InputError):
     pass
-
-
-@dataclass
-class ModelResult:
-    """A network's result as linear pixels in the source image's primaries, 1.0 = the
-    source's white: ``hdr`` (may exceed 1) and/or ``sdr`` (display-referred, ≤ ~1)."""
-
-    hdr: np.ndarray | None = None
-    sdr: np.ndarray | None = None
 
 
 @dataclass

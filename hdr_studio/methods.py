@@ -1,0 +1,47 @@
+"""Reconstruction by method name: the one dispatch the CLI and the app share.
+
+Built-in methods (``classical``, ``none``) run the numpy engine; any other name is a network
+from the model registry (torch is imported only then)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hdr_studio.core.classical import ClassicalParams, reconstruct
+from hdr_studio.core.image import Image
+from hdr_studio.core.jobs import CancelToken, ProgressFn
+
+#: Methods that need no weights.
+BUILT_IN = ("classical", "none")
+
+
+@dataclass
+class ModelResult:
+    """A reconstruction as linear pixels in the source image's primaries, 1.0 = the source's
+    white: ``hdr`` (may exceed 1) and/or ``sdr`` (display-referred, ≤ ~1)."""
+
+    hdr: np.ndarray | None = None
+    sdr: np.ndarray | None = None
+
+
+def run_method(
+    image: Image,
+    method: str,
+    params: ClassicalParams | None = None,
+    device: str = "auto",
+    tile: int | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> ModelResult:
+    """Reconstruct ``image`` with ``method`` (``params`` apply to ``classical``)."""
+    if method == "none":
+        return ModelResult(hdr=reconstruct(image, "none"))
+    if method == "classical":
+        return ModelResult(
+            hdr=reconstruct(image, "classical", params=params, progress=progress, cancel=cancel)
+        )
+    from hdr_studio.inference.pipeline import run_model
+
+    return run_model(image, method, device=device, tile=tile, progress=progress, cancel=cancel)
