@@ -16,7 +16,7 @@ from pathlib import Path
 
 from hdr_studio import __version__
 from hdr_studio.core.errors import HdrStudioError, InputError, OutputError
-from hdr_studio.methods import BUILT_IN, run_method
+from hdr_studio.methods import BUILT_IN, default_method, run_method
 
 PROG = "hdr-studio"
 METHODS = BUILT_IN  # networks come from the model registry
@@ -158,18 +158,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.overlay:
         print(f"  overlay written to {args.overlay}")
     return 0
-
-
-def default_method() -> str:
-    """The best shipped HDR model (flagged default in the weights manifest), else classical."""
-    try:
-        from hdr_studio.inference.weights import read_manifest, weights_entry
-    except ImportError:  # torch missing: the classical engine still works
-        return "classical"
-    for name, entry in read_manifest()["models"].items():
-        if entry.get("default") and weights_entry(name) is not None:
-            return name
-    return "classical"
 
 
 def _sdr_format(fmt: str) -> str:
@@ -465,6 +453,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(d)
     d.set_defaults(func=cmd_decompose)
 
+    from hdr_studio.training.cli import add_commands
+
+    add_commands(sub, _positive_int)
     return p
 
 

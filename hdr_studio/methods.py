@@ -45,3 +45,15 @@ def run_method(
     from hdr_studio.inference.pipeline import run_model
 
     return run_model(image, method, device=device, tile=tile, progress=progress, cancel=cancel)
+
+
+def default_method() -> str:
+    """The best shipped HDR model (flagged default in the weights manifest), else classical."""
+    try:
+        from hdr_studio.inference.weights import read_manifest, weights_entry
+    except ImportError:  # torch missing: the classical engine still works
+        return "classical"
+    for name, entry in read_manifest()["models"].items():
+        if entry.get("default") and weights_entry(name) is not None:
+            return name
+    return "classical"

@@ -138,7 +138,9 @@ class MainWindow(QtWidgets.QMainWindow):
         )
 
     def _make_reconstruct_panel(self, methods, device: str) -> ReconstructPanel:
-        panel = ReconstructPanel(self.state.job, methods, device)
+        from hdr_studio.methods import default_method
+
+        panel = ReconstructPanel(self.state.job, methods, device, default=default_method())
         panel.run_requested.connect(self.reconstruct)
         panel.cancel_requested.connect(self.jobs.cancel)
         self.reconstruct_panel = panel

@@ -109,7 +109,13 @@ class ReconstructPanel(QtWidgets.QWidget):
     run_requested = QtCore.Signal(str)
     cancel_requested = QtCore.Signal()
 
-    def __init__(self, job: JobState, methods: list[tuple[str, str, bool, str]], device: str):
+    def __init__(
+        self,
+        job: JobState,
+        methods: list[tuple[str, str, bool, str]],
+        device: str,
+        default: str = "classical",
+    ):
         super().__init__()
         self.job = job
         layout = QtWidgets.QVBoxLayout(self)
@@ -122,6 +128,9 @@ class ReconstructPanel(QtWidgets.QWidget):
             item.setToolTip(why)
             model.appendRow(item)
         self.method.setModel(model)
+        names = [m[0] for m in methods]
+        if default in names and methods[names.index(default)][2]:
+            self.method.setCurrentIndex(names.index(default))
         layout.addWidget(QtWidgets.QLabel("Method"))
         layout.addWidget(self.method)
         self.device = QtWidgets.QLabel(f"Device: {device}")
@@ -146,6 +155,7 @@ class ReconstructPanel(QtWidgets.QWidget):
         form.addRow("Max gain", self.max_gain)
         form.addRow("Reach", self.reach)
         layout.addWidget(self.params)
+        self.params.setVisible(self.current_method() == "classical")
         self.method.currentIndexChanged.connect(
             lambda _: self.params.setVisible(self.current_method() == "classical")
         )

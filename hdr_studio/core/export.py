@@ -285,7 +285,8 @@ def write_array(
     force: bool = False,
     sources: tuple[Path, ...] = (),
 ) -> Path:
-    """Write a plain array atomically: ``kind`` ``"exr"`` (linear half, as is),
+    """Write a plain array atomically: ``kind`` ``"exr"`` (linear half, as is), ``"exr32"``
+    (linear float32: training data whose range exceeds half's 65504),
     ``"png16"`` (values in [0, 1] as 16-bit, sRGB-tagged: previews and masks) or ``"png8"``
     (a uint8 array as is, e.g. the RGBA clipping overlay)."""
     path = Path(path)
@@ -304,6 +305,8 @@ def write_array(
     with atomic_path(path, force=force, sources=sources) as tmp:
         if kind == "exr":
             _write_oiio(tmp, a, oiio.HALF, {"compression": "zip"}, {})
+        elif kind == "exr32":
+            _write_oiio(tmp, a, oiio.FLOAT, {"compression": "zip"}, {})
         elif kind == "png16":
             attrs = {"oiio:ColorSpace": "srgb_rec709_scene", "png:compressionLevel": 3}
             _write_oiio(tmp, _quantise(a, 16), oiio.UINT16, attrs, {})

@@ -4,13 +4,15 @@
 Two encoder–decoder networks of the same architecture (§3.2–3.4): 64 feature maps, 9×9 and
 5×5 kernels for the first two convolution layers and their mirrored deconvolution layers,
 3×3 elsewhere; batch normalisation and ELU on every layer; skip connections from each
-encoder layer to its decoder counterpart; and a skip from the input to the output
-(residual learning).
+encoder layer to its decoder counterpart; and, for f1, a skip from the input to the output
+(residual learning), taken through the target domain: Ŝ = (α·lin(I))^γ + f1(I).
 
 * f1, HDR estimation: LDR I → Ŝ, trained against the gamma-compressed HDR target
   (α·Y)^γ with α = 0.03, γ = 0.45 (eq. 2);
 * Ŝ_full = Ŝ^(1/γ) / α (the inverse of that compression) is the HDR estimate;
-* f2, LDR correction: log(Ŝ_full + δ), δ = 1/255 → the corrected LDR image Î_ldr (eq. 3).
+* f2, LDR correction: log(Ŝ_full + δ), δ = 1/255 → the corrected LDR image Î_ldr (eq. 3);
+  same architecture without the input-to-output skip (its input is log HDR, its output LDR
+  code values, so a residual would have to undo the logarithm first).
 
 The module returns both, concatenated: channels 0–2 Ŝ, channels 3–5 Î_ldr.
 """
@@ -42,9 +44,10 @@ class EncoderDecoder(nn.Module):
 
     stride = 16
 
-    def __init__(self, width: int = 64) -> None:
+    def __init__(self, width: int = 64, residual: bool = True) -> None:
         super().__init__()
         w = width
+        self.residual = residual
         self.e1 = conv_bn_elu(3, w, 9)
         self.e2 = conv_bn_elu(w, w, 5, stride=2)
         self.e3 = conv_bn_elu(w, 2 * w, 3, stride=2)
@@ -67,7 +70,14 @@ class EncoderDecoder(nn.Module):
         y = self.d4(y) + a3
         y = self.d3(y) + a2
         y = self.d2(y) + a1
-        return x + self.out(self.d1(y))
+        out = self.out(self.d1(y))
+        return x + out if self.residual else out
+
+
+def srgb_to_linear(code: torch.Tensor) -> torch.Tensor:
+    """The sRGB decoding (IEC 61966-2-1) in torch, for f1's skip connection."""
+    c = code.clamp(0.0, 1.0)
+    return torch.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 
 class DRHT(nn.Module):
@@ -77,10 +87,18 @@ class DRHT(nn.Module):
 
     def __init__(self, width: int = 64) -> None:
         super().__init__()
-        self.f1 = EncoderDecoder(width)
-        self.f2 = EncoderDecoder(width)
+        # f1's skip carries the input into the target domain, compress(lin(I)), so the
+        # network "only needs to predict the difference between the input and output"
+        # (§3.2) — with our HDR scale (1 = SDR white) a plain x + f(x) skip would not.
+        self.f1 = EncoderDecoder(width, residual=False)
+        # f2 maps log HDR to LDR code values: different domains, so no input skip.
+        self.f2 = EncoderDecoder(width, residual=False)
+
+    def estimate(self, ldr: torch.Tensor) -> torch.Tensor:
+        """f1: Ŝ = compress(lin(I)) + f1(I)."""
+        return compress(srgb_to_linear(ldr)) + self.f1(ldr)
 
     def forward(self, ldr: torch.Tensor) -> torch.Tensor:
-        s = self.f1(ldr)
+        s = self.estimate(ldr)
         corrected = self.f2(torch.log(expand(s) + DELTA))
         return torch.cat([s, corrected], dim=1)

@@ -12,6 +12,32 @@ from hdr_studio.core.transfer import srgb_decode
 from hdr_studio.inference.registry import ModelResult, ModelSpec, register
 
 
+def keep_measured(image: Image, hdr: np.ndarray) -> np.ndarray:
+    """Santos' eq. 1 applied to any network's HDR estimate: H = β·lin(T) + (1 − β)·Ĥ with
+    β(T) the well-exposed weight of the code values — pixels away from the clipping level
+    stay as measured, the network fills the clipped ones, with a soft transition."""
+    from hdr_studio.core.clipping import santos_mask
+
+    m = santos_mask(image.code)
+    return (m * image.linear + (1 - m) * hdr).astype(np.float32)
+
+
+def clipped_weight(code: np.ndarray, band: float = 0.01) -> np.ndarray:
+    """Per channel: 1 at the clipping levels 0 and 1 of the code values, falling linearly to 0
+    within ``band`` of them — the pixels an SDR declipper may change."""
+    c = np.asarray(code, np.float32)
+    over = np.clip((c - np.float32(1 - band)) / np.float32(band), 0, 1)
+    under = np.clip((np.float32(band) - c) / np.float32(band), 0, 1)
+    return (over + under).astype(np.float32)
+
+
+def keep_unclipped(code: np.ndarray, declipped: np.ndarray) -> np.ndarray:
+    """SDR declipping output: the network's values where the input clipped, the input
+    elsewhere (the networks are trained through the same composite)."""
+    w = clipped_weight(code)
+    return (w * declipped + (1 - w) * code).astype(np.float32)
+
+
 @register
 class DeclipNetSpec(ModelSpec):
     name = "declipnet"
@@ -30,7 +56,7 @@ class DeclipNetSpec(ModelSpec):
         return DeclipNet(**config)
 
     def finish(self, out: np.ndarray, image: Image) -> ModelResult:
-        return ModelResult(sdr=srgb_decode(out))
+        return ModelResult(sdr=srgb_decode(keep_unclipped(image.code, out)))
 
 
 @register
@@ -55,7 +81,8 @@ class DRHTSpec(ModelSpec):
 
         s = np.maximum(out[..., 0:3], 0)
         hdr = (s ** np.float32(1.0 / GAMMA) / np.float32(ALPHA)).astype(np.float32)
-        return ModelResult(hdr=hdr, sdr=srgb_decode(out[..., 3:6]))
+        sdr = srgb_decode(keep_unclipped(image.code, out[..., 3:6]))
+        return ModelResult(hdr=keep_measured(image, hdr), sdr=sdr)
 
 
 @register
@@ -85,11 +112,7 @@ class MaskedSpec(ModelSpec):
         return 4 * 24 * int(config["width"])
 
     def finish(self, out: np.ndarray, image: Image) -> ModelResult:
-        from hdr_studio.core.clipping import santos_mask
-
-        m = santos_mask(image.code)
-        hdr = m * image.linear + (1 - m) * (np.exp(out) - 1)
-        return ModelResult(hdr=hdr.astype(np.float32))
+        return ModelResult(hdr=keep_measured(image, np.exp(out) - 1))
 
 
 @register
@@ -126,4 +149,5 @@ class HybridSpec(ModelSpec):
         from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, pq_decode
 
         lin2020 = pq_decode(np.clip(out, 0.0, 1.0)) / np.float32(REFERENCE_WHITE_NITS)
-        return ModelResult(hdr=convert_primaries(lin2020, "rec2020", image.primaries))
+        hdr = convert_primaries(lin2020, "rec2020", image.primaries)
+        return ModelResult(hdr=keep_measured(image, hdr))

@@ -80,6 +80,7 @@ def save_weights(
     os.close(fd)
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in state_dict.items()}
     save_file(tensors, tmp, metadata=meta)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; shipped weights are readable by all
     os.replace(tmp, path)
     manifest = read_manifest(folder)
     manifest["models"][name] = {

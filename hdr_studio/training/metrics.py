@@ -48,3 +48,72 @@ def log_l1(
     lp = np.log(np.maximum(p, 0).astype(np.float64) + eps)
     lt = np.log(np.maximum(t, 0).astype(np.float64) + eps)
     return float(np.mean(np.abs(lp - lt)))
+
+
+# PU21 (Mantiuk & Azimi, PCS 2021), "banding_glare" parameters p1..p7.
+PU21_BANDING_GLARE = (
+    0.353487901,
+    0.3734658629,
+    8.277049286e-05,
+    0.9062562627,
+    0.09150303166,
+    0.9099517204,
+    596.3148142,
+)
+PU21_PEAK = 256.0  # PSNR peak: PU21's value near 100 cd/m² (the metric's convention)
+
+
+def pu21_encode(nits: np.ndarray) -> np.ndarray:
+    """PU21 perceptually uniform encoding of absolute luminance (cd/m²), clamped to
+    [0.005, 10000] as the metric defines: V = p7·(((p1 + p2·Y^p4)/(1 + p3·Y^p4))^p5 − p6)."""
+    p1, p2, p3, p4, p5, p6, p7 = PU21_BANDING_GLARE
+    y = np.clip(np.asarray(nits, np.float64), 0.005, 10000.0)
+    yp = y**p4
+    return p7 * (((p1 + p2 * yp) / (1 + p3 * yp)) ** p5 - p6)
+
+
+def pu21_psnr(
+    pred: np.ndarray,
+    truth: np.ndarray,
+    mask: np.ndarray | None = None,
+    reference_white: float = REFERENCE_WHITE_NITS,
+) -> float:
+    """PU21-PSNR (dB, peak 256) of linear RGB images with 1.0 = ``reference_white`` cd/m²,
+    each channel encoded, over the pixels of ``mask`` if given (``nan`` if empty)."""
+    p = _masked(pred, mask)
+    t = _masked(truth, mask)
+    if p.size == 0:
+        return float("nan")
+    ep = pu21_encode(np.maximum(p, 0) * reference_white)
+    et = pu21_encode(np.maximum(t, 0) * reference_white)
+    mse = float(np.mean((ep - et) ** 2))
+    return float("inf") if mse == 0 else 10.0 * np.log10(PU21_PEAK**2 / mse)
+
+
+def psnr(pred: np.ndarray, truth: np.ndarray, peak: float = 1.0) -> float:
+    mse = float(np.mean((np.asarray(pred, np.float64) - np.asarray(truth, np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10.0 * np.log10(peak**2 / mse)
+
+
+def ssim(pred: np.ndarray, truth: np.ndarray, data_range: float = 1.0) -> float:
+    """Mean SSIM (Wang et al. 2004: Gaussian window σ = 1.5, K1 = 0.01, K2 = 0.03) of
+    (H, W) or (H, W, C) images, averaged over channels."""
+    import cv2
+
+    a = np.asarray(pred, np.float64)
+    b = np.asarray(truth, np.float64)
+    if a.ndim == 2:
+        a, b = a[..., None], b[..., None]
+    c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
+    vals = []
+    for ch in range(a.shape[2]):
+        x, y = a[..., ch], b[..., ch]
+
+        def blur(v):
+            return cv2.GaussianBlur(v, (11, 11), 1.5, borderType=cv2.BORDER_REFLECT)
+
+        mx, my = blur(x), blur(y)
+        sxx, syy, sxy = blur(x * x) - mx**2, blur(y * y) - my**2, blur(x * y) - mx * my
+        m = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx**2 + my**2 + c1) * (sxx + syy + c2))
+        vals.append(float(m[5:-5, 5:-5].mean()) if min(m.shape) > 10 else float(m.mean()))
+    return float(np.mean(vals))

@@ -148,3 +148,18 @@ def test_cuda_fp16_agrees_with_fp32(name):
     cuda = resolve_device("cuda")
     gpu = run_tiled(net.to(cuda), x, cuda, net.stride, tile=1024, halo=spec.halo)
     assert np.abs(gpu - cpu).mean() / (np.abs(cpu).mean() + 1e-6) < 2e-2
+
+
+def test_drht_f1_skip_goes_through_the_target_domain():
+    """With f1's correction zeroed, Ŝ = (α·lin(I))^γ: unclipped pixels map to their own
+    HDR value, so f1 only learns what clipping removed."""
+    from hdr_studio.inference.drht import DRHT, expand
+
+    net = DRHT(width=4).eval()
+    torch.nn.init.zeros_(net.f1.out.weight)
+    torch.nn.init.zeros_(net.f1.out.bias)
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        s = net(x)[:, :3]
+    lin = torch.from_numpy(srgb_decode(x.numpy()))
+    torch.testing.assert_close(expand(s), lin, rtol=1e-4, atol=1e-5)

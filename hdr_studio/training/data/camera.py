@@ -67,6 +67,20 @@ def camera_curve(linear: np.ndarray, params: CameraParams) -> np.ndarray:
     raise ValueError(f"unknown camera curve {params.curve!r}")
 
 
+def camera_curve_extended(linear: np.ndarray, params: CameraParams) -> np.ndarray:
+    """The same curve without clipping at 1: the code values a camera with headroom would
+    have recorded (every curve of the family extends monotonically past 1)."""
+    x = np.maximum(np.asarray(linear, np.float32), 0.0)
+    if params.curve == "srgb":
+        return srgb_encode(x)
+    if params.curve == "gamma":
+        return (x ** np.float32(1.0 / params.gamma)).astype(np.float32)
+    if params.curve == "sigmoid":
+        xn = x ** np.float32(params.sig_n)
+        return ((1 + params.sig_a) * xn / (xn + params.sig_a)).astype(np.float32)
+    raise ValueError(f"unknown camera curve {params.curve!r}")
+
+
 def _jitter_colour(rgb: np.ndarray, hue: float, saturation: float) -> np.ndarray:
     """Rotate hue about the grey axis and scale saturation, luminance kept (linear RGB)."""
     grey = rgb.mean(axis=-1, keepdims=True)

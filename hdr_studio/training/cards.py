@@ -1,0 +1,143 @@
+"""Model cards (``resources/models/NAME.md``) and the choice of the default model, both made
+from the weights' metadata and an evaluation report (``hdr-studio eval --cards``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+OUTSIDE_TOLERANCE_DB = 0.2
+
+
+def requirement(report: dict[str, Any], name: str) -> tuple[bool, str]:
+    """Whether HDR model ``name`` beats ``none`` inside the clipped region while losing at most
+    0.2 dB outside it (PU21-PSNR), with the figures."""
+    r, base = report["hdr"][name], report["hdr"]["none"]
+    gain_in = r["pu21_in"] - base["pu21_in"]
+    loss_out = base["pu21_out"] - r["pu21_out"]
+    ok = gain_in > 0 and loss_out <= OUTSIDE_TOLERANCE_DB
+    return ok, f"{gain_in:+.2f} dB inside, {-loss_out:+.2f} dB outside vs none"
+
+
+def choose_default(report: dict[str, Any], networks: list[str]) -> str | None:
+    """The HDR network with the best PU21-PSNR inside the clipped region among those that
+    meet :func:`requirement` and beat ``classical`` inside and over the whole image."""
+    hdr = report["hdr"]
+    if "none" not in hdr or "classical" not in hdr:
+        return None
+    best = None
+    for n in networks:
+        if n not in hdr or not requirement(report, n)[0]:
+            continue
+        if hdr[n]["pu21_in"] <= hdr["classical"]["pu21_in"]:
+            continue
+        if hdr[n]["pu21_all"] <= hdr["classical"]["pu21_all"]:
+            continue
+        if best is None or hdr[n]["pu21_in"] > hdr[best]["pu21_in"]:
+            best = n
+    return best
+
+
+def set_default(folder: Path, name: str | None) -> None:
+    """Flag ``name`` as the default in the manifest (or clear every flag)."""
+    from hdr_studio.inference.weights import MANIFEST, read_manifest
+
+    manifest = read_manifest(folder)
+    for other, entry in manifest["models"].items():
+        entry["default"] = other == name
+    path = folder / MANIFEST
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(manifest, indent=1) + "\n")
+    tmp.replace(path)
+
+
+def card_text(name: str, entry: dict[str, Any], report: dict[str, Any], command: str) -> str:
+    from hdr_studio.inference.registry import get_spec
+
+    spec = get_spec(name)
+    meta = entry.get("metadata", {})
+    tc = json.loads(meta.get("training_config", "{}"))
+    stages = ", ".join(
+        f"{s['name']} {s['steps']} steps (lr {s['lr']})" for s in tc.get("stages", [])
+    )
+    lines = [
+        f"# {spec.title} (`{name}`)",
+        "",
+        f"Paper: {spec.paper}.",
+        "",
+        "## Architecture",
+        f"- Variant `{meta.get('size', '?')}`: {meta.get('config', '?')}, "
+        f"{int(meta.get('parameters', 0)):,} parameters, "
+        f"file {entry.get('bytes', 0) / 1e6:.2f} MB.",
+        f"- Input: {spec.input_domain}. Output: {spec.output_domain}.",
+        "",
+        "## Training",
+        f"- Data: {_data_line(name, tc)}",
+        f"- Schedule: {stages}; batch {tc.get('batch')} patches of {tc.get('patch')} px, seed "
+        f"{tc.get('seed')}, Adam.",
+        f"- Perceptual (VGG) term: {meta.get('vgg', 'no')}.",
+        f"- Steps: {meta.get('steps')}; hardware: {meta.get('hardware')}; training time "
+        f"{int(meta.get('train_seconds', 0)) / 60:.1f} min.",
+        f"- Reproduce: `hdr-studio data all` then `hdr-studio train {name} --threads 1 "
+        "--ship resources/models` (config `hdr_studio/training/configs/" + f"{name}.json`).",
+        "",
+        "## Evaluation (held-out set, never trained on)",
+    ]
+    if name in report.get("hdr", {}):
+        r, none, cl = report["hdr"][name], report["hdr"]["none"], report["hdr"]["classical"]
+        ok, why = requirement(report, name)
+        lines += [
+            "",
+            "| | PU21 all | PU21 in | PU21 out | log-L1 in |",
+            "|---|---|---|---|---|",
+        ]
+        for label, row in ((name, r), ("none", none), ("classical", cl)):
+            lines.append(
+                f"| {label} | {row['pu21_all']:.2f} | {row['pu21_in']:.2f} | "
+                f"{row['pu21_out']:.2f} | {row['logl1_in']:.3f} |"
+            )
+        lines += ["", f"Requirement (beat `none` inside, ≤ 0.2 dB loss outside): "
+                  f"{'met' if ok else 'NOT met'} ({why})."]  # fmt: skip
+    if name in report.get("sdr", {}):
+        r, inp = report["sdr"][name], report["sdr"]["input"]
+        better = r["psnr"] > inp["psnr"] and r["ssim"] > inp["ssim"]
+        lines += [
+            "",
+            "SDR declipping (DeclipNet's recipe on held-out photos):",
+            "",
+            "| | PSNR dB | SSIM |",
+            "|---|---|---|",
+            f"| {name} | {r['psnr']:.2f} | {r['ssim']:.4f} |",
+            f"| clipped input | {inp['psnr']:.2f} | {inp['ssim']:.4f} |",
+            "",
+            f"Beats its input on both: {'yes' if better else 'NO'}.",
+        ]
+    lines += ["", f"Measured with `{command}`; full table in `bench/QUALITY.md`.", ""]
+    return "\n".join(lines)
+
+
+def _data_line(name: str, tc: dict[str, Any]) -> str:
+    hdr = (
+        "Mitsuba renders of `renders/train` (seeds 0–95) plus "
+        f"{tc.get('synthetic', 0)} procedural scenes (seeds from {tc.get('synthetic_seed', 0)}), "
+        "through the HDRCNN virtual camera"
+    )
+    photos = "the training photos (scikit-image, Debian mate-backgrounds; see DATA.md)"
+    return {
+        "declipnet": f"DeclipNet's clipping recipe on {photos}.",
+        "drht": f"{hdr}; DeclipNet pairs from {photos} for the LDR head.",
+        "masked": f"inpainting pre-training on {photos}; then {hdr}, Santos' textured patches.",
+        "hybrid": f"{hdr}, Santos' textured patches.",
+    }[name]
+
+
+def write_cards(folder: Path, report: dict[str, Any], command: str) -> list[Path]:
+    from hdr_studio.inference.weights import read_manifest
+
+    out = []
+    for name, entry in read_manifest(folder)["models"].items():
+        path = folder / f"{name}.md"
+        path.write_text(card_text(name, entry, report, command))
+        out.append(path)
+    return out

@@ -1,0 +1,182 @@
+"""``hdr-studio data …``, ``hdr-studio train …`` and ``hdr-studio eval``: the commands that
+make the datasets, train the networks and measure them (registered by hdr_studio.cli)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from hdr_studio.core.errors import HdrStudioError, InputError
+
+
+class TrainingError(HdrStudioError):
+    exit_code = 2
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must be WxH, got {text!r}") from None
+    if w < 16 or h < 16:
+        raise argparse.ArgumentTypeError(f"size too small: {text}")
+    return w, h
+
+
+def _progress(label: str):
+    def report(fraction: float, message: str) -> None:
+        print(
+            f"\r{label}: {100 * fraction:5.1f}%  {message:<40}", end="", file=sys.stderr, flush=True
+        )
+        if fraction >= 1.0:
+            print(file=sys.stderr)
+
+    return report
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from hdr_studio.training.data import dataset
+
+    root = dataset.data_root(args.data)
+    try:
+        if args.action in ("photos", "all"):
+            from hdr_studio.training.data.photos import fetch_photos
+
+            rec = fetch_photos(root, log=lambda m: print(m, file=sys.stderr))
+            print(
+                f"photos: {len(rec['train'])} train, {len(rec['eval'])} eval in {root / 'photos'}"
+            )
+        if args.action in ("render", "all"):
+            w, h = args.size
+            splits = [args.split] if args.action == "render" else ["train", "eval"]
+            for split in splits:
+                count = args.count if args.count is not None else (96 if split == "train" else 16)
+                paths = dataset.render_split(
+                    root,
+                    split,
+                    count,
+                    w,
+                    h,
+                    args.spp,
+                    args.jobs,
+                    progress=_progress(f"render {split}"),
+                )
+                print(f"renders/{split}: {len(paths)} scenes in {root / 'renders' / split}")
+        if args.action in ("evalset", "all"):
+            m = dataset.build_evalset(root)
+            print(
+                f"evalset: {len(m['hdr'])} HDR pairs, {len(m['sdr'])} SDR pairs "
+                f"in {root / 'evalset'}"
+            )
+    except RuntimeError as exc:
+        raise TrainingError(str(exc)) from None
+    except (ValueError, OSError) as exc:
+        raise InputError(str(exc)) from None
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from hdr_studio.training.train import TrainOptions, train
+
+    try:
+        result = train(
+            TrainOptions(
+                model=args.model,
+                config=Path(args.config) if args.config else None,
+                data=args.data,
+                out=Path(args.out) if args.out else None,
+                steps=args.steps,
+                minutes=args.minutes,
+                threads=args.threads,
+                device=args.device,
+                vgg=Path(args.vgg) if args.vgg else None,
+                ship=Path(args.ship) if args.ship else None,
+                seed=args.seed,
+            ),
+            progress=_progress(f"train {args.model}"),
+        )
+    except FileNotFoundError as exc:
+        raise InputError(str(exc)) from None
+    except (RuntimeError, ValueError) as exc:
+        raise TrainingError(str(exc)) from None
+    print(f"{args.model}: {result['step']} steps, checkpoint {result['checkpoint']}")
+    if result.get("shipped"):
+        print(f"weights: {result['shipped']}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from hdr_studio.training.evaluate import evaluate, write_report
+
+    try:
+        report = evaluate(
+            Path(args.set) if args.set else None,
+            methods=args.methods.split(",") if args.methods else None,
+            models_folder=Path(args.models) if args.models else None,
+            device=args.device,
+            limit=args.limit,
+            progress=_progress("eval"),
+        )
+    except FileNotFoundError as exc:
+        raise InputError(str(exc)) from None
+    except RuntimeError as exc:
+        raise TrainingError(str(exc)) from None
+    text = write_report(report, Path(args.output) if args.output else None, args.command_line)
+    print(text)
+    if args.cards:
+        from hdr_studio.inference.weights import models_dir, read_manifest
+        from hdr_studio.training.cards import choose_default, set_default, write_cards
+
+        folder = Path(args.models) if args.models else models_dir()
+        nets = [n for n in read_manifest(folder)["models"] if n in report["hdr"]]
+        best = choose_default(report, nets)
+        set_default(folder, best)
+        for path in write_cards(folder, report, args.command_line):
+            print(f"card: {path}")
+        print(f"default method: {best or 'classical (no network beats it)'}")
+    return 0
+
+
+def add_commands(sub, common_positive_int) -> None:
+    d = sub.add_parser("data", help="fetch photos, render HDR scenes, build the evaluation set")
+    d.add_argument("action", choices=("photos", "render", "evalset", "all"))
+    d.add_argument("--data", metavar="DIR", help="data root (default $HDR_STUDIO_DATA or ./data)")
+    d.add_argument(
+        "--split", choices=("train", "eval"), default="train", help="render: which split"
+    )
+    d.add_argument(
+        "--count", type=common_positive_int, help="render: scenes (default 96 train, 16 eval)"
+    )
+    d.add_argument("--size", type=_size, default=(256, 192), help="render: WxH (default 256x192)")
+    d.add_argument("--spp", type=common_positive_int, default=48, help="render: samples per pixel")
+    d.add_argument("--jobs", type=common_positive_int, default=2, help="render: processes")
+    d.set_defaults(func=cmd_data)
+
+    t = sub.add_parser("train", help="train a network from its config (resumes a checkpoint)")
+    t.add_argument("model", help="declipnet, drht, masked or hybrid")
+    t.add_argument("--config", metavar="FILE", help="JSON config (default: the shipped one)")
+    t.add_argument("--data", metavar="DIR", help="data root (default $HDR_STUDIO_DATA or ./data)")
+    t.add_argument("--out", metavar="DIR", help="run folder (default runs/MODEL)")
+    t.add_argument("--steps", type=common_positive_int, help="override the config's total steps")
+    t.add_argument("--minutes", type=float, help="stop (checkpointed) after this wall time")
+    t.add_argument("--threads", type=common_positive_int, help="CPU threads")
+    t.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
+    t.add_argument("--vgg", metavar="FILE", help="VGG-16 weights (safetensors) for perceptual loss")
+    t.add_argument("--ship", metavar="DIR", help="write final weights + manifest entry here")
+    t.add_argument("--seed", type=int, help="override the config's seed")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("eval", help="measure methods on the held-out evaluation set")
+    e.add_argument("--set", metavar="DIR", help="evaluation set (default DATA/evalset)")
+    e.add_argument("--methods", help="comma list (default: none, classical and every model)")
+    e.add_argument("--models", metavar="DIR", help="weights folder (default the shipped one)")
+    e.add_argument("--device", default="auto")
+    e.add_argument("--limit", type=common_positive_int, help="only the first N pairs of each kind")
+    e.add_argument("-o", "--output", metavar="FILE", help="also write the table (Markdown) here")
+    e.add_argument(
+        "--cards",
+        action="store_true",
+        help="write the model cards and flag the default model (needs none and classical)",
+    )
+    e.set_defaults(func=cmd_eval, command_line=" ".join(["hdr-studio", *sys.argv[1:]]))

@@ -1,0 +1,216 @@
+"""``hdr-studio eval``: measure reconstruction methods on the held-out evaluation set.
+
+The inputs are real files read by the same reader the app uses; every method runs through
+the same dispatch as the CLI (``none``, ``classical`` and each network with weights).
+
+HDR pairs (``evalset/hdr``): PU21-PSNR (banding_glare, peak 256, linear 1.0 = 203 cd/m²)
+over the whole image, inside the clipped region (any channel ≥ 250/255 in the input) and
+outside it; log-L1 inside it; PQ-PSNR for reference; ColorVideoVDP JOD (display
+``standard_hdr_linear``) when the optional ``cvvdp`` package imports. Numbers are means over
+the images (the in/out figures over images that have such pixels).
+
+SDR pairs (``evalset/sdr``, DeclipNet's recipe on held-out photos): PSNR and SSIM of the
+declipped code values against the unclipped target, for the clipped input itself
+(``input``), DeclipNet and DRHT's LDR head.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hdr_studio.core.jobs import ProgressFn, no_progress
+from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, srgb_encode
+from hdr_studio.training import metrics as M
+
+CLIP_LEVEL = 250.0 / 255.0
+HDR_KINDS = ("hdr", "hdr+sdr")
+SDR_KINDS = ("sdr", "hdr+sdr")
+
+
+def _cvvdp():
+    """A ColorVideoVDP metric object, or None when the optional package is not usable."""
+    try:
+        import cvvdp  # type: ignore[import-not-found]
+
+        return cvvdp.cvvdp(display_name="standard_hdr_linear", quiet=True)
+    except Exception:
+        return None
+
+
+def _networks(models_folder: Path | None) -> list[tuple[str, str]]:
+    from hdr_studio.inference.registry import all_specs
+    from hdr_studio.inference.weights import read_manifest
+
+    have = read_manifest(models_folder)["models"]
+    return [(s.name, s.kind) for s in all_specs() if s.name in have]
+
+
+def _run(image, method: str, device: str, models_folder: Path | None):
+    if method in ("none", "classical"):
+        from hdr_studio.methods import run_method
+
+        return run_method(image, method)
+    from hdr_studio.inference.pipeline import run_model
+
+    return run_model(image, method, device=device, folder=models_folder)
+
+
+def _mean(values: list[float]) -> float:
+    v = [x for x in values if np.isfinite(x)]
+    return float(np.mean(v)) if v else float("nan")
+
+
+def evaluate(
+    set_dir: Path | None = None,
+    methods: list[str] | None = None,
+    models_folder: Path | None = None,
+    device: str = "auto",
+    limit: int | None = None,
+    progress: ProgressFn | None = None,
+) -> dict[str, Any]:
+    from hdr_studio.core.reader import read_image
+    from hdr_studio.training.data.dataset import data_root, read_hdr
+
+    progress = progress or no_progress
+    set_dir = set_dir or data_root() / "evalset"
+    if not (set_dir / "manifest.json").is_file():
+        raise FileNotFoundError(f"no evaluation set at {set_dir} (run: hdr-studio data evalset)")
+    manifest = json.loads((set_dir / "manifest.json").read_text())
+    nets = _networks(models_folder)
+    known = {"none": "hdr", "classical": "hdr", **dict(nets)}
+    if methods is None:
+        methods = list(known)
+    unknown = [m for m in methods if m not in known and m != "input"]
+    if unknown:
+        raise RuntimeError(f"unknown or untrained method(s): {', '.join(unknown)}")
+    hdr_methods = [m for m in methods if known.get(m) in HDR_KINDS]
+    sdr_methods = ["input"] + [m for m in methods if known.get(m) in SDR_KINDS]
+    hdr_items = manifest["hdr"][:limit] if limit else manifest["hdr"]
+    sdr_items = manifest["sdr"][:limit] if limit else manifest["sdr"]
+    vdp = _cvvdp()
+    total = max(1, len(hdr_items) * len(hdr_methods) + len(sdr_items) * len(sdr_methods))
+    done = 0
+    per: dict[str, dict[str, list[float]]] = {m: {} for m in hdr_methods}
+    seconds: dict[str, float] = {m: 0.0 for m in methods}
+    for item in hdr_items:
+        image = read_image(set_dir / "hdr" / f"{item['name']}.png")
+        truth = read_hdr(set_dir / "hdr" / f"{item['name']}_truth.exr")
+        clipped = image.code.max(axis=2) >= CLIP_LEVEL
+        for m in hdr_methods:
+            t = time.perf_counter()
+            hdr = _run(image, m, device, models_folder).hdr
+            seconds[m] += time.perf_counter() - t
+            r = per[m]
+            for key, val in (
+                ("pu21_all", M.pu21_psnr(hdr, truth)),
+                ("pu21_in", M.pu21_psnr(hdr, truth, clipped) if clipped.any() else np.nan),
+                ("pu21_out", M.pu21_psnr(hdr, truth, ~clipped)),
+                ("logl1_in", M.log_l1(hdr, truth, clipped) if clipped.any() else np.nan),
+                ("pq_all", M.pq_psnr(hdr, truth)),
+            ):
+                r.setdefault(key, []).append(val)
+            if vdp is not None:
+                import torch
+
+                with torch.no_grad():
+                    q, _ = vdp.predict(
+                        torch.from_numpy(np.maximum(hdr, 0) * REFERENCE_WHITE_NITS),
+                        torch.from_numpy(np.maximum(truth, 0) * REFERENCE_WHITE_NITS),
+                        dim_order="HWC",
+                    )
+                r.setdefault("jod", []).append(float(q))
+            done += 1
+            progress(done / total, f"{m} {item['name']}")
+    sdr_per: dict[str, dict[str, list[float]]] = {m: {} for m in sdr_methods}
+    for item in sdr_items:
+        image = read_image(set_dir / "sdr" / f"{item['name']}.png")
+        target = read_hdr(set_dir / "sdr" / f"{item['name']}_target.exr")
+        for m in sdr_methods:
+            if m == "input":
+                code = image.code
+            else:
+                t = time.perf_counter()
+                code = srgb_encode(_run(image, m, device, models_folder).sdr)
+                seconds[m] += time.perf_counter() - t
+            sdr_per[m].setdefault("psnr", []).append(M.psnr(code, target))
+            sdr_per[m].setdefault("ssim", []).append(M.ssim(code, target))
+            done += 1
+            progress(done / total, f"{m} {item['name']}")
+    progress(1.0, "done")
+    return {
+        "set": str(set_dir),
+        "hdr_pairs": len(hdr_items),
+        "sdr_pairs": len(sdr_items),
+        "cvvdp": vdp is not None,
+        "hdr": {m: {k: _mean(v) for k, v in r.items()} for m, r in per.items()},
+        "sdr": {m: {k: _mean(v) for k, v in r.items()} for m, r in sdr_per.items()},
+        "seconds": seconds,
+    }
+
+
+def format_report(report: dict[str, Any], command: str | None = None) -> str:
+    lines = [
+        f"Held-out set `{report['set']}`: {report['hdr_pairs']} HDR pairs, "
+        f"{report['sdr_pairs']} SDR pairs.",
+        "",
+        "HDR reconstruction (PU21-PSNR in dB, banding_glare, peak 256, 1.0 = 203 cd/m²; "
+        "in/out = inside/outside the clipped region; log-L1 inside it, lower is better):",
+        "",
+    ]
+    cols = ["pu21_all", "pu21_in", "pu21_out", "logl1_in", "pq_all"] + (
+        ["jod"] if report["cvvdp"] else []
+    )
+    names = {
+        "pu21_all": "PU21 all",
+        "pu21_in": "PU21 in",
+        "pu21_out": "PU21 out",
+        "logl1_in": "log-L1 in",
+        "pq_all": "PQ-PSNR all",
+        "jod": "cvvdp JOD",
+    }
+    lines.append("| method | " + " | ".join(names[c] for c in cols) + " |")
+    lines.append("|---|" + "---|" * len(cols))
+    for m, r in report["hdr"].items():
+        lines.append(
+            f"| {m} | "
+            + " | ".join(
+                f"{r.get(c, float('nan')):.3f}"
+                if c == "logl1_in"
+                else f"{r.get(c, float('nan')):.2f}"
+                for c in cols
+            )
+            + " |"
+        )
+    if not report["cvvdp"]:
+        lines += ["", "ColorVideoVDP: not installed (optional), no JOD column."]
+    lines += [
+        "",
+        "SDR declipping (code values against the unclipped target):",
+        "",
+        "| method | PSNR dB | SSIM |",
+        "|---|---|---|",
+    ]
+    for m, r in report["sdr"].items():
+        lines.append(
+            f"| {m} | {r.get('psnr', float('nan')):.2f} | {r.get('ssim', float('nan')):.4f} |"
+        )
+    if command:
+        lines += ["", f"Command: `{command}`"]
+    return "\n".join(lines)
+
+
+def write_report(report: dict[str, Any], path: Path | None, command: str | None = None) -> str:
+    text = format_report(report, command)
+    if path is not None:
+        from hdr_studio.core.atomic import atomic_path
+
+        with atomic_path(path, force=True) as tmp:
+            Path(tmp).write_text(text + "\n")
+        with atomic_path(path.with_suffix(".json"), force=True) as tmp:
+            Path(tmp).write_text(json.dumps(report, indent=1))
+    return text

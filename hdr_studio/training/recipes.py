@@ -1,0 +1,287 @@
+"""One training recipe per seed: the data each stage draws, its losses and optimisers.
+
+A recipe owns the network (``self.net``, the registry model that ships), any auxiliary
+networks (discriminator, critic, VGG) and their optimisers; :meth:`Recipe.step` draws one
+batch from the seeded generator, updates the networks and returns the loss terms.
+
+* **masked** (Santos et al.): stage ``inpaint`` — photos with random holes filled with
+  white, L1 between log(1 + H) of the blended output and the photo inside the holes;
+  stage ``hdr`` — virtual-camera shots of textured patches (Santos' sampling), L1 in the
+  log domain over the saturated area (1 − β) plus, with ``--vgg``, the perceptual and style
+  terms on the blended output (weights 0.1 / 1e3 of Santos' normalised form), otherwise the
+  fallback: L1 of log-domain gradients in the saturated area (weight ``grad_weight``).
+* **declipnet** (Honig & Werman): DeclipNet's clipping recipe on photos, the loss taken on
+  the output composited as at inference (network values where the input clipped, input
+  elsewhere: :func:`keep_unclipped`); 0.81·MSE +
+  0.095·perceptual (only with ``--vgg``) + 0.095·adversarial, Adam β1 = 0.5 with gradient
+  clipping for the generator, SGD at 0.1× the learning rate for the discriminator,
+  alternating.
+* **drht** (Yang et al.): stage ``f1`` — MSE between Ŝ and (α·Y)^γ; stage ``joint`` — f1 and
+  f2 together, MSE on Ŝ plus ε·MSE on the corrected LDR (composited like DeclipNet's) against
+  the unclipped camera
+  response; every other batch is a DeclipNet photo pair that supervises the LDR head only.
+* **hybrid** (base/detail): base net L1 to the WLS base of the PQ/Rec.2020 target, detail
+  net L_p-conv = δ·L_rec + (1 − δ)·(1 − SSIM) with L_rec = 10·L_hole + L_valid (δ = 0.85) in
+  stage ``pconv``; in stage ``context`` the contextual branch adds WGAN-GP (critic on the
+  whole detail layer and on its masked part) with ρ = 2 / 1 / 0.01; the refinement output
+  is trained with L1 to the full target throughout.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from hdr_studio.training import losses as L
+from hdr_studio.training.samplers import HdrPool, PhotoPool
+
+
+def keep_unclipped(x: torch.Tensor, y: torch.Tensor, band: float = 0.01) -> torch.Tensor:
+    """Torch twin of :func:`hdr_studio.inference.specs.keep_unclipped`."""
+    w = ((x - (1 - band)) / band).clamp(0, 1) + ((band - x) / band).clamp(0, 1)
+    return w * y + (1 - w) * x
+
+
+def _t(a: np.ndarray, device: torch.device) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(a)).to(device)
+
+
+class Recipe:
+    name: ClassVar[str]
+    needs_hdr: ClassVar[bool] = True
+    needs_photos: ClassVar[bool] = False
+
+    def __init__(
+        self, net: nn.Module, cfg: dict[str, Any], device: torch.device, vgg: L.VGGFeatures | None
+    ):
+        self.net = net.to(device)
+        self.cfg = cfg
+        self.device = device
+        self.vgg = vgg.to(device) if vgg is not None else None
+        self.hdr: HdrPool | None = None
+        self.photos: PhotoPool | None = None
+        self.aux: dict[str, nn.Module] = {}
+        self.optims: dict[str, torch.optim.Optimizer] = {}
+        self.stage = ""
+
+    # -- set-up -------------------------------------------------------------------------
+    def make_optimisers(self, lr: float) -> None:
+        self.optims["net"] = torch.optim.Adam(self.net.parameters(), lr=lr)
+
+    def set_stage(self, stage: dict[str, Any]) -> None:
+        self.stage = stage["name"]
+        for opt in self.optims.values():
+            for g in opt.param_groups:
+                g["lr"] = float(stage["lr"]) * g.get("lr_scale", 1.0)
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"net": self.net, **self.aux}
+
+    def _update(self, loss: torch.Tensor, opt: str = "net", clip: float = 1.0) -> None:
+        o = self.optims[opt]
+        o.zero_grad(set_to_none=True)
+        loss.backward()
+        params = [p for g in o.param_groups for p in g["params"]]
+        torch.nn.utils.clip_grad_norm_(params, clip)
+        o.step()
+
+    def step(self, rng: np.random.Generator) -> dict[str, float]:
+        raise NotImplementedError
+
+
+class MaskedRecipe(Recipe):
+    name = "masked"
+    needs_photos = True
+
+    def step(self, rng):
+        from hdr_studio.inference.masked import beta
+
+        c, dev = self.cfg, self.device
+        if self.stage == "inpaint":
+            x, lin, hole = self.photos.inpaint(rng, c["batch"], c["patch"])
+            x, lin, hole = _t(x, dev), _t(lin, dev), _t(hole, dev)
+            y = self.net(x)
+            sat = 1 - beta(x)
+            loss = L.masked_l1(y, torch.log1p(lin), sat) + 0.1 * L.masked_l1(
+                y, torch.log1p(lin), 1 - sat
+            )
+            self._update(loss)
+            return {"loss": loss.item()}
+        b = self.hdr.shots(rng, c["batch"], c["patch"], textured=True)
+        x, truth = _t(b.code, dev), _t(b.truth, dev)
+        from hdr_studio.core.transfer import srgb_decode
+
+        lin = _t(srgb_decode(b.code), dev)
+        y = self.net(x)
+        m = beta(x)
+        h = m * lin + (1 - m) * (torch.exp(y) - 1)
+        sat = 1 - m
+        log_h, log_t = torch.log1p(h.clamp(min=0)), torch.log1p(truth)
+        l1 = L.masked_l1(log_h, log_t, sat)
+        terms = {"l1_log": l1.item()}
+        loss = l1
+        if self.vgg is not None:
+            # Display-referred inputs for VGG: a simple global tone curve of both images.
+            perc, style = L.perceptual_style(self.vgg, log_h / (1 + log_h), log_t / (1 + log_t))
+            loss = (
+                loss + c.get("perceptual_weight", 0.1) * perc + c.get("style_weight", 1e3) * style
+            )
+            terms.update(perceptual=perc.item(), style=style.item())
+        else:
+            g = L.gradient_l1(log_h, log_t, sat)
+            loss = loss + c.get("grad_weight", 0.5) * g
+            terms["grad_log"] = g.item()
+        self._update(loss)
+        terms["loss"] = loss.item()
+        return terms
+
+
+class DeclipNetRecipe(Recipe):
+    name = "declipnet"
+    needs_hdr = False
+    needs_photos = True
+
+    def make_optimisers(self, lr):
+        from hdr_studio.inference.declipnet import DeclipDiscriminator
+
+        self.aux["disc"] = DeclipDiscriminator(self.cfg.get("disc_width", 16)).to(self.device)
+        self.optims["net"] = torch.optim.Adam(self.net.parameters(), lr=lr, betas=(0.5, 0.999))
+        self.optims["disc"] = torch.optim.SGD(self.aux["disc"].parameters(), lr=0.1 * lr)
+        self.optims["disc"].param_groups[0]["lr_scale"] = 0.1
+
+    def step(self, rng):
+        c, dev = self.cfg, self.device
+        x, t = self.photos.declip(rng, c["batch"], c["patch"])
+        x, t = _t(x, dev), _t(t, dev)
+        disc = self.aux["disc"]
+        y = keep_unclipped(x, self.net(x))
+        # Discriminator: natural (target) vs generated.
+        d_loss = L.gan_bce(disc(t), True) + L.gan_bce(disc(y.detach()), False)
+        self._update(d_loss, "disc")
+        mse = ((y - t) ** 2).mean()
+        adv = L.gan_bce(disc(y), True)
+        loss = 0.81 * mse + 0.095 * adv
+        terms = {"mse": mse.item(), "adv": adv.item(), "disc": d_loss.item()}
+        if self.vgg is not None:
+            fa, fb = self.vgg(y.clamp(0, 1)), self.vgg(t.clamp(0, 1))
+            perc = sum(((a - b) ** 2).mean() for a, b in zip(fa, fb, strict=True))
+            loss = loss + 0.095 * perc
+            terms["perceptual"] = perc.item()
+        self._update(loss)
+        terms["loss"] = loss.item()
+        return terms
+
+
+class DRHTRecipe(Recipe):
+    name = "drht"
+    needs_photos = True
+
+    def step(self, rng):
+        from hdr_studio.inference.drht import compress
+
+        c, dev = self.cfg, self.device
+        net = self.net
+        if self.stage == "joint" and rng.random() < c.get("photo_share", 0.5):
+            x, t = self.photos.declip(rng, c["batch"], c["patch"])
+            x, t = _t(x, dev), _t(t, dev)
+            ldr = keep_unclipped(x, net(x)[:, 3:6])
+            loss = ((ldr - t) ** 2).mean()
+            self._update(loss)
+            return {"loss": loss.item(), "ldr_photo": loss.item()}
+        b = self.hdr.shots(rng, c["batch"], c["patch"])
+        x, truth, ldr_t = _t(b.code, dev), _t(b.truth, dev), _t(b.ldr, dev)
+        target_s = compress(truth)
+        if self.stage == "f1":
+            s = net.estimate(x)
+            loss = ((s - target_s) ** 2).mean()
+            self._update(loss)
+            return {"loss": loss.item(), "hdr": loss.item()}
+        out = net(x)
+        l_hdr = ((out[:, 0:3] - target_s) ** 2).mean()
+        l_ldr = ((keep_unclipped(x, out[:, 3:6]) - ldr_t) ** 2).mean()
+        loss = l_hdr + c.get("epsilon", 1.0) * l_ldr
+        self._update(loss)
+        return {"loss": loss.item(), "hdr": l_hdr.item(), "ldr": l_ldr.item()}
+
+
+class HybridRecipe(Recipe):
+    name = "hybrid"
+
+    def make_optimisers(self, lr):
+        self.aux["critic"] = L.Critic(3, self.cfg.get("critic_width", 16)).to(self.device)
+        self.optims["net"] = torch.optim.Adam(self.net.parameters(), lr=lr)
+        self.optims["critic"] = torch.optim.Adam(
+            self.aux["critic"].parameters(), lr=lr, betas=(0.5, 0.9)
+        )
+
+    @staticmethod
+    def prepare(code: np.ndarray, truth: np.ndarray, tau: float) -> tuple[np.ndarray, ...]:
+        """Inputs (S_b, S_d, M) and targets (H, H_b, H_d) for NCHW batches (numpy). Training
+        uses the fast separable WLS solver (it agrees with the exact one at 38–44 dB)."""
+        from hdr_studio.core.clipping import hybrid_mask
+        from hdr_studio.core.decompose import decompose
+        from hdr_studio.core.gamut import convert_primaries
+        from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, pq_encode
+
+        xs, hs, hbs, hds = [], [], [], []
+        for s, y in zip(code.transpose(0, 2, 3, 1), truth.transpose(0, 2, 3, 1), strict=True):
+            base, detail = decompose(s, method="fast")
+            xs.append(np.concatenate([base, detail, hybrid_mask(base, tau)], axis=2))
+            h = pq_encode(
+                np.maximum(convert_primaries(y, "rec709", "rec2020"), 0)
+                * np.float32(REFERENCE_WHITE_NITS)
+            )
+            hb, hd = decompose(h, method="fast")
+            hs.append(h)
+            hbs.append(hb)
+            hds.append(hd)
+
+        def nchw(v):
+            return np.ascontiguousarray(np.stack(v).transpose(0, 3, 1, 2), dtype=np.float32)
+
+        return nchw(xs), nchw(hs), nchw(hbs), nchw(hds)
+
+    def step(self, rng):
+        c, dev = self.cfg, self.device
+        b = self.hdr.shots(rng, c["batch"], c["patch"], textured=True)
+        x, h, hb, hd = (_t(a, dev) for a in self.prepare(b.code, b.truth, c.get("tau", 0.95)))
+        mask = x[:, 6:9]
+        h_b, h_d, out = self.net.parts(x)
+        l_base = (h_b - hb).abs().mean()
+        l_rec = 10 * L.masked_l1(h_d, hd, mask) + L.masked_l1(h_d, hd, 1 - mask)
+        l_ssim = 1 - L.ssim(h_d, hd, data_range=2.0)
+        l_ref = (out - h).abs().mean()
+        terms = {
+            "base": l_base.item(),
+            "rec": l_rec.item(),
+            "ssim": l_ssim.item(),
+            "refine": l_ref.item(),
+        }
+        if self.stage == "context":
+            critic = self.aux["critic"]
+            fake = h_d.detach()
+            # Critic on the whole detail layer and on its masked part.
+            c_loss = (
+                critic(fake).mean() - critic(hd).mean()
+                + critic(fake * mask).mean() - critic(hd * mask).mean()
+                + 10 * L.gradient_penalty(critic, hd, fake)
+            )  # fmt: skip
+            self._update(c_loss, "critic", clip=10.0)
+            l_wgan = -(critic(h_d).mean() + critic(h_d * mask).mean())
+            l_detail = 2 * l_rec + 1 * l_ssim + 0.01 * l_wgan
+            terms.update(wgan=l_wgan.item(), critic=c_loss.item())
+        else:
+            d = 0.85
+            l_detail = d * l_rec + (1 - d) * l_ssim
+        loss = l_base + l_detail + l_ref
+        self._update(loss)
+        terms["loss"] = loss.item()
+        return terms
+
+
+RECIPES: dict[str, type[Recipe]] = {
+    r.name: r for r in (MaskedRecipe, DeclipNetRecipe, DRHTRecipe, HybridRecipe)
+}

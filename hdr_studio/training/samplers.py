@@ -1,0 +1,166 @@
+"""Training batches, drawn from a seeded ``numpy.random.Generator`` (resumable: the generator's
+state is checkpointed), as float32 NCHW numpy arrays.
+
+* :class:`HdrPool` — linear HDR scenes (Mitsuba renders + procedural scenes) in memory;
+  :meth:`HdrPool.shots` crops them, photographs them with the HDRCNN virtual camera and,
+  when asked, keeps Santos' textured patches;
+* :class:`PhotoPool` — 8-bit photographs; :meth:`PhotoPool.declip` makes DeclipNet pairs,
+  :meth:`PhotoPool.inpaint` Santos' inpainting pre-training pairs (random holes filled with
+  white, which the masked convolutions treat as saturated).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hdr_studio.core.transfer import srgb_decode
+from hdr_studio.training.data.camera import camera_curve_extended, sample_params, shoot
+from hdr_studio.training.data.patches import TEXTURE_THRESHOLD, patch_metric
+
+
+def _nchw(batch: list[np.ndarray]) -> np.ndarray:
+    return np.ascontiguousarray(np.stack(batch).transpose(0, 3, 1, 2), dtype=np.float32)
+
+
+def _flip(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return a[:, ::-1] if rng.random() < 0.5 else a
+
+
+@dataclass
+class ShotBatch:
+    code: np.ndarray  # (N, 3, S, S) camera code values in [0, 1]
+    truth: np.ndarray  # (N, 3, S, S) linear scene, 1 = the camera's white
+    ldr: np.ndarray  # (N, 3, S, S) the camera curve applied without clipping
+
+
+class HdrPool:
+    def __init__(self, scenes: Sequence[np.ndarray]) -> None:
+        if not scenes:
+            raise ValueError("no HDR scenes to train on (run: hdr-studio data render)")
+        self.scenes = [np.ascontiguousarray(s, np.float32) for s in scenes]
+
+    @classmethod
+    def load(cls, paths: Sequence[Path], synthetic: int = 0, synthetic_seed: int = 0) -> HdrPool:
+        from hdr_studio.training.data.dataset import read_hdr
+        from hdr_studio.training.data.synthetic import render_scene
+
+        scenes = [read_hdr(p) for p in paths]
+        scenes += [render_scene(synthetic_seed + i, 192, 256) for i in range(synthetic)]
+        return cls(scenes)
+
+    def crop(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        s = self.scenes[int(rng.integers(len(self.scenes)))]
+        h, w = s.shape[:2]
+        if min(h, w) < size:
+            import cv2
+
+            k = size / min(h, w)
+            s = cv2.resize(
+                s, (int(np.ceil(w * k)), int(np.ceil(h * k))), interpolation=cv2.INTER_LINEAR
+            )
+            h, w = s.shape[:2]
+        y, x = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
+        return np.ascontiguousarray(_flip(s[y : y + size, x : x + size], rng))
+
+    def shots(
+        self, rng: np.random.Generator, n: int, size: int, textured: bool = False, tries: int = 4
+    ) -> ShotBatch:
+        """``n`` virtual-camera shots of random crops. ``textured``: of up to ``tries`` crops
+        keep the first whose clipped area passes Santos' texture score (else the best)."""
+        code, truth, ldr = [], [], []
+        for _ in range(n):
+            best, best_score = None, -1.0
+            for _t in range(tries if textured else 1):
+                shot = shoot(self.crop(rng, size), rng, sample_params(rng))
+                if not textured:
+                    best = shot
+                    break
+                well = (shot.code < 0.96).all(axis=2).astype(np.float32)
+                score = patch_metric(shot.truth, well) if well.min() < 1 else -0.5
+                if score > best_score:
+                    best, best_score = shot, score
+                if score > TEXTURE_THRESHOLD:
+                    break
+            assert best is not None
+            code.append(best.code)
+            truth.append(best.truth)
+            ldr.append(camera_curve_extended(best.truth, best.params))
+        return ShotBatch(_nchw(code), _nchw(truth), _nchw(ldr))
+
+
+class PhotoPool:
+    def __init__(self, photos: Sequence[np.ndarray]) -> None:
+        if not photos:
+            raise ValueError("no photos to train on (run: hdr-studio data photos)")
+        self.photos = list(photos)
+
+    @classmethod
+    def load(cls, paths: Sequence[Path]) -> PhotoPool:
+        from hdr_studio.training.data.photos import read_photo
+
+        return cls([read_photo(p) for p in paths])
+
+    def crop(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        import cv2
+
+        p = self.photos[int(rng.integers(len(self.photos)))]
+        h, w = p.shape[:2]
+        scale = rng.uniform(max(size / min(h, w), 0.25), 1.0)
+        if scale < 1.0:
+            p = cv2.resize(
+                p,
+                (max(size, round(w * scale)), max(size, round(h * scale))),
+                interpolation=cv2.INTER_AREA,
+            )
+            h, w = p.shape[:2]
+        y, x = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
+        return np.ascontiguousarray(_flip(p[y : y + size, x : x + size], rng))
+
+    def declip(self, rng: np.random.Generator, n: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """DeclipNet pairs: (clipped, target), renormalised by the same affine map."""
+        from hdr_studio.training.data.camera import declip_pair
+
+        xs, ts = [], []
+        for _ in range(n):
+            x, t, _levels = declip_pair(self.crop(rng, size), rng)
+            xs.append(x)
+            ts.append(t)
+        return _nchw(xs), _nchw(ts)
+
+    def inpaint(
+        self, rng: np.random.Generator, n: int, size: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Santos' pre-training pairs: (code with holes set to 1, linear photo, hole mask)."""
+        xs, ts, ms = [], [], []
+        for _ in range(n):
+            code = self.crop(rng, size).astype(np.float32) / 255.0
+            hole = random_holes(rng, size)
+            x = np.where(hole[..., None] > 0, np.float32(1.0), code)
+            xs.append(x)
+            ts.append(srgb_decode(code))
+            ms.append(np.repeat(hole[..., None], 3, axis=2))
+        return _nchw(xs), _nchw(ts), _nchw(ms)
+
+
+def random_holes(rng: np.random.Generator, size: int) -> np.ndarray:
+    """An irregular hole mask (H, W) float32 in {0, 1}: blobs and thick strokes covering
+    roughly 5–30 % of the patch, like clipped highlights."""
+    import cv2
+
+    m = np.zeros((size, size), np.uint8)
+    for _ in range(int(rng.integers(1, 5))):
+        if rng.random() < 0.6:
+            c = (int(rng.integers(size)), int(rng.integers(size)))
+            axes = (
+                int(rng.integers(size // 16, size // 4)),
+                int(rng.integers(size // 16, size // 4)),
+            )
+            cv2.ellipse(m, c, axes, float(rng.uniform(0, 180)), 0, 360, 1, -1)
+        else:
+            pts = rng.integers(0, size, (int(rng.integers(2, 5)), 2)).astype(np.int32)
+            cv2.polylines(m, [pts], False, 1, int(rng.integers(size // 20, size // 8)))
+    return m.astype(np.float32)

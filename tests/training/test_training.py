@@ -1,0 +1,143 @@
+"""Training: a few real steps of every recipe on generated data, resumable checkpoints that
+reproduce an uninterrupted run exactly, logs and curves, shipping weights the app can load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from hdr_studio.cli import main
+from hdr_studio.training.train import TrainOptions, default_config, load_config, train
+
+MODELS = ("declipnet", "drht", "masked", "hybrid")
+
+
+def tiny_config(model: str, tmp: Path, steps: int = 4) -> Path:
+    cfg = default_config(model)
+    cfg.update(batch=2, patch=32, synthetic=2)
+    n = len(cfg["stages"])
+    for i, s in enumerate(cfg["stages"]):
+        s["steps"] = steps // n + (1 if i < steps % n else 0)
+    path = tmp / f"{model}.json"
+    path.write_text(json.dumps(cfg))
+    return path
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_default_configs_follow_the_seeds(model):
+    cfg = default_config(model)
+    assert cfg["model"] == model and cfg["size"] == "small"
+    names = []
+    for s in cfg["stages"]:  # a stage may continue at a lower learning rate
+        if not names or names[-1] != s["name"]:
+            names.append(s["name"])
+    expected = {
+        "masked": ["inpaint", "hdr"],  # inpainting pre-training, then HDR fine-tuning
+        "drht": ["f1", "joint"],  # staged: f1, then f1 + f2
+        "hybrid": ["pconv", "context"],  # partial conv, then the contextual branch + WGAN-GP
+        "declipnet": ["main"],
+    }[model]
+    assert names == expected
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_few_steps_then_ship_and_run(model, tiny_data, tmp_path):
+    from hdr_studio.core.reader import read_image
+    from hdr_studio.inference.pipeline import run_model
+    from tests.helpers import SAMPLE_FILES
+
+    ship = tmp_path / "models"
+    opts = TrainOptions(
+        model=model, config=tiny_config(model, tmp_path), data=tiny_data, out=tmp_path / "run",
+        threads=1, ship=ship, log_every=1,
+    )  # fmt: skip
+    result = train(opts)
+    assert result["step"] == 4 and Path(result["shipped"]).is_file()
+    rows = (tmp_path / "run" / "loss.csv").read_text().splitlines()
+    assert rows[0].startswith("step,stage,") and len(rows) == 5
+    assert all(np.isfinite(float(v)) for v in rows[-1].split(",")[2:] if v)
+    assert (tmp_path / "run" / "loss.png").stat().st_size > 1000
+    manifest = json.loads((ship / "manifest.json").read_text())
+    meta = manifest["models"][model]["metadata"]
+    assert meta["steps"] == "4" and json.loads(meta["config"])
+    # The shipped file runs through the same pipeline the app and CLI use.
+    image = read_image(SAMPLE_FILES[0])
+    small = image.code[:64, :96]
+    from dataclasses import replace
+
+    from hdr_studio.core.transfer import srgb_decode
+
+    image = replace(image, code=small, linear=srgb_decode(small))
+    out = run_model(image, model, device="cpu", folder=ship)
+    arr = out.hdr if out.hdr is not None else out.sdr
+    assert arr.shape == (64, 96, 3) and np.isfinite(arr).all()
+
+
+def test_resume_reproduces_an_uninterrupted_run(tiny_data, tmp_path):
+    """Stop after 3 of 6 steps, resume: the weights equal those of a straight 6-step run."""
+    from safetensors.torch import load_file
+
+    cfg = tiny_config("hybrid", tmp_path, steps=6)  # two stages, critic, gradient penalty
+
+    def opts(out: Path, stop_after=None) -> TrainOptions:
+        return TrainOptions(
+            model="hybrid", config=cfg, data=tiny_data, out=out, threads=1, log_every=1,
+            checkpoint_every=100, stop_after=stop_after,
+        )  # fmt: skip
+
+    assert train(opts(tmp_path / "a"))["step"] == 6
+    assert train(opts(tmp_path / "b", stop_after=3))["step"] == 3
+    assert train(opts(tmp_path / "b"))["step"] == 6
+    a = load_file(str(tmp_path / "a" / "checkpoint.safetensors"))
+    b = load_file(str(tmp_path / "b" / "checkpoint.safetensors"))
+    assert a.keys() == b.keys()
+    for k in a:
+        if k != "torch_rng":
+            assert torch.equal(a[k], b[k]), k
+    rows_a = (tmp_path / "a" / "loss.csv").read_text().splitlines()
+    rows_b = (tmp_path / "b" / "loss.csv").read_text().splitlines()
+    assert rows_a == rows_b
+
+
+def test_checkpoints_are_not_pickles(tiny_data, tmp_path):
+    train(
+        TrainOptions(
+            model="drht",
+            config=tiny_config("drht", tmp_path, 2),
+            data=tiny_data,
+            out=tmp_path / "r",
+            threads=1,
+        )
+    )
+    files = sorted(p.name for p in (tmp_path / "r").iterdir())
+    assert files == ["checkpoint.json", "checkpoint.safetensors", "loss.csv"] or "loss.png" in files
+    assert not any(p.suffix in (".pt", ".pth", ".pkl", ".ckpt") for p in (tmp_path / "r").iterdir())
+    assert (tmp_path / "r" / "checkpoint.safetensors").read_bytes()[:8] != b"\x80\x04\x95"
+
+
+def test_steps_override_keeps_stage_proportions():
+    cfg = load_config(TrainOptions(model="drht", steps=100))
+    assert [s["steps"] for s in cfg["stages"]] == [40, 60]
+    assert (
+        sum(s["steps"] for s in load_config(TrainOptions(model="masked", steps=7))["stages"]) == 7
+    )
+
+
+def test_cli_train_errors_are_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert main(["train", "masked", "--config", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "not valid JSON" in err
+    assert main(["train", "masked", "--config", str(tmp_path / "missing.json")]) == 2
+    assert "config not found" in capsys.readouterr().err
+    assert main(["train", "nonet"]) == 2
+    assert "no training config" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["train", "hybrid", "--data", str(empty), "--out", str(tmp_path / "o")]) == 2
+    assert "hdr-studio data render" in capsys.readouterr().err
