@@ -5,7 +5,9 @@ S_d = S ⊘ S_b (§3.1, done in :mod:`hdr_studio.core.decompose` on the whole im
 tiling); the 3-channel mask M_c = max(0, S_b,c − τ)/(1 − τ) marks saturation per channel.
 
 * f_b, base net (§3.2.1): a U-Net with ReLU, max-pooling and upsampling that maps S_b to the
-  HDR base layer Ĥ_b — extending the dynamic range and mapping Rec.709 to Rec.2020;
+  HDR base layer Ĥ_b — extending the dynamic range and mapping Rec.709 to Rec.2020; it
+  predicts the correction to :func:`base_prior` (S_b decoded, 709 → 2020, PQ at 203 cd/m²),
+  so unclipped areas need no learning;
 * f_d, detail net (§3.2.2): a U-Net of partial convolutions (kernels 7, 5, 5, then 3) driven
   by the 3-channel validity mask 1 − M, with a contextual-attention branch at its coarsest
   level that pastes matching unmasked feature patches into the saturated areas → Ĥ_d;
@@ -72,6 +74,24 @@ class DetailNet(nn.Module):
         return self.head(x)
 
 
+# BT.2087 linear Rec.709 → Rec.2020 and SMPTE ST 2084 constants, for the base prior.
+_M709_2020 = ((0.6274, 0.3293, 0.0433), (0.0691, 0.9195, 0.0114), (0.0164, 0.0880, 0.8956))
+_PQ_M1, _PQ_M2 = 2610 / 16384, 2523 / 4096 * 128
+_PQ_C1, _PQ_C2, _PQ_C3 = 3424 / 4096, 2413 / 4096 * 32, 2392 / 4096 * 32
+REFERENCE_WHITE = 203.0
+
+
+def base_prior(s_b: torch.Tensor) -> torch.Tensor:
+    """The SDR base layer taken literally into the output domain: sRGB-decoded, Rec.709 →
+    Rec.2020, SDR white at 203 cd/m², PQ-encoded. f_b predicts the correction to it."""
+    c = s_b.clamp(0.0, 1.0)
+    lin = torch.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    m = torch.tensor(_M709_2020, dtype=s_b.dtype, device=s_b.device)
+    lin2020 = torch.einsum("ij,njhw->nihw", m, lin)
+    y = (lin2020 * (REFERENCE_WHITE / 10000.0)).clamp(min=0.0) ** _PQ_M1
+    return ((_PQ_C1 + _PQ_C2 * y) / (1 + _PQ_C3 * y)) ** _PQ_M2
+
+
 class HybridNet(nn.Module):
     """f_b, f_d and f_r; forward(S_b, S_d, M as 9 channels) → Ĥ (PQ, Rec.2020)."""
 
@@ -92,13 +112,13 @@ class HybridNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         s_b, s_d, mask = x[:, 0:3], x[:, 3:6], x[:, 6:9]
-        h_b = self.base(s_b)
+        h_b = base_prior(s_b) + self.base(s_b)
         h_d = self.detail(s_d, 1.0 - mask)
         return h_b + self.refine(torch.cat([h_b, h_d], 1))
 
     def parts(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(Ĥ_b, Ĥ_d, Ĥ) for training the three stages."""
         s_b, s_d, mask = x[:, 0:3], x[:, 3:6], x[:, 6:9]
-        h_b = self.base(s_b)
+        h_b = base_prior(s_b) + self.base(s_b)
         h_d = self.detail(s_d, 1.0 - mask)
         return h_b, h_d, h_b + self.refine(torch.cat([h_b, h_d], 1))

@@ -16,7 +16,7 @@ from hdr_studio.core.jobs import CancelToken, ProgressFn, no_progress
 from hdr_studio.inference.devices import configure_cpu_threads, resolve_device
 from hdr_studio.inference.registry import ModelResult, ModelSpec, config_from_metadata, get_spec
 from hdr_studio.inference.runner import run_tiled
-from hdr_studio.inference.weights import load_weights
+from hdr_studio.inference.weights import load_weights, models_dir, read_manifest
 
 
 @dataclass
@@ -37,7 +37,10 @@ def load_model(name: str, device: str = "auto", folder: Path | None = None) -> L
     """Build ``name`` from its weights' config, load them strictly, move to ``device``."""
     spec = get_spec(name)
     dev = resolve_device(device)
-    key = (name, str(dev), str(folder))
+    folder = folder or models_dir()  # resolved now: $HDR_STUDIO_MODELS may change
+    entry = read_manifest(folder)["models"].get(name, {})
+    # Keyed by the file's recorded digest too, so retrained weights are never served stale.
+    key = (name, str(dev), f"{folder.resolve()}#{entry.get('sha256', '')}")
     with _cache_lock:
         if key in _cache:
             return _cache[key]

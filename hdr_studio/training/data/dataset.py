@@ -41,7 +41,12 @@ def _render_chunk(args) -> list[str]:
     out_dir, seeds, width, height, spp, textures = args
     from hdr_studio.training.data.render import render_dataset
 
-    return [str(p) for p in render_dataset(Path(out_dir), seeds, width, height, spp, [Path(t) for t in textures])]
+    return [
+        str(p)
+        for p in render_dataset(
+            Path(out_dir), seeds, width, height, spp, [Path(t) for t in textures]
+        )
+    ]
 
 
 def render_split(
@@ -68,11 +73,15 @@ def render_split(
     done: list[Path] = []
     if jobs <= 1:
         for c in chunks:
-            done += [Path(p) for p in _render_chunk((str(out_dir), c, width, height, spp, textures))]
+            done += [
+                Path(p) for p in _render_chunk((str(out_dir), c, width, height, spp, textures))
+            ]
             progress(len(done) / len(seeds), f"rendered {len(done)}/{len(seeds)}")
         return done
     with ProcessPoolExecutor(jobs) as pool:
-        for paths in pool.map(_render_chunk, [(str(out_dir), c, width, height, spp, textures) for c in chunks]):
+        for paths in pool.map(
+            _render_chunk, [(str(out_dir), c, width, height, spp, textures) for c in chunks]
+        ):
             done += [Path(p) for p in paths]
             progress(len(done) / len(seeds), f"rendered {len(done)}/{len(seeds)}")
     return done
@@ -99,15 +108,19 @@ def read_hdr(path: Path) -> np.ndarray:
 
 
 def build_evalset(
-    root: Path, hdr_sources: Sequence[Path] | None = None, photo_sources: Sequence[Path] | None = None,
-    sdr_per_photo: int = 2, crop: int = 256, seed: int = EVALSET_SEED,
+    root: Path,
+    hdr_sources: Sequence[Path] | None = None,
+    photo_sources: Sequence[Path] | None = None,
+    sdr_per_photo: int = 2,
+    crop: int = 256,
+    seed: int = EVALSET_SEED,
 ) -> dict:
     """Write the held-out evaluation pairs (see the module doc) and their manifest."""
+    import cv2
+
     from hdr_studio.core.export import write_array
     from hdr_studio.training.data.camera import CameraParams, shoot
     from hdr_studio.training.data.photos import photo_paths, read_photo
-
-    import cv2
 
     rng = np.random.default_rng(seed)
     hdr_sources = render_paths(root, "eval") if hdr_sources is None else list(hdr_sources)
@@ -120,16 +133,27 @@ def build_evalset(
         scene = read_hdr(src)
         q = int(rng.integers(80, 96))
         params = CameraParams(
-            quantile=float(rng.uniform(0.85, 0.95)), curve="srgb", gamma=2.2, sig_n=0.9, sig_a=0.6,
-            noise=float(rng.uniform(0.0, 0.004)), hue=0.0, saturation=1.0, jpeg_quality=q,
+            quantile=float(rng.uniform(0.85, 0.95)),
+            curve="srgb",
+            gamma=2.2,
+            sig_n=0.9,
+            sig_a=0.6,
+            noise=float(rng.uniform(0.0, 0.004)),
+            hue=0.0,
+            saturation=1.0,
+            jpeg_quality=q,
         )
         shot = shoot(scene, rng, params)
         name = src.stem
         code8 = np.round(shot.code * 255).astype(np.uint8)
         # The shot already went through JPEG at quality q; PNG stores it without a second loss.
-        (out / "hdr" / f"{name}.png").write_bytes(cv2.imencode(".png", np.ascontiguousarray(code8[..., ::-1]))[1].tobytes())
+        (out / "hdr" / f"{name}.png").write_bytes(
+            cv2.imencode(".png", np.ascontiguousarray(code8[..., ::-1]))[1].tobytes()
+        )
         write_array(shot.truth, out / "hdr" / f"{name}_truth.exr", "exr32", force=True)
-        manifest["hdr"].append({"name": name, "source": src.name, "quantile": params.quantile, "jpeg": q})
+        manifest["hdr"].append(
+            {"name": name, "source": src.name, "quantile": params.quantile, "jpeg": q}
+        )
     from hdr_studio.training.data.camera import declip_pair
 
     for src in photo_sources:

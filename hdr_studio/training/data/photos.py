@@ -82,12 +82,16 @@ def fetch_photos(root: Path, log=print) -> dict[str, list[dict[str, str]]]:
     try:
         import skimage  # noqa: F401
     except ImportError as exc:
-        raise RuntimeError("fetching photos needs scikit-image: pip install 'hdr-studio[train]'") from exc
+        raise RuntimeError(
+            "fetching photos needs scikit-image: pip install 'hdr-studio[train]'"
+        ) from exc
     for name, licence in SKIMAGE_PHOTOS.items():
         path = out / "train" / f"skimage_{name}.png"
         if not path.exists():
             _save(np.asarray(_skimage_photo(name))[..., :3], path)
-        records["train"].append({"file": path.name, "source": f"scikit-image data.{name}", "licence": licence})
+        records["train"].append(
+            {"file": path.name, "source": f"scikit-image data.{name}", "licence": licence}
+        )
     if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
         raise RuntimeError("fetching the Debian wallpaper photos needs apt-get and dpkg-deb")
     import cv2
@@ -96,11 +100,17 @@ def fetch_photos(root: Path, log=print) -> dict[str, list[dict[str, str]]]:
         for src in DEB_SOURCES:
             log(f"fetching {src.package}")
             r = subprocess.run(
-                ["apt-get", "download", src.package], cwd=tmp, capture_output=True, text=True
+                ["apt-get", "download", src.package],
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             debs = sorted(Path(tmp).glob(f"{src.package}_*.deb"))
             if r.returncode != 0 or not debs:
-                raise RuntimeError(f"apt-get download {src.package} failed: {r.stderr.strip()[-300:]}")
+                raise RuntimeError(
+                    f"apt-get download {src.package} failed: {r.stderr.strip()[-300:]}"
+                )
             unpacked = Path(tmp) / src.package
             subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(unpacked)], check=True)
             for f in sorted(unpacked.glob(src.pattern)):
@@ -111,7 +121,11 @@ def fetch_photos(root: Path, log=print) -> dict[str, list[dict[str, str]]]:
                         continue
                     _save(img[..., ::-1], path)
                 records[src.split].append(
-                    {"file": path.name, "source": f"Debian {debs[0].name}: /{f.relative_to(unpacked)}", "licence": src.licence}
+                    {
+                        "file": path.name,
+                        "source": f"Debian {debs[0].name}: /{f.relative_to(unpacked)}",
+                        "licence": src.licence,
+                    }
                 )
     (out / "sources.json").write_text(json.dumps(records, indent=1))
     return records

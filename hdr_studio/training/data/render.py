@@ -108,7 +108,10 @@ class _Builder:
         tex = self.textures[int(self.rng.integers(len(self.textures)))]
         h, w = tex.shape[:2]
         # A random crop, so one photo gives many different surfaces.
-        ch, cw = max(16, int(h * self.rng.uniform(0.4, 1.0))), max(16, int(w * self.rng.uniform(0.4, 1.0)))
+        ch, cw = (
+            max(16, int(h * self.rng.uniform(0.4, 1.0))),
+            max(16, int(w * self.rng.uniform(0.4, 1.0))),
+        )
         y0, x0 = int(self.rng.integers(0, h - ch + 1)), int(self.rng.integers(0, w - cw + 1))
         crop = np.ascontiguousarray(tex[y0 : y0 + ch, x0 : x0 + cw])
         crop = crop * np.asarray(self.colour(0.0, tint), np.float32) * self.rng.uniform(0.5, 0.9)
@@ -152,10 +155,20 @@ class _Builder:
         shape = self.rng.choice(["sphere", "cube", "cylinder"], p=[0.5, 0.3, 0.2])
         x, y, z = centre
         if shape == "sphere":
-            return {"type": "sphere", "center": [x, y + size, z], "radius": size, "bsdf": self.material()}
+            return {
+                "type": "sphere",
+                "center": [x, y + size, z],
+                "radius": size,
+                "bsdf": self.material(),
+            }
         rot = float(self.rng.uniform(0, 360))
         if shape == "cube":
-            tr = mi.ScalarTransform4f().translate([x, y + size, z]).rotate([0, 1, 0], rot).scale(size)
+            tr = (
+                mi.ScalarTransform4f()
+                .translate([x, y + size, z])
+                .rotate([0, 1, 0], rot)
+                .scale(size)
+            )
             return {"type": "cube", "to_world": tr, "bsdf": self.material()}
         tr = (
             mi.ScalarTransform4f()
@@ -200,10 +213,17 @@ def _room(b: _Builder, scene: dict[str, Any]) -> tuple[list[float], list[float]]
     if rng.random() < 0.8:  # ceiling panel
         s = rng.uniform(0.3, 0.8)
         scene["panel"] = b.rect(
-            T().translate([rng.uniform(-w / 4, w / 4), h - 0.01, rng.uniform(-d / 4, d / 4)])
+            T()
+            .translate([rng.uniform(-w / 4, w / 4), h - 0.01, rng.uniform(-d / 4, d / 4)])
             .rotate([1, 0, 0], 90)
             .scale([s, 1, s]),
-            emitter={"type": "area", "radiance": {"type": "rgb", "value": (np.asarray(b.white()) * rng.uniform(5, 40)).tolist()}},
+            emitter={
+                "type": "area",
+                "radiance": {
+                    "type": "rgb",
+                    "value": (np.asarray(b.white()) * rng.uniform(5, 40)).tolist(),
+                },
+            },
         )
     if rng.random() < 0.7:  # a window pane on the back or a side wall
         ww, wh = rng.uniform(0.6, 1.6), rng.uniform(0.6, 1.4)
@@ -211,24 +231,52 @@ def _room(b: _Builder, scene: dict[str, Any]) -> tuple[list[float], list[float]]
         side = rng.integers(3)
         y = rng.uniform(wh / 2 + 0.5, h - wh / 2 - 0.1)
         if side == 0:
-            tr = T().translate([rng.uniform(-w / 3, w / 3), y, -d / 2 + 0.01]).scale([ww / 2, wh / 2, 1])
+            tr = (
+                T()
+                .translate([rng.uniform(-w / 3, w / 3), y, -d / 2 + 0.01])
+                .scale([ww / 2, wh / 2, 1])
+            )
         elif side == 1:
-            tr = T().translate([-w / 2 + 0.01, y, rng.uniform(-d / 3, d / 3)]).rotate([0, 1, 0], 90).scale([ww / 2, wh / 2, 1])
+            tr = (
+                T()
+                .translate([-w / 2 + 0.01, y, rng.uniform(-d / 3, d / 3)])
+                .rotate([0, 1, 0], 90)
+                .scale([ww / 2, wh / 2, 1])
+            )
         else:
-            tr = T().translate([w / 2 - 0.01, y, rng.uniform(-d / 3, d / 3)]).rotate([0, 1, 0], -90).scale([ww / 2, wh / 2, 1])
-        scene["window"] = b.rect(tr, emitter={"type": "area", "radiance": {"type": "rgb", "value": sky.tolist()}})
+            tr = (
+                T()
+                .translate([w / 2 - 0.01, y, rng.uniform(-d / 3, d / 3)])
+                .rotate([0, 1, 0], -90)
+                .scale([ww / 2, wh / 2, 1])
+            )
+        scene["window"] = b.rect(
+            tr, emitter={"type": "area", "radiance": {"type": "rgb", "value": sky.tolist()}}
+        )
     for _ in range(int(rng.integers(1, 4))):  # lamps
         col = b.white() if rng.random() < 0.7 else b.colour(0.4, 0.9)
         r = rng.uniform(0.04, 0.12)
         scene[b.key("lamp")] = {
             "type": "sphere",
-            "center": [rng.uniform(-w / 2 + 0.5, w / 2 - 0.5), rng.uniform(0.6, h - 0.3), rng.uniform(-d / 2 + 0.5, d / 2 - 0.5)],
+            "center": [
+                rng.uniform(-w / 2 + 0.5, w / 2 - 0.5),
+                rng.uniform(0.6, h - 0.3),
+                rng.uniform(-d / 2 + 0.5, d / 2 - 0.5),
+            ],
             "radius": r,
-            "emitter": {"type": "area", "radiance": {"type": "rgb", "value": (np.asarray(col) * rng.uniform(100, 2000)).tolist()}},
+            "emitter": {
+                "type": "area",
+                "radiance": {
+                    "type": "rgb",
+                    "value": (np.asarray(col) * rng.uniform(100, 2000)).tolist(),
+                },
+            },
         }
     for _ in range(int(rng.integers(2, 7))):
         size = rng.uniform(0.15, 0.5)
-        scene[b.key("obj")] = b.object([rng.uniform(-w / 3, w / 3), 0.0, rng.uniform(-d / 3, d / 4)], size)
+        scene[b.key("obj")] = b.object(
+            [rng.uniform(-w / 3, w / 3), 0.0, rng.uniform(-d / 3, d / 4)], size
+        )
     # Camera inside the room, near the front wall, looking into it.
     origin = [rng.uniform(-w / 4, w / 4), rng.uniform(1.0, h - 0.6), d / 2 - rng.uniform(0.3, 1.0)]
     target = [rng.uniform(-w / 4, w / 4), rng.uniform(0.3, h * 0.8), rng.uniform(-d / 2, 0)]
@@ -255,7 +303,10 @@ def _outdoor(b: _Builder, scene: dict[str, Any]) -> tuple[list[float], list[floa
     if rng.random() < 0.6:  # a photo billboard (a wall, a poster)
         bw, bh = rng.uniform(2, 5), rng.uniform(1.5, 3)
         scene["billboard"] = b.rect(
-            T().translate([rng.uniform(-3, 3), bh, -rng.uniform(4, 9)]).rotate([0, 1, 0], rng.uniform(-40, 40)).scale([bw, bh, 1]),
+            T()
+            .translate([rng.uniform(-3, 3), bh, -rng.uniform(4, 9)])
+            .rotate([0, 1, 0], rng.uniform(-40, 40))
+            .scale([bw, bh, 1]),
             {"type": "twosided", "bsdf": {"type": "diffuse", "reflectance": b.texture(0.1)}},
         )
     for _ in range(int(rng.integers(2, 7))):
