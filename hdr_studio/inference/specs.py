@@ -13,13 +13,15 @@ from hdr_studio.inference.registry import ModelResult, ModelSpec, register
 
 
 def keep_measured(image: Image, hdr: np.ndarray) -> np.ndarray:
-    """Santos' eq. 1 applied to any network's HDR estimate: H = β·lin(T) + (1 − β)·Ĥ with
-    β(T) the well-exposed weight of the code values — pixels away from the clipping level
-    stay as measured, the network fills the clipped ones, with a soft transition."""
+    """Santos' eq. 1 applied to any network's HDR estimate, H = β·lin(T) + (1 − β)·max(Ĥ,
+    lin(T)), with β(T) the well-exposed weight of the code values: pixels away from the
+    clipping level stay as measured, the network fills the clipped ones with a soft
+    transition, and never below the clipped value (a clipped measurement is a lower bound)."""
     from hdr_studio.core.clipping import santos_mask
 
     m = santos_mask(image.code)
-    return (m * image.linear + (1 - m) * hdr).astype(np.float32)
+    # A clipped measurement is a lower bound: never return less than the clipped value.
+    return (m * image.linear + (1 - m) * np.maximum(hdr, image.linear)).astype(np.float32)
 
 
 def clipped_weight(code: np.ndarray, band: float = 0.01) -> np.ndarray:

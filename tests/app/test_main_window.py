@@ -242,6 +242,12 @@ def test_100_percent_shows_full_resolution_pixels_of_big_photos(qtbot, win, tmp_
 def test_classical_parameters_reach_the_engine(qtbot, win):
     open_sample(qtbot, win)
     panel = win.reconstruct_panel
+    # The menu opens on the default method (the shipped default model, else classical);
+    # the classical parameters show only while classical is chosen.
+    from hdr_studio.methods import default_method
+
+    assert panel.current_method() == default_method()
+    panel.method.setCurrentIndex(0)
     assert panel.params.isVisibleTo(win) and panel.current_method() == "classical"
     panel.max_gain.setValue(1.5)
     win.reconstruct("classical")
