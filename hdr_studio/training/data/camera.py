@@ -55,16 +55,8 @@ def sample_params(rng: np.random.Generator, under_exposed_share: float = 0.1) ->
 
 
 def camera_curve(linear: np.ndarray, params: CameraParams) -> np.ndarray:
-    """Apply the camera's tone curve to linear values in [0, 1]."""
-    x = np.clip(linear, 0.0, 1.0).astype(np.float32)
-    if params.curve == "srgb":
-        return srgb_encode(x)
-    if params.curve == "gamma":
-        return (x ** np.float32(1.0 / params.gamma)).astype(np.float32)
-    if params.curve == "sigmoid":
-        xn = x ** np.float32(params.sig_n)
-        return ((1 + params.sig_a) * xn / (xn + params.sig_a)).astype(np.float32)
-    raise ValueError(f"unknown camera curve {params.curve!r}")
+    """Apply the camera's tone curve to linear values, clipped to [0, 1] first."""
+    return camera_curve_extended(np.clip(linear, 0.0, 1.0), params)
 
 
 def camera_curve_extended(linear: np.ndarray, params: CameraParams) -> np.ndarray:
