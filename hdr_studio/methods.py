@@ -6,6 +6,7 @@ from the model registry (torch is imported only then)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -34,8 +35,10 @@ def run_method(
     tile: int | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    models: Path | None = None,
 ) -> ModelResult:
-    """Reconstruct ``image`` with ``method`` (``params`` apply to ``classical``)."""
+    """Reconstruct ``image`` with ``method`` (``params`` apply to ``classical``; ``models``
+    is the weights folder, default the shipped one)."""
     if method == "none":
         return ModelResult(hdr=reconstruct(image, "none"))
     if method == "classical":
@@ -44,7 +47,9 @@ def run_method(
         )
     from hdr_studio.inference.pipeline import run_model
 
-    return run_model(image, method, device=device, tile=tile, progress=progress, cancel=cancel)
+    return run_model(
+        image, method, device=device, tile=tile, progress=progress, cancel=cancel, folder=models
+    )
 
 
 def default_method() -> str:

@@ -63,3 +63,10 @@ class PlainUNet(nn.Module):
             x = nn.functional.interpolate(x, scale_factor=2.0, mode="nearest")
             x = block(torch.cat([x, skip], dim=1))
         return self.head(x)
+
+
+def srgb_to_linear(code: torch.Tensor) -> torch.Tensor:
+    """sRGB decoding (IEC 61966-2-1) of code values clamped to [0, 1], in torch: the skip
+    connections that carry an SDR input into a network's HDR output domain."""
+    c = code.clamp(0.0, 1.0)
+    return torch.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from hdr_studio.inference.blocks import conv_bn_elu, deconv_bn_elu
+from hdr_studio.inference.blocks import conv_bn_elu, deconv_bn_elu, srgb_to_linear
 
 ALPHA = 0.03
 GAMMA = 0.45
@@ -72,12 +72,6 @@ class EncoderDecoder(nn.Module):
         y = self.d2(y) + a1
         out = self.out(self.d1(y))
         return x + out if self.residual else out
-
-
-def srgb_to_linear(code: torch.Tensor) -> torch.Tensor:
-    """The sRGB decoding (IEC 61966-2-1) in torch, for f1's skip connection."""
-    c = code.clamp(0.0, 1.0)
-    return torch.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 
 class DRHT(nn.Module):

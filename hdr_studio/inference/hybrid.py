@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hdr_studio.inference.blocks import PlainUNet
+from hdr_studio.inference.blocks import PlainUNet, srgb_to_linear
 from hdr_studio.inference.layers import ContextualAttention, PartialConv2d
 
 
@@ -84,8 +84,7 @@ REFERENCE_WHITE = 203.0
 def base_prior(s_b: torch.Tensor) -> torch.Tensor:
     """The SDR base layer taken literally into the output domain: sRGB-decoded, Rec.709 →
     Rec.2020, SDR white at 203 cd/m², PQ-encoded. f_b predicts the correction to it."""
-    c = s_b.clamp(0.0, 1.0)
-    lin = torch.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    lin = srgb_to_linear(s_b)
     m = torch.tensor(_M709_2020, dtype=s_b.dtype, device=s_b.device)
     lin2020 = torch.einsum("ij,njhw->nihw", m, lin)
     y = (lin2020 * (REFERENCE_WHITE / 10000.0)).clamp(min=0.0) ** _PQ_M1

@@ -91,11 +91,24 @@ def save_weights(
         "metadata": meta,
     }
     if default:
-        for other, entry in manifest["models"].items():
-            if other != name:
-                entry["default"] = False
+        _flag_default(manifest, name)
     _write_manifest(folder, manifest)
     return path
+
+
+def _flag_default(manifest: dict[str, Any], name: str | None) -> None:
+    for other, entry in manifest["models"].items():
+        entry["default"] = other == name
+
+
+def set_default(name: str | None, folder: Path | None = None) -> None:
+    """Flag ``name`` as the default model in the manifest (``None`` clears every flag)."""
+    folder = folder or models_dir()
+    manifest = read_manifest(folder)
+    if name is not None and name not in manifest["models"]:
+        raise WeightsError(f"model '{name}' has no weights in {folder}")
+    _flag_default(manifest, name)
+    _write_manifest(folder, manifest)
 
 
 def weights_entry(name: str, folder: Path | None = None) -> dict[str, Any] | None:

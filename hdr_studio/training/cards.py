@@ -39,19 +39,6 @@ def choose_default(report: dict[str, Any], networks: list[str]) -> str | None:
     return best
 
 
-def set_default(folder: Path, name: str | None) -> None:
-    """Flag ``name`` as the default in the manifest (or clear every flag)."""
-    from hdr_studio.inference.weights import MANIFEST, read_manifest
-
-    manifest = read_manifest(folder)
-    for other, entry in manifest["models"].items():
-        entry["default"] = other == name
-    path = folder / MANIFEST
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(manifest, indent=1) + "\n")
-    tmp.replace(path)
-
-
 def card_text(name: str, entry: dict[str, Any], report: dict[str, Any], command: str) -> str:
     from hdr_studio.inference.registry import get_spec
 

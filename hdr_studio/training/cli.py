@@ -125,13 +125,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     text = write_report(report, Path(args.output) if args.output else None, args.command_line)
     print(text)
     if args.cards:
-        from hdr_studio.inference.weights import models_dir, read_manifest
-        from hdr_studio.training.cards import choose_default, set_default, write_cards
+        from hdr_studio.inference.weights import models_dir, read_manifest, set_default
+        from hdr_studio.training.cards import choose_default, write_cards
 
         folder = Path(args.models) if args.models else models_dir()
         nets = [n for n in read_manifest(folder)["models"] if n in report["hdr"]]
         best = choose_default(report, nets)
-        set_default(folder, best)
+        set_default(best, folder)
         for path in write_cards(folder, report, args.command_line):
             print(f"card: {path}")
         print(f"default method: {best or 'classical (no network beats it)'}")

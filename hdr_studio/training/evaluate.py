@@ -25,6 +25,7 @@ import numpy as np
 
 from hdr_studio.core.jobs import ProgressFn, no_progress
 from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, srgb_encode
+from hdr_studio.methods import run_method
 from hdr_studio.training import metrics as M
 
 CLIP_LEVEL = 250.0 / 255.0
@@ -48,16 +49,6 @@ def _networks(models_folder: Path | None) -> list[tuple[str, str]]:
 
     have = read_manifest(models_folder)["models"]
     return [(s.name, s.kind) for s in all_specs() if s.name in have]
-
-
-def _run(image, method: str, device: str, models_folder: Path | None):
-    if method in ("none", "classical"):
-        from hdr_studio.methods import run_method
-
-        return run_method(image, method)
-    from hdr_studio.inference.pipeline import run_model
-
-    return run_model(image, method, device=device, folder=models_folder)
 
 
 def _mean(values: list[float]) -> float:
@@ -103,7 +94,7 @@ def evaluate(
         clipped = image.code.max(axis=2) >= CLIP_LEVEL
         for m in hdr_methods:
             t = time.perf_counter()
-            hdr = _run(image, m, device, models_folder).hdr
+            hdr = run_method(image, m, device=device, models=models_folder).hdr
             seconds[m] += time.perf_counter() - t
             r = per[m]
             for key, val in (
@@ -135,7 +126,7 @@ def evaluate(
                 code = image.code
             else:
                 t = time.perf_counter()
-                code = srgb_encode(_run(image, m, device, models_folder).sdr)
+                code = srgb_encode(run_method(image, m, device=device, models=models_folder).sdr)
                 seconds[m] += time.perf_counter() - t
             sdr_per[m].setdefault("psnr", []).append(M.psnr(code, target))
             sdr_per[m].setdefault("ssim", []).append(M.ssim(code, target))

@@ -36,7 +36,7 @@ import torch
 from torch import nn
 
 from hdr_studio.training import losses as L
-from hdr_studio.training.samplers import HdrPool, PhotoPool
+from hdr_studio.training.samplers import HdrPool, PhotoPool, to_nchw
 
 
 def keep_unclipped(x: torch.Tensor, y: torch.Tensor, band: float = 0.01) -> torch.Tensor:
@@ -238,11 +238,7 @@ class HybridRecipe(Recipe):
             hs.append(h)
             hbs.append(hb)
             hds.append(hd)
-
-        def nchw(v):
-            return np.ascontiguousarray(np.stack(v).transpose(0, 3, 1, 2), dtype=np.float32)
-
-        return nchw(xs), nchw(hs), nchw(hbs), nchw(hds)
+        return to_nchw(xs), to_nchw(hs), to_nchw(hbs), to_nchw(hds)
 
     def step(self, rng):
         c, dev = self.cfg, self.device

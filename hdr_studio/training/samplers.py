@@ -22,7 +22,7 @@ from hdr_studio.training.data.camera import camera_curve_extended, sample_params
 from hdr_studio.training.data.patches import TEXTURE_THRESHOLD, patch_metric
 
 
-def _nchw(batch: list[np.ndarray]) -> np.ndarray:
+def to_nchw(batch: list[np.ndarray]) -> np.ndarray:
     return np.ascontiguousarray(np.stack(batch).transpose(0, 3, 1, 2), dtype=np.float32)
 
 
@@ -89,7 +89,7 @@ class HdrPool:
             code.append(best.code)
             truth.append(best.truth)
             ldr.append(camera_curve_extended(best.truth, best.params))
-        return ShotBatch(_nchw(code), _nchw(truth), _nchw(ldr))
+        return ShotBatch(to_nchw(code), to_nchw(truth), to_nchw(ldr))
 
 
 class PhotoPool:
@@ -129,7 +129,7 @@ class PhotoPool:
             x, t, _levels = declip_pair(self.crop(rng, size), rng)
             xs.append(x)
             ts.append(t)
-        return _nchw(xs), _nchw(ts)
+        return to_nchw(xs), to_nchw(ts)
 
     def inpaint(
         self, rng: np.random.Generator, n: int, size: int
@@ -143,7 +143,7 @@ class PhotoPool:
             xs.append(x)
             ts.append(srgb_decode(code))
             ms.append(np.repeat(hole[..., None], 3, axis=2))
-        return _nchw(xs), _nchw(ts), _nchw(ms)
+        return to_nchw(xs), to_nchw(ts), to_nchw(ms)
 
 
 def random_holes(rng: np.random.Generator, size: int) -> np.ndarray:

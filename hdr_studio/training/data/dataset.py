@@ -119,7 +119,7 @@ def build_evalset(
     import cv2
 
     from hdr_studio.core.export import write_array
-    from hdr_studio.training.data.camera import CameraParams, shoot
+    from hdr_studio.training.data.camera import CameraParams, declip_pair, shoot
     from hdr_studio.training.data.photos import photo_paths, read_photo
 
     rng = np.random.default_rng(seed)
@@ -154,8 +154,6 @@ def build_evalset(
         manifest["hdr"].append(
             {"name": name, "source": src.name, "quantile": params.quantile, "jpeg": q}
         )
-    from hdr_studio.training.data.camera import declip_pair
-
     for src in photo_sources:
         photo = read_photo(src)
         h, w = photo.shape[:2]
