@@ -8,15 +8,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
 from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import CancelToken, ProgressFn, no_progress
 from hdr_studio.inference.devices import configure_cpu_threads, resolve_device
-from hdr_studio.inference.registry import ModelResult, ModelSpec, config_from_metadata, get_spec
+from hdr_studio.inference.registry import (
+    Calibration,
+    ModelResult,
+    ModelSpec,
+    config_from_metadata,
+    get_spec,
+)
 from hdr_studio.inference.runner import run_tiled
-from hdr_studio.inference.weights import load_weights, models_dir, read_manifest
+from hdr_studio.inference.weights import WeightsError, load_weights, models_dir, read_manifest
 
 
 @dataclass
@@ -27,6 +34,7 @@ class LoadedModel:
     metadata: dict[str, str]
     device: torch.device
     stride: int
+    calibration: Calibration
 
 
 _cache: dict[tuple[str, str, str], LoadedModel] = {}
@@ -51,7 +59,11 @@ def load_model(name: str, device: str = "auto", folder: Path | None = None) -> L
     net.eval().to(dev)
     if dev.type == "cpu":
         configure_cpu_threads()
-    loaded = LoadedModel(spec, net, config, meta, dev, int(net.stride))
+    try:
+        cal = Calibration.from_metadata(meta)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise WeightsError(f"model '{name}': bad calibration metadata ({exc})") from None
+    loaded = LoadedModel(spec, net, config, meta, dev, int(net.stride), cal)
     with _cache_lock:
         _cache[key] = loaded
     return loaded
@@ -72,9 +84,24 @@ def run_model(
     model = load_model(name, device, folder)
     if cancel is not None:
         cancel.raise_if_cancelled()
+    out = run_network(model, image, tile, progress, cancel)
+    result = model.spec.finish(out, image, model.calibration)
+    progress(1.0, "done")
+    return result
+
+
+def run_network(
+    model: LoadedModel,
+    image: Image,
+    tile: int | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> np.ndarray:
+    """The raw network output for ``image`` (before :meth:`ModelSpec.finish`), tiled."""
+    progress = progress or no_progress
     progress(0.03, "preparing input")
     x = model.spec.prepare(image)
-    out = run_tiled(
+    return run_tiled(
         model.net,
         x,
         model.device,
@@ -85,6 +112,3 @@ def run_model(
         progress=lambda f, m: progress(0.05 + 0.9 * f, m),
         cancel=cancel,
     )
-    result = model.spec.finish(out, image)
-    progress(1.0, "done")
-    return result

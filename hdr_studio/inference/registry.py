@@ -19,9 +19,45 @@ from hdr_studio.core.errors import InputError
 from hdr_studio.core.image import Image
 from hdr_studio.methods import ModelResult
 
-__all__ = ["ModelResult", "ModelSpec", "all_specs", "build_model", "get_spec", "register"]
+__all__ = [
+    "Calibration",
+    "ModelResult",
+    "ModelSpec",
+    "all_specs",
+    "build_model",
+    "get_spec",
+    "register",
+]
 
 _REGISTRY: dict[str, ModelSpec] = {}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Gains on what a network changes, fitted on the validation split after training
+    (``hdr-studio calibrate``) and stored in the weights' metadata; 1 = the raw network.
+
+    ``hdr``: exponent on the HDR estimate's ratio to the clipped measurement (log domain),
+    ``over`` / ``under``: share of the SDR declipper's change kept at the top / bottom clip.
+    """
+
+    hdr: float = 1.0
+    over: float = 1.0
+    under: float = 1.0
+
+    @classmethod
+    def from_metadata(cls, meta: dict[str, str]) -> Calibration:
+        text = meta.get("calibration")
+        if not text:
+            return cls()
+        data = json.loads(text)
+        return cls(**{k: float(data[k]) for k in ("hdr", "over", "under") if k in data})
+
+    def to_metadata(self) -> str:
+        return json.dumps({"hdr": self.hdr, "over": self.over, "under": self.under})
+
+
+RAW = Calibration()
 
 
 class UnknownModelError(InputError):
@@ -58,7 +94,8 @@ class ModelSpec:
         """The network input for ``image``: (H, W, in_channels) float32."""
         return np.ascontiguousarray(image.code)
 
-    def finish(self, out: np.ndarray, image: Image) -> ModelResult:
+    def finish(self, out: np.ndarray, image: Image, cal: Calibration = RAW) -> ModelResult:
+        """The model's result from the network output ``out``, with the gains ``cal``."""
         raise NotImplementedError
 
 

@@ -9,35 +9,43 @@ from torch import nn
 
 from hdr_studio.core.image import Image
 from hdr_studio.core.transfer import srgb_decode
-from hdr_studio.inference.registry import ModelResult, ModelSpec, register
+from hdr_studio.inference.registry import RAW, Calibration, ModelResult, ModelSpec, register
 
 
-def keep_measured(image: Image, hdr: np.ndarray) -> np.ndarray:
+def keep_measured(image: Image, hdr: np.ndarray, gain: float = 1.0) -> np.ndarray:
     """Santos' eq. 1 applied to any network's HDR estimate, H = β·lin(T) + (1 − β)·max(Ĥ,
     lin(T)), with β(T) the well-exposed weight of the code values: pixels away from the
     clipping level stay as measured, the network fills the clipped ones with a soft
-    transition, and never below the clipped value (a clipped measurement is a lower bound)."""
+    transition, and never below the clipped value (a clipped measurement is a lower bound).
+    ``gain`` scales the estimate's log ratio to the measurement (:class:`Calibration`)."""
     from hdr_studio.core.clipping import santos_mask
 
     m = santos_mask(image.code)
+    lin = image.linear
     # A clipped measurement is a lower bound: never return less than the clipped value.
-    return (m * image.linear + (1 - m) * np.maximum(hdr, image.linear)).astype(np.float32)
+    filled = np.maximum(hdr, lin)
+    if gain != 1.0:
+        floor = np.maximum(lin, np.float32(1e-6))
+        filled = floor * (np.maximum(filled, floor) / floor) ** np.float32(gain)
+    return (m * lin + (1 - m) * filled).astype(np.float32)
 
 
-def clipped_weight(code: np.ndarray, band: float = 0.01) -> np.ndarray:
-    """Per channel: 1 at the clipping levels 0 and 1 of the code values, falling linearly to 0
-    within ``band`` of them — the pixels an SDR declipper may change."""
+def clipped_weights(code: np.ndarray, band: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+    """Per channel (over, under): 1 at the clipping level 1 (resp. 0) of the code values,
+    falling linearly to 0 within ``band`` of it — the pixels an SDR declipper may change."""
     c = np.asarray(code, np.float32)
     over = np.clip((c - np.float32(1 - band)) / np.float32(band), 0, 1)
     under = np.clip((np.float32(band) - c) / np.float32(band), 0, 1)
-    return (over + under).astype(np.float32)
+    return over, under
 
 
-def keep_unclipped(code: np.ndarray, declipped: np.ndarray) -> np.ndarray:
+def keep_unclipped(code: np.ndarray, declipped: np.ndarray, cal: Calibration = RAW) -> np.ndarray:
     """SDR declipping output: the network's values where the input clipped, the input
-    elsewhere (the networks are trained through the same composite)."""
-    w = clipped_weight(code)
-    return (w * declipped + (1 - w) * code).astype(np.float32)
+    elsewhere (the networks are trained through the same composite), the change scaled by
+    the calibrated gains."""
+    over, under = clipped_weights(code)
+    w = np.float32(cal.over) * over + np.float32(cal.under) * under
+    return (code + w * (declipped - code)).astype(np.float32)
 
 
 @register
@@ -57,8 +65,8 @@ class DeclipNetSpec(ModelSpec):
 
         return DeclipNet(**config)
 
-    def finish(self, out: np.ndarray, image: Image) -> ModelResult:
-        return ModelResult(sdr=srgb_decode(keep_unclipped(image.code, out)))
+    def finish(self, out: np.ndarray, image: Image, cal: Calibration = RAW) -> ModelResult:
+        return ModelResult(sdr=srgb_decode(keep_unclipped(image.code, out, cal)))
 
 
 @register
@@ -78,13 +86,13 @@ class DRHTSpec(ModelSpec):
 
         return DRHT(**config)
 
-    def finish(self, out: np.ndarray, image: Image) -> ModelResult:
+    def finish(self, out: np.ndarray, image: Image, cal: Calibration = RAW) -> ModelResult:
         from hdr_studio.inference.drht import ALPHA, GAMMA
 
         s = np.maximum(out[..., 0:3], 0)
         hdr = (s ** np.float32(1.0 / GAMMA) / np.float32(ALPHA)).astype(np.float32)
-        sdr = srgb_decode(keep_unclipped(image.code, out[..., 3:6]))
-        return ModelResult(hdr=keep_measured(image, hdr), sdr=sdr)
+        sdr = srgb_decode(keep_unclipped(image.code, out[..., 3:6], cal))
+        return ModelResult(hdr=keep_measured(image, hdr, cal.hdr), sdr=sdr)
 
 
 @register
@@ -113,8 +121,8 @@ class MaskedSpec(ModelSpec):
     def bytes_per_pixel(self, config: dict[str, Any]) -> int:
         return 4 * 24 * int(config["width"])
 
-    def finish(self, out: np.ndarray, image: Image) -> ModelResult:
-        return ModelResult(hdr=keep_measured(image, np.exp(out) - 1))
+    def finish(self, out: np.ndarray, image: Image, cal: Calibration = RAW) -> ModelResult:
+        return ModelResult(hdr=keep_measured(image, np.exp(out) - 1, cal.hdr))
 
 
 @register
@@ -146,10 +154,10 @@ class HybridSpec(ModelSpec):
         mask = hybrid_mask(base, self.tau)
         return np.ascontiguousarray(np.concatenate([base, detail, mask], axis=2))
 
-    def finish(self, out: np.ndarray, image: Image) -> ModelResult:
+    def finish(self, out: np.ndarray, image: Image, cal: Calibration = RAW) -> ModelResult:
         from hdr_studio.core.gamut import convert_primaries
         from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, pq_decode
 
         lin2020 = pq_decode(np.clip(out, 0.0, 1.0)) / np.float32(REFERENCE_WHITE_NITS)
         hdr = convert_primaries(lin2020, "rec2020", image.primaries)
-        return ModelResult(hdr=keep_measured(image, hdr))
+        return ModelResult(hdr=keep_measured(image, hdr, cal.hdr))

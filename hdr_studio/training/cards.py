@@ -66,8 +66,12 @@ def card_text(name: str, entry: dict[str, Any], report: dict[str, Any], command:
         f"- Perceptual (VGG) term: {meta.get('vgg', 'no')}.",
         f"- Steps: {meta.get('steps')}; hardware: {meta.get('hardware')}; training time "
         f"{int(meta.get('train_seconds', 0)) / 60:.1f} min.",
-        f"- Reproduce: `hdr-studio data all` then `hdr-studio train {name} --threads 1 "
-        "--ship resources/models` (config `hdr_studio/training/configs/" + f"{name}.json`).",
+        f"- Reproduce: `hdr-studio data all`, `hdr-studio train {name} --threads 1 "
+        "--ship resources/models` (config `hdr_studio/training/configs/" + f"{name}.json`), "
+        f"then `hdr-studio calibrate {name}`.",
+        "",
+        "## Calibration",
+        _calibration_line(name, meta),
         "",
         "## Evaluation (held-out set, never trained on)",
     ]
@@ -102,6 +106,28 @@ def card_text(name: str, entry: dict[str, Any], report: dict[str, Any], command:
         ]
     lines += ["", f"Measured with `{command}`; full table in `bench/QUALITY.md`.", ""]
     return "\n".join(lines)
+
+
+def _calibration_line(name: str, meta: dict[str, str]) -> str:
+    from hdr_studio.inference.registry import get_spec
+
+    if not meta.get("calibration"):
+        return "- None: the raw network output is used (run `hdr-studio calibrate`)."
+    cal = json.loads(meta["calibration"])
+    kind = get_spec(name).kind.split("+")
+    parts = []
+    if "hdr" in kind:
+        parts.append(f"HDR log-ratio gain {cal['hdr']:g}")
+    if "sdr" in kind:
+        parts.append(
+            f"SDR change kept at the top clip {cal['over']:g}, at the bottom {cal['under']:g}"
+        )
+    return (
+        f"- {'; '.join(parts)} — fitted by `hdr-studio calibrate {name}` on the validation "
+        "split (`data/valset`: render seeds 200000–200015 and the Plasma wallpaper photos, "
+        "neither trained on nor part of the held-out set); 1 = the raw network. See "
+        "`hdr_studio/training/calibrate.py`."
+    )
 
 
 def _data_line(name: str, tc: dict[str, Any]) -> str:

@@ -44,12 +44,11 @@ def cmd_data(args: argparse.Namespace) -> int:
             from hdr_studio.training.data.photos import fetch_photos
 
             rec = fetch_photos(root, log=lambda m: print(m, file=sys.stderr))
-            print(
-                f"photos: {len(rec['train'])} train, {len(rec['eval'])} eval in {root / 'photos'}"
-            )
+            counts = ", ".join(f"{len(v)} {k}" for k, v in rec.items())
+            print(f"photos: {counts} in {root / 'photos'}")
         if args.action in ("render", "all"):
             w, h = args.size
-            splits = [args.split] if args.action == "render" else ["train", "eval"]
+            splits = [args.split] if args.action == "render" else ["train", "val", "eval"]
             for split in splits:
                 count = args.count if args.count is not None else (96 if split == "train" else 16)
                 paths = dataset.render_split(
@@ -63,12 +62,13 @@ def cmd_data(args: argparse.Namespace) -> int:
                     progress=_progress(f"render {split}"),
                 )
                 print(f"renders/{split}: {len(paths)} scenes in {root / 'renders' / split}")
-        if args.action in ("evalset", "all"):
-            m = dataset.build_evalset(root)
-            print(
-                f"evalset: {len(m['hdr'])} HDR pairs, {len(m['sdr'])} SDR pairs "
-                f"in {root / 'evalset'}"
-            )
+        for split, (folder, _seed) in dataset.PAIR_SETS.items():
+            if args.action in (folder, "all"):
+                m = dataset.build_evalset(root, split=split)
+                print(
+                    f"{folder}: {len(m['hdr'])} HDR pairs, {len(m['sdr'])} SDR pairs "
+                    f"in {root / folder}"
+                )
     except RuntimeError as exc:
         raise TrainingError(str(exc)) from None
     except (ValueError, OSError) as exc:
@@ -138,15 +138,57 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    import json
+
+    from hdr_studio.inference.weights import models_dir, read_manifest
+    from hdr_studio.training.calibrate import calibrate, write_calibration
+    from hdr_studio.training.data.dataset import data_root
+
+    folder = Path(args.models) if args.models else models_dir()
+    set_dir = Path(args.set) if args.set else data_root(args.data) / "valset"
+    names = args.model or sorted(read_manifest(folder)["models"])
+    reports = []
+    try:
+        for name in names:
+            report = calibrate(name, set_dir, folder, args.device, _progress(f"calibrate {name}"))
+            g = report["gains"]
+            line = f"{name}: hdr {g['hdr']:g}, over {g['over']:g}, under {g['under']:g}"
+            if "pu21_in" in report:
+                line += (
+                    f"; val PU21 in: raw {report['pu21_in']['1.0']:.2f}, "
+                    f"calibrated {report['pu21_in'][str(g['hdr'])]:.2f}, "
+                    f"none-equivalent {report['pu21_in']['0.0']:.2f} dB"
+                )
+            if "sdr_raw" in report:
+                i, r, c = report["sdr_input"], report["sdr_raw"], report["sdr_calibrated"]
+                line += (
+                    f"; val SDR PSNR/SSIM: input {i['psnr']:.2f}/{i['ssim']:.4f}, "
+                    f"raw {r['psnr']:.2f}/{r['ssim']:.4f}, "
+                    f"calibrated {c['psnr']:.2f}/{c['ssim']:.4f}"
+                )
+            print(line)
+            if not args.dry_run:
+                write_calibration(name, g, folder)
+            reports.append(report)
+    except FileNotFoundError as exc:
+        raise InputError(str(exc)) from None
+    except RuntimeError as exc:
+        raise TrainingError(str(exc)) from None
+    if args.output:
+        Path(args.output).write_text(json.dumps(reports, indent=1) + "\n")
+    return 0
+
+
 def add_commands(sub, common_positive_int) -> None:
     d = sub.add_parser("data", help="fetch photos, render HDR scenes, build the evaluation set")
-    d.add_argument("action", choices=("photos", "render", "evalset", "all"))
+    d.add_argument("action", choices=("photos", "render", "evalset", "valset", "all"))
     d.add_argument("--data", metavar="DIR", help="data root (default $HDR_STUDIO_DATA or ./data)")
     d.add_argument(
-        "--split", choices=("train", "eval"), default="train", help="render: which split"
+        "--split", choices=("train", "val", "eval"), default="train", help="render: which split"
     )
     d.add_argument(
-        "--count", type=common_positive_int, help="render: scenes (default 96 train, 16 eval)"
+        "--count", type=common_positive_int, help="render: scenes (default 96 train, 16 val/eval)"
     )
     d.add_argument("--size", type=_size, default=(256, 192), help="render: WxH (default 256x192)")
     d.add_argument("--spp", type=common_positive_int, default=48, help="render: samples per pixel")
@@ -166,6 +208,18 @@ def add_commands(sub, common_positive_int) -> None:
     t.add_argument("--ship", metavar="DIR", help="write final weights + manifest entry here")
     t.add_argument("--seed", type=int, help="override the config's seed")
     t.set_defaults(func=cmd_train)
+
+    c = sub.add_parser(
+        "calibrate", help="fit the shipped networks' gains on the validation set (DATA/valset)"
+    )
+    c.add_argument("model", nargs="*", help="models (default: every shipped one)")
+    c.add_argument("--set", metavar="DIR", help="validation set (default DATA/valset)")
+    c.add_argument("--data", metavar="DIR", help="data root (default $HDR_STUDIO_DATA or ./data)")
+    c.add_argument("--models", metavar="DIR", help="weights folder (default the shipped one)")
+    c.add_argument("--device", default="auto")
+    c.add_argument("--dry-run", action="store_true", help="report only, leave the weights")
+    c.add_argument("-o", "--output", metavar="FILE", help="write the full report (JSON) here")
+    c.set_defaults(func=cmd_calibrate)
 
     e = sub.add_parser("eval", help="measure methods on the held-out evaluation set")
     e.add_argument("--set", metavar="DIR", help="evaluation set (default DATA/evalset)")

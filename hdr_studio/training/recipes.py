@@ -24,7 +24,8 @@ batch from the seeded generator, updates the networks and returns the loss terms
   net L_p-conv = δ·L_rec + (1 − δ)·(1 − SSIM) with L_rec = 10·L_hole + L_valid (δ = 0.85) in
   stage ``pconv``; in stage ``context`` the contextual branch adds WGAN-GP (critic on the
   whole detail layer and on its masked part) with ρ = 2 / 1 / 0.01; the refinement output
-  is trained with L1 to the full target throughout.
+  is trained with L1 to the full target throughout (plus, with ``refine_hole_weight``, that
+  weight times the L1 inside the mask).
 """
 
 from __future__ import annotations
@@ -250,6 +251,10 @@ class HybridRecipe(Recipe):
         l_rec = 10 * L.masked_l1(h_d, hd, mask) + L.masked_l1(h_d, hd, 1 - mask)
         l_ssim = 1 - L.ssim(h_d, hd, data_range=2.0)
         l_ref = (out - h).abs().mean()
+        if c.get("refine_hole_weight"):
+            # The refinement output's L1 weighted up inside the clipped region, as L_rec
+            # weights the detail net's holes: elsewhere the output is the measurement anyway.
+            l_ref = l_ref + c["refine_hole_weight"] * L.masked_l1(out, h, mask)
         terms = {
             "base": l_base.item(),
             "rec": l_rec.item(),

@@ -42,8 +42,11 @@ def test_manifest_lists_all_four_with_cards():
         meta = entry["metadata"]
         assert int(meta["steps"]) > 0 and json.loads(meta["training_config"])["model"] == name
         card = (folder / f"{name}.md").read_text()
-        for section in ("## Architecture", "## Training", "## Evaluation"):
+        for section in ("## Architecture", "## Training", "## Calibration", "## Evaluation"):
             assert section in card, (name, section)
+        # Shipped calibrated on the validation split (hdr-studio calibrate), gains in [0, 1.5].
+        cal = json.loads(meta["calibration"])
+        assert all(0.0 <= cal[k] <= 1.5 for k in ("hdr", "over", "under")), (name, cal)
 
 
 @pytest.mark.parametrize("name", NETWORKS)

@@ -27,7 +27,7 @@ def tiny_data(tmp_path_factory) -> Path:
     from hdr_studio.training.data.synthetic import render_scene
 
     root = tmp_path_factory.mktemp("data")
-    for split, seeds in (("train", range(3)), ("eval", range(500, 502))):
+    for split, seeds in (("train", range(3)), ("eval", range(500, 502)), ("val", range(700, 702))):
         d = root / "renders" / split
         d.mkdir(parents=True)
         for s in seeds:

@@ -2,17 +2,19 @@
 
 Layout under the data root (``--data``, ``$HDR_STUDIO_DATA`` or ``./data``)::
 
-    photos/{train,eval}/*.png       real photographs (photos.py), split by source
-    renders/{train,eval}/*.exr      Mitsuba HDR scenes (render.py); train seeds 0…, eval
-                                    seeds EVAL_SEED_BASE… — disjoint, textures from the
-                                    photos of the same split
-    evalset/hdr/NAME.jpg + NAME_truth.exr    held-out HDR reconstruction pairs
+    photos/{train,val,eval}/*.png   real photographs (photos.py), split by source
+    renders/{train,val,eval}/*.exr  Mitsuba HDR scenes (render.py); train seeds 0…, eval
+                                    seeds EVAL_SEED_BASE…, val seeds VAL_SEED_BASE… —
+                                    disjoint, textures from the photos of the same split
+    evalset/hdr/NAME.png + NAME_truth.exr    held-out HDR reconstruction pairs
     evalset/sdr/NAME.png + NAME_target.exr   held-out SDR declipping pairs
     evalset/manifest.json
+    valset/…                        the same from the val split (calibration only)
 
 The evaluation set is made from eval renders and eval photos only, by a fixed-seed camera:
 sRGB curve, the HDRCNN exposure rule (0.85–0.95 quantile to white), 8-bit, JPEG 80–95
-(HDR pairs); DeclipNet's clipping recipe on held-out photo crops (SDR pairs).
+(HDR pairs); DeclipNet's clipping recipe on held-out photo crops (SDR pairs). The validation
+set is built the same way from the val split with another seed.
 """
 
 from __future__ import annotations
@@ -28,7 +30,12 @@ import numpy as np
 from hdr_studio.core.jobs import ProgressFn, no_progress
 
 EVAL_SEED_BASE = 100_000
+VAL_SEED_BASE = 200_000
 EVALSET_SEED = 20261122
+VALSET_SEED = 20261123
+SEED_BASE = {"train": 0, "val": VAL_SEED_BASE, "eval": EVAL_SEED_BASE}
+#: split → (folder of its pair set, the set's camera seed)
+PAIR_SETS = {"eval": ("evalset", EVALSET_SEED), "val": ("valset", VALSET_SEED)}
 
 
 def data_root(path: str | Path | None = None) -> Path:
@@ -59,13 +66,13 @@ def render_split(
     jobs: int = 1,
     progress: ProgressFn | None = None,
 ) -> list[Path]:
-    """Render ``count`` scenes of ``split`` ("train" or "eval") into ``root/renders/split``."""
+    """Render ``count`` scenes of ``split`` (train, val or eval) into ``root/renders/split``."""
     from hdr_studio.training.data.photos import photo_paths
 
     progress = progress or no_progress
-    if split not in ("train", "eval"):
-        raise ValueError(f"split must be train or eval, got {split!r}")
-    base = 0 if split == "train" else EVAL_SEED_BASE
+    if split not in SEED_BASE:
+        raise ValueError(f"split must be train, val or eval, got {split!r}")
+    base = SEED_BASE[split]
     seeds = [base + i for i in range(count)]
     textures = [str(p) for p in photo_paths(root, split)]
     out_dir = root / "renders" / split
@@ -113,19 +120,23 @@ def build_evalset(
     photo_sources: Sequence[Path] | None = None,
     sdr_per_photo: int = 2,
     crop: int = 256,
-    seed: int = EVALSET_SEED,
+    split: str = "eval",
 ) -> dict:
-    """Write the held-out evaluation pairs (see the module doc) and their manifest."""
+    """Write the pair set of ``split`` — the held-out evaluation set (``eval``) or the
+    validation set (``val``), see the module doc — and its manifest."""
     import cv2
 
     from hdr_studio.core.export import write_array
     from hdr_studio.training.data.camera import CameraParams, declip_pair, shoot
     from hdr_studio.training.data.photos import photo_paths, read_photo
 
+    if split not in PAIR_SETS:
+        raise ValueError(f"split must be eval or val, got {split!r}")
+    folder, seed = PAIR_SETS[split]
     rng = np.random.default_rng(seed)
-    hdr_sources = render_paths(root, "eval") if hdr_sources is None else list(hdr_sources)
-    photo_sources = photo_paths(root, "eval") if photo_sources is None else list(photo_sources)
-    out = root / "evalset"
+    hdr_sources = render_paths(root, split) if hdr_sources is None else list(hdr_sources)
+    photo_sources = photo_paths(root, split) if photo_sources is None else list(photo_sources)
+    out = root / folder
     (out / "hdr").mkdir(parents=True, exist_ok=True)
     (out / "sdr").mkdir(parents=True, exist_ok=True)
     manifest: dict = {"seed": seed, "hdr": [], "sdr": []}

@@ -4,7 +4,8 @@ Every source is a package that installs offline-reproducibly from a package regi
 downloads): scikit-image's bundled photos (PyPI) and the photographs in two Debian wallpaper
 packages (fetched with ``apt-get download`` and unpacked with ``dpkg-deb``). DATA.md lists
 each with its licence. The split is by source: the Lomiri wallpapers are held out for
-evaluation and never trained on.
+evaluation and never trained on; the Plasma wallpapers are the validation split, used only to
+calibrate the shipped networks (``hdr-studio calibrate``), never trained on either.
 
 Photos are stored as 8-bit PNG, downscaled (area filter) to at most ``MAX_SIDE`` pixels on
 the long side, under ``ROOT/photos/{train,eval}/``.
@@ -41,6 +42,9 @@ class DebSource:
     pattern: str  # glob inside the unpacked package
     licence: str
     split: str
+    #: > 0: the files are several sizes of one picture, ``group`` folders below its named
+    #: folder (Plasma's NAME/contents/images/WxH.jpg): keep the largest, named after NAME.
+    group: int = 0
 
 
 DEB_SOURCES = (
@@ -51,7 +55,27 @@ DEB_SOURCES = (
         "CC-BY-4.0 / CC-BY-SA-4.0 / CC0-1.0 per file (see the package's copyright)",
         "eval",
     ),
+    DebSource(
+        "plasma-workspace-wallpapers",
+        "usr/share/wallpapers/*/contents/images/*",
+        "GPL-2+ (KDE Visual Design Group, see the package's copyright)",
+        "val",
+        group=2,
+    ),
 )
+SPLITS = ("train", "val", "eval")
+
+
+def _pick(files: list[Path], group: int) -> list[tuple[Path, str]]:
+    """(file, output stem) pairs: every file, or the largest of each picture's sizes."""
+    if group <= 0:
+        return [(f, f.stem) for f in files]
+    best: dict[Path, Path] = {}
+    for f in files:
+        key = f.parents[group]
+        if key not in best or f.stat().st_size > best[key].stat().st_size:
+            best[key] = f
+    return [(f, key.name) for key, f in sorted(best.items())]
 
 
 def _save(img_rgb8: np.ndarray, path: Path) -> None:
@@ -78,7 +102,7 @@ def _skimage_photo(name: str) -> np.ndarray:
 def fetch_photos(root: Path, log=print) -> dict[str, list[dict[str, str]]]:
     """Fetch every source into ``root/photos``; returns and writes ``sources.json``."""
     out = root / "photos"
-    records: dict[str, list[dict[str, str]]] = {"train": [], "eval": []}
+    records: dict[str, list[dict[str, str]]] = {split: [] for split in SPLITS}
     try:
         import skimage  # noqa: F401
     except ImportError as exc:
@@ -113,8 +137,8 @@ def fetch_photos(root: Path, log=print) -> dict[str, list[dict[str, str]]]:
                 )
             unpacked = Path(tmp) / src.package
             subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(unpacked)], check=True)
-            for f in sorted(unpacked.glob(src.pattern)):
-                path = out / src.split / f"{src.package}_{f.stem}.png"
+            for f, stem in _pick(sorted(unpacked.glob(src.pattern)), src.group):
+                path = out / src.split / f"{src.package}_{stem}.png"
                 if not path.exists():
                     img = cv2.imread(str(f), cv2.IMREAD_COLOR)
                     if img is None:

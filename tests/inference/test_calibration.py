@@ -1,0 +1,49 @@
+"""The calibration gains applied at inference (numpy composites, no network)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hdr_studio.inference.registry import Calibration
+from hdr_studio.inference.specs import keep_measured, keep_unclipped
+
+
+def test_metadata_round_trip_and_defaults():
+    assert Calibration.from_metadata({}) == Calibration(1.0, 1.0, 1.0)
+    cal = Calibration(hdr=0.7, over=0.2, under=0.1)
+    assert Calibration.from_metadata({"calibration": cal.to_metadata()}) == cal
+    with pytest.raises(ValueError):
+        Calibration.from_metadata({"calibration": "not json"})
+
+
+def test_keep_unclipped_gains_scale_the_change_per_clip_level():
+    code = np.array([[[0.0, 0.5, 1.0]]], np.float32)
+    net = np.array([[[-0.2, 0.9, 1.4]]], np.float32)
+    raw = keep_unclipped(code, net)
+    np.testing.assert_allclose(raw, [[[-0.2, 0.5, 1.4]]], atol=1e-6)  # mid-tone untouched
+    cal = keep_unclipped(code, net, Calibration(over=0.25, under=0.5))
+    np.testing.assert_allclose(cal, [[[-0.1, 0.5, 1.1]]], atol=1e-6)
+    np.testing.assert_array_equal(keep_unclipped(code, net, Calibration(over=0, under=0)), code)
+
+
+class _Img:
+    """The two fields keep_measured reads (code values and their linear decode)."""
+
+    def __init__(self, code: np.ndarray) -> None:
+        from hdr_studio.core.transfer import srgb_decode
+
+        self.code = code
+        self.linear = srgb_decode(code)
+
+
+def test_keep_measured_gain_is_a_log_ratio_exponent():
+    code = np.array([[[1.0, 1.0, 0.5]]], np.float32)
+    img = _Img(code)
+    hdr = np.array([[[4.0, 0.5, 9.0]]], np.float32)
+    raw = keep_measured(img, hdr)
+    # Clipped channels: the estimate, never below the measurement; unclipped: measured.
+    np.testing.assert_allclose(raw, [[[4.0, 1.0, img.linear[0, 0, 2]]]], rtol=1e-6)
+    half = keep_measured(img, hdr, 0.5)
+    np.testing.assert_allclose(half, [[[2.0, 1.0, img.linear[0, 0, 2]]]], rtol=1e-5)
+    np.testing.assert_allclose(keep_measured(img, hdr, 0.0), img.linear, rtol=1e-6)
