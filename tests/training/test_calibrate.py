@@ -91,3 +91,14 @@ def test_calibrate_cli_writes_gains_into_the_weights(valset, weights, capsys):
         assert not np.allclose(cal, raw)
     assert main(["calibrate", "--set", str(weights / "nothing"), "--models", str(weights)]) == 2
     assert "no validation set" in capsys.readouterr().err
+
+
+def test_data_valset_cli_builds_from_the_val_split_only(tiny_data, tmp_path, capsys):
+    root = tmp_path / "data"
+    for sub in ("renders/val", "photos/val"):
+        shutil.copytree(tiny_data / sub, root / sub)
+    assert main(["data", "valset", "--data", str(root)]) == 0
+    assert "valset: 2 HDR pairs, 4 SDR pairs" in capsys.readouterr().out
+    m = json.loads((root / "valset" / "manifest.json").read_text())
+    assert {i["source"] for i in m["sdr"]} == {"photo_700.png", "photo_701.png"}
+    assert not (root / "evalset").exists()

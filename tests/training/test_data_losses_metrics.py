@@ -180,3 +180,29 @@ def test_ssim_matches_scikit_image():
         use_sample_covariance=False,
     )
     assert M.ssim(b, a) == pytest.approx(ref, abs=0.01)
+
+
+# -- photo sources --------------------------------------------------------------------------
+
+
+def test_photo_splits_are_disjoint_sources_and_sizes_collapse_to_one(tmp_path):
+    from hdr_studio.training.data.photos import DEB_SOURCES, SPLITS, _pick
+
+    assert {s.split for s in DEB_SOURCES} <= set(SPLITS)
+    packages = {s.split: s.package for s in DEB_SOURCES}
+    assert len(set(packages.values())) == len(packages)  # one package per split
+    # Plasma's layout: NAME/contents/images/WxH.ext, several sizes of one picture.
+    files = []
+    for name, sizes in (("Altai", (10, 300, 20)), ("Path", (50,))):
+        for i, n in enumerate(sizes):
+            f = tmp_path / name / "contents" / "images" / f"{i}x{i}.jpg"
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_bytes(b"x" * n)
+            files.append(f)
+    picked = _pick(sorted(files), 2)
+    assert [(f.parent.parent.parent.name, stem) for f, stem in picked] == [
+        ("Altai", "Altai"),
+        ("Path", "Path"),
+    ]
+    assert picked[0][0].stat().st_size == 300  # the largest size of each picture
+    assert _pick(files[:2], 0) == [(files[0], "0x0"), (files[1], "1x1")]
