@@ -4,7 +4,7 @@ verified weights and run it on an image with progress and cancel."""
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -85,9 +85,43 @@ def run_model(
     if cancel is not None:
         cancel.raise_if_cancelled()
     out = run_network(model, image, tile, progress, cancel)
-    result = model.spec.finish(out, image, model.calibration)
+    floor = coarse_estimate(model, image) if "hdr" in model.spec.kind.split("+") else None
+    result = model.spec.finish(out, image, model.calibration, floor)
     progress(1.0, "done")
     return result
+
+
+#: The scale the shipped networks learned at: 256×192 renders, 128-pixel patches. On larger
+#: pictures a clipped area can be wider than what a network sees around a pixel, and it
+#: fills only the area's border (a bright ring around a flat core); a second pass at this
+#: working size sees the whole area, and its fill is the floor of the full-size one.
+WORK_SIDE = 320
+
+
+def coarse_estimate(model: LoadedModel, image: Image) -> np.ndarray | None:
+    """Linear HDR floor from the network run at :data:`WORK_SIDE` (long side), its log
+    ratio to that scale's measurement upsampled onto the full-size measurement; ``None``
+    for pictures not much larger than the working size."""
+    import cv2
+
+    from hdr_studio.inference.registry import RAW
+
+    h, w = image.code.shape[:2]
+    if max(h, w) <= 1.5 * WORK_SIDE:
+        return None
+    s = WORK_SIDE / max(h, w)
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+
+    def shrink(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(cv2.resize(a, size, interpolation=cv2.INTER_AREA))
+
+    small = replace(image, code=shrink(image.code), linear=shrink(image.linear))
+    hdr = model.spec.finish(run_network(model, small), small, RAW).hdr
+    assert hdr is not None
+    lo = np.maximum(small.linear, np.float32(1e-6))
+    log_ratio = np.log(np.maximum(hdr, lo) / lo)
+    up = cv2.resize(log_ratio, (w, h), interpolation=cv2.INTER_LINEAR)
+    return (image.linear * np.exp(up)).astype(np.float32)
 
 
 def run_network(

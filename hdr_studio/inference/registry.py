@@ -94,8 +94,11 @@ class ModelSpec:
         """The network input for ``image``: (H, W, in_channels) float32."""
         return np.ascontiguousarray(image.code)
 
-    def finish(self, out: np.ndarray, image: Image, cal: Calibration = RAW) -> ModelResult:
-        """The model's result from the network output ``out``, with the gains ``cal``."""
+    def finish(
+        self, out: np.ndarray, image: Image, cal: Calibration = RAW, floor: np.ndarray | None = None
+    ) -> ModelResult:
+        """The model's result from the network output ``out``, with the gains ``cal``; HDR
+        models keep their fill of clipped pixels at or above ``floor`` (linear HDR)."""
         raise NotImplementedError
 
 

@@ -12,21 +12,27 @@ from hdr_studio.core.transfer import srgb_decode
 from hdr_studio.inference.registry import RAW, Calibration, ModelResult, ModelSpec, register
 
 
-def keep_measured(image: Image, hdr: np.ndarray, gain: float = 1.0) -> np.ndarray:
+def keep_measured(
+    image: Image, hdr: np.ndarray, gain: float = 1.0, floor: np.ndarray | None = None
+) -> np.ndarray:
     """Santos' eq. 1 applied to any network's HDR estimate, H = β·lin(T) + (1 − β)·max(Ĥ,
     lin(T)), with β(T) the well-exposed weight of the code values: pixels away from the
     clipping level stay as measured, the network fills the clipped ones with a soft
     transition, and never below the clipped value (a clipped measurement is a lower bound).
-    ``gain`` scales the estimate's log ratio to the measurement (:class:`Calibration`)."""
+    ``floor``: a second estimate the fill never goes below (the coarse-scale pass of
+    :func:`hdr_studio.inference.pipeline.run_model`). ``gain`` scales the estimate's log
+    ratio to the measurement (:class:`Calibration`)."""
     from hdr_studio.core.clipping import santos_mask
 
     m = santos_mask(image.code)
     lin = image.linear
     # A clipped measurement is a lower bound: never return less than the clipped value.
     filled = np.maximum(hdr, lin)
+    if floor is not None:
+        filled = np.maximum(filled, floor)
     if gain != 1.0:
-        floor = np.maximum(lin, np.float32(1e-6))
-        filled = floor * (np.maximum(filled, floor) / floor) ** np.float32(gain)
+        lo = np.maximum(lin, np.float32(1e-6))
+        filled = lo * (np.maximum(filled, lo) / lo) ** np.float32(gain)
     return (m * lin + (1 - m) * filled).astype(np.float32)
 
 
@@ -65,7 +71,9 @@ class DeclipNetSpec(ModelSpec):
 
         return DeclipNet(**config)
 
-    def finish(self, out: np.ndarray, image: Image, cal: Calibration = RAW) -> ModelResult:
+    def finish(
+        self, out: np.ndarray, image: Image, cal: Calibration = RAW, floor: np.ndarray | None = None
+    ) -> ModelResult:
         return ModelResult(sdr=srgb_decode(keep_unclipped(image.code, out, cal)))
 
 
@@ -86,13 +94,15 @@ class DRHTSpec(ModelSpec):
 
         return DRHT(**config)
 
-    def finish(self, out: np.ndarray, image: Image, cal: Calibration = RAW) -> ModelResult:
+    def finish(
+        self, out: np.ndarray, image: Image, cal: Calibration = RAW, floor: np.ndarray | None = None
+    ) -> ModelResult:
         from hdr_studio.inference.drht import ALPHA, GAMMA
 
         s = np.maximum(out[..., 0:3], 0)
         hdr = (s ** np.float32(1.0 / GAMMA) / np.float32(ALPHA)).astype(np.float32)
         sdr = srgb_decode(keep_unclipped(image.code, out[..., 3:6], cal))
-        return ModelResult(hdr=keep_measured(image, hdr, cal.hdr), sdr=sdr)
+        return ModelResult(hdr=keep_measured(image, hdr, cal.hdr, floor), sdr=sdr)
 
 
 @register
@@ -121,8 +131,10 @@ class MaskedSpec(ModelSpec):
     def bytes_per_pixel(self, config: dict[str, Any]) -> int:
         return 4 * 24 * int(config["width"])
 
-    def finish(self, out: np.ndarray, image: Image, cal: Calibration = RAW) -> ModelResult:
-        return ModelResult(hdr=keep_measured(image, np.exp(out) - 1, cal.hdr))
+    def finish(
+        self, out: np.ndarray, image: Image, cal: Calibration = RAW, floor: np.ndarray | None = None
+    ) -> ModelResult:
+        return ModelResult(hdr=keep_measured(image, np.exp(out) - 1, cal.hdr, floor))
 
 
 @register
@@ -154,10 +166,12 @@ class HybridSpec(ModelSpec):
         mask = hybrid_mask(base, self.tau)
         return np.ascontiguousarray(np.concatenate([base, detail, mask], axis=2))
 
-    def finish(self, out: np.ndarray, image: Image, cal: Calibration = RAW) -> ModelResult:
+    def finish(
+        self, out: np.ndarray, image: Image, cal: Calibration = RAW, floor: np.ndarray | None = None
+    ) -> ModelResult:
         from hdr_studio.core.gamut import convert_primaries
         from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, pq_decode
 
         lin2020 = pq_decode(np.clip(out, 0.0, 1.0)) / np.float32(REFERENCE_WHITE_NITS)
         hdr = convert_primaries(lin2020, "rec2020", image.primaries)
-        return ModelResult(hdr=keep_measured(image, hdr, cal.hdr))
+        return ModelResult(hdr=keep_measured(image, hdr, cal.hdr, floor))

@@ -1,0 +1,46 @@
+"""The coarse-scale pass of run_model: on pictures larger than the networks' working size a
+wide clipped area is filled from a second run at that size, so its core is not left at the
+clipping level (the ring artefact). Real shipped weights, a synthetic picture."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hdr_studio.core.image import Image
+from hdr_studio.core.transfer import srgb_decode
+from hdr_studio.inference.pipeline import WORK_SIDE, coarse_estimate, load_model, run_model
+
+
+def _sun(side: int) -> Image:
+    yy, xx = np.mgrid[0:side, 0:side].astype(np.float32)
+    d = np.hypot(yy - side / 2, xx - side / 2) / side
+    # A sky gradient with a wide disc far above white that the 8-bit code clips.
+    lin = (0.15 + 0.1 * yy / side)[..., None] * np.array([0.7, 0.85, 1.0], np.float32)
+    lin = lin + (6.0 * np.exp(-((d / 0.06) ** 4)))[..., None]
+    code = np.clip(np.round(np.clip(lin, 0, 1) ** (1 / 2.2) * 255) / 255, 0, 1)
+    code = code.astype(np.float32)
+    return Image(linear=srgb_decode(code), code=code)
+
+
+def test_small_pictures_have_no_coarse_pass():
+    model = load_model("masked", "cpu")
+    assert coarse_estimate(model, _sun(int(1.5 * WORK_SIDE))) is None
+
+
+def test_coarse_pass_fills_the_core_of_a_wide_clipped_area():
+    image = _sun(3 * WORK_SIDE)  # 960 px: the clipped disc is ~120 px wide
+    model = load_model("masked", "cpu")
+    with_floor = run_model(image, "masked", device="cpu").hdr
+    from hdr_studio.inference.pipeline import run_network
+
+    without = model.spec.finish(run_network(model, image), image, model.calibration).hdr
+    assert with_floor is not None and without is not None
+    c = image.code.shape[0] // 2
+    core = (slice(c - 20, c + 20), slice(c - 20, c + 20))
+    assert (image.code[core] == 1.0).all()
+    # Never darker than the full-size fill, brighter in the core, unclipped pixels as measured.
+    assert (with_floor >= without - 1e-5).all()
+    assert with_floor[core].mean() > 1.2 * without[core].mean()
+    assert with_floor[core].mean() > 1.5
+    sky = image.code.max(axis=2) < 0.9
+    np.testing.assert_allclose(with_floor[sky], image.linear[sky], rtol=1e-5, atol=1e-6)
