@@ -207,6 +207,14 @@ class ReconstructPanel(QtWidgets.QWidget):
         self.status.setText(text.get(j.state, ""))
 
 
+LAYER_HINTS = {
+    "original": "Open a photo",
+    "result": "Reconstruct to see the result",
+    "base": "Computed after opening a photo",
+    "detail": "Computed after opening a photo",
+}
+
+
 class LayersPanel(QtWidgets.QWidget):
     """WLS base/detail previews of the current photo; click to show one in the viewer."""
 
@@ -214,30 +222,42 @@ class LayersPanel(QtWidgets.QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        layout = QtWidgets.QVBoxLayout(self)
+        # Two by two (photo | result over base | detail): a column of four left the
+        # chromaticity plot below too little height on a laptop screen.
+        layout = QtWidgets.QGridLayout(self)
         self.buttons = {}
-        for name, label in (
-            ("original", "Photo"),
-            ("result", "Result"),
-            ("base", "Base layer (WLS)"),
-            ("detail", "Detail layer"),
+        for i, (name, label) in enumerate(
+            (
+                ("original", "Photo"),
+                ("result", "Result"),
+                ("base", "Base layer (WLS)"),
+                ("detail", "Detail layer"),
+            )
         ):
             b = QtWidgets.QToolButton()
             b.setText(label)
             b.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-            b.setIconSize(QtCore.QSize(160, 100))
+            b.setIconSize(QtCore.QSize(144, 96))
             b.setCheckable(True)
             b.setAutoExclusive(True)
             b.clicked.connect(lambda _=False, n=name: self.show_layer.emit(n))
             self.buttons[name] = b
-            layout.addWidget(b)
-        layout.addStretch(1)
+            layout.addWidget(b, i // 2, i % 2)
+            self.set_thumbnail(name, None)
+        layout.setRowStretch(2, 1)
 
     def set_thumbnail(self, name: str, rgb: np.ndarray | None) -> None:
+        """Show a layer's thumbnail; None: a blank tile of the same size, disabled, so the panel
+        does not jump and a layer that does not exist yet cannot be picked."""
         b = self.buttons[name]
+        b.setEnabled(rgb is not None)
         if rgb is None:
-            b.setIcon(QtGui.QIcon())
+            blank = QtGui.QPixmap(b.iconSize())
+            blank.fill(QtGui.QColor(60, 60, 60))
+            b.setIcon(QtGui.QIcon(blank))
+            b.setToolTip(LAYER_HINTS[name])
             return
+        b.setToolTip("")
         h, w, _ = rgb.shape
         img = QtGui.QImage(
             np.ascontiguousarray(rgb).data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888
@@ -261,7 +281,7 @@ class ChromaticityPanel(pg.PlotWidget):
             self.getAxis(axis).enableAutoSIPrefix(False)  # before labels, or ticks get scaled
         self.setLabel("bottom", "x")
         self.setLabel("left", "y")
-        self.addLegend(offset=(-10, 10))
+        self.legend = self.addLegend(offset=(-10, 10))
         self.locus = self.plot([], [], pen=pg.mkPen((200, 200, 200), width=1.5))
         self.triangles = {}
         for name, colour, label in (
@@ -274,17 +294,14 @@ class ChromaticityPanel(pg.PlotWidget):
         # tens of thousands of scatter points on the GUI thread stalled it.
         self.density = pg.ImageItem()
         self.addItem(self.density)
+        # Legend swatches for the density colours. An empty plot() item would not do: its
+        # scatter only takes the symbol brush once it has data, so the legend drew the default
+        # grey. A scatter item of its own, never added to the plot, carries the brush.
+        self.swatches = {}
         for label, colour in (("photo", BEFORE_RGB), ("result", AFTER_RGB)):
-            self.plot(
-                [],
-                [],
-                pen=None,
-                symbol="s",
-                symbolSize=8,
-                symbolPen=None,
-                symbolBrush=pg.mkBrush(*colour),
-                name=label,
-            )
+            swatch = pg.ScatterPlotItem(symbol="s", size=8, pen=None, brush=pg.mkBrush(*colour))
+            self.legend.addItem(swatch, label)
+            self.swatches[label] = swatch
 
     @staticmethod
     def static_curves() -> dict[str, np.ndarray]:
