@@ -184,6 +184,8 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
         spec = get_spec(method)  # unknown names fail here, before reading the image
         if weights_entry(method) is None:
             raise UsageError(f"model '{method}' is unavailable: no trained weights are installed")
+    if not Path(args.input).exists():  # the missing input is the news, not an existing output
+        raise InputError(f"{args.input}: no such file")
     fmt = format_for_path(out, args.format)
     check_output(out, args.force, (Path(args.input),))  # fail before the long work
     image = _read(args.input, args.max_pixels)
@@ -286,12 +288,17 @@ def cmd_decompose(args: argparse.Namespace) -> int:
         raise OutputError(f"{out}: exists and is not a directory")
     if not out.parent.is_dir():
         raise OutputError(f"{out}: folder {out.parent} does not exist")
+    if not out.exists() and not os.access(out.parent, os.W_OK):  # before the long work
+        raise OutputError(f"{out}: cannot create the folder (no write permission)")
     image = _read(args.input, args.max_pixels)
     progress = TerminalProgress("decompose")
     progress(0.05, "WLS base layer")
     base, detail = decompose(image.code, lam=args.lam, alpha=args.alpha, method=args.solver)
     progress(0.8, "writing")
-    out.mkdir(exist_ok=True)
+    try:
+        out.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the folder ({exc.strerror})") from None
     src = (Path(args.input),)
     vis = detail_visual(detail)
     files = {
@@ -460,6 +467,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line. Called with ``argv=None`` (the ``hdr-studio`` script, ``python -m
+    hdr_studio``) it ends the process itself once the command is done: after torch has been
+    loaded, interpreter finalisation tears OpenImageIO's nanobind module down in an order that
+    makes nanobind print a bogus leak report to stderr. Outputs are written and closed by
+    then; only the report is skipped. Called with a list (tests, scripts) it returns."""
+    code = _run(argv)
+    if argv is None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):

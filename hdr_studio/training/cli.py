@@ -141,6 +141,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     import json
 
+    from hdr_studio.inference.registry import get_spec
     from hdr_studio.inference.weights import models_dir, read_manifest
     from hdr_studio.training.calibrate import calibrate, write_calibration
     from hdr_studio.training.data.dataset import data_root
@@ -148,6 +149,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     folder = Path(args.models) if args.models else models_dir()
     set_dir = Path(args.set) if args.set else data_root(args.data) / "valset"
     names = args.model or sorted(read_manifest(folder)["models"])
+    for name in names:  # an unknown name is the first thing to say, before a missing set
+        get_spec(name)
     reports = []
     try:
         for name in names:
