@@ -85,8 +85,8 @@ def run_model(
     if cancel is not None:
         cancel.raise_if_cancelled()
     out = run_network(model, image, tile, progress, cancel)
-    floor = coarse_estimate(model, image) if "hdr" in model.spec.kind.split("+") else None
-    result = model.spec.finish(out, image, model.calibration, floor)
+    coarse = coarse_estimate(model, image) if "hdr" in model.spec.kind.split("+") else None
+    result = model.spec.finish(out, image, model.calibration, coarse)
     progress(1.0, "done")
     return result
 
@@ -94,14 +94,14 @@ def run_model(
 #: The scale the shipped networks learned at: 256×192 renders, 128-pixel patches. On larger
 #: pictures a clipped area can be wider than what a network sees around a pixel, and it
 #: fills only the area's border (a bright ring around a flat core); a second pass at this
-#: working size sees the whole area, and its fill is the floor of the full-size one.
+#: working size sees the whole area, and wide areas take its fill.
 WORK_SIDE = 320
 
 
 def coarse_estimate(model: LoadedModel, image: Image) -> np.ndarray | None:
-    """Linear HDR floor from the network run at :data:`WORK_SIDE` (long side), its log
-    ratio to that scale's measurement upsampled onto the full-size measurement; ``None``
-    for pictures not much larger than the working size."""
+    """Linear HDR from the network run at :data:`WORK_SIDE` (long side), its log ratio to
+    that scale's measurement upsampled onto the full-size measurement; ``None`` for pictures
+    not much larger than the working size."""
     import cv2
 
     from hdr_studio.inference.registry import RAW

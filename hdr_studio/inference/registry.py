@@ -95,10 +95,15 @@ class ModelSpec:
         return np.ascontiguousarray(image.code)
 
     def finish(
-        self, out: np.ndarray, image: Image, cal: Calibration = RAW, floor: np.ndarray | None = None
+        self,
+        out: np.ndarray,
+        image: Image,
+        cal: Calibration = RAW,
+        coarse: np.ndarray | None = None,
     ) -> ModelResult:
         """The model's result from the network output ``out``, with the gains ``cal``; HDR
-        models keep their fill of clipped pixels at or above ``floor`` (linear HDR)."""
+        models take ``coarse`` (linear HDR from the coarse-scale pass) in wide clipped
+        regions (:func:`hdr_studio.inference.specs.keep_measured`)."""
         raise NotImplementedError
 
 

@@ -11,27 +11,45 @@ from hdr_studio.core.image import Image
 from hdr_studio.core.transfer import srgb_decode
 from hdr_studio.inference.registry import RAW, Calibration, ModelResult, ModelSpec, register
 
+#: Region inradius (pixels) up to which the full-size fill is kept, and from which the
+#: coarse-scale estimate replaces it (see :func:`keep_measured`); measured in
+#: ``bench/coarse_pass.py``.
+COARSE_REACH = (4.0, 12.0)
+
 
 def keep_measured(
-    image: Image, hdr: np.ndarray, gain: float = 1.0, floor: np.ndarray | None = None
+    image: Image,
+    hdr: np.ndarray,
+    gain: float = 1.0,
+    coarse: np.ndarray | None = None,
+    reach: tuple[float, float] | None = None,
 ) -> np.ndarray:
     """Santos' eq. 1 applied to any network's HDR estimate, H = β·lin(T) + (1 − β)·max(Ĥ,
     lin(T)), with β(T) the well-exposed weight of the code values: pixels away from the
     clipping level stay as measured, the network fills the clipped ones with a soft
     transition, and never below the clipped value (a clipped measurement is a lower bound).
-    ``floor``: a second estimate the fill never goes below (the coarse-scale pass of
-    :func:`hdr_studio.inference.pipeline.run_model`). ``gain`` scales the estimate's log
-    ratio to the measurement (:class:`Calibration`)."""
+
+    ``coarse``: the estimate of the coarse-scale pass (:func:`hdr_studio.inference.pipeline.
+    coarse_estimate`). Regions narrower than ``reach[0]`` pixels keep the full-size fill,
+    regions wider than ``reach[1]`` take the coarse one (a network fills only the border of
+    an area wider than it sees: a bright ring around a flat core), blended in log between.
+    ``gain`` scales the estimate's log ratio to the measurement (:class:`Calibration`)."""
     from hdr_studio.core.clipping import santos_mask
+    from hdr_studio.core.regions import coarse_weight
 
     m = santos_mask(image.code)
     lin = image.linear
+    lo = np.maximum(lin, np.float32(1e-6))
     # A clipped measurement is a lower bound: never return less than the clipped value.
     filled = np.maximum(hdr, lin)
-    if floor is not None:
-        filled = np.maximum(filled, floor)
+    if coarse is not None:
+        near, far = COARSE_REACH if reach is None else reach
+        w = coarse_weight((m < 1).any(axis=2), near, far)[..., None]
+        if w.any():
+            fine_r = np.log(np.maximum(filled, lo) / lo)
+            coarse_r = np.log(np.maximum(coarse, lo) / lo)
+            filled = lo * np.exp(fine_r + w * (coarse_r - fine_r))
     if gain != 1.0:
-        lo = np.maximum(lin, np.float32(1e-6))
         filled = lo * (np.maximum(filled, lo) / lo) ** np.float32(gain)
     return (m * lin + (1 - m) * filled).astype(np.float32)
 
@@ -72,7 +90,11 @@ class DeclipNetSpec(ModelSpec):
         return DeclipNet(**config)
 
     def finish(
-        self, out: np.ndarray, image: Image, cal: Calibration = RAW, floor: np.ndarray | None = None
+        self,
+        out: np.ndarray,
+        image: Image,
+        cal: Calibration = RAW,
+        coarse: np.ndarray | None = None,
     ) -> ModelResult:
         return ModelResult(sdr=srgb_decode(keep_unclipped(image.code, out, cal)))
 
@@ -95,14 +117,18 @@ class DRHTSpec(ModelSpec):
         return DRHT(**config)
 
     def finish(
-        self, out: np.ndarray, image: Image, cal: Calibration = RAW, floor: np.ndarray | None = None
+        self,
+        out: np.ndarray,
+        image: Image,
+        cal: Calibration = RAW,
+        coarse: np.ndarray | None = None,
     ) -> ModelResult:
         from hdr_studio.inference.drht import ALPHA, GAMMA
 
         s = np.maximum(out[..., 0:3], 0)
         hdr = (s ** np.float32(1.0 / GAMMA) / np.float32(ALPHA)).astype(np.float32)
         sdr = srgb_decode(keep_unclipped(image.code, out[..., 3:6], cal))
-        return ModelResult(hdr=keep_measured(image, hdr, cal.hdr, floor), sdr=sdr)
+        return ModelResult(hdr=keep_measured(image, hdr, cal.hdr, coarse), sdr=sdr)
 
 
 @register
@@ -132,9 +158,13 @@ class MaskedSpec(ModelSpec):
         return 4 * 24 * int(config["width"])
 
     def finish(
-        self, out: np.ndarray, image: Image, cal: Calibration = RAW, floor: np.ndarray | None = None
+        self,
+        out: np.ndarray,
+        image: Image,
+        cal: Calibration = RAW,
+        coarse: np.ndarray | None = None,
     ) -> ModelResult:
-        return ModelResult(hdr=keep_measured(image, np.exp(out) - 1, cal.hdr, floor))
+        return ModelResult(hdr=keep_measured(image, np.exp(out) - 1, cal.hdr, coarse))
 
 
 @register
@@ -167,11 +197,15 @@ class HybridSpec(ModelSpec):
         return np.ascontiguousarray(np.concatenate([base, detail, mask], axis=2))
 
     def finish(
-        self, out: np.ndarray, image: Image, cal: Calibration = RAW, floor: np.ndarray | None = None
+        self,
+        out: np.ndarray,
+        image: Image,
+        cal: Calibration = RAW,
+        coarse: np.ndarray | None = None,
     ) -> ModelResult:
         from hdr_studio.core.gamut import convert_primaries
         from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, pq_decode
 
         lin2020 = pq_decode(np.clip(out, 0.0, 1.0)) / np.float32(REFERENCE_WHITE_NITS)
         hdr = convert_primaries(lin2020, "rec2020", image.primaries)
-        return ModelResult(hdr=keep_measured(image, hdr, cal.hdr, floor))
+        return ModelResult(hdr=keep_measured(image, hdr, cal.hdr, coarse))

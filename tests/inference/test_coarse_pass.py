@@ -1,6 +1,7 @@
 """The coarse-scale pass of run_model: on pictures larger than the networks' working size a
 wide clipped area is filled from a second run at that size, so its core is not left at the
-clipping level (the ring artefact). Real shipped weights, a synthetic picture."""
+clipping level inside a bright ring (the ring artefact); narrow areas keep the full-size
+fill. Real shipped weights, synthetic pictures."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ import numpy as np
 
 from hdr_studio.core.image import Image
 from hdr_studio.core.transfer import srgb_decode
-from hdr_studio.inference.pipeline import WORK_SIDE, coarse_estimate, load_model, run_model
+from hdr_studio.inference.pipeline import (
+    WORK_SIDE,
+    coarse_estimate,
+    load_model,
+    run_model,
+    run_network,
+)
+from hdr_studio.inference.specs import keep_measured
 
 
 def _sun(side: int) -> Image:
@@ -28,19 +36,38 @@ def test_small_pictures_have_no_coarse_pass():
 
 
 def test_coarse_pass_fills_the_core_of_a_wide_clipped_area():
-    image = _sun(3 * WORK_SIDE)  # 960 px: the clipped disc is ~120 px wide
+    image = _sun(3 * WORK_SIDE)  # 960 px: the clipped disc is ~137 px wide
     model = load_model("masked", "cpu")
-    with_floor = run_model(image, "masked", device="cpu").hdr
-    from hdr_studio.inference.pipeline import run_network
-
+    with_coarse = run_model(image, "masked", device="cpu").hdr
     without = model.spec.finish(run_network(model, image), image, model.calibration).hdr
-    assert with_floor is not None and without is not None
+    assert with_coarse is not None and without is not None
     c = image.code.shape[0] // 2
     core = (slice(c - 20, c + 20), slice(c - 20, c + 20))
     assert (image.code[core] == 1.0).all()
-    # Never darker than the full-size fill, brighter in the core, unclipped pixels as measured.
-    assert (with_floor >= without - 1e-5).all()
-    assert with_floor[core].mean() > 1.2 * without[core].mean()
-    assert with_floor[core].mean() > 1.5
+    # Brighter in the core than the full-size fill, and no ring: the disc's border is not
+    # brighter than its core (the full-size fill alone has that ring).
+    yy, xx = np.mgrid[0 : 3 * WORK_SIDE, 0 : 3 * WORK_SIDE]
+    r = np.hypot(yy - c, xx - c)
+    border = (r > 50) & (r < 64)
+    assert (image.code[border] == 1.0).all()
+    assert without[border].mean() > without[core].mean()
+    assert with_coarse[border].mean() <= with_coarse[core].mean()
+    assert with_coarse[core].mean() > 1.2 * without[core].mean()
+    assert with_coarse[core].mean() > 1.5
     sky = image.code.max(axis=2) < 0.9
-    np.testing.assert_allclose(with_floor[sky], image.linear[sky], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(with_coarse[sky], image.linear[sky], rtol=1e-5, atol=1e-6)
+
+
+def test_narrow_areas_keep_the_full_size_fill_wide_ones_take_the_coarse_one():
+    code = np.full((64, 96, 3), 0.5, np.float32)
+    code[10:13, 10:13] = 1.0  # inradius ~2 px: the full-size fill
+    code[20:60, 40:90] = 1.0  # inradius ~20 px: the coarse fill
+    image = Image(linear=srgb_decode(code), code=code)
+    fine = np.full_like(code, 2.0)
+    coarse = np.full_like(code, 4.0)
+    out = keep_measured(image, fine, 1.0, coarse, (4.0, 12.0))
+    np.testing.assert_allclose(out[11, 11], 2.0, rtol=1e-5)
+    np.testing.assert_allclose(out[40, 65], 4.0, rtol=1e-5)
+    np.testing.assert_allclose(out[0, 0], image.linear[0, 0], rtol=1e-6)
+    no_coarse = keep_measured(image, fine, 1.0, None)
+    np.testing.assert_allclose(no_coarse, np.where(code == 1.0, 2.0, image.linear), rtol=1e-5)

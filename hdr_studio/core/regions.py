@@ -1,0 +1,41 @@
+"""Clipped regions by size: how wide each connected region of a mask is.
+
+A network sees a limited neighbourhood around each pixel. In a clipped region much wider
+than that it only fills the border; a pass on a smaller copy of the picture sees the whole
+region but loses detail. :func:`coarse_weight` says, per pixel, how much of the coarse
+estimate a region of that width should take.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def region_inradius(mask: np.ndarray) -> np.ndarray:
+    """(H, W) float32: for each pixel of ``mask`` (bool, H × W) the inradius of its
+    8-connected region — the largest distance in pixels from a pixel of the region to the
+    nearest pixel outside the mask; 0 outside. The picture's edge does not bound a region (a
+    clipped sky goes on past the frame)."""
+    m = np.ascontiguousarray(mask, dtype=np.uint8)
+    out = np.zeros(m.shape, np.float32)
+    if not m.any():
+        return out
+    if m.all():  # nothing outside: every pixel is as deep as the picture is wide
+        out[:] = float(max(m.shape))
+        return out
+    dist = cv2.distanceTransform(m, cv2.DIST_L2, 3)
+    n, labels = cv2.connectedComponents(m, connectivity=8)
+    top = np.zeros(n, np.float32)
+    np.maximum.at(top, labels.ravel(), dist.ravel())
+    top[0] = 0.0  # label 0 is outside the mask
+    return top[labels]
+
+
+def coarse_weight(mask: np.ndarray, near: float, far: float) -> np.ndarray:
+    """(H, W) float32 weight of a coarse estimate: 0 in regions of ``mask`` whose inradius is
+    at most ``near`` pixels (and outside the mask), 1 from ``far`` pixels on, linear between."""
+    if not 0 <= near < far:
+        raise ValueError(f"need 0 <= near < far, got {near}, {far}")
+    r = region_inradius(mask)
+    return np.clip((r - np.float32(near)) / np.float32(far - near), 0, 1).astype(np.float32)

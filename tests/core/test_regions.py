@@ -1,0 +1,31 @@
+"""Clipped regions by width (hdr_studio.core.regions)."""
+
+import numpy as np
+import pytest
+
+from hdr_studio.core.regions import coarse_weight, region_inradius
+
+
+def test_inradius_per_region_and_the_frame_does_not_bound_a_region():
+    m = np.zeros((100, 200), bool)
+    m[10:21, 10:40] = True  # 11 rows: inradius ~6
+    m[40:90, 100:190] = True  # 50 rows: inradius ~25
+    m[0:8, 60:90] = True  # touches the top edge: 8 rows, inradius ~8 (not ~4)
+    r = region_inradius(m)
+    assert r[0, 0] == 0 and r[30, 60] == 0
+    assert r[10, 10] == r[15, 25] and 5 <= r[15, 25] <= 6.5  # one value per region
+    assert 23 <= r[40, 100] <= 26
+    assert 7 <= r[0, 60] <= 8.5
+    assert region_inradius(np.zeros((5, 5), bool)).max() == 0
+    assert (region_inradius(np.ones((5, 7), bool)) == 7).all()
+
+
+def test_coarse_weight_ramp():
+    m = np.zeros((100, 200), bool)
+    m[10:21, 10:40] = True
+    m[40:90, 100:190] = True
+    w = coarse_weight(m, 4, 12)
+    assert w[0, 0] == 0 and w[50, 150] == 1
+    assert 0 < w[15, 20] < 0.5
+    with pytest.raises(ValueError):
+        coarse_weight(m, 5, 5)
