@@ -33,6 +33,7 @@ def keep_measured(
     coarse_estimate`). Regions narrower than ``reach[0]`` pixels keep the full-size fill,
     regions wider than ``reach[1]`` take the coarse one (a network fills only the border of
     an area wider than it sees: a bright ring around a flat core), blended in log between.
+    Pixels clipped in all three channels keep the measured colour (no invented hue).
     ``gain`` scales the estimate's log ratio to the measurement (:class:`Calibration`)."""
     from hdr_studio.core.clipping import santos_mask
     from hdr_studio.core.regions import coarse_weight
@@ -49,6 +50,13 @@ def keep_measured(
             fine_r = np.log(np.maximum(filled, lo) / lo)
             coarse_r = np.log(np.maximum(coarse, lo) / lo)
             filled = lo * np.exp(fine_r + w * (coarse_r - fine_r))
+    # Where every channel clipped, the measurement has no colour left and the small networks'
+    # hue there is noise (rainbow fringes inside white clouds): such pixels keep the
+    # measured colour and take the mean of the channels' log ratios (bench/QUALITY.md).
+    a = 1 - m.max(axis=2, keepdims=True)
+    if a.any():
+        r = np.log(np.maximum(filled, lo) / lo)
+        filled = lo * np.exp(r + a * (r.mean(axis=2, keepdims=True) - r))
     if gain != 1.0:
         filled = lo * (np.maximum(filled, lo) / lo) ** np.float32(gain)
     return (m * lin + (1 - m) * filled).astype(np.float32)

@@ -47,3 +47,21 @@ def test_keep_measured_gain_is_a_log_ratio_exponent():
     half = keep_measured(img, hdr, 0.5)
     np.testing.assert_allclose(half, [[[2.0, 1.0, img.linear[0, 0, 2]]]], rtol=1e-5)
     np.testing.assert_allclose(keep_measured(img, hdr, 0.0), img.linear, rtol=1e-6)
+
+
+def test_pixels_clipped_in_every_channel_get_no_invented_hue():
+    """All three channels clipped: the fill keeps the measured colour (white here) and the
+    mean log ratio of the channels; one channel clipped: the network's value for it stays."""
+    from hdr_studio.core.image import Image
+    from hdr_studio.core.transfer import srgb_decode
+
+    code = np.full((4, 4, 3), 0.5, np.float32)
+    code[0, 0] = 1.0  # white: every channel clipped
+    code[1, 1] = (1.0, 0.5, 0.3)  # red clipped only
+    image = Image(linear=srgb_decode(code), code=code)
+    fill = np.broadcast_to(np.array([4.0, 2.0, 1.0], np.float32), code.shape).copy()
+    fill[1, 1] = (3.0, 0.0, 0.0)
+    out = keep_measured(image, fill, 1.0)
+    np.testing.assert_allclose(out[0, 0], [2.0, 2.0, 2.0], rtol=1e-5)  # exp(mean(log 4, 2, 1))
+    np.testing.assert_allclose(out[1, 1], [3.0, *image.linear[1, 1, 1:]], rtol=1e-5)
+    np.testing.assert_allclose(out[2, 2], image.linear[2, 2], rtol=1e-6)
