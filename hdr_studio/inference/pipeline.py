@@ -16,6 +16,7 @@ from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import CancelToken, ProgressFn, no_progress
 from hdr_studio.inference.devices import configure_cpu_threads, resolve_device
 from hdr_studio.inference.registry import (
+    RAW,
     Calibration,
     ModelResult,
     ModelSpec,
@@ -103,8 +104,6 @@ def coarse_estimate(model: LoadedModel, image: Image) -> np.ndarray | None:
     that scale's measurement upsampled onto the full-size measurement; ``None`` for pictures
     not much larger than the working size."""
     import cv2
-
-    from hdr_studio.inference.registry import RAW
 
     h, w = image.code.shape[:2]
     if max(h, w) <= 1.5 * WORK_SIDE:

@@ -41,24 +41,21 @@ def keep_measured(
     m = santos_mask(image.code)
     lin = image.linear
     lo = np.maximum(lin, np.float32(1e-6))
-    # A clipped measurement is a lower bound: never return less than the clipped value.
-    filled = np.maximum(hdr, lin)
+    # Work on the log ratio to the measurement, never below 0: a clipped measurement is a
+    # lower bound, the fill never goes under the clipped value.
+    r = np.log(np.maximum(hdr, lo) / lo)
     if coarse is not None:
         near, far = COARSE_REACH if reach is None else reach
         w = coarse_weight((m < 1).any(axis=2), near, far)[..., None]
         if w.any():
-            fine_r = np.log(np.maximum(filled, lo) / lo)
-            coarse_r = np.log(np.maximum(coarse, lo) / lo)
-            filled = lo * np.exp(fine_r + w * (coarse_r - fine_r))
+            r = r + w * (np.log(np.maximum(coarse, lo) / lo) - r)
     # Where every channel clipped, the measurement has no colour left and the small networks'
     # hue there is noise (rainbow fringes inside white clouds): such pixels keep the
     # measured colour and take the mean of the channels' log ratios (bench/QUALITY.md).
     a = 1 - m.max(axis=2, keepdims=True)
     if a.any():
-        r = np.log(np.maximum(filled, lo) / lo)
-        filled = lo * np.exp(r + a * (r.mean(axis=2, keepdims=True) - r))
-    if gain != 1.0:
-        filled = lo * (np.maximum(filled, lo) / lo) ** np.float32(gain)
+        r = r + a * (r.mean(axis=2, keepdims=True) - r)
+    filled = lo * np.exp(np.float32(gain) * r)
     return (m * lin + (1 - m) * filled).astype(np.float32)
 
 

@@ -45,6 +45,16 @@ def _pairs(set_dir: Path, kind: str) -> list[dict[str, Any]]:
     return json.loads((set_dir / "manifest.json").read_text())[kind]
 
 
+def _sdr_scores(outs: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
+    """Mean PSNR and SSIM of (output, target) code-value pairs."""
+    from hdr_studio.training import metrics as M
+
+    return {
+        "psnr": float(np.mean([M.psnr(o, t) for o, t in outs])),
+        "ssim": float(np.mean([M.ssim(o, t) for o, t in outs])),
+    }
+
+
 def calibrate(
     name: str,
     set_dir: Path,
@@ -111,19 +121,13 @@ def calibrate(
         gains["over"], gains["under"] = best
         report["sdr_psnr"] = {f"{o},{u}": round(v, 3) for (o, u), v in means.items()}
         for label, cal in (("raw", RAW), ("calibrated", Calibration(over=best[0], under=best[1]))):
-            outs = [
-                (srgb_encode(model.spec.finish(out, image, cal).sdr), target)
-                for image, target, out in pairs
-            ]
-            report[f"sdr_{label}"] = {
-                "psnr": float(np.mean([M.psnr(o, t) for o, t in outs])),
-                "ssim": float(np.mean([M.ssim(o, t) for o, t in outs])),
-            }
-        inputs = [(image.code, target) for image, target, _ in pairs]
-        report["sdr_input"] = {
-            "psnr": float(np.mean([M.psnr(o, t) for o, t in inputs])),
-            "ssim": float(np.mean([M.ssim(o, t) for o, t in inputs])),
-        }
+            report[f"sdr_{label}"] = _sdr_scores(
+                [
+                    (srgb_encode(model.spec.finish(out, image, cal).sdr), target)
+                    for image, target, out in pairs
+                ]
+            )
+        report["sdr_input"] = _sdr_scores([(image.code, target) for image, target, _ in pairs])
     progress(1.0, "done")
     report["gains"] = gains
     return report
