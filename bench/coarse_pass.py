@@ -31,12 +31,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from hdr_studio.core.fill import keep_measured  # noqa: E402
 from hdr_studio.core.image import Image  # noqa: E402
 from hdr_studio.core.reader import read_image  # noqa: E402
 from hdr_studio.core.transfer import srgb_decode  # noqa: E402
 from hdr_studio.inference.pipeline import coarse_estimate, load_model, run_network  # noqa: E402
 from hdr_studio.inference.registry import RAW  # noqa: E402
-from hdr_studio.inference.specs import keep_measured  # noqa: E402
 from hdr_studio.training import metrics as M  # noqa: E402
 from hdr_studio.training.data.dataset import read_hdr  # noqa: E402
 from hdr_studio.training.evaluate import CLIP_LEVEL  # noqa: E402

@@ -16,10 +16,8 @@ from pathlib import Path
 
 from hdr_studio import __version__
 from hdr_studio.core.errors import HdrStudioError, InputError, OutputError
-from hdr_studio.methods import BUILT_IN, default_method, run_method
 
 PROG = "hdr-studio"
-METHODS = BUILT_IN  # networks come from the model registry
 
 
 class UsageError(HdrStudioError):
@@ -160,101 +158,65 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sdr_format(fmt: str) -> str:
-    return {"png-pq": "png-sdr", "jpeg-uhdr": "jpeg-sdr", "tiff-float": "tiff-sdr"}.get(fmt, fmt)
-
-
 def cmd_reconstruct(args: argparse.Namespace) -> int:
-    from hdr_studio.core.atomic import check_output
-    from hdr_studio.core.classical import ClassicalParams
-    from hdr_studio.core.export import ExportOptions, format_for_path, write_result
+    from hdr_studio.api import ReconstructRequest, prepare, reconstruct
+    from hdr_studio.core.export import ExportOptions
 
-    out = Path(args.output)
     try:
         options = ExportOptions(
             reference_white=args.reference_white, peak_nits=args.peak_nits, quality=args.quality
         )
+        request = ReconstructRequest(
+            input=Path(args.input),
+            method=args.method,
+            over=args.over,
+            result=args.result,
+            output=Path(args.output),
+            format=args.format,
+            export=options,
+            force=args.force,
+            device=args.device,
+            tile=args.tile,
+            threads=args.threads,
+            max_pixels=args.max_pixels,
+        )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    method = args.method or default_method()
-    if method not in METHODS:
-        from hdr_studio.inference.registry import get_spec
-        from hdr_studio.inference.weights import weights_entry
-
-        spec = get_spec(method)  # unknown names fail here, before reading the image
-        if weights_entry(method) is None:
-            raise UsageError(f"model '{method}' is unavailable: no trained weights are installed")
-    if not Path(args.input).exists():  # the missing input is the news, not an existing output
-        raise InputError(f"{args.input}: no such file")
-    fmt = format_for_path(out, args.format)
-    check_output(out, args.force, (Path(args.input),))  # fail before the long work
-    image = _read(args.input, args.max_pixels)
-    res = run_method(
-        image,
-        method,
-        params=ClassicalParams(over_threshold=args.over),
-        device=args.device,
-        tile=args.tile,
-        progress=TerminalProgress(method),
-    )
-    result = res.hdr
-    if method not in METHODS:
-        want_sdr = args.result == "sdr" or res.hdr is None
-        if args.result == "hdr" and res.hdr is None:
-            raise UsageError(f"model '{method}' gives an SDR result only (use --result sdr)")
-        if args.result == "sdr" and res.sdr is None:
-            raise UsageError(f"model '{method}' gives an HDR result only")
-        result = res.sdr if want_sdr else res.hdr
-        if want_sdr and args.format is None:
-            fmt = _sdr_format(fmt)
-        if spec.kind == "sdr" and args.result is None:
-            print(
-                f"{PROG}: note: {method} is an SDR declipping model; writing {fmt}", file=sys.stderr
-            )
-    write_result(result, out, image, fmt=fmt, options=options, force=args.force)
-    print(f"wrote {out} ({fmt}, method {method})")
+    plan = prepare(request)  # every check that needs no pixels, before the long work
+    outcome = reconstruct(request, progress=TerminalProgress(plan.method.name))
+    _warn(outcome.warnings, Path(args.input))
+    for note in outcome.notes:
+        print(f"{PROG}: note: {note}", file=sys.stderr)
+    print(f"wrote {outcome.output} ({outcome.format}, method {outcome.method})")
     return 0
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    try:
-        from hdr_studio.inference.devices import describe, resolve_device
-        from hdr_studio.inference.registry import all_specs, config_from_metadata
-        from hdr_studio.inference.weights import weights_entry
-    except ImportError as exc:
-        raise UsageError(f"the inference core needs PyTorch ({exc})") from None
-    device = describe(resolve_device(args.device))
+    from hdr_studio.api.catalogue import catalogue, device_line, parameter_count
+
+    device = device_line(args.device)
     rows = []
-    for spec in all_specs():
-        entry = weights_entry(spec.name)
-        meta = entry["metadata"] if entry else {}
-        config = config_from_metadata(spec, meta)
-        net = spec.build(config)
-        rows.append(
-            {
-                "name": spec.name,
-                "title": spec.title,
-                "kind": spec.kind,
-                "parameters": sum(p.numel() for p in net.parameters()),
-                "config": config,
-                "weights": entry is not None,
-                "default": bool(entry and entry.get("default")),
-                "training": meta.get("training_data", ""),
-                "paper": spec.paper,
-                "device": device,
-            }
+    for info in catalogue():
+        row = info.to_dict()
+        row.update(
+            parameters=parameter_count(info.name),
+            weights=bool(info.digest),
+            device=device,
         )
+        rows.append(row)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
     print(f"device: {device}")
-    print(f"{'name':<10} {'kind':<8} {'parameters':>10}  weights")
+    print(f"{'name':<10} {'kind':<8} {'parameters':>10}  state")
     for r in rows:
-        state = (
-            "yes" + (" (default)" if r["default"] else "") if r["weights"] else "no (unavailable)"
-        )
+        if r["builtin"]:
+            state = "built in (no weights)"
+        elif r["available"]:
+            state = "weights" + (" (default)" if r["default"] else "")
+        else:
+            state = f"unavailable: {r['reason']}"
         print(f"{r['name']:<10} {r['kind']:<8} {r['parameters']:>10,}  {state}")
-    print("classical  hdr                0  built in (no weights)")
     return 0
 
 
@@ -396,9 +358,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument(
         "--result",
-        choices=("hdr", "sdr"),
+        choices=("auto", "hdr", "sdr"),
+        default="auto",
+        help="hdr, sdr (an HDR method's result tone-mapped for SDR; DRHT's LDR head) or auto "
+        "(default: hdr when the method gives one)",
+    )
+    r.add_argument(
+        "--threads",
+        type=_positive_int,
         default=None,
-        help="which result of a model that gives both (DRHT); default hdr",
+        help="CPU threads for this job (default: every core)",
     )
     r.add_argument(
         "--format",

@@ -6,19 +6,25 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from hdr_studio.api.engine import formats_for
 from hdr_studio.app.state import Document
 from hdr_studio.core.export import FORMATS, ExportOptions
+from hdr_studio.core.result import ResultKind
 
 
 class ExportDialog(QtWidgets.QDialog):
-    def __init__(self, parent, doc: Document, settings: QtCore.QSettings) -> None:
+    """Lists the formats that fit the result's kind (an SDR declipping result is offered SDR
+    and linear formats, never PQ)."""
+
+    def __init__(self, parent, doc: Document, settings: QtCore.QSettings, kind: ResultKind) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.doc = doc
         self.settings = settings
         form = QtWidgets.QFormLayout(self)
         self.format = QtWidgets.QComboBox()
-        for name, (desc, _hdr, exts) in FORMATS.items():
+        for name in formats_for(kind):
+            desc, _hdr, exts = FORMATS[name]
             self.format.addItem(f"{desc}  ({exts[0]})", name)
         self.format.setCurrentIndex(
             max(0, self.format.findData(settings.value("export/format", "png-pq")))

@@ -7,6 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from hdr_studio.api.catalogue import MethodInfo
 from hdr_studio.app.state import JobState, OverlaySettings
 from hdr_studio.core.chromaticity import gamut_triangle, spectral_locus
 from hdr_studio.core.clipping import ClipStats
@@ -104,7 +105,8 @@ class ClippingPanel(QtWidgets.QWidget):
 
 
 class ReconstructPanel(QtWidgets.QWidget):
-    """Method (unavailable models disabled, with the reason), device, Run / Cancel, progress."""
+    """Method (from the catalogue: unavailable ones disabled, with the reason), device, the
+    chosen method's options, Run / Cancel, progress."""
 
     run_requested = QtCore.Signal(str)
     cancel_requested = QtCore.Signal()
@@ -112,53 +114,52 @@ class ReconstructPanel(QtWidgets.QWidget):
     def __init__(
         self,
         job: JobState,
-        methods: list[tuple[str, str, bool, str]],
+        methods: list[MethodInfo],
         device: str,
         default: str = "classical",
     ):
         super().__init__()
         self.job = job
+        self.methods = {m.name: m for m in methods}
         layout = QtWidgets.QVBoxLayout(self)
         self.method = QtWidgets.QComboBox()
         model = QtGui.QStandardItemModel()
-        for name, label, available, why in methods:
-            item = QtGui.QStandardItem(label if available else f"{label} — unavailable")
-            item.setData(name, QtCore.Qt.ItemDataRole.UserRole)
-            item.setEnabled(available)
-            item.setToolTip(why)
+        for m in methods:
+            item = QtGui.QStandardItem(m.label if m.available else f"{m.label} — unavailable")
+            item.setData(m.name, QtCore.Qt.ItemDataRole.UserRole)
+            item.setEnabled(m.available)
+            item.setToolTip(m.paper if m.available else m.reason)
             model.appendRow(item)
         self.method.setModel(model)
-        names = [m[0] for m in methods]
-        if default in names and methods[names.index(default)][2]:
+        names = [m.name for m in methods]
+        if default in names and methods[names.index(default)].available:
             self.method.setCurrentIndex(names.index(default))
         layout.addWidget(QtWidgets.QLabel("Method"))
         layout.addWidget(self.method)
         self.device = QtWidgets.QLabel(f"Device: {device}")
         self.device.setWordWrap(True)
         layout.addWidget(self.device)
-        # Parameters of the classical method (its clip threshold is the Clipping tab's).
-        from hdr_studio.core.classical import ClassicalParams
-
-        defaults = ClassicalParams()
-        self.params = QtWidgets.QGroupBox("Classical parameters")
-        form = QtWidgets.QFormLayout(self.params)
-        self.max_gain = QtWidgets.QDoubleSpinBox()
-        self.max_gain.setRange(1.0, 32.0)
-        self.max_gain.setSingleStep(0.5)
-        self.max_gain.setValue(defaults.max_gain)
-        self.max_gain.setToolTip("Largest brightness gain inside big fully clipped areas")
-        self.reach = QtWidgets.QDoubleSpinBox()
-        self.reach.setRange(0.5, 30.0)
-        self.reach.setSuffix(" % of the short side")
-        self.reach.setValue(defaults.radius * 100)
-        self.reach.setToolTip("Distance into a clipped area over which the gain grows")
-        form.addRow("Max gain", self.max_gain)
-        form.addRow("Reach", self.reach)
-        layout.addWidget(self.params)
-        self.params.setVisible(self.current_method() == "classical")
-        self.method.currentIndexChanged.connect(
-            lambda _: self.params.setVisible(self.current_method() == "classical")
-        )
+        # One group of option spin boxes per method that has options.
+        self.params: dict[str, QtWidgets.QGroupBox] = {}
+        self._options: dict[str, dict[str, QtWidgets.QDoubleSpinBox]] = {}
+        for m in methods:
+            if not m.options:
+                continue
+            group = QtWidgets.QGroupBox(f"{m.label.split(' (')[0]} parameters")
+            form = QtWidgets.QFormLayout(group)
+            boxes = {}
+            for opt in m.options:
+                box = QtWidgets.QDoubleSpinBox()
+                box.setRange(opt.minimum, opt.maximum)
+                box.setSingleStep(0.5)
+                box.setValue(opt.default)
+                box.setToolTip(opt.help)
+                form.addRow(opt.label, box)
+                boxes[opt.name] = box
+            self.params[m.name], self._options[m.name] = group, boxes
+            layout.addWidget(group)
+        self._show_params()
+        self.method.currentIndexChanged.connect(lambda _: self._show_params())
         buttons = QtWidgets.QHBoxLayout()
         self.run = QtWidgets.QPushButton("Reconstruct")
         self.run.setDefault(True)
@@ -173,24 +174,26 @@ class ReconstructPanel(QtWidgets.QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addStretch(1)
-        self.run.clicked.connect(
-            lambda: self.run_requested.emit(
-                self.method.currentData(QtCore.Qt.ItemDataRole.UserRole)
-            )
-        )
+        self.run.clicked.connect(lambda: self.run_requested.emit(self.current_method()))
         self.cancel.clicked.connect(self.cancel_requested.emit)
         job.subscribe(lambda _: self.sync())
         self.sync()
 
+    def _show_params(self) -> None:
+        current = self.current_method()
+        for name, group in self.params.items():
+            group.setVisible(name == current)
+
     def current_method(self) -> str:
         return self.method.currentData(QtCore.Qt.ItemDataRole.UserRole)
 
-    def classical_params(self, over: float):
-        from hdr_studio.core.classical import ClassicalParams
+    def option(self, method: str, name: str) -> QtWidgets.QDoubleSpinBox:
+        """The spin box of ``method``'s option ``name``."""
+        return self._options[method][name]
 
-        return ClassicalParams(
-            over_threshold=over, max_gain=self.max_gain.value(), radius=self.reach.value() / 100.0
-        )
+    def options(self, method: str) -> dict[str, float]:
+        """The values of ``method``'s options as set in the panel."""
+        return {k: box.value() for k, box in self._options.get(method, {}).items()}
 
     def sync(self) -> None:
         j = self.job

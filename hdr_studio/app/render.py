@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hdr_studio.core.clipping import clip_overlay
+from hdr_studio.core.gamut import luminance
 from hdr_studio.core.image import Image
 from hdr_studio.core.tonemap import to_display_uint8, tonemap_to_sdr
 
@@ -109,10 +110,12 @@ def blend_overlay(rgb: np.ndarray, overlay: np.ndarray) -> np.ndarray:
     return (rgb * (1 - a) + overlay[..., :3] * a + 0.5).astype(np.uint8)
 
 
-def histogram(linear: np.ndarray, bins: int = 128) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Luminance histogram in stops relative to SDR white (log2 Y): (edges, sdr, hdr)
-    counts, where ``hdr`` counts pixels above SDR white (> 0 stops)."""
-    y = linear[..., 0] * 0.2126 + linear[..., 1] * 0.7152 + linear[..., 2] * 0.0722
+def histogram(
+    linear: np.ndarray, primaries: str = "rec709", bins: int = 128
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Luminance histogram in stops relative to SDR white (log2 Y, Y from ``primaries``):
+    (edges, sdr, hdr) counts, where ``hdr`` counts pixels above SDR white (> 0 stops)."""
+    y = luminance(linear, primaries)
     stops = np.log2(np.maximum(y.ravel(), 2.0**-12))
     edges = np.linspace(-12.0, 6.0, bins + 1)
     counts, _ = np.histogram(np.clip(stops, -12, 6), edges)
@@ -134,7 +137,7 @@ def probe(
         return ""
     src = result if result is not None else image.linear
     px = src[y, x]
-    lum = float(px[0] * 0.2126 + px[1] * 0.7152 + px[2] * 0.0722)
+    lum = float(luminance(px, image.primaries))
     nits = lum * reference_white
     stops = np.log2(max(lum, 1e-6))
     code = image.code[y, x]

@@ -12,15 +12,22 @@ import numpy as np
 
 from hdr_studio.core.clipping import DEFAULT_OVER, DEFAULT_UNDER
 from hdr_studio.core.image import Image
+from hdr_studio.core.result import ResultKind
 
 Listener = Callable[[str], None]
 
 
 class Observable:
-    """Attribute assignment notifies listeners (after the value changed)."""
+    """Attribute assignment notifies listeners (after the value changed). Each field has a
+    version that counts its changes: caches key on it instead of on object identity."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_listeners", [])
+        object.__setattr__(self, "_versions", {})
+
+    def version(self, name: str) -> int:
+        """How many times field ``name`` has changed."""
+        return self._versions.get(name, 0)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -38,6 +45,7 @@ class Observable:
             except (TypeError, ValueError):
                 same = False
         if not same:
+            self._versions[name] = self._versions.get(name, 0) + 1
             for listener in list(self._listeners):
                 listener(name)
 
@@ -78,13 +86,18 @@ class ViewSettings(Observable):
 
 @dataclass(eq=False)
 class Document(Observable):
-    """The open photo and what was made from it."""
+    """The open photo and what was made from it. ``result`` is the reconstruction's chosen
+    result (linear, image primaries, 1.0 = white) of kind ``result_kind`` — HDR, or SDR for
+    a declipping model; ``result_sdr`` is a second, SDR result when the method also gives one
+    (DRHT); ``outcome`` is the engine's record of the job, which exports write."""
 
     path: Path | None = None
     image: Image | None = None
-    result: np.ndarray | None = None  # linear HDR, image primaries
+    result: np.ndarray | None = None
+    result_kind: ResultKind = ResultKind.HDR
     result_sdr: np.ndarray | None = None
     result_method: str = ""
+    outcome: Any = None  # hdr_studio.api.engine.Outcome
     base: np.ndarray | None = None  # WLS layers of the display level (code values)
     detail: np.ndarray | None = None
 

@@ -103,6 +103,12 @@ def clip_masks(
     return combine(o, mode), combine(u, mode)
 
 
+def over_mask(code: np.ndarray, over: float = DEFAULT_OVER, mode: Mode = "any") -> np.ndarray:
+    """(H, W) bool: pixels with ``mode`` (any/all) channels at or above ``over`` — the
+    clipped region the evaluation measures inside and outside of."""
+    return combine(channel_masks(code, over, 0.0)[0], mode)
+
+
 def santos_mask(code: np.ndarray, threshold: float = SANTOS_THRESHOLD) -> np.ndarray:
     """β(T) of Santos et al. (SIGGRAPH 2020, eq. 1/fig. 2), element-wise: 1 where the code
     value is ≤ ``threshold``, falling linearly to 0 at 1. Shape as the input, float32."""

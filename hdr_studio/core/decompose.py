@@ -197,8 +197,14 @@ def decompose(
     min_base: float = 1e-3,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Split ``image`` (the seed applies it to the SDR image S) into base S_b and detail
-    S_d = S ⊘ max(S_b, ``min_base``). Returns float32 arrays shaped like ``image``."""
+    S_d = S ⊘ max(S_b, ``min_base``). Returns float32 arrays shaped like ``image``. A picture
+    one pixel high or wide is smoothed as a 2-pixel one made by repeating its edge."""
     s = np.asarray(image, dtype=np.float32)
-    base = wls_base(s, lam, alpha, eps, method)
+    if s.ndim >= 2 and min(s.shape[:2]) == 1:
+        h, w = s.shape[:2]
+        pad = [(0, 2 - h if h < 2 else 0), (0, 2 - w if w < 2 else 0)] + [(0, 0)] * (s.ndim - 2)
+        base = wls_base(np.pad(s, pad, mode="edge"), lam, alpha, eps, method)[:h, :w]
+    else:
+        base = wls_base(s, lam, alpha, eps, method)
     detail = s / np.maximum(base, np.float32(min_base))
     return base, detail.astype(np.float32)

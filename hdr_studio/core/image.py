@@ -52,6 +52,51 @@ class Image:
         if self.linear.shape != self.code.shape:
             raise ValueError("Image.linear and Image.code differ in shape")
 
+    @classmethod
+    def from_pixels(
+        cls,
+        rgb: np.ndarray,
+        primaries: str = "rec709",
+        transfer: str = "srgb",
+        *,
+        is_float: bool = False,
+        alpha: np.ndarray | None = None,
+        bit_depth: int | None = None,
+        **fields: Any,
+    ) -> Image:
+        """An image from decoded pixels in memory (a file's, or a host application's layer).
+
+        ``rgb``: (H, W, 3) float32. For integer sources (``is_float`` false) these are code
+        values in [0, 1] encoded with ``transfer`` (``"linear"`` allowed); for float sources
+        they are linear values (``transfer`` is ``"linear"``) and may exceed 1, and only the
+        pixels at the data's own ceiling count as clipped (:func:`float_code_values`).
+        ``fields``: further :class:`Image` attributes (source_format, metadata, notes…)."""
+        from hdr_studio.core.gamut import PRIMARIES
+        from hdr_studio.core.transfer import decode, srgb_encode
+
+        if primaries not in PRIMARIES:
+            raise ValueError(
+                f"unknown primaries {primaries!r}; expected one of {sorted(PRIMARIES)}"
+            )
+        px = np.ascontiguousarray(rgb, dtype=np.float32)
+        if px.ndim != 3 or px.shape[2] != 3:
+            raise ValueError(f"pixels must be (H, W, 3), got {px.shape}")
+        if is_float:
+            linear, code, transfer = px, float_code_values(px), "linear"
+        elif transfer == "linear":
+            linear, code = px, srgb_encode(px)
+        else:
+            linear, code = decode(px, transfer), px
+        return cls(
+            linear=np.ascontiguousarray(linear, dtype=np.float32),
+            code=np.ascontiguousarray(code, dtype=np.float32),
+            primaries=primaries,
+            transfer=transfer,
+            bit_depth=bit_depth or (32 if is_float else 8),
+            alpha=alpha,
+            **fields,
+        )
+
     @property
     def height(self) -> int:
         return int(self.linear.shape[0])
@@ -59,3 +104,14 @@ class Image:
     @property
     def width(self) -> int:
         return int(self.linear.shape[1])
+
+
+def float_code_values(linear: np.ndarray) -> np.ndarray:
+    """Code values for the clipping analysis of a float (HDR) file: sRGB encoding of the
+    pixels relative to the file's own maximum when that is above 1, so that only pixels at
+    the file's ceiling count as clipped (an HDR file's values above SDR white are content,
+    not clipping); relative to 1.0 otherwise."""
+    from hdr_studio.core.transfer import srgb_encode
+
+    peak = float(np.max(linear)) if linear.size else 1.0
+    return srgb_encode(linear / np.float32(peak)) if peak > 1.0 else srgb_encode(linear)

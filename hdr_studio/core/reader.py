@@ -24,8 +24,9 @@ import numpy as np
 from hdr_studio.core.errors import InputError
 from hdr_studio.core.gamut import identify_primaries
 from hdr_studio.core.icc import parse_icc
-from hdr_studio.core.image import Image
-from hdr_studio.core.transfer import decode, srgb_encode
+from hdr_studio.core.image import Image, float_code_values
+
+__all__ = ["DEFAULT_MAX_PIXELS", "float_code_values", "read_image"]
 
 #: Largest image accepted unless the caller raises the limit (``--max-pixels``): 200 MP.
 DEFAULT_MAX_PIXELS = 200_000_000
@@ -128,15 +129,6 @@ def _encoding(spec: Any, is_float: bool, path: Path) -> tuple[str, str, list[str
     return "rec709", "srgb", notes
 
 
-def float_code_values(linear: np.ndarray) -> np.ndarray:
-    """Code values for the clipping analysis of a float (HDR) file: sRGB encoding of the
-    pixels relative to the file's own maximum when that is above 1, so that only pixels at
-    the file's ceiling count as clipped (an HDR file's values above SDR white are content,
-    not clipping); relative to 1.0 otherwise."""
-    peak = float(np.max(linear)) if linear.size else 1.0
-    return srgb_encode(linear / np.float32(peak)) if peak > 1.0 else srgb_encode(linear)
-
-
 def _avif_nclx(data: bytes) -> tuple[int, int] | None:
     """(primaries, transfer) code points of the first nclx 'colr' box, if any."""
     i = data.find(b"colrnclx")
@@ -175,16 +167,14 @@ def _read_avif(p: Path, max_pixels: int) -> Image:
             raise _fail(p, "HLG-encoded images are not supported yet")
         primaries = _CICP_PRIMARIES.get(nclx[0], "rec709")
         transfer = _CICP_TRANSFER.get(nclx[1], "srgb")
-    rgb = np.ascontiguousarray(rgb)
-    return Image(
-        linear=decode(rgb, transfer),
-        code=rgb,
-        primaries=primaries,
-        transfer=transfer,
+    return Image.from_pixels(
+        rgb,
+        primaries,
+        transfer,
+        alpha=alpha,
         bit_depth=depth,
         source_format="avif",
         source_path=p,
-        alpha=alpha,
         notes=notes,
     )
 
@@ -253,8 +243,15 @@ def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
         source_format = inp.format_name()
         channel_names = list(spec.channelnames)
         alpha_index = spec.alpha_channel
+        if not 0 <= alpha_index < nch:  # OIIO's GIF reader names channel 4 of 4 as alpha
+            alpha_index = channel_names.index("A") if "A" in channel_names else -1
         orientation = int(_attr(spec, "Orientation", 1))
         primaries, transfer, notes = _encoding(spec, is_float, p)
+        if orientation not in range(9):
+            notes.append(f"ignored an invalid EXIF orientation ({orientation})")
+            orientation = 1
+        if inp.seek_subimage(1, 0):
+            notes.append(f"the {source_format} file holds several images; the first is used")
         metadata = _metadata(spec)
         for hint, label in (("jpeg:ColorSpace", "CMYK"), ("tiff:ColorSpace", "CMYK")):
             if str(_attr(spec, hint, "")).upper() == label:
@@ -295,25 +292,15 @@ def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
         rgb = stacked[..., :3]
         alpha = None if alpha is None else np.ascontiguousarray(stacked[..., 3])
 
-    rgb = np.ascontiguousarray(rgb, dtype=np.float32)
-    if is_float:
-        linear = rgb
-        code = float_code_values(linear)
-    elif transfer == "linear":
-        linear, code = rgb, srgb_encode(rgb)
-    else:
-        code = rgb
-        linear = decode(code, transfer)
-    return Image(
-        linear=np.ascontiguousarray(linear, dtype=np.float32),
-        code=np.ascontiguousarray(code, dtype=np.float32),
-        primaries=primaries,
-        transfer=transfer,
-        white=1.0,
+    return Image.from_pixels(
+        rgb,
+        primaries,
+        transfer,
+        is_float=is_float,
+        alpha=alpha,
         bit_depth=depth,
         source_format=source_format,
         source_path=p,
-        alpha=alpha,
         metadata=metadata,
         notes=notes,
     )

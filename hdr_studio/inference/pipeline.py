@@ -1,9 +1,11 @@
-"""The job API the CLI, the GUI workers and the bridge share: load a model by name with its
-verified weights and run it on an image with progress and cancel."""
+"""Load a model by name with its verified weights (kept in a bounded cache) and run it on an
+image with progress and cancel. Front ends do not call this directly: they go through
+:func:`hdr_studio.api.engine.reconstruct`."""
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -12,17 +14,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from hdr_studio.core.fill import RAW, Calibration, log_ratio, upsample_log_ratio
 from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import CancelToken, ProgressFn, no_progress
-from hdr_studio.inference.devices import configure_cpu_threads, resolve_device
-from hdr_studio.inference.registry import (
-    RAW,
-    Calibration,
-    ModelResult,
-    ModelSpec,
-    config_from_metadata,
-    get_spec,
-)
+from hdr_studio.core.result import ModelResult
+from hdr_studio.inference.devices import resolve_device
+from hdr_studio.inference.registry import ModelSpec, config_from_metadata, get_spec
 from hdr_studio.inference.runner import run_tiled
 from hdr_studio.inference.weights import WeightsError, load_weights, models_dir, read_manifest
 
@@ -38,8 +35,23 @@ class LoadedModel:
     calibration: Calibration
 
 
-_cache: dict[tuple[str, str, str], LoadedModel] = {}
+#: Models kept loaded: the app, the bridge and a batch worker switch between a few methods;
+#: the least recently used model beyond this many is dropped.
+CACHE_SIZE = 3
+_cache: OrderedDict[tuple[str, str, str], LoadedModel] = OrderedDict()
 _cache_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget every loaded model (their memory is freed once no job holds them)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def cached_models() -> list[str]:
+    """Names of the models now loaded, least recently used first."""
+    with _cache_lock:
+        return [key[0] for key in _cache]
 
 
 def load_model(name: str, device: str = "auto", folder: Path | None = None) -> LoadedModel:
@@ -52,14 +64,13 @@ def load_model(name: str, device: str = "auto", folder: Path | None = None) -> L
     key = (name, str(dev), f"{folder.resolve()}#{entry.get('sha256', '')}")
     with _cache_lock:
         if key in _cache:
+            _cache.move_to_end(key)
             return _cache[key]
     state, meta = load_weights(name, folder)
     config = config_from_metadata(spec, meta)
     net = spec.build(config)
     net.load_state_dict(state, strict=True)
     net.eval().to(dev)
-    if dev.type == "cpu":
-        configure_cpu_threads()
     try:
         cal = Calibration.from_metadata(meta)
     except (ValueError, TypeError, KeyError) as exc:
@@ -67,6 +78,8 @@ def load_model(name: str, device: str = "auto", folder: Path | None = None) -> L
     loaded = LoadedModel(spec, net, config, meta, dev, int(net.stride), cal)
     with _cache_lock:
         _cache[key] = loaded
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
     return loaded
 
 
@@ -86,7 +99,7 @@ def run_model(
     if cancel is not None:
         cancel.raise_if_cancelled()
     out = run_network(model, image, tile, progress, cancel)
-    coarse = coarse_estimate(model, image) if "hdr" in model.spec.kind.split("+") else None
+    coarse = coarse_ratio(model, image) if model.spec.kind.gives_hdr else None
     result = model.spec.finish(out, image, model.calibration, coarse)
     progress(1.0, "done")
     return result
@@ -99,10 +112,10 @@ def run_model(
 WORK_SIDE = 320
 
 
-def coarse_estimate(model: LoadedModel, image: Image) -> np.ndarray | None:
-    """Linear HDR from the network run at :data:`WORK_SIDE` (long side), its log ratio to
-    that scale's measurement upsampled onto the full-size measurement; ``None`` for pictures
-    not much larger than the working size."""
+def coarse_ratio(model: LoadedModel, image: Image) -> np.ndarray | None:
+    """The network run at :data:`WORK_SIDE` (long side): its estimate's log ratio to that
+    scale's measurement, upsampled to full size; ``None`` for pictures not much larger than
+    the working size."""
     import cv2
 
     h, w = image.code.shape[:2]
@@ -117,10 +130,7 @@ def coarse_estimate(model: LoadedModel, image: Image) -> np.ndarray | None:
     small = replace(image, code=shrink(image.code), linear=shrink(image.linear))
     hdr = model.spec.finish(run_network(model, small), small, RAW).hdr
     assert hdr is not None
-    lo = np.maximum(small.linear, np.float32(1e-6))
-    log_ratio = np.log(np.maximum(hdr, lo) / lo)
-    up = cv2.resize(log_ratio, (w, h), interpolation=cv2.INTER_LINEAR)
-    return (image.linear * np.exp(up)).astype(np.float32)
+    return upsample_log_ratio(log_ratio(hdr, small.linear), h, w)
 
 
 def run_network(

@@ -16,10 +16,12 @@ import numpy as np
 from torch import nn
 
 from hdr_studio.core.errors import InputError
+from hdr_studio.core.fill import RAW, Calibration
 from hdr_studio.core.image import Image
-from hdr_studio.methods import ModelResult
+from hdr_studio.core.result import MethodKind, ModelResult
 
 __all__ = [
+    "RAW",
     "Calibration",
     "ModelResult",
     "ModelSpec",
@@ -32,34 +34,6 @@ __all__ = [
 _REGISTRY: dict[str, ModelSpec] = {}
 
 
-@dataclass(frozen=True)
-class Calibration:
-    """Gains on what a network changes, fitted on the validation split after training
-    (``hdr-studio calibrate``) and stored in the weights' metadata; 1 = the raw network.
-
-    ``hdr``: exponent on the HDR estimate's ratio to the clipped measurement (log domain),
-    ``over`` / ``under``: share of the SDR declipper's change kept at the top / bottom clip.
-    """
-
-    hdr: float = 1.0
-    over: float = 1.0
-    under: float = 1.0
-
-    @classmethod
-    def from_metadata(cls, meta: dict[str, str]) -> Calibration:
-        text = meta.get("calibration")
-        if not text:
-            return cls()
-        data = json.loads(text)
-        return cls(**{k: float(data[k]) for k in ("hdr", "over", "under") if k in data})
-
-    def to_metadata(self) -> str:
-        return json.dumps({"hdr": self.hdr, "over": self.over, "under": self.under})
-
-
-RAW = Calibration()
-
-
 class UnknownModelError(InputError):
     pass
 
@@ -67,7 +41,7 @@ class UnknownModelError(InputError):
 @dataclass
 class ModelSpec:
     name: ClassVar[str]
-    kind: ClassVar[str]  # "hdr", "sdr" or "hdr+sdr"
+    kind: ClassVar[MethodKind]
     title: ClassVar[str]
     paper: ClassVar[str]
     in_channels: ClassVar[int]
@@ -99,11 +73,11 @@ class ModelSpec:
         out: np.ndarray,
         image: Image,
         cal: Calibration = RAW,
-        coarse: np.ndarray | None = None,
+        coarse_ratio: np.ndarray | None = None,
     ) -> ModelResult:
         """The model's result from the network output ``out``, with the gains ``cal``; HDR
-        models take ``coarse`` (linear HDR from the coarse-scale pass) in wide clipped
-        regions (:func:`hdr_studio.inference.specs.keep_measured`)."""
+        models take ``coarse_ratio`` (the coarse-scale pass's log ratio, full size) in wide
+        clipped regions (:func:`hdr_studio.core.fill.keep_measured`)."""
         raise NotImplementedError
 
 

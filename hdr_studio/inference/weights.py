@@ -1,7 +1,8 @@
 """Model weights: safetensors files (never pickles) with metadata, listed with their
 sha256 in ``manifest.json`` beside them, verified on every load.
 
-Folder: ``$HDR_STUDIO_MODELS`` if set, else ``resources/models`` of this checkout.
+Folder: ``$HDR_STUDIO_MODELS`` if set, else the package's own ``hdr_studio/resources/models``
+(package data: it travels inside a wheel and an installed copy finds it the same way).
 Metadata keys (strings, as safetensors requires): model, version, config (JSON),
 input_domain, output_domain, training_data, steps, and any others the trainer adds.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hdr_studio.core.errors import InputError
+from hdr_studio.core.resources import package_resource
 
 MANIFEST = "manifest.json"
 
@@ -25,10 +27,11 @@ class WeightsError(InputError):
 
 
 def models_dir() -> Path:
+    """The weights folder: ``$HDR_STUDIO_MODELS``, else the shipped one inside the package."""
     env = os.environ.get("HDR_STUDIO_MODELS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "resources" / "models"
+    return package_resource("models")
 
 
 def sha256(path: Path) -> str:

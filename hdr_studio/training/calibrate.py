@@ -64,21 +64,21 @@ def calibrate(
 ) -> dict[str, Any]:
     """Fit the gains of model ``name`` on the pair set ``set_dir``; returns the report
     (gains, the figure at each grid point, raw and calibrated)."""
+    from hdr_studio.core.clipping import over_mask
+    from hdr_studio.core.fill import RAW, Calibration
     from hdr_studio.core.reader import read_image
     from hdr_studio.core.transfer import srgb_encode
     from hdr_studio.inference.pipeline import load_model, run_network
-    from hdr_studio.inference.registry import RAW, Calibration
     from hdr_studio.training import metrics as M
     from hdr_studio.training.data.dataset import read_hdr
-    from hdr_studio.training.evaluate import CLIP_LEVEL
 
     progress = progress or no_progress
     if not (set_dir / "manifest.json").is_file():
         raise FileNotFoundError(f"no validation set at {set_dir} (run: hdr-studio data valset)")
     model = load_model(name, device, folder)
     kind = model.spec.kind
-    hdr_items = _pairs(set_dir, "hdr") if "hdr" in kind.split("+") else []
-    sdr_items = _pairs(set_dir, "sdr") if "sdr" in kind.split("+") else []
+    hdr_items = _pairs(set_dir, "hdr") if kind.gives_hdr else []
+    sdr_items = _pairs(set_dir, "sdr") if kind.gives_sdr else []
     total = max(1, len(hdr_items) + len(sdr_items))
     report: dict[str, Any] = {"model": name, "set": str(set_dir)}
     gains = {"hdr": RAW.hdr, "over": RAW.over, "under": RAW.under}
@@ -88,7 +88,7 @@ def calibrate(
         for i, item in enumerate(hdr_items):
             image = read_image(set_dir / "hdr" / f"{item['name']}.png")
             truth = read_hdr(set_dir / "hdr" / f"{item['name']}_truth.exr")
-            clipped = image.code.max(axis=2) >= CLIP_LEVEL
+            clipped = over_mask(image.code)
             progress(i / total, f"{name} {item['name']}")
             if not clipped.any():
                 continue
@@ -136,7 +136,7 @@ def calibrate(
 def write_calibration(name: str, gains: dict[str, float], folder: Path | None = None) -> Path:
     """Store ``gains`` in ``name``'s weights metadata (rewritten atomically, manifest digest
     updated, default flag kept)."""
-    from hdr_studio.inference.registry import Calibration
+    from hdr_studio.core.fill import Calibration
     from hdr_studio.inference.weights import load_weights, models_dir, read_manifest, save_weights
 
     folder = folder or models_dir()

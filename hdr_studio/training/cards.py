@@ -1,5 +1,5 @@
-"""Model cards (``resources/models/NAME.md``) and the choice of the default model, both made
-from the weights' metadata and an evaluation report (``hdr-studio eval --cards``)."""
+"""Model cards (``hdr_studio/resources/models/NAME.md``) and the choice of the default model,
+both made from the weights' metadata and an evaluation report (``hdr-studio eval --cards``)."""
 
 from __future__ import annotations
 
@@ -67,7 +67,8 @@ def card_text(name: str, entry: dict[str, Any], report: dict[str, Any], command:
         f"- Steps: {meta.get('steps')}; hardware: {meta.get('hardware')}; training time "
         f"{int(meta.get('train_seconds', 0)) / 60:.1f} min.",
         f"- Reproduce: `hdr-studio data all`, `hdr-studio train {name} --threads 1 "
-        "--ship resources/models` (config `hdr_studio/training/configs/" + f"{name}.json`), "
+        "--ship hdr_studio/resources/models` (config `hdr_studio/training/configs/"
+        + f"{name}.json`), "
         f"then `hdr-studio calibrate {name}`.",
         "",
         "## Calibration",
@@ -114,11 +115,11 @@ def _calibration_line(name: str, meta: dict[str, str]) -> str:
     if not meta.get("calibration"):
         return "- None: the raw network output is used (run `hdr-studio calibrate`)."
     cal = json.loads(meta["calibration"])
-    kind = get_spec(name).kind.split("+")
+    kind = get_spec(name).kind
     parts = []
-    if "hdr" in kind:
+    if kind.gives_hdr:
         parts.append(f"HDR log-ratio gain {cal['hdr']:g}")
-    if "sdr" in kind:
+    if kind.gives_sdr:
         parts.append(
             f"SDR change kept at the top clip {cal['over']:g}, at the bottom {cal['under']:g}"
         )

@@ -23,14 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from hdr_studio.api.catalogue import catalogue
+from hdr_studio.api.engine import run_method
+from hdr_studio.core.clipping import over_mask
 from hdr_studio.core.jobs import ProgressFn, no_progress
+from hdr_studio.core.result import MethodKind
 from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, srgb_encode
-from hdr_studio.methods import run_method
 from hdr_studio.training import metrics as M
-
-CLIP_LEVEL = 250.0 / 255.0
-HDR_KINDS = ("hdr", "hdr+sdr")
-SDR_KINDS = ("sdr", "hdr+sdr")
 
 
 def _cvvdp():
@@ -41,14 +40,6 @@ def _cvvdp():
         return cvvdp.cvvdp(display_name="standard_hdr_linear", quiet=True)
     except Exception:
         return None
-
-
-def _networks(models_folder: Path | None) -> list[tuple[str, str]]:
-    from hdr_studio.inference.registry import all_specs
-    from hdr_studio.inference.weights import read_manifest
-
-    have = read_manifest(models_folder)["models"]
-    return [(s.name, s.kind) for s in all_specs() if s.name in have]
 
 
 def _mean(values: list[float]) -> float:
@@ -72,15 +63,14 @@ def evaluate(
     if not (set_dir / "manifest.json").is_file():
         raise FileNotFoundError(f"no evaluation set at {set_dir} (run: hdr-studio data evalset)")
     manifest = json.loads((set_dir / "manifest.json").read_text())
-    nets = _networks(models_folder)
-    known = {"none": "hdr", "classical": "hdr", **dict(nets)}
-    if methods is None:
-        methods = list(known)
+    known: dict[str, MethodKind] = {m.name: m.kind for m in catalogue(models_folder) if m.available}
+    if methods is None:  # the baseline first, then as the catalogue lists them
+        methods = sorted(known, key=lambda m: m != "none")
     unknown = [m for m in methods if m not in known and m != "input"]
     if unknown:
         raise RuntimeError(f"unknown or untrained method(s): {', '.join(unknown)}")
-    hdr_methods = [m for m in methods if known.get(m) in HDR_KINDS]
-    sdr_methods = ["input"] + [m for m in methods if known.get(m) in SDR_KINDS]
+    hdr_methods = [m for m in methods if m in known and known[m].gives_hdr]
+    sdr_methods = ["input"] + [m for m in methods if m in known and known[m].gives_sdr]
     hdr_items = manifest["hdr"][:limit] if limit else manifest["hdr"]
     sdr_items = manifest["sdr"][:limit] if limit else manifest["sdr"]
     vdp = _cvvdp()
@@ -91,7 +81,7 @@ def evaluate(
     for item in hdr_items:
         image = read_image(set_dir / "hdr" / f"{item['name']}.png")
         truth = read_hdr(set_dir / "hdr" / f"{item['name']}_truth.exr")
-        clipped = image.code.max(axis=2) >= CLIP_LEVEL
+        clipped = over_mask(image.code)
         for m in hdr_methods:
             t = time.perf_counter()
             hdr = run_method(image, m, device=device, models=models_folder).hdr

@@ -244,16 +244,16 @@ def test_classical_parameters_reach_the_engine(qtbot, win):
     panel = win.reconstruct_panel
     # The menu opens on the default method (the shipped default model, else classical);
     # the classical parameters show only while classical is chosen.
-    from hdr_studio.methods import default_method
+    from hdr_studio.api import default_method
 
     assert panel.current_method() == default_method()
     panel.method.setCurrentIndex(0)
-    assert panel.params.isVisibleTo(win) and panel.current_method() == "classical"
-    panel.max_gain.setValue(1.5)
+    assert panel.params["classical"].isVisibleTo(win) and panel.current_method() == "classical"
+    panel.option("classical", "max_gain").setValue(1.5)
     win.reconstruct("classical")
     qtbot.waitUntil(lambda: win.state.job.state == "done", timeout=60000)
     gentle = win.state.document.result.max()
-    panel.max_gain.setValue(8.0)
+    panel.option("classical", "max_gain").setValue(8.0)
     win.reconstruct("classical")
     qtbot.waitUntil(
         lambda: win.state.job.state == "done" and win.state.document.result.max() != gentle,

@@ -11,12 +11,11 @@ from hdr_studio.core.image import Image
 from hdr_studio.core.transfer import srgb_decode
 from hdr_studio.inference.pipeline import (
     WORK_SIDE,
-    coarse_estimate,
+    coarse_ratio,
     load_model,
     run_model,
     run_network,
 )
-from hdr_studio.inference.specs import keep_measured
 
 
 def _sun(side: int) -> Image:
@@ -32,7 +31,7 @@ def _sun(side: int) -> Image:
 
 def test_small_pictures_have_no_coarse_pass():
     model = load_model("masked", "cpu")
-    assert coarse_estimate(model, _sun(int(1.5 * WORK_SIDE))) is None
+    assert coarse_ratio(model, _sun(int(1.5 * WORK_SIDE))) is None
 
 
 def test_coarse_pass_fills_the_core_of_a_wide_clipped_area():
@@ -56,18 +55,3 @@ def test_coarse_pass_fills_the_core_of_a_wide_clipped_area():
     assert with_coarse[core].mean() > 1.5
     sky = image.code.max(axis=2) < 0.9
     np.testing.assert_allclose(with_coarse[sky], image.linear[sky], rtol=1e-5, atol=1e-6)
-
-
-def test_narrow_areas_keep_the_full_size_fill_wide_ones_take_the_coarse_one():
-    code = np.full((64, 96, 3), 0.5, np.float32)
-    code[10:13, 10:13] = 1.0  # inradius ~2 px: the full-size fill
-    code[20:60, 40:90] = 1.0  # inradius ~20 px: the coarse fill
-    image = Image(linear=srgb_decode(code), code=code)
-    fine = np.full_like(code, 2.0)
-    coarse = np.full_like(code, 4.0)
-    out = keep_measured(image, fine, 1.0, coarse, (4.0, 12.0))
-    np.testing.assert_allclose(out[11, 11], 2.0, rtol=1e-5)
-    np.testing.assert_allclose(out[40, 65], 4.0, rtol=1e-5)
-    np.testing.assert_allclose(out[0, 0], image.linear[0, 0], rtol=1e-6)
-    no_coarse = keep_measured(image, fine, 1.0, None)
-    np.testing.assert_allclose(no_coarse, np.where(code == 1.0, 2.0, image.linear), rtol=1e-5)

@@ -1,5 +1,6 @@
-"""The weights shipped in resources/models: present for all four networks, verified, small
-enough, documented, and each one runs on a real sample through the app/CLI pipeline."""
+"""The weights shipped in hdr_studio/resources/models: present for all four networks,
+verified, small enough, documented, and each one runs on a real sample through the app/CLI
+pipeline."""
 
 from __future__ import annotations
 
@@ -68,8 +69,8 @@ def test_shipped_model_runs_on_a_sample(name, sample):
 
 
 def test_default_method_is_the_flagged_hdr_model():
+    from hdr_studio.api import default_method
     from hdr_studio.inference.registry import get_spec
-    from hdr_studio.methods import default_method
 
     flagged = [n for n, e in read_manifest()["models"].items() if e.get("default")]
     assert len(flagged) <= 1

@@ -101,9 +101,12 @@ def test_run_model_job_api(models):
 def test_cli_models_and_reconstruct_with_a_model(models, tmp_path, capsys):
     assert main(["models", "--json"]) == 0
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
-    assert set(rows) == {"declipnet", "drht", "masked", "hybrid"}
-    assert not any(r["weights"] for r in rows.values())
-    assert all(r["parameters"] > 10_000 for r in rows.values())
+    assert set(rows) == {"none", "classical", "declipnet", "drht", "masked", "hybrid"}
+    assert rows["none"]["builtin"] and rows["classical"]["available"]
+    nets = [r for r in rows.values() if not r["builtin"]]
+    assert not any(r["weights"] or r["available"] for r in nets)
+    assert all("no trained weights" in r["reason"] for r in nets)
+    assert all(r["parameters"] > 10_000 for r in nets)
 
     out = tmp_path / "o.png"
     src = str(SAMPLES / "sunset_lomiri.jpg")
@@ -113,7 +116,7 @@ def test_cli_models_and_reconstruct_with_a_model(models, tmp_path, capsys):
     _save("hybrid", models, default=True)
     _save("declipnet", models)
     assert main(["models"]) == 0
-    assert "yes (default)" in capsys.readouterr().out
+    assert "weights (default)" in capsys.readouterr().out
     assert main(["reconstruct", src, "-o", str(out), "--tile", "256", "--device", "cpu"]) == 0
     assert "method hybrid" in capsys.readouterr().out  # the default model was picked
     sdr_out = tmp_path / "d.png"

@@ -1,12 +1,14 @@
-"""The calibration gains applied at inference (numpy composites, no network)."""
+"""The fill policy every network shares (numpy composites, no network): calibration gains,
+Santos' blend, the coarse pass's reach."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from hdr_studio.inference.registry import Calibration
-from hdr_studio.inference.specs import keep_measured, keep_unclipped
+from hdr_studio.core.fill import Calibration, keep_measured, keep_unclipped, log_ratio
+from hdr_studio.core.image import Image
+from hdr_studio.core.transfer import srgb_decode
 
 
 def test_metadata_round_trip_and_defaults():
@@ -65,3 +67,18 @@ def test_pixels_clipped_in_every_channel_get_no_invented_hue():
     np.testing.assert_allclose(out[0, 0], [2.0, 2.0, 2.0], rtol=1e-5)  # exp(mean(log 4, 2, 1))
     np.testing.assert_allclose(out[1, 1], [3.0, *image.linear[1, 1, 1:]], rtol=1e-5)
     np.testing.assert_allclose(out[2, 2], image.linear[2, 2], rtol=1e-6)
+
+
+def test_narrow_areas_keep_the_full_size_fill_wide_ones_take_the_coarse_one():
+    code = np.full((64, 96, 3), 0.5, np.float32)
+    code[10:13, 10:13] = 1.0  # inradius ~2 px: the full-size fill
+    code[20:60, 40:90] = 1.0  # inradius ~20 px: the coarse fill
+    image = Image(linear=srgb_decode(code), code=code)
+    fine = np.full_like(code, 2.0)
+    coarse = log_ratio(np.full_like(code, 4.0), image.linear)
+    out = keep_measured(image, fine, 1.0, coarse, (4.0, 12.0))
+    np.testing.assert_allclose(out[11, 11], 2.0, rtol=1e-5)
+    np.testing.assert_allclose(out[40, 65], 4.0, rtol=1e-5)
+    np.testing.assert_allclose(out[0, 0], image.linear[0, 0], rtol=1e-6)
+    no_coarse = keep_measured(image, fine, 1.0, None)
+    np.testing.assert_allclose(no_coarse, np.where(code == 1.0, 2.0, image.linear), rtol=1e-5)

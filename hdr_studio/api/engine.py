@@ -1,0 +1,282 @@
+"""Run a :class:`~hdr_studio.api.request.ReconstructRequest`: the one place that decides the
+method (default, availability), which result a job delivers (hdr / sdr / auto), which format
+an SDR result takes, and how results are encoded or written. Every front end calls
+:func:`reconstruct` (or :func:`prepare` + :func:`run_method` + :func:`write` when it keeps the
+pixels in between, as the app does) and only shows the outcome."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hdr_studio.api.catalogue import MethodInfo, default_method, require_available
+from hdr_studio.api.request import ReconstructRequest
+from hdr_studio.api.threads import compute_threads
+from hdr_studio.core.atomic import check_output
+from hdr_studio.core.classical import ClassicalParams
+from hdr_studio.core.classical import reconstruct as reconstruct_classical
+from hdr_studio.core.errors import InputError, OutputError
+from hdr_studio.core.export import FORMATS, ExportOptions, encode_result, format_for_path
+from hdr_studio.core.export import write_result as _write_result
+from hdr_studio.core.image import Image
+from hdr_studio.core.jobs import CancelToken, ProgressFn, no_progress
+from hdr_studio.core.result import ModelResult, ResultKind
+
+#: The SDR format an SDR result takes when the output's extension names an HDR one.
+SDR_COUNTERPART = {"png-pq": "png-sdr", "jpeg-uhdr": "jpeg-sdr", "tiff-float": "tiff-sdr"}
+#: Formats offered for an SDR result (display-referred pixels): the SDR files, and the
+#: linear float ones that keep them exactly.
+SDR_FORMATS = ("png-sdr", "jpeg-sdr", "tiff-sdr", "exr", "tiff-float")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What :func:`prepare` settled before any pixel is read."""
+
+    method: MethodInfo
+    result: ResultKind
+    format: str | None  # None when nothing is written
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(eq=False)
+class Outcome:
+    """A finished job: the chosen result's linear pixels (the source's primaries, 1.0 = its
+    white) with their kind, both results of the method, what was written, timings (seconds
+    by step), warnings (conversions on reading) and notes (choices made), one line each."""
+
+    image: Image
+    method: str
+    kind: ResultKind
+    pixels: np.ndarray
+    results: ModelResult
+    output: Path | None = None
+    format: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def result_kind(info: MethodInfo, wanted: str) -> ResultKind:
+    """The result a job with method ``info`` delivers for ``wanted`` (auto/hdr/sdr)."""
+    if wanted == "auto":
+        return ResultKind.HDR if info.kind.gives_hdr else ResultKind.SDR
+    kind = ResultKind(wanted)
+    if kind is ResultKind.HDR and not info.kind.gives_hdr:
+        raise InputError(f"method '{info.name}' gives an SDR result only (use result sdr)")
+    return kind
+
+
+def export_format(kind: ResultKind, path: Path, fmt: str | None = None) -> str:
+    """The format for writing a ``kind`` result to ``path``: ``fmt`` when named, else the
+    extension's default — and for an SDR result the SDR counterpart of that default."""
+    name = format_for_path(path, fmt)
+    if fmt is None and kind is ResultKind.SDR:
+        name = SDR_COUNTERPART.get(name, name)
+    return name
+
+
+def formats_for(kind: ResultKind) -> tuple[str, ...]:
+    """The export formats that make sense for a ``kind`` result (the app's export list)."""
+    return tuple(FORMATS) if kind is ResultKind.HDR else SDR_FORMATS
+
+
+def prepare(request: ReconstructRequest) -> Plan:
+    """Check everything that can be checked before the work: the method (known, available),
+    the result kind, the input's existence, the output (format, not the source, exists
+    without ``force``). Raises the error a front end shows as one line."""
+    name = request.method or default_method(request.models)
+    info = require_available(name, request.models)
+    known = {o.name for o in info.options}
+    for key in request.options:
+        if key not in known:
+            raise InputError(
+                f"method '{name}' has no option '{key}'"
+                + (f" (options: {', '.join(sorted(known))})" if known else "")
+            )
+    kind = result_kind(info, request.result)
+    if isinstance(request.input, Path) and not request.input.exists():
+        raise InputError(f"{request.input}: no such file")
+    fmt = None
+    notes: list[str] = []
+    if request.output is not None:
+        fmt = export_format(kind, request.output, request.format)
+        sources = (request.input,) if isinstance(request.input, Path) else ()
+        check_output(request.output, request.force, sources)
+        if kind is ResultKind.SDR and request.result == "auto":
+            notes.append(f"{name} is an SDR declipping model; writing {fmt}")
+    return Plan(info, kind, fmt, tuple(notes))
+
+
+def classical_params(over: float, options: dict[str, float]) -> ClassicalParams:
+    """The classical engine's parameters from a request's threshold and options."""
+    from hdr_studio.api.catalogue import CLASSICAL_OPTIONS
+
+    values = {o.name: o.check(options.get(o.name, o.default)) for o in CLASSICAL_OPTIONS}
+    return ClassicalParams(
+        over_threshold=over, max_gain=values["max_gain"], radius=values["reach"] / 100.0
+    )
+
+
+def run_method(
+    image: Image,
+    method: str,
+    *,
+    over: float | None = None,
+    options: dict[str, float] | None = None,
+    device: str = "auto",
+    tile: int | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    models: Path | None = None,
+) -> ModelResult:
+    """Both results of ``method`` on ``image`` (the dispatch: built-ins run the numpy engine,
+    anything else is a network from the registry)."""
+    if method == "none":
+        return ModelResult(hdr=reconstruct_classical(image, "none"))
+    if method == "classical":
+        from hdr_studio.core.clipping import DEFAULT_OVER
+
+        params = classical_params(DEFAULT_OVER if over is None else over, options or {})
+        hdr = reconstruct_classical(
+            image, "classical", params=params, progress=progress, cancel=cancel
+        )
+        return ModelResult(hdr=hdr)
+    from hdr_studio.inference.pipeline import run_model
+
+    return run_model(
+        image, method, device=device, tile=tile, progress=progress, cancel=cancel, folder=models
+    )
+
+
+def select(results: ModelResult, kind: ResultKind) -> np.ndarray:
+    """The pixels of the ``kind`` result; an HDR-only method's SDR result is its HDR result
+    rolled off for an SDR display (BT.2390, peak on white), as linear display values."""
+    pixels = results.get(kind)
+    if pixels is not None:
+        return pixels
+    if kind is ResultKind.SDR and results.hdr is not None:
+        from hdr_studio.core.tonemap import tonemap_to_sdr
+        from hdr_studio.core.transfer import srgb_decode
+
+        return srgb_decode(tonemap_to_sdr(results.hdr))
+    raise InputError(f"the method gave no {kind.value} result")
+
+
+def _scaled(progress: ProgressFn, start: float, end: float) -> ProgressFn:
+    return lambda f, m: progress(start + (end - start) * min(max(f, 0.0), 1.0), m)
+
+
+def load_input(request: ReconstructRequest) -> Image:
+    """The request's image: read from its file, or the in-memory one (size-checked)."""
+    if isinstance(request.input, Image):
+        image = request.input
+        if image.width * image.height > request.max_pixels:
+            raise InputError(
+                f"image is {image.width}x{image.height}, above the limit of "
+                f"{request.max_pixels / 1e6:.0f} MP"
+            )
+        return image
+    from hdr_studio.core.reader import read_image
+
+    return read_image(request.input, max_pixels=request.max_pixels)
+
+
+def reconstruct(
+    request: ReconstructRequest,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    image: Image | None = None,
+) -> Outcome:
+    """Run ``request``: read, reconstruct, choose the result, write it when an output is
+    named. ``image``: the already decoded input (the app keeps it open), else it is loaded.
+    Deterministic for the same request and weights."""
+    progress = progress or no_progress
+    plan = prepare(request)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    if image is None:
+        image = load_input(request)
+    timings["read"] = time.perf_counter() - t0
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    if not plan.method.builtin:
+        import hdr_studio.inference.pipeline  # noqa: F401  (torch loaded: its threads are set)
+    t1 = time.perf_counter()
+    with compute_threads(request.threads):
+        results = run_method(
+            image,
+            plan.method.name,
+            over=request.over,
+            options=request.options,
+            device=request.device,
+            tile=request.tile,
+            progress=_scaled(progress, 0.0, 0.9 if request.output else 1.0),
+            cancel=cancel,
+            models=request.models,
+        )
+        timings["reconstruct"] = time.perf_counter() - t1
+        pixels = select(results, plan.result)
+        outcome = Outcome(
+            image=image,
+            method=plan.method.name,
+            kind=plan.result,
+            pixels=pixels,
+            results=results,
+            warnings=list(image.notes),
+            notes=list(plan.notes),
+            metadata={
+                "method": plan.method.name,
+                "label": plan.method.label,
+                "method_kind": plan.method.kind.value,
+                "result": plan.result.value,
+                "weights_sha256": plan.method.digest,
+            },
+        )
+        if request.output is not None:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            progress(0.9, "writing")
+            t2 = time.perf_counter()
+            write(outcome, request.output, plan.format, request.export, request.force)
+            timings["write"] = time.perf_counter() - t2
+    progress(1.0, "done")
+    timings["total"] = time.perf_counter() - t0
+    outcome.timings = timings
+    return outcome
+
+
+def check_export(image: Image, path: str | Path, kind: ResultKind, fmt: str | None = None) -> str:
+    """The format an export of a ``kind`` result of ``image`` to ``path`` takes; refuses the
+    source file itself (whatever ``force`` says) and unknown formats or extensions."""
+    path = Path(path)
+    src = image.source_path
+    if src is not None and path.resolve() == Path(src).resolve():
+        raise OutputError(f"{path}: refusing to overwrite the source image")
+    return export_format(kind, path, fmt)
+
+
+def write(
+    outcome: Outcome,
+    path: str | Path,
+    fmt: str | None = None,
+    options: ExportOptions | None = None,
+    force: bool = False,
+) -> Path:
+    """Write ``outcome``'s result to ``path`` atomically (format by :func:`export_format`);
+    the source file is never overwritten, whatever ``force`` says."""
+    path = Path(path)
+    name = check_export(outcome.image, path, outcome.kind, fmt)
+    _write_result(outcome.pixels, path, outcome.image, fmt=name, options=options, force=force)
+    outcome.output, outcome.format = path, name
+    return path
+
+
+def encode(outcome: Outcome, fmt: str, options: ExportOptions | None = None) -> bytes:
+    """``outcome``'s result as the bytes of a file in format ``fmt`` (nothing written)."""
+    return encode_result(outcome.pixels, outcome.image, fmt, options)

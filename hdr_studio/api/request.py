@@ -1,0 +1,68 @@
+"""The reconstruction request: a plain, picklable description of one job, the same for every
+front end (the CLI, the app, the bridge, a batch worker on a pool or a cluster)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hdr_studio.core.clipping import DEFAULT_OVER
+from hdr_studio.core.export import ExportOptions
+from hdr_studio.core.image import Image
+from hdr_studio.core.reader import DEFAULT_MAX_PIXELS
+
+#: Which result a job delivers: ``auto`` is the method's HDR result when it has one, else
+#: its SDR result; ``sdr`` of an HDR-only method is its HDR result tone-mapped for SDR.
+RESULTS = ("auto", "hdr", "sdr")
+
+
+@dataclass(frozen=True)
+class ReconstructRequest:
+    """Everything one reconstruction needs.
+
+    input: a file path, or an :class:`~hdr_studio.core.image.Image` built from pixels in
+        memory (:meth:`Image.from_pixels`) with its colour space.
+    method: a catalogue name; ``None`` picks the default (the shipped default network, else
+        ``classical``).
+    options: the method's options by name (catalogue ``Option`` names; ``classical``:
+        ``max_gain``, ``reach``), checked against their ranges.
+    over: the over-exposure threshold (code value) the classical method clips at.
+    result: ``auto``, ``hdr`` or ``sdr`` (:data:`RESULTS`).
+    output: where to write the result (``None``: only return the pixels).
+    format: an export format name; ``None`` follows the output's extension (and an SDR
+        result takes the SDR counterpart of that format).
+    export: reference white, peak, quality.
+    force: overwrite an existing output (never the source).
+    device, tile: where and in what tiles the networks run.
+    threads: CPU threads for this job (``None``: every core the process may use; a pool
+        sets it so that workers × threads = cores).
+    max_pixels: larger inputs are refused.
+    models: the weights folder (``None``: ``$HDR_STUDIO_MODELS`` or the shipped one).
+    """
+
+    input: Path | Image
+    method: str | None = None
+    options: dict[str, float] = field(default_factory=dict)
+    over: float = DEFAULT_OVER
+    result: str = "auto"
+    output: Path | None = None
+    format: str | None = None
+    export: ExportOptions = field(default_factory=ExportOptions)
+    force: bool = False
+    device: str = "auto"
+    tile: int | None = None
+    threads: int | None = None
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    models: Path | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.input, str):
+            object.__setattr__(self, "input", Path(self.input))
+        if isinstance(self.output, str):
+            object.__setattr__(self, "output", Path(self.output))
+        if self.result not in RESULTS:
+            raise ValueError(f"result must be one of {', '.join(RESULTS)}, got {self.result!r}")
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"threads must be at least 1, got {self.threads}")
+        if not 0.0 < self.over <= 1.0:
+            raise ValueError(f"over-exposure threshold must be in (0, 1], got {self.over}")

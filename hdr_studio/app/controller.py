@@ -1,0 +1,135 @@
+"""The document's jobs: open a photo, reconstruct it, export the result. Each captures what
+it needs from the plain state on the GUI thread, runs on the job worker through the engine
+(:mod:`hdr_studio.api`) — the same request and policy as the command line — and applies its
+result to the document. No widgets here: the window shows what the state says."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from hdr_studio.api.engine import Outcome, check_export
+from hdr_studio.api.request import ReconstructRequest
+from hdr_studio.app import render
+from hdr_studio.app.state import AppState
+from hdr_studio.app.workers import JobController
+from hdr_studio.core.clipping import ClipStats
+from hdr_studio.core.export import ExportOptions
+from hdr_studio.core.result import ResultKind
+
+Opened = Callable[[Path, ClipStats], None]
+
+
+class DocumentController:
+    """Opening, reconstruction and export of the one open document."""
+
+    def __init__(self, state: AppState, jobs: JobController) -> None:
+        self.state = state
+        self.jobs = jobs
+        #: The open photo at display resolution (set with the document).
+        self.level: render.DisplayLevel | None = None
+
+    def open(self, path: str | Path, on_opened: Opened | None = None) -> None:
+        """Read ``path`` and analyse its clipping on the worker; then the document shows it
+        and ``on_opened(path, stats)`` runs on the GUI thread."""
+        path = Path(path)
+        over, under = self.state.overlay.over, self.state.overlay.under
+
+        def load(progress, cancel):
+            from hdr_studio.core.clipping import clip_stats
+            from hdr_studio.core.reader import read_image
+
+            progress(0.1, "reading")
+            image = read_image(path)
+            cancel.raise_if_cancelled()
+            progress(0.6, "analysing clipping")
+            return image, render.DisplayLevel.of(image), clip_stats(image.code, over, under)
+
+        def done(res) -> None:
+            image, level, stats = res
+            self.level = level
+            self.state.view.update(layer="original", compare="none")
+            self.state.document.update(
+                path=path,
+                image=image,
+                result=None,
+                result_kind=ResultKind.HDR,
+                result_sdr=None,
+                result_method="",
+                outcome=None,
+                base=None,
+                detail=None,
+            )
+            if on_opened is not None:
+                on_opened(path, stats)
+
+        self.jobs.start("Open", load, done)
+
+    def request(self, method: str, options: dict[str, float] | None = None) -> ReconstructRequest:
+        """The engine request for reconstructing the open photo with ``method``."""
+        doc = self.state.document
+        assert doc.image is not None
+        return ReconstructRequest(
+            input=doc.image,
+            method=method,
+            options=dict(options or {}),
+            over=self.state.overlay.over,
+        )
+
+    def reconstruct(self, method: str, options: dict[str, float] | None = None) -> None:
+        """Reconstruct the open photo on the worker; the result replaces the document's."""
+        doc = self.state.document
+        if doc.image is None or not method:
+            return
+        request = self.request(method, options)
+
+        def work(progress, cancel) -> Outcome:
+            from hdr_studio.api.engine import reconstruct
+
+            return reconstruct(request, progress, cancel, image=request.input)
+
+        def done(outcome: Outcome) -> None:
+            second = outcome.results.sdr if outcome.kind is ResultKind.HDR else None
+            self.state.document.update(
+                result=outcome.pixels,
+                result_kind=outcome.kind,
+                result_sdr=second,
+                result_method=outcome.method,
+                outcome=outcome,
+            )
+            if self.state.view.compare == "none":
+                self.state.view.update(compare="split")
+
+        self.jobs.start(f"Reconstruct ({method})", work, done)
+
+    def export_kind(self) -> ResultKind:
+        """The kind of what an export writes now: the result's, or HDR for the linearised
+        photo when nothing was reconstructed."""
+        doc = self.state.document
+        return doc.outcome.kind if doc.outcome is not None else ResultKind.HDR
+
+    def export(
+        self,
+        path: str | Path,
+        fmt: str | None,
+        options: ExportOptions,
+        on_done: Callable[[Path], None] | None = None,
+    ) -> None:
+        """Write the result (or, before any reconstruction, the linearised photo) on the
+        worker. Refusals that need no pixels (the source file, a bad format) raise at once."""
+        doc = self.state.document
+        if doc.image is None:
+            return
+        image, outcome = doc.image, doc.outcome
+        check_export(image, Path(path), self.export_kind(), fmt)
+
+        def work(progress, cancel):
+            from hdr_studio.api.engine import reconstruct, write
+
+            done = outcome
+            if done is None:  # nothing reconstructed: the linearised photo
+                done = reconstruct(ReconstructRequest(input=image, method="none"), image=image)
+            progress(0.2, "writing")
+            return write(done, path, fmt, options, force=True)
+
+        self.jobs.start("Export", work, on_done or (lambda _p: None))

@@ -1,0 +1,194 @@
+"""What the viewer and the panels show, computed off the GUI thread from inputs captured on
+it. Plain functions on numpy arrays (no Qt): the window captures a snapshot of the state,
+hands one of these to a worker, and applies the result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from hdr_studio.app import render
+from hdr_studio.app.state import AppState
+from hdr_studio.app.tonemap_cache import ToneMapCache
+
+#: Largest full-resolution region rendered for the zoomed-in view (pixels).
+DETAIL_MAX_PIXELS = 6_000_000
+#: Zoom (screen pixels per display-level pixel × factor) from which the full-resolution
+#: pixels are rendered.
+DETAIL_ZOOM = 1.2
+
+OverlayArgs = tuple[str, float, float, float, bool, bool]
+
+
+@dataclass
+class Frame:
+    before: np.ndarray
+    after: np.ndarray | None
+    overlay: np.ndarray | None
+    factor: int
+
+
+@dataclass(frozen=True)
+class FrameInputs:
+    """A snapshot of what the main view shows."""
+
+    level: render.DisplayLevel
+    original_key: tuple
+    result: np.ndarray | None
+    result_key: tuple
+    layer: str
+    compare: str
+    exposure: float
+    base: np.ndarray | None
+    detail: np.ndarray | None
+    overlay: OverlayArgs | None  # None: overlay off
+
+    @classmethod
+    def capture(cls, state: AppState, level: render.DisplayLevel) -> FrameInputs:
+        doc, view, ov = state.document, state.view, state.overlay
+        use_sdr = view.show_sdr_result and doc.result_sdr is not None
+        field = "result_sdr" if use_sdr else "result"
+        return cls(
+            level=level,
+            original_key=("original", doc.version("image")),
+            result=getattr(doc, field),
+            result_key=(field, doc.version(field)),
+            layer=view.layer,
+            compare=view.compare,
+            exposure=view.exposure,
+            base=doc.base,
+            detail=doc.detail,
+            overlay=overlay_args(state) if ov.enabled else None,
+        )
+
+
+def overlay_args(state: AppState) -> OverlayArgs:
+    ov = state.overlay
+    return (ov.mode, ov.over, ov.under, ov.opacity, ov.show_over, ov.show_under)
+
+
+def compute_frame(inp: FrameInputs, cache: ToneMapCache) -> Frame:
+    """The main view's frame: the tone-mapped original and result (reduced to the display
+    level here, on the worker, and cached per exposure), a layer, and the overlay."""
+    level = inp.level
+    original = cache.get(inp.original_key, inp.exposure, lambda: level.linear)
+    result = None
+    if inp.result is not None:
+        full = inp.result
+        result = cache.get(
+            inp.result_key, inp.exposure, lambda: render.reduce_mean(full, level.factor)
+        )
+    if inp.compare in ("split", "side-by-side"):
+        before, after = original, result
+    elif inp.layer == "result" and result is not None:
+        before, after = result, None
+    elif inp.layer in ("base", "detail") and inp.base is not None:
+        layer = inp.base if inp.layer == "base" else inp.detail
+        before, after = render.layer_rgb(inp.layer, layer), None
+    else:
+        before, after = original, None
+    overlay = render.overlay_for(level, *inp.overlay) if inp.overlay is not None else None
+    return Frame(before, after, overlay, level.factor)
+
+
+@dataclass(frozen=True)
+class DetailInputs:
+    """A full-resolution region to render: ``left`` pixels left of column ``cut`` (with the
+    overlay of the photo's code values), ``right`` right of it (split view)."""
+
+    code: np.ndarray
+    left: np.ndarray
+    right: np.ndarray | None
+    region: tuple[int, int, int, int]
+    cut: int
+    exposure: float
+    overlay: OverlayArgs | None
+
+
+def detail_inputs(
+    state: AppState,
+    level: render.DisplayLevel | None,
+    region: tuple[int, int, int, int, float] | None,
+) -> DetailInputs | None:
+    """When the view shows fewer than ~1.2 display-level pixels per screen pixel of a
+    reduced image, the visible full-resolution region to render: in single view the shown
+    layer, in split view the original left of the line (with the overlay) and the result
+    right of it. ``None`` when the display level is enough (side-by-side views stay at
+    display resolution)."""
+    doc, view = state.document, state.view
+    split = view.compare == "split" and doc.result is not None
+    single = view.compare == "none" and view.layer in ("original", "result")
+    if doc.image is None or level is None or level.factor == 1 or region is None:
+        return None
+    if not (split or single):
+        return None
+    x0, y0, x1, y1, zoom = region
+    if zoom * level.factor < DETAIL_ZOOM or (x1 - x0) * (y1 - y0) > DETAIL_MAX_PIXELS:
+        return None
+    image = doc.image
+    use_result = single and view.layer == "result" and doc.result is not None
+    cut = round(view.split * image.width) - x0 if split else x1 - x0
+    return DetailInputs(
+        code=image.code,
+        left=doc.result if use_result else image.linear,
+        right=doc.result if split else None,
+        region=(x0, y0, x1, y1),
+        cut=min(max(cut, 0), x1 - x0),
+        exposure=view.exposure,
+        overlay=overlay_args(state) if state.overlay.enabled else None,
+    )
+
+
+def compute_detail(inp: DetailInputs) -> tuple[np.ndarray, int, int]:
+    """(uint8 RGB of the region, x0, y0)."""
+    from hdr_studio.core.clipping import clip_overlay
+
+    x0, y0, x1, y1 = inp.region
+    cut = inp.cut
+    rgb = render.tonemapped(np.ascontiguousarray(inp.left[y0:y1, x0:x1]), inp.exposure)
+    if inp.overlay is not None and cut > 0:
+        code = np.ascontiguousarray(inp.code[y0:y1, x0 : x0 + cut])
+        rgb[:, :cut] = render.blend_overlay(rgb[:, :cut], clip_overlay(code, *inp.overlay))
+    if inp.right is not None and cut < x1 - x0:
+        after = np.ascontiguousarray(inp.right[y0:y1, x0 + cut : x1])
+        rgb[:, cut:] = render.tonemapped(after, inp.exposure)
+    return rgb, x0, y0
+
+
+THUMB_SIDE = 320
+
+
+def compute_panels(
+    level: render.DisplayLevel,
+    primaries: str,
+    code: np.ndarray,
+    result: np.ndarray | None,
+    need_layers: bool,
+) -> dict[str, Any]:
+    """The panels' content: chromaticity density before/after, the histogram (luminance in
+    the image's primaries), layer thumbnails, and (once per photo) the WLS base and detail
+    layers of the display level."""
+    from hdr_studio.app.panels import density
+    from hdr_studio.core.chromaticity import subsample_xy
+    from hdr_studio.core.decompose import decompose
+
+    out: dict[str, Any] = {}
+    xy_before = subsample_xy(level.linear, primaries, 200_000)
+    res_lin = None if result is None else render.reduce_mean(result, level.factor)
+    xy_after = None if res_lin is None else subsample_xy(res_lin, primaries, 200_000)
+    out["density"] = density(xy_before, xy_after)
+    out["hist"] = render.histogram(res_lin if res_lin is not None else level.linear, primaries)
+    thumb_f = render.display_factor(*level.linear.shape[:2], max_side=THUMB_SIDE)
+    out["thumb_original"] = render.tonemapped(render.reduce_mean(level.linear, thumb_f))
+    out["thumb_result"] = (
+        None if res_lin is None else render.tonemapped(render.reduce_mean(res_lin, thumb_f))
+    )
+    if need_layers:
+        base, detail = decompose(render.reduce_mean(code, level.factor))
+        out["base"], out["detail"] = base, detail
+        f = render.display_factor(*base.shape[:2], max_side=THUMB_SIDE)
+        for kind, layer in (("base", base), ("detail", detail)):
+            out[f"thumb_{kind}"] = render.layer_rgb(kind, render.reduce_mean(layer, f))
+    return out

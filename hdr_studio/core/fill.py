@@ -1,0 +1,124 @@
+"""How a reconstruction is put back together with the measurement: the fill policy every
+network shares (numpy only).
+
+* HDR estimates work on the **log ratio** to the measured linear pixels (never below 0: a
+  clipped measurement is a lower bound). :func:`keep_measured` applies Santos et al.'s eq. 1
+  to any network's estimate: pixels away from the clipping level stay as measured, the
+  network fills the clipped ones with a soft transition.
+* SDR declippers change only the pixels at the top or bottom clip (:func:`keep_unclipped`).
+* :class:`Calibration` holds the gains on what a network changes, fitted on the validation
+  split (``hdr-studio calibrate``) and stored in the weights' metadata.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from hdr_studio.core.clipping import santos_mask
+from hdr_studio.core.image import Image
+from hdr_studio.core.regions import coarse_weight
+
+#: Smallest linear value a log ratio is taken against.
+LOG_FLOOR = np.float32(1e-6)
+
+#: Region inradius (pixels) up to which the full-size fill is kept, and from which the
+#: coarse-scale estimate replaces it (see :func:`keep_measured`); measured in
+#: ``bench/coarse_pass.py``.
+COARSE_REACH = (4.0, 12.0)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Gains on what a network changes; 1 = the raw network.
+
+    ``hdr``: exponent on the HDR estimate's ratio to the clipped measurement (log domain),
+    ``over`` / ``under``: share of the SDR declipper's change kept at the top / bottom clip.
+    """
+
+    hdr: float = 1.0
+    over: float = 1.0
+    under: float = 1.0
+
+    @classmethod
+    def from_metadata(cls, meta: dict[str, str]) -> Calibration:
+        text = meta.get("calibration")
+        if not text:
+            return cls()
+        data = json.loads(text)
+        return cls(**{k: float(data[k]) for k in ("hdr", "over", "under") if k in data})
+
+    def to_metadata(self) -> str:
+        return json.dumps({"hdr": self.hdr, "over": self.over, "under": self.under})
+
+
+RAW = Calibration()
+
+
+def log_ratio(hdr: np.ndarray, measured: np.ndarray) -> np.ndarray:
+    """log(max(hdr, m) / m) with m = max(measured, :data:`LOG_FLOOR`): how far an estimate
+    goes above the measurement, per channel, ≥ 0. Both (H, W, 3) float32 linear."""
+    lo = np.maximum(measured, LOG_FLOOR)
+    return np.log(np.maximum(hdr, lo) / lo)
+
+
+def upsample_log_ratio(ratio: np.ndarray, height: int, width: int) -> np.ndarray:
+    """A coarse pass's log ratio (h, w, 3) brought to (height, width, 3), bilinear."""
+    import cv2
+
+    return cv2.resize(ratio, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def keep_measured(
+    image: Image,
+    hdr: np.ndarray,
+    gain: float = 1.0,
+    coarse_ratio: np.ndarray | None = None,
+    reach: tuple[float, float] | None = None,
+) -> np.ndarray:
+    """Santos' eq. 1 applied to any network's HDR estimate, H = β·lin(T) + (1 − β)·max(Ĥ,
+    lin(T)), with β(T) the well-exposed weight of the code values.
+
+    ``coarse_ratio``: the log ratio of the coarse-scale pass, at full size. Regions narrower
+    than ``reach[0]`` pixels keep the full-size fill, regions wider than ``reach[1]`` take the
+    coarse one (a network fills only the border of an area wider than it sees: a bright ring
+    around a flat core), blended in log between. Pixels clipped in all three channels keep
+    the measured colour (no invented hue). ``gain`` scales the log ratio (:class:`Calibration`).
+    Returns (H, W, 3) float32."""
+    m = santos_mask(image.code)
+    lin = image.linear
+    lo = np.maximum(lin, LOG_FLOOR)
+    r = log_ratio(hdr, lin)
+    if coarse_ratio is not None:
+        near, far = COARSE_REACH if reach is None else reach
+        w = coarse_weight((m < 1).any(axis=2), near, far)[..., None]
+        if w.any():
+            r = r + w * (coarse_ratio - r)
+    # Where every channel clipped, the measurement has no colour left and the small networks'
+    # hue there is noise (rainbow fringes inside white clouds): such pixels keep the
+    # measured colour and take the mean of the channels' log ratios (bench/QUALITY.md).
+    a = 1 - m.max(axis=2, keepdims=True)
+    if a.any():
+        r = r + a * (r.mean(axis=2, keepdims=True) - r)
+    filled = lo * np.exp(np.float32(gain) * r)
+    return (m * lin + (1 - m) * filled).astype(np.float32)
+
+
+def clipped_weights(code: np.ndarray, band: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+    """Per channel (over, under): 1 at the clipping level 1 (resp. 0) of the code values,
+    falling linearly to 0 within ``band`` of it — the pixels an SDR declipper may change."""
+    c = np.asarray(code, np.float32)
+    over = np.clip((c - np.float32(1 - band)) / np.float32(band), 0, 1)
+    under = np.clip((np.float32(band) - c) / np.float32(band), 0, 1)
+    return over, under
+
+
+def keep_unclipped(code: np.ndarray, declipped: np.ndarray, cal: Calibration = RAW) -> np.ndarray:
+    """SDR declipping output: the network's values where the input clipped, the input
+    elsewhere (the networks are trained through the same composite), the change scaled by
+    the calibrated gains. (H, W, 3) code values."""
+    over, under = clipped_weights(code)
+    w = np.float32(cal.over) * over + np.float32(cal.under) * under
+    return (code + w * (declipped - code)).astype(np.float32)
