@@ -246,3 +246,22 @@ def test_progress_bar_draws_on_a_terminal_only():
             bar(f, "step")
     assert "\r" in tty.getvalue() and "100.0%" in tty.getvalue() and tty.getvalue().endswith("\n")
     assert pipe.getvalue() == ""
+
+
+def test_gif_and_bad_orientation_are_one_line_not_internal_errors(tmp_path, capsys):
+    from PIL import Image as PILImage
+
+    a = np.full((20, 30, 3), 128, np.uint8)
+    PILImage.fromarray(a).save(tmp_path / "a.gif")
+    im = PILImage.fromarray(a)
+    exif = im.getexif()
+    exif[0x0112] = 99
+    im.save(tmp_path / "o.jpg", exif=exif)
+    for name in ("a.gif", "o.jpg"):
+        code, out, err = run(["analyze", tmp_path / name], capsys)
+        assert code == 0, err
+        assert "internal error" not in err
+        code, _, err = run(
+            ["reconstruct", tmp_path / name, "-o", tmp_path / f"{name}.exr"], capsys
+        )
+        assert code == 0 and "internal error" not in err, err

@@ -245,7 +245,7 @@ def reconstruct(
             t2 = time.perf_counter()
             write(outcome, request.output, plan.format, request.export, request.force)
             timings["write"] = time.perf_counter() - t2
-    progress(1.0, "done")
+        progress(1.0, "done")
     timings["total"] = time.perf_counter() - t0
     outcome.timings = timings
     return outcome

@@ -223,3 +223,66 @@ def test_reading_leaves_the_reference_count_of_none_alone():
     for _ in range(5):
         read_image(path)
     assert abs(sys.getrefcount(None) - before) < 50
+
+
+def test_gif_plain_and_animated_read_their_first_frame(tmp_path):
+    """OpenImageIO's GIF reader reports an alpha channel index past the last channel; GIFs
+    are read (the first frame of an animation, with a note) instead of crashing."""
+    from PIL import Image as PILImage
+
+    rng = np.random.default_rng(3)
+    a = (rng.random((40, 60, 3)) * 255).astype(np.uint8)
+    PILImage.fromarray(a).save(tmp_path / "plain.gif")
+    img = read_image(tmp_path / "plain.gif")
+    assert img.width == 60 and img.height == 40 and img.source_format == "gif"
+    frames = [PILImage.fromarray(np.full((20, 30, 3), v, np.uint8)) for v in (10, 130, 250)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:], duration=50)
+    anim = read_image(tmp_path / "anim.gif")
+    assert anim.code.max() == pytest.approx(10 / 255, abs=1e-6)  # the first frame
+    assert any("several images" in n for n in anim.notes)
+
+
+def test_out_of_range_exif_orientation_is_ignored_with_a_note(tmp_path):
+    from PIL import Image as PILImage
+
+    a = np.zeros((20, 30, 3), np.uint8)
+    a[:, :5] = 255  # a bright left edge: stays left when the orientation is ignored
+    im = PILImage.fromarray(a)
+    exif = im.getexif()
+    exif[0x0112] = 99
+    im.save(tmp_path / "o.jpg", exif=exif, quality=95)
+    img = read_image(tmp_path / "o.jpg")
+    assert (img.width, img.height) == (30, 20)
+    assert img.code[:, :3].mean() > 0.9 and img.code[:, -3:].mean() < 0.1
+    assert any("invalid EXIF orientation (99)" in n for n in img.notes)
+
+
+def test_one_bit_and_grey_alpha_files(tmp_path):
+    from PIL import Image as PILImage
+
+    a = (np.indices((16, 24)).sum(axis=0) % 2 * 255).astype(np.uint8)
+    PILImage.fromarray(a).convert("1").save(tmp_path / "bw.png")
+    PILImage.fromarray(a).convert("LA").save(tmp_path / "la.png")
+    bw = read_image(tmp_path / "bw.png")
+    assert set(np.unique(bw.code)) == {0.0, 1.0} and bw.alpha is None
+    la = read_image(tmp_path / "la.png")
+    assert la.alpha is not None and la.alpha.shape == (16, 24)
+    np.testing.assert_array_equal(la.code[..., 0], la.code[..., 2])
+
+
+def test_multi_part_exr_reads_its_first_part(tmp_path):
+    import OpenImageIO as oiio
+
+    path = tmp_path / "parts.exr"
+    specs = [oiio.ImageSpec(8, 6, 3, oiio.FLOAT), oiio.ImageSpec(8, 6, 3, oiio.FLOAT)]
+    for i, s in enumerate(specs):
+        s.attribute("name", f"part{i}")
+    out = oiio.ImageOutput.create(str(path))
+    assert out.open(str(path), specs)
+    out.write_image(np.full((6, 8, 3), 2.0, np.float32))
+    assert out.open(str(path), specs[1], "AppendSubimage")
+    out.write_image(np.full((6, 8, 3), 5.0, np.float32))
+    out.close()
+    img = read_image(path)
+    assert img.linear.max() == pytest.approx(2.0)
+    assert any("several images" in n for n in img.notes)

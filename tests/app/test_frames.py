@@ -1,0 +1,124 @@
+"""What the window shows, computed without a window: the tone-map cache, frames, the
+full-resolution detail policy, panels; and the document controller on a Qt event loop with
+no window shown."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hdr_studio.app import render
+from hdr_studio.app.frames import (
+    FrameInputs,
+    compute_detail,
+    compute_frame,
+    compute_panels,
+    detail_inputs,
+)
+from hdr_studio.app.state import AppState
+from hdr_studio.app.tonemap_cache import ToneMapCache
+from hdr_studio.core.image import Image
+from hdr_studio.core.reader import read_image
+from hdr_studio.core.result import ResultKind
+from tests.helpers import SAMPLES, gradient
+
+
+def _state(h=60, w=90) -> tuple[AppState, render.DisplayLevel]:
+    state = AppState()
+    image = Image.from_pixels(gradient(h, w))
+    state.document.update(image=image)
+    return state, render.DisplayLevel.of(image)
+
+
+def test_cache_keys_on_content_versions_not_identity():
+    state, level = _state()
+    doc = state.document
+    cache = ToneMapCache(size=2)
+    doc.update(result=doc.image.linear * 0.25)
+    state.view.update(layer="result")
+    dark = compute_frame(FrameInputs.capture(state, level), cache).before
+    v = doc.version("result")
+    doc.update(result=doc.image.linear * 4.0)  # a new result, whatever its id()
+    assert doc.version("result") == v + 1
+    bright = compute_frame(FrameInputs.capture(state, level), cache).before
+    assert bright.mean() > dark.mean() + 20
+    assert len(cache) == 2  # bounded: the oldest rendering went
+
+
+def test_frame_modes_and_overlay():
+    state, level = _state()
+    doc = state.document
+    cache = ToneMapCache()
+    frame = compute_frame(FrameInputs.capture(state, level), cache)
+    assert frame.after is None and frame.overlay is not None and frame.factor == 1
+    state.overlay.update(enabled=False)
+    doc.update(result=doc.image.linear * 2)
+    state.view.update(compare="split")
+    frame = compute_frame(FrameInputs.capture(state, level), cache)
+    assert frame.overlay is None and frame.after is not None
+    assert frame.after.shape == frame.before.shape
+
+
+def test_detail_only_when_zoomed_past_the_display_level():
+    state, _ = _state(60, 90)
+    small_level = render.DisplayLevel.of(state.document.image)
+    assert detail_inputs(state, small_level, (0, 0, 90, 60, 4.0)) is None  # factor 1
+    big = Image.from_pixels(np.tile(gradient(), (50, 50, 1)))  # 2400 × 3200
+    state.document.update(image=big)
+    level = render.DisplayLevel.of(big)
+    assert level.factor == 2
+    assert detail_inputs(state, level, (0, 0, 400, 300, 0.5)) is None  # fit: enough
+    inp = detail_inputs(state, level, (100, 50, 500, 350, 1.0))
+    assert inp is not None and inp.cut == 400 and inp.right is None
+    rgb, x0, y0 = compute_detail(inp)
+    assert rgb.shape == (300, 400, 3) and (x0, y0) == (100, 50)
+    state.document.update(result=big.linear * 0.25)
+    state.view.update(compare="split", split=0.05)  # line at x = 160
+    inp = detail_inputs(state, level, (100, 50, 500, 350, 1.0))
+    assert inp.cut == 60 and inp.right is not None
+    rgb, _, _ = compute_detail(inp)
+    assert rgb[:, :60].mean() > rgb[:, 60:].mean()
+
+
+def test_panels_use_the_images_primaries():
+    lin = np.zeros((8, 8, 3), np.float32)
+    lin[..., 1] = 1.0  # pure green: luminance differs between Rec.709 and Rec.2020
+    for prim, y in (("rec709", 0.7152), ("rec2020", 0.6780)):
+        image = Image.from_pixels(lin, prim, "linear")
+        level = render.DisplayLevel.of(image)
+        out = compute_panels(level, prim, image.code, None, need_layers=True)
+        edges, sdr, _ = out["hist"]
+        centre = 0.5 * (edges[1:] + edges[:-1])[np.argmax(sdr)]
+        assert centre == pytest.approx(np.log2(y), abs=0.15)
+        assert out["base"].shape == (8, 8, 3) and out["thumb_result"] is None
+        probe = render.probe(image, None, 1, 1, 203.0, 0.98, 0.01)
+        assert f"{y * 203:.0f} cd/m²" in probe
+
+
+def test_controller_reconstructs_and_exports_through_the_engine(qtbot, tmp_path):
+    """No window: the controller's jobs run on the worker and update the plain state; an SDR
+    declipping result is exported as SDR, never as PQ."""
+    from hdr_studio.app.controller import DocumentController
+    from hdr_studio.app.workers import JobController
+    from hdr_studio.core.errors import OutputError
+    from hdr_studio.core.export import ExportOptions
+
+    state = AppState()
+    jobs = JobController(state.job)
+    ctl = DocumentController(state, jobs)
+    sample = SAMPLES / "sunset_lomiri.jpg"
+    ctl.open(sample)
+    qtbot.waitUntil(lambda: state.document.image is not None, timeout=30000)
+    assert ctl.export_kind() is ResultKind.HDR
+    ctl.reconstruct("declipnet")
+    qtbot.waitUntil(lambda: state.job.state == "done", timeout=60000)
+    doc = state.document
+    assert doc.result_kind is ResultKind.SDR and doc.result_sdr is None
+    assert doc.outcome.method == "declipnet" and state.view.compare == "split"
+    out = tmp_path / "d.png"
+    ctl.export(out, None, ExportOptions())
+    qtbot.waitUntil(lambda: state.job.state == "done" and out.exists(), timeout=60000)
+    assert read_image(out).transfer == "srgb"
+    with pytest.raises(OutputError, match="source"):
+        ctl.export(sample, "jpeg-sdr", ExportOptions())
+    jobs.wait(30000)

@@ -1,0 +1,118 @@
+"""An installed (non-editable) copy finds its weights: build a wheel, install it into a fresh
+venv outside the checkout, and check that every network is available and the default one
+gives the checkout's pixels.
+
+The fresh venv borrows the dependencies (numpy, torch, OpenImageIO…) from this test's own
+environment through a path file, so the test installs nothing from a package index; the
+HDR Studio package itself comes only from the wheel (checked)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import venv
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hdr_studio.api import ReconstructRequest, reconstruct
+from hdr_studio.core.reader import read_image
+from tests.helpers import ROOT, SAMPLES
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("wheel")
+    dist = work / "dist"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=work,
+    )
+    (wheel,) = dist.glob("hdr_studio-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for f in ("manifest.json", "masked.safetensors", "masked.md", "hybrid.safetensors"):
+        assert f"hdr_studio/resources/models/{f}" in names
+    assert "hdr_studio/training/configs/masked.json" in names
+    env_dir = work / "venv"
+    venv.create(env_dir, with_pip=False)
+    py = env_dir / "bin" / "python"
+    site = Path(
+        subprocess.check_output(
+            [py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+        ).strip()
+    )
+    # Dependencies from this environment, after the venv's own site-packages.
+    (site / "_deps_from_test_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(py),
+            "install",
+            "--no-deps",
+            "-q",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=work,
+    )
+    return env_dir
+
+
+def _run(env_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "HDR_STUDIO_MODELS")}
+    return subprocess.run(
+        [str(env_dir / "bin" / "hdr-studio"), *args],
+        capture_output=True,
+        text=True,
+        cwd=env_dir.parent,  # outside the checkout
+        env=env,
+        check=False,
+        timeout=300,
+    )
+
+
+def test_installed_wheel_has_every_network_and_the_checkouts_pixels(installed, tmp_path):
+    where = subprocess.check_output(
+        [installed / "bin" / "python", "-c", "import hdr_studio; print(hdr_studio.__file__)"],
+        text=True,
+        cwd=installed.parent,
+    )
+    assert str(installed) in where and str(ROOT) not in where
+    r = _run(installed, "--version")
+    assert r.returncode == 0 and "hdr-studio" in r.stdout
+    r = _run(installed, "models", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = {m["name"]: m for m in json.loads(r.stdout)}
+    assert all(rows[n]["available"] for n in ("masked", "drht", "hybrid", "declipnet"))
+    src = SAMPLES / "seeding_lomiri.jpg"
+    out = tmp_path / "wheel.exr"
+    r = _run(installed, "reconstruct", str(src), "-o", str(out), "--device", "cpu")
+    assert r.returncode == 0, r.stderr
+    assert "method masked" in r.stdout  # the default network, found in the installed package
+    mine = reconstruct(ReconstructRequest(input=src, device="cpu")).pixels
+    theirs = read_image(out).linear
+    np.testing.assert_allclose(theirs, mine.astype(np.float16).astype(np.float32), rtol=2e-3)
