@@ -258,10 +258,8 @@ def test_gif_and_bad_orientation_are_one_line_not_internal_errors(tmp_path, caps
     exif[0x0112] = 99
     im.save(tmp_path / "o.jpg", exif=exif)
     for name in ("a.gif", "o.jpg"):
-        code, out, err = run(["analyze", tmp_path / name], capsys)
+        code, _, err = run(["analyze", tmp_path / name], capsys)
         assert code == 0, err
         assert "internal error" not in err
-        code, _, err = run(
-            ["reconstruct", tmp_path / name, "-o", tmp_path / f"{name}.exr"], capsys
-        )
+        code, _, err = run(["reconstruct", tmp_path / name, "-o", tmp_path / f"{name}.exr"], capsys)
         assert code == 0 and "internal error" not in err, err
