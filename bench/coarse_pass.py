@@ -12,7 +12,7 @@ over images, as ``hdr-studio eval``) and log-L1 inside:
 * ``fine``: the full-size network only (no coarse pass);
 * ``max``: the full-size fill floored by the coarse one (the first version of the pass);
 * ``reach N-F``: regions of inradius ≤ N px keep the full-size fill, ≥ F px take the coarse
-  one, log blend between (``hdr_studio.inference.specs.keep_measured``).
+  one, log blend between (``hdr_studio.core.fill.keep_measured``).
 
 The shipped calibration gain is applied to every variant.
 """
@@ -31,15 +31,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from hdr_studio.core.clipping import over_mask  # noqa: E402
 from hdr_studio.core.fill import keep_measured  # noqa: E402
 from hdr_studio.core.image import Image  # noqa: E402
 from hdr_studio.core.reader import read_image  # noqa: E402
 from hdr_studio.core.transfer import srgb_decode  # noqa: E402
-from hdr_studio.inference.pipeline import coarse_estimate, load_model, run_network  # noqa: E402
+from hdr_studio.inference.pipeline import coarse_ratio, load_model, run_network  # noqa: E402
 from hdr_studio.inference.registry import RAW  # noqa: E402
 from hdr_studio.training import metrics as M  # noqa: E402
 from hdr_studio.training.data.dataset import read_hdr  # noqa: E402
-from hdr_studio.training.evaluate import CLIP_LEVEL  # noqa: E402
 
 REACHES = "4-12,2-8,8-32"
 
@@ -72,17 +72,18 @@ def main() -> int:
         small = read_image(args.set / "hdr" / f"{item['name']}.png")
         truth = read_hdr(args.set / "hdr" / f"{item['name']}_truth.exr")
         image, truth = upscale(small, truth, args.scale)
-        clipped = image.code.max(axis=2) >= CLIP_LEVEL
+        clipped = over_mask(image.code)
         if not clipped.any():
             continue
         out = run_network(model, image)
         fine_hdr = model.spec.finish(out, image, RAW).hdr  # gain 1, no coarse: the raw fill
-        coarse = coarse_estimate(model, image)
+        coarse = coarse_ratio(model, image)
         assert coarse is not None
         lin = image.linear
+        coarse_hdr = lin * np.exp(coarse)
         variants = {
             "fine": keep_measured(image, fine_hdr, gain),
-            "max": keep_measured(image, np.maximum(np.maximum(fine_hdr, lin), coarse), gain),
+            "max": keep_measured(image, np.maximum(np.maximum(fine_hdr, lin), coarse_hdr), gain),
         }
         for n, f in reaches:
             variants[f"reach {n:g}-{f:g}"] = keep_measured(image, fine_hdr, gain, coarse, (n, f))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -31,6 +32,12 @@ pytestmark = pytest.mark.slow
 def installed(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     dist = work / "dist"
+    # A clean copy of the sources: an in-tree build/ left by an earlier build would carry
+    # deleted modules into the wheel.
+    src = work / "src"
+    skip = (".git", ".venv", "build", "dist", "data", "runs", "*.egg-info", "__pycache__")
+    skip += (".pytest_cache", ".ruff_cache", "out", "_work", "_artifacts", ".whl", ".gl")
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(*skip))
     subprocess.run(
         [
             sys.executable,
@@ -42,7 +49,7 @@ def installed(tmp_path_factory) -> Path:
             "-q",
             "-w",
             str(dist),
-            str(ROOT),
+            str(src),
         ],
         check=True,
         capture_output=True,

@@ -24,6 +24,7 @@ from hdr_studio.core.export import FORMATS, ExportOptions, encode_result, format
 from hdr_studio.core.export import write_result as _write_result
 from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import CancelToken, ProgressFn, no_progress
+from hdr_studio.core.memory import release_free_memory
 from hdr_studio.core.result import ModelResult, ResultKind
 
 #: The SDR format an SDR result takes when the output's extension names an HDR one.
@@ -246,6 +247,7 @@ def reconstruct(
             write(outcome, request.output, plan.format, request.export, request.force)
             timings["write"] = time.perf_counter() - t2
         progress(1.0, "done")
+    release_free_memory()  # processes that live on (app, bridge, batch) do not pile up heap
     timings["total"] = time.perf_counter() - t0
     outcome.timings = timings
     return outcome

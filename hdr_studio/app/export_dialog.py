@@ -6,8 +6,9 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from hdr_studio.api.engine import formats_for
+from hdr_studio.api.engine import check_export, formats_for
 from hdr_studio.app.state import Document
+from hdr_studio.core.errors import OutputError
 from hdr_studio.core.export import FORMATS, ExportOptions
 from hdr_studio.core.result import ResultKind
 
@@ -20,6 +21,7 @@ class ExportDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.doc = doc
+        self.kind = kind
         self.settings = settings
         form = QtWidgets.QFormLayout(self)
         self.format = QtWidgets.QComboBox()
@@ -78,10 +80,10 @@ class ExportDialog(QtWidgets.QDialog):
             return
         if not path.lower().endswith(FORMATS[fmt][2]):
             path += ext
-        if self.doc.path is not None and Path(path).resolve() == self.doc.path.resolve():
-            QtWidgets.QMessageBox.warning(
-                self, "Export", "That is the source photo: choose another name."
-            )
+        try:
+            check_export(self.doc.image, Path(path), self.kind, fmt)
+        except OutputError as exc:
+            QtWidgets.QMessageBox.warning(self, "Export", f"{exc}: choose another name.")
             return
         self.path, self.fmt, self.options = path, fmt, options
         for k, v in (

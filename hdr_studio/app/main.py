@@ -39,8 +39,13 @@ def run(
         code = app.exec()
         win.shutdown()
         return code
+    return _screenshot(app, win, path, screenshot, timeout)
 
-    # Screenshot: wait until the file is open and everything is drawn, then grab and quit.
+
+def _screenshot(app, win, path: str | None, screenshot: str, timeout: float) -> int:
+    """Wait until the file is open and everything is drawn, then grab the window and quit."""
+    from PySide6 import QtCore
+
     deadline = time.monotonic() + timeout
     opened = False
     while time.monotonic() < deadline:

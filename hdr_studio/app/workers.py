@@ -14,6 +14,7 @@ from PySide6 import QtCore
 from hdr_studio.app.state import JobState
 from hdr_studio.core.errors import Cancelled, HdrStudioError
 from hdr_studio.core.jobs import CancelToken
+from hdr_studio.core.memory import release_free_memory
 
 JobFn = Callable[[Callable[[float, str], None], CancelToken], Any]
 
@@ -26,11 +27,17 @@ class _Signals(QtCore.QObject):
 
 
 class Job(QtCore.QRunnable):
-    def __init__(self, generation: int, fn: JobFn, token: CancelToken) -> None:
+    """``release``: hand the heap's free memory back to the system after the job (for the
+    user's jobs, which allocate whole images; not for the frequent render jobs)."""
+
+    def __init__(
+        self, generation: int, fn: JobFn, token: CancelToken, release: bool = False
+    ) -> None:
         super().__init__()
         self.generation = generation
         self.fn = fn
         self.token = token
+        self.release = release
         self.signals = _Signals()
         self._last = 0.0
         self.setAutoDelete(True)
@@ -56,6 +63,9 @@ class Job(QtCore.QRunnable):
             self.signals.failed.emit(self.generation, f"{type(exc).__name__}: {msg}")
         else:
             self.signals.finished.emit(self.generation, result)
+        finally:
+            if self.release:
+                release_free_memory()
 
 
 class JobController(QtCore.QObject):
@@ -80,7 +90,7 @@ class JobController(QtCore.QObject):
         self._generation += 1
         self._token = CancelToken()
         self._on_done = on_done
-        job = Job(self._generation, fn, self._token)
+        job = Job(self._generation, fn, self._token, release=True)
         job.signals.progress.connect(self._progress)
         job.signals.finished.connect(self._finished)
         job.signals.failed.connect(self._failed)

@@ -205,9 +205,11 @@ def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
         return _read_avif(p, max_pixels)
 
     oiio = _oiio()
-    # Our own pixel limit governs, not OIIO's default size limit; keep alpha straight
-    # (OIIO premultiplies PNG/TIFF alpha unless asked not to).
-    oiio.attribute("limits:imagesize_MB", 2**31 - 1)
+    # Options travel with this open call (a config spec), never as process-wide attributes.
+    # Our pixel limit (``max_pixels``, 200 MP by default) is far below OpenImageIO's own
+    # ``limits:imagesize_MB`` (a share of the machine's memory), which we leave alone; an
+    # image above it fails OIIO's open with its message. Keep alpha straight (OIIO
+    # premultiplies PNG/TIFF alpha unless asked not to).
     config = oiio.ImageSpec()
     config.attribute("oiio:UnassociatedAlpha", 1)
     inp = oiio.ImageInput.open(str(p), config)

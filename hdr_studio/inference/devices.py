@@ -1,10 +1,8 @@
 """Device choice: ``auto`` (CUDA → MPS → CPU), ``cpu``, ``cuda``/``cuda:N``, ``mps``;
-autocast precision (bf16/fp16 on GPU, fp32 on CPU); CPU threads."""
+autocast precision (bf16/fp16 on GPU, fp32 on CPU). Threads are a per-job setting
+(:func:`hdr_studio.api.threads.compute_threads`), never set here."""
 
 from __future__ import annotations
-
-import functools
-import os
 
 import torch
 
@@ -58,35 +56,6 @@ def describe(device: torch.device) -> str:
     if device.type == "mps":
         return "Apple GPU (Metal)"
     return f"CPU ({torch.get_num_threads()} threads)"
-
-
-@functools.cache
-def tune_cpu_allocator() -> None:
-    """Keep freed tensor memory in glibc's heap instead of returning it to the kernel.
-
-    Tiled CPU inference allocates and frees the same few activation sizes for every tile;
-    by default glibc serves them with fresh mmaps that page-fault in each time. Raising the
-    mmap threshold to its maximum (32 MiB) and the trim threshold to 512 MiB removed ~90 % of
-    the page faults and 28 % of the wall time (bench/RESULTS.md). No-op off glibc."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 32 * 1024 * 1024)  # M_MMAP_THRESHOLD
-        libc.mallopt(-1, 512 * 1024 * 1024)  # M_TRIM_THRESHOLD
-    except (OSError, AttributeError):
-        pass
-
-
-def configure_cpu_threads() -> None:
-    """Use every core the process may run on for intra-op parallelism."""
-    tune_cpu_allocator()
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        n = os.cpu_count() or 1
-    if torch.get_num_threads() != n:
-        torch.set_num_threads(n)
 
 
 def free_memory_bytes(device: torch.device) -> int:

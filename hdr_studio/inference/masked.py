@@ -18,9 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from hdr_studio.core.clipping import SANTOS_THRESHOLD
 from hdr_studio.inference.layers import FeatureMaskedConv2d
-
-SANTOS_THRESHOLD = 0.96
 
 
 def beta(t: torch.Tensor, threshold: float = SANTOS_THRESHOLD) -> torch.Tensor:

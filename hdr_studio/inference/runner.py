@@ -19,7 +19,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from hdr_studio.core.jobs import CancelToken, ProgressFn, no_progress
-from hdr_studio.inference.devices import autocast_dtype, free_memory_bytes, tune_cpu_allocator
+from hdr_studio.core.memory import tune_allocator
+from hdr_studio.inference.devices import autocast_dtype, free_memory_bytes
 
 MIN_TILE = 128
 MAX_TILE = 2048
@@ -108,7 +109,7 @@ def run_tiled(
     """Run ``net`` over ``image`` (H, W, C_in) float32 in tiles; returns (H, W, C_out)."""
     progress = progress or no_progress
     if device.type == "cpu":
-        tune_cpu_allocator()
+        tune_allocator()
     halo = int(math.ceil(halo / stride) * stride)
     if tile is None:
         tile = choose_tile(device, bytes_per_pixel, stride, halo)
