@@ -176,6 +176,7 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
             export=options,
             force=args.force,
             device=args.device,
+            precision=args.precision,
             tile=args.tile,
             threads=args.threads,
             max_pixels=args.max_pixels,
@@ -194,7 +195,7 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
 def cmd_models(args: argparse.Namespace) -> int:
     from hdr_studio.api.catalogue import catalogue, device_line, parameter_count
 
-    device = device_line(args.device)
+    device = device_line(args.device, args.precision)
     rows = []
     for info in catalogue():
         row = info.to_dict()
@@ -301,6 +302,15 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"refuse larger images (default {DEFAULT_MAX_PIXELS:,})",
         )
 
+    def precision(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--precision",
+            choices=("auto", "fp32", "bf16", "fp16"),
+            default="auto",
+            help="the networks' number format: auto (default: bf16 where the CPU computes it "
+            "natively (AMX, AVX-512 BF16) and on GPUs, else fp32), fp32, bf16, fp16 (GPU)",
+        )
+
     def thresholds(sp: argparse.ArgumentParser, under: bool = True) -> None:
         sp.add_argument(
             "--over",
@@ -350,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the best shipped HDR model, else classical)",
     )
     r.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, mps")
+    precision(r)
     r.add_argument(
         "--tile",
         type=_positive_int,
@@ -411,6 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("models", help="list the reconstruction models and their weights")
     m.add_argument("--json", action="store_true", help="machine-readable output")
     m.add_argument("--device", default="auto", help="device to report (default auto)")
+    precision(m)
     m.set_defaults(func=cmd_models)
 
     d = sub.add_parser("decompose", help="WLS base/detail layers (and the hybrid mask)")

@@ -194,11 +194,11 @@ def parameter_count(name: str, models: Path | None = None) -> int:
     return sum(p.numel() for p in net.parameters())
 
 
-def device_line(device: str = "auto") -> str:
-    """What runs the networks, in words ("CPU (2 threads)", a GPU's name); the reason when
-    PyTorch is missing."""
+def device_line(device: str = "auto", precision: str = "auto") -> str:
+    """What runs the networks, in words ("CPU (2 threads), bf16 (AMX)", a GPU's name and
+    number format); the reason when PyTorch is missing."""
     try:
         from hdr_studio.inference.devices import describe, resolve_device
     except ImportError:
         return "CPU (networks unavailable: PyTorch is not installed)"
-    return describe(resolve_device(device))
+    return describe(resolve_device(device), precision)

@@ -131,6 +131,7 @@ def run_method(
     over: float | None = None,
     options: dict[str, float] | None = None,
     device: str = "auto",
+    precision: str = "auto",
     tile: int | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
@@ -151,7 +152,14 @@ def run_method(
     from hdr_studio.inference.pipeline import run_model
 
     return run_model(
-        image, method, device=device, tile=tile, progress=progress, cancel=cancel, folder=models
+        image,
+        method,
+        device=device,
+        tile=tile,
+        progress=progress,
+        cancel=cancel,
+        folder=models,
+        precision=precision,
     )
 
 
@@ -216,6 +224,7 @@ def reconstruct(
             over=request.over,
             options=request.options,
             device=request.device,
+            precision=request.precision,
             tile=request.tile,
             progress=_scaled(progress, 0.0, 0.9 if request.output else 1.0),
             cancel=cancel,
@@ -237,6 +246,7 @@ def reconstruct(
                 "method_kind": plan.method.kind.value,
                 "result": plan.result.value,
                 "weights_sha256": plan.method.digest,
+                "precision": request.precision,
             },
         )
         if request.output is not None:

@@ -34,6 +34,8 @@ class ReconstructRequest:
     export: reference white, peak, quality.
     force: overwrite an existing output (never the source).
     device, tile: where and in what tiles the networks run.
+    precision: the networks' number format: ``auto`` (bf16 on CPUs that compute it natively
+        and on GPUs, else fp32), ``fp32``, ``bf16`` or ``fp16`` (GPUs).
     threads: CPU threads for this job (``None``: every core the process may use; a pool
         sets it so that workers × threads = cores).
     max_pixels: larger inputs are refused.
@@ -50,6 +52,7 @@ class ReconstructRequest:
     export: ExportOptions = field(default_factory=ExportOptions)
     force: bool = False
     device: str = "auto"
+    precision: str = "auto"
     tile: int | None = None
     threads: int | None = None
     max_pixels: int = DEFAULT_MAX_PIXELS

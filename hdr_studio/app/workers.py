@@ -26,21 +26,30 @@ class _Signals(QtCore.QObject):
     cancelled = QtCore.Signal(int)
 
 
-class Job(QtCore.QRunnable):
-    """``release``: hand the heap's free memory back to the system after the job (for the
+class Job:
+    """One run of ``fn`` on a pool thread, reporting through its controller's ``signals``.
+
+    A plain object whose ``run`` is handed to the pool as a callable: a Python subclass of
+    QRunnable given to a pool is never freed by PySide when it is not auto-deleted, and with
+    it everything ``fn`` holds (whole images: gigabytes over a session, measured by
+    ``bench/bench_session.py``). ``fn`` is dropped as soon as it has run.
+    ``release``: hand the heap's free memory back to the system after the job (for the
     user's jobs, which allocate whole images; not for the frequent render jobs)."""
 
     def __init__(
-        self, generation: int, fn: JobFn, token: CancelToken, release: bool = False
+        self,
+        generation: int,
+        fn: JobFn,
+        token: CancelToken,
+        signals: _Signals,
+        release: bool = False,
     ) -> None:
-        super().__init__()
         self.generation = generation
-        self.fn = fn
+        self.fn: JobFn | None = fn
         self.token = token
         self.release = release
-        self.signals = _Signals()
+        self.signals = signals
         self._last = 0.0
-        self.setAutoDelete(True)
 
     def _progress(self, fraction: float, message: str) -> None:
         now = time.monotonic()
@@ -49,8 +58,10 @@ class Job(QtCore.QRunnable):
             self.signals.progress.emit(self.generation, float(fraction), message)
 
     def run(self) -> None:
+        fn, self.fn = self.fn, None  # held by this frame only: freed when the run ends
+        assert fn is not None, "a job runs once"
         try:
-            result = self.fn(self._progress, self.token)
+            result = fn(self._progress, self.token)
         except Cancelled:
             self.signals.cancelled.emit(self.generation)
         except HdrStudioError as exc:
@@ -64,6 +75,8 @@ class Job(QtCore.QRunnable):
         else:
             self.signals.finished.emit(self.generation, result)
         finally:
+            del fn
+            result = None
             if self.release:
                 release_free_memory()
 
@@ -80,6 +93,11 @@ class JobController(QtCore.QObject):
         self._generation = 0
         self._token: CancelToken | None = None
         self._on_done: Callable[[Any], None] | None = None
+        self.signals = _Signals(self)
+        self.signals.progress.connect(self._progress)
+        self.signals.finished.connect(self._finished)
+        self.signals.failed.connect(self._failed)
+        self.signals.cancelled.connect(self._cancelled)
 
     @property
     def busy(self) -> bool:
@@ -90,13 +108,9 @@ class JobController(QtCore.QObject):
         self._generation += 1
         self._token = CancelToken()
         self._on_done = on_done
-        job = Job(self._generation, fn, self._token, release=True)
-        job.signals.progress.connect(self._progress)
-        job.signals.finished.connect(self._finished)
-        job.signals.failed.connect(self._failed)
-        job.signals.cancelled.connect(self._cancelled)
+        job = Job(self._generation, fn, self._token, self.signals, release=True)
         self.state.update(name=name, state="running", progress=0.0, message="starting", error="")
-        self.pool.start(job)
+        self.pool.start(job.run)
 
     def cancel(self) -> None:
         if self._token is not None and self.busy:
@@ -151,6 +165,9 @@ class LatestOnly(QtCore.QObject):
         self._timer.setInterval(debounce_ms)
         self._timer.timeout.connect(self._launch)
         self.applied = 0
+        self.signals = _Signals(self)
+        self.signals.finished.connect(self._done)
+        self.signals.failed.connect(self._failed)
 
     def request(self, compute: Callable[[], Any]) -> None:
         self._generation += 1
@@ -169,10 +186,8 @@ class LatestOnly(QtCore.QObject):
         compute, self._pending = self._pending, None
         if compute is None:
             return
-        job = Job(self._generation, lambda progress, token: compute(), CancelToken())
-        job.signals.finished.connect(self._done)
-        job.signals.failed.connect(self._failed)
-        self.pool.start(job)
+        job = Job(self._generation, lambda progress, token: compute(), CancelToken(), self.signals)
+        self.pool.start(job.run)
 
     def _done(self, generation: int, result: Any) -> None:
         if generation == self._generation:

@@ -214,7 +214,11 @@ def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
     config.attribute("oiio:UnassociatedAlpha", 1)
     inp = oiio.ImageInput.open(str(p), config)
     if inp is None:
-        raise _fail(p, f"not a readable image ({oiio.geterror() or 'unknown format'})")
+        err = oiio.geterror() or "unknown format"
+        if "limits:imagesize_MB" in err:  # OIIO's own guard against absurd header sizes
+            why = err.split(" Possible corrupt input?")[0]
+            raise _fail(p, f"image is above the limit of what can be read here ({why})")
+        raise _fail(p, f"not a readable image ({err})")
     try:
         spec = inp.spec()
         w, h, nch = spec.width, spec.height, spec.nchannels

@@ -18,7 +18,7 @@ from hdr_studio.core.fill import RAW, Calibration, log_ratio, upsample_log_ratio
 from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import CancelToken, ProgressFn, no_progress
 from hdr_studio.core.result import ModelResult
-from hdr_studio.inference.devices import resolve_device
+from hdr_studio.inference.devices import resolve_device, resolve_precision
 from hdr_studio.inference.registry import ModelSpec, config_from_metadata, get_spec
 from hdr_studio.inference.runner import run_tiled
 from hdr_studio.inference.weights import WeightsError, load_weights, models_dir, read_manifest
@@ -70,7 +70,8 @@ def load_model(name: str, device: str = "auto", folder: Path | None = None) -> L
     config = config_from_metadata(spec, meta)
     net = spec.build(config)
     net.load_state_dict(state, strict=True)
-    net.eval().to(dev)
+    # Channels-last: the layout the fast convolution kernels (oneDNN, cuDNN) work in.
+    net.eval().to(dev, memory_format=torch.channels_last)
     try:
         cal = Calibration.from_metadata(meta)
     except (ValueError, TypeError, KeyError) as exc:
@@ -91,15 +92,17 @@ def run_model(
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
     folder: Path | None = None,
+    precision: str = "auto",
 ) -> ModelResult:
-    """Reconstruct ``image`` with model ``name``; deterministic for the same input/weights."""
+    """Reconstruct ``image`` with model ``name``; deterministic for the same input, weights
+    and precision (:func:`~hdr_studio.inference.devices.resolve_precision`)."""
     progress = progress or no_progress
     progress(0.0, f"loading {name}")
     model = load_model(name, device, folder)
     if cancel is not None:
         cancel.raise_if_cancelled()
-    out = run_network(model, image, tile, progress, cancel)
-    coarse = coarse_ratio(model, image) if model.spec.kind.gives_hdr else None
+    out = run_network(model, image, tile, progress, cancel, precision)
+    coarse = coarse_ratio(model, image, precision) if model.spec.kind.gives_hdr else None
     result = model.spec.finish(out, image, model.calibration, coarse)
     progress(1.0, "done")
     return result
@@ -112,7 +115,7 @@ def run_model(
 WORK_SIDE = 320
 
 
-def coarse_ratio(model: LoadedModel, image: Image) -> np.ndarray | None:
+def coarse_ratio(model: LoadedModel, image: Image, precision: str = "auto") -> np.ndarray | None:
     """The network run at :data:`WORK_SIDE` (long side): its estimate's log ratio to that
     scale's measurement, upsampled to full size; ``None`` for pictures not much larger than
     the working size."""
@@ -128,7 +131,7 @@ def coarse_ratio(model: LoadedModel, image: Image) -> np.ndarray | None:
         return np.ascontiguousarray(cv2.resize(a, size, interpolation=cv2.INTER_AREA))
 
     small = replace(image, code=shrink(image.code), linear=shrink(image.linear))
-    hdr = model.spec.finish(run_network(model, small), small, RAW).hdr
+    hdr = model.spec.finish(run_network(model, small, precision=precision), small, RAW).hdr
     assert hdr is not None
     return upsample_log_ratio(log_ratio(hdr, small.linear), h, w)
 
@@ -139,8 +142,10 @@ def run_network(
     tile: int | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    precision: str = "auto",
 ) -> np.ndarray:
-    """The raw network output for ``image`` (before :meth:`ModelSpec.finish`), tiled."""
+    """The raw network output for ``image`` (before :meth:`ModelSpec.finish`), tiled, in
+    ``precision``."""
     progress = progress or no_progress
     progress(0.03, "preparing input")
     x = model.spec.prepare(image)
@@ -154,4 +159,5 @@ def run_network(
         bytes_per_pixel=model.spec.bytes_per_pixel(model.config),
         progress=lambda f, m: progress(0.05 + 0.9 * f, m),
         cancel=cancel,
+        dtype=resolve_precision(model.device, precision),
     )

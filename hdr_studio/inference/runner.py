@@ -6,7 +6,8 @@ weights that ramp linearly across the overlap (not at the image's edges), so the
 matches a whole-image run up to a small tolerance. Tile size comes from the memory free on
 the device; a CUDA out-of-memory error halves it and starts again. Progress is reported and
 the cancel token checked between tiles, so a cancel returns within one tile. Inference runs
-under ``torch.inference_mode`` with bf16/fp16 autocast on GPUs and fp32 on the CPU.
+under ``torch.inference_mode``, channels-last, with autocast to the precision chosen by
+:func:`hdr_studio.inference.devices.resolve_precision`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from torch import nn
 
 from hdr_studio.core.jobs import CancelToken, ProgressFn, no_progress
 from hdr_studio.core.memory import tune_allocator
-from hdr_studio.inference.devices import autocast_dtype, free_memory_bytes
+from hdr_studio.inference.devices import free_memory_bytes
 
 MIN_TILE = 128
 MAX_TILE = 2048
@@ -79,8 +80,12 @@ def _ramp(n: int, lead: int, trail: int) -> np.ndarray:
     return w
 
 
-def _forward(net: nn.Module, x: torch.Tensor, device: torch.device) -> torch.Tensor:
-    dtype = autocast_dtype(device)
+def _forward(
+    net: nn.Module, x: torch.Tensor, device: torch.device, dtype: torch.dtype | None
+) -> torch.Tensor:
+    """One tile through ``net``: channels-last (the layout oneDNN's and cuDNN's fast
+    convolutions use), under autocast to ``dtype`` when one is given (None: fp32)."""
+    x = x.contiguous(memory_format=torch.channels_last)
     with torch.inference_mode():
         if dtype is not None:
             with torch.autocast(device_type=device.type, dtype=dtype):
@@ -105,8 +110,10 @@ def run_tiled(
     bytes_per_pixel: int = 1024,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    dtype: torch.dtype | None = None,
 ) -> np.ndarray:
-    """Run ``net`` over ``image`` (H, W, C_in) float32 in tiles; returns (H, W, C_out)."""
+    """Run ``net`` over ``image`` (H, W, C_in) float32 in tiles; returns (H, W, C_out).
+    ``dtype``: autocast precision (None: fp32)."""
     progress = progress or no_progress
     if device.type == "cpu":
         tune_allocator()
@@ -116,7 +123,7 @@ def run_tiled(
     tile = max(stride * math.ceil(tile / stride), 2 * halo + stride)
     while True:
         try:
-            return _run(net, image, device, stride, tile, halo, progress, cancel)
+            return _run(net, image, device, stride, tile, halo, progress, cancel, dtype)
         except (RuntimeError, MemoryError) as exc:
             if not _is_oom(exc) or tile // 2 < max(MIN_TILE, 2 * halo + stride):
                 raise
@@ -126,7 +133,7 @@ def run_tiled(
             progress(0.0, f"out of memory: retrying with {tile}px tiles")
 
 
-def _run(net, image, device, stride, tile, halo, progress, cancel) -> np.ndarray:
+def _run(net, image, device, stride, tile, halo, progress, cancel, dtype) -> np.ndarray:
     h, w, _ = image.shape
     hp, wp = math.ceil(h / stride) * stride, math.ceil(w / stride) * stride
     src = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))[None]
@@ -142,7 +149,7 @@ def _run(net, image, device, stride, tile, halo, progress, cancel) -> np.ndarray
             if cancel is not None:
                 cancel.raise_if_cancelled()
             x = src[..., y0 : y0 + th, x0 : x0 + tw].to(device)
-            out = _forward(net, x, device)[0].cpu().numpy().transpose(1, 2, 0)
+            out = _forward(net, x, device, dtype)[0].cpu().numpy().transpose(1, 2, 0)
             if acc is None:
                 acc = np.zeros((hp, wp, out.shape[2]), np.float32)
             lead_y = min(halo, th) if y0 > 0 else 0

@@ -115,6 +115,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             methods=args.methods.split(",") if args.methods else None,
             models_folder=Path(args.models) if args.models else None,
             device=args.device,
+            precision=args.precision,
             limit=args.limit,
             progress=_progress("eval"),
         )
@@ -229,6 +230,12 @@ def add_commands(sub, common_positive_int) -> None:
     e.add_argument("--methods", help="comma list (default: none, classical and every model)")
     e.add_argument("--models", metavar="DIR", help="weights folder (default the shipped one)")
     e.add_argument("--device", default="auto")
+    e.add_argument(
+        "--precision",
+        choices=("auto", "fp32", "bf16", "fp16"),
+        default="auto",
+        help="the networks' number format (default auto, as reconstruct)",
+    )
     e.add_argument("--limit", type=common_positive_int, help="only the first N pairs of each kind")
     e.add_argument("-o", "--output", metavar="FILE", help="also write the table (Markdown) here")
     e.add_argument(

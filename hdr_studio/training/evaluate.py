@@ -54,6 +54,7 @@ def evaluate(
     device: str = "auto",
     limit: int | None = None,
     progress: ProgressFn | None = None,
+    precision: str = "auto",
 ) -> dict[str, Any]:
     from hdr_studio.core.reader import read_image
     from hdr_studio.training.data.dataset import data_root, read_hdr
@@ -84,7 +85,7 @@ def evaluate(
         clipped = over_mask(image.code)
         for m in hdr_methods:
             t = time.perf_counter()
-            hdr = run_method(image, m, device=device, models=models_folder).hdr
+            hdr = run_method(image, m, device=device, models=models_folder, precision=precision).hdr
             seconds[m] += time.perf_counter() - t
             r = per[m]
             for key, val in (
@@ -116,7 +117,11 @@ def evaluate(
                 code = image.code
             else:
                 t = time.perf_counter()
-                code = srgb_encode(run_method(image, m, device=device, models=models_folder).sdr)
+                code = srgb_encode(
+                    run_method(
+                        image, m, device=device, models=models_folder, precision=precision
+                    ).sdr
+                )
                 seconds[m] += time.perf_counter() - t
             sdr_per[m].setdefault("psnr", []).append(M.psnr(code, target))
             sdr_per[m].setdefault("ssim", []).append(M.ssim(code, target))
@@ -128,6 +133,7 @@ def evaluate(
         "hdr_pairs": len(hdr_items),
         "sdr_pairs": len(sdr_items),
         "cvvdp": vdp is not None,
+        "precision": precision,
         "hdr": {m: {k: _mean(v) for k, v in r.items()} for m, r in per.items()},
         "sdr": {m: {k: _mean(v) for k, v in r.items()} for m, r in sdr_per.items()},
         "seconds": seconds,
@@ -137,7 +143,8 @@ def evaluate(
 def format_report(report: dict[str, Any], command: str | None = None) -> str:
     lines = [
         f"Held-out set `{report['set']}`: {report['hdr_pairs']} HDR pairs, "
-        f"{report['sdr_pairs']} SDR pairs.",
+        f"{report['sdr_pairs']} SDR pairs; networks in precision "
+        f"`{report.get('precision', 'auto')}`.",
         "",
         "HDR reconstruction (PU21-PSNR in dB, banding_glare, peak 256, 1.0 = 203 cd/m²; "
         "in/out = inside/outside the clipped region; log-L1 inside it, lower is better):",
