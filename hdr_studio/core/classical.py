@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hdr_studio.core.channels import channel_max, channel_mean, channel_min
 from hdr_studio.core.clipping import DEFAULT_OVER
 from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import CancelToken, ProgressFn, Steps
@@ -113,25 +114,26 @@ def reconstruct_classical(
     h, w, _ = lin.shape
     t0 = np.float32(p.over_threshold - p.feather)
     conf = _smoothstep((code - t0) / np.float32(p.feather))  # 1 = clipped, per channel
-    clipped_any = conf.max(axis=2)
+    clipped_any = channel_max(conf)
     if not np.any(clipped_any > 0):
         steps.done("blend")
         return lin.copy()
     k = max(3, round(min(h, w) * 0.004) | 1)
     feather = cv2.dilate(clipped_any, np.ones((k, k), np.uint8))
     feather = cv2.GaussianBlur(feather, (0, 0), k / 2.0)
-    feather[clipped_any > 0] = np.maximum(feather[clipped_any > 0], clipped_any[clipped_any > 0])
+    clipped = clipped_any > 0
+    feather[clipped] = np.maximum(feather[clipped], clipped_any[clipped])
     region = feather > 0
     steps.done("masks")
 
     # Reliable colour: no channel near clipping, not too dark; bright pixels (the skirts of
     # highlights) weigh most, since they carry the colour of the light that clipped.
-    darkness = _smoothstep((code.min(axis=2) - 0.02) / 0.08)
-    brightness = code.max(axis=2) ** np.float32(p.brightness_power)
+    darkness = _smoothstep((channel_min(code) - 0.02) / 0.08)
+    brightness = channel_max(code) ** np.float32(p.brightness_power)
     reliable = ((1.0 - clipped_any) * darkness * brightness).astype(np.float32)
-    reliable[conf.max(axis=2) > 0] = 0.0
+    reliable[clipped] = 0.0
     loglin = np.log(np.maximum(lin, 0) + _EPS)
-    rho = loglin - loglin.mean(axis=2, keepdims=True)
+    rho = loglin - channel_mean(loglin)[..., None]
     steps.done("colour ratios")
     # Propagate over a working resolution of ~1 MP: colour ratios vary slowly.
     scale = min(1.0, (1_000_000 / (h * w)) ** 0.5)
@@ -161,7 +163,7 @@ def reconstruct_classical(
 
     # Fully clipped: distance-driven gain, colour fading to neutral.
     full = _smoothstep(c.min(axis=1) * 1.0)
-    full_mask = (conf.min(axis=2) > 0.5).astype(np.uint8)
+    full_mask = (channel_min(conf) > 0.5).astype(np.uint8)
     dist = cv2.distanceTransform(full_mask, cv2.DIST_L2, 5)
     dist = cv2.GaussianBlur(dist, (0, 0), 1.5)[ys, xs]
     r = np.float32(max(2.0, p.radius * min(h, w)))

@@ -26,6 +26,8 @@ from typing import Literal
 
 import numpy as np
 
+from hdr_studio.core.channels import all_channels, any_channel
+
 DEFAULT_OVER = 250.0 / 255.0
 DEFAULT_UNDER = 4.0 / 255.0
 SANTOS_THRESHOLD = 0.96
@@ -86,9 +88,9 @@ def channel_masks(
 def combine(masks: np.ndarray, mode: Mode) -> np.ndarray:
     """Reduce ``(H, W, 3)`` channel masks to ``(H, W)`` with ``"all"`` or ``"any"``."""
     if mode == "all":
-        return masks.all(axis=2)
+        return all_channels(masks)
     if mode == "any":
-        return masks.any(axis=2)
+        return any_channel(masks)
     raise ValueError(f"mode must be 'all' or 'any' to combine masks, got {mode!r}")
 
 

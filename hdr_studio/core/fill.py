@@ -13,11 +13,13 @@ network shares (numpy only).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from hdr_studio.core.clipping import santos_mask
+from hdr_studio.core.channels import channel_max
+from hdr_studio.core.clipping import SANTOS_THRESHOLD, santos_mask
 from hdr_studio.core.image import Image
 from hdr_studio.core.regions import coarse_weight
 
@@ -77,6 +79,7 @@ def keep_measured(
     gain: float = 1.0,
     coarse_ratio: np.ndarray | None = None,
     reach: tuple[float, float] | None = None,
+    decode: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> np.ndarray:
     """Santos' eq. 1 applied to any network's HDR estimate, H = β·lin(T) + (1 − β)·max(Ĥ,
     lin(T)), with β(T) the well-exposed weight of the code values.
@@ -86,24 +89,37 @@ def keep_measured(
     coarse one (a network fills only the border of an area wider than it sees: a bright ring
     around a flat core), blended in log between. Pixels clipped in all three channels keep
     the measured colour (no invented hue). ``gain`` scales the log ratio (:class:`Calibration`).
-    Returns (H, W, 3) float32."""
-    m = santos_mask(image.code)
+    ``decode``: turns the network's raw output into linear HDR, element-wise (applied only to
+    the pixels that need it). Returns (H, W, 3) float32.
+
+    Only pixels with a channel above Santos' threshold are computed (β = 1 elsewhere: the
+    measurement, exactly); on a typical photo that is a few per cent of them."""
     lin = image.linear
-    lo = np.maximum(lin, LOG_FLOOR)
-    r = log_ratio(hdr, lin)
+    out = np.array(lin, dtype=np.float32, copy=True)
+    near_clip = channel_max(image.code) > np.float32(SANTOS_THRESHOLD)
+    if not near_clip.any():
+        return out
+    m = santos_mask(image.code[near_clip])  # (N, 3)
+    lin_s = lin[near_clip]
+    est = hdr[near_clip]
+    if decode is not None:
+        est = decode(est)
+    lo = np.maximum(lin_s, LOG_FLOOR)
+    r = log_ratio(est, lin_s)
     if coarse_ratio is not None:
         near, far = COARSE_REACH if reach is None else reach
-        w = coarse_weight((m < 1).any(axis=2), near, far)[..., None]
+        w = coarse_weight(near_clip, near, far)[near_clip][:, None]
         if w.any():
-            r = r + w * (coarse_ratio - r)
+            r = r + w * (coarse_ratio[near_clip] - r)
     # Where every channel clipped, the measurement has no colour left and the small networks'
     # hue there is noise (rainbow fringes inside white clouds): such pixels keep the
     # measured colour and take the mean of the channels' log ratios (bench/QUALITY.md).
-    a = 1 - m.max(axis=2, keepdims=True)
+    a = 1 - m.max(axis=1, keepdims=True)
     if a.any():
-        r = r + a * (r.mean(axis=2, keepdims=True) - r)
+        r = r + a * (r.mean(axis=1, keepdims=True) - r)
     filled = lo * np.exp(np.float32(gain) * r)
-    return (m * lin + (1 - m) * filled).astype(np.float32)
+    out[near_clip] = m * lin_s + (1 - m) * filled
+    return out
 
 
 def clipped_weights(code: np.ndarray, band: float = 0.01) -> tuple[np.ndarray, np.ndarray]:

@@ -62,6 +62,7 @@ class Image:
         is_float: bool = False,
         alpha: np.ndarray | None = None,
         bit_depth: int | None = None,
+        levels: int | None = None,
         **fields: Any,
     ) -> Image:
         """An image from decoded pixels in memory (a file's, or a host application's layer).
@@ -70,9 +71,11 @@ class Image:
         values in [0, 1] encoded with ``transfer`` (``"linear"`` allowed); for float sources
         they are linear values (``transfer`` is ``"linear"``) and may exceed 1, and only the
         pixels at the data's own ceiling count as clipped (:func:`float_code_values`).
+        ``levels``: the code values are exactly k / (levels − 1) (an integer file's): decoded
+        through a table (:func:`~hdr_studio.core.transfer.decode_levels`, same values).
         ``fields``: further :class:`Image` attributes (source_format, metadata, notes…)."""
         from hdr_studio.core.gamut import PRIMARIES
-        from hdr_studio.core.transfer import decode, srgb_encode
+        from hdr_studio.core.transfer import decode, decode_levels, srgb_encode
 
         if primaries not in PRIMARIES:
             raise ValueError(
@@ -85,6 +88,8 @@ class Image:
             linear, code, transfer = px, float_code_values(px), "linear"
         elif transfer == "linear":
             linear, code = px, srgb_encode(px)
+        elif levels is not None:
+            linear, code = decode_levels(px, transfer, levels), px
         else:
             linear, code = decode(px, transfer), px
         return cls(

@@ -173,6 +173,7 @@ def _read_avif(p: Path, max_pixels: int) -> Image:
         transfer,
         alpha=alpha,
         bit_depth=depth,
+        levels=2**depth,
         source_format="avif",
         source_path=p,
         notes=notes,
@@ -305,6 +306,7 @@ def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
         is_float=is_float,
         alpha=alpha,
         bit_depth=depth,
+        levels=int(scale) + 1 if scale != 1.0 else None,  # 8- or 16-bit integer data
         source_format=source_format,
         source_path=p,
         metadata=metadata,

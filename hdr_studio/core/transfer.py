@@ -118,6 +118,23 @@ def decode(code: np.ndarray, transfer: str, reference_white: float = REFERENCE_W
     raise ValueError(f"unknown transfer function {transfer!r}")
 
 
+def decode_levels(code: np.ndarray, transfer: str, levels: int) -> np.ndarray:
+    """:func:`decode` for code values that are integer levels k / (levels − 1) (8-, 10-, 12-
+    and 16-bit files), through a table of the ``levels`` decoded values: the same float32
+    results as :func:`decode` (each entry is decode of the same float32 value), ~10× faster
+    on a 12 MP photo than a power per sample. PQ is decoded directly (its power runs through
+    OpenCV on large arrays, numpy on small ones: a table would differ in the last bit)."""
+    if not 2 <= levels <= 65536:
+        raise ValueError(f"levels must be in [2, 65536], got {levels}")
+    if transfer == "pq":
+        return decode(code, transfer)
+    c = _f32(code)
+    top = np.float32(levels - 1)
+    index = np.rint(c * top).astype(np.uint16 if levels > 256 else np.uint8)
+    table = decode(np.arange(levels, dtype=np.float32) / top, transfer)
+    return table[index]
+
+
 def encode(linear: np.ndarray, transfer: str, reference_white: float = REFERENCE_WHITE_NITS):
     """Inverse of :func:`decode`."""
     if transfer == "srgb":

@@ -67,10 +67,13 @@ class DRHTSpec(ModelSpec):
     ) -> ModelResult:
         from hdr_studio.inference.drht import ALPHA, GAMMA
 
-        s = np.maximum(out[..., 0:3], 0)
-        hdr = (s ** np.float32(1.0 / GAMMA) / np.float32(ALPHA)).astype(np.float32)
+        def decode(s: np.ndarray) -> np.ndarray:
+            s = np.maximum(s, 0)
+            return (s ** np.float32(1.0 / GAMMA) / np.float32(ALPHA)).astype(np.float32)
+
         sdr = srgb_decode(keep_unclipped(image.code, out[..., 3:6], cal))
-        return ModelResult(hdr=keep_measured(image, hdr, cal.hdr, coarse_ratio), sdr=sdr)
+        hdr = keep_measured(image, out[..., 0:3], cal.hdr, coarse_ratio, decode=decode)
+        return ModelResult(hdr=hdr, sdr=sdr)
 
 
 @register
@@ -106,7 +109,9 @@ class MaskedSpec(ModelSpec):
         cal: Calibration = RAW,
         coarse_ratio: np.ndarray | None = None,
     ) -> ModelResult:
-        return ModelResult(hdr=keep_measured(image, np.exp(out) - 1, cal.hdr, coarse_ratio))
+        return ModelResult(
+            hdr=keep_measured(image, out, cal.hdr, coarse_ratio, decode=lambda o: np.exp(o) - 1)
+        )
 
 
 @register
