@@ -42,10 +42,16 @@ MAX_RECENT = 10
 
 def _startup() -> tuple[list, str, str, dict]:
     """Slow imports and look-ups for the window, done on a worker after it is shown: the
-    method catalogue (imports torch), the device, the default method, the CIE curves."""
+    method catalogue (imports torch), the device, the default method (its network loaded
+    now, so the first reconstruction starts without loading it), the CIE curves."""
     from hdr_studio.api.catalogue import catalogue, default_method, device_line
 
-    return catalogue(), device_line(), default_method(), ChromaticityPanel.static_curves()
+    methods, default = catalogue(), default_method()
+    if default not in ("classical", "none"):
+        from hdr_studio.inference.pipeline import load_model
+
+        load_model(default)  # kept in the process's model cache
+    return methods, device_line(), default, ChromaticityPanel.static_curves()
 
 
 class MainWindow(QtWidgets.QMainWindow):

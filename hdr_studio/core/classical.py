@@ -105,7 +105,15 @@ def reconstruct_classical(
 
     p = params or ClassicalParams()
     steps = Steps(
-        {"masks": 1, "colour ratios": 3, "propagate": 2, "reconstruct": 3, "blend": 1},
+        {
+            "clip weights": 1,
+            "masks": 1,
+            "colour ratios": 3,
+            "propagate": 2,
+            "partial clipping": 1.5,
+            "reconstruct": 1.5,
+            "blend": 1,
+        },
         progress,
         cancel,
     )
@@ -118,6 +126,7 @@ def reconstruct_classical(
     if not np.any(clipped_any > 0):
         steps.done("blend")
         return lin.copy()
+    steps.done("clip weights")
     k = max(3, round(min(h, w) * 0.004) | 1)
     feather = cv2.dilate(clipped_any, np.ones((k, k), np.uint8))
     feather = cv2.GaussianBlur(feather, (0, 0), k / 2.0)
@@ -160,6 +169,7 @@ def reconstruct_classical(
     partial = np.exp(logs[:, None] + rho_hat).astype(np.float32)
     partial = np.maximum(x, partial)
     partial = x + c * (partial - x)
+    steps.done("partial clipping")
 
     # Fully clipped: distance-driven gain, colour fading to neutral.
     full = _smoothstep(c.min(axis=1) * 1.0)

@@ -21,6 +21,7 @@ import numpy as np
 from hdr_studio.core.channels import channel_max
 from hdr_studio.core.clipping import SANTOS_THRESHOLD, santos_mask
 from hdr_studio.core.image import Image
+from hdr_studio.core.jobs import ProgressFn
 from hdr_studio.core.regions import coarse_weight
 
 #: Smallest linear value a log ratio is taken against.
@@ -80,6 +81,7 @@ def keep_measured(
     coarse_ratio: np.ndarray | None = None,
     reach: tuple[float, float] | None = None,
     decode: Callable[[np.ndarray], np.ndarray] | None = None,
+    progress: ProgressFn | None = None,
 ) -> np.ndarray:
     """Santos' eq. 1 applied to any network's HDR estimate, H = β·lin(T) + (1 − β)·max(Ĥ,
     lin(T)), with β(T) the well-exposed weight of the code values.
@@ -90,7 +92,8 @@ def keep_measured(
     around a flat core), blended in log between. Pixels clipped in all three channels keep
     the measured colour (no invented hue). ``gain`` scales the log ratio (:class:`Calibration`).
     ``decode``: turns the network's raw output into linear HDR, element-wise (applied only to
-    the pixels that need it). Returns (H, W, 3) float32.
+    the pixels that need it). ``progress(fraction, message)`` is told of the steps (a 24 MP
+    picture takes over a second). Returns (H, W, 3) float32.
 
     Only pixels with a channel above Santos' threshold are computed (β = 1 elsewhere: the
     measurement, exactly); on a typical photo that is a few per cent of them."""
@@ -107,6 +110,8 @@ def keep_measured(
     lo = np.maximum(lin_s, LOG_FLOOR)
     r = log_ratio(est, lin_s)
     if coarse_ratio is not None:
+        if progress is not None:
+            progress(0.5, "measuring clipped regions")
         near, far = COARSE_REACH if reach is None else reach
         w = coarse_weight(near_clip, near, far)[near_clip][:, None]
         if w.any():

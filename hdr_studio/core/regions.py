@@ -24,12 +24,20 @@ def region_inradius(mask: np.ndarray) -> np.ndarray:
     if m.all():  # nothing outside: every pixel is as deep as the picture is wide
         out[:] = float(max(m.shape))
         return out
-    dist = cv2.distanceTransform(m, cv2.DIST_L2, 3)
-    n, labels = cv2.connectedComponents(m, connectivity=8)
+    # Work inside the mask's bounding box plus one pixel: that ring is outside the mask, so
+    # every distance is the same as on the whole picture (the nearest outside pixel of a
+    # region is never beyond it), and a box side on the picture's edge keeps no ring.
+    rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
+    y0, y1 = max(int(rows[0]) - 1, 0), min(int(rows[-1]) + 2, m.shape[0])
+    x0, x1 = max(int(cols[0]) - 1, 0), min(int(cols[-1]) + 2, m.shape[1])
+    box = np.ascontiguousarray(m[y0:y1, x0:x1])
+    dist = cv2.distanceTransform(box, cv2.DIST_L2, 3)
+    n, labels = cv2.connectedComponents(box, connectivity=8)
     top = np.zeros(n, np.float32)
     np.maximum.at(top, labels.ravel(), dist.ravel())
     top[0] = 0.0  # label 0 is outside the mask
-    return top[labels]
+    out[y0:y1, x0:x1] = top[labels]
+    return out
 
 
 def coarse_weight(mask: np.ndarray, near: float, far: float) -> np.ndarray:

@@ -102,8 +102,14 @@ def run_model(
     if cancel is not None:
         cancel.raise_if_cancelled()
     out = run_network(model, image, tile, progress, cancel, precision)
-    coarse = coarse_ratio(model, image, precision) if model.spec.kind.gives_hdr else None
-    result = model.spec.finish(out, image, model.calibration, coarse)
+    coarse = None
+    if model.spec.kind.gives_hdr:
+        progress(0.94, "coarse pass")
+        coarse = coarse_ratio(model, image, precision)
+    progress(0.97, "filling clipped areas")
+    result = model.spec.finish(
+        out, image, model.calibration, coarse, lambda f, m: progress(0.97 + 0.03 * f, m)
+    )
     progress(1.0, "done")
     return result
 
@@ -157,7 +163,7 @@ def run_network(
         tile=tile,
         halo=model.spec.halo,
         bytes_per_pixel=model.spec.bytes_per_pixel(model.config),
-        progress=lambda f, m: progress(0.05 + 0.9 * f, m),
+        progress=lambda f, m: progress(0.05 + 0.88 * f, m),
         cancel=cancel,
         dtype=resolve_precision(model.device, precision),
     )

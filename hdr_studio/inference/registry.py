@@ -18,6 +18,7 @@ from torch import nn
 from hdr_studio.core.errors import InputError
 from hdr_studio.core.fill import RAW, Calibration
 from hdr_studio.core.image import Image
+from hdr_studio.core.jobs import ProgressFn
 from hdr_studio.core.result import MethodKind, ModelResult
 
 __all__ = [
@@ -74,10 +75,12 @@ class ModelSpec:
         image: Image,
         cal: Calibration = RAW,
         coarse_ratio: np.ndarray | None = None,
+        progress: ProgressFn | None = None,
     ) -> ModelResult:
         """The model's result from the network output ``out``, with the gains ``cal``; HDR
         models take ``coarse_ratio`` (the coarse-scale pass's log ratio, full size) in wide
-        clipped regions (:func:`hdr_studio.core.fill.keep_measured`)."""
+        clipped regions (:func:`hdr_studio.core.fill.keep_measured`), and report its steps
+        to ``progress`` (fractions of this step)."""
         raise NotImplementedError
 
 

@@ -9,6 +9,7 @@ from torch import nn
 
 from hdr_studio.core.fill import RAW, Calibration, keep_measured, keep_unclipped
 from hdr_studio.core.image import Image
+from hdr_studio.core.jobs import ProgressFn
 from hdr_studio.core.result import MethodKind, ModelResult
 from hdr_studio.core.transfer import srgb_decode
 from hdr_studio.inference.registry import ModelSpec, register
@@ -37,6 +38,7 @@ class DeclipNetSpec(ModelSpec):
         image: Image,
         cal: Calibration = RAW,
         coarse_ratio: np.ndarray | None = None,
+        progress: ProgressFn | None = None,
     ) -> ModelResult:
         return ModelResult(sdr=srgb_decode(keep_unclipped(image.code, out, cal)))
 
@@ -64,6 +66,7 @@ class DRHTSpec(ModelSpec):
         image: Image,
         cal: Calibration = RAW,
         coarse_ratio: np.ndarray | None = None,
+        progress: ProgressFn | None = None,
     ) -> ModelResult:
         from hdr_studio.inference.drht import ALPHA, GAMMA
 
@@ -72,7 +75,9 @@ class DRHTSpec(ModelSpec):
             return (s ** np.float32(1.0 / GAMMA) / np.float32(ALPHA)).astype(np.float32)
 
         sdr = srgb_decode(keep_unclipped(image.code, out[..., 3:6], cal))
-        hdr = keep_measured(image, out[..., 0:3], cal.hdr, coarse_ratio, decode=decode)
+        hdr = keep_measured(
+            image, out[..., 0:3], cal.hdr, coarse_ratio, decode=decode, progress=progress
+        )
         return ModelResult(hdr=hdr, sdr=sdr)
 
 
@@ -108,9 +113,17 @@ class MaskedSpec(ModelSpec):
         image: Image,
         cal: Calibration = RAW,
         coarse_ratio: np.ndarray | None = None,
+        progress: ProgressFn | None = None,
     ) -> ModelResult:
         return ModelResult(
-            hdr=keep_measured(image, out, cal.hdr, coarse_ratio, decode=lambda o: np.exp(o) - 1)
+            hdr=keep_measured(
+                image,
+                out,
+                cal.hdr,
+                coarse_ratio,
+                decode=lambda o: np.exp(o) - 1,
+                progress=progress,
+            )
         )
 
 
@@ -149,10 +162,11 @@ class HybridSpec(ModelSpec):
         image: Image,
         cal: Calibration = RAW,
         coarse_ratio: np.ndarray | None = None,
+        progress: ProgressFn | None = None,
     ) -> ModelResult:
         from hdr_studio.core.gamut import convert_primaries
         from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, pq_decode
 
         lin2020 = pq_decode(np.clip(out, 0.0, 1.0)) / np.float32(REFERENCE_WHITE_NITS)
         hdr = convert_primaries(lin2020, "rec2020", image.primaries)
-        return ModelResult(hdr=keep_measured(image, hdr, cal.hdr, coarse_ratio))
+        return ModelResult(hdr=keep_measured(image, hdr, cal.hdr, coarse_ratio, progress=progress))
