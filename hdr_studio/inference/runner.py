@@ -148,7 +148,11 @@ def _run(net, image, device, stride, tile, halo, progress, cancel, dtype) -> np.
         for x0 in xs:
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            x = src[..., y0 : y0 + th, x0 : x0 + tw].to(device)
+            x = src[..., y0 : y0 + th, x0 : x0 + tw]
+            if device.type == "cuda":  # page-locked host memory: an asynchronous copy
+                x = x.contiguous().pin_memory().to(device, non_blocking=True)
+            else:
+                x = x.to(device)
             out = _forward(net, x, device, dtype)[0].cpu().numpy().transpose(1, 2, 0)
             if acc is None:
                 acc = np.zeros((hp, wp, out.shape[2]), np.float32)
