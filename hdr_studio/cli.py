@@ -441,6 +441,10 @@ def build_parser() -> argparse.ArgumentParser:
     common(d)
     d.set_defaults(func=cmd_decompose)
 
+    from hdr_studio.batch.cli import add_command as add_batch
+
+    add_batch(sub, _positive_int, thresholds, precision)
+
     from hdr_studio.training.cli import add_commands
 
     add_commands(sub, _positive_int)

@@ -125,6 +125,11 @@ def _spec(pixels: np.ndarray, fmt: Any, attrs: dict[str, Any], metadata: dict) -
         except (TypeError, ValueError, RuntimeError):
             continue  # an attribute this format cannot carry is dropped, not fatal
     spec.attribute("Software", f"HDR Studio {__version__}")
+    if "DateTime" not in metadata:
+        # No write time (OpenEXR adds one unless told): the same input and settings give
+        # the same bytes, which batch resumes and cluster runs compare. A source's own
+        # capture time is carried over with its metadata.
+        spec.attribute("DateTime", "")
     spec.attribute("Orientation", 1)
     for name, value in attrs.items():
         if isinstance(value, tuple):

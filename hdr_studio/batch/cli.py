@@ -1,0 +1,135 @@
+"""``hdr-studio batch``: the command line of batch runs (options → one request template →
+:mod:`hdr_studio.batch.run`; progress as a bar or JSON lines; a summary and a report)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+class BatchProgress:
+    """Count, rate and time left on a terminal (one line, redrawn), or one JSON object per
+    event on stdout (``--progress json``), or nothing."""
+
+    def __init__(self, mode: str, stream=None) -> None:
+        self.stream = stream or (sys.stdout if mode == "json" else sys.stderr)
+        self.mode = "bar" if mode == "auto" and self.stream.isatty() else mode
+        self.t0 = time.monotonic()
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if self.mode == "json":
+            self.stream.write(json.dumps(event) + "\n")
+            self.stream.flush()
+            return
+        if self.mode != "bar" or event["event"] != "photo":
+            return
+        done, total = event["done"], event["total"]
+        elapsed = time.monotonic() - self.t0
+        rate = done / elapsed * 60 if elapsed > 0 else 0.0
+        left = (total - done) / (done / elapsed) if done and elapsed > 0 else 0.0
+        width = 24
+        filled = round(width * done / max(total, 1))
+        self.stream.write(
+            f"\rbatch [{'#' * filled}{'-' * (width - filled)}] {done}/{total} "
+            f"{rate:5.1f}/min  {left / 60:5.1f} min left  {Path(event['file']).name[:24]:<24}"
+        )
+        if done == total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def add_command(sub, positive_int, thresholds, precision) -> None:
+    b = sub.add_parser(
+        "batch",
+        help="reconstruct many photos: files, folders (--recursive) and @lists",
+        description="Reconstruct every photo named (files, folders, @list.txt files of "
+        "paths) into OUTDIR. Exit 0 when all succeeded, 4 when some failed (see the "
+        "report), 130 when interrupted (run again with --resume to finish).",
+    )
+    b.add_argument("inputs", nargs="+", metavar="INPUT")
+    b.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output folder")
+    b.add_argument("--recursive", action="store_true", help="include subfolders (mirrored)")
+    b.add_argument("--method", default=None, help="as for reconstruct (default: the default)")
+    b.add_argument(
+        "--format",
+        default="exr",
+        help="output format (default exr): png-pq, avif-pq, jxl-pq, jpeg-uhdr, exr, "
+        "tiff-float, hdr, png-sdr, jpeg-sdr, tiff-sdr",
+    )
+    b.add_argument("--result", choices=("auto", "hdr", "sdr"), default="auto")
+    b.add_argument("--reference-white", type=float, default=203.0, metavar="NITS")
+    b.add_argument("--peak-nits", type=float, default=1000.0, metavar="NITS")
+    b.add_argument("--quality", type=int, default=92)
+    b.add_argument("--workers", type=positive_int, default=1, help="processes (default 1)")
+    b.add_argument("--device", default="auto")
+    precision(b)
+    b.add_argument("--tile", type=positive_int, default=None)
+    b.add_argument("--resume", action="store_true", help="skip photos whose output is current")
+    b.add_argument("--force", action="store_true", help="redo photos whose output exists")
+    b.add_argument(
+        "--report",
+        metavar="FILE",
+        help="report JSON (and .csv beside it); default OUTDIR/batch-report.json",
+    )
+    b.add_argument(
+        "--progress",
+        choices=("auto", "bar", "json", "none"),
+        default="auto",
+        help="a bar on a terminal (auto), JSON lines on stdout, or none",
+    )
+    thresholds(b, under=False)
+    b.set_defaults(func=cmd_batch)
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from hdr_studio.api.request import ReconstructRequest
+    from hdr_studio.batch.inputs import collect
+    from hdr_studio.batch.run import plan, run_batch
+    from hdr_studio.core.errors import InputError, OutputError
+    from hdr_studio.core.export import FORMATS, ExportOptions
+
+    if args.format not in FORMATS:
+        raise OutputError(f"unknown format '{args.format}' (known: {', '.join(FORMATS)})")
+    outdir = Path(args.output)
+    if outdir.exists() and not outdir.is_dir():
+        raise OutputError(f"{outdir}: exists and is not a folder")
+    try:
+        template = ReconstructRequest(
+            input=Path(),
+            method=args.method,
+            over=args.over,
+            result=args.result,
+            format=args.format,
+            export=ExportOptions(args.reference_white, args.peak_nits, args.quality),
+            device=args.device,
+            precision=args.precision,
+            tile=args.tile,
+        )
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    items = collect(args.inputs, args.recursive, FORMATS[args.format][2][0])
+    if not items:
+        raise InputError("no photos found in the inputs")
+    tasks, skipped, manifest = plan(items, outdir, template, args.resume, args.force)
+    outdir.mkdir(parents=True, exist_ok=True)
+    report = run_batch(tasks, skipped, manifest, args.workers, BatchProgress(args.progress))
+    path, csv_path = report.write(
+        Path(args.report) if args.report else outdir / "batch-report.json"
+    )
+    summary = (
+        f"batch: {report.count('ok')} done, {report.count('current')} already current, "
+        f"{report.count('failed')} failed"
+        + (f", {report.count('cancelled')} cancelled" if report.interrupted else "")
+        + f" in {report.seconds:.1f} s; report {path} (and {csv_path.name})"
+    )
+    print(summary, file=sys.stderr)
+    for r in report.records:
+        if r.status == "failed":
+            print(f"hdr-studio: failed: {r.message}", file=sys.stderr)
+    if report.interrupted:
+        print("hdr-studio: interrupted: run again with --resume to finish", file=sys.stderr)
+    return report.exit_code

@@ -1,0 +1,350 @@
+"""Run a batch: plan it (items, outputs, what ``--resume`` skips), then reconstruct each photo
+with the one engine request in a process pool whose workers keep their model loaded, and
+record every outcome in a report. One bad photo never stops the batch.
+
+Exit classes per photo are the CLI's (2 bad input, 3 output refused or failed, 1 internal,
+130 cancelled). The batch exits 0 when every photo succeeded (or was current), 4 when some
+failed, 130 when it was interrupted."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import csv
+import json
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from hdr_studio.api.request import ReconstructRequest
+from hdr_studio.batch.inputs import Item
+from hdr_studio.batch.manifest import Manifest, file_sha256, settings_key
+from hdr_studio.core.errors import HdrStudioError, OutputError
+
+SOME_FAILED = 4
+Event = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class Task:
+    """One photo for a worker: the item, its request (output already absolute), digests."""
+
+    item: Item
+    request: ReconstructRequest
+    input_sha: str
+    settings: str
+    weights: str
+
+
+@dataclass
+class Record:
+    """A photo's line in the report."""
+
+    file: str
+    output: str
+    status: str  # ok, current (skipped by --resume), failed, cancelled
+    method: str = ""
+    seconds: float = 0.0
+    clipped_share: float | None = None  # over-exposed share (any channel) of the input
+    exit_class: int = 0
+    message: str = ""
+
+
+@dataclass
+class Report:
+    records: list[Record] = field(default_factory=list)
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.records)
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        return SOME_FAILED if self.count("failed") else 0
+
+    def write(self, path: Path) -> tuple[Path, Path]:
+        """The report as JSON at ``path`` and as CSV beside it (``.csv``)."""
+        path = Path(path)
+        data = {
+            "ok": self.count("ok"),
+            "current": self.count("current"),
+            "failed": self.count("failed"),
+            "cancelled": self.count("cancelled"),
+            "interrupted": self.interrupted,
+            "seconds": round(self.seconds, 3),
+            "photos": [asdict(r) for r in self.records],
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=1))
+        csv_path = path.with_suffix(".csv")
+        with open(csv_path, "w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(Record.__dataclass_fields__))
+            w.writeheader()
+            for r in self.records:
+                w.writerow(asdict(r))
+        return path, csv_path
+
+
+def plan(
+    items: list[Item],
+    outdir: Path,
+    template: ReconstructRequest,
+    resume: bool,
+    force: bool,
+) -> tuple[list[Task], list[Record], Manifest]:
+    """The tasks to run and the records of photos ``--resume`` finds current. Without
+    ``resume`` or ``force`` an existing output is an error before any work starts."""
+    from hdr_studio.api.engine import prepare
+
+    manifest = Manifest.load(outdir)
+    probe = replace(template, input=Path(os.devnull), output=None)
+    info = prepare(probe).method  # method known and available, before anything is read
+    settings = settings_key(
+        {
+            "method": info.name,
+            "options": template.options,
+            "over": template.over,
+            "result": template.result,
+            "format": template.format,
+            "export": asdict(template.export),
+            "precision": template.precision,
+            "device": template.device,
+            "tile": template.tile,
+        }
+    )
+    if not (resume or force):
+        existing = [it.output for it in items if (outdir / it.output).exists()]
+        if existing:
+            raise OutputError(
+                f"{outdir / existing[0]}: already exists ({len(existing)} outputs exist; "
+                "use --resume to skip finished photos or --force to redo them)"
+            )
+    tasks, skipped = [], []
+    for it in items:
+        try:
+            digest = file_sha256(it.source)
+        except OSError:
+            digest = ""  # the worker reports the unreadable file
+        if resume and digest and manifest.current(it.output, digest, settings, info.digest):
+            skipped.append(Record(str(it.source), str(outdir / it.output), "current", info.name))
+            continue
+        req = replace(template, input=it.source, output=outdir / it.output, force=resume or force)
+        tasks.append(Task(it, req, digest, settings, info.digest))
+    return tasks, skipped, manifest
+
+
+def _interrupted(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _init_worker(threads: int) -> None:
+    """A pool worker: its CPU share (workers × threads = cores). Ctrl-C on the terminal is
+    the driver's to handle; the driver stops a worker with SIGTERM, which unwinds the photo
+    in progress like Ctrl-C would (its temporary output file is removed)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _interrupted)
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+
+
+def run_task(task: Task) -> Record:
+    """Reconstruct one photo (in a worker); every error becomes the record's exit class."""
+    from hdr_studio.api.engine import reconstruct
+    from hdr_studio.core.clipping import over_mask
+
+    t0 = time.perf_counter()
+    src, out = str(task.item.source), str(task.request.output)
+    out_dir = Path(out).parent
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        outcome = reconstruct(task.request)
+        share = float(over_mask(outcome.image.code).mean())
+        return Record(src, out, "ok", outcome.method, time.perf_counter() - t0, share)
+    except HdrStudioError as exc:
+        return Record(
+            src, out, "failed", "", time.perf_counter() - t0, None, exc.exit_code, str(exc)
+        )
+    except MemoryError:
+        return Record(src, out, "failed", "", time.perf_counter() - t0, None, 1, "out of memory")
+    except Exception as exc:  # one photo's bug never stops the batch
+        msg = " ".join(str(exc).split())
+        return Record(
+            src,
+            out,
+            "failed",
+            "",
+            time.perf_counter() - t0,
+            None,
+            1,
+            f"internal error: {type(exc).__name__}: {msg}",
+        )
+
+
+class LocalPool:
+    """A process pool on this machine: ``workers`` processes of ``cores // workers`` threads
+    each; each keeps its model loaded between photos. At most ``2 × workers`` photos are in
+    flight, so a long list is not all queued at once."""
+
+    def __init__(self, workers: int, threads: int | None = None) -> None:
+        from hdr_studio.api.threads import available_cores
+
+        self.workers = max(1, workers)
+        self.threads = threads or max(1, available_cores() // self.workers)
+        self._pool = cf.ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(self.threads,),
+        )
+        self.running: dict[cf.Future, Task] = {}
+
+    def map_unordered(self, tasks: list[Task], stop: Callable[[], bool]):
+        """Yield (task, record) as photos finish."""
+        pending = iter(tasks)
+        running = self.running
+
+        def fill() -> None:
+            while len(running) < 2 * self.workers and not stop():
+                task = next(pending, None)
+                if task is None:
+                    return
+                t = replace(task, request=replace(task.request, threads=self.threads))
+                running[self._pool.submit(run_task, t)] = task
+
+        fill()
+        while running:
+            done, _ = cf.wait(running, timeout=0.5, return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                task = running.pop(fut)
+                try:
+                    yield task, fut.result()
+                except cf.process.BrokenProcessPool:
+                    raise
+                except Exception as exc:  # the worker died: recorded, the rest goes on
+                    yield (
+                        task,
+                        Record(
+                            str(task.item.source),
+                            str(task.request.output),
+                            "failed",
+                            exit_class=1,
+                            message=f"worker failed: {type(exc).__name__}: {exc}",
+                        ),
+                    )
+            fill()
+
+    def cancel_running(self) -> list[tuple[Task, Record]]:
+        """Stop the photos being worked on: their workers are interrupted (outputs are
+        written through temporary files, so nothing partial is left) and the pool shut.
+        Returns the photos that finished meanwhile, with their records."""
+        for proc in list(getattr(self._pool, "_processes", {}).values()):
+            with contextlib.suppress(OSError):
+                os.kill(proc.pid, signal.SIGTERM)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        finished = []
+        for fut, task in self.running.items():
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                finished.append((task, fut.result()))
+        self.running.clear()
+        return finished
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run_batch(
+    tasks: list[Task],
+    skipped: list[Record],
+    manifest: Manifest,
+    workers: int = 1,
+    on_event: Event | None = None,
+    stop: Callable[[], bool] = lambda: False,
+) -> Report:
+    """Run ``tasks`` on a local pool; photos already current come as ``skipped``. The
+    manifest is saved as photos finish (every few seconds) and at the end, also when the
+    batch is interrupted (KeyboardInterrupt, or ``stop()`` turning true)."""
+    emit = on_event or (lambda e: None)
+    report = Report(records=list(skipped))
+    total = len(tasks) + len(skipped)
+    emit({"event": "start", "total": total, "to_do": len(tasks), "current": len(skipped)})
+    t0 = time.perf_counter()
+    pool = LocalPool(workers) if tasks else None
+    last_save = time.monotonic()
+    done_tasks: set[int] = set()
+    try:
+        if pool is not None:
+            for task, rec in pool.map_unordered(tasks, stop):
+                done_tasks.add(id(task))
+                report.records.append(rec)
+                if rec.status == "ok":
+                    manifest.record(
+                        task.item.output,
+                        task.item.source,
+                        task.input_sha,
+                        task.settings,
+                        task.weights,
+                    )
+                emit(
+                    {
+                        "event": "photo",
+                        **asdict(rec),
+                        "done": len(report.records),
+                        "total": total,
+                        "elapsed": time.perf_counter() - t0,
+                    }
+                )
+                if time.monotonic() - last_save > 5:
+                    manifest.save()
+                    last_save = time.monotonic()
+            if stop():
+                report.interrupted = True
+    except KeyboardInterrupt:
+        report.interrupted = True
+    finally:
+        if pool is not None:
+            if report.interrupted:
+                for task, rec in pool.cancel_running():
+                    done_tasks.add(id(task))
+                    report.records.append(rec)
+                    if rec.status == "ok":
+                        manifest.record(
+                            task.item.output,
+                            task.item.source,
+                            task.input_sha,
+                            task.settings,
+                            task.weights,
+                        )
+            else:
+                pool.close()
+        for task in tasks:
+            if id(task) not in done_tasks and report.interrupted:
+                report.records.append(
+                    Record(
+                        str(task.item.source),
+                        str(task.request.output),
+                        "cancelled",
+                        exit_class=130,
+                        message="cancelled",
+                    )
+                )
+        manifest.save()
+        report.seconds = time.perf_counter() - t0
+    emit(
+        {
+            "event": "end",
+            "ok": report.count("ok"),
+            "current": report.count("current"),
+            "failed": report.count("failed"),
+            "cancelled": report.count("cancelled"),
+            "seconds": report.seconds,
+            "interrupted": report.interrupted,
+        }
+    )
+    return report

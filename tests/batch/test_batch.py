@@ -1,0 +1,184 @@
+"""Batch runs on this machine: real files, a real process pool, the shipped weights."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from hdr_studio.batch.inputs import collect
+from hdr_studio.cli import main
+from hdr_studio.core.reader import read_image
+from tests.helpers import SAMPLES
+
+
+def _photo(path: Path, size=(150, 100)) -> Path:
+    code = read_image(SAMPLES / "sunset_lomiri.jpg").code
+    px = (cv2.resize(code, size, interpolation=cv2.INTER_AREA) * 255 + 0.5).astype(np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert cv2.imwrite(str(path), px[..., ::-1])
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    src = tmp_path / "in"
+    for name in ("a.jpg", "a.png", "b.png", "sub/c.jpg", "sub/deeper/d.png"):
+        _photo(src / name)
+    (src / "bad.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    (src / "notes.txt").write_text("not a photo")
+    return src
+
+
+def run(argv, capsys):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_names_mirror_folders_and_resolve_clashes(folder):
+    items = {
+        str(i.source.relative_to(folder)): str(i.output)
+        for i in collect([str(folder)], True, ".exr")
+    }
+    assert items == {
+        "a.jpg": "a_jpg.exr",
+        "a.png": "a_png.exr",
+        "b.png": "b.exr",
+        "bad.jpg": "bad.exr",
+        "sub/c.jpg": "sub/c.exr",
+        "sub/deeper/d.png": "sub/deeper/d.exr",
+    }
+    flat = collect([str(folder)], False, ".png")
+    assert sorted(str(i.output) for i in flat) == ["a_jpg.png", "a_png.png", "b.png", "bad.png"]
+    # A path named twice (directly and through its folder) is one item.
+    assert len(collect([str(folder / "b.png"), str(folder)], False, ".exr")) == 4
+
+
+def test_folder_batch_report_and_one_bad_photo(folder, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, stdout, err = run(
+        [
+            "batch",
+            folder,
+            "--recursive",
+            "-o",
+            out,
+            "--method",
+            "classical",
+            "--progress",
+            "json",
+            "--workers",
+            "2",
+        ],
+        capsys,
+    )
+    assert code == 4, err  # one failed: the documented distinct code
+    events = [json.loads(line) for line in stdout.splitlines()]
+    assert events[0]["event"] == "start" and events[0]["total"] == 6
+    assert events[-1] == {**events[-1], "event": "end", "ok": 5, "failed": 1}
+    assert sum(e["event"] == "photo" for e in events) == 6
+    for name in ("a_jpg.exr", "a_png.exr", "b.exr", "sub/c.exr", "sub/deeper/d.exr"):
+        assert read_image(out / name).linear.max() > 1.0
+    report = json.loads((out / "batch-report.json").read_text())
+    bad = [p for p in report["photos"] if p["status"] == "failed"]
+    assert len(bad) == 1 and bad[0]["exit_class"] == 2 and "bad.jpg" in bad[0]["message"]
+    assert all(p["clipped_share"] > 0 for p in report["photos"] if p["status"] == "ok")
+    csv = (out / "batch-report.csv").read_text().splitlines()
+    assert csv[0].startswith("file,output,status,method,seconds,clipped_share") and len(csv) == 7
+    assert "1 failed" in err and "not a readable image" in err
+    assert not list(out.rglob(".*.exr"))  # no temporary files left
+
+
+def test_batch_output_equals_a_single_reconstruction(tmp_path, capsys):
+    src = _photo(tmp_path / "p.jpg", (200, 140))
+    assert run(["batch", src, "-o", tmp_path / "b", "--progress", "none"], capsys)[0] == 0
+    assert run(["reconstruct", src, "-o", tmp_path / "single.exr"], capsys)[0] == 0
+    assert (tmp_path / "b" / "p.exr").read_bytes() == (tmp_path / "single.exr").read_bytes()
+
+
+def test_resume_skips_current_and_redoes_what_changed(folder, tmp_path, capsys):
+    out = tmp_path / "out"
+    base = ["batch", folder / "a.jpg", folder / "b.png", "-o", out, "--progress", "none"]
+    assert run([*base, "--method", "classical"], capsys)[0] == 0
+    before = {p: p.stat().st_mtime_ns for p in out.glob("*.exr")}
+    # Without --resume or --force: refused before any work, nothing touched.
+    code, _, err = run([*base, "--method", "classical"], capsys)
+    assert code == 3 and "already exists" in err
+    assert {p: p.stat().st_mtime_ns for p in out.glob("*.exr")} == before
+    # --resume: both current.
+    code, _, err = run([*base, "--method", "classical", "--resume"], capsys)
+    assert code == 0 and "0 done, 2 already current" in err
+    # A changed input is redone, the other stays current.
+    _photo(folder / "b.png", (160, 100))
+    code, _, err = run([*base, "--method", "classical", "--resume"], capsys)
+    assert code == 0 and "1 done, 1 already current" in err
+    # Changed settings: everything is redone.
+    code, _, err = run([*base, "--method", "classical", "--resume", "--peak-nits", "600"], capsys)
+    assert code == 0 and "2 done, 0 already current" in err
+
+
+def test_list_files_and_missing_entries(folder, tmp_path, capsys):
+    lst = tmp_path / "photos.txt"
+    lst.write_text(f"# wedding\n{folder / 'a.jpg'}\nin/b.png\nin/gone.jpg\n")
+    (tmp_path / "in").mkdir(exist_ok=True)
+    _photo(tmp_path / "in" / "b.png")
+    code, _, err = run(
+        ["batch", f"@{lst}", "-o", tmp_path / "o", "--method", "none", "--progress", "none"],
+        capsys,
+    )
+    assert code == 4 and "gone.jpg: no such file" in err
+    assert sorted(p.name for p in (tmp_path / "o").glob("*.exr")) == ["a.exr", "b.exr"]
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(["batch", tmp_path / "empty", "-o", tmp_path / "o2"], capsys)
+    assert code == 2 and "no photos found" in err
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path):
+    """A real Ctrl-C (SIGINT to the batch process) during a run with the default network:
+    exit 130, no partial or temporary output, report and manifest written; --resume then
+    does the rest."""
+    src = tmp_path / "in"
+    for i in range(6):
+        _photo(src / f"p{i}.jpg", (1500, 1000))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "hdr_studio", "batch", str(src), "-o", str(out)]
+    cmd += ["--progress", "json", "--workers", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:  # wait for the first photo to finish, then interrupt
+        if json.loads(line)["event"] == "photo":
+            time.sleep(0.3)
+            proc.send_signal(signal.SIGINT)
+            break
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "--resume" in err
+    report = json.loads((out / "batch-report.json").read_text())
+    statuses = [p["status"] for p in report["photos"]]
+    assert report["interrupted"] and "cancelled" in statuses and "ok" in statuses
+    done = {p.name for p in out.glob("*.exr")}
+    assert done == {Path(p["output"]).name for p in report["photos"] if p["status"] == "ok"}
+    for p in out.glob("*.exr"):
+        assert read_image(p).width == 1500  # whole files only
+    assert not list(out.glob(".*"))[1:] and not list(out.glob(".p*"))  # only the manifest
+    r = subprocess.run(
+        [*cmd[:-4], "--resume", "--progress", "none"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    assert f"{6 - len(done)} done, {len(done)} already current" in r.stderr
+    assert len(list(out.glob("*.exr"))) == 6
+    os.sync()
