@@ -244,6 +244,17 @@ class MainWindow(QtWidgets.QMainWindow):
         if dlg.exec() == QtWidgets.QDialog.DialogCode.Accepted:
             self.export(dlg.path, dlg.fmt, dlg.options)
 
+    def batch_dialog(self):
+        """File ▸ Batch…: a non-modal dialog over the batch code of the command line."""
+        from hdr_studio.app.batch_dialog import BatchDialog
+
+        panel = self.reconstruct_panel
+        methods = list(panel.methods.values())
+        dlg = BatchDialog(self, methods, panel.current_method())
+        dlg.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.show()
+        return dlg
+
     def export(self, path: str | Path, fmt: str | None, options) -> None:
         """Write the result (or the linearised photo) off the GUI thread."""
         try:

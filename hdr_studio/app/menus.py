@@ -39,6 +39,7 @@ def build_menus(win: MainWindow) -> None:
     _action(win, f, "&Open…", win.open_dialog, "Ctrl+O")
     win.recent_menu = f.addMenu("Open &Recent")
     _action(win, f, "&Export…", win.export_dialog, "Ctrl+E")
+    _action(win, f, "&Batch…", win.batch_dialog, "Ctrl+B")
     f.addSeparator()
     _action(win, f, "&Quit", win.close, "Ctrl+Q")
     v = bar.addMenu("&View")

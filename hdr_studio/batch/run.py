@@ -220,6 +220,8 @@ class LocalPool:
 
         fill()
         while running:
+            if stop():  # cancelled: the driver stops the photos in flight
+                return
             done, _ = cf.wait(running, timeout=0.5, return_when=cf.FIRST_COMPLETED)
             for fut in done:
                 task = running.pop(fut)

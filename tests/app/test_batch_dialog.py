@@ -1,0 +1,80 @@
+"""File ▸ Batch… in a real (offscreen) window: the command line's batch code on a worker,
+each photo's status in the table, the report at the end, Cancel."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+
+from hdr_studio.app.main_window import MainWindow
+from hdr_studio.core.reader import read_image
+from tests.helpers import SAMPLES
+
+
+@pytest.fixture
+def photos(tmp_path):
+    code = read_image(SAMPLES / "seeding_lomiri.jpg").code
+    px = (cv2.resize(code, (120, 80), interpolation=cv2.INTER_AREA) * 255 + 0.5).astype(np.uint8)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(folder / f"p{i}.jpg"), np.ascontiguousarray(px[:, :: 1 - 2 * (i % 2)]))
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    return folder
+
+
+def test_batch_dialog_runs_the_batch_and_shows_each_photo(qtbot, photos, tmp_path):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    qtbot.waitUntil(win.idle, timeout=60000)  # the method list is in
+    dlg = win.batch_dialog()
+    dlg.add_inputs([photos])
+    dlg.output.setText(str(tmp_path / "out"))
+    dlg.method.setCurrentIndex(dlg.method.findData("classical"))
+    dlg.run()
+    qtbot.waitUntil(lambda: dlg.result is not None, timeout=120000)
+    assert dlg.table.rowCount() == 4
+    statuses = sorted(dlg.table.item(r, 1).text() for r in range(4))
+    assert statuses == ["failed", "ok", "ok", "ok"]
+    assert "3 done" in dlg.status.text() and "1 failed" in dlg.status.text()
+    report = json.loads(dlg.report_path.read_text())
+    assert report["ok"] == 3 and len(list((tmp_path / "out").glob("*.exr"))) == 3
+    assert dlg.run_button.isEnabled() and not dlg.cancel_button.isEnabled()
+    # Again with resume on (the default): everything current, nothing redone.
+    dlg.run()
+    qtbot.waitUntil(lambda: dlg.state.state == "done", timeout=120000)
+    assert dlg.result.count("current") == 3
+    dlg.close()
+    win.shutdown()
+
+
+def test_batch_dialog_cancel(qtbot, tmp_path):
+    code = read_image(SAMPLES / "sunset_lomiri.jpg").code
+    px = (cv2.resize(code, (1500, 1000), interpolation=cv2.INTER_AREA) * 255 + 0.5).astype(np.uint8)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(5):
+        cv2.imwrite(str(folder / f"p{i}.jpg"), px)
+    win = MainWindow()
+    qtbot.addWidget(win)
+    qtbot.waitUntil(win.idle, timeout=60000)
+    dlg = win.batch_dialog()
+    dlg.add_inputs([folder])
+    dlg.output.setText(str(tmp_path / "out"))
+    dlg.method.setCurrentIndex(dlg.method.findData("masked"))
+    dlg.run()
+    qtbot.waitUntil(lambda: dlg.table.rowCount() >= 1, timeout=120000)
+    dlg.cancel_button.click()
+    qtbot.waitUntil(lambda: dlg.result is not None, timeout=120000)
+    assert dlg.result.interrupted and dlg.result.count("cancelled") >= 1
+    assert "interrupted" in dlg.status.text()
+    out = tmp_path / "out"
+    assert len(list(out.glob("*.exr"))) == dlg.result.count("ok")
+    assert not list(out.glob(".p*"))  # no temporary files
+    dlg.close()
+    win.shutdown()
