@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -64,7 +65,27 @@ def add_command(sub, positive_int, thresholds, precision) -> None:
     b.add_argument("--reference-white", type=float, default=203.0, metavar="NITS")
     b.add_argument("--peak-nits", type=float, default=1000.0, metavar="NITS")
     b.add_argument("--quality", type=int, default=92)
-    b.add_argument("--workers", type=positive_int, default=1, help="processes (default 1)")
+    b.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        help="processes on this machine (default 1), or actors on a cluster (default: as "
+        "many as the cluster's CPUs allow)",
+    )
+    b.add_argument(
+        "--cluster",
+        metavar="ray[:HOST:PORT]",
+        help="run on a Ray cluster: $RAY_ADDRESS (or a local Ray when unset), or the head "
+        "at HOST:PORT (pip install 'hdr-studio[cluster]')",
+    )
+    b.add_argument(
+        "--cluster-results",
+        choices=("shared", "bytes"),
+        default="shared",
+        help="cluster workers write outputs to a file system shared with this machine "
+        "(default), or return them as bytes for this machine to write",
+    )
+    b.add_argument("--threads", type=positive_int, default=None, help="threads per worker or actor")
     b.add_argument("--device", default="auto")
     precision(b)
     b.add_argument("--tile", type=positive_int, default=None)
@@ -88,10 +109,12 @@ def add_command(sub, positive_int, thresholds, precision) -> None:
 def cmd_batch(args: argparse.Namespace) -> int:
     from hdr_studio.api.request import ReconstructRequest
     from hdr_studio.batch.inputs import collect
-    from hdr_studio.batch.run import plan, run_batch
+    from hdr_studio.batch.run import LocalPool, plan, run_batch
     from hdr_studio.core.errors import InputError, OutputError
     from hdr_studio.core.export import FORMATS, ExportOptions
 
+    if args.cluster and args.cluster != "ray" and not args.cluster.startswith("ray:"):
+        raise InputError(f"unknown cluster '{args.cluster}' (use ray or ray:HOST:PORT)")
     if args.format not in FORMATS:
         raise OutputError(f"unknown format '{args.format}' (known: {', '.join(FORMATS)})")
     outdir = Path(args.output)
@@ -116,7 +139,18 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise InputError("no photos found in the inputs")
     tasks, skipped, manifest = plan(items, outdir, template, args.resume, args.force)
     outdir.mkdir(parents=True, exist_ok=True)
-    report = run_batch(tasks, skipped, manifest, args.workers, BatchProgress(args.progress))
+    workers = args.workers or 1
+    make_pool = lambda: LocalPool(workers, args.threads)  # noqa: E731
+    if args.cluster:
+        make_pool = _ray_pool(args, tasks)
+    report = run_batch(
+        tasks,
+        skipped,
+        manifest,
+        args.workers or 1,
+        BatchProgress(args.progress),
+        make_pool=make_pool,
+    )
     path, csv_path = report.write(
         Path(args.report) if args.report else outdir / "batch-report.json"
     )
@@ -133,3 +167,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if report.interrupted:
         print("hdr-studio: interrupted: run again with --resume to finish", file=sys.stderr)
     return report.exit_code
+
+
+def _ray_pool(args: argparse.Namespace, tasks):
+    """A factory of the Ray pool for ``--cluster``; Ray is checked for at once."""
+    from hdr_studio.batch.cluster import RayPool, _ray
+
+    _ray()  # one line saying what to install, before any work
+    address = args.cluster[4:] or None if args.cluster.startswith("ray:") else None
+    threads = args.threads or 1
+    workers = args.workers or max(1, min(len(tasks), (os.cpu_count() or 1) // threads))
+    return lambda: RayPool(address, workers, threads, args.device, args.cluster_results)

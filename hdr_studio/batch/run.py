@@ -24,6 +24,7 @@ from typing import Any
 from hdr_studio.api.request import ReconstructRequest
 from hdr_studio.batch.inputs import Item
 from hdr_studio.batch.manifest import Manifest, file_sha256, settings_key
+from hdr_studio.core.atomic import remove_stale_temporaries
 from hdr_studio.core.errors import HdrStudioError, OutputError
 
 SOME_FAILED = 4
@@ -136,7 +137,9 @@ def plan(
         if resume and digest and manifest.current(it.output, digest, settings, info.digest):
             skipped.append(Record(str(it.source), str(outdir / it.output), "current", info.name))
             continue
-        req = replace(template, input=it.source, output=outdir / it.output, force=resume or force)
+        # force: existing outputs were refused above unless --resume/--force allowed them;
+        # what exists later is this batch's own, e.g. a photo retried after its worker died.
+        req = replace(template, input=it.source, output=outdir / it.output, force=True)
         tasks.append(Task(it, req, digest, settings, info.digest))
     return tasks, skipped, manifest
 
@@ -268,16 +271,19 @@ def run_batch(
     workers: int = 1,
     on_event: Event | None = None,
     stop: Callable[[], bool] = lambda: False,
+    make_pool: Callable[[], Any] | None = None,
 ) -> Report:
     """Run ``tasks`` on a local pool; photos already current come as ``skipped``. The
     manifest is saved as photos finish (every few seconds) and at the end, also when the
-    batch is interrupted (KeyboardInterrupt, or ``stop()`` turning true)."""
+    batch is interrupted (KeyboardInterrupt, or ``stop()`` turning true). ``make_pool``: the
+    pool to run on (default a :class:`LocalPool` of ``workers``; a Ray cluster's
+    :class:`~hdr_studio.batch.cluster.RayPool` has the same interface)."""
     emit = on_event or (lambda e: None)
     report = Report(records=list(skipped))
     total = len(tasks) + len(skipped)
     emit({"event": "start", "total": total, "to_do": len(tasks), "current": len(skipped)})
     t0 = time.perf_counter()
-    pool = LocalPool(workers) if tasks else None
+    pool = (make_pool or (lambda: LocalPool(workers)))() if tasks else None
     last_save = time.monotonic()
     done_tasks: set[int] = set()
     try:
@@ -336,6 +342,8 @@ def run_batch(
                         message="cancelled",
                     )
                 )
+        for task in tasks:  # a worker killed outright cannot remove its temporary file
+            remove_stale_temporaries(Path(task.request.output))
         manifest.save()
         report.seconds = time.perf_counter() - t0
     emit(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,28 @@ def check_output(path: Path, force: bool = False, sources: tuple[Path, ...] = ()
         raise OutputError(f"{path}: already exists (use --force to overwrite)")
     if not path.parent.is_dir():
         raise OutputError(f"{path}: folder {path.parent} does not exist")
+
+
+def _temporary_pattern(path: Path) -> re.Pattern[str]:
+    """The names :func:`atomic_path` gives its temporary files for ``path``."""
+    return re.compile(rf"\.{re.escape(path.stem)}\.[A-Za-z0-9_]{{8}}{re.escape(path.suffix)}")
+
+
+def remove_stale_temporaries(path: Path) -> int:
+    """Remove temporary files that writers of ``path`` left behind when their process was
+    killed outright (no ``finally`` ran). Only call it when no writer of ``path`` runs.
+    Returns how many were removed."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        return 0
+    pattern = _temporary_pattern(path)
+    removed = 0
+    for f in path.parent.glob(f".{path.stem}.*{path.suffix}"):
+        if pattern.fullmatch(f.name):
+            with contextlib.suppress(OSError):
+                f.unlink()
+                removed += 1
+    return removed
 
 
 @contextlib.contextmanager

@@ -1,0 +1,187 @@
+"""Batch photos on a Ray cluster: the same tasks and records as the local pool, run by Ray
+actors that keep their model loaded.
+
+* ``--cluster ray`` connects to ``$RAY_ADDRESS`` (or starts a local Ray when none is set),
+  ``--cluster ray:HOST:PORT`` to that head.
+* One actor per GPU (``num_gpus=1``) with ``--device cuda``, else CPU actors of ``threads``
+  CPUs each; as many actors as ``workers``.
+* Backpressure: at most two photos per actor in flight, so a list of a million photos never
+  floods the object store.
+* An actor that dies is restarted and its photo retried (``max_restarts``,
+  ``max_task_retries``); outputs are written atomically, so a retried photo is written once.
+* Results: written by the workers to the output folder when it is on a file system they
+  share with the driver (``results="shared"``), or returned as the file's bytes through the
+  object store and written by the driver (``results="bytes"``).
+
+Ray is an optional extra: ``pip install 'hdr-studio[cluster]'``."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from hdr_studio.batch.run import Record, Task, run_task
+from hdr_studio.core.errors import HdrStudioError
+
+RESULTS = ("shared", "bytes")
+
+
+class ClusterError(HdrStudioError):
+    exit_code = 2
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError:
+        raise ClusterError("--cluster ray needs Ray: pip install 'hdr-studio[cluster]'") from None
+    return ray
+
+
+def run_for_bytes(task: Task) -> tuple[Record, bytes]:
+    """Reconstruct one photo without writing it; the record and the output file's bytes."""
+    from hdr_studio.api.engine import encode, reconstruct
+    from hdr_studio.core.clipping import over_mask
+
+    t0 = time.perf_counter()
+    src, out = str(task.item.source), str(task.request.output)
+    try:
+        outcome = reconstruct(replace(task.request, output=None))
+        from hdr_studio.api.engine import export_format
+
+        fmt = export_format(outcome.kind, Path(out), task.request.format)
+        data = encode(outcome, fmt, task.request.export)
+        share = float(over_mask(outcome.image.code).mean())
+        return Record(src, out, "ok", outcome.method, time.perf_counter() - t0, share), data
+    except HdrStudioError as exc:
+        rec = Record(
+            src, out, "failed", "", time.perf_counter() - t0, None, exc.exit_code, str(exc)
+        )
+        return rec, b""
+
+
+class _Actor:
+    """A Ray actor: one process that keeps its model loaded between photos."""
+
+    def __init__(self, threads: int) -> None:
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+        self.threads = threads
+
+    def pid(self) -> int:
+        return os.getpid()
+
+    def shared(self, task: Task) -> Record:
+        return run_task(replace(task, request=replace(task.request, threads=self.threads)))
+
+    def bytes(self, task: Task) -> tuple[Record, bytes]:
+        return run_for_bytes(replace(task, request=replace(task.request, threads=self.threads)))
+
+
+class RayPool:
+    """The batch pool on Ray (same interface as :class:`~hdr_studio.batch.run.LocalPool`)."""
+
+    def __init__(
+        self,
+        address: str | None,
+        workers: int,
+        threads: int = 1,
+        device: str = "cpu",
+        results: str = "shared",
+    ) -> None:
+        if results not in RESULTS:
+            raise ClusterError(f"results must be one of {', '.join(RESULTS)}")
+        ray = self.ray = _ray()
+        addr = address or os.environ.get("RAY_ADDRESS") or None
+        try:
+            ray.init(
+                address=addr, include_dashboard=False, log_to_driver=False, configure_logging=False
+            )
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise ClusterError(f"cannot reach the Ray cluster at {addr}: {exc}") from None
+        gpu = device.startswith("cuda")
+        actor = ray.remote(_Actor).options(
+            num_cpus=0 if gpu else threads,
+            num_gpus=1 if gpu else 0,
+            max_restarts=3,
+            max_task_retries=3,
+        )
+        self.results = results
+        self.workers = max(1, workers)
+        self.actors = [actor.remote(threads) for _ in range(self.workers)]
+        self.running: dict = {}
+
+    def pids(self) -> list[int]:
+        return self.ray.get([a.pid.remote() for a in self.actors])
+
+    def map_unordered(self, tasks: list[Task], stop: Callable[[], bool]):
+        ray = self.ray
+        pending = iter(tasks)
+        load = dict.fromkeys(range(len(self.actors)), 0)
+
+        def fill() -> None:
+            while not stop():
+                i = min(load, key=load.__getitem__)
+                if load[i] >= 2:
+                    return
+                task = next(pending, None)
+                if task is None:
+                    return
+                a = self.actors[i]
+                ref = a.shared.remote(task) if self.results == "shared" else a.bytes.remote(task)
+                self.running[ref] = (task, i)
+                load[i] += 1
+
+        fill()
+        while self.running:
+            if stop():
+                return
+            done, _ = ray.wait(list(self.running), num_returns=1, timeout=0.5)
+            for ref in done:
+                task, i = self.running.pop(ref)
+                load[i] -= 1
+                try:
+                    value = ray.get(ref)
+                except Exception as exc:  # retries used up: recorded, the batch goes on
+                    yield (
+                        task,
+                        Record(
+                            str(task.item.source),
+                            str(task.request.output),
+                            "failed",
+                            exit_class=1,
+                            message=f"worker failed: {type(exc).__name__}",
+                        ),
+                    )
+                    continue
+                if self.results == "bytes":
+                    value = self._write(task, *value)
+                yield task, value
+            fill()
+
+    @staticmethod
+    def _write(task: Task, record: Record, data: bytes) -> Record:
+        """The driver writes a worker's bytes atomically (results="bytes")."""
+        if record.status != "ok":
+            return record
+        from hdr_studio.core.atomic import atomic_path
+
+        out = Path(task.request.output)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(out, force=True) as tmp:
+            Path(tmp).write_bytes(data)
+        return record
+
+    def cancel_running(self) -> list:
+        for ref in list(self.running):
+            self.ray.cancel(ref, force=True)
+        self.running.clear()
+        self.close()
+        return []
+
+    def close(self) -> None:
+        for a in self.actors:
+            self.ray.kill(a)
+        self.ray.shutdown()
