@@ -47,6 +47,34 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def version_text() -> str:
+    """``hdr-studio --version``: this version, the libraries it runs on, the device."""
+    import platform
+    from importlib import metadata
+
+    def v(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    from hdr_studio.api.catalogue import device_line
+
+    return (
+        f"{PROG} {__version__}\n"
+        f"  Python {platform.python_version()}, numpy {v('numpy')}, "
+        f"OpenImageIO {v('OpenImageIO')}, torch {v('torch')}, "
+        f"Qt (PySide6) {v('PySide6-Essentials')}\n"
+        f"  networks run on: {device_line()}"
+    )
+
+
+class _VersionAction(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(version_text())
+        parser.exit(0)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -224,8 +252,11 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_gui(args: argparse.Namespace) -> int:
     try:
         from hdr_studio.app.main import run
-    except ImportError as exc:
-        raise UsageError(f"the desktop app needs PySide6 and pyqtgraph ({exc})") from None
+        from hdr_studio.app.main_window import MainWindow  # noqa: F401  (Qt is importable)
+    except ImportError:
+        raise UsageError(
+            "the desktop app needs Qt: pip install 'hdr-studio[gui]' (or '[app]' with the networks)"
+        ) from None
     if args.input and not Path(args.input).exists():
         raise InputError(f"{args.input}: no such file")
     if args.screenshot:
@@ -291,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 2 bad input or usage, 3 output refused or failed, "
         "130 cancelled, 1 internal error.",
     )
-    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    p.add_argument("--version", action=_VersionAction, nargs=0, help="versions and device")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def common(sp: argparse.ArgumentParser) -> None:

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+from hdr_studio import __version__
 from hdr_studio.cli import main
 from hdr_studio.core.reader import read_image
 from tests.helpers import SAMPLES, gradient, write
@@ -33,7 +34,9 @@ def _digest(path):
 def test_version_and_help(capsys):
     with pytest.raises(SystemExit) as e:
         main(["--version"])
-    assert e.value.code == 0 and "hdr-studio 0.1.0" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert e.value.code == 0 and f"hdr-studio {__version__}" in out
+    assert "OpenImageIO" in out and "torch" in out and "networks run on: CPU" in out
     for sub in ("analyze", "reconstruct", "decompose"):
         with pytest.raises(SystemExit) as e:
             main([sub, "--help"])
@@ -210,7 +213,7 @@ def test_installed_entry_point_real_process(tmp_path):
     """The console script and ``python -m`` in a real process: exit codes, stderr, piping."""
     exe = [sys.executable, "-m", "hdr_studio"]
     r = subprocess.run([*exe, "--version"], capture_output=True, text=True, check=False)
-    assert r.returncode == 0 and "0.1.0" in r.stdout
+    assert r.returncode == 0 and __version__ in r.stdout
     (tmp_path / "bad.jpg").write_bytes(b"\xff\xd8\xff\xe0garbage")
     r = subprocess.run(
         [*exe, "reconstruct", tmp_path / "bad.jpg", "-o", tmp_path / "o.png"],
@@ -263,3 +266,49 @@ def test_gif_and_bad_orientation_are_one_line_not_internal_errors(tmp_path, caps
         assert "internal error" not in err
         code, _, err = run(["reconstruct", tmp_path / name, "-o", tmp_path / f"{name}.exr"], capsys)
         assert code == 0 and "internal error" not in err, err
+
+
+def test_missing_extras_are_one_line_with_what_to_install(tmp_path):
+    """A base install without the [gui] and [nets] extras (an import hook stands in for
+    their absence: they cannot be uninstalled from the test environment)."""
+    code = (
+        "import sys, importlib.abc\n"
+        "class Missing(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] in ('torch', 'PySide6', 'pyqtgraph'):\n"
+        "            raise ImportError('No module named ' + name)\n"
+        "sys.meta_path.insert(0, Missing())\n"
+        "from hdr_studio.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    src = str(SAMPLE)
+    gui = subprocess.run(
+        [sys.executable, "-c", code, "gui"], capture_output=True, text=True, check=False
+    )
+    assert gui.returncode == 2 and "pip install 'hdr-studio[gui]'" in gui.stderr
+    assert len(gui.stderr.strip().splitlines()) == 1
+    net = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "reconstruct",
+            src,
+            "-o",
+            str(tmp_path / "o.exr"),
+            "--method",
+            "masked",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert net.returncode == 2 and "pip install 'hdr-studio[nets]'" in net.stderr
+    ok = subprocess.run(
+        [sys.executable, "-c", code, "reconstruct", src, "-o", str(tmp_path / "c.exr")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr  # the default falls back to the classical engine
+    assert "method classical" in ok.stdout
