@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := resources/samples/sunset_lomiri.jpg
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean host-tools
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -34,7 +34,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-test: lint
+# The freedesktop validators the desktop-integration tests run (Debian packages; installed
+# when missing and we are root with apt, else those tests skip and say why).
+host-tools:
+	@command -v desktop-file-validate >/dev/null && command -v appstreamcli >/dev/null || \
+		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		  { apt-get install -y -qq desktop-file-utils appstream >/dev/null 2>&1 || \
+		    { apt-get update -qq && apt-get install -y -qq desktop-file-utils appstream >/dev/null; }; }; } || \
+		echo "note: desktop-file-utils/appstream not installed; their tests will skip"
+
+test: lint host-tools
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -271,6 +271,23 @@ def cmd_gui(args: argparse.Namespace) -> int:
     os._exit(code)
 
 
+def cmd_desktop(args: argparse.Namespace) -> int:
+    from hdr_studio import desktop
+
+    root = Path(args.prefix) if args.prefix else None
+    if args.action == "install":
+        files = desktop.install(root)
+        print(
+            f"installed the menu entry, icons and metainfo ({len(files)} files) in "
+            f"{root or desktop.data_home()}; HDR Studio is in the application menu and offered "
+            "for photos under 'Open with'"
+        )
+    else:
+        files = desktop.uninstall(root)
+        print(f"removed {len(files)} files from {root or desktop.data_home()}")
+    return 0
+
+
 def cmd_decompose(args: argparse.Namespace) -> int:
 
     from hdr_studio.core.clipping import hybrid_mask
@@ -455,6 +472,14 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--device", default="auto", help="device to report (default auto)")
     precision(m)
     m.set_defaults(func=cmd_models)
+
+    k = sub.add_parser(
+        "desktop", help="add HDR Studio to the application menu (entry, icons, file types)"
+    )
+    k.add_argument("action", choices=("install", "uninstall"))
+    k.add_argument("--user", action="store_true", help="for the current user (the default)")
+    k.add_argument("--prefix", metavar="DIR", help="data folder (default $XDG_DATA_HOME)")
+    k.set_defaults(func=cmd_desktop)
 
     d = sub.add_parser("decompose", help="WLS base/detail layers (and the hybrid mask)")
     d.add_argument("input", metavar="IN")

@@ -20,6 +20,12 @@ def run(
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("HDR Studio")
     app.setOrganizationName("HDR Studio")
+    app.setDesktopFileName("org.hdrstudio.HDRStudio")
+    from PySide6 import QtGui
+
+    from hdr_studio.desktop import icon_file
+
+    app.setWindowIcon(QtGui.QIcon(str(icon_file())))
     win = MainWindow()
     if screenshot:
         win.resize(1500, 950)
