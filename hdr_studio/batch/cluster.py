@@ -145,16 +145,7 @@ class RayPool:
                 try:
                     value = ray.get(ref)
                 except Exception as exc:  # retries used up: recorded, the batch goes on
-                    yield (
-                        task,
-                        Record(
-                            str(task.item.source),
-                            str(task.request.output),
-                            "failed",
-                            exit_class=1,
-                            message=f"worker failed: {type(exc).__name__}",
-                        ),
-                    )
+                    yield task, Record.worker_failed(task, type(exc).__name__)
                     continue
                 if self.results == "bytes":
                     value = self._write(task, *value)

@@ -55,6 +55,14 @@ class Record:
     exit_class: int = 0
     message: str = ""
 
+    @classmethod
+    def worker_failed(cls, task: Task, why: str) -> Record:
+        """The record of a photo whose worker died (retries used up, if any)."""
+        out = str(task.request.output)
+        return cls(
+            str(task.item.source), out, "failed", exit_class=1, message=f"worker failed: {why}"
+        )
+
 
 @dataclass
 class Report:
@@ -233,16 +241,7 @@ class LocalPool:
                 except cf.process.BrokenProcessPool:
                     raise
                 except Exception as exc:  # the worker died: recorded, the rest goes on
-                    yield (
-                        task,
-                        Record(
-                            str(task.item.source),
-                            str(task.request.output),
-                            "failed",
-                            exit_class=1,
-                            message=f"worker failed: {type(exc).__name__}: {exc}",
-                        ),
-                    )
+                    yield task, Record.worker_failed(task, f"{type(exc).__name__}: {exc}")
             fill()
 
     def cancel_running(self) -> list[tuple[Task, Record]]:
@@ -286,19 +285,18 @@ def run_batch(
     pool = (make_pool or (lambda: LocalPool(workers)))() if tasks else None
     last_save = time.monotonic()
     done_tasks: set[int] = set()
+
+    def finished(task: Task, rec: Record) -> None:
+        done_tasks.add(id(task))
+        report.records.append(rec)
+        if rec.status == "ok":
+            item = task.item
+            manifest.record(item.output, item.source, task.input_sha, task.settings, task.weights)
+
     try:
         if pool is not None:
             for task, rec in pool.map_unordered(tasks, stop):
-                done_tasks.add(id(task))
-                report.records.append(rec)
-                if rec.status == "ok":
-                    manifest.record(
-                        task.item.output,
-                        task.item.source,
-                        task.input_sha,
-                        task.settings,
-                        task.weights,
-                    )
+                finished(task, rec)
                 emit(
                     {
                         "event": "photo",
@@ -319,16 +317,7 @@ def run_batch(
         if pool is not None:
             if report.interrupted:
                 for task, rec in pool.cancel_running():
-                    done_tasks.add(id(task))
-                    report.records.append(rec)
-                    if rec.status == "ok":
-                        manifest.record(
-                            task.item.output,
-                            task.item.source,
-                            task.input_sha,
-                            task.settings,
-                            task.weights,
-                        )
+                    finished(task, rec)
             else:
                 pool.close()
         for task in tasks:
