@@ -115,6 +115,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     if args.cluster and args.cluster != "ray" and not args.cluster.startswith("ray:"):
         raise InputError(f"unknown cluster '{args.cluster}' (use ray or ray:HOST:PORT)")
+    if args.cluster:
+        from hdr_studio.batch.cluster import _ray
+
+        _ray()  # one line saying what to install, before any work
     if args.format not in FORMATS:
         raise OutputError(f"unknown format '{args.format}' (known: {', '.join(FORMATS)})")
     outdir = Path(args.output)
@@ -171,9 +175,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def _ray_pool(args: argparse.Namespace, tasks):
     """A factory of the Ray pool for ``--cluster``; Ray is checked for at once."""
-    from hdr_studio.batch.cluster import RayPool, _ray
+    from hdr_studio.batch.cluster import RayPool
 
-    _ray()  # one line saying what to install, before any work
     address = args.cluster[4:] or None if args.cluster.startswith("ray:") else None
     threads = args.threads or 1
     workers = args.workers or max(1, min(len(tasks), (os.cpu_count() or 1) // threads))

@@ -182,3 +182,53 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path):
     assert f"{6 - len(done)} done, {len(done)} already current" in r.stderr
     assert len(list(out.glob("*.exr"))) == 6
     os.sync()
+
+
+def test_cluster_without_ray_is_one_line(tmp_path):
+    """Without the [cluster] extra (an import hook stands in for Ray's absence)."""
+    _photo(tmp_path / "a.jpg")
+    code = (
+        "import sys, importlib.abc\n"
+        "class NoRay(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] == 'ray':\n"
+        "            raise ImportError('No module named ray')\n"
+        "sys.meta_path.insert(0, NoRay())\n"
+        "from hdr_studio.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "batch",
+            str(tmp_path / "a.jpg"),
+            "-o",
+            str(tmp_path / "o"),
+            "--cluster",
+            "ray",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert r.returncode == 2 and "pip install 'hdr-studio[cluster]'" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hdr_studio",
+            "batch",
+            str(tmp_path / "a.jpg"),
+            "-o",
+            str(tmp_path / "o"),
+            "--cluster",
+            "slurm",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2 and "unknown cluster" in bad.stderr
