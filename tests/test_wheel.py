@@ -89,8 +89,9 @@ def installed(tmp_path_factory) -> Path:
     return env_dir
 
 
-def _run(env_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "HDR_STUDIO_MODELS")}
+def _run(env_dir: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "HDR_STUDIO_MODELS")}
+    env = {**base, **(env or {})}
     return subprocess.run(
         [str(env_dir / "bin" / "hdr-studio"), *args],
         capture_output=True,
@@ -123,3 +124,20 @@ def test_installed_wheel_has_every_network_and_the_checkouts_pixels(installed, t
     mine = reconstruct(ReconstructRequest(input=src, device="cpu")).pixels
     theirs = read_image(out).linear
     np.testing.assert_allclose(theirs, mine.astype(np.float16).astype(np.float32), rtol=2e-3)
+
+
+def test_installed_app_shows_its_window(installed, tmp_path):
+    """`gui --screenshot` offscreen from the installed wheel: the window opens a photo, draws
+    it and saves the screenshot (icons and weights found in the installed package)."""
+    shot = tmp_path / "window.png"
+    env_extra = {"QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    r = _run(
+        installed,
+        "gui",
+        str(SAMPLES / "seeding_lomiri.jpg"),
+        "--screenshot",
+        str(shot),
+        env=env_extra,
+    )
+    assert r.returncode == 0, r.stderr
+    assert shot.stat().st_size > 50_000
