@@ -271,6 +271,28 @@ def cmd_gui(args: argparse.Namespace) -> int:
     os._exit(code)
 
 
+def cmd_samples(args: argparse.Namespace) -> int:
+    """Write the sample photos (and their licences) that ship inside the package."""
+    import shutil
+
+    from hdr_studio.core.resources import package_resource
+
+    out = Path(args.output)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the folder ({exc.strerror})") from None
+    src = package_resource("samples")
+    names = sorted(p.name for p in src.iterdir() if p.suffix in (".jpg", ".md"))
+    for name in names:
+        if (out / name).exists() and not args.force:
+            raise OutputError(f"{out / name}: already exists (use --force to overwrite)")
+    for name in names:
+        shutil.copyfile(src / name, out / name)
+    print(f"wrote {', '.join(names)} to {out}")
+    return 0
+
+
 def cmd_desktop(args: argparse.Namespace) -> int:
     from hdr_studio import desktop
 
@@ -472,6 +494,11 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--device", default="auto", help="device to report (default auto)")
     precision(m)
     m.set_defaults(func=cmd_models)
+
+    sp = sub.add_parser("samples", help="write the sample photos (with their licences)")
+    sp.add_argument("-o", "--output", metavar="DIR", default="hdr-studio-samples")
+    sp.add_argument("--force", action="store_true", help="overwrite existing files")
+    sp.set_defaults(func=cmd_samples)
 
     k = sub.add_parser(
         "desktop", help="add HDR Studio to the application menu (entry, icons, file types)"

@@ -60,6 +60,16 @@ def installed(tmp_path_factory) -> Path:
     for f in ("manifest.json", "masked.safetensors", "masked.md", "hybrid.safetensors"):
         assert f"hdr_studio/resources/models/{f}" in names
     assert "hdr_studio/training/configs/masked.json" in names
+    for f in (
+        "samples/sunset_lomiri.jpg",
+        "samples/LICENSES.md",
+        "licenses/THIRD-PARTY.md",
+        "licenses/LGPL-3.0.txt",
+        "icons/hdr-studio-16.png",
+        "desktop/org.hdrstudio.HDRStudio.desktop",
+    ):
+        assert f"hdr_studio/resources/{f}" in names, f
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     env_dir = work / "venv"
     venv.create(env_dir, with_pip=False)
     py = env_dir / "bin" / "python"
@@ -141,3 +151,10 @@ def test_installed_app_shows_its_window(installed, tmp_path):
     )
     assert r.returncode == 0, r.stderr
     assert shot.stat().st_size > 50_000
+
+
+def test_installed_wheel_writes_its_samples(installed, tmp_path):
+    r = _run(installed, "samples", "-o", str(tmp_path / "samples"))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "samples" / "sunset_lomiri.jpg").stat().st_size > 100_000
+    assert "CC-BY-4.0" in (tmp_path / "samples" / "LICENSES.md").read_text()

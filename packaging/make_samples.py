@@ -26,7 +26,7 @@ LONG_SIDE = 1200
 
 
 def main(src_dir: str) -> None:
-    here = Path(__file__).parent
+    here = Path(__file__).resolve().parents[1] / "hdr_studio" / "resources" / "samples"
     for name, original in SAMPLES.items():
         px = oiio.ImageInput.open(str(Path(src_dir) / original)).read_image(oiio.UINT8)
         h, w = px.shape[:2]
