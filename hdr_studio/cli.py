@@ -212,7 +212,7 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     plan = prepare(request)  # every check that needs no pixels, before the long work
-    outcome = reconstruct(request, progress=TerminalProgress(plan.method.name))
+    outcome = reconstruct(request, progress=TerminalProgress(plan.method.name), plan=plan)
     _warn(outcome.warnings, Path(args.input))
     for note in outcome.notes:
         print(f"{PROG}: note: {note}", file=sys.stderr)
@@ -381,6 +381,23 @@ def build_parser() -> argparse.ArgumentParser:
             "natively (AMX, AVX-512 BF16) and on GPUs, else fp32), fp32, bf16, fp16 (GPU)",
         )
 
+    def export_options(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--reference-white",
+            type=float,
+            default=203.0,
+            metavar="NITS",
+            help="cd/m² that the source's white maps to in PQ outputs (default 203)",
+        )
+        sp.add_argument(
+            "--peak-nits",
+            type=float,
+            default=1000.0,
+            metavar="NITS",
+            help="peak of PQ outputs, with a soft roll-off (default 1000)",
+        )
+        sp.add_argument("--quality", type=int, default=92, help="lossy formats' quality 1-100")
+
     def thresholds(sp: argparse.ArgumentParser, under: bool = True) -> None:
         sp.add_argument(
             "--over",
@@ -455,21 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="override the format: png-pq, avif-pq, jxl-pq, jpeg-uhdr, "
         "exr, tiff-float, hdr, png-sdr, jpeg-sdr, tiff-sdr",
     )
-    r.add_argument(
-        "--reference-white",
-        type=float,
-        default=203.0,
-        metavar="NITS",
-        help="cd/m² that the source's white maps to in PQ outputs (default 203)",
-    )
-    r.add_argument(
-        "--peak-nits",
-        type=float,
-        default=1000.0,
-        metavar="NITS",
-        help="peak of PQ outputs, with a soft roll-off (default 1000)",
-    )
-    r.add_argument("--quality", type=int, default=92, help="lossy formats' quality 1-100")
+    export_options(r)
     r.add_argument("--force", action="store_true", help="overwrite an existing output")
     thresholds(r, under=False)
     common(r)
@@ -526,7 +529,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from hdr_studio.batch.cli import add_command as add_batch
 
-    add_batch(sub, _positive_int, thresholds, precision)
+    add_batch(sub, _positive_int, thresholds, precision, export_options)
 
     from hdr_studio.training.cli import add_commands
 

@@ -47,3 +47,28 @@ def gradient(h: int = 48, w: int = 64, seed: int = 0) -> np.ndarray:
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
     img = np.stack([x / (w - 1), y / (h - 1), 0.5 + 0.5 * np.sin(x / 7 + y / 5)], axis=2)
     return np.clip(img + 0.01 * rng.standard_normal(img.shape), 0, 1).astype(np.float32)
+
+
+def run_without(modules: tuple[str, ...], code: str, *args: str):
+    """Run ``code`` in a fresh Python where importing any of ``modules`` (top-level names)
+    fails, as in an install without that optional extra: an import hook stands in for the
+    absence, since the packages cannot be uninstalled from the test environment. ``args``
+    become ``sys.argv[1:]``. Returns the CompletedProcess."""
+    import subprocess
+    import sys
+
+    hook = (
+        "import sys, importlib.abc\n"
+        "class _Missing(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        f"        if name.split('.')[0] in {tuple(modules)!r}:\n"
+        "            raise ImportError('No module named ' + name)\n"
+        "sys.meta_path.insert(0, _Missing())\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", hook + code, *args], capture_output=True, text=True, check=False
+    )
+
+
+#: ``code`` for :func:`run_without` that runs the ``hdr-studio`` command line.
+CLI = "from hdr_studio.cli import main\nsys.exit(main(sys.argv[1:]))\n"

@@ -12,7 +12,7 @@ import pytest
 from hdr_studio import __version__
 from hdr_studio.cli import main
 from hdr_studio.core.reader import read_image
-from tests.helpers import SAMPLES, gradient, write
+from tests.helpers import CLI, SAMPLES, gradient, run_without, write
 
 SAMPLE = SAMPLES / "sunset_lomiri.jpg"
 
@@ -269,46 +269,16 @@ def test_gif_and_bad_orientation_are_one_line_not_internal_errors(tmp_path, caps
 
 
 def test_missing_extras_are_one_line_with_what_to_install(tmp_path):
-    """A base install without the [gui] and [nets] extras (an import hook stands in for
-    their absence: they cannot be uninstalled from the test environment)."""
-    code = (
-        "import sys, importlib.abc\n"
-        "class Missing(importlib.abc.MetaPathFinder):\n"
-        "    def find_spec(self, name, path, target=None):\n"
-        "        if name.split('.')[0] in ('torch', 'PySide6', 'pyqtgraph'):\n"
-        "            raise ImportError('No module named ' + name)\n"
-        "sys.meta_path.insert(0, Missing())\n"
-        "from hdr_studio.cli import main\n"
-        "sys.exit(main(sys.argv[1:]))\n"
-    )
+    """A base install without the [gui] and [nets] extras."""
+    missing = ("torch", "PySide6", "pyqtgraph")
     src = str(SAMPLE)
-    gui = subprocess.run(
-        [sys.executable, "-c", code, "gui"], capture_output=True, text=True, check=False
-    )
+    gui = run_without(missing, CLI, "gui")
     assert gui.returncode == 2 and "pip install 'hdr-studio[gui]'" in gui.stderr
     assert len(gui.stderr.strip().splitlines()) == 1
-    net = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            code,
-            "reconstruct",
-            src,
-            "-o",
-            str(tmp_path / "o.exr"),
-            "--method",
-            "masked",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    net = run_without(
+        missing, CLI, "reconstruct", src, "-o", str(tmp_path / "o.exr"), "--method", "masked"
     )
     assert net.returncode == 2 and "pip install 'hdr-studio[nets]'" in net.stderr
-    ok = subprocess.run(
-        [sys.executable, "-c", code, "reconstruct", src, "-o", str(tmp_path / "c.exr")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    ok = run_without(missing, CLI, "reconstruct", src, "-o", str(tmp_path / "c.exr"))
     assert ok.returncode == 0, ok.stderr  # the default falls back to the classical engine
     assert "method classical" in ok.stdout

@@ -201,12 +201,14 @@ def reconstruct(
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
     image: Image | None = None,
+    plan: Plan | None = None,
 ) -> Outcome:
     """Run ``request``: read, reconstruct, choose the result, write it when an output is
-    named. ``image``: the already decoded input (the app keeps it open), else it is loaded.
+    named. ``image``: the already decoded input (the app keeps it open), else it is loaded;
+    ``plan``: what :func:`prepare` returned for this request, if the caller has it.
     Deterministic for the same request and weights."""
     progress = progress or no_progress
-    plan = prepare(request)
+    plan = plan or prepare(request)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     if image is None:

@@ -43,7 +43,8 @@ class BatchProgress:
         self.stream.flush()
 
 
-def add_command(sub, positive_int, thresholds, precision) -> None:
+def add_command(sub, positive_int, thresholds, precision, export_options) -> None:
+    """The ``batch`` subcommand; the option helpers are the ones ``reconstruct`` uses."""
     b = sub.add_parser(
         "batch",
         help="reconstruct many photos: files, folders (--recursive) and @lists",
@@ -62,9 +63,7 @@ def add_command(sub, positive_int, thresholds, precision) -> None:
         "tiff-float, hdr, png-sdr, jpeg-sdr, tiff-sdr",
     )
     b.add_argument("--result", choices=("auto", "hdr", "sdr"), default="auto")
-    b.add_argument("--reference-white", type=float, default=203.0, metavar="NITS")
-    b.add_argument("--peak-nits", type=float, default=1000.0, metavar="NITS")
-    b.add_argument("--quality", type=int, default=92)
+    export_options(b)
     b.add_argument(
         "--workers",
         type=positive_int,

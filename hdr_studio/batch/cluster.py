@@ -70,9 +70,6 @@ class _Actor:
         os.environ["OMP_NUM_THREADS"] = str(threads)
         self.threads = threads
 
-    def pid(self) -> int:
-        return os.getpid()
-
     def shared(self, task: Task) -> Record:
         return run_task(replace(task, request=replace(task.request, threads=self.threads)))
 
@@ -112,9 +109,6 @@ class RayPool:
         self.workers = max(1, workers)
         self.actors = [actor.remote(threads) for _ in range(self.workers)]
         self.running: dict = {}
-
-    def pids(self) -> list[int]:
-        return self.ray.get([a.pid.remote() for a in self.actors])
 
     def map_unordered(self, tasks: list[Task], stop: Callable[[], bool]):
         ray = self.ray

@@ -17,14 +17,6 @@ NAME = ".hdr-studio-batch.json"
 VERSION = 1
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def settings_key(settings: dict[str, Any]) -> str:
     """A stable digest of the settings that decide an output's pixels and format."""
     text = json.dumps(settings, sort_keys=True, default=str)

@@ -23,8 +23,9 @@ from typing import Any
 
 from hdr_studio.api.request import ReconstructRequest
 from hdr_studio.batch.inputs import Item
-from hdr_studio.batch.manifest import Manifest, file_sha256, settings_key
+from hdr_studio.batch.manifest import Manifest, settings_key
 from hdr_studio.core.atomic import remove_stale_temporaries
+from hdr_studio.core.digest import file_sha256
 from hdr_studio.core.errors import HdrStudioError, OutputError
 
 SOME_FAILED = 4

@@ -9,13 +9,13 @@ input_domain, output_domain, training_data, steps, and any others the trainer ad
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from hdr_studio.core.digest import file_sha256 as sha256
 from hdr_studio.core.errors import InputError
 from hdr_studio.core.resources import package_resource
 
@@ -32,14 +32,6 @@ def models_dir() -> Path:
     if env:
         return Path(env)
     return package_resource("models")
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def read_manifest(folder: Path | None = None) -> dict[str, Any]:

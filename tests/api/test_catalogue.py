@@ -46,16 +46,9 @@ def test_parameter_counts():
 def test_without_torch_the_networks_are_listed_unavailable(tmp_path):
     """A base install without the [nets] extra: torch cannot be imported (an import hook
     stands in for its absence — the boundary that cannot be uninstalled in this venv)."""
-    import subprocess
-    import sys
+    from tests.helpers import run_without
 
     code = (
-        "import sys, importlib.abc\n"
-        "class NoTorch(importlib.abc.MetaPathFinder):\n"
-        "    def find_spec(self, name, path, target=None):\n"
-        "        if name == 'torch' or name.startswith('torch.'):\n"
-        "            raise ImportError('No module named torch')\n"
-        "sys.meta_path.insert(0, NoTorch())\n"
         "from hdr_studio.api.catalogue import catalogue, default_method, device_line\n"
         "ms = catalogue()\n"
         "nets = [m for m in ms if not m.builtin]\n"
@@ -64,6 +57,6 @@ def test_without_torch_the_networks_are_listed_unavailable(tmp_path):
         "assert default_method() == 'classical'\n"
         "print(device_line())\n"
     )
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    r = run_without(("torch",), code)
     assert r.returncode == 0, r.stderr
     assert "PyTorch is not installed" in r.stdout

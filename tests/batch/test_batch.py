@@ -17,7 +17,7 @@ import pytest
 from hdr_studio.batch.inputs import collect
 from hdr_studio.cli import main
 from hdr_studio.core.reader import read_image
-from tests.helpers import SAMPLES
+from tests.helpers import CLI, SAMPLES, run_without
 
 
 def _photo(path: Path, size=(150, 100)) -> Path:
@@ -185,33 +185,17 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path):
 
 
 def test_cluster_without_ray_is_one_line(tmp_path):
-    """Without the [cluster] extra (an import hook stands in for Ray's absence)."""
+    """Without the [cluster] extra."""
     _photo(tmp_path / "a.jpg")
-    code = (
-        "import sys, importlib.abc\n"
-        "class NoRay(importlib.abc.MetaPathFinder):\n"
-        "    def find_spec(self, name, path, target=None):\n"
-        "        if name.split('.')[0] == 'ray':\n"
-        "            raise ImportError('No module named ray')\n"
-        "sys.meta_path.insert(0, NoRay())\n"
-        "from hdr_studio.cli import main\n"
-        "sys.exit(main(sys.argv[1:]))\n"
-    )
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            code,
-            "batch",
-            str(tmp_path / "a.jpg"),
-            "-o",
-            str(tmp_path / "o"),
-            "--cluster",
-            "ray",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    r = run_without(
+        ("ray",),
+        CLI,
+        "batch",
+        str(tmp_path / "a.jpg"),
+        "-o",
+        str(tmp_path / "o"),
+        "--cluster",
+        "ray",
     )
     assert r.returncode == 2 and "pip install 'hdr-studio[cluster]'" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
