@@ -257,13 +257,21 @@ def cmd_gui(args: argparse.Namespace) -> int:
         raise UsageError(
             "the desktop app needs Qt: pip install 'hdr-studio[gui]' (or '[app]' with the networks)"
         ) from None
+    if args.send_back and not (args.bridge_session and args.reconstruct):
+        raise UsageError("--send-back needs --bridge-session and --reconstruct")
     if args.input and not Path(args.input).exists():
         raise InputError(f"{args.input}: no such file")
     if args.screenshot:
         check = Path(args.screenshot)
         if not check.parent.is_dir():
             raise OutputError(f"{check}: folder {check.parent} does not exist")
-    code = run(args.input, args.screenshot, args.reconstruct)
+    code = run(
+        args.input,
+        args.screenshot,
+        args.reconstruct,
+        session=args.bridge_session,
+        send_back=args.send_back,
+    )
     # Leave without interpreter finalisation: Qt's and OpenImageIO's bindings tear down in an
     # order that makes nanobind print bogus leak reports. Everything is saved and flushed.
     sys.stdout.flush()
@@ -490,6 +498,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="METHOD",
         help="run a reconstruction method after opening FILE (e.g. classical)",
     )
+    g.add_argument(
+        "--bridge-session",
+        metavar="ID",
+        help="open the layer a GIMP/Krita plug-in sent through the bridge (the round trip)",
+    )
+    g.add_argument(
+        "--send-back",
+        action="store_true",
+        help="with --bridge-session and --reconstruct: send the result back and quit",
+    )
     g.set_defaults(func=cmd_gui)
 
     m = sub.add_parser("models", help="list the reconstruction models and their weights")
@@ -526,6 +544,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--force", action="store_true", help="overwrite existing files")
     common(d)
     d.set_defaults(func=cmd_decompose)
+
+    from hdr_studio.bridge.cli import add_commands as add_bridge
+
+    add_bridge(sub, _positive_int)
 
     from hdr_studio.batch.cli import add_command as add_batch
 

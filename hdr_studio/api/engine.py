@@ -93,13 +93,14 @@ def prepare(request: ReconstructRequest) -> Plan:
     without ``force``). Raises the error a front end shows as one line."""
     name = request.method or default_method(request.models)
     info = require_available(name, request.models)
-    known = {o.name for o in info.options}
-    for key in request.options:
+    known = {o.name: o for o in info.options}
+    for key, value in request.options.items():
         if key not in known:
             raise InputError(
                 f"method '{name}' has no option '{key}'"
                 + (f" (options: {', '.join(sorted(known))})" if known else "")
             )
+        known[key].check(value)
     kind = result_kind(info, request.result)
     if isinstance(request.input, Path) and not request.input.exists():
         raise InputError(f"{request.input}: no such file")
@@ -234,6 +235,10 @@ def reconstruct(
         )
         timings["reconstruct"] = time.perf_counter() - t1
         pixels = select(results, plan.result)
+        if request.selection is not None:
+            from hdr_studio.core.selection import limit_to_selection
+
+            pixels = limit_to_selection(pixels, image.linear, request.selection)
         outcome = Outcome(
             image=image,
             method=plan.method.name,

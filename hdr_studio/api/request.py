@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from hdr_studio.core.clipping import DEFAULT_OVER
 from hdr_studio.core.export import ExportOptions
 from hdr_studio.core.image import Image
@@ -40,6 +42,8 @@ class ReconstructRequest:
         sets it so that workers × threads = cores).
     max_pixels: larger inputs are refused.
     models: the weights folder (``None``: ``$HDR_STUDIO_MODELS`` or the shipped one).
+    selection: an (H, W) float32 mask in [0, 1] (a host's selection): the result replaces
+        the input only inside it (blended at soft edges); ``None``: everywhere.
     """
 
     input: Path | Image
@@ -57,6 +61,7 @@ class ReconstructRequest:
     threads: int | None = None
     max_pixels: int = DEFAULT_MAX_PIXELS
     models: Path | None = None
+    selection: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.input, str):

@@ -20,6 +20,15 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _loaded_torch():
+    """PyTorch when it is imported completely (another thread may be importing it: a
+    partly initialised module has no thread functions yet, and is left alone)."""
+    torch = sys.modules.get("torch")
+    if torch is None or not hasattr(torch, "set_num_threads"):
+        return None
+    return torch
+
+
 @contextlib.contextmanager
 def compute_threads(count: int | None) -> Iterator[int]:
     """Run the body with ``count`` threads (``None``: every available core) for OpenCV and,
@@ -29,7 +38,7 @@ def compute_threads(count: int | None) -> Iterator[int]:
     n = available_cores() if count is None else max(1, int(count))
     with _lock:
         old_cv = cv2.getNumThreads()
-        torch = sys.modules.get("torch")
+        torch = _loaded_torch()
         old_torch = torch.get_num_threads() if torch is not None else None
         cv2.setNumThreads(n)
         if torch is not None and old_torch != n:
@@ -39,6 +48,6 @@ def compute_threads(count: int | None) -> Iterator[int]:
     finally:
         with _lock:
             cv2.setNumThreads(old_cv)
-            torch = sys.modules.get("torch")
+            torch = _loaded_torch()
             if torch is not None and old_torch is not None and torch.get_num_threads() != old_torch:
                 torch.set_num_threads(old_torch)

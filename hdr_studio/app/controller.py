@@ -15,6 +15,7 @@ from hdr_studio.app.state import AppState
 from hdr_studio.app.workers import JobController
 from hdr_studio.core.clipping import ClipStats
 from hdr_studio.core.export import ExportOptions
+from hdr_studio.core.image import Image
 from hdr_studio.core.result import ResultKind
 
 Opened = Callable[[Path, ClipStats], None]
@@ -33,14 +34,24 @@ class DocumentController:
         """Read ``path`` and analyse its clipping on the worker; then the document shows it
         and ``on_opened(path, stats)`` runs on the GUI thread."""
         path = Path(path)
+
+        def read():
+            from hdr_studio.core.reader import read_image
+
+            return read_image(path)
+
+        self.open_image(path, read, on_opened)
+
+    def open_image(self, path: Path, read: Callable[[], Image], on_opened: Opened | None) -> None:
+        """Open what ``read()`` returns (on the worker) as the document named ``path``: a
+        file, or a host's layer in the round trip."""
         over, under = self.state.overlay.over, self.state.overlay.under
 
         def load(progress, cancel):
             from hdr_studio.core.clipping import clip_stats
-            from hdr_studio.core.reader import read_image
 
             progress(0.1, "reading")
-            image = read_image(path)
+            image = read()
             cancel.raise_if_cancelled()
             progress(0.6, "analysing clipping")
             return image, render.DisplayLevel.of(image), clip_stats(image.code, over, under)

@@ -12,7 +12,12 @@ def run(
     screenshot: str | None = None,
     reconstruct: str | None = None,
     timeout: float = 180.0,
+    session: str | None = None,
+    send_back: bool = False,
 ) -> int:
+    """The app. ``session``: open the layer a host sent through the bridge instead of a
+    file; ``reconstruct``: run that method once the photo is open; ``send_back``: when that
+    reconstruction is done, send the result back to the host and quit (scripting)."""
     from PySide6 import QtCore, QtWidgets
 
     from hdr_studio.app.main_window import MainWindow
@@ -27,11 +32,33 @@ def run(
 
     app.setWindowIcon(QtGui.QIcon(str(icon_file())))
     win = MainWindow()
+    failed: list[str] = []  # scripted runs (--send-back) that could not finish
     if screenshot:
         win.resize(1500, 950)
     win.show()
-    if path:
-        win.open(path)
+    if path or session:
+        if session:
+            win.open_session(session)
+        else:
+            win.open(path)
+        if send_back:
+
+            def send_when_done(field: str) -> None:
+                if field == "outcome" and win.state.document.outcome is not None:
+                    QtCore.QTimer.singleShot(0, lambda: win.send_back(on_sent=win.close))
+
+            win.state.document.subscribe(send_when_done)
+
+            def give_up_on_failure(field: str) -> None:
+                job = win.state.job
+                if field == "state" and job.state in ("failed", "cancelled"):
+                    print(
+                        f"hdr-studio: error: {job.name}: {job.error or job.state}", file=sys.stderr
+                    )
+                    failed.append(job.name)
+                    QtCore.QTimer.singleShot(0, win.close)
+
+            win.state.job.subscribe(give_up_on_failure)
         if reconstruct:
             started = []
 
@@ -44,7 +71,7 @@ def run(
     if not screenshot:
         code = app.exec()
         win.shutdown()
-        return code
+        return 1 if failed else code
     return _screenshot(app, win, path, screenshot, timeout)
 
 

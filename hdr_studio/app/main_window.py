@@ -70,6 +70,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # Zoomed in past the display level: render the visible region at full resolution.
         self.detail_worker = LatestOnly(self._apply_detail, debounce_ms=80, parent=self)
         self.last_error = ""
+        self.roundtrip = None  # set when a host's layer is open (hdr_studio.app.roundtrip)
 
         self.viewer = ImageViewer()
         self.setCentralWidget(self.viewer)
@@ -168,6 +169,8 @@ class MainWindow(QtWidgets.QMainWindow):
         for k in ("mode", "over", "under", "opacity"):
             self.settings.setValue(f"overlay/{k}", getattr(o, k))
         self.shutdown()
+        if self.roundtrip is not None and not self.roundtrip.sent:
+            self.roundtrip.close()  # the host leaves its document as it was
         super().closeEvent(event)
 
     def shutdown(self, msecs: int = 30000) -> None:
@@ -212,15 +215,55 @@ class MainWindow(QtWidgets.QMainWindow):
     def open(self, path: str | Path) -> None:
         self.controller.open(path, self._opened)
 
+    def open_session(self, session: str) -> None:
+        """Open the layer a host (GIMP, Krita) sent through the bridge; **Send back** then
+        returns the result to it."""
+        from hdr_studio.app.roundtrip import RoundTrip
+
+        try:
+            self.roundtrip = RoundTrip.connect(session)
+        except HdrStudioError as exc:
+            self._error(str(exc))
+            return
+        trip = self.roundtrip
+        self.act_send_back.setVisible(True)
+
+        def read():
+            image = trip.load()
+            return image
+
+        self.controller.open_image(Path(trip.name), read, self._opened)
+
+    def send_back(self, on_sent=None) -> None:
+        """Return the result (or, before any reconstruction, nothing) to the host."""
+        doc, trip = self.state.document, self.roundtrip
+        if trip is None or doc.outcome is None or doc.image is None:
+            self._error("Reconstruct first: Send back returns the result to the host.")
+            return
+        outcome, image = doc.outcome, doc.image
+        label = outcome.metadata.get("label") or outcome.method
+
+        def work(progress, cancel):
+            progress(0.2, "sending back")
+            trip.send_back(image, outcome.pixels, outcome.kind.value, label)
+
+        def done(_):
+            self.statusBar().showMessage(f"Sent back to the host as 'HDR Studio – {label}'", 8000)
+            if on_sent is not None:
+                on_sent()
+
+        self.jobs.start("Send back", work, done)
+
     def _opened(self, path: Path, stats: ClipStats) -> None:
         image = self.state.document.image
         self.clipping_panel.show_stats(stats)
         for note in image.notes:
             self.statusBar().showMessage(f"{path.name}: {note}", 8000)
-        recent = [str(path)] + [p for p in self._recent() if p != str(path)]
-        self.settings.setValue("recent", recent[:MAX_RECENT])
-        self.settings.setValue("lastDir", str(path.parent))
-        self._refresh_recent()
+        if self.roundtrip is None:
+            recent = [str(path)] + [p for p in self._recent() if p != str(path)]
+            self.settings.setValue("recent", recent[:MAX_RECENT])
+            self.settings.setValue("lastDir", str(path.parent))
+            self._refresh_recent()
         self.setWindowTitle(f"{path.name} — HDR Studio")
         self.statusBar().showMessage(
             f"{path.name}: {image.width}×{image.height}, {image.bit_depth}-bit "
@@ -307,6 +350,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.request_render()
         if field in ("image", "result"):
             self.request_panels()
+        if field == "outcome":
+            self.act_send_back.setEnabled(self.state.document.outcome is not None)
 
     def toggle_result(self) -> None:
         v = self.state.view

@@ -40,6 +40,10 @@ def build_menus(win: MainWindow) -> None:
     win.recent_menu = f.addMenu("Open &Recent")
     _action(win, f, "&Export…", win.export_dialog, "Ctrl+E")
     _action(win, f, "&Batch…", win.batch_dialog, "Ctrl+B")
+    # Shown when a host (GIMP, Krita) sent a layer through the bridge.
+    win.act_send_back = _action(win, f, "&Send back to host", win.send_back, "Ctrl+Return")
+    win.act_send_back.setVisible(False)
+    win.act_send_back.setEnabled(False)
     f.addSeparator()
     _action(win, f, "&Quit", win.close, "Ctrl+Q")
     v = bar.addMenu("&View")
@@ -90,6 +94,7 @@ def build_toolbar(win: MainWindow) -> None:
     view = win.state.view
     tb = win.addToolBar("View")
     tb.setObjectName("view-toolbar")
+    tb.addAction(win.act_send_back)  # visible in the round trip only
     tb.addWidget(QtWidgets.QLabel(" Exposure "))
     win.exposure = QtWidgets.QDoubleSpinBox()
     win.exposure.setRange(-8, 8)

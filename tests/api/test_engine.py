@@ -247,3 +247,16 @@ def test_api_imports_no_torch_for_the_builtin_methods(small):
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stderr
+
+
+def test_compute_threads_leaves_a_torch_being_imported_alone(monkeypatch):
+    """The app imports torch on its start-up worker while a job may already run: a partly
+    initialised module (no thread functions yet) must not break the job."""
+    import sys
+    import types
+
+    from hdr_studio.api.threads import compute_threads
+
+    monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))
+    with compute_threads(1) as n:
+        assert n == 1

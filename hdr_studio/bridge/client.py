@@ -1,0 +1,267 @@
+"""The bridge's client, in the Python standard library only: the GIMP and Krita plug-ins
+carry a copy of this file (``hdr-studio plugins install`` copies it), the desktop app and the
+``bridge status|stop`` commands import it. No numpy, no torch, no HDR Studio import here.
+
+Protocol: ``plugins/PROTOCOL.md``. A layer travels as one body: ``b"HSL1"``, the length of a
+JSON header (uint32, little-endian), the header (UTF-8), then the raw little-endian samples.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import struct
+import subprocess
+import time
+import urllib.parse
+from pathlib import Path
+
+PROTOCOL = 1
+MAGIC = b"HSL1"
+CONNECTION_FILE = "bridge.json"
+
+
+class BridgeError(Exception):
+    """A one-line problem: the bridge's own message, or why it could not be reached."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def runtime_dir() -> Path:
+    """The folder of the connection file (see :mod:`hdr_studio.bridge.connection`)."""
+    if os.environ.get("HDR_STUDIO_RUNTIME_DIR"):
+        return Path(os.environ["HDR_STUDIO_RUNTIME_DIR"])
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return Path(os.environ["XDG_RUNTIME_DIR"]) / "hdr-studio"
+    return Path.home() / ".cache" / "hdr-studio" / "run"
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (zombies of our own children count as gone)."""
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except (OverflowError, ValueError):
+        return False
+    try:
+        with open(f"/proc/{int(pid)}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def read_connection() -> dict | None:
+    """The running bridge's connection info, or None (no file, unreadable, dead pid)."""
+    try:
+        info = json.loads((runtime_dir() / CONNECTION_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(info, dict) or not pid_alive(info.get("pid", -1)):
+        return None
+    return info
+
+
+def pack(header: dict, data: bytes = b"") -> bytes:
+    """One layer message: magic, header length, JSON header, samples."""
+    head = json.dumps(header).encode("utf-8")
+    return MAGIC + struct.pack("<I", len(head)) + head + bytes(data)
+
+
+def unpack(body: bytes) -> tuple[dict, memoryview]:
+    """(header, samples) of a layer message; ``ValueError`` when it is not one."""
+    if len(body) < 8 or body[:4] != MAGIC:
+        raise ValueError("not a layer message (no HSL1 magic)")
+    (n,) = struct.unpack("<I", body[4:8])
+    if 8 + n > len(body):
+        raise ValueError("layer header runs past the end of the body")
+    header = json.loads(bytes(body[8 : 8 + n]).decode("utf-8"))
+    if not isinstance(header, dict):
+        raise ValueError("layer header is not a JSON object")
+    return header, memoryview(body)[8 + n :]
+
+
+def find_command() -> list[str] | None:
+    """How to start HDR Studio: ``$HDR_STUDIO_COMMAND`` (a path), ``hdr-studio`` on PATH,
+    or the bundle that ``install.sh`` puts under ``~/.local``."""
+    configured = os.environ.get("HDR_STUDIO_COMMAND")
+    if configured:
+        return [configured]
+    found = shutil.which("hdr-studio")
+    if found:
+        return [found]
+    for candidate in (
+        Path.home() / ".local" / "bin" / "hdr-studio",
+        Path.home() / ".local" / "lib" / "hdr-studio" / "hdr-studio",
+    ):
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return [str(candidate)]
+    return None
+
+
+class Client:
+    """Requests to one running bridge (host 127.0.0.1, the connection file's port/token)."""
+
+    def __init__(self, port: int, token: str, timeout: float = 120.0) -> None:
+        self.port, self.token, self.timeout = int(port), token, timeout
+
+    @classmethod
+    def from_connection(cls, info: dict) -> Client:
+        return cls(info["port"], info["token"])
+
+    def request(
+        self, method: str, path: str, body: bytes | None = None, query: dict | None = None
+    ) -> tuple[int, dict, bytes]:
+        """(status, headers, body); :class:`BridgeError` for an error answer or no answer."""
+        if query:
+            path += "?" + urllib.parse.urlencode(query)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        headers = {"Authorization": f"Bearer {self.token}", "Host": f"127.0.0.1:{self.port}"}
+        if body is not None:
+            headers["Content-Type"] = "application/octet-stream"
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+            status, resp_headers = resp.status, {k.lower(): v for k, v in resp.getheaders()}
+        except (OSError, http.client.HTTPException) as exc:
+            raise BridgeError(
+                f"HDR Studio bridge not reachable on port {self.port}: {exc}"
+            ) from None
+        finally:
+            conn.close()
+        if status >= 400:
+            try:
+                message = json.loads(data.decode("utf-8"))["error"]
+            except (ValueError, KeyError, TypeError):
+                message = data.decode("utf-8", "replace")[:200] or f"HTTP {status}"
+            raise BridgeError(message, status)
+        return status, resp_headers, data
+
+    def json(self, method: str, path: str, body: bytes | None = None, query=None):
+        return json.loads(self.request(method, path, body, query)[2].decode("utf-8"))
+
+    # --- the API -------------------------------------------------------------------------
+    def health(self) -> dict:
+        return self.json("GET", "/v1/health")
+
+    def models(self) -> list[dict]:
+        return self.json("GET", "/v1/models")["methods"]
+
+    def analyse(self, layer: dict, data: bytes, **params) -> tuple[dict, memoryview]:
+        """Clipping statistics and the overlay (RGBA u8 unless ``sample``/``order`` say else)."""
+        _, _, body = self.request("POST", "/v1/analyse", pack(layer, data), params)
+        return unpack(body)
+
+    def submit(self, layer: dict, data: bytes, request: dict) -> str:
+        """Start a reconstruction job; returns its id."""
+        header = dict(layer, request=request)
+        return self.json("POST", "/v1/jobs", pack(header, data))["id"]
+
+    def job(self, job_id: str) -> dict:
+        return self.json("GET", f"/v1/jobs/{job_id}")
+
+    def cancel(self, job_id: str) -> None:
+        try:
+            self.request("DELETE", f"/v1/jobs/{job_id}")
+        except BridgeError as exc:
+            if exc.status != 404:
+                raise
+
+    def result(self, job_id: str, **conversion) -> tuple[dict, memoryview]:
+        """The finished job's pixels (``sample``, ``order``, ``transfer``, ``primaries``)."""
+        _, _, body = self.request("GET", f"/v1/jobs/{job_id}/result", query=conversion)
+        return unpack(body)
+
+    def reconstruct(self, layer, data, request, progress=None, cancelled=None, **conversion):
+        """Submit, wait (``progress(fraction, message)``; ``cancelled()`` true → cancel),
+        fetch and release a job: (job status, result header, samples)."""
+        job_id = self.submit(layer, data, request)
+        status = self.wait(job_id, progress, cancelled, "/v1/jobs/")
+        try:
+            if status["state"] != "done":
+                raise BridgeError(status.get("error") or f"job {status['state']}")
+            header, pixels = self.result(job_id, **conversion)
+        finally:
+            self.cancel(job_id)  # frees the result on the bridge
+        return status, header, pixels
+
+    def wait(self, item_id, progress=None, cancelled=None, prefix="/v1/jobs/", poll=0.2):
+        """Poll a job or app session until it ends (each poll also tells the bridge that
+        this client is still there); cancels it when ``cancelled()`` turns true."""
+        while True:
+            status = self.json("GET", prefix + item_id)
+            if progress is not None and "progress" in status:
+                progress(float(status["progress"]), status.get("message", ""))
+            if status["state"] not in ("queued", "running", "open"):
+                return status
+            if cancelled is not None and cancelled():
+                self.request("DELETE", prefix + item_id)
+                return self.json("GET", prefix + item_id)
+            time.sleep(poll)
+
+    def open_in_app(self, layer: dict, data: bytes, name: str) -> str:
+        """Send a layer to the desktop app (started by the bridge); returns the session id."""
+        header = dict(layer, name=name)
+        return self.json("POST", "/v1/sessions", pack(header, data))["id"]
+
+    def session_result(self, session_id: str, **conversion) -> tuple[dict, memoryview]:
+        _, _, body = self.request("GET", f"/v1/sessions/{session_id}/result", query=conversion)
+        return unpack(body)
+
+
+def connect(start: bool = True, timeout: float = 60.0, command: list[str] | None = None) -> Client:
+    """A client of the running bridge; when none runs and ``start``, start one (detached,
+    exits by itself when idle) and wait for it to answer."""
+    info = read_connection()
+    if info is not None:
+        client = Client.from_connection(info)
+        try:
+            client.health()
+            return client
+        except BridgeError:
+            pass
+    if not start:
+        raise BridgeError("no HDR Studio bridge is running (start one: hdr-studio bridge serve)")
+    command = command or find_command()
+    if command is None:
+        raise BridgeError(
+            "HDR Studio not found: install it (hdr-studio on PATH) or set HDR_STUDIO_COMMAND"
+        )
+    folder = runtime_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        with open(folder / "bridge.log", "ab") as log:
+            proc = subprocess.Popen(
+                [*command, "bridge", "serve"],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                close_fds=True,
+            )
+    except OSError as exc:
+        raise BridgeError(f"could not start HDR Studio ({command[0]}): {exc}") from None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = read_connection()
+        if info is not None:
+            client = Client.from_connection(info)
+            try:
+                client.health()
+                return client
+            except BridgeError:
+                pass
+        code = proc.poll()
+        if code is not None and read_connection() is None:
+            raise BridgeError(
+                f"HDR Studio bridge exited with status {code} (log: {folder / 'bridge.log'})"
+            )
+        time.sleep(0.1)
+    raise BridgeError(f"HDR Studio bridge did not answer within {timeout:.0f} s")

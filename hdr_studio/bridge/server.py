@@ -1,0 +1,508 @@
+"""The bridge: a local HTTP server (127.0.0.1 only) that owns the engine for the GIMP and
+Krita plug-ins and the app round trip. Every request carries the per-start token; requests
+whose Host is not a loopback name, or that come from a web page (an Origin header), are
+refused. It reads no path a client names and writes no file but its connection file.
+
+Routes (``/v1``, documented in ``plugins/PROTOCOL.md`` and served as OpenAPI at
+``/v1/openapi.json``): health, models, analyse, jobs (submit, status, cancel, result),
+sessions (the app round trip), shutdown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import re
+import signal
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import numpy as np
+
+from hdr_studio import __version__
+from hdr_studio.api.catalogue import UnavailableMethodError, UnknownMethodError, catalogue
+from hdr_studio.api.request import RESULTS, ReconstructRequest
+from hdr_studio.bridge.client import PROTOCOL, pack, unpack
+from hdr_studio.bridge.connection import (
+    SingleInstance,
+    new_token,
+    remove_connection,
+    write_connection,
+)
+from hdr_studio.bridge.jobs import JobManager, QueueFull
+from hdr_studio.bridge.openapi import openapi_document
+from hdr_studio.bridge.sessions import SessionManager
+from hdr_studio.core.errors import HdrStudioError, InputError
+from hdr_studio.core.image import Image
+from hdr_studio.core.layer import (
+    decode_layer,
+    encode_layer,
+    layer_format,
+    space_name,
+    split_selection,
+)
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+LAYER_TYPE = "application/x-hdr-studio-layer"
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+_ID = r"([0-9a-f]{16})"
+
+
+@dataclass
+class Limits:
+    """What one request may ask for (413 above), how long reading it may take, how many
+    jobs run and wait, and when an idle bridge exits."""
+
+    max_pixels: int = 100_000_000
+    max_body: int = 0  # 0: what max_pixels of f32 RGBA need, plus 16 MiB of header
+    request_timeout: float = 60.0
+    running: int = 1
+    queue: int = 8
+    client_timeout: float = 30.0
+    idle_timeout: float = 900.0
+
+    @property
+    def body_limit(self) -> int:
+        return self.max_body or self.max_pixels * 16 + (16 << 20)
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _choice(query: dict[str, str], key: str, allowed: tuple[str, ...], default: str) -> str:
+    value = query.get(key, default)
+    if value not in allowed:
+        raise HttpError(400, f"{key} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _number(query: dict[str, str], key: str, default: float, lo: float, hi: float) -> float:
+    try:
+        value = float(query.get(key, default))
+    except ValueError:
+        raise HttpError(400, f"{key} must be a number, got {query[key]!r}") from None
+    if not lo <= value <= hi:
+        raise HttpError(400, f"{key} must be in [{lo:g}, {hi:g}], got {value:g}")
+    return value
+
+
+class Bridge:
+    """The server's state: limits, token, jobs, round-trip sessions, activity clock."""
+
+    def __init__(self, limits: Limits | None = None, token: str | None = None, app_command=None):
+        self.limits = limits or Limits()
+        self.token = token or new_token()
+        self.jobs = JobManager(self.limits.running, self.limits.queue, self.limits.client_timeout)
+        self.sessions = SessionManager(app_command, self.limits.client_timeout)
+        self.last_activity = time.monotonic()
+        self.server: ThreadingHTTPServer | None = None
+
+    # --- requests --------------------------------------------------------------------------
+    def layer_request(self, body: bytes) -> tuple[dict, Image]:
+        try:
+            header, data = unpack(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise HttpError(400, f"bad layer message: {exc}") from None
+        try:
+            fmt = layer_format(header)
+        except InputError as exc:
+            raise HttpError(400, str(exc)) from None
+        if fmt.width * fmt.height > self.limits.max_pixels:
+            raise HttpError(
+                413,
+                f"layer is {fmt.width}x{fmt.height}, above the limit of "
+                f"{self.limits.max_pixels} pixels",
+            )
+        try:
+            data, selection = split_selection(fmt, data, bool(header.get("selection")))
+            image = decode_layer(fmt, data)
+        except InputError as exc:
+            raise HttpError(400, str(exc)) from None
+        header["_selection"] = selection
+        return header, image
+
+    def reconstruct_request(self, header: dict, image: Image) -> ReconstructRequest:
+        spec = header.get("request", {})
+        if not isinstance(spec, dict):
+            raise HttpError(400, "request must be a JSON object")
+        unknown = set(spec) - {"method", "options", "result", "over", "precision"}
+        if unknown:
+            raise HttpError(400, f"unknown request field(s): {', '.join(sorted(unknown))}")
+        options = spec.get("options", {})
+        if not isinstance(options, dict) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in options.values()
+        ):
+            raise HttpError(400, "options must map names to numbers")
+        method = spec.get("method")
+        if method is not None and not isinstance(method, str):
+            raise HttpError(400, "method must be a string")
+        result = spec.get("result", "auto")
+        if result not in RESULTS:
+            raise HttpError(400, f"result must be one of {', '.join(RESULTS)}")
+        precision = spec.get("precision", "auto")
+        if precision not in PRECISIONS:
+            raise HttpError(400, f"precision must be one of {', '.join(PRECISIONS)}")
+        over = spec.get("over", 250 / 255)
+        if not isinstance(over, int | float) or isinstance(over, bool) or not 0 < over <= 1:
+            raise HttpError(400, "over must be a number in (0, 1]")
+        return ReconstructRequest(
+            input=image,
+            method=method,
+            options={k: float(v) for k, v in options.items()},
+            result=result,
+            over=float(over),
+            precision=precision,
+            max_pixels=self.limits.max_pixels,
+            selection=header.get("_selection"),
+        )
+
+    def layer_response(self, image: Image, rgb: np.ndarray, query: dict, extra: dict) -> bytes:
+        """``rgb`` (linear, the image's primaries) converted as the client asks."""
+        from hdr_studio.core.gamut import PRIMARIES, convert_primaries
+
+        sample = _choice(query, "sample", ("f32", "f16", "u16", "u8"), "f32")
+        order = _choice(query, "order", ("RGBA", "BGRA", "RGB", "BGR"), "RGBA")
+        is_float = sample.startswith("f")
+        transfer = _choice(
+            query, "transfer", ("linear", "srgb", "source"), "linear" if is_float else "srgb"
+        )
+        primaries = _choice(query, "primaries", ("source", *PRIMARIES), "source")
+        if primaries not in ("source", image.primaries):
+            rgb = convert_primaries(rgb, image.primaries, primaries)
+        else:
+            primaries = image.primaries
+        if transfer == "source":
+            transfer = image.transfer
+        alpha = image.alpha if len(order) == 4 else None
+        data = encode_layer(rgb, alpha, sample, order, transfer)
+        header = {
+            "width": image.width,
+            "height": image.height,
+            "channels": len(order),
+            "sample": sample,
+            "order": order,
+            "colorspace": space_name(primaries, transfer),
+            **extra,
+        }
+        return pack(header, data)
+
+    def analyse(self, body: bytes, query: dict) -> bytes:
+        from hdr_studio.core.clipping import clip_overlay, clip_stats
+
+        _, image = self.layer_request(body)
+        over = _number(query, "over", 250 / 255, 1e-3, 1.0)
+        under = _number(query, "under", 4 / 255, 0.0, 1.0)
+        if under >= over:
+            raise HttpError(400, "under must be below over")
+        mode = _choice(query, "mode", ("all", "any", "channel"), "all")
+        stats = clip_stats(image.code, over=over, under=under).to_dict()
+        overlay = clip_overlay(image.code, mode=mode, over=over, under=under)
+        sample = _choice(query, "sample", ("u8", "u16", "f16", "f32"), "u8")
+        order = _choice(query, "order", ("RGBA", "BGRA"), "RGBA")
+        rgba = overlay.astype(np.float32) * np.float32(1 / 255)
+        data = encode_layer(rgba[..., :3], rgba[..., 3], sample, order, "linear")
+        header = {
+            "width": image.width,
+            "height": image.height,
+            "channels": 4,
+            "sample": sample,
+            "order": order,
+            "stats": stats,
+            "mode": mode,
+        }
+        return pack(header, data)
+
+    # --- life ------------------------------------------------------------------------------
+    def busy(self) -> bool:
+        return self.jobs.active() > 0 or self.sessions.active() > 0
+
+    def idle_watch(self) -> None:
+        while self.server is not None:
+            time.sleep(1.0)
+            if self.busy():
+                self.last_activity = time.monotonic()
+            elif time.monotonic() - self.last_activity > self.limits.idle_timeout:
+                self.stop()
+                return
+
+    def stop(self) -> None:
+        server, self.server = self.server, None
+        if server is not None:
+            self.jobs.close()
+            self.sessions.shutdown()
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = f"hdr-studio-bridge/{__version__}"
+    bridge: Bridge  # set on the subclass the server makes
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # no access log on stderr (a plug-in's host shows it to nobody)
+
+    # --- framing ---------------------------------------------------------------------------
+    def _send(self, status: int, body: bytes, ctype: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status: int, obj: Any) -> None:
+        self._send(status, json.dumps(obj).encode("utf-8"))
+
+    def _error(self, status: int, message: str) -> None:
+        self._json(status, {"error": message.splitlines()[0] if message else f"HTTP {status}"})
+
+    def _check_client(self) -> None:
+        host = self.headers.get("Host")
+        if host is None:
+            raise HttpError(400, "missing Host header")
+        name = host.strip()
+        name = name[1:].split("]")[0] if name.startswith("[") else name.rsplit(":", 1)[0]
+        if name.lower() not in LOOPBACK_HOSTS:
+            raise HttpError(403, f"refused: Host {host!r} is not a loopback name")
+        if self.headers.get("Origin") is not None:
+            raise HttpError(403, "refused: requests from web pages are not served")
+        auth = self.headers.get("Authorization", "")
+        given = auth[7:] if auth.startswith("Bearer ") else ""
+        if not hmac.compare_digest(given.encode(), self.bridge.token.encode()):
+            raise HttpError(401, "missing or wrong token (see the bridge's connection file)")
+
+    def _body(self) -> bytes:
+        length = self.headers.get("Content-Length")
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            raise HttpError(411, "send the body with a Content-Length (no chunked encoding)")
+        if length is None:
+            return b""
+        try:
+            n = int(length)
+        except ValueError:
+            self.close_connection = True
+            raise HttpError(400, f"bad Content-Length {length!r}") from None
+        if n < 0:
+            self.close_connection = True
+            raise HttpError(400, f"bad Content-Length {length!r}")
+        if n > self.bridge.limits.body_limit:
+            self.close_connection = True
+            raise HttpError(
+                413, f"body of {n} bytes is over the limit of {self.bridge.limits.body_limit} bytes"
+            )
+        self.connection.settimeout(self.bridge.limits.request_timeout)
+        buf = bytearray(n)
+        view, got = memoryview(buf), 0
+        try:
+            while got < n:
+                k = self.rfile.readinto(view[got:])
+                if not k:
+                    break
+                got += k
+        except TimeoutError:
+            self.close_connection = True
+            limit = self.bridge.limits.request_timeout
+            raise HttpError(408, f"body not received within {limit:g} s") from None
+        if got < n:
+            self.close_connection = True
+            raise HttpError(400, f"body ended after {got} of {n} bytes")
+        return bytes(buf)
+
+    def _handle(self) -> None:
+        self.bridge.last_activity = time.monotonic()
+        try:
+            self._check_client()
+            url = urllib.parse.urlsplit(self.path)
+            query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query).items()}
+            self._route(self.command, url.path, query)
+        except HttpError as exc:
+            self._error(exc.status, str(exc))
+        except UnknownMethodError as exc:
+            self._error(404, str(exc))
+        except UnavailableMethodError as exc:
+            self._error(409, str(exc))
+        except QueueFull as exc:
+            self._error(503, str(exc))
+        except HdrStudioError as exc:
+            self._error(400, str(exc))
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        except Exception as exc:  # never a traceback to the client, never a dead server
+            self.close_connection = True
+            self._error(500, f"internal error: {exc!r}")
+        finally:
+            self.bridge.last_activity = time.monotonic()
+
+    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = do_HEAD = _handle
+    do_OPTIONS = do_TRACE = do_CONNECT = _handle  # answered 405 (no CORS pre-flight either)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None):
+        """The standard library's own refusals (a bad request line, an unknown verb, headers
+        too long) as one JSON line like every other error; an unknown verb is 405."""
+        if code == 501:
+            code = 405
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self._error(code, message or self.responses.get(code, ("error",))[0])
+
+    # --- routes ----------------------------------------------------------------------------
+    def _route(self, verb: str, path: str, query: dict[str, str]) -> None:
+        b = self.bridge
+        if verb in ("POST", "PUT", "PATCH"):
+            body = self._body()
+        elif self.headers.get("Content-Length") not in (None, "0"):
+            self._body()  # a GET with a body: read it so the connection stays in step
+        if path == "/v1/health" and verb == "GET":
+            from hdr_studio.api.catalogue import device_line
+
+            return self._json(
+                200,
+                {
+                    "status": "ok",
+                    "version": __version__,
+                    "protocol": PROTOCOL,
+                    "device": device_line(),
+                    "jobs": b.jobs.active(),
+                },
+            )
+        if path == "/v1/openapi.json" and verb == "GET":
+            return self._json(200, openapi_document(__version__))
+        if path == "/v1/models" and verb == "GET":
+            return self._json(200, {"methods": [m.to_dict() for m in catalogue()]})
+        if path == "/v1/analyse" and verb == "POST":
+            return self._send(200, b.analyse(body, query), LAYER_TYPE)
+        if path == "/v1/jobs" and verb == "POST":
+            header, image = b.layer_request(body)
+            job = b.jobs.submit(b.reconstruct_request(header, image))
+            return self._json(202, job.status())
+        if path == "/v1/sessions" and verb == "POST":
+            header, image = b.layer_request(body)
+            name = header.get("name", "Layer")
+            session = b.sessions.open(image, str(name)[:200], body)
+            return self._json(201, session.status())
+        if path == "/v1/shutdown" and verb == "POST":
+            self._json(200, {"status": "stopping"})
+            return b.stop()
+        m = re.fullmatch(rf"/v1/jobs/{_ID}(/result)?", path)
+        if m:
+            return self._job(verb, m.group(1), bool(m.group(2)), query)
+        m = re.fullmatch(rf"/v1/sessions/{_ID}(/input|/result|/close)?", path)
+        if m:
+            return self._session(
+                verb, m.group(1), m.group(2) or "", query, body if verb == "POST" else b""
+            )
+        if path.startswith("/v1/"):
+            raise HttpError(
+                404 if verb in ("GET", "POST", "DELETE") else 405, f"no route {verb} {path}"
+            )
+        raise HttpError(404, f"no route {path} (the API lives under /v1/)")
+
+    def _job(self, verb: str, job_id: str, result: bool, query: dict) -> None:
+        jobs = self.bridge.jobs
+        if verb == "DELETE" and not result:
+            job = jobs.cancel(job_id)
+            if job is None:
+                raise HttpError(404, f"no job {job_id}")
+            return self._json(200, job.status())
+        if verb != "GET":
+            raise HttpError(405, f"{verb} not allowed here")
+        job = jobs.get(job_id)
+        if job is None:
+            raise HttpError(404, f"no job {job_id}")
+        if not result:
+            return self._json(200, job.status())
+        if job.state != "done" or job.outcome is None:
+            raise HttpError(409, f"job {job_id} is {job.state}, not done")
+        o = job.outcome
+        extra = {"method": o.method, "kind": o.kind.value, "label": o.metadata.get("label", "")}
+        self._send(200, self.bridge.layer_response(o.image, o.pixels, query, extra), LAYER_TYPE)
+
+    def _session(self, verb: str, sid: str, part: str, query: dict, body: bytes) -> None:
+        sessions = self.bridge.sessions
+        session = sessions.get(sid)
+        if session is None:
+            raise HttpError(404, f"no session {sid}")
+        if part == "" and verb == "GET":
+            return self._json(200, session.status())
+        if part == "" and verb == "DELETE":
+            return self._json(
+                200, sessions.close(sid, "cancelled", "cancelled by the host").status()
+            )
+        if part == "/input" and verb == "GET":
+            return self._send(200, session.raw, LAYER_TYPE)  # the layer exactly as sent
+        if part == "/result" and verb == "POST":
+            header, image = self.bridge.layer_request(body)
+            if image.primaries != session.image.primaries:
+                from hdr_studio.core.gamut import convert_primaries
+
+                image.linear = convert_primaries(
+                    image.linear, image.primaries, session.image.primaries
+                )
+                image.primaries = session.image.primaries
+            kind = str(header.get("kind", "hdr"))
+            name = str(header.get("name", "HDR Studio"))[:200]
+            sessions.deliver(sid, image, name, kind)
+            return self._json(200, session.status())
+        if part == "/result" and verb == "GET":
+            if session.result is None:
+                raise HttpError(409, f"session {sid} is {session.state}: no result")
+            res = session.result
+            res_view = Image.from_pixels(
+                res.linear, session.image.primaries, "linear", is_float=True, alpha=res.alpha
+            )
+            extra = {"name": session.result_name, "kind": session.result_kind}
+            return self._send(
+                200, self.bridge.layer_response(res_view, res_view.linear, query, extra), LAYER_TYPE
+            )
+        if part == "/close" and verb == "POST":
+            return self._json(200, sessions.close(sid).status())
+        raise HttpError(405, f"{verb} not allowed here")
+
+
+def make_server(bridge: Bridge, port: int = 0) -> ThreadingHTTPServer:
+    """A server on 127.0.0.1 (``port`` 0: a free one) bound to ``bridge``."""
+    handler = type("BoundHandler", (Handler,), {"bridge": bridge})
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
+    bridge.server = server
+    return server
+
+
+def serve(limits: Limits, port: int = 0, app_command: str | None = None, announce=print) -> int:
+    """Run the bridge until it is stopped, idle, or signalled; 0, or 1 when one already runs."""
+    lock = SingleInstance()
+    if not lock.acquire():
+        from hdr_studio.bridge.client import read_connection
+
+        info = read_connection() or {}
+        pid, port = info.get("pid", "?"), info.get("port", "?")
+        announce(f"a bridge is already running (pid {pid}, port {port})")
+        return 1
+    bridge = Bridge(limits, app_command=app_command)
+    server = make_server(bridge, port)
+    real_port = server.server_address[1]
+    path = write_connection(real_port, bridge.token, __version__)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: bridge.stop())
+    threading.Thread(target=bridge.idle_watch, daemon=True).start()
+    announce(f"HDR Studio bridge {__version__} on 127.0.0.1:{real_port} (connection file {path})")
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        bridge.stop()
+        server.server_close()
+        remove_connection()
+        lock.release()
+    return 0

@@ -1,0 +1,252 @@
+"""Tools ▸ HDR Studio in Krita: the menu, the dialog, and progress with Cancel. Network work
+runs on a Python thread; Krita's document API is only touched on Krita's GUI thread (before
+the thread starts and in the finishing callback), so Krita stays responsive."""
+
+import threading
+
+from krita import Extension, Krita
+from PyQt5.QtCore import QTimer
+from PyQt5.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QMenu,
+    QMessageBox,
+    QProgressDialog,
+)
+
+from . import hdr_studio_client as bridge
+from . import operations
+
+MENU = "hdr_studio"
+
+
+class Background:
+    """Run ``work(progress, cancelled)`` on a thread with a non-modal progress dialog; call
+    ``done(result)`` (or show the error) on the GUI thread when it ends."""
+
+    def __init__(self, title, work, done):
+        self.state = {"fraction": 0.0, "message": "", "cancel": False}
+        self.result, self.error = None, None
+        self.dialog = QProgressDialog(title, "Cancel", 0, 1000)
+        self.dialog.setWindowTitle("HDR Studio")
+        self.dialog.setModal(False)
+        self.dialog.setMinimumDuration(300)
+        self.dialog.canceled.connect(lambda: self.state.update(cancel=True))
+        self.done = done
+        self.timer = QTimer()
+        self.timer.timeout.connect(self._tick)
+        self.thread = threading.Thread(target=self._run, args=(work,), daemon=True)
+        self.thread.start()
+        self.timer.start(100)
+
+    def _run(self, work):
+        def progress(fraction, message):
+            self.state.update(fraction=fraction, message=message)
+
+        try:
+            self.result = work(progress, lambda: self.state["cancel"])
+        except (bridge.BridgeError, operations.PluginError) as exc:
+            self.error = str(exc)
+        except Exception as exc:  # shown, never a crash of Krita
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def _tick(self):
+        self.dialog.setValue(int(self.state["fraction"] * 1000))
+        if self.state["message"]:
+            self.dialog.setLabelText(self.state["message"])
+        if self.thread.is_alive():
+            return
+        self.timer.stop()
+        self.dialog.reset()
+        if self.error:
+            QMessageBox.warning(None, "HDR Studio", self.error)
+        elif not self.state["cancel"]:
+            try:
+                self.done(self.result)
+            except (bridge.BridgeError, operations.PluginError) as exc:
+                QMessageBox.warning(None, "HDR Studio", str(exc))
+
+
+class ReconstructDialog(QDialog):
+    """Method (from the bridge's catalogue), result kind and the method's options."""
+
+    def __init__(self, methods, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Reconstruct highlights – HDR Studio")
+        self.methods = [m for m in methods if m["available"]]
+        form = QFormLayout(self)
+        self.method = QComboBox()
+        for m in self.methods:
+            label = m["label"] + (" (default)" if m.get("default") else "")
+            self.method.addItem(label, m["name"])
+            if m.get("default"):
+                self.method.setCurrentIndex(self.method.count() - 1)
+        form.addRow("Method", self.method)
+        self.result = QComboBox()
+        self.result.addItem("HDR (values above 1.0, linear float)", "hdr")
+        self.result.addItem("SDR (tone-mapped, into this document)", "sdr")
+        form.addRow("Result", self.result)
+        self.form, self.spins = form, {}
+        self.method.currentIndexChanged.connect(self._options)
+        self._options()
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _options(self):
+        for spin in self.spins.values():
+            self.form.removeRow(spin)
+        self.spins = {}
+        method = self.methods[self.method.currentIndex()]
+        for opt in method.get("options", []):
+            spin = QDoubleSpinBox()
+            spin.setRange(opt["minimum"], opt["maximum"])
+            spin.setValue(opt["default"])
+            self.form.insertRow(self.form.rowCount() - 1 if self.spins else 2, opt["label"], spin)
+            self.spins[opt["name"]] = spin
+        gives_hdr = method["kind"] in ("hdr", "hdr+sdr")  # an SDR declipper gives SDR only
+        self.result.setCurrentIndex(0 if gives_hdr else 1)
+        self.result.model().item(0).setEnabled(gives_hdr)
+
+    def request(self):
+        options = {name: spin.value() for name, spin in self.spins.items()}
+        return self.method.currentData(), self.result.currentData(), options
+
+
+class HDRStudioExtension(Extension):
+    def __init__(self, parent):
+        super().__init__(parent)
+        self.tasks = []
+
+    def setup(self):
+        pass
+
+    def createActions(self, window):
+        menubar = window.qwindow().menuBar()
+        tools = next((a.menu() for a in menubar.actions() if a.objectName() == "tools"), None)
+        if tools is not None:
+            sub = QMenu("HDR Studio", tools)
+            sub.menuAction().setObjectName(MENU)
+            tools.addMenu(sub)
+        for ident, text, slot in (
+            ("hdr_studio_show_clipping", "Show clipping", self.show_clipping),
+            ("hdr_studio_reconstruct", "Reconstruct highlights…", self.reconstruct),
+            ("hdr_studio_open_in_app", "Open in HDR Studio", self.open_in_app),
+        ):
+            action = window.createAction(ident, text, "tools/" + MENU)
+            action.triggered.connect(slot)
+
+    # --- actions -----------------------------------------------------------------------------
+    def _document(self):
+        doc = Krita.instance().activeDocument()
+        if doc is None:
+            QMessageBox.information(None, "HDR Studio", "Open an image first.")
+        return doc
+
+    def _run(self, title, work, done):
+        task = Background(title, work, done)
+        self.tasks = [t for t in self.tasks if t.thread.is_alive()] + [task]
+
+    def show_clipping(self):
+        doc = self._document()
+        if doc is None:
+            return
+        try:
+            node, header, data = operations.read_layer(doc)
+        except operations.PluginError as exc:
+            QMessageBox.warning(None, "HDR Studio", str(exc))
+            return
+
+        def work(progress, cancelled):
+            progress(0.1, "Starting HDR Studio…")
+            client = bridge.connect()
+            progress(0.5, "Analysing…")
+            return client.analyse(
+                header, data, mode="all", sample=header["sample"], order=header["order"]
+            )
+
+        def done(answer):
+            _, overlay = answer
+            operations.add_layer(doc, node, "Clipping (HDR Studio)", overlay)
+
+        self._run("Showing clipped pixels…", work, done)
+
+    def reconstruct(self):
+        doc = self._document()
+        if doc is None:
+            return
+        try:
+            client = bridge.connect()
+            methods = client.models()
+        except bridge.BridgeError as exc:
+            QMessageBox.warning(None, "HDR Studio", str(exc))
+            return
+        dialog = ReconstructDialog(methods)
+        if dialog.exec_() != QDialog.Accepted:
+            return
+        method, result, options = dialog.request()
+        try:
+            node, header, data = operations.read_layer(doc)
+        except operations.PluginError as exc:
+            QMessageBox.warning(None, "HDR Studio", str(exc))
+            return
+        message, payload = operations.with_selection(doc, header, data)
+        request = {"method": method, "result": result, "options": options}
+
+        def work(progress, cancelled):
+            job_id = client.submit(message, payload, request)
+            status = client.wait(job_id, progress, cancelled)
+            return job_id, status
+
+        def done(answer):
+            job_id, status = answer
+            try:
+                if status["state"] != "done":
+                    raise operations.PluginError(status.get("error") or status["state"])
+
+                def fetch(**conversion):
+                    return client.result(job_id, **conversion)
+
+                name = f"HDR Studio – {status['method']}"
+                operations.place_result(
+                    doc, node, header, fetch, name, status["kind"], status["primaries"]
+                )
+            finally:
+                client.cancel(job_id)
+
+        self._run("Reconstructing highlights…", work, done)
+
+    def open_in_app(self):
+        doc = self._document()
+        if doc is None:
+            return
+        try:
+            node, header, data = operations.read_layer(doc)
+        except operations.PluginError as exc:
+            QMessageBox.warning(None, "HDR Studio", str(exc))
+            return
+
+        def work(progress, cancelled):
+            client = bridge.connect()
+            session = client.open_in_app(header, data, node.name())
+            progress(0.0, "Waiting for HDR Studio (press Send back there)…")
+            status = client.wait(session, None, cancelled, prefix="/v1/sessions/", poll=0.3)
+            return client, session, status
+
+        def done(answer):
+            client, session, status = answer
+            if status["state"] != "returned":
+                return  # closed without sending back: the document stays as it was
+
+            def fetch(**conversion):
+                return client.session_result(session, **conversion)
+
+            operations.place_result(
+                doc, node, header, fetch, status["result_name"], status["kind"], status["primaries"]
+            )
+
+        self._run("Waiting for HDR Studio…", work, done)

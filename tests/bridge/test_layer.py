@@ -1,0 +1,137 @@
+"""Layer buffers ↔ images (hdr_studio.core.layer): depths, orders, colour spaces, errors."""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import pytest
+
+from hdr_studio.core.errors import InputError
+from hdr_studio.core.icc import build_icc
+from hdr_studio.core.image import Image
+from hdr_studio.core.layer import (
+    decode_layer,
+    encode_layer,
+    layer_format,
+    space_from_name,
+    split_selection,
+)
+from hdr_studio.core.selection import limit_to_selection
+from hdr_studio.core.transfer import srgb_decode
+from tests.bridge.conftest import layer, photo_u8
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("sRGB-elle-V2-srgbtrc.icc", ("rec709", "srgb")),
+        ("sRGB-elle-V2-g10.icc", ("rec709", "linear")),
+        ("Rec2020-elle-V4-g10.icc", ("rec2020", "linear")),
+        ("sRGB built-in", ("rec709", "srgb")),
+        ("scRGB (linear)", ("rec709", "linear")),
+        ("krita-2.5, lcms sRGB built-in with linear gamma TRC", ("rec709", "linear")),
+        (
+            "High Dynamic Range UHDTV Wide Color Gamut Display (Rec. 2020) - SMPTE ST 2084 PQ EOTF",
+            ("rec2020", "pq"),
+        ),
+        ("ClayRGB-elle-V2-g22.icc", ("adobergb", "gamma:2.19921875")),
+        ("srgb-linear", ("rec709", "linear")),
+    ],
+)
+def test_krita_profile_names(name, expected):
+    assert space_from_name(name) == expected
+
+
+def test_unknown_space_is_one_line():
+    with pytest.raises(InputError, match="unknown colour space 'ACES AP0'"):
+        space_from_name("ACES AP0")
+
+
+def test_u8_bgra_decodes_like_a_file():
+    px = photo_u8()
+    header, data = layer(px, "u8", "BGRA", "sRGB-elle-V2-srgbtrc.icc")
+    image = decode_layer(layer_format(header), data)
+    expected = Image.from_pixels(px[..., :3].astype(np.float32) / 255, levels=256)
+    np.testing.assert_array_equal(image.code, expected.code)
+    np.testing.assert_array_equal(image.linear, expected.linear)
+    assert image.alpha is not None and image.alpha.min() == 1.0
+    assert (image.primaries, image.transfer, image.bit_depth) == ("rec709", "srgb", 8)
+
+
+def test_float_linear_layer_keeps_values_above_one():
+    rgb = np.full((4, 5, 3), 3.5, np.float32)
+    rgb[0, 0] = 0.25
+    px = np.concatenate([rgb, np.ones((4, 5, 1), np.float32)], axis=2)
+    header, data = layer(px, "f32", "RGBA", "Rec2020-elle-V4-g10.icc")
+    image = decode_layer(layer_format(header), data)
+    assert image.linear.max() == 3.5 and image.primaries == "rec2020"
+    header16, data16 = layer(px.astype(np.float16), "f16", "RGBA", "scRGB (linear)")
+    np.testing.assert_array_equal(decode_layer(layer_format(header16), data16).linear, image.linear)
+
+
+def test_icc_profile_names_the_space():
+    icc = build_icc("p3", "srgb", "Display P3")
+    header, data = layer(photo_u8()[..., :3], "u8", "RGB", {"icc": base64.b64encode(icc).decode()})
+    image = decode_layer(layer_format(header), data)
+    assert (image.primaries, image.transfer) == ("p3", "srgb")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"sample": "u32"}, "unknown sample type 'u32'"),
+        ({"channels": 2}, "channels must be 3 or 4"),
+        ({"order": "RGB"}, "does not fit 4 channels"),
+        ({"width": 0}, "must be positive"),
+        ({"colorspace": {"icc": "not base64!"}}, "not base64"),
+        ({"colorspace": {"icc": base64.b64encode(b"x" * 200).decode()}}, "ICC profile"),
+        ({"colorspace": {"primaries": "rec709", "transfer": "gamma:0"}}, "gamma must be"),
+        ({"colorspace": 5}, "colorspace must be an object"),
+    ],
+)
+def test_bad_headers(change, message):
+    header, _ = layer(photo_u8())
+    header.update(change)
+    with pytest.raises(InputError, match=message):
+        layer_format(header)
+
+
+def test_length_and_nan_checks():
+    header, data = layer(photo_u8())
+    fmt = layer_format(header)
+    with pytest.raises(InputError, match="pixel bytes"):
+        decode_layer(fmt, data[:-1])
+    px = np.ones((2, 2, 4), np.float32)
+    px[1, 1, 0] = np.nan
+    h2, d2 = layer(px, "f32", "RGBA", "srgb-linear")
+    with pytest.raises(InputError, match="NaN or Inf"):
+        decode_layer(layer_format(h2), d2)
+
+
+def test_encode_orders_depths_and_transfers():
+    rgb = np.array([[[0.0, 0.5, 2.0]]], np.float32)
+    alpha = np.array([[0.5]], np.float32)
+    f32 = np.frombuffer(encode_layer(rgb, alpha, "f32", "RGBA", "linear"), np.float32)
+    np.testing.assert_array_equal(f32, [0.0, 0.5, 2.0, 0.5])  # above 1 kept
+    u8 = np.frombuffer(encode_layer(rgb, alpha, "u8", "BGRA", "srgb"), np.uint8)
+    assert list(u8) == [255, 188, 0, 128]  # B clipped to 1, G = sRGB(0.5), R, A
+    back = srgb_decode(np.float32(188 / 255))
+    assert abs(back - 0.5) < 0.005
+    u16 = np.frombuffer(encode_layer(rgb, None, "u16", "RGB", "linear"), np.uint16)
+    assert list(u16) == [0, 32768, 65535]
+
+
+def test_selection_blends_over_the_original():
+    header, data = layer(photo_u8(4, 4))
+    fmt = layer_format(header)
+    mask = np.zeros((4, 4), np.uint8)
+    mask[:, :2] = 255
+    mask[0, 2] = 128
+    pixels, sel = split_selection(fmt, data + mask.tobytes(), True)
+    assert len(pixels) == fmt.nbytes and sel[0, 0] == 1.0 and sel[0, 3] == 0.0
+    result, original = np.full((4, 4, 3), 5.0, np.float32), np.zeros((4, 4, 3), np.float32)
+    out = limit_to_selection(result, original, sel)
+    assert out[0, 0, 0] == 5.0 and out[0, 3, 0] == 0.0 and abs(out[0, 2, 0] - 5 * 128 / 255) < 1e-5
+    with pytest.raises(InputError, match="selection need"):
+        split_selection(fmt, data, True)

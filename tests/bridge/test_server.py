@@ -1,0 +1,287 @@
+"""The bridge over real HTTP on 127.0.0.1: results equal the engine's, and every bad request
+gets its status and a one-line reason (security and limits)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from hdr_studio.api import ReconstructRequest, reconstruct
+from hdr_studio.bridge.client import BridgeError, Client, pack, unpack
+from hdr_studio.core.image import Image
+from tests.bridge.conftest import layer, photo_u8
+
+
+def raw(client: Client, method: str, path: str, body: bytes | None = None, headers=None):
+    """A request with exactly these headers (no token unless given): (status, json)."""
+    conn = http.client.HTTPConnection("127.0.0.1", client.port, timeout=30)
+    conn.request(method, path, body=body, headers=headers or {})
+    resp = conn.getresponse()
+    data = resp.read()
+    conn.close()
+    return resp.status, json.loads(data) if data[:1] == b"{" else data
+
+
+def auth(client: Client, **extra) -> dict:
+    return {"Authorization": f"Bearer {client.token}", **extra}
+
+
+def engine(px: np.ndarray, method: str, result: str = "auto") -> np.ndarray:
+    image = Image.from_pixels(px[..., :3].astype(np.float32) / 255, levels=256)
+    return reconstruct(ReconstructRequest(input=image, method=method, result=result)).pixels
+
+
+def test_health_models_and_openapi(bridge):
+    _, client = bridge
+    health = client.health()
+    assert health["status"] == "ok" and health["protocol"] == 1 and "CPU" in health["device"]
+    names = [m["name"] for m in client.models()]
+    assert names[:2] == ["classical", "none"] and "masked" in names
+    doc = client.json("GET", "/v1/openapi.json")
+    assert doc["openapi"].startswith("3.") and "/v1/jobs/{id}/result" in doc["paths"]
+
+
+@pytest.mark.parametrize("method", ["classical", "masked"])
+def test_reconstruct_equals_the_engine(bridge, method):
+    _, client = bridge
+    px = photo_u8()
+    header, data = layer(px, "u8", "BGRA", "sRGB-elle-V2-srgbtrc.icc")
+    status, out_header, pixels = client.reconstruct(header, data, {"method": method}, sample="f32")
+    assert status["state"] == "done" and status["kind"] == "hdr"
+    assert out_header["colorspace"] == {"name": "srgb-linear"}
+    got = np.frombuffer(pixels, np.float32).reshape(48, 64, 4)
+    np.testing.assert_array_equal(got[..., :3], engine(px, method))
+    assert got[..., :3].max() > 1.0 and np.all(got[..., 3] == 1.0)
+
+
+def test_sdr_result_as_bgra_u8_and_rec2020_conversion(bridge):
+    _, client = bridge
+    px = photo_u8()
+    header, data = layer(px, "u8", "BGRA", "srgb")
+    _, out, pixels = client.reconstruct(
+        header, data, {"method": "classical", "result": "sdr"}, sample="u8", order="BGRA"
+    )
+    bgra = np.frombuffer(pixels, np.uint8).reshape(48, 64, 4)
+    from hdr_studio.core.transfer import srgb_encode
+
+    expected = np.rint(np.clip(srgb_encode(engine(px, "classical", "sdr")), 0, 1) * 255)
+    np.testing.assert_array_equal(bgra[..., 2::-1], expected.astype(np.uint8))
+    _, out, pixels = client.reconstruct(
+        header, data, {"method": "classical"}, sample="f32", primaries="rec2020"
+    )
+    assert out["colorspace"] == {"name": "rec2020-linear"}
+
+
+def test_analyse_gives_stats_and_a_red_green_overlay(bridge):
+    _, client = bridge
+    px = photo_u8()
+    px[40:, :8, :3] = 0  # under-exposed corner
+    header, data = layer(px, "u8", "BGRA", "srgb")
+    info, overlay = client.analyse(header, data, mode="all", order="BGRA")
+    stats = info["stats"]
+    assert abs(stats["over_all"] - (16 * 21) / (48 * 64)) < 1e-9
+    bgra = np.frombuffer(overlay, np.uint8).reshape(48, 64, 4)
+    assert tuple(bgra[0, 0]) == (0, 0, 255, 255)  # red in BGRA
+    assert tuple(bgra[47, 0]) == (0, 255, 0, 255)  # green
+    assert bgra[30, 30, 3] == 0
+
+
+def test_selection_limits_the_change(bridge):
+    _, client = bridge
+    px = photo_u8()
+    header, data = layer(px, "u8", "RGBA", "srgb")
+    mask = np.zeros((48, 64), np.uint8)
+    mask[:, :32] = 255
+    _, _, pixels = client.reconstruct(
+        dict(header, selection=True), data + mask.tobytes(), {"method": "classical"}
+    )
+    got = np.frombuffer(pixels, np.float32).reshape(48, 64, 4)[..., :3]
+    full = engine(px, "classical")
+    original = Image.from_pixels(px[..., :3].astype(np.float32) / 255, levels=256).linear
+    np.testing.assert_array_equal(got[:, :32], full[:, :32])
+    np.testing.assert_array_equal(got[:, 32:], original[:, 32:])
+
+
+def test_token_host_and_origin(bridge):
+    _, client = bridge
+    assert raw(client, "GET", "/v1/health")[0] == 401
+    assert raw(client, "GET", "/v1/health", headers={"Authorization": "Bearer wrong"})[0] == 401
+    status, body = raw(client, "GET", "/v1/health", headers=auth(client, Host="evil.example"))
+    assert status == 403 and "loopback" in body["error"]
+    status, _ = raw(
+        client, "GET", "/v1/health", headers=auth(client, Host="127.0.0.1.evil.example")
+    )
+    assert status == 403
+    status, _ = raw(client, "GET", "/v1/health", headers=auth(client, Origin="http://evil.example"))
+    assert status == 403
+    assert raw(client, "GET", "/v1/health", headers=auth(client, Host="localhost:1"))[0] == 200
+    status, _ = raw(client, "GET", "/v1/health", headers=auth(client))
+    assert status == 200
+
+
+def test_limits_answer_413(make_bridge):
+    _, client = make_bridge(max_pixels=1000, max_body=100_000)
+    header, data = layer(photo_u8())  # 3072 pixels
+    status, body = raw(client, "POST", "/v1/jobs", pack(header, data), auth(client))
+    assert status == 413 and "limit of 1000 pixels" in body["error"]
+    status, body = raw(
+        client, "POST", "/v1/jobs", b"x", auth(client, **{"Content-Length": "200000"})
+    )
+    assert status == 413 and "limit of 100000 bytes" in body["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"nonsense", "no HSL1 magic"),
+        (pack({"width": 4}, b""), "bad layer header"),
+        (pack(layer(photo_u8(4, 4))[0], b"\0" * 10), "pixel bytes"),
+        (pack(dict(layer(photo_u8(4, 4))[0], sample="u12"), b""), "unknown sample type"),
+        (
+            pack(
+                layer(np.full((2, 2, 4), np.inf, np.float32), "f32", space="srgb-linear")[0],
+                np.full((2, 2, 4), np.inf, np.float32).tobytes(),
+            ),
+            "NaN or Inf",
+        ),
+        (
+            pack(dict(layer(photo_u8(4, 4))[0], request={"bogus": 1}), layer(photo_u8(4, 4))[1]),
+            "unknown request field",
+        ),
+        (
+            pack(
+                dict(
+                    layer(photo_u8(4, 4))[0],
+                    request={"method": "classical", "options": {"max_gain": 99}},
+                ),
+                layer(photo_u8(4, 4))[1],
+            ),
+            "option max_gain must be in",
+        ),
+    ],
+)
+def test_bad_bodies_answer_400(bridge, body, message):
+    _, client = bridge
+    status, answer = raw(client, "POST", "/v1/jobs", body, auth(client))
+    assert status == 400, answer
+    assert message in answer["error"] and "\n" not in answer["error"]
+
+
+def test_unknown_method_404_lists_the_known(bridge):
+    _, client = bridge
+    header, data = layer(photo_u8(4, 4))
+    with pytest.raises(BridgeError) as err:
+        client.submit(header, data, {"method": "magic"})
+    assert err.value.status == 404 and "classical, none" in str(err.value)
+    assert raw(client, "GET", "/v1/jobs/0123456789abcdef", headers=auth(client))[0] == 404
+    assert raw(client, "GET", "/v2/nothing", headers=auth(client))[0] == 404
+
+
+def test_four_clients_at_once_get_their_own_results(bridge):
+    _, client = bridge
+    photos = [photo_u8(seed=s) for s in range(4)]
+    results: dict[int, np.ndarray] = {}
+
+    def one(i: int) -> None:
+        c = Client(client.port, client.token)
+        header, data = layer(photos[i], "u8", "BGRA", "srgb")
+        _, _, pixels = c.reconstruct(header, data, {"method": "masked"})
+        results[i] = np.frombuffer(pixels, np.float32).reshape(48, 64, 4)[..., :3]
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(results) == [0, 1, 2, 3]
+    for i in range(4):
+        np.testing.assert_array_equal(results[i], engine(photos[i], "masked"))
+
+
+def test_cancel_mid_job(bridge):
+    _, client = bridge
+    header, data = layer(photo_u8(700, 1000), "u8")  # classical on 0.7 MP: long enough
+    job = client.submit(header, data, {"method": "classical"})
+    while client.job(job)["state"] == "queued":
+        time.sleep(0.01)
+    client.cancel(job)
+    deadline = time.monotonic() + 20
+    while client.job(job)["state"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert client.job(job)["state"] == "cancelled"
+    with pytest.raises(BridgeError) as err:
+        client.result(job)
+    assert err.value.status == 409
+    assert client.health()["jobs"] == 0
+
+
+def test_a_client_that_is_gone_has_its_jobs_cancelled(make_bridge):
+    b, client = make_bridge(client_timeout=0.5, running=1, max_pixels=10_000_000)
+    header, data = layer(photo_u8(2000, 3000), "u8")  # classical, 6 MP: seconds of work
+    running = client.submit(header, data, {"method": "classical"})
+    queued = client.submit(header, data, {"method": "classical"})
+    time.sleep(2.0)  # the client asks nothing: it is gone
+    for job_id in (running, queued):
+        job = b.jobs.get(job_id, touch=False)
+        deadline = time.monotonic() + 20
+        while job.state in ("queued", "running") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (job.state, job.message) == ("cancelled", "client gone")
+    assert client.health()["jobs"] == 0
+
+
+def test_queue_full_is_503(make_bridge):
+    _, client = make_bridge(queue=1, running=1)
+    header, data = layer(photo_u8(700, 1000), "u8")
+    jobs = [client.submit(header, data, {"method": "classical"})]
+    while client.job(jobs[0])["state"] == "queued":
+        time.sleep(0.01)
+    jobs.append(client.submit(header, data, {"method": "classical"}))
+    with pytest.raises(BridgeError) as err:
+        client.submit(header, data, {"method": "classical"})
+    assert err.value.status == 503 and "queue is full" in str(err.value)
+    for j in jobs:
+        client.cancel(j)
+
+
+def test_a_client_killed_mid_upload_leaves_the_bridge_serving(make_bridge):
+    _, client = make_bridge(request_timeout=1.0)
+    header, data = layer(photo_u8(), "u8")
+    body = pack(header, data)
+    s = socket.create_connection(("127.0.0.1", client.port))
+    s.sendall(
+        (
+            f"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {client.token}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        + body[: len(body) // 2]
+    )
+    s.close()  # gone mid-body
+    stalled = socket.create_connection(("127.0.0.1", client.port))
+    stalled.sendall(
+        (
+            f"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {client.token}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        + body[:100]
+    )  # stalls: answered 408 after the request timeout
+    answer = stalled.recv(4096).decode()
+    stalled.close()
+    assert answer.startswith("HTTP/1.1 408")
+    status, _, pixels = client.reconstruct(header, data, {"method": "none"})
+    assert status["state"] == "done" and len(pixels) == 48 * 64 * 16
+
+
+def test_result_pixels_unpack(bridge):
+    _, client = bridge
+    header, data = layer(photo_u8(), "u16" if False else "u8")
+    _, out, pixels = client.reconstruct(header, data, {"method": "none"}, sample="f16")
+    assert out["sample"] == "f16" and len(pixels) == 48 * 64 * 4 * 2
+    h, p = unpack(pack(out, bytes(pixels)))
+    assert h == out and bytes(p) == bytes(pixels)
