@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := resources/samples/sunset_lomiri.jpg
 
-.PHONY: run test lint bench clean host-tools
+.PHONY: run test lint bench clean host-tools hosts
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -43,7 +43,17 @@ host-tools:
 		    { apt-get update -qq && apt-get install -y -qq desktop-file-utils appstream >/dev/null; }; }; } || \
 		echo "note: desktop-file-utils/appstream not installed; their tests will skip"
 
-test: lint host-tools
+# The real hosts the plug-in tests drive: Krita 5 from Debian, and GIMP 3 in a Debian 13 root
+# built once and cached in /var/cache/hdr-studio (needs root and apt; else those tests skip).
+hosts:
+	@command -v kritarunner >/dev/null || \
+		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		  { apt-get install -y -qq --no-install-recommends krita python3-pyqt5 python3-sip >/dev/null 2>&1 || \
+		    { apt-get update -qq && apt-get install -y -qq --no-install-recommends krita python3-pyqt5 python3-sip >/dev/null; }; }; } || \
+		echo "note: Krita not installed; the Krita plug-in tests will skip"
+	@bash tests/hosts/gimp3_root.sh || echo "note: no GIMP 3 root; the GIMP plug-in tests will skip"
+
+test: lint host-tools hosts
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 bench: $(STAMP)

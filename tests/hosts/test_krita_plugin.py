@@ -121,3 +121,50 @@ def test_krita_round_trip_through_the_app(tmp_path):
     assert entry["new_document"] and entry["depth"] == "F32"
     got = pixels(result, "app", np.float32)[..., :3]
     np.testing.assert_allclose(got, expected(photo, "classical"), atol=1e-6)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="needs xvfb-run (Debian xvfb)")
+def test_krita_window_has_the_menu_and_show_clipping_works(tmp_path):
+    """Real Krita (its window, under Xvfb) with the plug-in enabled: Tools ▸ HDR Studio has
+    the three actions, and triggering Show clipping from the window adds the layer (the
+    plug-in starts the bridge itself). A probe plug-in does the clicking and screenshots."""
+    import os
+
+    home = tmp_path / "home"
+    pykrita = home / ".local" / "share" / "krita" / "pykrita"
+    plugins.install("krita", pykrita)
+    shutil.copytree(Path(__file__).with_name("krita_gui_probe"), pykrita, dirs_exist_ok=True)
+    (home / ".config").mkdir(parents=True)
+    (home / ".config" / "kritarc").write_text(
+        "[python]\nenable_hdr_studio_krita=true\nenable_hdr_studio_probe=true\n"
+    )
+    photo = make_photo(tmp_path / "photo.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {
+        "HOME": str(home),
+        "PATH": "/usr/bin:/bin",
+        "PHOTO": str(photo),
+        "OUT": str(out),
+        "HDR_STUDIO_RUNTIME_DIR": str(tmp_path / "run"),
+        "HDR_STUDIO_COMMAND": HDR_STUDIO,
+    }
+    try:
+        subprocess.run(
+            ["xvfb-run", "-a", "-s", "-screen 0 1400x900x24", "krita", "--nosplash"],
+            env=env,
+            capture_output=True,
+            timeout=240,
+            check=False,
+        )
+    finally:
+        stop_bridge(tmp_path / "run")
+    report = json.loads((out / "menu.json").read_text())
+    assert "error" not in report, report
+    assert report["submenu"] == "HDR Studio"
+    assert report["actions"] == ["Show clipping", "Reconstruct highlights…", "Open in HDR Studio"]
+    assert report["layers_after"] == ["Background", "Clipping (HDR Studio)"]
+    assert (out / "krita.png").stat().st_size > 10_000
+    if os.environ.get("HDR_STUDIO_README_SHOTS"):
+        shutil.copy(out / "krita.png", Path(os.environ["HDR_STUDIO_README_SHOTS"]) / "krita.png")

@@ -126,19 +126,31 @@ class HDRStudioExtension(Extension):
         pass
 
     def createActions(self, window):
-        menubar = window.qwindow().menuBar()
-        tools = next((a.menu() for a in menubar.actions() if a.objectName() == "tools"), None)
-        if tools is not None:
-            sub = QMenu("HDR Studio", tools)
-            sub.menuAction().setObjectName(MENU)
-            tools.addMenu(sub)
+        actions = []
         for ident, text, slot in (
             ("hdr_studio_show_clipping", "Show clipping", self.show_clipping),
             ("hdr_studio_reconstruct", "Reconstruct highlights…", self.reconstruct),
             ("hdr_studio_open_in_app", "Open in HDR Studio", self.open_in_app),
         ):
-            action = window.createAction(ident, text, "tools/" + MENU)
+            action = window.createAction(ident, text, "tools")
             action.triggered.connect(slot)
+            actions.append(action)
+        # Krita builds its menus after this call: move the actions into Tools ▸ HDR Studio
+        # once it has (they stay directly under Tools if that menu cannot be found).
+        qwindow = window.qwindow()
+        QTimer.singleShot(0, lambda: self._submenu(qwindow, actions))
+
+    def _submenu(self, qwindow, actions):
+        bar = qwindow.menuBar()
+        tools = next((a.menu() for a in bar.actions() if a.objectName() == "tools"), None)
+        if tools is None or any(a.objectName() == MENU for a in tools.actions()):
+            return
+        sub = QMenu("HDR Studio", tools)
+        sub.menuAction().setObjectName(MENU)
+        for action in actions:
+            tools.removeAction(action)
+            sub.addAction(action)
+        tools.addMenu(sub)
 
     # --- actions -----------------------------------------------------------------------------
     def _document(self):
