@@ -48,9 +48,8 @@ class Probe(Extension):
         return bar, tools, sub
 
     def run_action(self):
-        out = os.environ["OUT"]
         try:
-            bar, tools, sub = self._menu()
+            _, _, sub = self._menu()
             self.report = {
                 "submenu": sub.title(),
                 "actions": [a.text() for a in sub.actions()],
