@@ -8,10 +8,10 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
-from hdr_studio.bridge.client import BridgeError, Client, pack, read_connection, unpack
+from hdr_studio.bridge.client import BridgeError, Client, parts, read_connection, unpack
 from hdr_studio.core.errors import InputError
 from hdr_studio.core.image import Image
-from hdr_studio.core.layer import decode_layer, encode_layer, layer_format, space_name
+from hdr_studio.core.layer import decode_layer, encode_layer_array, layer_format, space_name
 
 
 @dataclass
@@ -57,7 +57,7 @@ class RoundTrip:
             "name": f"HDR Studio – {label}",
             "kind": kind,
         }
-        body = pack(header, encode_layer(pixels, image.alpha, "f32", "RGBA", "linear"))
+        body = parts(header, encode_layer_array(pixels, image.alpha, "f32", "RGBA", "linear"))
         try:
             self.client.request("POST", f"/v1/sessions/{self.session}/result", body)
         except BridgeError as exc:

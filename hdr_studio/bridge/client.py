@@ -68,10 +68,17 @@ def read_connection() -> dict | None:
     return info
 
 
-def pack(header: dict, data: bytes = b"") -> bytes:
-    """One layer message: magic, header length, JSON header, samples."""
+def parts(header: dict, data=b"") -> list:
+    """One layer message as pieces to send one after the other (no copy of the samples):
+    magic and header length, JSON header, samples (bytes or any buffer)."""
     head = json.dumps(header).encode("utf-8")
-    return MAGIC + struct.pack("<I", len(head)) + head + bytes(data)
+    return [MAGIC + struct.pack("<I", len(head)) + head, data]
+
+
+def pack(header: dict, data: bytes = b"") -> bytes:
+    """One layer message as one bytes object."""
+    prefix, samples = parts(header, data)
+    return prefix + bytes(samples)
 
 
 def unpack(body: bytes) -> tuple[dict, memoryview]:
@@ -116,13 +123,16 @@ class Client:
         return cls(info["port"], info["token"])
 
     def request(
-        self, method: str, path: str, body: bytes | None = None, query: dict | None = None
+        self, method: str, path: str, body: bytes | list | None = None, query: dict | None = None
     ) -> tuple[int, dict, bytes]:
         """(status, headers, body); :class:`BridgeError` for an error answer or no answer."""
         if query:
             path += "?" + urllib.parse.urlencode(query)
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         headers = {"Authorization": f"Bearer {self.token}", "Host": f"127.0.0.1:{self.port}"}
+        if isinstance(body, list):  # pieces of one body (parts()): sent without joining
+            body = [memoryview(p).cast("B") for p in body]
+            headers["Content-Length"] = str(sum(p.nbytes for p in body))
         if body is not None:
             headers["Content-Type"] = "application/octet-stream"
         try:
@@ -156,13 +166,13 @@ class Client:
 
     def analyse(self, layer: dict, data: bytes, **params) -> tuple[dict, memoryview]:
         """Clipping statistics and the overlay (RGBA u8 unless ``sample``/``order`` say else)."""
-        _, _, body = self.request("POST", "/v1/analyse", pack(layer, data), params)
+        _, _, body = self.request("POST", "/v1/analyse", parts(layer, data), params)
         return unpack(body)
 
     def submit(self, layer: dict, data: bytes, request: dict) -> str:
         """Start a reconstruction job; returns its id."""
         header = dict(layer, request=request)
-        return self.json("POST", "/v1/jobs", pack(header, data))["id"]
+        return self.json("POST", "/v1/jobs", parts(header, data))["id"]
 
     def job(self, job_id: str) -> dict:
         return self.json("GET", f"/v1/jobs/{job_id}")
@@ -209,7 +219,7 @@ class Client:
     def open_in_app(self, layer: dict, data: bytes, name: str) -> str:
         """Send a layer to the desktop app (started by the bridge); returns the session id."""
         header = dict(layer, name=name)
-        return self.json("POST", "/v1/sessions", pack(header, data))["id"]
+        return self.json("POST", "/v1/sessions", parts(header, data))["id"]
 
     def session_result(self, session_id: str, **conversion) -> tuple[dict, memoryview]:
         _, _, body = self.request("GET", f"/v1/sessions/{session_id}/result", query=conversion)

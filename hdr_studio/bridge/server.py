@@ -27,7 +27,7 @@ import numpy as np
 from hdr_studio import __version__
 from hdr_studio.api.catalogue import UnavailableMethodError, UnknownMethodError, catalogue
 from hdr_studio.api.request import RESULTS, ReconstructRequest
-from hdr_studio.bridge.client import PROTOCOL, pack, unpack
+from hdr_studio.bridge.client import PROTOCOL, parts, unpack
 from hdr_studio.bridge.connection import (
     SingleInstance,
     new_token,
@@ -41,7 +41,7 @@ from hdr_studio.core.errors import HdrStudioError, InputError
 from hdr_studio.core.image import Image
 from hdr_studio.core.layer import (
     decode_layer,
-    encode_layer,
+    encode_layer_array,
     layer_format,
     space_name,
     split_selection,
@@ -164,7 +164,7 @@ class Bridge:
             selection=header.get("_selection"),
         )
 
-    def layer_response(self, image: Image, rgb: np.ndarray, query: dict, extra: dict) -> bytes:
+    def layer_response(self, image: Image, rgb: np.ndarray, query: dict, extra: dict) -> list:
         """``rgb`` (linear, the image's primaries) converted as the client asks."""
         from hdr_studio.core.gamut import PRIMARIES, convert_primaries
 
@@ -182,7 +182,7 @@ class Bridge:
         if transfer == "source":
             transfer = image.transfer
         alpha = image.alpha if len(order) == 4 else None
-        data = encode_layer(rgb, alpha, sample, order, transfer)
+        data = encode_layer_array(rgb, alpha, sample, order, transfer)
         header = {
             "width": image.width,
             "height": image.height,
@@ -192,9 +192,9 @@ class Bridge:
             "colorspace": space_name(primaries, transfer),
             **extra,
         }
-        return pack(header, data)
+        return parts(header, data)
 
-    def analyse(self, body: bytes, query: dict) -> bytes:
+    def analyse(self, body: bytes, query: dict) -> list:
         from hdr_studio.core.clipping import clip_overlay, clip_stats
 
         _, image = self.layer_request(body)
@@ -208,7 +208,7 @@ class Bridge:
         sample = _choice(query, "sample", ("u8", "u16", "f16", "f32"), "u8")
         order = _choice(query, "order", ("RGBA", "BGRA"), "RGBA")
         rgba = overlay.astype(np.float32) * np.float32(1 / 255)
-        data = encode_layer(rgba[..., :3], rgba[..., 3], sample, order, "linear")
+        data = encode_layer_array(rgba[..., :3], rgba[..., 3], sample, order, "linear")
         header = {
             "width": image.width,
             "height": image.height,
@@ -218,7 +218,7 @@ class Bridge:
             "stats": stats,
             "mode": mode,
         }
-        return pack(header, data)
+        return parts(header, data)
 
     # --- life ------------------------------------------------------------------------------
     def busy(self) -> bool:
@@ -250,16 +250,19 @@ class Handler(BaseHTTPRequestHandler):
         pass  # no access log on stderr (a plug-in's host shows it to nobody)
 
     # --- framing ---------------------------------------------------------------------------
-    def _send(self, status: int, body: bytes, ctype: str = "application/json") -> None:
+    def _send(self, status: int, body, ctype: str = "application/json") -> None:
+        """``body``: bytes, or a list of buffers sent one after the other (a layer)."""
+        pieces = [memoryview(p).cast("B") for p in body] if isinstance(body, list) else [body]
         self.send_response(status)
         self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(sum(len(p) for p in pieces)))
         self.send_header("Cache-Control", "no-store")
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            for piece in pieces:
+                self.wfile.write(piece)
 
     def _json(self, status: int, obj: Any) -> None:
         self._send(status, json.dumps(obj).encode("utf-8"))
@@ -318,7 +321,7 @@ class Handler(BaseHTTPRequestHandler):
         if got < n:
             self.close_connection = True
             raise HttpError(400, f"body ended after {got} of {n} bytes")
-        return bytes(buf)
+        return buf
 
     def _handle(self) -> None:
         self.bridge.last_activity = time.monotonic()
@@ -390,7 +393,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/v1/sessions" and verb == "POST":
             header, image = b.layer_request(body)
             name = header.get("name", "Layer")
-            session = b.sessions.open(image, str(name)[:200], body)
+            session = b.sessions.open(image, str(name)[:200], bytes(body))
             return self._json(201, session.status())
         if path == "/v1/shutdown" and verb == "POST":
             self._json(200, {"status": "stopping"})

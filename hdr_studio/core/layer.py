@@ -185,16 +185,17 @@ def decode_layer(fmt: LayerFormat, data: bytes | memoryview) -> Image:
     raw = np.frombuffer(data, dtype=dtype).reshape(fmt.height, fmt.width, fmt.channels)
     raw = _to_rgba_order(raw, fmt.order)
     is_float = fmt.sample in ("f16", "f32")
+    rgb = np.ascontiguousarray(raw[..., :3], dtype=np.float32)  # one pass: copy + convert
+    alpha = np.ascontiguousarray(raw[..., 3], dtype=np.float32) if fmt.channels == 4 else None
     if is_float:
-        px = raw.astype(np.float32)
-        if not np.isfinite(px).all():
+        if not np.isfinite(rgb).all() or (alpha is not None and not np.isfinite(alpha).all()):
             raise InputError("float samples contain NaN or Inf")
         levels = None
     else:
         levels = 256 if fmt.sample == "u8" else 65536
-        px = raw.astype(np.float32) / np.float32(levels - 1)
-    rgb = np.ascontiguousarray(px[..., :3])
-    alpha = np.ascontiguousarray(px[..., 3]) if fmt.channels == 4 else None
+        rgb /= np.float32(levels - 1)
+        if alpha is not None:
+            alpha /= np.float32(levels - 1)
     bits = {"u8": 8, "u16": 16, "f16": 16, "f32": 32}[fmt.sample]
     linear_float = is_float and fmt.transfer == "linear"
     return Image.from_pixels(
@@ -209,16 +210,16 @@ def decode_layer(fmt: LayerFormat, data: bytes | memoryview) -> Image:
     )
 
 
-def encode_layer(
+def encode_layer_array(
     rgb: np.ndarray,
     alpha: np.ndarray | None,
     sample: str = "f32",
     order: str = "RGBA",
     transfer: str = "linear",
-) -> bytes:
-    """Linear ``rgb`` (H, W, 3) float32 (and optional alpha in [0, 1]) as a buffer: encoded
-    with ``transfer``, in ``sample`` type and channel ``order``. Float samples keep values
-    above 1; integer samples are rounded from the clipped code values."""
+) -> np.ndarray:
+    """Linear ``rgb`` (H, W, 3) float32 (and optional alpha in [0, 1]) as an (H, W, C)
+    array of ``sample`` type in channel ``order``, encoded with ``transfer``. Float samples
+    keep values above 1; integer samples are rounded from the clipped code values."""
     from hdr_studio.core.transfer import encode
 
     if sample not in SAMPLES:
@@ -227,16 +228,28 @@ def encode_layer(
     if order not in ORDERS:
         raise InputError(f"unknown channel order {order!r} (known: {', '.join(ORDERS)})")
     code = rgb if transfer == "linear" else encode(rgb, transfer)
-    planes = [code[..., 0], code[..., 1], code[..., 2]]
+    h, w = rgb.shape[:2]
+    px = np.empty((h, w, len(order)), np.float32)
+    px[..., :3] = code[..., ::-1] if order.startswith("BGR") else code
     if len(order) == 4:
-        planes.append(alpha if alpha is not None else np.ones(rgb.shape[:2], np.float32))
-    if order.startswith("BGR"):
-        planes[0], planes[2] = planes[2], planes[0]
-    px = np.stack(planes, axis=-1).astype(np.float32, copy=False)
+        px[..., 3] = alpha if alpha is not None else np.float32(1.0)
     if sample in ("u8", "u16"):
         top = 255.0 if sample == "u8" else 65535.0
-        px = np.rint(np.clip(px, 0.0, 1.0) * np.float32(top))
-    return np.ascontiguousarray(px.astype(SAMPLES[sample])).tobytes()
+        np.clip(px, 0.0, 1.0, out=px)
+        px *= np.float32(top)
+        np.rint(px, out=px)
+    return px if sample == "f32" else px.astype(SAMPLES[sample])
+
+
+def encode_layer(
+    rgb: np.ndarray,
+    alpha: np.ndarray | None,
+    sample: str = "f32",
+    order: str = "RGBA",
+    transfer: str = "linear",
+) -> bytes:
+    """:func:`encode_layer_array` as bytes."""
+    return encode_layer_array(rgb, alpha, sample, order, transfer).tobytes()
 
 
 def split_selection(fmt: LayerFormat, data: bytes | memoryview, has_selection: bool):
