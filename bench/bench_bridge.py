@@ -96,9 +96,8 @@ def main() -> None:
         layer["colorspace"] = {"name": "srgb-linear"}
         client.reconstruct(layer, f32_bytes, {"method": "none"})
         rt = median(lambda: client.reconstruct(layer, f32_bytes, {"method": "none"}))
-        print(
-            f"round trip {w * h / 1e6:.1f} MP f32 RGBA ({len(f32_bytes) / 1e6:.0f} MB) none: {rt:.2f} s"
-        )
+        size = f"{w * h / 1e6:.1f} MP f32 RGBA ({len(f32_bytes) / 1e6:.0f} MB)"
+        print(f"round trip {size} none: {rt:.2f} s")
 
         # 2. bridge vs CLI vs in-process engine
         u8 = np.ascontiguousarray(
