@@ -56,8 +56,8 @@ rm -rf "$PREFIX/lib/hdr-studio"
 echo "HDR Studio removed from $PREFIX."
 """
 
-README = """HDR Studio {version} for Linux x86-64 (self-contained: Python, CPU PyTorch, Qt, OpenImageIO
-and the trained networks are inside).
+README = """HDR Studio {version} for Linux x86-64 (self-contained: Python, CPU PyTorch, Qt,
+OpenImageIO and the trained networks are inside).
 
   ./install.sh                 install for this user into ~/.local (menu entry, icons, file types)
   ./hdr-studio/hdr-studio      or run it from here: hdr-studio gui, reconstruct, analyze, batch...

@@ -66,6 +66,23 @@ def _files(host: str) -> list[tuple[Path, str]]:
     return out
 
 
+def methods_file(host: str) -> tuple[str, bytes] | None:
+    """GIMP registers its procedures before any bridge runs: the method list it offers as a
+    choice is written beside the plug-in (``methods.json``) from this installation's
+    catalogue (the bridge still checks every request)."""
+    if host != "gimp":
+        return None
+    import json
+
+    from hdr_studio.api.catalogue import catalogue, default_method
+
+    methods = [
+        {"name": m.name, "label": m.label, "kind": m.kind.value} for m in catalogue() if m.available
+    ]
+    text = json.dumps({"default": default_method(), "methods": methods}, indent=1)
+    return "hdr-studio/methods.json", text.encode()
+
+
 def _mode(rel: str) -> int:
     return 0o755 if rel.endswith("hdr-studio.py") else 0o644
 
@@ -82,6 +99,9 @@ def install(host: str, dest: Path | None = None) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, target)
             target.chmod(_mode(rel))
+        extra = methods_file(host)
+        if extra is not None:
+            (dest / extra[0]).write_bytes(extra[1])
     except OSError as exc:
         raise OutputError(f"{dest}: cannot install the {host} plug-in ({exc.strerror})") from None
     return dest
@@ -116,6 +136,12 @@ def package(host: str, out: Path, force: bool = False) -> Path:
             info.external_attr = (stat.S_IFREG | _mode(rel)) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             z.writestr(info, src.read_bytes())
+        extra = methods_file(host)
+        if extra is not None:
+            info = zipfile.ZipInfo(extra[0], date_time=(2026, 1, 1, 0, 0, 0))
+            info.external_attr = (stat.S_IFREG | 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, extra[1])
     return out
 
 

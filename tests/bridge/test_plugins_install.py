@@ -32,6 +32,11 @@ def test_gimp_install_is_executable_with_the_client(tmp_path, monkeypatch):
     script = where / "hdr-studio" / "hdr-studio.py"
     assert os.access(script, os.X_OK) and script.read_text().startswith("#!/usr/bin/env python3")
     assert (where / "hdr-studio" / "hdr_studio_client.py").is_file()
+    import json
+
+    listed = json.loads((where / "hdr-studio" / "methods.json").read_text())
+    assert listed["default"] == "masked"  # GIMP's method choice, from this catalogue
+    assert {"classical", "none", "masked"} <= {m["name"] for m in listed["methods"]}
     assert plugins.uninstall("gimp") == where and not (where / "hdr-studio").exists()
 
 

@@ -53,7 +53,7 @@ def dump(action, image, fmt, size):
 
 
 try:
-    method = os.environ.get("METHOD", "")
+    method = os.environ.get("METHOD", "") or "default"
     proc = Gimp.get_pdb().lookup_procedure("plug-in-hdr-studio-reconstruct")
     report["menu"] = list(proc.get_menu_paths()) if proc else []
     report["label"] = proc.get_menu_label() if proc else ""

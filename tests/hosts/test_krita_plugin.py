@@ -164,6 +164,7 @@ def test_krita_window_has_the_menu_and_show_clipping_works(tmp_path):
     assert "error" not in report, report
     assert report["submenu"] == "HDR Studio"
     assert report["actions"] == ["Show clipping", "Reconstruct highlights…", "Open in HDR Studio"]
+    assert report["dialog"] == "Show clipping – HDR Studio"  # mode and thresholds asked first
     assert report["layers_after"] == ["Background", "Clipping (HDR Studio)"]
     assert (out / "krita.png").stat().st_size > 10_000
     if os.environ.get("HDR_STUDIO_README_SHOTS"):

@@ -55,11 +55,18 @@ class Probe(Extension):
                 "actions": [a.text() for a in sub.actions()],
                 "layers_before": [n.name() for n in self.doc.topLevelNodes()],
             }
-            Krita.instance().action("hdr_studio_show_clipping").trigger()
+            QTimer.singleShot(1500, self.guard(self.accept_dialog))
+            Krita.instance().action("hdr_studio_show_clipping").trigger()  # modal: the dialog
             self.started = 0
             QTimer.singleShot(500, self.guard(self.wait_for_layer))
         except Exception as exc:
             self.finish({"error": repr(exc)})
+
+    def accept_dialog(self):
+        dialog = QApplication.activeModalWidget()
+        self.report["dialog"] = dialog.windowTitle() if dialog is not None else None
+        if dialog is not None:
+            dialog.accept()
 
     def wait_for_layer(self):
         names = [n.name() for n in self.doc.topLevelNodes()]

@@ -52,6 +52,20 @@ class PluginError(Exception):
     pass
 
 
+def _methods():
+    """The method list ``hdr-studio plugins install`` wrote beside this file."""
+    import json
+
+    try:
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "methods.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {"default": "the default network", "methods": []}
+
+
+METHODS = _methods()
+
+
 def read_drawable(image, drawable):
     """(layer header, pixel bytes, rectangle) of a drawable: integer images as their code
     values (sRGB), float images as linear light, through GEGL (babl converts from the
@@ -131,6 +145,19 @@ def place_result(image, drawable, fetch, name, kind, run_mode):
     return add_layer(image, drawable, name, pixels, fmt)
 
 
+def ask(procedure, config):
+    """GIMP's dialog for the procedure's arguments (interactive runs)."""
+    gi.require_version("GimpUi", "3.0")
+    from gi.repository import GimpUi
+
+    GimpUi.init("hdr-studio")
+    dialog = GimpUi.ProcedureDialog.new(procedure, config, PROCS[procedure.get_name()][0])
+    dialog.fill(None)
+    accepted = dialog.run()
+    dialog.destroy()
+    return accepted
+
+
 def confirm_float():
     gi.require_version("GimpUi", "3.0")
     from gi.repository import GimpUi, Gtk
@@ -157,8 +184,12 @@ def show_clipping(image, drawable, config, run_mode):
         sample, fmt, _ = INTEGER[precision]
     else:
         sample, fmt = "f32", "RGBA float"
+    over, under = config.get_property("over") / 255.0, config.get_property("under") / 255.0
+    if under >= over:
+        raise PluginError("the under-exposure threshold must be below the over-exposure one")
+    mode = config.get_property("mode")
     _, overlay = client.analyse(
-        header, data, mode=config.get_property("mode"), sample=sample, order="RGBA"
+        header, data, mode=mode, over=over, under=under, sample=sample, order="RGBA"
     )
     if sample != "f32":
         fmt = "RGBA " + sample  # the overlay's 0/1 values need no encoding
@@ -171,7 +202,7 @@ def reconstruct(image, drawable, config, run_mode):
     client = bridge.connect()
     request = {"result": config.get_property("result")}
     method = config.get_property("method")
-    if method:
+    if method and method != "default":
         request["method"] = method
     job = client.submit(message, payload, request)
     try:
@@ -239,16 +270,33 @@ class HDRStudio(Gimp.PlugIn):
         flags = GObject.ParamFlags.READWRITE
         if name == "plug-in-hdr-studio-show-clipping":
             proc.add_string_argument("mode", "Mode", "all, any or channel", "all", flags)
-        if name == "plug-in-hdr-studio-reconstruct":
-            proc.add_string_argument(
-                "method", "Method", "a method name (empty: the default)", "", flags
+            proc.add_double_argument(
+                "over", "Over-exposed at", "code value (of 255) and above", 1.0, 255.0, 250.0, flags
             )
-            proc.add_string_argument("result", "Result", "hdr or sdr", "hdr", flags)
+            proc.add_double_argument(
+                "under", "Under-exposed at", "code value (of 255) and below", 0.0, 254.0, 4.0, flags
+            )
+        if name == "plug-in-hdr-studio-reconstruct":
+            methods = Gimp.Choice.new()
+            methods.add("default", 0, f"Default ({METHODS['default']})", "")
+            for i, m in enumerate(METHODS["methods"], 1):
+                methods.add(m["name"], i, m["label"], m["kind"])
+            proc.add_choice_argument(
+                "method", "Method", "HDR Studio method", methods, "default", flags
+            )
+            results = Gimp.Choice.new()
+            results.add("hdr", 0, "HDR (32-bit linear float, values above 1.0)", "")
+            results.add("sdr", 1, "SDR (tone-mapped, at the image's precision)", "")
+            proc.add_choice_argument("result", "Result", "HDR or SDR result", results, "hdr", flags)
         return proc
 
     def run(self, procedure, run_mode, image, drawables, config, run_data):
         if len(drawables) != 1:
             return self._fail(procedure, "select one layer")
+        interactive = run_mode == Gimp.RunMode.INTERACTIVE
+        has_arguments = procedure.get_name() != "plug-in-hdr-studio-open-in-app"
+        if interactive and has_arguments and not ask(procedure, config):
+            return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
         Gimp.progress_init("HDR Studio: " + PROCS[procedure.get_name()][0])
         image.undo_group_start()
         try:

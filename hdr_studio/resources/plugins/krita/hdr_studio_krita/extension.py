@@ -70,6 +70,37 @@ class Background:
                 QMessageBox.warning(None, "HDR Studio", str(exc))
 
 
+class ClippingDialog(QDialog):
+    """Overlay mode and thresholds, as in the app's Clipping panel."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Show clipping – HDR Studio")
+        form = QFormLayout(self)
+        self.mode = QComboBox()
+        for label, mode in (
+            ("All channels clipped", "all"),
+            ("Any channel clipped", "any"),
+            ("Per channel (colour shows which)", "channel"),
+        ):
+            self.mode.addItem(label, mode)
+        form.addRow("Mode", self.mode)
+        self.over, self.under = QDoubleSpinBox(), QDoubleSpinBox()
+        for spin, value in ((self.over, 250.0), (self.under, 4.0)):
+            spin.setRange(0.0, 255.0)
+            spin.setDecimals(1)
+            spin.setValue(value)
+        form.addRow("Over-exposed at or above (of 255)", self.over)
+        form.addRow("Under-exposed at or below (of 255)", self.under)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self):
+        return self.mode.currentData(), self.over.value() / 255.0, self.under.value() / 255.0
+
+
 class ReconstructDialog(QDialog):
     """Method (from the bridge's catalogue), result kind and the method's options."""
 
@@ -167,6 +198,10 @@ class HDRStudioExtension(Extension):
         doc = self._document()
         if doc is None:
             return
+        dialog = ClippingDialog()
+        if dialog.exec_() != QDialog.Accepted:
+            return
+        mode, over, under = dialog.values()
         try:
             node, header, data = operations.read_layer(doc)
         except operations.PluginError as exc:
@@ -178,7 +213,13 @@ class HDRStudioExtension(Extension):
             client = bridge.connect()
             progress(0.5, "Analysing…")
             return client.analyse(
-                header, data, mode="all", sample=header["sample"], order=header["order"]
+                header,
+                data,
+                mode=mode,
+                over=over,
+                under=under,
+                sample=header["sample"],
+                order=header["order"],
             )
 
         def done(answer):
