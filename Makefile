@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := resources/samples/sunset_lomiri.jpg
 
-.PHONY: run test lint bench clean host-tools hosts
+.PHONY: run test lint bench clean host-tools hosts package bundle
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -53,11 +53,20 @@ hosts:
 		echo "note: Krita not installed; the Krita plug-in tests will skip"
 	@bash tests/hosts/gimp3_root.sh || echo "note: no GIMP 3 root; the GIMP plug-in tests will skip"
 
-test: lint host-tools hosts
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+# The self-contained bundle (dist/hdr-studio-VERSION-linux-x86_64.tar.gz) and plug-in zips.
+package: $(STAMP)
+	$(BIN)/python packaging/build_bundle.py
+
+# The bundle the smoke test runs: built once per source state, cached on the machine.
+bundle: $(STAMP)
+	@mkdir -p build
+	$(BIN)/python packaging/bundle_cache.py > build/bundle-path
+
+test: lint host-tools hosts bundle
+	HDR_STUDIO_BUNDLE="$$(cat build/bundle-path)" QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_core.py
 
 clean:
-	rm -rf $(VENV) out build *.egg-info
+	rm -rf $(VENV) out build dist *.egg-info

@@ -116,8 +116,13 @@ def _networks(models: Path | None) -> list[MethodInfo]:
     try:
         from hdr_studio.inference.registry import all_specs, config_from_metadata
         from hdr_studio.inference.weights import weights_entry
-    except ImportError:  # PyTorch missing: list what the manifest ships, unavailable
+    except ImportError as exc:  # PyTorch missing: list what the manifest ships, unavailable
+        import importlib.util
         import json
+
+        reason = NO_TORCH
+        if importlib.util.find_spec("torch") is not None:  # there, but broken
+            reason = f"PyTorch failed to load: {' '.join(str(exc).split())[:200]}"
 
         from hdr_studio.core.resources import package_resource
 
@@ -126,7 +131,7 @@ def _networks(models: Path | None) -> list[MethodInfo]:
             names = sorted(json.loads((folder / "manifest.json").read_text())["models"])
         except (OSError, ValueError, KeyError):
             names = []
-        return [MethodInfo(n, n, MethodKind.HDR, False, NO_TORCH) for n in names]
+        return [MethodInfo(n, n, MethodKind.HDR, False, reason) for n in names]
     out = []
     for spec in all_specs():
         entry = weights_entry(spec.name, models)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -36,6 +37,11 @@ def run(
     if screenshot:
         win.resize(1500, 950)
     win.show()
+    if os.environ.get("HDR_STUDIO_EXIT_WHEN_SHOWN"):  # start-up benchmarks (bench_bundle.py)
+        app.processEvents()
+        win.grab()  # painted
+        print("window shown", flush=True)
+        return 0
     if path or session:
         if session:
             win.open_session(session)
