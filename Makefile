@@ -48,8 +48,8 @@ host-tools:
 hosts:
 	@command -v kritarunner >/dev/null || \
 		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-		  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends krita python3-pyqt5 python3-sip >/dev/null 2>&1 || \
-		    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends krita python3-pyqt5 python3-sip >/dev/null; }; }; } || \
+		  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends krita python3-pyqt5 python3-sip xvfb >/dev/null 2>&1 || \
+		    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends krita python3-pyqt5 python3-sip xvfb >/dev/null; }; }; } || \
 		echo "note: Krita not installed; the Krita plug-in tests will skip"
 	@bash tests/hosts/gimp3_root.sh || echo "note: no GIMP 3 root; the GIMP plug-in tests will skip"
 

@@ -12,8 +12,8 @@ if [ "$(id -u)" != 0 ]; then
     echo "note: building the GIMP 3 root needs root; the GIMP plug-in tests will skip" >&2
     exit 0
 fi
-command -v mmdebstrap >/dev/null || apt-get install -y -qq mmdebstrap >/dev/null \
-    || { apt-get update -qq && apt-get install -y -qq mmdebstrap >/dev/null; }
+command -v mmdebstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null; }
 rm -rf "$ROOT.tmp"
 mkdir -p "$(dirname "$ROOT")"
 mmdebstrap --quiet --variant=apt --include=gimp,python3-gi,gir1.2-gimp-3.0 \
