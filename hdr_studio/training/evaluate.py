@@ -83,6 +83,8 @@ def evaluate(
         image = read_image(set_dir / "hdr" / f"{item['name']}.png")
         truth = read_hdr(set_dir / "hdr" / f"{item['name']}_truth.exr")
         clipped = over_mask(image.code)
+        fully = over_mask(image.code, mode="all")  # all three channels clipped
+        partly = clipped & ~fully  # one or two channels clipped, the others measured
         for m in hdr_methods:
             t = time.perf_counter()
             hdr = run_method(image, m, device=device, models=models_folder, precision=precision).hdr
@@ -94,6 +96,8 @@ def evaluate(
                 ("pu21_out", M.pu21_psnr(hdr, truth, ~clipped)),
                 ("logl1_in", M.log_l1(hdr, truth, clipped) if clipped.any() else np.nan),
                 ("pq_all", M.pq_psnr(hdr, truth)),
+                ("de_partial", M.delta_e_itp(hdr, truth, partly, image.primaries)),
+                ("de_full", M.delta_e_itp(hdr, truth, fully, image.primaries)),
             ):
                 r.setdefault(key, []).append(val)
             if vdp is not None:
@@ -147,10 +151,12 @@ def format_report(report: dict[str, Any], command: str | None = None) -> str:
         f"`{report.get('precision', 'auto')}`.",
         "",
         "HDR reconstruction (PU21-PSNR in dB, banding_glare, peak 256, 1.0 = 203 cd/m²; "
-        "in/out = inside/outside the clipped region; log-L1 inside it, lower is better):",
+        "in/out = inside/outside the clipped region; log-L1 inside it, lower is better; "
+        "ΔE_ITP (BT.2124, lower is better) over pixels with one or two channels clipped "
+        "and with all three clipped):",
         "",
     ]
-    cols = ["pu21_all", "pu21_in", "pu21_out", "logl1_in", "pq_all"] + (
+    cols = ["pu21_all", "pu21_in", "pu21_out", "logl1_in", "pq_all", "de_partial", "de_full"] + (
         ["jod"] if report["cvvdp"] else []
     )
     names = {
@@ -159,6 +165,8 @@ def format_report(report: dict[str, Any], command: str | None = None) -> str:
         "pu21_out": "PU21 out",
         "logl1_in": "log-L1 in",
         "pq_all": "PQ-PSNR all",
+        "de_partial": "ΔE_ITP partly clipped",
+        "de_full": "ΔE_ITP fully clipped",
         "jod": "cvvdp JOD",
     }
     lines.append("| method | " + " | ".join(names[c] for c in cols) + " |")

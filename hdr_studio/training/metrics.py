@@ -117,3 +117,39 @@ def ssim(pred: np.ndarray, truth: np.ndarray, data_range: float = 1.0) -> float:
         m = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx**2 + my**2 + c1) * (sxx + syy + c2))
         vals.append(float(m[5:-5, 5:-5].mean()) if min(m.shape) > 10 else float(m.mean()))
     return float(np.mean(vals))
+
+
+#: BT.2100 RGB (Rec.2020, linear) → LMS, and PQ L'M'S' → ICtCp.
+_LMS = np.array([[1688, 2146, 262], [683, 2951, 462], [99, 309, 3688]], np.float64) / 4096
+_ICTCP = np.array([[2048, 2048, 0], [6610, -13613, 7003], [17933, -17390, -543]], np.float64) / 4096
+
+
+def ictcp(
+    linear: np.ndarray, primaries: str = "rec709", reference_white: float = REFERENCE_WHITE_NITS
+):
+    """ICtCp (ITU-R BT.2100, PQ) of linear pixels (N, 3) in ``primaries`` with 1.0 =
+    ``reference_white`` cd/m²; negative light is clipped to 0."""
+    from hdr_studio.core.gamut import rgb_to_rgb_matrix
+
+    rgb2020 = np.maximum(linear.astype(np.float64), 0) @ rgb_to_rgb_matrix(primaries, "rec2020").T
+    lms = np.maximum(rgb2020 @ _LMS.T, 0) * reference_white
+    return pq_encode(lms).astype(np.float64) @ _ICTCP.T
+
+
+def delta_e_itp(
+    pred: np.ndarray,
+    truth: np.ndarray,
+    mask: np.ndarray | None = None,
+    primaries: str = "rec709",
+    reference_white: float = REFERENCE_WHITE_NITS,
+) -> float:
+    """Mean ΔE_ITP (ITU-R BT.2124) between linear ``pred`` and ``truth`` (H, W, 3) over the
+    pixels of ``mask``: 720·√(ΔI² + (ΔCt/2)² + ΔCp²); 1 is about a just-noticeable
+    difference. ``nan`` for an empty mask."""
+    p = _masked(pred, mask)
+    t = _masked(truth, mask)
+    if p.size == 0:
+        return float("nan")
+    d = ictcp(p, primaries, reference_white) - ictcp(t, primaries, reference_white)
+    d[:, 1] *= 0.5  # T = Ct / 2
+    return float(np.mean(720.0 * np.sqrt(np.sum(d * d, axis=1))))

@@ -206,3 +206,21 @@ def test_photo_splits_are_disjoint_sources_and_sizes_collapse_to_one(tmp_path):
     ]
     assert picked[0][0].stat().st_size == 300  # the largest size of each picture
     assert _pick(files[:2], 0) == [(files[0], "0x0"), (files[1], "1x1")]
+
+
+def test_delta_e_itp():
+    from hdr_studio.training.metrics import delta_e_itp, ictcp
+
+    white = np.ones((1, 3), np.float32)
+    i, ct, cp = ictcp(white)[0]
+    assert abs(ct) < 1e-3 and abs(cp) < 1e-3 and abs(i - 0.5807) < 1e-3  # PQ(203 nits), neutral
+    sky = np.full((4, 4, 3), [0.2, 0.4, 1.0], np.float32)
+    assert delta_e_itp(sky, sky) == 0.0
+    cyan = np.full((4, 4, 3), [0.2, 0.9, 1.0], np.float32)
+    assert delta_e_itp(cyan, sky) > 20  # the hue error of a sky rebuilt cyan
+    brighter = sky * np.float32(1.01)
+    assert delta_e_itp(brighter, sky) < 3  # 1 % more light: near the visibility threshold
+    mask = np.zeros((4, 4), bool)
+    assert np.isnan(delta_e_itp(cyan, sky, mask))
+    mask[0, 0] = True
+    assert delta_e_itp(cyan, sky, mask) == pytest.approx(delta_e_itp(cyan, sky))
