@@ -47,6 +47,16 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def _strength(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= v <= 150.0:
+        raise argparse.ArgumentTypeError(f"must be 0 to 150 (%), got {text}")
+    return v
+
+
 def version_text() -> str:
     """``hdr-studio --version``: this version, the libraries it runs on, the device."""
     import platform
@@ -208,6 +218,7 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
             tile=args.tile,
             threads=args.threads,
             max_pixels=args.max_pixels,
+            strength=args.strength / 100.0,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
@@ -405,6 +416,14 @@ def build_parser() -> argparse.ArgumentParser:
             help="peak of PQ outputs, with a soft roll-off (default 1000)",
         )
         sp.add_argument("--quality", type=int, default=92, help="lossy formats' quality 1-100")
+        sp.add_argument(
+            "--strength",
+            type=_strength,
+            default=100.0,
+            metavar="PERCENT",
+            help="how far the result goes beyond the measured pixels: 0 (the linearised "
+            "photo) to 150 %% (default 100: the method's calibrated result)",
+        )
 
     def thresholds(sp: argparse.ArgumentParser, under: bool = True) -> None:
         sp.add_argument(

@@ -178,6 +178,26 @@ def select(results: ModelResult, kind: ResultKind) -> np.ndarray:
     raise InputError(f"the method gave no {kind.value} result")
 
 
+def finish(
+    image: Image,
+    results: ModelResult,
+    kind: ResultKind,
+    strength: float = 1.0,
+    selection: np.ndarray | None = None,
+) -> np.ndarray:
+    """The pixels a job delivers from the method's results: the ``kind`` result, its
+    extrapolation scaled by ``strength``, limited to ``selection``. The app calls it again
+    when the editor moves the strength slider (no network rerun)."""
+    from hdr_studio.core.strength import apply_strength
+
+    pixels = apply_strength(select(results, kind), image.linear, strength)
+    if selection is not None:
+        from hdr_studio.core.selection import limit_to_selection
+
+        pixels = limit_to_selection(pixels, image.linear, selection)
+    return pixels
+
+
 def _scaled(progress: ProgressFn, start: float, end: float) -> ProgressFn:
     return lambda f, m: progress(start + (end - start) * min(max(f, 0.0), 1.0), m)
 
@@ -234,11 +254,7 @@ def reconstruct(
             models=request.models,
         )
         timings["reconstruct"] = time.perf_counter() - t1
-        pixels = select(results, plan.result)
-        if request.selection is not None:
-            from hdr_studio.core.selection import limit_to_selection
-
-            pixels = limit_to_selection(pixels, image.linear, request.selection)
+        pixels = finish(image, results, plan.result, request.strength, request.selection)
         outcome = Outcome(
             image=image,
             method=plan.method.name,
@@ -254,6 +270,7 @@ def reconstruct(
                 "result": plan.result.value,
                 "weights_sha256": plan.method.digest,
                 "precision": request.precision,
+                "strength": request.strength,
             },
         )
         if request.output is not None:

@@ -42,6 +42,8 @@ class ReconstructRequest:
         sets it so that workers × threads = cores).
     max_pixels: larger inputs are refused.
     models: the weights folder (``None``: ``$HDR_STUDIO_MODELS`` or the shipped one).
+    strength: how far the result goes beyond the measurement (0–1.5; 1 = the method's
+        calibrated result, 0 = the linearised input; :mod:`hdr_studio.core.strength`).
     selection: an (H, W) float32 mask in [0, 1] (a host's selection): the result replaces
         the input only inside it (blended at soft edges); ``None``: everywhere.
     """
@@ -61,6 +63,7 @@ class ReconstructRequest:
     threads: int | None = None
     max_pixels: int = DEFAULT_MAX_PIXELS
     models: Path | None = None
+    strength: float = 1.0
     selection: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -72,5 +75,7 @@ class ReconstructRequest:
             raise ValueError(f"result must be one of {', '.join(RESULTS)}, got {self.result!r}")
         if self.threads is not None and self.threads < 1:
             raise ValueError(f"threads must be at least 1, got {self.threads}")
+        if not 0.0 <= self.strength <= 1.5:
+            raise ValueError(f"strength must be in [0, 1.5] (0–150 %), got {self.strength}")
         if not 0.0 < self.over <= 1.0:
             raise ValueError(f"over-exposure threshold must be in (0, 1], got {self.over}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from hdr_studio.api.engine import Outcome, check_export
 from hdr_studio.api.request import ReconstructRequest
@@ -76,7 +77,9 @@ class DocumentController:
 
         self.jobs.start("Open", load, done)
 
-    def request(self, method: str, options: dict[str, float] | None = None) -> ReconstructRequest:
+    def request(
+        self, method: str, options: dict[str, float] | None = None, strength: float = 1.0
+    ) -> ReconstructRequest:
         """The engine request for reconstructing the open photo with ``method``."""
         doc = self.state.document
         assert doc.image is not None
@@ -85,14 +88,17 @@ class DocumentController:
             method=method,
             options=dict(options or {}),
             over=self.state.overlay.over,
+            strength=strength,
         )
 
-    def reconstruct(self, method: str, options: dict[str, float] | None = None) -> None:
+    def reconstruct(
+        self, method: str, options: dict[str, float] | None = None, strength: float = 1.0
+    ) -> None:
         """Reconstruct the open photo on the worker; the result replaces the document's."""
         doc = self.state.document
         if doc.image is None or not method:
             return
-        request = self.request(method, options)
+        request = self.request(method, options, strength)
 
         def work(progress, cancel) -> Outcome:
             from hdr_studio.api.engine import reconstruct
@@ -112,6 +118,29 @@ class DocumentController:
                 self.state.view.update(compare="split")
 
         self.jobs.start(f"Reconstruct ({method})", work, done)
+
+    def strength_job(self, strength: float) -> Callable[[], tuple[Outcome, Any]] | None:
+        """The computation that rescales the current result to ``strength`` (for a
+        latest-only worker): the method's results are kept, no network runs again."""
+        doc = self.state.document
+        outcome, image = doc.outcome, doc.image
+        if outcome is None or image is None:
+            return None
+
+        def compute():
+            from hdr_studio.api.engine import finish
+
+            return outcome, finish(image, outcome.results, outcome.kind, strength), strength
+
+        return compute
+
+    def apply_strength(self, answer) -> None:
+        outcome, pixels, strength = answer
+        if outcome is not self.state.document.outcome:
+            return  # a new reconstruction replaced it meanwhile
+        outcome.pixels = pixels
+        outcome.metadata["strength"] = strength
+        self.state.document.update(result=pixels)
 
     def export_kind(self) -> ResultKind:
         """The kind of what an export writes now: the result's, or HDR for the linearised

@@ -69,6 +69,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.startup_worker = LatestOnly(self._apply_startup, debounce_ms=0, parent=self)
         # Zoomed in past the display level: render the visible region at full resolution.
         self.detail_worker = LatestOnly(self._apply_detail, debounce_ms=80, parent=self)
+        self.strength_worker = LatestOnly(
+            lambda answer: self.controller.apply_strength(answer), debounce_ms=40, parent=self
+        )
         self.last_error = ""
         self.roundtrip = None  # set when a host's layer is open (hdr_studio.app.roundtrip)
 
@@ -133,6 +136,7 @@ class MainWindow(QtWidgets.QMainWindow):
         panel = ReconstructPanel(self.state.job, methods, device, default=default)
         panel.run_requested.connect(self.reconstruct)
         panel.cancel_requested.connect(self.jobs.cancel)
+        panel.strength_changed.connect(self.set_strength)
         self.reconstruct_panel = panel
         return panel
 
@@ -182,6 +186,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.panel_worker,
             self.startup_worker,
             self.detail_worker,
+            self.strength_worker,
         ):
             w.wait(msecs)
 
@@ -275,7 +280,14 @@ class MainWindow(QtWidgets.QMainWindow):
     # --- reconstruction and export ---------------------------------------------------
     def reconstruct(self, method: str | None) -> None:
         if method:
-            self.controller.reconstruct(method, self.reconstruct_panel.options(method))
+            panel = self.reconstruct_panel
+            self.controller.reconstruct(method, panel.options(method), panel.strength())
+
+    def set_strength(self, strength: float) -> None:
+        """The strength slider: rescale the result on a worker (no network rerun)."""
+        compute = self.controller.strength_job(strength)
+        if compute is not None:
+            self.strength_worker.request(compute)
 
     def export_dialog(self) -> None:
         from hdr_studio.app.export_dialog import ExportDialog
@@ -413,4 +425,5 @@ class MainWindow(QtWidgets.QMainWindow):
             and self.panel_worker.idle
             and self.startup_worker.idle
             and self.detail_worker.idle
+            and self.strength_worker.idle
         )

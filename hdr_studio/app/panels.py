@@ -110,6 +110,7 @@ class ReconstructPanel(QtWidgets.QWidget):
 
     run_requested = QtCore.Signal(str)
     cancel_requested = QtCore.Signal()
+    strength_changed = QtCore.Signal(float)  # 0–1.5; the view updates without a rerun
 
     def __init__(
         self,
@@ -160,6 +161,21 @@ class ReconstructPanel(QtWidgets.QWidget):
             layout.addWidget(group)
         self._show_params()
         self.method.currentIndexChanged.connect(lambda _: self._show_params())
+        strength_row = QtWidgets.QHBoxLayout()
+        self.strength_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.strength_slider.setRange(0, 150)
+        self.strength_slider.setValue(100)
+        self.strength_slider.setToolTip(
+            "How far the result goes beyond the measured pixels: 0 % is the linearised "
+            "photo, 100 % the method's calibrated result. Changes the view without rerunning."
+        )
+        self.strength_label = QtWidgets.QLabel("100 %")
+        self.strength_label.setMinimumWidth(44)
+        strength_row.addWidget(QtWidgets.QLabel("Strength"))
+        strength_row.addWidget(self.strength_slider, 1)
+        strength_row.addWidget(self.strength_label)
+        layout.addLayout(strength_row)
+        self.strength_slider.valueChanged.connect(self._strength_moved)
         buttons = QtWidgets.QHBoxLayout()
         self.run = QtWidgets.QPushButton("Reconstruct")
         self.run.setDefault(True)
@@ -178,6 +194,13 @@ class ReconstructPanel(QtWidgets.QWidget):
         self.cancel.clicked.connect(self.cancel_requested.emit)
         job.subscribe(lambda _: self.sync())
         self.sync()
+
+    def _strength_moved(self, value: int) -> None:
+        self.strength_label.setText(f"{value} %")
+        self.strength_changed.emit(value / 100.0)
+
+    def strength(self) -> float:
+        return self.strength_slider.value() / 100.0
 
     def _show_params(self) -> None:
         current = self.current_method()

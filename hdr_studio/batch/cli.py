@@ -134,6 +134,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             device=args.device,
             precision=args.precision,
             tile=args.tile,
+            strength=args.strength / 100.0,
         )
     except ValueError as exc:
         raise InputError(str(exc)) from None

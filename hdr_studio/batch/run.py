@@ -128,6 +128,7 @@ def plan(
             "precision": template.precision,
             "device": template.device,
             "tile": template.tile,
+            "strength": template.strength,
         }
     )
     if not (resume or force):

@@ -133,7 +133,7 @@ class Bridge:
         spec = header.get("request", {})
         if not isinstance(spec, dict):
             raise HttpError(400, "request must be a JSON object")
-        unknown = set(spec) - {"method", "options", "result", "over", "precision"}
+        unknown = set(spec) - {"method", "options", "result", "over", "precision", "strength"}
         if unknown:
             raise HttpError(400, f"unknown request field(s): {', '.join(sorted(unknown))}")
         options = spec.get("options", {})
@@ -153,8 +153,16 @@ class Bridge:
         over = spec.get("over", 250 / 255)
         if not isinstance(over, int | float) or isinstance(over, bool) or not 0 < over <= 1:
             raise HttpError(400, "over must be a number in (0, 1]")
+        strength = spec.get("strength", 1.0)
+        if (
+            not isinstance(strength, int | float)
+            or isinstance(strength, bool)
+            or not 0 <= strength <= 1.5
+        ):
+            raise HttpError(400, "strength must be a number in [0, 1.5]")
         return ReconstructRequest(
             input=image,
+            strength=float(strength),
             method=method,
             options={k: float(v) for k, v in options.items()},
             result=result,

@@ -285,3 +285,16 @@ def test_result_pixels_unpack(bridge):
     assert out["sample"] == "f16" and len(pixels) == 48 * 64 * 4 * 2
     h, p = unpack(pack(out, bytes(pixels)))
     assert h == out and bytes(p) == bytes(pixels)
+
+
+def test_strength_through_the_bridge(bridge):
+    _, client = bridge
+    px = photo_u8()
+    header, data = layer(px, "u8", "RGBA", "srgb")
+    _, _, pixels = client.reconstruct(header, data, {"method": "classical", "strength": 0.5})
+    image = Image.from_pixels(px[..., :3].astype(np.float32) / 255, levels=256)
+    want = reconstruct(ReconstructRequest(input=image, method="classical", strength=0.5)).pixels
+    got = np.frombuffer(pixels, np.float32).reshape(48, 64, 4)[..., :3]
+    np.testing.assert_array_equal(got, want)
+    with pytest.raises(BridgeError, match="strength must be"):
+        client.submit(header, data, {"method": "classical", "strength": 3})

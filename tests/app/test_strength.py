@@ -1,0 +1,45 @@
+"""The strength slider: the result is rescaled on a worker without rerunning the method;
+0 % gives the linearised photo, 150 % goes further, export writes what is shown."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+
+from hdr_studio.api import ReconstructRequest, reconstruct
+from hdr_studio.core.reader import read_image
+from tests.app.test_main_window import open_sample, settle, win  # noqa: F401 (fixture)
+from tests.helpers import SAMPLES
+
+SAMPLE = SAMPLES / "sunset_lomiri.jpg"
+
+
+def test_strength_slider_rescales_without_a_rerun(qtbot, win, tmp_path):  # noqa: F811
+    open_sample(qtbot, win, SAMPLE)
+    win.reconstruct("classical")
+    qtbot.waitUntil(lambda: win.state.document.outcome is not None, timeout=60000)
+    settle(qtbot, win)
+    doc = win.state.document
+    full = doc.result.copy()
+    outcome = doc.outcome
+    panel = win.reconstruct_panel
+    panel.strength_slider.setValue(0)
+    qtbot.waitUntil(lambda: doc.outcome.metadata.get("strength") == 0.0, timeout=30000)
+    settle(qtbot, win)
+    assert doc.outcome is outcome  # the same reconstruction, rescaled
+    np.testing.assert_allclose(doc.result, doc.image.linear, rtol=1e-5, atol=1e-6)
+    panel.strength_slider.setValue(150)
+    qtbot.waitUntil(lambda: doc.outcome.metadata.get("strength") == 1.5, timeout=30000)
+    settle(qtbot, win)
+    assert doc.result.max() > full.max()
+    assert panel.strength_label.text() == "150 %"
+    out = tmp_path / "strong.exr"
+    from hdr_studio.core.export import ExportOptions
+
+    win.export(out, None, ExportOptions())
+    qtbot.waitUntil(out.exists, timeout=30000)
+    settle(qtbot, win)
+    want = reconstruct(ReconstructRequest(input=SAMPLE, method="classical", strength=1.5)).pixels
+    np.testing.assert_allclose(read_image(out).linear, want, rtol=2e-3, atol=1e-3)
