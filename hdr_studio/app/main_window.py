@@ -70,7 +70,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # Zoomed in past the display level: render the visible region at full resolution.
         self.detail_worker = LatestOnly(self._apply_detail, debounce_ms=80, parent=self)
         self.strength_worker = LatestOnly(
-            lambda answer: self.controller.apply_strength(answer), debounce_ms=40, parent=self
+            self.controller.apply_strength, debounce_ms=40, parent=self
         )
         self.last_error = ""
         self.roundtrip = None  # set when a host's layer is open (hdr_studio.app.roundtrip)
