@@ -63,6 +63,16 @@ try:
         if action == "clipping":
             run("plug-in-hdr-studio-show-clipping", image, source, mode="all")
             entry = dump(action, image, "R'G'B'A u8", 1)
+        elif action == "half":
+            run(
+                "plug-in-hdr-studio-reconstruct",
+                image,
+                source,
+                method=method,
+                result="hdr",
+                strength=50.0,
+            )
+            entry = dump(action, image, "RGBA float", 4)
         elif action in ("hdr", "sdr", "selection"):
             if action == "selection":
                 image.select_rectangle(

@@ -49,6 +49,11 @@ def main(args):
                 layer, stats = ops.show_clipping(doc, client, node=source)
                 entry = dump(out, action, doc, layer)
                 entry["stats"] = stats
+            elif action == "half":
+                target, layer, status = ops.reconstruct(
+                    doc, client, method, "hdr", node=source, strength=0.5
+                )
+                entry = dump(out, action, target, layer)
             elif action in ("hdr", "sdr", "selection"):
                 if action == "selection":
                     sel = Selection()

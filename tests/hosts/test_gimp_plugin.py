@@ -90,7 +90,7 @@ def pixels(result: dict, action: str) -> np.ndarray:
 def test_gimp_procedures_match_the_command_line(work):
     photo = make_photo(work / "photo.png")
     start_bridge(work / "run")
-    result = run_gimp(work, "clipping,hdr,sdr,selection")
+    result = run_gimp(work, "clipping,hdr,sdr,selection,half")
     assert result["menu"] == ["<Image>/Filters/Enhance/HDR Studio"]
     image = read_image(photo)
 
@@ -113,6 +113,11 @@ def test_gimp_procedures_match_the_command_line(work):
     w = got.shape[1] // 2
     np.testing.assert_allclose(got[:, :w], expected(photo, None)[:, :w], rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(got[:, w:], image.linear[:, w:], rtol=1e-6, atol=1e-6)
+
+    from hdr_studio.api import ReconstructRequest, reconstruct
+
+    half = reconstruct(ReconstructRequest(input=photo, strength=0.5)).pixels
+    np.testing.assert_allclose(pixels(result, "half")[..., :3], half, rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.slow

@@ -65,7 +65,7 @@ def pixels(result: dict, action: str, dtype) -> np.ndarray:
 def test_krita_actions_match_the_command_line(tmp_path):
     photo = make_photo(tmp_path / "photo.png")
     try:
-        result = run_krita(tmp_path, photo, "clipping,hdr,sdr,selection")
+        result = run_krita(tmp_path, photo, "clipping,hdr,sdr,selection,half")
     finally:
         stop_bridge(tmp_path / "run")
     assert result["health"]["status"] == "ok"  # the plug-in started the bridge itself
@@ -100,6 +100,11 @@ def test_krita_actions_match_the_command_line(tmp_path):
     w = got.shape[1] // 2
     np.testing.assert_allclose(got[:, :w], expected(photo, None)[:, :w], atol=1e-6)
     np.testing.assert_array_equal(got[:, w:], image.linear[:, w:])  # outside: untouched
+
+    from hdr_studio.api import ReconstructRequest, reconstruct
+
+    half = reconstruct(ReconstructRequest(input=photo, strength=0.5)).pixels
+    np.testing.assert_allclose(pixels(result, "half", np.float32)[..., :3], half, atol=1e-6)
 
 
 @pytest.mark.slow

@@ -200,7 +200,10 @@ def reconstruct(image, drawable, config, run_mode):
     header, data, _ = read_drawable(image, drawable)
     message, payload = with_selection(image, drawable, header, data)
     client = bridge.connect()
-    request = {"result": config.get_property("result")}
+    request = {
+        "result": config.get_property("result"),
+        "strength": config.get_property("strength") / 100.0,
+    }
     method = config.get_property("method")
     if method and method != "default":
         request["method"] = method
@@ -288,6 +291,15 @@ class HDRStudio(Gimp.PlugIn):
             results.add("hdr", 0, "HDR (32-bit linear float, values above 1.0)", "")
             results.add("sdr", 1, "SDR (tone-mapped, at the image's precision)", "")
             proc.add_choice_argument("result", "Result", "HDR or SDR result", results, "hdr", flags)
+            proc.add_double_argument(
+                "strength",
+                "Strength (%)",
+                "how far beyond the measured pixels",
+                0.0,
+                150.0,
+                100.0,
+                flags,
+            )
         return proc
 
     def run(self, procedure, run_mode, image, drawables, config, run_data):

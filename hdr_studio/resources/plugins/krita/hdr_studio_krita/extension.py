@@ -120,6 +120,12 @@ class ReconstructDialog(QDialog):
         self.result.addItem("HDR (values above 1.0, linear float)", "hdr")
         self.result.addItem("SDR (tone-mapped, into this document)", "sdr")
         form.addRow("Result", self.result)
+        self.strength = QDoubleSpinBox()
+        self.strength.setRange(0.0, 150.0)
+        self.strength.setValue(100.0)
+        self.strength.setSuffix(" %")
+        self.strength.setToolTip("How far the result goes beyond the measured pixels")
+        form.addRow("Strength", self.strength)
         self.form, self.spins = form, {}
         self.method.currentIndexChanged.connect(self._options)
         self._options()
@@ -137,7 +143,7 @@ class ReconstructDialog(QDialog):
             spin = QDoubleSpinBox()
             spin.setRange(opt["minimum"], opt["maximum"])
             spin.setValue(opt["default"])
-            self.form.insertRow(self.form.rowCount() - 1 if self.spins else 2, opt["label"], spin)
+            self.form.insertRow(self.form.rowCount() - 1 if self.spins else 3, opt["label"], spin)
             self.spins[opt["name"]] = spin
         gives_hdr = method["kind"] in ("hdr", "hdr+sdr")  # an SDR declipper gives SDR only
         self.result.setCurrentIndex(0 if gives_hdr else 1)
@@ -145,7 +151,8 @@ class ReconstructDialog(QDialog):
 
     def request(self):
         options = {name: spin.value() for name, spin in self.spins.items()}
-        return self.method.currentData(), self.result.currentData(), options
+        strength = self.strength.value() / 100.0
+        return self.method.currentData(), self.result.currentData(), options, strength
 
 
 class HDRStudioExtension(Extension):
@@ -241,14 +248,14 @@ class HDRStudioExtension(Extension):
         dialog = ReconstructDialog(methods)
         if dialog.exec_() != QDialog.Accepted:
             return
-        method, result, options = dialog.request()
+        method, result, options, strength = dialog.request()
         try:
             node, header, data = operations.read_layer(doc)
         except operations.PluginError as exc:
             QMessageBox.warning(None, "HDR Studio", str(exc))
             return
         message, payload = operations.with_selection(doc, header, data)
-        request = {"method": method, "result": result, "options": options}
+        request = {"method": method, "result": result, "options": options, "strength": strength}
 
         def work(progress, cancelled):
             job_id = client.submit(message, payload, request)

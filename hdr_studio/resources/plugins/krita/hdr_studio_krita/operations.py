@@ -60,8 +60,8 @@ def read_layer(doc, node=None):
 def with_selection(doc, header, data):
     """Add the document's selection (one byte per pixel) to a layer message, if there is one."""
     selection = doc.selection()
-    if selection is None:
-        return header, data
+    if selection is None or selection.width() <= 0 or selection.height() <= 0:
+        return header, data  # nothing selected (an empty selection is no selection)
     mask = bytes(selection.pixelData(0, 0, doc.width(), doc.height()))
     return dict(header, selection=True), data + mask
 
@@ -129,12 +129,20 @@ def place_result(doc, node, header, fetch, name, kind, primaries):
 
 
 def reconstruct(
-    doc, client, method=None, result="hdr", options=None, progress=None, cancelled=None, node=None
+    doc,
+    client,
+    method=None,
+    result="hdr",
+    options=None,
+    progress=None,
+    cancelled=None,
+    node=None,
+    strength=1.0,
 ):
     """Reconstruct the active layer; returns (document holding the result, layer, job status)."""
     node, header, data = read_layer(doc, node)
     message, payload = with_selection(doc, header, data)
-    request = {"result": result, "options": dict(options or {})}
+    request = {"result": result, "options": dict(options or {}), "strength": strength}
     if method:
         request["method"] = method
     job_id = client.submit(message, payload, request)
