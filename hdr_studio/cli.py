@@ -202,7 +202,10 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
 
     try:
         options = ExportOptions(
-            reference_white=args.reference_white, peak_nits=args.peak_nits, quality=args.quality
+            reference_white=args.reference_white,
+            peak_nits=args.peak_nits,
+            quality=args.quality,
+            invented_channel=args.invented_channel,
         )
         request = ReconstructRequest(
             input=Path(args.input),
@@ -416,6 +419,12 @@ def build_parser() -> argparse.ArgumentParser:
             help="peak of PQ outputs, with a soft roll-off (default 1000)",
         )
         sp.add_argument("--quality", type=int, default=92, help="lossy formats' quality 1-100")
+        sp.add_argument(
+            "--invented-channel",
+            action="store_true",
+            help="EXR: add a channel 'invented' (0-1, the share of each pixel's light that "
+            "was reconstructed rather than measured)",
+        )
         sp.add_argument(
             "--strength",
             type=_strength,

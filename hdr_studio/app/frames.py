@@ -28,6 +28,7 @@ class Frame:
     after: np.ndarray | None
     overlay: np.ndarray | None
     factor: int
+    overlay_on_result: bool = False  # the invented-light overlay marks the result's side
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,17 @@ def compute_frame(inp: FrameInputs, cache: ToneMapCache) -> Frame:
         before, after = render.layer_rgb(inp.layer, layer), None
     else:
         before, after = original, None
-    overlay = render.overlay_for(level, *inp.overlay) if inp.overlay is not None else None
+    overlay = None
+    if inp.overlay is not None and inp.overlay[0] == "invented":
+        if inp.result is not None:  # where the result's light was invented, not measured
+            from hdr_studio.core.strength import invented_fraction
+
+            reduced = render.reduce_mean(inp.result, level.factor)
+            share = invented_fraction(reduced, level.linear)
+            overlay = render.invented_overlay(share, inp.overlay[3])
+        return Frame(before, after, overlay, level.factor, overlay_on_result=True)
+    if inp.overlay is not None:
+        overlay = render.overlay_for(level, *inp.overlay)
     return Frame(before, after, overlay, level.factor)
 
 
@@ -148,7 +159,7 @@ def compute_detail(inp: DetailInputs) -> tuple[np.ndarray, int, int]:
     x0, y0, x1, y1 = inp.region
     cut = inp.cut
     rgb = render.tonemapped(np.ascontiguousarray(inp.left[y0:y1, x0:x1]), inp.exposure)
-    if inp.overlay is not None and cut > 0:
+    if inp.overlay is not None and inp.overlay[0] != "invented" and cut > 0:
         code = np.ascontiguousarray(inp.code[y0:y1, x0 : x0 + cut])
         rgb[:, :cut] = render.blend_overlay(rgb[:, :cut], clip_overlay(code, *inp.overlay))
     if inp.right is not None and cut < x1 - x0:

@@ -395,7 +395,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.viewer.set_detail(*(result or (None,)))
 
     def _apply_frame(self, frame: Frame) -> None:
-        self.viewer.set_frames(frame.before, frame.after, frame.overlay, frame.factor)
+        self.viewer.set_frames(
+            frame.before, frame.after, frame.overlay, frame.factor, frame.overlay_on_result
+        )
         self.request_detail()
         with QtCore.QSignalBlocker(self.act_overlay):
             self.act_overlay.setChecked(self.state.overlay.enabled)

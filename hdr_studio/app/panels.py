@@ -30,8 +30,15 @@ class ClippingPanel(QtWidgets.QWidget):
             ("All channels", "all"),
             ("Any channel", "any"),
             ("Per channel", "channel"),
+            ("Invented light (result)", "invented"),
         ):
             self.mode.addItem(label, value)
+        self.mode.setItemData(
+            3,
+            "Magenta where the result's light was reconstructed rather than measured, as "
+            "opaque as the invented share",
+            QtCore.Qt.ItemDataRole.ToolTipRole,
+        )
         self.over = QtWidgets.QDoubleSpinBox()
         self.over.setRange(1, 255)
         self.over.setDecimals(1)

@@ -96,6 +96,19 @@ def overlay_for(
     return np.where(o[..., 3:4] > 0, o, u)
 
 
+INVENTED = (255, 0, 255)  # magenta: no clipping colour (red, green, yellow, white) uses it
+
+
+def invented_overlay(share: np.ndarray, opacity: float = 1.0) -> np.ndarray:
+    """RGBA uint8 heat overlay of the invented share (H, W) in [0, 1]: magenta, as opaque as
+    the share of the pixel's light that was reconstructed rather than measured."""
+    h, w = share.shape
+    out = np.zeros((h, w, 4), np.uint8)
+    out[..., :3] = INVENTED
+    out[..., 3] = np.rint(np.clip(share, 0.0, 1.0) * (255.0 * opacity)).astype(np.uint8)
+    return out
+
+
 def compose_split(before: np.ndarray, after: np.ndarray, split: float) -> np.ndarray:
     """Original left of the split line (fraction of the width), result right of it."""
     x = round(min(max(float(split), 0.0), 1.0) * before.shape[1])

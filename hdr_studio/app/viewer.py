@@ -67,12 +67,20 @@ class ImageViewer(QtWidgets.QWidget):
 
     # --- content ---------------------------------------------------------------------
     def set_frames(
-        self, before: np.ndarray, after: np.ndarray | None, overlay: np.ndarray | None, factor: int
+        self,
+        before: np.ndarray,
+        after: np.ndarray | None,
+        overlay: np.ndarray | None,
+        factor: int,
+        overlay_on_result: bool = False,
     ) -> None:
+        """``overlay_on_result``: the overlay belongs on the result's side of a comparison
+        (the invented-light map), not on the original's (clipping)."""
         new_size = before.shape[:2] != self.size
         self.size = before.shape[:2]
         self.factor = factor
         self._before, self._after, self._overlay = before, after, overlay
+        self._overlay_on_result = overlay_on_result
         self.main.image.setImage(before, autoLevels=False)
         self._place_after()
         if self.side is not None:
@@ -115,8 +123,16 @@ class ImageViewer(QtWidgets.QWidget):
         # In split view the overlay marks the original's clipping on the original's side
         # only, so the result side shows what was recovered.
         overlay = self._overlay
+        on_result = getattr(self, "_overlay_on_result", False)
         if overlay is not None and self.mode == "split" and self._after is not None:
-            overlay = overlay[:, : round(self._split * overlay.shape[1])]
+            x = round(self._split * overlay.shape[1])
+            if on_result:  # shown right of the line only, over the result
+                overlay = overlay.copy()
+                overlay[:, :x, 3] = 0
+            else:
+                overlay = overlay[:, :x]
+        elif on_result and self.mode == "side-by-side":
+            overlay = None  # the side pane (the result) carries it
         self._set_overlay(self.main, overlay)
         after = self._after
         if after is None or self.mode == "side-by-side":

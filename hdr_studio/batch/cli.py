@@ -130,7 +130,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
             over=args.over,
             result=args.result,
             format=args.format,
-            export=ExportOptions(args.reference_white, args.peak_nits, args.quality),
+            export=ExportOptions(
+                args.reference_white,
+                args.peak_nits,
+                args.quality,
+                invented_channel=args.invented_channel,
+            ),
             device=args.device,
             precision=args.precision,
             tile=args.tile,

@@ -75,6 +75,9 @@ class ExportOptions:
     peak_nits: float = 1000.0
     quality: int = 92
     sdr_exposure: float = 0.0
+    #: EXR only: add a channel ``invented`` (0–1: the share of each pixel's light that was
+    #: reconstructed rather than measured; :func:`hdr_studio.core.strength.invented_fraction`).
+    invented_channel: bool = False
 
     def __post_init__(self) -> None:
         if not 1.0 <= self.reference_white <= 10000.0:
@@ -111,12 +114,21 @@ def _oiio():
     return oiio
 
 
-def _spec(pixels: np.ndarray, fmt: Any, attrs: dict[str, Any], metadata: dict) -> Any:
+def _spec(
+    pixels: np.ndarray,
+    fmt: Any,
+    attrs: dict[str, Any],
+    metadata: dict,
+    names: tuple[str, ...] | None = None,
+) -> Any:
     oiio = _oiio()
     h, w, c = pixels.shape
     spec = oiio.ImageSpec(w, h, c, fmt)
-    if c == 4:
-        spec.channelnames = ("R", "G", "B", "A")
+    if names is not None:
+        spec.channelnames = names
+    if c >= 4 and (names is None or names[3] == "A"):
+        if names is None:
+            spec.channelnames = ("R", "G", "B", "A")
         spec.alpha_channel = 3
         spec.attribute("oiio:UnassociatedAlpha", 1)  # our alpha is straight
     for name, (tname, value) in metadata.items():
@@ -139,12 +151,19 @@ def _spec(pixels: np.ndarray, fmt: Any, attrs: dict[str, Any], metadata: dict) -
     return spec
 
 
-def _write_oiio(path: Path, pixels: np.ndarray, fmt: Any, attrs: dict, metadata: dict) -> None:
+def _write_oiio(
+    path: Path,
+    pixels: np.ndarray,
+    fmt: Any,
+    attrs: dict,
+    metadata: dict,
+    names: tuple[str, ...] | None = None,
+) -> None:
     oiio = _oiio()
     out = oiio.ImageOutput.create(str(path))
     if out is None:
         raise OutputError(f"{path}: no writer for this format ({oiio.geterror()})")
-    spec = _spec(np.ascontiguousarray(pixels), fmt, attrs, metadata)
+    spec = _spec(np.ascontiguousarray(pixels), fmt, attrs, metadata, names)
     ok = out.open(str(path), spec) and out.write_image(np.ascontiguousarray(pixels))
     err = out.geterror()
     out.close()
@@ -289,7 +308,14 @@ def _encode_to(tmp: Path, linear: np.ndarray, source: Image, name: str, opts: Ex
         if name == "hdr" and source.primaries != "rec709":
             data = convert_primaries(lin, source.primaries, "rec709")
             attrs["oiio:ColorSpace"] = "lin_rec709_scene"
-        _write_oiio(tmp, np.ascontiguousarray(data, dtype=np.float32), pix_fmt, attrs, meta)
+        names = None
+        if name == "exr" and opts.invented_channel and source.linear.shape == lin.shape:
+            from hdr_studio.core.strength import invented_fraction
+
+            names = ("R", "G", "B", *(("A",) if alpha is not None else ()), "invented")
+            data = np.concatenate([data, invented_fraction(lin, source.linear)[..., None]], axis=2)
+        data = np.ascontiguousarray(data, dtype=np.float32)
+        _write_oiio(tmp, data, pix_fmt, attrs, meta, names)
     elif name in {"png-sdr", "jpeg-sdr", "tiff-sdr"}:
         code = sdr_code(lin, source.primaries, opts)
         bits = 8 if name == "jpeg-sdr" else 16

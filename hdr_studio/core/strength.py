@@ -25,11 +25,16 @@ def apply_strength(result: np.ndarray, measured: np.ndarray, strength: float) ->
     return np.where(result == measured, result, out).astype(np.float32, copy=False)
 
 
+#: Below this light (1 % of white) a gain is not counted as invention: the noise floor of
+#: dark pixels would otherwise read as "all invented".
+_FLOOR = np.float32(0.01)
+
+
 def invented_fraction(result: np.ndarray, measured: np.ndarray) -> np.ndarray:
     """(H, W) in [0, 1]: how much of each output pixel's light was invented rather than
-    measured — 1 − measured / result on the channel that gained most (0 where the output is
-    the measurement, 0.75 where it is four times the measured value)."""
-    m = np.maximum(measured, 0.0)
-    r = np.maximum(result, _EPS)
-    gained = np.clip(1.0 - m / r, 0.0, 1.0)
-    return gained.max(axis=2).astype(np.float32)
+    measured — (result − measured) / result on the channel that gained most (0 where the
+    output is the measurement, 0.75 where it is four times the measured value); gains in
+    pixels darker than 1 % of white count against that floor."""
+    gain = np.maximum(result - np.maximum(measured, 0.0), 0.0)
+    share = gain / np.maximum(result, _FLOOR)
+    return np.clip(share, 0.0, 1.0).max(axis=2).astype(np.float32)

@@ -59,6 +59,24 @@ def test_frame_modes_and_overlay():
     assert frame.after.shape == frame.before.shape
 
 
+def test_invented_light_overlay_marks_the_result():
+    state, level = _state()
+    doc = state.document
+    result = doc.image.linear.copy()
+    result[:20, :30] *= 4.0  # three quarters of this light invented
+    doc.update(result=result)
+    state.overlay.update(mode="invented", opacity=1.0)
+    state.view.update(compare="split")
+    frame = compute_frame(FrameInputs.capture(state, level), ToneMapCache())
+    assert frame.overlay_on_result and tuple(frame.overlay[5, 5, :3]) == render.INVENTED
+    bright = doc.image.linear[:20, :30].max(axis=2) > 0.01
+    alpha = frame.overlay[:20, :30, 3][bright]
+    assert abs(int(np.median(alpha)) - 191) <= 1  # 0.75 of 255
+    assert frame.overlay[40:, 60:, 3].max() == 0  # measured pixels: nothing
+    doc.update(result=None)
+    assert compute_frame(FrameInputs.capture(state, level), ToneMapCache()).overlay is None
+
+
 def test_detail_only_when_zoomed_past_the_display_level():
     state, _ = _state(60, 90)
     small_level = render.DisplayLevel.of(state.document.image)
