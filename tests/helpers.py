@@ -62,7 +62,7 @@ def run_without(modules: tuple[str, ...], code: str, *args: str):
         "class _Missing(importlib.abc.MetaPathFinder):\n"
         "    def find_spec(self, name, path, target=None):\n"
         f"        if name.split('.')[0] in {tuple(modules)!r}:\n"
-        "            raise ImportError('No module named ' + name)\n"
+        "            raise ModuleNotFoundError('No module named ' + repr(name), name=name)\n"
         "sys.meta_path.insert(0, _Missing())\n"
     )
     return subprocess.run(

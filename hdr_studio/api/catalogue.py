@@ -117,11 +117,10 @@ def _networks(models: Path | None) -> list[MethodInfo]:
         from hdr_studio.inference.registry import all_specs, config_from_metadata
         from hdr_studio.inference.weights import weights_entry
     except ImportError as exc:  # PyTorch missing: list what the manifest ships, unavailable
-        import importlib.util
         import json
 
         reason = NO_TORCH
-        if importlib.util.find_spec("torch") is not None:  # there, but broken
+        if not (isinstance(exc, ModuleNotFoundError) and exc.name == "torch"):  # there, broken
             reason = f"PyTorch failed to load: {' '.join(str(exc).split())[:200]}"
 
         from hdr_studio.core.resources import package_resource
