@@ -67,9 +67,13 @@ def installed(tmp_path_factory) -> Path:
         "licenses/LGPL-3.0.txt",
         "icons/hdr-studio-16.png",
         "desktop/org.hdrstudio.HDRStudio.desktop",
+        "plugins/krita/hdr_studio_krita.desktop",
+        "plugins/krita/hdr_studio_krita/extension.py",
+        "plugins/gimp/hdr-studio/hdr-studio.py",
     ):
         assert f"hdr_studio/resources/{f}" in names, f
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    assert not any("__pycache__" in n for n in names if "/plugins/" in n)
     env_dir = work / "venv"
     venv.create(env_dir, with_pip=False)
     py = env_dir / "bin" / "python"
@@ -158,3 +162,18 @@ def test_installed_wheel_writes_its_samples(installed, tmp_path):
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "samples" / "sunset_lomiri.jpg").stat().st_size > 100_000
     assert "CC-BY-4.0" in (tmp_path / "samples" / "LICENSES.md").read_text()
+
+
+def test_installed_wheel_installs_the_plugins(installed, tmp_path):
+    """The plug-ins and the client they carry travel inside the wheel."""
+    for host, files in (
+        ("krita", ("hdr_studio_krita.desktop", "hdr_studio_krita/operations.py")),
+        ("gimp", ("hdr-studio/hdr-studio.py", "hdr-studio/methods.json")),
+    ):
+        dest = tmp_path / host
+        r = _run(installed, "plugins", "install", host, "--dest", str(dest))
+        assert r.returncode == 0, r.stderr
+        for f in files:
+            assert (dest / f).is_file(), f
+        client = next(dest.rglob("hdr_studio_client.py"))
+        assert "class Client" in client.read_text()

@@ -46,6 +46,16 @@ class ExportDialog(QtWidgets.QDialog):
         form.addRow("SDR white maps to", self.white)
         form.addRow("Peak", self.peak)
         form.addRow("Quality (lossy)", self.quality)
+        self.invented = QtWidgets.QCheckBox("Add an 'invented' channel (EXR)")
+        self.invented.setToolTip(
+            "0–1 per pixel: the share of its light that was reconstructed, not measured"
+        )
+        self.invented.setChecked(settings.value("export/invented", "false") == "true")
+        form.addRow("", self.invented)
+        self.format.currentIndexChanged.connect(
+            lambda _: self.invented.setEnabled(self.format.currentData() == "exr")
+        )
+        self.invented.setEnabled(self.format.currentData() == "exr")
         what = (
             "the reconstruction"
             if doc.result is not None
@@ -65,7 +75,12 @@ class ExportDialog(QtWidgets.QDialog):
 
     def _choose(self) -> None:
         try:
-            options = ExportOptions(self.white.value(), self.peak.value(), self.quality.value())
+            options = ExportOptions(
+                self.white.value(),
+                self.peak.value(),
+                self.quality.value(),
+                invented_channel=self.invented.isChecked() and self.invented.isEnabled(),
+            )
         except ValueError as exc:
             QtWidgets.QMessageBox.warning(self, "Export", str(exc))
             return
@@ -91,6 +106,7 @@ class ExportDialog(QtWidgets.QDialog):
             ("white", options.reference_white),
             ("peak", options.peak_nits),
             ("quality", options.quality),
+            ("invented", "true" if self.invented.isChecked() else "false"),
             ("dir", str(Path(path).parent)),
         ):
             self.settings.setValue(f"export/{k}", v)
