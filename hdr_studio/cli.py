@@ -222,6 +222,7 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
             threads=args.threads,
             max_pixels=args.max_pixels,
             strength=args.strength / 100.0,
+            curve=args.curve,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
@@ -419,6 +420,13 @@ def build_parser() -> argparse.ArgumentParser:
             help="peak of PQ outputs, with a soft roll-off (default 1000)",
         )
         sp.add_argument("--quality", type=int, default=92, help="lossy formats' quality 1-100")
+        sp.add_argument(
+            "--curve",
+            metavar="srgb|gamma:G|FILE",
+            help="linearise 8/16-bit photos with this camera curve (inverse response) instead "
+            "of the file's declared encoding; FILE: a measured response, one column (linear "
+            "values at even code steps) or two (code, linear)",
+        )
         sp.add_argument(
             "--invented-channel",
             action="store_true",

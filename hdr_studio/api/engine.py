@@ -104,6 +104,10 @@ def prepare(request: ReconstructRequest) -> Plan:
     kind = result_kind(info, request.result)
     if isinstance(request.input, Path) and not request.input.exists():
         raise InputError(f"{request.input}: no such file")
+    if request.curve is not None:
+        from hdr_studio.core.curve import parse_curve
+
+        parse_curve(request.curve)  # a bad curve is refused before any work
     fmt = None
     notes: list[str] = []
     if request.output is not None:
@@ -234,6 +238,10 @@ def reconstruct(
     t0 = time.perf_counter()
     if image is None:
         image = load_input(request)
+    if request.curve is not None:
+        from hdr_studio.core.curve import apply_curve, parse_curve
+
+        image = apply_curve(image, parse_curve(request.curve))
     timings["read"] = time.perf_counter() - t0
     if cancel is not None:
         cancel.raise_if_cancelled()
@@ -271,6 +279,7 @@ def reconstruct(
                 "weights_sha256": plan.method.digest,
                 "precision": request.precision,
                 "strength": request.strength,
+                "curve": request.curve or image.transfer,
             },
         )
         if request.output is not None:

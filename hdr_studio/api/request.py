@@ -42,6 +42,9 @@ class ReconstructRequest:
         sets it so that workers × threads = cores).
     max_pixels: larger inputs are refused.
     models: the weights folder (``None``: ``$HDR_STUDIO_MODELS`` or the shipped one).
+    curve: the camera's inverse response to linearise an integer photo with instead of the
+        encoding its file declares: ``srgb``, ``gamma:G`` or a table FILE
+        (:mod:`hdr_studio.core.curve`); ``None``: the file's own encoding.
     strength: how far the result goes beyond the measurement (0–1.5; 1 = the method's
         calibrated result, 0 = the linearised input; :mod:`hdr_studio.core.strength`).
     selection: an (H, W) float32 mask in [0, 1] (a host's selection): the result replaces
@@ -64,6 +67,7 @@ class ReconstructRequest:
     max_pixels: int = DEFAULT_MAX_PIXELS
     models: Path | None = None
     strength: float = 1.0
+    curve: str | None = None
     selection: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -140,6 +140,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             precision=args.precision,
             tile=args.tile,
             strength=args.strength / 100.0,
+            curve=args.curve,
         )
     except ValueError as exc:
         raise InputError(str(exc)) from None

@@ -129,6 +129,7 @@ def plan(
             "device": template.device,
             "tile": template.tile,
             "strength": template.strength,
+            "curve": template.curve,
         }
     )
     if not (resume or force):

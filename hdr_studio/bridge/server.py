@@ -133,7 +133,8 @@ class Bridge:
         spec = header.get("request", {})
         if not isinstance(spec, dict):
             raise HttpError(400, "request must be a JSON object")
-        unknown = set(spec) - {"method", "options", "result", "over", "precision", "strength"}
+        known = {"method", "options", "result", "over", "precision", "strength", "curve"}
+        unknown = set(spec) - known
         if unknown:
             raise HttpError(400, f"unknown request field(s): {', '.join(sorted(unknown))}")
         options = spec.get("options", {})
@@ -160,8 +161,14 @@ class Bridge:
             or not 0 <= strength <= 1.5
         ):
             raise HttpError(400, "strength must be a number in [0, 1.5]")
+        curve = spec.get("curve")
+        if curve is not None and (
+            not isinstance(curve, str) or not (curve == "srgb" or curve.startswith("gamma:"))
+        ):  # no file paths: the bridge reads no file a client names
+            raise HttpError(400, "curve must be srgb or gamma:G")
         return ReconstructRequest(
             input=image,
+            curve=curve,
             strength=float(strength),
             method=method,
             options={k: float(v) for k, v in options.items()},
