@@ -78,7 +78,11 @@ class DocumentController:
         self.jobs.start("Open", load, done)
 
     def request(
-        self, method: str, options: dict[str, float] | None = None, strength: float = 1.0
+        self,
+        method: str,
+        options: dict[str, float] | None = None,
+        strength: float = 1.0,
+        curve: str | None = None,
     ) -> ReconstructRequest:
         """The engine request for reconstructing the open photo with ``method``."""
         doc = self.state.document
@@ -89,16 +93,21 @@ class DocumentController:
             options=dict(options or {}),
             over=self.state.overlay.over,
             strength=strength,
+            curve=curve,
         )
 
     def reconstruct(
-        self, method: str, options: dict[str, float] | None = None, strength: float = 1.0
+        self,
+        method: str,
+        options: dict[str, float] | None = None,
+        strength: float = 1.0,
+        curve: str | None = None,
     ) -> None:
         """Reconstruct the open photo on the worker; the result replaces the document's."""
         doc = self.state.document
         if doc.image is None or not method:
             return
-        request = self.request(method, options, strength)
+        request = self.request(method, options, strength, curve)
 
         def work(progress, cancel) -> Outcome:
             from hdr_studio.api.engine import reconstruct
@@ -123,9 +132,10 @@ class DocumentController:
         """The computation that rescales the current result to ``strength`` (for a
         latest-only worker): the method's results are kept, no network runs again."""
         doc = self.state.document
-        outcome, image = doc.outcome, doc.image
-        if outcome is None or image is None:
+        outcome = doc.outcome
+        if outcome is None:
             return None
+        image = outcome.image  # as the job linearised it (a camera curve may differ)
 
         def compute():
             from hdr_studio.api.engine import finish

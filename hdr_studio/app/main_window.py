@@ -281,7 +281,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def reconstruct(self, method: str | None) -> None:
         if method:
             panel = self.reconstruct_panel
-            self.controller.reconstruct(method, panel.options(method), panel.strength())
+            self.controller.reconstruct(
+                method, panel.options(method), panel.strength(), panel.curve()
+            )
 
     def set_strength(self, strength: float) -> None:
         """The strength slider: rescale the result on a worker (no network rerun)."""

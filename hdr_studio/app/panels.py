@@ -168,6 +168,10 @@ class ReconstructPanel(QtWidgets.QWidget):
             layout.addWidget(group)
         self._show_params()
         self.method.currentIndexChanged.connect(lambda _: self._show_params())
+        from hdr_studio.app.curve_box import CurveBox
+
+        self.curve_box = CurveBox()
+        layout.addWidget(self.curve_box)
         strength_row = QtWidgets.QHBoxLayout()
         self.strength_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.strength_slider.setRange(0, 150)
@@ -208,6 +212,9 @@ class ReconstructPanel(QtWidgets.QWidget):
 
     def strength(self) -> float:
         return self.strength_slider.value() / 100.0
+
+    def curve(self) -> str | None:
+        return self.curve_box.curve()
 
     def _show_params(self) -> None:
         current = self.current_method()

@@ -43,3 +43,22 @@ def test_strength_slider_rescales_without_a_rerun(qtbot, win, tmp_path):  # noqa
     settle(qtbot, win)
     want = reconstruct(ReconstructRequest(input=SAMPLE, method="classical", strength=1.5)).pixels
     np.testing.assert_allclose(read_image(out).linear, want, rtol=2e-3, atol=1e-3)
+
+
+def test_camera_curve_box(qtbot, win, tmp_path):  # noqa: F811
+    open_sample(qtbot, win, SAMPLE)  # settles: the panel with the networks is in place
+    box = win.reconstruct_panel.curve_box
+    assert box.curve() is None  # the file's own encoding by default
+    box.combo.setCurrentIndex(box.combo.findData("gamma:2.6"))
+    box._draw()
+    x, y = box.line.getData()
+    np.testing.assert_allclose(y, x**2.6, atol=1e-3)  # the plot shows the chosen curve
+    win.reconstruct("none")
+    qtbot.waitUntil(lambda: win.state.document.outcome is not None, timeout=60000)
+    settle(qtbot, win)
+    doc = win.state.document
+    assert doc.outcome.metadata["curve"] == "gamma:2.6"
+    np.testing.assert_allclose(doc.result, np.clip(doc.image.code, 0, 1) ** 2.6, atol=2e-3)
+    table = tmp_path / "curve.csv"
+    table.write_text("0,0\n0.5,0.1\n1,1\n")
+    assert box.set_file(str(table)) and box.curve() == str(table)

@@ -1,0 +1,97 @@
+"""The Reconstruct panel's camera curve: which inverse response linearises the photo (the
+file's declared encoding, sRGB, a gamma, or a measured curve from a file), with a small plot
+of it (code value → relative linear light)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from hdr_studio.core.errors import HdrStudioError
+
+CHOICES = (
+    ("As the file says", None),
+    ("sRGB", "srgb"),
+    ("Gamma 2.2", "gamma:2.2"),
+    ("Gamma 2.4", "gamma:2.4"),
+    ("Gamma 2.6", "gamma:2.6"),
+    ("Measured curve from a file…", "file"),
+)
+
+
+class CurveBox(QtWidgets.QGroupBox):
+    """Emits nothing: the panel asks :meth:`curve` when a reconstruction starts."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__("Camera curve", parent)
+        layout = QtWidgets.QVBoxLayout(self)
+        self.combo = QtWidgets.QComboBox()
+        for label, spec in CHOICES:
+            self.combo.addItem(label, spec)
+        self.combo.setToolTip(
+            "The camera's inverse response used to linearise 8/16-bit photos (cameras and "
+            "phones put their own tone curve into JPEGs); a measured curve: one column of "
+            "linear values, or two columns code,linear"
+        )
+        layout.addWidget(self.combo)
+        self.plot = pg.PlotWidget()
+        self.plot.setFixedHeight(110)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.setXRange(0, 1, padding=0.02)
+        self.plot.setYRange(0, 1, padding=0.02)
+        self.plot.getAxis("bottom").setLabel("code")
+        self.plot.getAxis("left").setLabel("linear")
+        self.line = self.plot.plot(pen=pg.mkPen((255, 200, 80), width=2))
+        self.reference = self.plot.plot(
+            pen=pg.mkPen((120, 120, 120), width=1, style=QtCore.Qt.PenStyle.DashLine)
+        )
+        layout.addWidget(self.plot)
+        self.file = ""
+        self._last = 0
+        self.combo.activated.connect(self._chosen)
+        self._draw()
+
+    def _chosen(self, index: int) -> None:
+        if self.combo.itemData(index) == "file":
+            path, _ = QtWidgets.QFileDialog.getOpenFileName(
+                self, "Measured camera curve", "", "Tables (*.csv *.txt);;All files (*)"
+            )
+            if not path:
+                self.combo.setCurrentIndex(self._last)
+                return
+            if not self.set_file(path):
+                self.combo.setCurrentIndex(self._last)
+                return
+        self._last = index
+        self._draw()
+
+    def set_file(self, path: str) -> bool:
+        """Use a measured curve from ``path``; False (and a message) when it is not one."""
+        from hdr_studio.core.curve import parse_curve
+
+        try:
+            parse_curve(path)
+        except HdrStudioError as exc:
+            QtWidgets.QMessageBox.warning(self, "Camera curve", str(exc))
+            return False
+        self.file = path
+        self.combo.setCurrentIndex(self.combo.findData("file"))
+        self._last = self.combo.currentIndex()
+        self._draw()
+        return True
+
+    def curve(self) -> str | None:
+        """The request's ``curve``: None (the file's encoding), a name, or the file's path."""
+        spec = self.combo.currentData()
+        return self.file if spec == "file" else spec
+
+    def _draw(self) -> None:
+        from hdr_studio.core.curve import parse_curve
+
+        x = np.linspace(0.0, 1.0, 256, dtype=np.float32)
+        srgb = parse_curve("srgb")(x)
+        self.reference.setData(x, srgb)  # the declared sRGB curve, dashed, for comparison
+        spec = self.curve()
+        self.line.setData(x, srgb if spec is None else parse_curve(spec)(x))
