@@ -226,17 +226,25 @@ class Client:
         return unpack(body)
 
 
+def _answering() -> Client | None:
+    """A client of the bridge the connection file names, if that bridge answers."""
+    info = read_connection()
+    if info is None:
+        return None
+    client = Client.from_connection(info)
+    try:
+        client.health()
+    except BridgeError:
+        return None
+    return client
+
+
 def connect(start: bool = True, timeout: float = 60.0, command: list[str] | None = None) -> Client:
     """A client of the running bridge; when none runs and ``start``, start one (detached,
     exits by itself when idle) and wait for it to answer."""
-    info = read_connection()
-    if info is not None:
-        client = Client.from_connection(info)
-        try:
-            client.health()
-            return client
-        except BridgeError:
-            pass
+    client = _answering()
+    if client is not None:
+        return client
     if not start:
         raise BridgeError("no HDR Studio bridge is running (start one: hdr-studio bridge serve)")
     command = command or find_command()
@@ -260,14 +268,9 @@ def connect(start: bool = True, timeout: float = 60.0, command: list[str] | None
         raise BridgeError(f"could not start HDR Studio ({command[0]}): {exc}") from None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        info = read_connection()
-        if info is not None:
-            client = Client.from_connection(info)
-            try:
-                client.health()
-                return client
-            except BridgeError:
-                pass
+        client = _answering()
+        if client is not None:
+            return client
         code = proc.poll()
         if code is not None and read_connection() is None:
             raise BridgeError(

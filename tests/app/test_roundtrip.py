@@ -12,11 +12,10 @@ import numpy as np
 import pytest
 
 pytest.importorskip("PySide6")
-from PySide6 import QtCore
 
-from hdr_studio.app.main_window import MainWindow
 from hdr_studio.bridge.client import Client
 from hdr_studio.bridge.server import Bridge, Limits, make_server
+from tests.app.test_main_window import win  # noqa: F401 (the window fixture)
 from tests.bridge.conftest import layer, photo_u8
 
 
@@ -34,27 +33,13 @@ def session_bridge(tmp_path, monkeypatch):
     server.server_close()
 
 
-@pytest.fixture
-def win(qtbot, tmp_path):
-    QtCore.QSettings.setPath(
-        QtCore.QSettings.Format.NativeFormat,
-        QtCore.QSettings.Scope.UserScope,
-        str(tmp_path / "settings"),
-    )
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.shutdown()
-
-
 def send_layer(client):
     px = photo_u8()
     header, data = layer(px, "u8", "BGRA", "sRGB-elle-V2-srgbtrc.icc")
     return px, client.open_in_app(header, data, "Background")
 
 
-def test_open_reconstruct_send_back(qtbot, win, session_bridge):
+def test_open_reconstruct_send_back(qtbot, win, session_bridge):  # noqa: F811
     _, client = session_bridge
     px, session = send_layer(client)
     assert client.json("GET", f"/v1/sessions/{session}")["state"] == "open"
@@ -85,7 +70,7 @@ def test_open_reconstruct_send_back(qtbot, win, session_bridge):
     assert client.json("GET", f"/v1/sessions/{session}")["state"] == "returned"
 
 
-def test_closing_without_sending_back_leaves_nothing_to_collect(qtbot, win, session_bridge):
+def test_closing_without_sending_back_leaves_nothing_to_collect(qtbot, win, session_bridge):  # noqa: F811
     _, client = session_bridge
     _, session = send_layer(client)
     win.open_session(session)

@@ -197,6 +197,14 @@ class HDRStudioExtension(Extension):
             QMessageBox.information(None, "HDR Studio", "Open an image first.")
         return doc
 
+    def _layer(self, doc):
+        """The active layer (node, header, pixels), or None after telling the user why."""
+        try:
+            return operations.read_layer(doc)
+        except operations.PluginError as exc:
+            QMessageBox.warning(None, "HDR Studio", str(exc))
+            return None
+
     def _run(self, title, work, done):
         task = Background(title, work, done)
         self.tasks = [t for t in self.tasks if t.thread.is_alive()] + [task]
@@ -209,28 +217,19 @@ class HDRStudioExtension(Extension):
         if dialog.exec_() != QDialog.Accepted:
             return
         mode, over, under = dialog.values()
-        try:
-            node, header, data = operations.read_layer(doc)
-        except operations.PluginError as exc:
-            QMessageBox.warning(None, "HDR Studio", str(exc))
+        layer = self._layer(doc)
+        if layer is None:
             return
+        node, header, data = layer
 
         def work(progress, cancelled):
             progress(0.1, "Starting HDR Studio…")
             client = bridge.connect()
             progress(0.5, "Analysing…")
-            return client.analyse(
-                header,
-                data,
-                mode=mode,
-                over=over,
-                under=under,
-                sample=header["sample"],
-                order=header["order"],
-            )
+            return operations.clipping_overlay(client, header, data, mode, over, under)
 
         def done(answer):
-            _, overlay = answer
+            _, overlay = answer  # (statistics, overlay)
             operations.add_layer(doc, node, "Clipping (HDR Studio)", overlay)
 
         self._run("Showing clipped pixels…", work, done)
@@ -249,11 +248,10 @@ class HDRStudioExtension(Extension):
         if dialog.exec_() != QDialog.Accepted:
             return
         method, result, options, strength = dialog.request()
-        try:
-            node, header, data = operations.read_layer(doc)
-        except operations.PluginError as exc:
-            QMessageBox.warning(None, "HDR Studio", str(exc))
+        layer = self._layer(doc)
+        if layer is None:
             return
+        node, header, data = layer
         message, payload = operations.with_selection(doc, header, data)
         request = {"method": method, "result": result, "options": options, "strength": strength}
 
@@ -284,11 +282,10 @@ class HDRStudioExtension(Extension):
         doc = self._document()
         if doc is None:
             return
-        try:
-            node, header, data = operations.read_layer(doc)
-        except operations.PluginError as exc:
-            QMessageBox.warning(None, "HDR Studio", str(exc))
+        layer = self._layer(doc)
+        if layer is None:
             return
+        node, header, data = layer
 
         def work(progress, cancelled):
             client = bridge.connect()

@@ -77,10 +77,8 @@ def add_layer(doc, above, name, data):
     return layer
 
 
-def show_clipping(doc, client, mode="all", over=250 / 255, under=4 / 255, node=None):
-    """A layer with the red (over) / green (under) overlay of the active layer; returns
-    (layer, clipping statistics)."""
-    node, header, data = read_layer(doc, node)
+def clipping_overlay(client, header, data, mode="all", over=250 / 255, under=4 / 255):
+    """(statistics, overlay pixels in the layer's own depth and order) from the bridge."""
     info, overlay = client.analyse(
         header,
         data,
@@ -90,8 +88,16 @@ def show_clipping(doc, client, mode="all", over=250 / 255, under=4 / 255, node=N
         sample=header["sample"],
         order=header["order"],
     )
+    return info["stats"], overlay
+
+
+def show_clipping(doc, client, mode="all", over=250 / 255, under=4 / 255, node=None):
+    """A layer with the red (over) / green (under) overlay of the active layer; returns
+    (layer, clipping statistics)."""
+    node, header, data = read_layer(doc, node)
+    stats, overlay = clipping_overlay(client, header, data, mode, over, under)
     layer = add_layer(doc, node, "Clipping (HDR Studio)", overlay)
-    return layer, info["stats"]
+    return layer, stats
 
 
 def place_result(doc, node, header, fetch, name, kind, primaries):
