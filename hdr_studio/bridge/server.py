@@ -37,7 +37,7 @@ from hdr_studio.bridge.connection import (
 from hdr_studio.bridge.jobs import JobManager, QueueFull
 from hdr_studio.bridge.openapi import openapi_document
 from hdr_studio.bridge.sessions import SessionManager
-from hdr_studio.core.errors import HdrStudioError, InputError
+from hdr_studio.core.errors import HdrStudioError, InputError, OutputError
 from hdr_studio.core.image import Image
 from hdr_studio.core.layer import (
     decode_layer,
@@ -509,7 +509,12 @@ def serve(limits: Limits, port: int = 0, app_command: str | None = None, announc
         announce(f"a bridge is already running (pid {pid}, port {port})")
         return 1
     bridge = Bridge(limits, app_command=app_command)
-    server = make_server(bridge, port)
+    try:
+        server = make_server(bridge, port)
+    except OSError as exc:
+        lock.release()
+        bridge.jobs.close()
+        raise OutputError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
     real_port = server.server_address[1]
     path = write_connection(real_port, bridge.token, __version__)
     for sig in (signal.SIGTERM, signal.SIGINT):

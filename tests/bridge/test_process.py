@@ -110,3 +110,15 @@ def test_connect_without_hdr_studio_says_so(runtime, monkeypatch):
     monkeypatch.delenv("HDR_STUDIO_COMMAND", raising=False)
     with pytest.raises(bridge_client.BridgeError, match="HDR Studio not found"):
         bridge_client.connect()
+
+
+def test_a_busy_port_is_one_line(runtime):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = cli(runtime, "bridge", "serve", "--port", str(port))
+    assert r.returncode == 3 and "cannot listen on 127.0.0.1" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
