@@ -79,15 +79,18 @@ def card_text(name: str, entry: dict[str, Any], report: dict[str, Any], command:
     if name in report.get("hdr", {}):
         r, none, cl = report["hdr"][name], report["hdr"]["none"], report["hdr"]["classical"]
         ok, why = requirement(report, name)
+        colour = "de_partial" in r
         lines += [
             "",
-            "| | PU21 all | PU21 in | PU21 out | log-L1 in |",
-            "|---|---|---|---|---|",
+            "| | PU21 all | PU21 in | PU21 out | log-L1 in |"
+            + (" ΔE_ITP partly clipped | ΔE_ITP fully clipped |" if colour else ""),
+            "|---|---|---|---|---|" + ("---|---|" if colour else ""),
         ]
         for label, row in ((name, r), ("none", none), ("classical", cl)):
             lines.append(
                 f"| {label} | {row['pu21_all']:.2f} | {row['pu21_in']:.2f} | "
                 f"{row['pu21_out']:.2f} | {row['logl1_in']:.3f} |"
+                + (f" {row['de_partial']:.2f} | {row['de_full']:.2f} |" if colour else "")
             )
         lines += ["", f"Requirement (beat `none` inside, ≤ 0.2 dB loss outside): "
                   f"{'met' if ok else 'NOT met'} ({why})."]  # fmt: skip
