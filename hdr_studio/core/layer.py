@@ -50,6 +50,7 @@ class LayerFormat:
     order: str
     primaries: str
     transfer: str
+    alpha: bool = True  # with 4 channels: the 4th is straight alpha (False: padding, ignored)
 
     @property
     def nbytes(self) -> int:
@@ -163,7 +164,10 @@ def layer_format(header: dict) -> LayerFormat:
             raise InputError(f"gamma must be in [0.2, 5], got {transfer[6:]}")
     else:
         raise InputError("colorspace must have 'name', 'icc' or 'primaries' and 'transfer'")
-    return LayerFormat(width, height, channels, sample, order, primaries, transfer)
+    alpha = header.get("alpha", channels == 4)
+    if not isinstance(alpha, bool) or (alpha and channels != 4):
+        raise InputError("alpha must be true or false, and true only with 4 channels")
+    return LayerFormat(width, height, channels, sample, order, primaries, transfer, alpha)
 
 
 def _to_rgba_order(px: np.ndarray, order: str) -> np.ndarray:
@@ -186,7 +190,8 @@ def decode_layer(fmt: LayerFormat, data: bytes | memoryview) -> Image:
     raw = _to_rgba_order(raw, fmt.order)
     is_float = fmt.sample in ("f16", "f32")
     rgb = np.ascontiguousarray(raw[..., :3], dtype=np.float32)  # one pass: copy + convert
-    alpha = np.ascontiguousarray(raw[..., 3], dtype=np.float32) if fmt.channels == 4 else None
+    with_alpha = fmt.channels == 4 and fmt.alpha
+    alpha = np.ascontiguousarray(raw[..., 3], dtype=np.float32) if with_alpha else None
     if is_float:
         if not np.isfinite(rgb).all() or (alpha is not None and not np.isfinite(alpha).all()):
             raise InputError("float samples contain NaN or Inf")

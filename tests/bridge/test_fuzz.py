@@ -75,6 +75,7 @@ _headers = st.fixed_dictionaries(
         "colorspace": _header_values
         | st.sampled_from([{"name": "srgb"}, {"name": "srgb-linear"}, {"icc": "AAAA"}]),
         "selection": _header_values,
+        "alpha": _header_values,
         "request": _header_values
         | st.fixed_dictionaries(
             {},

@@ -135,3 +135,14 @@ def test_selection_blends_over_the_original():
     assert out[0, 0, 0] == 5.0 and out[0, 3, 0] == 0.0 and abs(out[0, 2, 0] - 5 * 128 / 255) < 1e-5
     with pytest.raises(InputError, match="selection need"):
         split_selection(fmt, data, True)
+
+
+def test_alpha_flag():
+    px = photo_u8(4, 4)
+    px[..., 3] = 7
+    header, data = layer(px)
+    assert decode_layer(layer_format(header), data).alpha[0, 0] == pytest.approx(7 / 255)
+    padded = decode_layer(layer_format(dict(header, alpha=False)), data)
+    assert padded.alpha is None  # RGBX: the 4th channel is padding
+    with pytest.raises(InputError, match="alpha must be"):
+        layer_format(dict(header, channels=3, order="RGB", alpha=True))
