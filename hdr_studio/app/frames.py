@@ -116,6 +116,8 @@ class DetailInputs:
     cut: int
     exposure: float
     overlay: OverlayArgs | None
+    measured: np.ndarray | None = None  # the linearised photo (for the invented-light map)
+    result: np.ndarray | None = None  # the result, wherever it is shown
 
 
 def detail_inputs(
@@ -149,7 +151,25 @@ def detail_inputs(
         cut=min(max(cut, 0), x1 - x0),
         exposure=view.exposure,
         overlay=overlay_args(state) if state.overlay.enabled else None,
+        measured=image.linear,
+        result=doc.result,
     )
+
+
+def _invented_detail(inp: DetailInputs, rgb: np.ndarray) -> None:
+    """The invented-light map over the part of the region that shows the result."""
+    from hdr_studio.core.strength import invented_fraction
+
+    x0, y0, x1, y1 = inp.region
+    if inp.result is None or inp.measured is None:
+        return
+    start = inp.cut if inp.right is not None else 0  # split: right of the line only
+    if start >= x1 - x0:
+        return
+    res = np.ascontiguousarray(inp.result[y0:y1, x0 + start : x1])
+    meas = np.ascontiguousarray(inp.measured[y0:y1, x0 + start : x1])
+    overlay = render.invented_overlay(invented_fraction(res, meas), inp.overlay[3])
+    rgb[:, start:] = render.blend_overlay(rgb[:, start:], overlay)
 
 
 def compute_detail(inp: DetailInputs) -> tuple[np.ndarray, int, int]:
@@ -165,6 +185,8 @@ def compute_detail(inp: DetailInputs) -> tuple[np.ndarray, int, int]:
     if inp.right is not None and cut < x1 - x0:
         after = np.ascontiguousarray(inp.right[y0:y1, x0 + cut : x1])
         rgb[:, cut:] = render.tonemapped(after, inp.exposure)
+    if inp.overlay is not None and inp.overlay[0] == "invented":
+        _invented_detail(inp, rgb)
     return rgb, x0, y0
 
 

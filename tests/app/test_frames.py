@@ -96,6 +96,20 @@ def test_detail_only_when_zoomed_past_the_display_level():
     assert inp.cut == 60 and inp.right is not None
     rgb, _, _ = compute_detail(inp)
     assert rgb[:, :60].mean() > rgb[:, 60:].mean()
+    # the invented-light map at full resolution, over the result's side only
+    brighter = big.linear.copy()
+    brighter[:, 200:] *= 4.0
+    state.document.update(result=brighter)
+    state.overlay.update(mode="invented", enabled=True, opacity=1.0)
+    inp = detail_inputs(state, level, (100, 50, 500, 350, 1.0))
+    rgb, _, _ = compute_detail(inp)
+    plain = detail_inputs(state, level, (100, 50, 500, 350, 1.0))
+    plain = type(plain)(**{**plain.__dict__, "overlay": None})
+    base, _, _ = compute_detail(plain)
+    assert np.array_equal(rgb[:, :60], base[:, :60])  # left of the line: the photo, no map
+    lit = big.linear[50:350, 200:500].max(axis=2) > 0.05
+    magenta = (rgb[:, 100:, 0] > rgb[:, 100:, 1] + 60) & (rgb[:, 100:, 2] > rgb[:, 100:, 1] + 60)
+    assert magenta[lit].mean() > 0.9  # three quarters invented: strongly marked
 
 
 def test_panels_use_the_images_primaries():
