@@ -82,6 +82,13 @@ class CurveBox(QtWidgets.QGroupBox):
         self._draw()
         return True
 
+    def adopt(self, old: CurveBox) -> None:
+        """Show ``old``'s choice (the panel is rebuilt once the networks are listed)."""
+        self.file = old.file
+        self.combo.setCurrentIndex(old.combo.currentIndex())
+        self._last = self.combo.currentIndex()
+        self._draw()
+
     def curve(self) -> str | None:
         """The request's ``curve``: None (the file's encoding), a name, or the file's path."""
         spec = self.combo.currentData()

@@ -144,7 +144,10 @@ class MainWindow(QtWidgets.QMainWindow):
         methods, device, default, curves = result
         self.chroma_panel.set_static(curves)
         dock = self.findChild(QtWidgets.QDockWidget, "Reconstruct")
-        dock.setWidget(self._make_reconstruct_panel(methods, device, default))
+        old = self.reconstruct_panel
+        panel = self._make_reconstruct_panel(methods, device, default)
+        panel.adopt(old)  # what the editor set before the networks were listed stays
+        dock.setWidget(panel)
 
     # --- settings --------------------------------------------------------------------
     def _restore(self) -> None:

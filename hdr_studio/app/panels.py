@@ -221,6 +221,16 @@ class ReconstructPanel(QtWidgets.QWidget):
         for name, group in self.params.items():
             group.setVisible(name == current)
 
+    def adopt(self, old: ReconstructPanel) -> None:
+        """Take over the strength, the camera curve and a method choice changed from the
+        default on ``old`` (the panel shown before the networks were listed)."""
+        self.strength_slider.setValue(old.strength_slider.value())
+        self.curve_box.adopt(old.curve_box)
+        chosen = old.current_method()
+        index = self.method.findData(chosen, QtCore.Qt.ItemDataRole.UserRole)
+        if old.method.currentIndex() != 0 and index >= 0:
+            self.method.setCurrentIndex(index)
+
     def current_method(self) -> str:
         return self.method.currentData(QtCore.Qt.ItemDataRole.UserRole)
 

@@ -62,3 +62,26 @@ def test_camera_curve_box(qtbot, win, tmp_path):  # noqa: F811
     table = tmp_path / "curve.csv"
     table.write_text("0,0\n0.5,0.1\n1,1\n")
     assert box.set_file(str(table)) and box.curve() == str(table)
+
+
+def test_choices_made_before_the_networks_are_listed_stay(qtbot, tmp_path):
+    """The Reconstruct panel is rebuilt when the start-up worker has listed the networks;
+    the strength and camera curve set before that are kept."""
+    from PySide6 import QtCore
+
+    from hdr_studio.app.main_window import MainWindow
+
+    QtCore.QSettings.setPath(
+        QtCore.QSettings.Format.NativeFormat,
+        QtCore.QSettings.Scope.UserScope,
+        str(tmp_path / "settings"),
+    )
+    w = MainWindow()
+    qtbot.addWidget(w)
+    first = w.reconstruct_panel
+    first.strength_slider.setValue(70)
+    first.curve_box.combo.setCurrentIndex(first.curve_box.combo.findData("gamma:2.4"))
+    qtbot.waitUntil(lambda: w.reconstruct_panel is not first, timeout=60000)
+    panel = w.reconstruct_panel
+    assert panel.strength() == 0.7 and panel.curve() == "gamma:2.4"
+    w.shutdown()
