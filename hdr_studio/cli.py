@@ -198,31 +198,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def cmd_reconstruct(args: argparse.Namespace) -> int:
     from hdr_studio.api import ReconstructRequest, prepare, reconstruct
-    from hdr_studio.core.export import ExportOptions
+    from hdr_studio.api.request import shared_fields
 
     try:
-        options = ExportOptions(
-            reference_white=args.reference_white,
-            peak_nits=args.peak_nits,
-            quality=args.quality,
-            invented_channel=args.invented_channel,
-        )
         request = ReconstructRequest(
             input=Path(args.input),
-            method=args.method,
-            over=args.over,
-            result=args.result,
             output=Path(args.output),
-            format=args.format,
-            export=options,
             force=args.force,
-            device=args.device,
-            precision=args.precision,
-            tile=args.tile,
             threads=args.threads,
             max_pixels=args.max_pixels,
-            strength=args.strength / 100.0,
-            curve=args.curve,
+            **shared_fields(args),
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None

@@ -19,6 +19,7 @@ from hdr_studio.api.threads import compute_threads
 from hdr_studio.core.atomic import check_output
 from hdr_studio.core.classical import ClassicalParams
 from hdr_studio.core.classical import reconstruct as reconstruct_classical
+from hdr_studio.core.curve import InverseCurve
 from hdr_studio.core.errors import InputError, OutputError
 from hdr_studio.core.export import FORMATS, ExportOptions, encode_result, format_for_path
 from hdr_studio.core.export import write_result as _write_result
@@ -42,6 +43,7 @@ class Plan:
     result: ResultKind
     format: str | None  # None when nothing is written
     notes: tuple[str, ...] = ()
+    curve: InverseCurve | None = None  # the request's camera curve, read once
 
 
 @dataclass(eq=False)
@@ -104,10 +106,11 @@ def prepare(request: ReconstructRequest) -> Plan:
     kind = result_kind(info, request.result)
     if isinstance(request.input, Path) and not request.input.exists():
         raise InputError(f"{request.input}: no such file")
+    curve = None
     if request.curve is not None:
         from hdr_studio.core.curve import parse_curve
 
-        parse_curve(request.curve)  # a bad curve is refused before any work
+        curve = parse_curve(request.curve)  # a bad curve is refused before any work
     fmt = None
     notes: list[str] = []
     if request.output is not None:
@@ -116,7 +119,7 @@ def prepare(request: ReconstructRequest) -> Plan:
         check_output(request.output, request.force, sources)
         if kind is ResultKind.SDR and request.result == "auto":
             notes.append(f"{name} is an SDR declipping model; writing {fmt}")
-    return Plan(info, kind, fmt, tuple(notes))
+    return Plan(info, kind, fmt, tuple(notes), curve)
 
 
 def classical_params(over: float, options: dict[str, float]) -> ClassicalParams:
@@ -238,10 +241,10 @@ def reconstruct(
     t0 = time.perf_counter()
     if image is None:
         image = load_input(request)
-    if request.curve is not None:
-        from hdr_studio.core.curve import apply_curve, parse_curve
+    if plan.curve is not None:
+        from hdr_studio.core.curve import apply_curve
 
-        image = apply_curve(image, parse_curve(request.curve))
+        image = apply_curve(image, plan.curve)
     timings["read"] = time.perf_counter() - t0
     if cancel is not None:
         cancel.raise_if_cancelled()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -83,3 +84,27 @@ class ReconstructRequest:
             raise ValueError(f"strength must be in [0, 1.5] (0–150 %), got {self.strength}")
         if not 0.0 < self.over <= 1.0:
             raise ValueError(f"over-exposure threshold must be in (0, 1], got {self.over}")
+
+
+def shared_fields(options: Any) -> dict[str, Any]:
+    """The request fields ``reconstruct`` and ``batch`` take from the same command-line
+    options (one set of argparse helpers defines them): method, threshold, result, format,
+    export options, device, precision, tile, strength (given in percent) and curve.
+    ``options``: the parsed arguments; ``ValueError`` for values out of range."""
+    return {
+        "method": options.method,
+        "over": options.over,
+        "result": options.result,
+        "format": options.format,
+        "export": ExportOptions(
+            reference_white=options.reference_white,
+            peak_nits=options.peak_nits,
+            quality=options.quality,
+            invented_channel=options.invented_channel,
+        ),
+        "device": options.device,
+        "precision": options.precision,
+        "tile": options.tile,
+        "strength": options.strength / 100.0,
+        "curve": options.curve,
+    }

@@ -49,6 +49,7 @@ class CurveBox(QtWidgets.QGroupBox):
         )
         layout.addWidget(self.plot)
         self.file = ""
+        self._file_curve = None  # the measured curve, read once when chosen
         self._last = 0
         self.combo.activated.connect(self._chosen)
         self._draw()
@@ -72,7 +73,7 @@ class CurveBox(QtWidgets.QGroupBox):
         from hdr_studio.core.curve import parse_curve
 
         try:
-            parse_curve(path)
+            self._file_curve = parse_curve(path)
         except HdrStudioError as exc:
             QtWidgets.QMessageBox.warning(self, "Camera curve", str(exc))
             return False
@@ -84,7 +85,7 @@ class CurveBox(QtWidgets.QGroupBox):
 
     def adopt(self, old: CurveBox) -> None:
         """Show ``old``'s choice (the panel is rebuilt once the networks are listed)."""
-        self.file = old.file
+        self.file, self._file_curve = old.file, old._file_curve
         self.combo.setCurrentIndex(old.combo.currentIndex())
         self._last = self.combo.currentIndex()
         self._draw()
@@ -100,5 +101,11 @@ class CurveBox(QtWidgets.QGroupBox):
         x = np.linspace(0.0, 1.0, 256, dtype=np.float32)
         srgb = parse_curve("srgb")(x)
         self.reference.setData(x, srgb)  # the declared sRGB curve, dashed, for comparison
-        spec = self.curve()
-        self.line.setData(x, srgb if spec is None else parse_curve(spec)(x))
+        spec = self.combo.currentData()
+        if spec is None:
+            shown = srgb
+        elif spec == "file":
+            shown = self._file_curve(x) if self._file_curve is not None else srgb
+        else:
+            shown = parse_curve(spec)(x)
+        self.line.setData(x, shown)

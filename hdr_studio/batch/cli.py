@@ -106,11 +106,11 @@ def add_command(sub, positive_int, thresholds, precision, export_options) -> Non
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from hdr_studio.api.request import ReconstructRequest
+    from hdr_studio.api.request import ReconstructRequest, shared_fields
     from hdr_studio.batch.inputs import collect
     from hdr_studio.batch.run import LocalPool, plan, run_batch
     from hdr_studio.core.errors import InputError, OutputError
-    from hdr_studio.core.export import FORMATS, ExportOptions
+    from hdr_studio.core.export import FORMATS
 
     if args.cluster and args.cluster != "ray" and not args.cluster.startswith("ray:"):
         raise InputError(f"unknown cluster '{args.cluster}' (use ray or ray:HOST:PORT)")
@@ -124,24 +124,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if outdir.exists() and not outdir.is_dir():
         raise OutputError(f"{outdir}: exists and is not a folder")
     try:
-        template = ReconstructRequest(
-            input=Path(),
-            method=args.method,
-            over=args.over,
-            result=args.result,
-            format=args.format,
-            export=ExportOptions(
-                args.reference_white,
-                args.peak_nits,
-                args.quality,
-                invented_channel=args.invented_channel,
-            ),
-            device=args.device,
-            precision=args.precision,
-            tile=args.tile,
-            strength=args.strength / 100.0,
-            curve=args.curve,
-        )
+        template = ReconstructRequest(input=Path(), **shared_fields(args))
     except ValueError as exc:
         raise InputError(str(exc)) from None
     items = collect(args.inputs, args.recursive, FORMATS[args.format][2][0])

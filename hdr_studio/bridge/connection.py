@@ -15,7 +15,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from hdr_studio.bridge.client import PROTOCOL, pid_alive, runtime_dir
+from hdr_studio.bridge.client import PROTOCOL, runtime_dir
 
 CONNECTION_FILE = "bridge.json"
 LOCK_FILE = "bridge.lock"
@@ -41,8 +41,13 @@ def write_connection(port: int, token: str, version: str) -> Path:
     folder = private_dir()
     path = folder / CONNECTION_FILE
     tmp = folder / f".{CONNECTION_FILE}.{os.getpid()}.tmp"
-    info = {"port": port, "token": token, "pid": os.getpid(), "protocol": PROTOCOL}
-    info["version"] = version
+    info = {
+        "port": port,
+        "token": token,
+        "pid": os.getpid(),
+        "protocol": PROTOCOL,
+        "version": version,
+    }
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         json.dump(info, f)
@@ -90,7 +95,6 @@ __all__ = [
     "CONNECTION_FILE",
     "SingleInstance",
     "new_token",
-    "pid_alive",
     "private_dir",
     "remove_connection",
     "write_connection",

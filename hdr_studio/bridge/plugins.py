@@ -83,6 +83,15 @@ def methods_file(host: str) -> tuple[str, bytes] | None:
     return "hdr-studio/methods.json", text.encode()
 
 
+def _contents(host: str) -> list[tuple[str, bytes]]:
+    """(path inside the plug-in folder, bytes) of every file ``host``'s plug-in needs."""
+    out = [(rel, src.read_bytes()) for src, rel in _files(host)]
+    extra = methods_file(host)
+    if extra is not None:
+        out.append(extra)
+    return out
+
+
 def _mode(rel: str) -> int:
     return 0o755 if rel.endswith("hdr-studio.py") else 0o644
 
@@ -94,14 +103,11 @@ def install(host: str, dest: Path | None = None) -> Path:
     try:
         dest.mkdir(parents=True, exist_ok=True)
         uninstall(host, dest)
-        for src, rel in _files(host):
+        for rel, data in _contents(host):
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, target)
+            target.write_bytes(data)
             target.chmod(_mode(rel))
-        extra = methods_file(host)
-        if extra is not None:
-            (dest / extra[0]).write_bytes(extra[1])
     except OSError as exc:
         raise OutputError(f"{dest}: cannot install the {host} plug-in ({exc.strerror})") from None
     return dest
@@ -131,17 +137,11 @@ def package(host: str, out: Path, force: bool = False) -> Path:
     if not out.parent.is_dir():
         raise OutputError(f"{out}: folder {out.parent} does not exist")
     with atomic_path(out, force=force) as tmp, zipfile.ZipFile(tmp, "w") as z:
-        for src, rel in _files(host):
+        for rel, data in _contents(host):
             info = zipfile.ZipInfo(rel, date_time=(2026, 1, 1, 0, 0, 0))
             info.external_attr = (stat.S_IFREG | _mode(rel)) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(info, src.read_bytes())
-        extra = methods_file(host)
-        if extra is not None:
-            info = zipfile.ZipInfo(extra[0], date_time=(2026, 1, 1, 0, 0, 0))
-            info.external_attr = (stat.S_IFREG | 0o644) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(info, extra[1])
+            z.writestr(info, data)
     return out
 
 

@@ -106,7 +106,8 @@ class Bridge:
         self.server: ThreadingHTTPServer | None = None
 
     # --- requests --------------------------------------------------------------------------
-    def layer_request(self, body: bytes) -> tuple[dict, Image]:
+    def layer_request(self, body: bytes) -> tuple[dict, Image, np.ndarray | None]:
+        """(header, image, selection mask or None) of a layer message; 400/413 when bad."""
         try:
             header, data = unpack(body)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -126,10 +127,11 @@ class Bridge:
             image = decode_layer(fmt, data)
         except InputError as exc:
             raise HttpError(400, str(exc)) from None
-        header["_selection"] = selection
-        return header, image
+        return header, image, selection
 
-    def reconstruct_request(self, header: dict, image: Image) -> ReconstructRequest:
+    def reconstruct_request(
+        self, header: dict, image: Image, selection: np.ndarray | None = None
+    ) -> ReconstructRequest:
         spec = header.get("request", {})
         if not isinstance(spec, dict):
             raise HttpError(400, "request must be a JSON object")
@@ -176,7 +178,7 @@ class Bridge:
             over=float(over),
             precision=precision,
             max_pixels=self.limits.max_pixels,
-            selection=header.get("_selection"),
+            selection=selection,
         )
 
     def layer_response(self, image: Image, rgb: np.ndarray, query: dict, extra: dict) -> list:
@@ -212,7 +214,7 @@ class Bridge:
     def analyse(self, body: bytes, query: dict) -> list:
         from hdr_studio.core.clipping import clip_overlay, clip_stats
 
-        _, image = self.layer_request(body)
+        _, image, _ = self.layer_request(body)
         over = _number(query, "over", 250 / 255, 1e-3, 1.0)
         under = _number(query, "under", 4 / 255, 0.0, 1.0)
         if under >= over:
@@ -402,11 +404,10 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/v1/analyse" and verb == "POST":
             return self._send(200, b.analyse(body, query), LAYER_TYPE)
         if path == "/v1/jobs" and verb == "POST":
-            header, image = b.layer_request(body)
-            job = b.jobs.submit(b.reconstruct_request(header, image))
+            job = b.jobs.submit(b.reconstruct_request(*b.layer_request(body)))
             return self._json(202, job.status())
         if path == "/v1/sessions" and verb == "POST":
-            header, image = b.layer_request(body)
+            header, image, _ = b.layer_request(body)
             name = header.get("name", "Layer")
             session = b.sessions.open(image, str(name)[:200], bytes(body))
             return self._json(201, session.status())
@@ -461,14 +462,19 @@ class Handler(BaseHTTPRequestHandler):
         if part == "/input" and verb == "GET":
             return self._send(200, session.raw, LAYER_TYPE)  # the layer exactly as sent
         if part == "/result" and verb == "POST":
-            header, image = self.bridge.layer_request(body)
-            if image.primaries != session.image.primaries:
+            header, image, _ = self.bridge.layer_request(body)
+            if image.primaries != session.image.primaries:  # kept in the layer's primaries
+                from dataclasses import replace
+
                 from hdr_studio.core.gamut import convert_primaries
 
-                image.linear = convert_primaries(
-                    image.linear, image.primaries, session.image.primaries
+                image = replace(
+                    image,
+                    linear=convert_primaries(
+                        image.linear, image.primaries, session.image.primaries
+                    ),
+                    primaries=session.image.primaries,
                 )
-                image.primaries = session.image.primaries
             kind = str(header.get("kind", "hdr"))
             name = str(header.get("name", "HDR Studio"))[:200]
             sessions.deliver(sid, image, name, kind)
@@ -476,14 +482,10 @@ class Handler(BaseHTTPRequestHandler):
         if part == "/result" and verb == "GET":
             if session.result is None:
                 raise HttpError(409, f"session {sid} is {session.state}: no result")
-            res = session.result
-            res_view = Image.from_pixels(
-                res.linear, session.image.primaries, "linear", is_float=True, alpha=res.alpha
-            )
+            res = session.result  # linear, in the layer's primaries (as delivered)
             extra = {"name": session.result_name, "kind": session.result_kind}
-            return self._send(
-                200, self.bridge.layer_response(res_view, res_view.linear, query, extra), LAYER_TYPE
-            )
+            body = self.bridge.layer_response(res, res.linear, query, extra)
+            return self._send(200, body, LAYER_TYPE)
         if part == "/close" and verb == "POST":
             return self._json(200, sessions.close(sid).status())
         raise HttpError(405, f"{verb} not allowed here")

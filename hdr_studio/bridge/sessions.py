@@ -5,7 +5,6 @@ as it was); the host may cancel while it waits (the app the bridge started is cl
 
 from __future__ import annotations
 
-import os
 import secrets
 import shlex
 import subprocess
@@ -59,12 +58,10 @@ class SessionManager:
         session = Session(secrets.token_hex(8), name or "Layer", image, raw)
         with self._lock:
             self._sessions[session.id] = session
-        env = dict(os.environ)
         try:
             session.process = subprocess.Popen(
                 [*self.app_command, "--bridge-session", session.id],
                 stdin=subprocess.DEVNULL,
-                env=env,
                 start_new_session=True,
             )
         except OSError as exc:

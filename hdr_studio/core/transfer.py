@@ -38,21 +38,14 @@ def srgb_decode(code: np.ndarray) -> np.ndarray:
 
 def srgb_encode(linear: np.ndarray) -> np.ndarray:
     """Linear light → sRGB code values (inverse EOTF), shape preserved, no clamping."""
-    x = _f32(linear)
+    x = np.atleast_1d(_f32(linear))
     a = np.abs(x)
-    if a.ndim == 0:
-        code = np.where(
-            a <= 0.0031308,
-            a * np.float32(12.92),
-            np.float32(1.055) * a ** np.float32(1 / 2.4) - 0.055,
-        )
-        return np.copysign(code, x).astype(np.float32, copy=False)
-    # The same float32 operations in place (a 12 MP image is 144 MB a temporary).
+    # Float32 operations in place (a 12 MP image is 144 MB a temporary).
     code = a ** np.float32(1 / 2.4)
     code *= np.float32(1.055)
     code -= np.float32(0.055)
     np.multiply(a, np.float32(12.92), out=code, where=a <= np.float32(0.0031308))
-    return np.copysign(code, x, out=code)
+    return np.copysign(code, x, out=code).reshape(np.shape(linear))
 
 
 def gamma_decode(code: np.ndarray, gamma: float) -> np.ndarray:
