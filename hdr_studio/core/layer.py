@@ -128,7 +128,7 @@ def layer_format(header: dict) -> LayerFormat:
         sample = str(header["sample"]).lower()
         order = str(header.get("order", "RGBA" if channels == 4 else "RGB")).upper()
         space = header.get("colorspace", {"name": "srgb"})
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:  # e.g. width: Infinity
         raise InputError(f"bad layer header: {exc.__class__.__name__} {exc}") from None
     if width < 1 or height < 1:
         raise InputError(f"width and height must be positive, got {width}x{height}")

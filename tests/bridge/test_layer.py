@@ -88,6 +88,7 @@ def test_icc_profile_names_the_space():
         ({"colorspace": {"icc": base64.b64encode(b"x" * 200).decode()}}, "ICC profile"),
         ({"colorspace": {"primaries": "rec709", "transfer": "gamma:0"}}, "gamma must be"),
         ({"colorspace": 5}, "colorspace must be an object"),
+        ({"width": float("inf")}, "bad layer header: OverflowError"),
     ],
 )
 def test_bad_headers(change, message):
