@@ -426,6 +426,14 @@ def build_parser() -> argparse.ArgumentParser:
             help="how far the result goes beyond the measured pixels: 0 (the linearised "
             "photo) to 150 %% (default 100: the method's calibrated result)",
         )
+        sp.add_argument(
+            "--passes",
+            type=int,
+            choices=(1, 3),
+            default=1,
+            help="3: also run the network on the photo's mirror images and average the "
+            "results (about 3x the time, a little more accurate in clipped areas)",
+        )
 
     def thresholds(sp: argparse.ArgumentParser, under: bool = True) -> None:
         sp.add_argument(

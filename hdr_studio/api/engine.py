@@ -144,9 +144,11 @@ def run_method(
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
     models: Path | None = None,
+    passes: int = 1,
 ) -> ModelResult:
     """Both results of ``method`` on ``image`` (the dispatch: built-ins run the numpy engine,
-    anything else is a network from the registry)."""
+    anything else is a network from the registry; ``passes`` 3 averages a network's results on
+    the picture and its mirror images — the built-ins are mirror-symmetric and run once)."""
     if method == "none":
         return ModelResult(hdr=reconstruct_classical(image, "none"))
     if method == "classical":
@@ -168,6 +170,7 @@ def run_method(
         cancel=cancel,
         folder=models,
         precision=precision,
+        passes=passes,
     )
 
 
@@ -263,6 +266,7 @@ def reconstruct(
             progress=_scaled(progress, 0.0, 0.9 if request.output else 1.0),
             cancel=cancel,
             models=request.models,
+            passes=request.passes,
         )
         timings["reconstruct"] = time.perf_counter() - t1
         pixels = finish(image, results, plan.result, request.strength, request.selection)
@@ -282,6 +286,7 @@ def reconstruct(
                 "weights_sha256": plan.method.digest,
                 "precision": request.precision,
                 "strength": request.strength,
+                "passes": request.passes,
                 "curve": request.curve or image.transfer,
             },
         )

@@ -48,6 +48,9 @@ class ReconstructRequest:
         (:mod:`hdr_studio.core.curve`); ``None``: the file's own encoding.
     strength: how far the result goes beyond the measurement (0–1.5; 1 = the method's
         calibrated result, 0 = the linearised input; :mod:`hdr_studio.core.strength`).
+    passes: 1, or 3 to average a network's results on the picture and its mirror images
+        (left–right, upside down): about 3× the time, a little more accurate in clipped
+        areas (``bench/QUALITY.md``); the built-in methods ignore it.
     selection: an (H, W) float32 mask in [0, 1] (a host's selection): the result replaces
         the input only inside it (blended at soft edges); ``None``: everywhere.
     """
@@ -69,6 +72,7 @@ class ReconstructRequest:
     models: Path | None = None
     strength: float = 1.0
     curve: str | None = None
+    passes: int = 1
     selection: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -82,6 +86,8 @@ class ReconstructRequest:
             raise ValueError(f"threads must be at least 1, got {self.threads}")
         if not 0.0 <= self.strength <= 1.5:
             raise ValueError(f"strength must be in [0, 1.5] (0–150 %), got {self.strength}")
+        if self.passes not in (1, 3):
+            raise ValueError(f"passes must be 1 or 3, got {self.passes}")
         if not 0.0 < self.over <= 1.0:
             raise ValueError(f"over-exposure threshold must be in (0, 1], got {self.over}")
 
@@ -89,7 +95,7 @@ class ReconstructRequest:
 def shared_fields(options: Any) -> dict[str, Any]:
     """The request fields ``reconstruct`` and ``batch`` take from the same command-line
     options (one set of argparse helpers defines them): method, threshold, result, format,
-    export options, device, precision, tile, strength (given in percent) and curve.
+    export options, device, precision, tile, strength (given in percent), curve and passes.
     ``options``: the parsed arguments; ``ValueError`` for values out of range."""
     return {
         "method": options.method,
@@ -107,4 +113,5 @@ def shared_fields(options: Any) -> dict[str, Any]:
         "tile": options.tile,
         "strength": options.strength / 100.0,
         "curve": options.curve,
+        "passes": options.passes,
     }

@@ -83,6 +83,7 @@ class DocumentController:
         options: dict[str, float] | None = None,
         strength: float = 1.0,
         curve: str | None = None,
+        passes: int = 1,
     ) -> ReconstructRequest:
         """The engine request for reconstructing the open photo with ``method``."""
         doc = self.state.document
@@ -94,6 +95,7 @@ class DocumentController:
             over=self.state.overlay.over,
             strength=strength,
             curve=curve,
+            passes=passes,
         )
 
     def reconstruct(
@@ -102,12 +104,13 @@ class DocumentController:
         options: dict[str, float] | None = None,
         strength: float = 1.0,
         curve: str | None = None,
+        passes: int = 1,
     ) -> None:
         """Reconstruct the open photo on the worker; the result replaces the document's."""
         doc = self.state.document
         if doc.image is None or not method:
             return
-        request = self.request(method, options, strength, curve)
+        request = self.request(method, options, strength, curve, passes)
 
         def work(progress, cancel) -> Outcome:
             from hdr_studio.api.engine import reconstruct

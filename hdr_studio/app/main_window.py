@@ -285,7 +285,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if method:
             panel = self.reconstruct_panel
             self.controller.reconstruct(
-                method, panel.options(method), panel.strength(), panel.curve()
+                method, panel.options(method), panel.strength(), panel.curve(), panel.passes()
             )
 
     def set_strength(self, strength: float) -> None:

@@ -130,6 +130,8 @@ def plan(
             "tile": template.tile,
             "strength": template.strength,
             "curve": template.curve,
+            # added after manifests existed: present only when set, so they still resume
+            **({"passes": template.passes} if template.passes != 1 else {}),
         }
     )
     if not (resume or force):

@@ -135,7 +135,7 @@ class Bridge:
         spec = header.get("request", {})
         if not isinstance(spec, dict):
             raise HttpError(400, "request must be a JSON object")
-        known = {"method", "options", "result", "over", "precision", "strength", "curve"}
+        known = {"method", "options", "result", "over", "precision", "strength", "curve", "passes"}
         unknown = set(spec) - known
         if unknown:
             raise HttpError(400, f"unknown request field(s): {', '.join(sorted(unknown))}")
@@ -163,6 +163,9 @@ class Bridge:
             or not 0 <= strength <= 1.5
         ):
             raise HttpError(400, "strength must be a number in [0, 1.5]")
+        passes = spec.get("passes", 1)
+        if passes not in (1, 3) or isinstance(passes, bool):
+            raise HttpError(400, "passes must be 1 or 3")
         curve = spec.get("curve")
         if curve is not None and (
             not isinstance(curve, str) or not (curve == "srgb" or curve.startswith("gamma:"))
@@ -172,6 +175,7 @@ class Bridge:
             input=image,
             curve=curve,
             strength=float(strength),
+            passes=int(passes),
             method=method,
             options={k: float(v) for k, v in options.items()},
             result=result,

@@ -118,11 +118,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
             precision=args.precision,
             limit=args.limit,
             progress=_progress("eval"),
+            passes=args.passes,
         )
     except FileNotFoundError as exc:
         raise InputError(str(exc)) from None
     except RuntimeError as exc:
         raise TrainingError(str(exc)) from None
+    if args.cards and args.passes != 1:
+        raise InputError("--cards describes the networks as shipped: run it with --passes 1")
     text = write_report(report, Path(args.output) if args.output else None, args.command_line)
     print(text)
     if args.cards:
@@ -235,6 +238,13 @@ def add_commands(sub, common_positive_int) -> None:
         choices=("auto", "fp32", "bf16", "fp16"),
         default="auto",
         help="the networks' number format (default auto, as reconstruct)",
+    )
+    e.add_argument(
+        "--passes",
+        type=int,
+        choices=(1, 3),
+        default=1,
+        help="networks: 3 averages the results on the picture and its mirror images",
     )
     e.add_argument("--limit", type=common_positive_int, help="only the first N pairs of each kind")
     e.add_argument("-o", "--output", metavar="FILE", help="also write the table (Markdown) here")

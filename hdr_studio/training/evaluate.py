@@ -55,6 +55,7 @@ def evaluate(
     limit: int | None = None,
     progress: ProgressFn | None = None,
     precision: str = "auto",
+    passes: int = 1,
 ) -> dict[str, Any]:
     from hdr_studio.core.reader import read_image
     from hdr_studio.training.data.dataset import data_root, read_hdr
@@ -87,7 +88,9 @@ def evaluate(
         partly = clipped & ~fully  # one or two channels clipped, the others measured
         for m in hdr_methods:
             t = time.perf_counter()
-            hdr = run_method(image, m, device=device, models=models_folder, precision=precision).hdr
+            hdr = run_method(
+                image, m, device=device, models=models_folder, precision=precision, passes=passes
+            ).hdr
             seconds[m] += time.perf_counter() - t
             r = per[m]
             for key, val in (
@@ -123,7 +126,12 @@ def evaluate(
                 t = time.perf_counter()
                 code = srgb_encode(
                     run_method(
-                        image, m, device=device, models=models_folder, precision=precision
+                        image,
+                        m,
+                        device=device,
+                        models=models_folder,
+                        precision=precision,
+                        passes=passes,
                     ).sdr
                 )
                 seconds[m] += time.perf_counter() - t
@@ -138,6 +146,7 @@ def evaluate(
         "sdr_pairs": len(sdr_items),
         "cvvdp": vdp is not None,
         "precision": precision,
+        "passes": passes,
         "hdr": {m: {k: _mean(v) for k, v in r.items()} for m, r in per.items()},
         "sdr": {m: {k: _mean(v) for k, v in r.items()} for m, r in sdr_per.items()},
         "seconds": seconds,
@@ -148,7 +157,12 @@ def format_report(report: dict[str, Any], command: str | None = None) -> str:
     lines = [
         f"Held-out set `{report['set']}`: {report['hdr_pairs']} HDR pairs, "
         f"{report['sdr_pairs']} SDR pairs; networks in precision "
-        f"`{report.get('precision', 'auto')}`.",
+        f"`{report.get('precision', 'auto')}`"
+        + (
+            f", {report['passes']} passes (the picture and its mirror images, averaged)."
+            if report.get("passes", 1) != 1
+            else "."
+        ),
         "",
         "HDR reconstruction (PU21-PSNR in dB, banding_glare, peak 256, 1.0 = 203 cd/m²; "
         "in/out = inside/outside the clipped region; log-L1 inside it, lower is better; "

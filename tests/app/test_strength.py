@@ -81,7 +81,9 @@ def test_choices_made_before_the_networks_are_listed_stay(qtbot, tmp_path):
     first = w.reconstruct_panel
     first.strength_slider.setValue(70)
     first.curve_box.combo.setCurrentIndex(first.curve_box.combo.findData("gamma:2.4"))
+    first.mirror.setChecked(True)
     qtbot.waitUntil(lambda: w.reconstruct_panel is not first, timeout=60000)
     panel = w.reconstruct_panel
+    assert panel.passes() == 3
     assert panel.strength() == 0.7 and panel.curve() == "gamma:2.4"
     w.shutdown()

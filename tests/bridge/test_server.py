@@ -298,3 +298,17 @@ def test_strength_through_the_bridge(bridge):
     np.testing.assert_array_equal(got, want)
     with pytest.raises(BridgeError, match="strength must be"):
         client.submit(header, data, {"method": "classical", "strength": 3})
+
+
+def test_mirror_passes_through_the_bridge(bridge):
+    _, client = bridge
+    px = photo_u8()
+    header, data = layer(px, "u8", "RGBA", "srgb")
+    _, _, pixels = client.reconstruct(header, data, {"method": "masked", "passes": 3})
+    image = Image.from_pixels(px[..., :3].astype(np.float32) / 255, levels=256)
+    want = reconstruct(ReconstructRequest(input=image, method="masked", passes=3)).pixels
+    got = np.frombuffer(pixels, np.float32).reshape(48, 64, 4)[..., :3]
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    for bad in (2, True, "3"):
+        with pytest.raises(BridgeError, match="passes must be 1 or 3"):
+            client.submit(header, data, {"method": "masked", "passes": bad})
