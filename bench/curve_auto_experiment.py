@@ -95,7 +95,9 @@ def features(code: np.ndarray) -> np.ndarray:
 
     s = 384 / max(code.shape[:2])
     if s < 1:
-        code = cv2.resize(code, (round(code.shape[1] * s), round(code.shape[0] * s)), interpolation=cv2.INTER_AREA)
+        code = cv2.resize(
+            code, (round(code.shape[1] * s), round(code.shape[0] * s)), interpolation=cv2.INTER_AREA
+        )
     c = np.clip(code, 0, 1)
     y = c.mean(2)
     n = y.size
@@ -110,7 +112,9 @@ def features(code: np.ndarray) -> np.ndarray:
     ly = np.minimum((y.ravel() * 16).astype(int), 15)
     cy = np.bincount(ly, minlength=16)
     parts.append(np.where(cy > 0, np.bincount(ly, sat, 16) / np.maximum(cy, 1), -1))
-    parts.append([np.mean(c.max(2) >= 0.999), np.mean(c.max(2) <= 0.02), y.mean(), y.std(), np.median(y)])
+    parts.append(
+        [np.mean(c.max(2) >= 0.999), np.mean(c.max(2) <= 0.02), y.mean(), y.std(), np.median(y)]
+    )
     return np.concatenate([np.ravel(p) for p in parts])
 
 
@@ -176,9 +180,13 @@ def main() -> None:
     wc, ws = ridge(lam), logistic(lam)
     acc_v = float(np.mean(((B @ ws) > 0) == (Sv > 0.5)))
     print(f"{len(Xt)} training shots, {len(Xv)} validation; ridge λ = {lam:g}")
-    print(f"validation curve error (log2², mean over knots): always-sRGB "
-          f"{np.mean((base - Yv) ** 2):.3f}, estimator {err[lam]:.3f}")
-    print(f"validation sRGB recognition accuracy {acc_v:.3f} (share of sRGB shots {Sv.mean():.2f})\n")
+    print(
+        f"validation curve error (log2², mean over knots): always-sRGB "
+        f"{np.mean((base - Yv) ** 2):.3f}, estimator {err[lam]:.3f}"
+    )
+    print(
+        f"validation sRGB recognition accuracy {acc_v:.3f} (share of sRGB shots {Sv.mean():.2f})\n"
+    )
 
     rng = np.random.default_rng(20261129)
     rows: dict[str, list[tuple[float, float, float, float]]] = {}
@@ -197,12 +205,15 @@ def main() -> None:
                     p_srgb,
                 )
             )
-    print("| test photos | PU21 all, sRGB linearisation | estimated curve | true curve | mean p(sRGB) |")
+    print("| test photos | sRGB linearisation | estimated curve | true curve | mean p(sRGB) |")
     print("|---|---|---|---|---|")
     for family, r in rows.items():
         a = np.array(r)
-        print(f"| {family} | {a[:, 0].mean():.2f} | {a[:, 1].mean():.2f} "
-              f"({a[:, 1].mean() - a[:, 0].mean():+.2f}) | {a[:, 2].mean():.2f} | {a[:, 3].mean():.2f} |")
+        print(
+            f"| {family} | {a[:, 0].mean():.2f} | {a[:, 1].mean():.2f} "
+            f"({a[:, 1].mean() - a[:, 0].mean():+.2f}) | {a[:, 2].mean():.2f} "
+            f"| {a[:, 3].mean():.2f} |"
+        )
 
 
 if __name__ == "__main__":
