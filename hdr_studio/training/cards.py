@@ -138,7 +138,13 @@ def _data_line(name: str, tc: dict[str, Any]) -> str:
     hdr = (
         "Mitsuba renders of `renders/train` (seeds 0–95) plus "
         f"{tc.get('synthetic', 0)} procedural scenes (seeds from {tc.get('synthetic_seed', 0)}), "
-        "through the HDRCNN virtual camera"
+        + (
+            f"{tc['synthetic_extra']} procedural scenes of the wider kinds (night lights, "
+            "sunlit clouds, backlit subjects, neon and coloured light), "
+            if tc.get("synthetic_extra")
+            else ""
+        )
+        + "through the HDRCNN virtual camera"
     )
     photos = "the training photos (scikit-image, Debian mate-backgrounds; see DATA.md)"
     return {

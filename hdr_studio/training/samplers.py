@@ -44,12 +44,22 @@ class HdrPool:
         self.scenes = [np.ascontiguousarray(s, np.float32) for s in scenes]
 
     @classmethod
-    def load(cls, paths: Sequence[Path], synthetic: int = 0, synthetic_seed: int = 0) -> HdrPool:
+    def load(
+        cls,
+        paths: Sequence[Path],
+        synthetic: int = 0,
+        synthetic_seed: int = 0,
+        extra: int = 0,
+    ) -> HdrPool:
+        """The rendered scenes at ``paths``, ``synthetic`` procedural scenes and ``extra``
+        scenes of the wider kinds (night lights, clouds, backlit, neon), seeded from
+        ``synthetic_seed``."""
         from hdr_studio.training.data.dataset import read_hdr
-        from hdr_studio.training.data.synthetic import render_scene
+        from hdr_studio.training.data.synthetic import render_extra_scene, render_scene
 
         scenes = [read_hdr(p) for p in paths]
         scenes += [render_scene(synthetic_seed + i, 192, 256) for i in range(synthetic)]
+        scenes += [render_extra_scene(synthetic_seed + i, 192, 256) for i in range(extra)]
         return cls(scenes)
 
     def crop(self, rng: np.random.Generator, size: int) -> np.ndarray:

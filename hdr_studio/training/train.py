@@ -301,6 +301,7 @@ def train(opts: TrainOptions, progress: ProgressFn | None = None) -> dict[str, A
             render_paths(root, "train")[: cfg.get("renders", None)],
             synthetic=int(cfg.get("synthetic", 0)),
             synthetic_seed=int(cfg.get("synthetic_seed", 0)),
+            extra=int(cfg.get("synthetic_extra", 0)),
         )
     if recipe.needs_photos:
         recipe.photos = PhotoPool.load(photo_paths(root, "train"))

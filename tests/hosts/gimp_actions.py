@@ -26,7 +26,7 @@ def run(name, image, drawable, **props):
     cfg.set_property("image", image)
     cfg.set_core_object_array("drawables", [drawable])
     for key, value in props.items():
-        cfg.set_property(key, value)
+        cfg.set_property(key.replace("_", "-"), value)
     result = proc.run(cfg)
     status = result.index(0)
     if status != Gimp.PDBStatusType.SUCCESS:
@@ -71,6 +71,7 @@ try:
                 method=method,
                 result="hdr",
                 strength=50.0,
+                mirror_passes=True,
             )
             entry = dump(action, image, "RGBA float", 4)
         elif action in ("hdr", "sdr", "selection"):

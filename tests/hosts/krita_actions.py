@@ -51,7 +51,7 @@ def main(args):
                 entry["stats"] = stats
             elif action == "half":
                 target, layer, status = ops.reconstruct(
-                    doc, client, method, "hdr", node=source, strength=0.5
+                    doc, client, method, "hdr", node=source, strength=0.5, passes=3
                 )
                 entry = dump(out, action, target, layer)
             elif action in ("hdr", "sdr", "selection"):

@@ -94,3 +94,29 @@ def test_patch_metric_prefers_texture_in_saturated_areas():
     mask = np.zeros((64, 128), np.float32)
     picks = select_patches(hdr, mask, size=64, stride=64, threshold=0.01)
     assert [(y, x) for y, x, _ in picks] == [(0, 64)]
+
+
+def test_extra_scene_kinds_are_hdr_partly_clipped_and_reproducible():
+    """The wider procedural kinds (night lights, sunlit clouds, backlit subjects, neon): each
+    is finite, non-negative, has light far above the exposure's white, clips some pixels in
+    only one or two channels through the virtual camera, and repeats from its seed."""
+    from hdr_studio.training.data.synthetic import EXTRA_KINDS, expose, render_extra_scene
+
+    for seed in range(len(EXTRA_KINDS)):
+        scene = render_extra_scene(seed, 96, 128)
+        assert scene.shape == (96, 128, 3) and scene.dtype == np.float32
+        assert np.isfinite(scene).all() and scene.min() >= 0
+        shot = expose(scene, 0.92)
+        assert shot.truth.max() > 4.0, EXTRA_KINDS[seed]  # real highlights beyond white
+        clipped = shot.code >= 1.0
+        partly = clipped.any(axis=2) & ~clipped.all(axis=2)
+        assert partly.any(), EXTRA_KINDS[seed]
+        np.testing.assert_array_equal(scene, render_extra_scene(seed, 96, 128))
+    assert not np.array_equal(render_extra_scene(0, 96, 128), render_extra_scene(4, 96, 128))
+
+
+def test_pool_loads_the_extra_kinds():
+    from hdr_studio.training.samplers import HdrPool
+
+    pool = HdrPool.load([], synthetic=2, extra=4)
+    assert len(pool.scenes) == 6

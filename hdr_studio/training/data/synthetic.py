@@ -115,3 +115,116 @@ def expose(scene: np.ndarray, quantile: float = 0.92, bits: int = 8) -> Shot:
     levels = 2**bits - 1
     code = np.round(srgb_encode(np.clip(truth, 0, 1)) * levels) / levels
     return Shot(code=code.astype(np.float32), truth=truth, exposure=e)
+
+
+#: The extra scene kinds :func:`render_extra_scene` draws from (issue #15's wider data).
+EXTRA_KINDS = ("night", "clouds", "backlit", "neon")
+
+
+def _soft_disc(xx, yy, cx, cy, r, edge: float = 1.5) -> np.ndarray:
+    d = np.sqrt((xx - cx) ** 2 + (yy - cy) ** 2)
+    return np.clip((r - d) / edge + 0.5, 0.0, 1.0).astype(np.float32)
+
+
+def _night(rng, h, w, xx, yy) -> np.ndarray:
+    """Night street: a dark textured ground and facades lit by many small lamps with
+    saturated, clipping cores and soft coloured pools of light."""
+    tex = _noise(rng, h, w)[..., None]
+    scene = (0.004 + 0.02 * tex) * _colour(rng, 0.3)
+    for _ in range(int(rng.integers(4, 14))):
+        lx, ly = rng.uniform(0, w), rng.uniform(0, h * 0.8)
+        col = _colour(rng, rng.uniform(0.2, 0.8))  # sodium, LED, neon-ish
+        r = rng.uniform(1.0, 4.0)
+        core = _soft_disc(xx, yy, lx, ly, r)[..., None] * rng.uniform(30, 300)
+        d2 = (xx - lx) ** 2 + (yy - ly) ** 2
+        halo = (rng.uniform(0.5, 4.0) * np.exp(-d2 / (2 * (r * rng.uniform(3, 8)) ** 2)))[..., None]
+        pool_y = min(h - 1.0, ly + rng.uniform(20, 80))
+        pool = np.exp(-((xx - lx) ** 2 / (2 * 40.0**2) + (yy - pool_y) ** 2 / (2 * 15.0**2)))
+        scene = scene + (core + halo) * col + (0.05 * pool)[..., None] * col * (0.3 + tex)
+    return scene
+
+
+def _clouds(rng, h, w, xx, yy) -> np.ndarray:
+    """Sky with sunlit clouds (bright, nearly neutral tops that clip, bluish shaded bases),
+    a sun behind or beside them, and a dark landscape below."""
+    horizon = int(h * rng.uniform(0.55, 0.8))
+    t = (yy / max(horizon, 1))[..., None]
+    sky = (1 - t) * np.array([0.25, 0.45, 1.0]) * 1.5 + t * np.array([0.7, 0.8, 1.0]) * 2.0
+    cover = _noise(rng, h, w, octaves=6)
+    cover = np.clip((cover - rng.uniform(0.35, 0.6)) * 4.0, 0.0, 1.0)[..., None]
+    lit = _noise(rng, h, w, octaves=4)[..., None]
+    warm = np.array([1.0, 0.95, 0.85]) if rng.random() < 0.7 else np.array([1.0, 0.7, 0.45])
+    cloud = (0.6 + lit * rng.uniform(2.0, 8.0)) * warm * 0.8 + (1 - lit) * np.array(
+        [0.5, 0.55, 0.7]
+    )
+    scene = sky * (1 - cover) + cloud * cover
+    sx, sy = rng.uniform(0.1, 0.9) * w, rng.uniform(0.05, 0.5) * horizon
+    d = np.sqrt((xx - sx) ** 2 + (yy - sy) ** 2)
+    r_sun = rng.uniform(0.01, 0.03) * w
+    occl = 1 - 0.9 * cover[..., 0]
+    scene = scene + (
+        (np.where(d < r_sun, 600.0, 0.0) * occl + 30.0 * np.exp(-d / (r_sun * 3.0)))[..., None]
+        * warm
+    )
+    ground = (0.02 + 0.15 * _noise(rng, h, w)[..., None]) * _colour(rng, 0.5)
+    scene[horizon:] = ground[horizon:]
+    return scene
+
+
+def _backlit(rng, h, w, xx, yy) -> np.ndarray:
+    """A backlit subject: a bright window or sky behind a darker skin-toned figure, a rim of
+    light along its edge and flare that clips one or two channels first."""
+    bg_col = _colour(rng, rng.uniform(0.05, 0.4))
+    scene = (rng.uniform(3.0, 12.0) * (0.8 + 0.2 * _noise(rng, h, w)))[..., None] * bg_col
+    cx, cy = rng.uniform(0.3, 0.7) * w, rng.uniform(0.35, 0.65) * h
+    rx, ry = rng.uniform(0.12, 0.22) * w, rng.uniform(0.2, 0.35) * h
+    d = np.sqrt(((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2)
+    body = np.clip((1.0 - d) * 20.0, 0.0, 1.0)[..., None]
+    skin = np.array([0.85, 0.55, 0.4]) * rng.uniform(0.7, 1.1)
+    shade = (0.08 + 0.25 * _noise(rng, h, w)[..., None]) * skin
+    rim = np.exp(-(((d - 0.97) / 0.04) ** 2))[..., None] * rng.uniform(2.0, 6.0) * bg_col
+    shoulders = (yy > cy + ry * 0.8)[..., None] * (np.abs(xx - cx) < rx * 2.2)[..., None]
+    scene = scene * (1 - body) + shade * body + rim
+    scene = np.where(shoulders, shade * 0.8, scene)
+    # the sun (or a lamp) just beside the subject's outline, with its glare
+    a = rng.uniform(-2.6, -0.5)
+    sx, sy = cx + rx * 1.05 * np.cos(a), cy + ry * 1.05 * np.sin(a)
+    d_sun = np.sqrt((xx - sx) ** 2 + (yy - sy) ** 2)
+    r_sun = rng.uniform(0.01, 0.025) * w
+    sun = (np.where(d_sun < r_sun, 300.0, 0.0) + 20.0 * np.exp(-d_sun / (r_sun * 2.0)))[..., None]
+    scene = scene + sun * np.array([1.0, 0.9, 0.75]) * (1 - 0.95 * body)
+    return scene
+
+
+def _neon(rng, h, w, xx, yy) -> np.ndarray:
+    """Coloured light: saturated neon tubes and a coloured spot on a wall, where one channel
+    clips long before the others."""
+    wall = (0.05 + 0.2 * _noise(rng, h, w))[..., None] * _colour(rng, 0.2)
+    scene = wall.copy()
+    for _ in range(int(rng.integers(2, 6))):
+        col = _colour(rng, rng.uniform(0.85, 1.0))
+        x0, y0 = rng.uniform(0, w), rng.uniform(0, h)
+        ang = rng.uniform(0, np.pi)
+        length, width = rng.uniform(0.2, 0.6) * w, rng.uniform(1.5, 4.0)
+        u = (xx - x0) * np.cos(ang) + (yy - y0) * np.sin(ang)
+        v = -(xx - x0) * np.sin(ang) + (yy - y0) * np.cos(ang)
+        along = np.clip(np.minimum(u, length - u) + 0.5, 0, 1)
+        tube = along * np.clip(width - np.abs(v) + 0.5, 0, 1)
+        glow = along * np.exp(-(v**2) / (2 * (width * 6) ** 2))
+        scene = scene + (tube * rng.uniform(8, 60) + glow * rng.uniform(0.5, 3.0))[..., None] * col
+    sx, sy = rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.8) * h
+    spot = np.exp(-((xx - sx) ** 2 + (yy - sy) ** 2) / (2 * (0.15 * w) ** 2))
+    scene = scene + (rng.uniform(2, 8) * spot)[..., None] * wall * 10 * _colour(rng, 0.9)
+    return scene
+
+
+def render_extra_scene(seed: int, height: int = 192, width: int = 256) -> np.ndarray:
+    """One of :data:`EXTRA_KINDS` (night lights, sunlit clouds, a backlit subject, neon and
+    coloured light), linear HDR (H, W, 3) float32, reproducible from ``seed``."""
+    rng = np.random.default_rng(seed)
+    h, w = height, width
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    kind = EXTRA_KINDS[seed % len(EXTRA_KINDS)]
+    make = {"night": _night, "clouds": _clouds, "backlit": _backlit, "neon": _neon}[kind]
+    scene = make(rng, h, w, xx, yy)
+    return np.ascontiguousarray(np.maximum(scene, 0.0), dtype=np.float32)

@@ -203,6 +203,7 @@ def reconstruct(image, drawable, config, run_mode):
     request = {
         "result": config.get_property("result"),
         "strength": config.get_property("strength") / 100.0,
+        "passes": 3 if config.get_property("mirror-passes") else 1,
     }
     method = config.get_property("method")
     if method and method != "default":
@@ -298,6 +299,13 @@ class HDRStudio(Gimp.PlugIn):
                 0.0,
                 150.0,
                 100.0,
+                flags,
+            )
+            proc.add_boolean_argument(
+                "mirror-passes",
+                "Mirror passes (3x time)",
+                "also run the network on the layer's mirror images and average the results",
+                False,
                 flags,
             )
         return proc

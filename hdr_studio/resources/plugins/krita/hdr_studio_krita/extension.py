@@ -7,6 +7,7 @@ import threading
 from krita import Extension, Krita
 from PyQt5.QtCore import QTimer
 from PyQt5.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -126,6 +127,11 @@ class ReconstructDialog(QDialog):
         self.strength.setSuffix(" %")
         self.strength.setToolTip("How far the result goes beyond the measured pixels")
         form.addRow("Strength", self.strength)
+        self.mirror = QCheckBox("Mirror passes (3× time, finer fill)")
+        self.mirror.setToolTip(
+            "Also run the network on the layer's mirror images and average the results"
+        )
+        form.addRow("", self.mirror)
         self.form, self.spins = form, {}
         self.method.currentIndexChanged.connect(self._options)
         self._options()
@@ -152,7 +158,8 @@ class ReconstructDialog(QDialog):
     def request(self):
         options = {name: spin.value() for name, spin in self.spins.items()}
         strength = self.strength.value() / 100.0
-        return self.method.currentData(), self.result.currentData(), options, strength
+        passes = 3 if self.mirror.isChecked() else 1
+        return self.method.currentData(), self.result.currentData(), options, strength, passes
 
 
 class HDRStudioExtension(Extension):
@@ -247,13 +254,19 @@ class HDRStudioExtension(Extension):
         dialog = ReconstructDialog(methods)
         if dialog.exec_() != QDialog.Accepted:
             return
-        method, result, options, strength = dialog.request()
+        method, result, options, strength, passes = dialog.request()
         layer = self._layer(doc)
         if layer is None:
             return
         node, header, data = layer
         message, payload = operations.with_selection(doc, header, data)
-        request = {"method": method, "result": result, "options": options, "strength": strength}
+        request = {
+            "method": method,
+            "result": result,
+            "options": options,
+            "strength": strength,
+            "passes": passes,
+        }
 
         def work(progress, cancelled):
             job_id = client.submit(message, payload, request)

@@ -144,11 +144,15 @@ def reconstruct(
     cancelled=None,
     node=None,
     strength=1.0,
+    passes=1,
 ):
-    """Reconstruct the active layer; returns (document holding the result, layer, job status)."""
+    """Reconstruct the active layer; returns (document holding the result, layer, job status).
+    ``passes`` 3 averages the network's results on the layer and its mirror images."""
     node, header, data = read_layer(doc, node)
     message, payload = with_selection(doc, header, data)
     request = {"result": result, "options": dict(options or {}), "strength": strength}
+    if passes != 1:
+        request["passes"] = passes
     if method:
         request["method"] = method
     job_id = client.submit(message, payload, request)
