@@ -149,7 +149,8 @@ class ReconstructDialog(QDialog):
             spin = QDoubleSpinBox()
             spin.setRange(opt["minimum"], opt["maximum"])
             spin.setValue(opt["default"])
-            self.form.insertRow(self.form.rowCount() - 1 if self.spins else 3, opt["label"], spin)
+            # after Method and Result, before Strength and the mirror passes
+            self.form.insertRow(2 + len(self.spins), opt["label"], spin)
             self.spins[opt["name"]] = spin
         gives_hdr = method["kind"] in ("hdr", "hdr+sdr")  # an SDR declipper gives SDR only
         self.result.setCurrentIndex(0 if gives_hdr else 1)
