@@ -45,6 +45,8 @@ class FrameInputs:
     base: np.ndarray | None
     detail: np.ndarray | None
     overlay: OverlayArgs | None  # None: overlay off
+    spread: np.ndarray | None = None  # mirror passes' disagreement (stops), at strength 1
+    strength: float = 1.0
 
     @classmethod
     def capture(cls, state: AppState, level: render.DisplayLevel) -> FrameInputs:
@@ -62,6 +64,7 @@ class FrameInputs:
             base=doc.base,
             detail=doc.detail,
             overlay=overlay_args(state) if ov.enabled else None,
+            **_spread_args(doc),
         )
 
 
@@ -99,6 +102,11 @@ def compute_frame(inp: FrameInputs, cache: ToneMapCache) -> Frame:
             share = invented_fraction(reduced, level.linear)
             overlay = render.invented_overlay(share, inp.overlay[3])
         return Frame(before, after, overlay, level.factor, overlay_on_result=True)
+    if inp.overlay is not None and inp.overlay[0] == "uncertain":
+        if inp.result is not None and inp.spread is not None:
+            reduced = render.reduce_mean(inp.spread, level.factor)
+            overlay = _uncertain_overlay(reduced, inp.strength, inp.overlay[3])
+        return Frame(before, after, overlay, level.factor, overlay_on_result=True)
     if inp.overlay is not None:
         overlay = render.overlay_for(level, *inp.overlay)
     return Frame(before, after, overlay, level.factor)
@@ -118,6 +126,8 @@ class DetailInputs:
     overlay: OverlayArgs | None
     measured: np.ndarray | None = None  # the linearised photo (for the invented-light map)
     result: np.ndarray | None = None  # the result, wherever it is shown
+    spread: np.ndarray | None = None  # mirror passes' disagreement (stops), at strength 1
+    strength: float = 1.0
 
 
 def detail_inputs(
@@ -153,7 +163,26 @@ def detail_inputs(
         overlay=overlay_args(state) if state.overlay.enabled else None,
         measured=image.linear,
         result=doc.result,
+        **_spread_args(doc),
     )
+
+
+#: Overlay modes drawn over the result (not the photo's clipping).
+RESULT_MAPS = ("invented", "uncertain")
+
+
+def _spread_args(doc) -> dict:
+    """The open result's mirror-pass disagreement and the strength it is shown at."""
+    outcome = doc.outcome
+    if outcome is None or doc.result is None or outcome.results.spread is None:
+        return {}
+    return {"spread": outcome.results.spread, "strength": outcome.metadata.get("strength", 1.0)}
+
+
+def _uncertain_overlay(spread: np.ndarray, strength: float, opacity: float) -> np.ndarray:
+    """Cyan, as opaque as the disagreement (at the shown strength; one stop = opaque)."""
+    share = spread * np.float32(strength / render.UNCERTAIN_FULL_STOPS)
+    return render.invented_overlay(share, opacity, render.UNCERTAIN)
 
 
 def _invented_detail(inp: DetailInputs, rgb: np.ndarray) -> None:
@@ -165,6 +194,13 @@ def _invented_detail(inp: DetailInputs, rgb: np.ndarray) -> None:
         return
     start = inp.cut if inp.right is not None else 0  # split: right of the line only
     if start >= x1 - x0:
+        return
+    if inp.overlay[0] == "uncertain":
+        if inp.spread is None:
+            return
+        spread = np.ascontiguousarray(inp.spread[y0:y1, x0 + start : x1])
+        overlay = _uncertain_overlay(spread, inp.strength, inp.overlay[3])
+        rgb[:, start:] = render.blend_overlay(rgb[:, start:], overlay)
         return
     res = np.ascontiguousarray(inp.result[y0:y1, x0 + start : x1])
     meas = np.ascontiguousarray(inp.measured[y0:y1, x0 + start : x1])
@@ -179,13 +215,13 @@ def compute_detail(inp: DetailInputs) -> tuple[np.ndarray, int, int]:
     x0, y0, x1, y1 = inp.region
     cut = inp.cut
     rgb = render.tonemapped(np.ascontiguousarray(inp.left[y0:y1, x0:x1]), inp.exposure)
-    if inp.overlay is not None and inp.overlay[0] != "invented" and cut > 0:
+    if inp.overlay is not None and inp.overlay[0] not in RESULT_MAPS and cut > 0:
         code = np.ascontiguousarray(inp.code[y0:y1, x0 : x0 + cut])
         rgb[:, :cut] = render.blend_overlay(rgb[:, :cut], clip_overlay(code, *inp.overlay))
     if inp.right is not None and cut < x1 - x0:
         after = np.ascontiguousarray(inp.right[y0:y1, x0 + cut : x1])
         rgb[:, cut:] = render.tonemapped(after, inp.exposure)
-    if inp.overlay is not None and inp.overlay[0] == "invented":
+    if inp.overlay is not None and inp.overlay[0] in RESULT_MAPS:
         _invented_detail(inp, rgb)
     return rgb, x0, y0
 

@@ -31,12 +31,19 @@ class ClippingPanel(QtWidgets.QWidget):
             ("Any channel", "any"),
             ("Per channel", "channel"),
             ("Invented light (result)", "invented"),
+            ("Uncertain (mirror passes disagree)", "uncertain"),
         ):
             self.mode.addItem(label, value)
         self.mode.setItemData(
             3,
             "Magenta where the result's light was reconstructed rather than measured, as "
             "opaque as the invented share",
+            QtCore.Qt.ItemDataRole.ToolTipRole,
+        )
+        self.mode.setItemData(
+            4,
+            "Cyan where the network's results on the photo and its mirror images disagree "
+            "(fully opaque at one stop): reconstruct with Mirror passes to see it",
             QtCore.Qt.ItemDataRole.ToolTipRole,
         )
         self.over = QtWidgets.QDoubleSpinBox()

@@ -97,14 +97,19 @@ def overlay_for(
 
 
 INVENTED = (255, 0, 255)  # magenta: no clipping colour (red, green, yellow, white) uses it
+UNCERTAIN = (0, 230, 255)  # cyan: the mirror passes' disagreement
+#: Disagreement between mirror passes (stops) shown fully opaque.
+UNCERTAIN_FULL_STOPS = 1.0
 
 
-def invented_overlay(share: np.ndarray, opacity: float = 1.0) -> np.ndarray:
+def invented_overlay(
+    share: np.ndarray, opacity: float = 1.0, colour: tuple[int, int, int] = INVENTED
+) -> np.ndarray:
     """RGBA uint8 heat overlay of the invented share (H, W) in [0, 1]: magenta, as opaque as
     the share of the pixel's light that was reconstructed rather than measured."""
     h, w = share.shape
     out = np.zeros((h, w, 4), np.uint8)
-    out[..., :3] = INVENTED
+    out[..., :3] = colour
     out[..., 3] = np.rint(np.clip(share, 0.0, 1.0) * (255.0 * opacity)).astype(np.uint8)
     return out
 

@@ -42,10 +42,13 @@ class MethodKind(StrEnum):
 class ModelResult:
     """A reconstruction as linear pixels in the source image's primaries, 1.0 = the source's
     white: ``hdr`` (may exceed 1) and/or ``sdr`` (display-referred, ≤ ~1), each (H, W, 3)
-    float32."""
+    float32. ``spread``: with mirror passes, how much they disagreed — per pixel, the
+    standard deviation across the passes of log₂ of the brightest channel (stops), (H, W)
+    float32; ``None`` for a single pass."""
 
     hdr: np.ndarray | None = None
     sdr: np.ndarray | None = None
+    spread: np.ndarray | None = None
 
     def get(self, kind: ResultKind) -> np.ndarray | None:
         return self.hdr if kind is ResultKind.HDR else self.sdr

@@ -151,8 +151,18 @@ def run_model(
     if passes == 1:
         return results[0]
     return ModelResult(
-        hdr=_mean_of([r.hdr for r in results]), sdr=_mean_of([r.sdr for r in results])
+        hdr=_mean_of([r.hdr for r in results]),
+        sdr=_mean_of([r.sdr for r in results]),
+        spread=_spread_of([r.hdr if r.hdr is not None else r.sdr for r in results]),
     )
+
+
+def _spread_of(arrays: list[np.ndarray | None]) -> np.ndarray | None:
+    """Per pixel, the standard deviation across passes of log₂ of the brightest channel."""
+    if any(a is None for a in arrays):
+        return None
+    logs = np.stack([np.log2(np.maximum(a.max(axis=2), 1e-6)) for a in arrays])
+    return logs.std(axis=0).astype(np.float32)
 
 
 def _mean_of(arrays: list[np.ndarray | None]) -> np.ndarray | None:

@@ -77,6 +77,38 @@ def test_invented_light_overlay_marks_the_result():
     assert compute_frame(FrameInputs.capture(state, level), ToneMapCache()).overlay is None
 
 
+def test_uncertain_overlay_shows_where_mirror_passes_disagree():
+    """Mode "uncertain": cyan over the result, as opaque as the passes' disagreement (one
+    stop = opaque) times the strength shown; nothing without mirror passes."""
+    from hdr_studio.api.engine import Outcome
+    from hdr_studio.core.result import ModelResult
+
+    state, level = _state()
+    doc = state.document
+    result = doc.image.linear * 2.0
+    spread = np.zeros(result.shape[:2], np.float32)
+    spread[:20, :30] = 0.5  # half a stop of disagreement here
+    outcome = Outcome(
+        image=doc.image,
+        method="masked",
+        kind=ResultKind.HDR,
+        pixels=result,
+        results=ModelResult(hdr=result, spread=spread),
+        metadata={"strength": 1.0},
+    )
+    doc.update(result=result, outcome=outcome)
+    state.overlay.update(mode="uncertain", opacity=1.0)
+    state.view.update(compare="split")
+    frame = compute_frame(FrameInputs.capture(state, level), ToneMapCache())
+    assert frame.overlay_on_result and tuple(frame.overlay[5, 5, :3]) == render.UNCERTAIN
+    assert abs(int(frame.overlay[5, 5, 3]) - 128) <= 1 and frame.overlay[40:, 60:, 3].max() == 0
+    outcome.metadata["strength"] = 1.5  # the slider scales the extrapolation, and its doubt
+    frame = compute_frame(FrameInputs.capture(state, level), ToneMapCache())
+    assert abs(int(frame.overlay[5, 5, 3]) - 191) <= 1
+    outcome.results.spread = None  # one pass: nothing to show
+    assert compute_frame(FrameInputs.capture(state, level), ToneMapCache()).overlay is None
+
+
 def test_detail_only_when_zoomed_past_the_display_level():
     state, _ = _state(60, 90)
     small_level = render.DisplayLevel.of(state.document.image)

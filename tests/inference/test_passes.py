@@ -47,6 +47,12 @@ def test_three_passes_average_the_mirrored_results():
     clipped = image.code.max(axis=2) >= 1.0
     assert clipped.any()
     assert np.abs(three - one)[clipped].max() > 1e-3
+    # the disagreement map: std across passes of log2 of the brightest channel
+    spread = run_model(image, "masked", device="cpu", passes=3).spread
+    logs = np.stack([np.log2(np.maximum(a.max(axis=2), 1e-6)) for a in (one, lr, ud)])
+    np.testing.assert_allclose(spread, logs.std(axis=0), atol=1e-4)
+    assert spread[clipped].mean() > spread[~clipped].mean()  # doubt where light was invented
+    assert run_model(image, "masked", device="cpu").spread is None
     # well-exposed pixels stay measured
     dark = image.code.max(axis=2) < 0.8
     np.testing.assert_allclose(three[dark], one[dark], rtol=1e-3, atol=1e-4)
