@@ -416,7 +416,8 @@ def build_parser() -> argparse.ArgumentParser:
             "--invented-channel",
             action="store_true",
             help="EXR: add a channel 'invented' (0-1, the share of each pixel's light that "
-            "was reconstructed rather than measured)",
+            "was reconstructed rather than measured) and, with --passes 3, 'uncertain' "
+            "(the stops by which the mirror passes disagreed)",
         )
         sp.add_argument(
             "--strength",

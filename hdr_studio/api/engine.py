@@ -325,7 +325,18 @@ def write(
     the source file is never overwritten, whatever ``force`` says."""
     path = Path(path)
     name = check_export(outcome.image, path, outcome.kind, fmt)
-    _write_result(outcome.pixels, path, outcome.image, fmt=name, options=options, force=force)
+    spread = outcome.results.spread
+    _write_result(
+        outcome.pixels,
+        path,
+        outcome.image,
+        fmt=name,
+        options=options,
+        force=force,
+        uncertainty=None
+        if spread is None
+        else spread * np.float32(outcome.metadata.get("strength", 1.0)),
+    )
     outcome.output, outcome.format = path, name
     return path
 

@@ -48,7 +48,8 @@ class ExportDialog(QtWidgets.QDialog):
         form.addRow("Quality (lossy)", self.quality)
         self.invented = QtWidgets.QCheckBox("Add an 'invented' channel (EXR)")
         self.invented.setToolTip(
-            "0–1 per pixel: the share of its light that was reconstructed, not measured"
+            "0–1 per pixel: the share of its light that was reconstructed, not measured; "
+            "after Mirror passes also 'uncertain': the stops by which they disagreed"
         )
         self.invented.setChecked(settings.value("export/invented", "false") == "true")
         form.addRow("", self.invented)

@@ -226,15 +226,18 @@ def write_result(
     fmt: str | None = None,
     options: ExportOptions | None = None,
     force: bool = False,
+    uncertainty: np.ndarray | None = None,
 ) -> Path:
     """Write linear result pixels (H, W, 3), in ``source``'s primaries with 1.0 = source
     white, to ``path`` in format ``fmt`` (default from the extension), atomically. Metadata
-    and alpha come from ``source``; the source file is never overwritten. Returns the path."""
+    and alpha come from ``source``; the source file is never overwritten. ``uncertainty``:
+    (H, W) stops of disagreement between mirror passes, written as channel ``uncertain``
+    beside ``invented`` when that channel is asked for. Returns the path."""
     path = Path(path)
     name = format_for_path(path, fmt)
     sources = (source.source_path,) if source.source_path is not None else ()
     with atomic_path(path, force=force, sources=sources) as tmp:
-        _encode_to(tmp, linear, source, name, options or ExportOptions())
+        _encode_to(tmp, linear, source, name, options or ExportOptions(), uncertainty)
     return path
 
 
@@ -253,7 +256,14 @@ def encode_result(
         return tmp.read_bytes()
 
 
-def _encode_to(tmp: Path, linear: np.ndarray, source: Image, name: str, opts: ExportOptions):
+def _encode_to(
+    tmp: Path,
+    linear: np.ndarray,
+    source: Image,
+    name: str,
+    opts: ExportOptions,
+    uncertainty: np.ndarray | None = None,
+):
     """Encode ``linear`` in format ``name`` into the file ``tmp``."""
     lin = np.asarray(linear, dtype=np.float32)
     if lin.ndim != 3 or lin.shape[2] != 3:
@@ -314,6 +324,9 @@ def _encode_to(tmp: Path, linear: np.ndarray, source: Image, name: str, opts: Ex
 
             names = ("R", "G", "B", *(("A",) if alpha is not None else ()), "invented")
             data = np.concatenate([data, invented_fraction(lin, source.linear)[..., None]], axis=2)
+            if uncertainty is not None and uncertainty.shape == lin.shape[:2]:
+                names = (*names, "uncertain")
+                data = np.concatenate([data, uncertainty[..., None]], axis=2)
         data = np.ascontiguousarray(data, dtype=np.float32)
         _write_oiio(tmp, data, pix_fmt, attrs, meta, names)
     elif name in {"png-sdr", "jpeg-sdr", "tiff-sdr"}:

@@ -93,15 +93,20 @@ def test_cli_passes(tmp_path):
     )
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     ok = subprocess.run(
-        [*cmd, "-o", str(tmp_path / "out.exr"), "--passes", "3", "--device", "cpu"],
+        [*cmd, "-o", str(tmp_path / "out.exr"), "--passes", "3", "--device", "cpu"]
+        + ["--invented-channel", "--strength", "50"],
         check=False,
         capture_output=True,
         text=True,
     )
     assert ok.returncode == 0, ok.stderr
     buf = oiio.ImageBuf(str(tmp_path / "out.exr"))
-    written = buf.get_pixels(oiio.FLOAT)[..., :3]
-    expected = reconstruct(
-        ReconstructRequest(input=src, method="masked", device="cpu", passes=3)
-    ).pixels
-    np.testing.assert_allclose(written, expected, rtol=1e-3, atol=1e-4)
+    assert list(buf.spec().channelnames) == ["R", "G", "B", "invented", "uncertain"]
+    written = buf.get_pixels(oiio.FLOAT)
+    want = reconstruct(
+        ReconstructRequest(input=src, method="masked", device="cpu", passes=3, strength=0.5)
+    )
+    np.testing.assert_allclose(written[..., :3], want.pixels, rtol=1e-3, atol=1e-4)
+    # the passes' disagreement, scaled with the strength (half here), in stops
+    np.testing.assert_allclose(written[..., 4], 0.5 * want.results.spread, rtol=2e-3, atol=2e-3)
+    assert written[..., 4].max() > 0.01
