@@ -74,6 +74,9 @@ def test_passes_in_the_request_and_refused_values():
         run_model(image, "masked", device="cpu", passes=2)
 
 
+EXTRA = ("--invented-channel", "--strength", "50")
+
+
 def test_cli_passes(tmp_path):
     import OpenImageIO as oiio
 
@@ -93,8 +96,7 @@ def test_cli_passes(tmp_path):
     )
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     ok = subprocess.run(
-        [*cmd, "-o", str(tmp_path / "out.exr"), "--passes", "3", "--device", "cpu"]
-        + ["--invented-channel", "--strength", "50"],
+        [*cmd, "-o", str(tmp_path / "out.exr"), "--passes", "3", "--device", "cpu", *EXTRA],
         check=False,
         capture_output=True,
         text=True,
