@@ -102,7 +102,9 @@ def _mirror(image: Image, axes: tuple[int, ...]) -> Image:
 
 
 def _unmirror(a: np.ndarray | None, axes: tuple[int, ...]) -> np.ndarray | None:
-    return None if a is None or not axes else np.ascontiguousarray(np.flip(a, axes))
+    if a is None or not axes:
+        return a
+    return np.ascontiguousarray(np.flip(a, axes))
 
 
 def run_model(
@@ -125,13 +127,13 @@ def run_model(
     progress = progress or no_progress
     progress(0.0, f"loading {name}")
     model = load_model(name, device, folder)
-    results: list[ModelResult] = []
+    total: ModelResult | None = None  # running sums: one pass's pixels held at a time
+    logs: list[np.ndarray] = []  # per pass, log2 of the brightest channel (for the spread)
     for k, axes in enumerate(_MIRRORS[:passes]):
         if cancel is not None:
             cancel.raise_if_cancelled()
         part = _mirror(image, axes)
-        lo, span = k / passes, 1.0 / passes
-        step = _scaled_progress(progress, lo, span)
+        step = _scaled_progress(progress, k / passes, 1.0 / passes)
         label = "" if passes == 1 else f" (pass {k + 1} of {passes})"
         out = run_network(model, part, tile, step, cancel, precision)
         coarse = None
@@ -142,35 +144,40 @@ def run_model(
         result = model.spec.finish(
             out, part, model.calibration, coarse, _scaled_progress(step, 0.97, 0.03)
         )
-        results.append(
-            result
-            if not axes
-            else ModelResult(hdr=_unmirror(result.hdr, axes), sdr=_unmirror(result.sdr, axes))
-        )
+        del out, coarse
+        if passes == 1:
+            progress(1.0, "done")
+            return result
+        hdr, sdr = _unmirror(result.hdr, axes), _unmirror(result.sdr, axes)
+        main = hdr if hdr is not None else sdr
+        if main is not None:
+            logs.append(np.log2(np.maximum(main.max(axis=2), np.float32(1e-6))))
+        if total is None:  # own copies: a result may share memory with the input
+            total = ModelResult(
+                hdr=None if hdr is None else np.array(hdr, np.float32),
+                sdr=None if sdr is None else np.array(sdr, np.float32),
+            )
+        else:
+            for field, a in (("hdr", hdr), ("sdr", sdr)):
+                acc = getattr(total, field)
+                if acc is not None and a is not None:
+                    acc += a
     progress(1.0, "done")
-    if passes == 1:
-        return results[0]
-    return ModelResult(
-        hdr=_mean_of([r.hdr for r in results]),
-        sdr=_mean_of([r.sdr for r in results]),
-        spread=_spread_of([r.hdr if r.hdr is not None else r.sdr for r in results]),
-    )
+    assert total is not None
+    n = np.float32(passes)
+    for field in ("hdr", "sdr"):
+        acc = getattr(total, field)
+        if acc is not None:
+            acc /= n
+    total.spread = _spread(logs) if len(logs) == passes else None
+    return total
 
 
-def _spread_of(arrays: list[np.ndarray | None]) -> np.ndarray | None:
-    """Per pixel, the standard deviation across passes of log₂ of the brightest channel."""
-    if any(a is None for a in arrays):
-        return None
-    logs = np.stack([np.log2(np.maximum(a.max(axis=2), 1e-6)) for a in arrays])
-    return logs.std(axis=0).astype(np.float32)
-
-
-def _mean_of(arrays: list[np.ndarray | None]) -> np.ndarray | None:
-    if any(a is None for a in arrays):
-        return None
-    return (sum(arrays[1:], arrays[0].astype(np.float32)) / np.float32(len(arrays))).astype(
-        np.float32
-    )
+def _spread(logs: list[np.ndarray]) -> np.ndarray:
+    """Per pixel, the standard deviation of ``logs`` (one map per pass)."""
+    mean = sum(logs[1:], logs[0].copy()) / np.float32(len(logs))
+    var = sum(((x - mean) ** 2 for x in logs), np.zeros_like(mean)) / np.float32(len(logs))
+    return np.sqrt(var).astype(np.float32)
 
 
 def _scaled_progress(progress: ProgressFn, lo: float, span: float) -> ProgressFn:
