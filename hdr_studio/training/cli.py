@@ -50,7 +50,8 @@ def cmd_data(args: argparse.Namespace) -> int:
             w, h = args.size
             splits = [args.split] if args.action == "render" else ["train", "val", "eval"]
             for split in splits:
-                count = args.count if args.count is not None else (96 if split == "train" else 16)
+                default = {"train": 96, "val": 64}.get(split, 16)  # eval: 16, as released
+                count = args.count if args.count is not None else default
                 paths = dataset.render_split(
                     root,
                     split,
@@ -195,7 +196,9 @@ def add_commands(sub, common_positive_int) -> None:
         "--split", choices=("train", "val", "eval"), default="train", help="render: which split"
     )
     d.add_argument(
-        "--count", type=common_positive_int, help="render: scenes (default 96 train, 16 val/eval)"
+        "--count",
+        type=common_positive_int,
+        help="render: scenes (default 96 train, 64 val, 16 eval)",
     )
     d.add_argument("--size", type=_size, default=(256, 192), help="render: WxH (default 256x192)")
     d.add_argument("--spp", type=common_positive_int, default=48, help="render: samples per pixel")
