@@ -5,6 +5,7 @@ and whole-process figures of ``hdr-studio reconstruct`` (JPEG → EXR, medians o
     .venv/bin/python bench/bench_models.py --precision fp32 --sizes 12
     .venv/bin/python bench/bench_models.py --config full --sizes 4
     .venv/bin/python bench/bench_models.py --device cuda   # on a GPU machine
+    .venv/bin/python bench/bench_models.py --whole --methods masked --sizes 12 --passes 1,3
     .venv/bin/python bench/bench_models.py --whole --methods masked,classical --sizes 12,24 \
         --precisions auto,fp32 --runs 3
 
@@ -115,7 +116,9 @@ def _jpeg(megapixels: float, folder: Path) -> Path:
     return path
 
 
-def whole_process(method: str, megapixels: float, precision: str, runs: int, folder: Path):
+def whole_process(
+    method: str, megapixels: float, precision: str, runs: int, folder: Path, passes: int = 1
+):
     """Wall time and peak RSS of ``runs`` fresh ``hdr-studio reconstruct`` processes."""
     import os
     import statistics
@@ -126,7 +129,7 @@ def whole_process(method: str, megapixels: float, precision: str, runs: int, fol
     for _ in range(runs):
         out = folder / "out.exr"
         cmd = [exe, "reconstruct", str(src), "-o", str(out), "--method", method, "--force"]
-        cmd += ["--precision", precision, "--device", "cpu"]
+        cmd += ["--precision", precision, "--device", "cpu", "--passes", str(passes)]
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
@@ -148,6 +151,7 @@ def main() -> int:
     ap.add_argument("--methods", default="masked,classical", help="--whole: methods")
     ap.add_argument("--precisions", default="auto", help="--whole: precisions")
     ap.add_argument("--runs", type=int, default=3, help="--whole: runs per case")
+    ap.add_argument("--passes", default="1", help="--whole: mirror passes, e.g. 1,3")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.case:
@@ -159,23 +163,24 @@ def main() -> int:
         import tempfile
 
         folder = Path(tempfile.mkdtemp(prefix="hdr-bench-"))
-        print("| method | precision | size | median | runs | peak RSS |")
-        print("|---|---|---|---|---|---|")
+        print("| method | precision | passes | size | median | runs | peak RSS |")
+        print("|---|---|---|---|---|---|---|")
         for method in args.methods.split(","):
             for precision in args.precisions.split(","):
                 if method in ("classical", "none") and precision != args.precisions.split(",")[0]:
                     continue
                 for mp in args.sizes.split(","):
-                    med, times, peak = whole_process(
-                        method, float(mp), precision, args.runs, folder
-                    )
-                    shown = ", ".join(f"{t:.1f}" for t in times)
-                    prec = "—" if method in ("classical", "none") else precision
-                    print(
-                        f"| {method} | {prec} | {mp} MP | **{med:.1f} s** | {shown} | "
-                        f"{peak:.0f} MB |",
-                        flush=True,
-                    )
+                    for passes in (int(p) for p in args.passes.split(",")):
+                        med, times, peak = whole_process(
+                            method, float(mp), precision, args.runs, folder, passes
+                        )
+                        shown = ", ".join(f"{t:.1f}" for t in times)
+                        prec = "—" if method in ("classical", "none") else precision
+                        print(
+                            f"| {method} | {prec} | {passes} | {mp} MP | **{med:.1f} s** | "
+                            f"{shown} | {peak:.0f} MB |",
+                            flush=True,
+                        )
         return 0
     print(f"| model | config | parameters | GMAC / MP | size | time ({args.device}) | peak RSS |")
     print("|---|---|---|---|---|---|---|")

@@ -128,7 +128,8 @@ def _calibration_line(name: str, meta: dict[str, str]) -> str:
         )
     return (
         f"- {'; '.join(parts)} — fitted by `hdr-studio calibrate {name}` on the validation "
-        "split (`data/valset`: render seeds 200000–200015 and the Plasma wallpaper photos, "
+        "split (`data/valset`: render seeds 200000–200063 — networks calibrated before "
+        "2026-11-29 saw the first 16 — and the Plasma wallpaper photos, "
         "neither trained on nor part of the held-out set); 1 = the raw network. See "
         "`hdr_studio/training/calibrate.py`."
     )
