@@ -58,6 +58,22 @@ def masked_l1(a: torch.Tensor, b: torch.Tensor, mask: torch.Tensor | None = None
     return ((a - b).abs() * mask).sum() / mask.sum().clamp(min=1.0)
 
 
+def chroma_l1(
+    pred: torch.Tensor, truth: torch.Tensor, mask: torch.Tensor | None = None
+) -> torch.Tensor:
+    """L1 between the log chromaticities (each channel's log light minus the mean of the
+    three) of linear (N, 3, H, W) images, over the pixels of ``mask`` (any channel): the
+    hue and saturation error, blind to brightness — the cyan-for-blue error of partly
+    clipped skies."""
+
+    def chroma(x):
+        lx = torch.log(x.clamp(min=0) + 1e-3)
+        return lx - lx.mean(dim=1, keepdim=True)
+
+    pixel = None if mask is None else mask.amax(dim=1, keepdim=True)
+    return masked_l1(chroma(pred), chroma(truth), pixel)
+
+
 def gradient_l1(a: torch.Tensor, b: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
     """L1 between horizontal and vertical finite differences (optionally masked)."""
 

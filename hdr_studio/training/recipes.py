@@ -135,6 +135,10 @@ class MaskedRecipe(Recipe):
             g = L.gradient_l1(log_h, log_t, sat)
             loss = loss + c.get("grad_weight", 0.5) * g
             terms["grad_log"] = g.item()
+        if c.get("chroma_weight", 0.0) > 0:
+            ch = L.chroma_l1(h, truth, sat)
+            loss = loss + c["chroma_weight"] * ch
+            terms["chroma"] = ch.item()
         self._update(loss)
         terms["loss"] = loss.item()
         return terms

@@ -224,3 +224,21 @@ def test_delta_e_itp():
     assert np.isnan(delta_e_itp(cyan, sky, mask))
     mask[0, 0] = True
     assert delta_e_itp(cyan, sky, mask) == pytest.approx(delta_e_itp(cyan, sky))
+
+
+def test_chroma_l1_sees_hue_not_brightness():
+    import torch
+
+    from hdr_studio.training.losses import chroma_l1
+
+    truth = torch.rand(2, 3, 8, 8) + 0.1
+    assert chroma_l1(truth * 4.0, truth).item() < 1e-3  # brighter, same colour: no error
+    cyan = truth.clone()
+    cyan[:, 1:] *= 2.0  # green and blue pushed up against red: the cyan-sky error
+    assert chroma_l1(cyan, truth).item() > 0.2
+    mask = torch.zeros(2, 3, 8, 8)
+    mask[..., :4, :] = 1.0
+    part = cyan.clone()
+    part[..., :4, :] = truth[..., :4, :]  # right where the mask is, wrong elsewhere
+    assert chroma_l1(part, truth, mask).item() < 1e-3
+    assert chroma_l1(part, truth).item() > 0.05

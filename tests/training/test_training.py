@@ -141,3 +141,23 @@ def test_cli_train_errors_are_one_line(tmp_path, capsys):
     empty.mkdir()
     assert main(["train", "hybrid", "--data", str(empty), "--out", str(tmp_path / "o")]) == 2
     assert "hdr-studio data render" in capsys.readouterr().err
+
+
+def test_masked_with_the_chroma_term_and_extra_scenes(tiny_data, tmp_path):
+    """The optional chroma term (``chroma_weight``) and the wider procedural kinds
+    (``synthetic_extra``) train: the term is logged, finite, and the run ships."""
+    path = tiny_config("masked", tmp_path, steps=4)
+    cfg = json.loads(path.read_text())
+    cfg.update(chroma_weight=1.0, synthetic_extra=2)
+    cfg["stages"] = [{"name": "hdr", "steps": 4, "lr": 1e-3}]
+    path.write_text(json.dumps(cfg))
+    opts = TrainOptions(
+        model="masked", config=path, data=tiny_data, out=tmp_path / "run", threads=1,
+        ship=tmp_path / "models", log_every=1,
+    )  # fmt: skip
+    assert train(opts)["step"] == 4
+    rows = (tmp_path / "run" / "loss.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    assert "chroma" in header
+    values = [float(r.split(",")[header.index("chroma")]) for r in rows[1:]]
+    assert all(np.isfinite(v) and v >= 0 for v in values) and max(values) > 0
