@@ -29,6 +29,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hdr_studio.core.transfer import srgb_decode, srgb_encode  # noqa: E402
 
@@ -61,8 +62,11 @@ def training_curve(rng: np.random.Generator) -> tuple[str, Curve]:
 
 
 def held_out_curve(rng: np.random.Generator) -> Curve:
+    """The HDR-CNN sigmoid camera of ``bench_curves.py``, n and σ drawn as there."""
+    from bench_curves import camera
+
     n, s = rng.uniform(0.8, 1.2), rng.uniform(0.3, 1.0)
-    return lambda h: (1 + s) * np.clip(h, 0, 1) ** n / (np.clip(h, 0, 1) ** n + s)
+    return lambda h: camera(h, n, s)
 
 
 def inverse_knots(curve: Curve) -> np.ndarray:

@@ -136,14 +136,18 @@ def test_bridge_health_and_window(unpacked, tmp_path):
 
 def test_install_script_into_local(unpacked, tmp_path):
     env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "XDG_DATA_HOME": str(tmp_path / "share")}
-    done = subprocess.run(
-        ["sh", str(unpacked / "install.sh")],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+
+    def sh(script: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["sh", str(unpacked / script)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+
+    done = sh("install.sh")
     assert done.returncode == 0, done.stderr
     command = tmp_path / ".local" / "bin" / "hdr-studio"
     assert command.is_symlink() and command.resolve().is_file()
@@ -153,14 +157,7 @@ def test_install_script_into_local(unpacked, tmp_path):
         [str(command), "--version"], env=env, capture_output=True, text=True, check=False
     )
     assert version.returncode == 0 and "hdr-studio 0." in version.stdout
-    gone = subprocess.run(
-        ["sh", str(unpacked / "uninstall.sh")],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    gone = sh("uninstall.sh")
     assert gone.returncode == 0, gone.stderr
     assert not command.exists() and not entry.exists()
     assert not (tmp_path / ".local" / "lib" / "hdr-studio").exists()

@@ -325,7 +325,11 @@ def write(
     the source file is never overwritten, whatever ``force`` says."""
     path = Path(path)
     name = check_export(outcome.image, path, outcome.kind, fmt)
-    spread = outcome.results.spread
+    uncertainty = None
+    if outcome.results.spread is not None and options is not None and options.invented_channel:
+        from hdr_studio.core.strength import scaled_spread
+
+        uncertainty = scaled_spread(outcome.results.spread, outcome.metadata.get("strength", 1.0))
     _write_result(
         outcome.pixels,
         path,
@@ -333,9 +337,7 @@ def write(
         fmt=name,
         options=options,
         force=force,
-        uncertainty=None
-        if spread is None
-        else spread * np.float32(outcome.metadata.get("strength", 1.0)),
+        uncertainty=uncertainty,
     )
     outcome.output, outcome.format = path, name
     return path

@@ -98,19 +98,13 @@ class DocumentController:
             passes=passes,
         )
 
-    def reconstruct(
-        self,
-        method: str,
-        options: dict[str, float] | None = None,
-        strength: float = 1.0,
-        curve: str | None = None,
-        passes: int = 1,
-    ) -> None:
-        """Reconstruct the open photo on the worker; the result replaces the document's."""
+    def reconstruct(self, method: str, **choices: Any) -> None:
+        """Reconstruct the open photo on the worker; the result replaces the document's.
+        ``choices``: the editor's settings, as :meth:`request` takes them."""
         doc = self.state.document
         if doc.image is None or not method:
             return
-        request = self.request(method, options, strength, curve, passes)
+        request = self.request(method, **choices)
 
         def work(progress, cancel) -> Outcome:
             from hdr_studio.api.engine import reconstruct

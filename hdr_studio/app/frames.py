@@ -181,12 +181,15 @@ def _spread_args(doc) -> dict:
 
 def _uncertain_overlay(spread: np.ndarray, strength: float, opacity: float) -> np.ndarray:
     """Cyan, as opaque as the disagreement (at the shown strength; one stop = opaque)."""
-    share = spread * np.float32(strength / render.UNCERTAIN_FULL_STOPS)
+    from hdr_studio.core.strength import scaled_spread
+
+    share = scaled_spread(spread, strength) / np.float32(render.UNCERTAIN_FULL_STOPS)
     return render.invented_overlay(share, opacity, render.UNCERTAIN)
 
 
-def _invented_detail(inp: DetailInputs, rgb: np.ndarray) -> None:
-    """The invented-light map over the part of the region that shows the result."""
+def _result_map_detail(inp: DetailInputs, rgb: np.ndarray) -> None:
+    """The invented-light or uncertainty map over the part of the region that shows the
+    result."""
     from hdr_studio.core.strength import invented_fraction
 
     x0, y0, x1, y1 = inp.region
@@ -222,7 +225,7 @@ def compute_detail(inp: DetailInputs) -> tuple[np.ndarray, int, int]:
         after = np.ascontiguousarray(inp.right[y0:y1, x0 + cut : x1])
         rgb[:, cut:] = render.tonemapped(after, inp.exposure)
     if inp.overlay is not None and inp.overlay[0] in RESULT_MAPS:
-        _invented_detail(inp, rgb)
+        _result_map_detail(inp, rgb)
     return rgb, x0, y0
 
 

@@ -285,7 +285,11 @@ class MainWindow(QtWidgets.QMainWindow):
         if method:
             panel = self.reconstruct_panel
             self.controller.reconstruct(
-                method, panel.options(method), panel.strength(), panel.curve(), panel.passes()
+                method,
+                options=panel.options(method),
+                strength=panel.strength(),
+                curve=panel.curve(),
+                passes=panel.passes(),
             )
 
     def set_strength(self, strength: float) -> None:

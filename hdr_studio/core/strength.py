@@ -38,3 +38,9 @@ def invented_fraction(result: np.ndarray, measured: np.ndarray) -> np.ndarray:
     gain = np.maximum(result - np.maximum(measured, 0.0), 0.0)
     share = gain / np.maximum(result, _FLOOR)
     return np.clip(share, 0.0, 1.0).max(axis=2).astype(np.float32)
+
+
+def scaled_spread(spread: np.ndarray, strength: float) -> np.ndarray:
+    """The mirror passes' disagreement (stops, at strength 1) at ``strength``: a log ratio
+    scaled by ``s`` scales its spread by ``s`` too."""
+    return (np.asarray(spread, np.float32) * np.float32(strength)).astype(np.float32, copy=False)

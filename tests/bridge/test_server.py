@@ -287,14 +287,21 @@ def test_result_pixels_unpack(bridge):
     assert h == out and bytes(p) == bytes(pixels)
 
 
-def test_strength_through_the_bridge(bridge):
-    _, client = bridge
+def _job_and_engine(client, **fields):
+    """A photo's layer reconstructed by a bridge job with request ``fields`` and by the
+    engine with the same fields: (the job's RGB, the engine's, the layer message)."""
     px = photo_u8()
     header, data = layer(px, "u8", "RGBA", "srgb")
-    _, _, pixels = client.reconstruct(header, data, {"method": "classical", "strength": 0.5})
+    _, _, pixels = client.reconstruct(header, data, fields)
     image = Image.from_pixels(px[..., :3].astype(np.float32) / 255, levels=256)
-    want = reconstruct(ReconstructRequest(input=image, method="classical", strength=0.5)).pixels
+    want = reconstruct(ReconstructRequest(input=image, **fields)).pixels
     got = np.frombuffer(pixels, np.float32).reshape(48, 64, 4)[..., :3]
+    return got, want, (header, data)
+
+
+def test_strength_through_the_bridge(bridge):
+    _, client = bridge
+    got, want, (header, data) = _job_and_engine(client, method="classical", strength=0.5)
     np.testing.assert_array_equal(got, want)
     with pytest.raises(BridgeError, match="strength must be"):
         client.submit(header, data, {"method": "classical", "strength": 3})
@@ -302,12 +309,7 @@ def test_strength_through_the_bridge(bridge):
 
 def test_mirror_passes_through_the_bridge(bridge):
     _, client = bridge
-    px = photo_u8()
-    header, data = layer(px, "u8", "RGBA", "srgb")
-    _, _, pixels = client.reconstruct(header, data, {"method": "masked", "passes": 3})
-    image = Image.from_pixels(px[..., :3].astype(np.float32) / 255, levels=256)
-    want = reconstruct(ReconstructRequest(input=image, method="masked", passes=3)).pixels
-    got = np.frombuffer(pixels, np.float32).reshape(48, 64, 4)[..., :3]
+    got, want, (header, data) = _job_and_engine(client, method="masked", passes=3)
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
     for bad in (2, True, "3"):
         with pytest.raises(BridgeError, match="passes must be 1 or 3"):
