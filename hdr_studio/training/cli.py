@@ -90,6 +90,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 steps=args.steps,
                 minutes=args.minutes,
                 threads=args.threads,
+                workers=args.workers,
                 device=args.device,
                 vgg=Path(args.vgg) if args.vgg else None,
                 ship=Path(args.ship) if args.ship else None,
@@ -213,6 +214,12 @@ def add_commands(sub, common_positive_int) -> None:
     t.add_argument("--steps", type=common_positive_int, help="override the config's total steps")
     t.add_argument("--minutes", type=float, help="stop (checkpointed) after this wall time")
     t.add_argument("--threads", type=common_positive_int, help="CPU threads")
+    t.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="processes that draw batches ahead of the network (masked; 0: in the loop)",
+    )
     t.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
     t.add_argument("--vgg", metavar="FILE", help="VGG-16 weights (safetensors) for perceptual loss")
     t.add_argument("--ship", metavar="DIR", help="write final weights + manifest entry here")

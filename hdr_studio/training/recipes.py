@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from hdr_studio.training import losses as L
-from hdr_studio.training.samplers import HdrPool, PhotoPool, to_nchw
+from hdr_studio.training.samplers import HdrPool, PhotoPool, masked_batch, to_nchw
 
 
 def keep_unclipped(x: torch.Tensor, y: torch.Tensor, band: float = 0.01) -> torch.Tensor:
@@ -90,33 +90,44 @@ class Recipe:
         o.step()
 
     def step(self, rng: np.random.Generator) -> dict[str, float]:
+        return self.learn(self.draw(rng, self.stage))
+
+    # A recipe that splits its step into drawing a batch (``drawer``: a torch-free function
+    # of the data pools, the config, a generator and the stage, which worker processes can
+    # run: ``--workers``) and ``learn`` (the update) needs no ``step`` of its own.
+    drawer: ClassVar[Any] = None
+
+    def draw(self, rng: np.random.Generator, stage: str) -> dict[str, np.ndarray]:
+        return type(self).drawer(self.hdr, self.photos, self.cfg, rng, stage)
+
+    def learn(self, batch: dict[str, np.ndarray]) -> dict[str, float]:
         raise NotImplementedError
+
+    @classmethod
+    def draws_in_workers(cls) -> bool:
+        return cls.drawer is not None
 
 
 class MaskedRecipe(Recipe):
     name = "masked"
     needs_photos = True
 
-    def step(self, rng):
+    drawer = staticmethod(masked_batch)
+
+    def learn(self, batch: dict[str, np.ndarray]) -> dict[str, float]:
         from hdr_studio.inference.masked import beta
 
         c, dev = self.cfg, self.device
-        if self.stage == "inpaint":
-            x, lin, hole = self.photos.inpaint(rng, c["batch"], c["patch"])
-            x, lin, hole = _t(x, dev), _t(lin, dev), _t(hole, dev)
-            y = self.net(x)
+        x, lin = _t(batch["x"], dev), _t(batch["lin"], dev)
+        y = self.net(x)
+        if "truth" not in batch:  # inpainting pre-training
             sat = 1 - beta(x)
             loss = L.masked_l1(y, torch.log1p(lin), sat) + 0.1 * L.masked_l1(
                 y, torch.log1p(lin), 1 - sat
             )
             self._update(loss)
             return {"loss": loss.item()}
-        b = self.hdr.shots(rng, c["batch"], c["patch"], textured=True)
-        x, truth = _t(b.code, dev), _t(b.truth, dev)
-        from hdr_studio.core.transfer import srgb_decode
-
-        lin = _t(srgb_decode(b.code), dev)
-        y = self.net(x)
+        truth = _t(batch["truth"], dev)
         m = beta(x)
         h = m * lin + (1 - m) * (torch.exp(y) - 1)
         sat = 1 - m

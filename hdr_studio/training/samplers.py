@@ -156,6 +156,25 @@ class PhotoPool:
         return to_nchw(xs), to_nchw(ts), to_nchw(ms)
 
 
+def masked_batch(
+    hdr: HdrPool | None,
+    photos: PhotoPool | None,
+    cfg: dict,
+    rng: np.random.Generator,
+    stage: str,
+) -> dict[str, np.ndarray]:
+    """One batch of the masked recipe's ``stage``: ``inpaint`` — photos with white holes
+    (``x``) and their linear values (``lin``); ``hdr`` — textured virtual-camera shots
+    (``x``), their sRGB linearisation (``lin``) and the scene (``truth``)."""
+    if stage == "inpaint":
+        assert photos is not None
+        x, lin, _hole = photos.inpaint(rng, cfg["batch"], cfg["patch"])
+        return {"x": x, "lin": lin}
+    assert hdr is not None
+    b = hdr.shots(rng, cfg["batch"], cfg["patch"], textured=True)
+    return {"x": b.code, "lin": srgb_decode(b.code), "truth": b.truth}
+
+
 def random_holes(rng: np.random.Generator, size: int) -> np.ndarray:
     """An irregular hole mask (H, W) float32 in {0, 1}: blobs and thick strokes covering
     roughly 5–30 % of the patch, like clipped highlights."""

@@ -9,7 +9,10 @@ A run folder (``runs/MODEL`` by default) holds
 
 Training resumes from the checkpoint when one is there; ``--minutes`` stops cleanly at a
 checkpoint. The batch stream is a function of the seed alone, so an interrupted and resumed
-run draws the same batches as an uninterrupted one. When all steps are done and ``--ship``
+run draws the same batches as an uninterrupted one. With ``--workers N`` (recipes that split
+drawing from learning: masked) N processes draw batches ahead of the network, batch k from
+its own generator seeded with (seed, k): still a function of the seed, resumable, but a
+different stream from the one-generator loop. When all steps are done and ``--ship``
 is given, the network's weights go to ``DIR/MODEL.safetensors`` with its config and the
 training facts as metadata, and the manifest is updated.
 """
@@ -39,6 +42,8 @@ class TrainOptions:
     steps: int | None = None
     minutes: float | None = None
     threads: int | None = None
+    #: Processes drawing batches ahead of the network (0: drawn in the loop).
+    workers: int = 0
     device: str = "auto"
     vgg: Path | None = None
     ship: Path | None = None
@@ -171,6 +176,8 @@ def plot_losses(csv_path: Path, png_path: Path, width: int = 800, height: int = 
     """Draw every loss column against the step (log y) into a PNG (OpenCV, no matplotlib)."""
     import cv2
 
+    if not csv_path.is_file():  # stopped before the first logged step
+        return
     lines = csv_path.read_text().strip().splitlines()
     if len(lines) < 3:
         return
@@ -250,6 +257,57 @@ def plot_losses(csv_path: Path, png_path: Path, width: int = 800, height: int = 
     cv2.imwrite(str(png_path), img)
 
 
+# -- batches drawn in worker processes ---------------------------------------------------
+
+#: What a worker process draws from: the recipe's drawer, its data pools and config.
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(drawer, hdr, photos, cfg: dict) -> None:
+    import cv2
+
+    cv2.setNumThreads(1)
+    _WORKER.update(drawer=drawer, hdr=hdr, photos=photos, cfg=cfg)
+
+
+def _draw_batch(job: tuple[int, int, str]) -> dict[str, np.ndarray]:
+    seed, step, stage = job
+    w = _WORKER
+    return w["drawer"](w["hdr"], w["photos"], w["cfg"], np.random.default_rng([seed, step]), stage)
+
+
+class Prefetcher:
+    """Batches ``start``…``total − 1`` drawn by ``workers`` processes (started fresh, not
+    forked from a process that runs torch and OpenCV threads), at most ``2 × workers``
+    ahead of the network; batch k comes from ``default_rng([seed, k])``."""
+
+    def __init__(self, recipe, cfg: dict, seed: int, workers: int, start: int, total: int):
+        import multiprocessing
+        from collections import deque
+
+        self.cfg, self.seed, self.total = cfg, seed, total
+        self.next, self.depth = start, 2 * workers
+        self.pending: deque = deque()
+        self.pool = multiprocessing.get_context("spawn").Pool(
+            workers,
+            initializer=_worker_init,
+            initargs=(type(recipe).drawer, recipe.hdr, recipe.photos, cfg),
+        )
+
+    def get(self, step: int) -> dict[str, np.ndarray]:
+        while len(self.pending) < self.depth and self.next < self.total:
+            job = (self.seed, self.next, _stage_at(self.cfg, self.next)["name"])
+            self.pending.append((self.next, self.pool.apply_async(_draw_batch, (job,))))
+            self.next += 1
+        k, res = self.pending.popleft()
+        assert k == step, f"prefetched batch {k} for step {step}"
+        return res.get()
+
+    def close(self) -> None:
+        self.pool.terminate()
+        self.pool.join()
+
+
 # -- the loop ---------------------------------------------------------------------------
 
 
@@ -260,6 +318,51 @@ def _stage_at(cfg: dict, step: int) -> dict:
         if step < n:
             return s
     return cfg["stages"][-1]
+
+
+def _loop(opts, cfg, recipe, rng, run, csv, keys, step, total, t0, prefetch, progress) -> int:
+    """Train from ``step`` to ``total`` (or until out of time); returns the step reached."""
+    stop_at = None if opts.minutes is None else time.monotonic() + 60 * opts.minutes
+    acc: dict[str, list[float]] = {}
+    current = None
+    while step < total:
+        stage = _stage_at(cfg, step)
+        if stage is not current:
+            recipe.set_stage(stage)
+            current = stage
+        recipe.net.train()
+        terms = recipe.step(rng) if prefetch is None else recipe.learn(prefetch.get(step))
+        if not all(np.isfinite(v) for v in terms.values()):
+            raise RuntimeError(f"{opts.model}: loss became non-finite at step {step} ({terms})")
+        step += 1
+        for k, v in terms.items():
+            acc.setdefault(k, []).append(v)
+        if step % opts.log_every == 0 or step == total:
+            if not keys:
+                keys = sorted(acc)
+                csv.write_text(",".join(["step", "stage", *keys]) + "\n")
+            for k in acc:
+                if k not in keys:
+                    keys.append(k)
+                    lines = csv.read_text().splitlines()
+                    lines[0] = ",".join(["step", "stage", *keys])
+                    csv.write_text("\n".join(lines) + "\n")
+            row = [str(step), stage["name"]] + [
+                f"{np.mean(acc[k]):.6g}" if k in acc else "" for k in keys
+            ]
+            with csv.open("a") as f:
+                f.write(",".join(row) + "\n")
+            progress(step / total, f"{stage['name']} loss {np.mean(acc['loss']):.4g}")
+            acc = {}
+        out_of_time = (stop_at is not None and time.monotonic() >= stop_at) or (
+            opts.stop_after is not None and step >= opts.stop_after
+        )
+        if step % opts.checkpoint_every == 0 or step == total or out_of_time:
+            save_checkpoint(run, recipe, step, rng, cfg, time.monotonic() - t0)
+            plot_losses(csv, run / "loss.png")
+        if out_of_time:
+            break
+    return step
 
 
 def train(opts: TrainOptions, progress: ProgressFn | None = None) -> dict[str, Any]:
@@ -280,7 +383,13 @@ def train(opts: TrainOptions, progress: ProgressFn | None = None) -> dict[str, A
         raise ValueError(f"unknown model {opts.model!r}; choose from {', '.join(sorted(RECIPES))}")
     if opts.threads:
         torch.set_num_threads(opts.threads)
+    if opts.workers and not RECIPES[opts.model].draws_in_workers():
+        raise ValueError(
+            f"{opts.model}: --workers is not supported (its batches are drawn in the loop)"
+        )
     device = resolve_device(opts.device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
     seed = int(cfg.get("seed", 0))
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -321,46 +430,14 @@ def train(opts: TrainOptions, progress: ProgressFn | None = None) -> dict[str, A
         rows = [r for r in csv.read_text().splitlines()[1:] if int(r.split(",")[0]) <= step]
         csv.write_text("\n".join([",".join(["step", "stage", *keys]), *rows]) + "\n")
     t0 = time.monotonic() - elapsed
-    stop_at = None if opts.minutes is None else time.monotonic() + 60 * opts.minutes
-    acc: dict[str, list[float]] = {}
-    current = None
-    while step < total:
-        stage = _stage_at(cfg, step)
-        if stage is not current:
-            recipe.set_stage(stage)
-            current = stage
-        recipe.net.train()
-        terms = recipe.step(rng)
-        if not all(np.isfinite(v) for v in terms.values()):
-            raise RuntimeError(f"{opts.model}: loss became non-finite at step {step} ({terms})")
-        step += 1
-        for k, v in terms.items():
-            acc.setdefault(k, []).append(v)
-        if step % opts.log_every == 0 or step == total:
-            if not keys:
-                keys = sorted(acc)
-                csv.write_text(",".join(["step", "stage", *keys]) + "\n")
-            for k in acc:
-                if k not in keys:
-                    keys.append(k)
-                    lines = csv.read_text().splitlines()
-                    lines[0] = ",".join(["step", "stage", *keys])
-                    csv.write_text("\n".join(lines) + "\n")
-            row = [str(step), stage["name"]] + [
-                f"{np.mean(acc[k]):.6g}" if k in acc else "" for k in keys
-            ]
-            with csv.open("a") as f:
-                f.write(",".join(row) + "\n")
-            progress(step / total, f"{stage['name']} loss {np.mean(acc['loss']):.4g}")
-            acc = {}
-        out_of_time = (stop_at is not None and time.monotonic() >= stop_at) or (
-            opts.stop_after is not None and step >= opts.stop_after
-        )
-        if step % opts.checkpoint_every == 0 or step == total or out_of_time:
-            save_checkpoint(run, recipe, step, rng, cfg, time.monotonic() - t0)
-            plot_losses(csv, run / "loss.png")
-        if out_of_time:
-            break
+    prefetch = (
+        Prefetcher(recipe, cfg, seed, opts.workers, step, total) if opts.workers > 0 else None
+    )
+    try:
+        step = _loop(opts, cfg, recipe, rng, run, csv, keys, step, total, t0, prefetch, progress)
+    finally:
+        if prefetch is not None:
+            prefetch.close()
     result: dict[str, Any] = {
         "step": step,
         "total": total,
@@ -371,6 +448,15 @@ def train(opts: TrainOptions, progress: ProgressFn | None = None) -> dict[str, A
             ship(recipe, opts, cfg, net_cfg, step, time.monotonic() - t0, device, root)
         )
     return result
+
+
+def _hardware(device) -> str:
+    import torch
+
+    cpu = f"{platform.machine()}, {os.cpu_count()} cores, {torch_threads()} torch threads"
+    if device.type == "cuda":
+        return f"cuda: {torch.cuda.get_device_name(device)}; {cpu}"
+    return f"{device.type}: {cpu}"
 
 
 def torch_threads() -> int:
@@ -406,8 +492,7 @@ def ship(
         "parameters": str(n_params),
         "steps": str(steps),
         "train_seconds": f"{seconds:.0f}",
-        "hardware": f"{device.type}: {platform.machine()}, {os.cpu_count()} cores, "
-        f"{torch_threads()} torch threads",
+        "hardware": _hardware(device),
         "training_config": json.dumps(cfg, sort_keys=True),
         "vgg": "yes" if opts.vgg else "no (fallback loss)",
     }

@@ -120,3 +120,24 @@ def test_pool_loads_the_extra_kinds():
 
     pool = HdrPool.load([], synthetic=2, extra=4)
     assert len(pool.scenes) == 6
+
+
+def test_patch_metric_base_layer_matches_opencvs_bilateral_filter():
+    """Santos' σc = 100 makes the range kernel flat on log luminance, so the fast spatial
+    base layer must agree with cv2.bilateralFilter on real HDR-like content."""
+    import cv2
+
+    from hdr_studio.training.data.patches import _spatial_base
+
+    rng = np.random.default_rng(5)
+    scene = np.exp(rng.normal(0, 2.5, (96, 128))).astype(np.float32)
+    scene = cv2.GaussianBlur(scene, (0, 0), 3) * 50  # bright blobs up to thousands
+    lum = np.log(scene + 1).astype(np.float32)
+    ref = cv2.bilateralFilter(lum, -1, 100.0, 10.0)
+    assert np.abs(_spatial_base(lum, 10.0) - ref).max() < 0.01
+    # and the score is the same up to that error
+    mask = (scene < 20).astype(np.float32)
+    hdr = np.repeat(scene[..., None], 3, axis=2)
+    fast = patch_metric(hdr, mask)
+    slow = patch_metric(hdr, mask, sigma_color=49.0)  # below the switch: the real filter
+    assert fast == pytest.approx(slow, rel=0.02, abs=1e-3)

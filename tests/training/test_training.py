@@ -103,6 +103,47 @@ def test_resume_reproduces_an_uninterrupted_run(tiny_data, tmp_path):
     assert rows_a == rows_b
 
 
+def test_workers_draw_the_same_stream_resumably(tiny_data, tmp_path):
+    """--workers: batches drawn ahead in forked processes, batch k from (seed, k) — two
+    processes or one, straight or interrupted and resumed, the weights are the same."""
+    from safetensors.torch import load_file
+
+    cfg = tiny_config("masked", tmp_path, steps=6)  # both stages: inpaint, then hdr
+
+    def opts(out: Path, workers: int, stop_after=None) -> TrainOptions:
+        return TrainOptions(
+            model="masked", config=cfg, data=tiny_data, out=out, threads=1, log_every=1,
+            checkpoint_every=100, stop_after=stop_after, workers=workers,
+        )  # fmt: skip
+
+    assert train(opts(tmp_path / "a", 2))["step"] == 6
+    # stopped before its first logged step (a wall-clock budget can do that): a checkpoint
+    early = opts(tmp_path / "early", 1, stop_after=1)
+    early.log_every = 10
+    assert train(early)["step"] == 1
+    assert (tmp_path / "early" / "checkpoint.safetensors").is_file()
+    assert train(opts(tmp_path / "b", 1, stop_after=4))["step"] == 4
+    assert train(opts(tmp_path / "b", 2))["step"] == 6
+    assert train(opts(tmp_path / "c", 0))["step"] == 6  # the one-generator stream
+    a, b, c = (load_file(str(tmp_path / r / "checkpoint.safetensors")) for r in "abc")
+    weights = [k for k in a if k.startswith("module.net.")]
+    assert all(torch.equal(a[k], b[k]) for k in weights)
+    assert not all(torch.equal(a[k], c[k]) for k in weights)
+
+
+def test_workers_refused_where_a_recipe_draws_in_its_loop(tiny_data, tmp_path):
+    with pytest.raises(ValueError, match="--workers"):
+        train(
+            TrainOptions(
+                model="hybrid",
+                config=tiny_config("hybrid", tmp_path),
+                data=tiny_data,
+                out=tmp_path / "r",
+                workers=2,
+            )
+        )
+
+
 def test_checkpoints_are_not_pickles(tiny_data, tmp_path):
     train(
         TrainOptions(
