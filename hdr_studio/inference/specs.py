@@ -121,7 +121,7 @@ class MaskedSpec(ModelSpec):
                 out,
                 cal.hdr,
                 coarse_ratio,
-                decode=lambda o: np.exp(o) - 1,
+                decode=lambda o: np.exp(np.minimum(o, 30.0)) - 1,  # log(1 + H) ≤ 30: no overflow
                 progress=progress,
             )
         )

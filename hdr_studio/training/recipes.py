@@ -39,6 +39,9 @@ from torch import nn
 from hdr_studio.training import losses as L
 from hdr_studio.training.samplers import HdrPool, PhotoPool, masked_batch, to_nchw
 
+#: The largest log-domain value decoded in training, log(1 + H) ≤ 30 (H ≈ 1e13 × white).
+LOG_CAP = 30.0
+
 
 def keep_unclipped(x: torch.Tensor, y: torch.Tensor, band: float = 0.01) -> torch.Tensor:
     """Torch twin of :func:`hdr_studio.inference.specs.keep_unclipped`."""
@@ -129,7 +132,8 @@ class MaskedRecipe(Recipe):
             return {"loss": loss.item()}
         truth = _t(batch["truth"], dev)
         m = beta(x)
-        h = m * lin + (1 - m) * (torch.exp(y) - 1)
+        # Where β = 1 nothing constrains y; capped so that 0 · exp(y) never becomes 0 · inf.
+        h = m * lin + (1 - m) * torch.expm1(y.clamp(max=LOG_CAP))
         sat = 1 - m
         log_h, log_t = torch.log1p(h.clamp(min=0)), torch.log1p(truth)
         l1 = L.masked_l1(log_h, log_t, sat)

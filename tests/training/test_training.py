@@ -202,3 +202,23 @@ def test_masked_with_the_chroma_term_and_extra_scenes(tiny_data, tmp_path):
     assert "chroma" in header
     values = [float(r.split(",")[header.index("chroma")]) for r in rows[1:]]
     assert all(np.isfinite(v) and v >= 0 for v in values) and max(values) > 0
+
+
+def test_masked_loss_stays_finite_where_the_network_runs_away_in_measured_pixels():
+    """β = 1 pixels put no constraint on the network's output; a run that drifted there to
+    y > 88 made exp(y) = inf and 0 · inf = NaN (a real run died so at step 723)."""
+    from hdr_studio.inference.masked import MaskedUNet
+    from hdr_studio.training.recipes import MaskedRecipe
+
+    net = MaskedUNet(width=4, depth=2)
+    with torch.no_grad():
+        net.head.conv.weight.zero_()
+        net.head.conv.bias.fill_(100.0)  # y = 100 everywhere: exp overflows float32
+    recipe = MaskedRecipe(net, {"batch": 1, "patch": 16}, torch.device("cpu"), None)
+    recipe.make_optimisers(1e-4)
+    x = np.full((1, 3, 16, 16), 0.5, np.float32)
+    x[..., 4:8, 4:8] = 1.0  # a clipped patch
+    truth = np.full_like(x, 0.2)
+    truth[..., 4:8, 4:8] = 5.0
+    terms = recipe.learn({"x": x, "lin": x**2.2, "truth": truth})
+    assert all(np.isfinite(v) for v in terms.values()), terms
