@@ -10,6 +10,28 @@ from typing import Any
 OUTSIDE_TOLERANCE_DB = 0.2
 
 
+def _config_file(name: str, training_config: dict) -> str:
+    """The shipped config file the weights were trained from (the model's default one if
+    none matches, as for weights older than the configs folder's variants)."""
+    folder = Path(__file__).parent / "configs"
+    for path in sorted(folder.glob(f"{name}*.json")):
+        if json.loads(path.read_text()) == training_config:
+            return path.name
+    return f"{name}.json"
+
+
+def _stream_flags(meta: dict) -> str:
+    """``--workers N --threads T`` when the batches were drawn in worker processes (the
+    batch stream depends on it), else ``--threads 1``."""
+    import re
+
+    m = re.search(r"(\d+) worker", meta.get("batch_stream", ""))
+    if not m:
+        return " --threads 1"
+    t = re.search(r"(\d+) torch threads", meta.get("hardware", ""))
+    return f" --workers {m.group(1)} --threads {t.group(1) if t else 1}"
+
+
 def requirement(report: dict[str, Any], name: str) -> tuple[bool, str]:
     """Whether HDR model ``name`` beats ``none`` inside the clipped region while losing at most
     0.2 dB outside it (PU21-PSNR), with the figures."""
@@ -66,9 +88,9 @@ def card_text(name: str, entry: dict[str, Any], report: dict[str, Any], command:
         f"- Perceptual (VGG) term: {meta.get('vgg', 'no')}.",
         f"- Steps: {meta.get('steps')}; hardware: {meta.get('hardware')}; training time "
         f"{int(meta.get('train_seconds', 0)) / 60:.1f} min.",
-        f"- Reproduce: `hdr-studio data all`, `hdr-studio train {name} --threads 1 "
-        "--ship hdr_studio/resources/models` (config `hdr_studio/training/configs/"
-        + f"{name}.json`), "
+        f"- Reproduce: `hdr-studio data all`, `hdr-studio train {name} "
+        f"--config hdr_studio/training/configs/{_config_file(name, tc)}{_stream_flags(meta)} "
+        "--ship hdr_studio/resources/models`, "
         f"then `hdr-studio calibrate {name}`.",
         "",
         "## Calibration",

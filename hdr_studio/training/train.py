@@ -495,5 +495,10 @@ def ship(
         "hardware": _hardware(device),
         "training_config": json.dumps(cfg, sort_keys=True),
         "vgg": "yes" if opts.vgg else "no (fallback loss)",
+        "batch_stream": (
+            f"batch k from default_rng([seed, k]), {opts.workers} worker processes"
+            if opts.workers
+            else "one generator from the seed"
+        ),
     }
     return save_weights(recipe.net.state_dict(), opts.model, meta, folder, default=keep_default)
