@@ -21,6 +21,10 @@ from torch import nn
 from hdr_studio.core.clipping import SANTOS_THRESHOLD
 from hdr_studio.inference.layers import FeatureMaskedConv2d
 
+#: The largest log-domain output decoded, log(1 + H) ≤ 30 (H ≈ 1e13 × white): where β = 1
+#: nothing constrains the network's output, and exp of a drifted value overflows float32.
+LOG_CAP = 30.0
+
 
 def beta(t: torch.Tensor, threshold: float = SANTOS_THRESHOLD) -> torch.Tensor:
     """Santos' β: 1 for well-exposed, falling linearly to 0 between threshold and 1."""

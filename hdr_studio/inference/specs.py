@@ -115,13 +115,15 @@ class MaskedSpec(ModelSpec):
         coarse_ratio: np.ndarray | None = None,
         progress: ProgressFn | None = None,
     ) -> ModelResult:
+        from hdr_studio.inference.masked import LOG_CAP
+
         return ModelResult(
             hdr=keep_measured(
                 image,
                 out,
                 cal.hdr,
                 coarse_ratio,
-                decode=lambda o: np.exp(np.minimum(o, 30.0)) - 1,  # log(1 + H) ≤ 30: no overflow
+                decode=lambda o: np.exp(np.minimum(o, LOG_CAP)) - 1,
                 progress=progress,
             )
         )

@@ -39,9 +39,6 @@ from torch import nn
 from hdr_studio.training import losses as L
 from hdr_studio.training.samplers import HdrPool, PhotoPool, masked_batch, to_nchw
 
-#: The largest log-domain value decoded in training, log(1 + H) ≤ 30 (H ≈ 1e13 × white).
-LOG_CAP = 30.0
-
 
 def keep_unclipped(x: torch.Tensor, y: torch.Tensor, band: float = 0.01) -> torch.Tensor:
     """Torch twin of :func:`hdr_studio.inference.specs.keep_unclipped`."""
@@ -118,7 +115,7 @@ class MaskedRecipe(Recipe):
     drawer = staticmethod(masked_batch)
 
     def learn(self, batch: dict[str, np.ndarray]) -> dict[str, float]:
-        from hdr_studio.inference.masked import beta
+        from hdr_studio.inference.masked import LOG_CAP, beta
 
         c, dev = self.cfg, self.device
         x, lin = _t(batch["x"], dev), _t(batch["lin"], dev)

@@ -311,6 +311,24 @@ class Prefetcher:
 # -- the loop ---------------------------------------------------------------------------
 
 
+def _log_row(csv: Path, keys: list[str], step: int, stage: str, acc: dict) -> list[str]:
+    """Append the means of ``acc`` as ``step``'s row of ``loss.csv`` (a new loss term adds a
+    column to the header); returns the columns."""
+    if not keys:
+        keys = sorted(acc)
+        csv.write_text(",".join(["step", "stage", *keys]) + "\n")
+    for k in acc:
+        if k not in keys:
+            keys.append(k)
+            lines = csv.read_text().splitlines()
+            lines[0] = ",".join(["step", "stage", *keys])
+            csv.write_text("\n".join(lines) + "\n")
+    row = [str(step), stage] + [f"{np.mean(acc[k]):.6g}" if k in acc else "" for k in keys]
+    with csv.open("a") as f:
+        f.write(",".join(row) + "\n")
+    return keys
+
+
 def _stage_at(cfg: dict, step: int) -> dict:
     n = 0
     for s in cfg["stages"]:
@@ -318,51 +336,6 @@ def _stage_at(cfg: dict, step: int) -> dict:
         if step < n:
             return s
     return cfg["stages"][-1]
-
-
-def _loop(opts, cfg, recipe, rng, run, csv, keys, step, total, t0, prefetch, progress) -> int:
-    """Train from ``step`` to ``total`` (or until out of time); returns the step reached."""
-    stop_at = None if opts.minutes is None else time.monotonic() + 60 * opts.minutes
-    acc: dict[str, list[float]] = {}
-    current = None
-    while step < total:
-        stage = _stage_at(cfg, step)
-        if stage is not current:
-            recipe.set_stage(stage)
-            current = stage
-        recipe.net.train()
-        terms = recipe.step(rng) if prefetch is None else recipe.learn(prefetch.get(step))
-        if not all(np.isfinite(v) for v in terms.values()):
-            raise RuntimeError(f"{opts.model}: loss became non-finite at step {step} ({terms})")
-        step += 1
-        for k, v in terms.items():
-            acc.setdefault(k, []).append(v)
-        if step % opts.log_every == 0 or step == total:
-            if not keys:
-                keys = sorted(acc)
-                csv.write_text(",".join(["step", "stage", *keys]) + "\n")
-            for k in acc:
-                if k not in keys:
-                    keys.append(k)
-                    lines = csv.read_text().splitlines()
-                    lines[0] = ",".join(["step", "stage", *keys])
-                    csv.write_text("\n".join(lines) + "\n")
-            row = [str(step), stage["name"]] + [
-                f"{np.mean(acc[k]):.6g}" if k in acc else "" for k in keys
-            ]
-            with csv.open("a") as f:
-                f.write(",".join(row) + "\n")
-            progress(step / total, f"{stage['name']} loss {np.mean(acc['loss']):.4g}")
-            acc = {}
-        out_of_time = (stop_at is not None and time.monotonic() >= stop_at) or (
-            opts.stop_after is not None and step >= opts.stop_after
-        )
-        if step % opts.checkpoint_every == 0 or step == total or out_of_time:
-            save_checkpoint(run, recipe, step, rng, cfg, time.monotonic() - t0)
-            plot_losses(csv, run / "loss.png")
-        if out_of_time:
-            break
-    return step
 
 
 def train(opts: TrainOptions, progress: ProgressFn | None = None) -> dict[str, Any]:
@@ -434,7 +407,33 @@ def train(opts: TrainOptions, progress: ProgressFn | None = None) -> dict[str, A
         Prefetcher(recipe, cfg, seed, opts.workers, step, total) if opts.workers > 0 else None
     )
     try:
-        step = _loop(opts, cfg, recipe, rng, run, csv, keys, step, total, t0, prefetch, progress)
+        stop_at = None if opts.minutes is None else time.monotonic() + 60 * opts.minutes
+        acc: dict[str, list[float]] = {}
+        current = None
+        while step < total:
+            stage = _stage_at(cfg, step)
+            if stage is not current:
+                recipe.set_stage(stage)
+                current = stage
+            recipe.net.train()
+            terms = recipe.step(rng) if prefetch is None else recipe.learn(prefetch.get(step))
+            if not all(np.isfinite(v) for v in terms.values()):
+                raise RuntimeError(f"{opts.model}: loss became non-finite at step {step} ({terms})")
+            step += 1
+            for k, v in terms.items():
+                acc.setdefault(k, []).append(v)
+            if step % opts.log_every == 0 or step == total:
+                keys = _log_row(csv, keys, step, stage["name"], acc)
+                progress(step / total, f"{stage['name']} loss {np.mean(acc['loss']):.4g}")
+                acc = {}
+            out_of_time = (stop_at is not None and time.monotonic() >= stop_at) or (
+                opts.stop_after is not None and step >= opts.stop_after
+            )
+            if step % opts.checkpoint_every == 0 or step == total or out_of_time:
+                save_checkpoint(run, recipe, step, rng, cfg, time.monotonic() - t0)
+                plot_losses(csv, run / "loss.png")
+            if out_of_time:
+                break
     finally:
         if prefetch is not None:
             prefetch.close()
