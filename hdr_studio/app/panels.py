@@ -239,9 +239,14 @@ class ReconstructPanel(QtWidgets.QWidget):
             group.setVisible(name == current)
 
     def adopt(self, old: ReconstructPanel) -> None:
-        """Take over the strength, the camera curve, the mirror passes and a method choice
-        changed from the default on ``old`` (the panel shown before the networks were listed)."""
+        """Take over the strength, the camera curve, the mirror passes, the methods' option
+        values and a method choice changed from the default on ``old`` (the panel shown
+        before the networks were listed)."""
         self.strength_slider.setValue(old.strength_slider.value())
+        for method, boxes in old._options.items():
+            for name, box in boxes.items():
+                if name in self._options.get(method, {}):
+                    self._options[method][name].setValue(box.value())
         self.mirror.setChecked(old.mirror.isChecked())
         self.curve_box.adopt(old.curve_box)
         chosen = old.current_method()

@@ -66,7 +66,7 @@ def test_camera_curve_box(qtbot, win, tmp_path):  # noqa: F811
 
 def test_choices_made_before_the_networks_are_listed_stay(qtbot, tmp_path):
     """The Reconstruct panel is rebuilt when the start-up worker has listed the networks;
-    the strength and camera curve set before that are kept."""
+    the strength, camera curve, mirror passes and option values set before that are kept."""
     from PySide6 import QtCore
 
     from hdr_studio.app.main_window import MainWindow
@@ -82,8 +82,10 @@ def test_choices_made_before_the_networks_are_listed_stay(qtbot, tmp_path):
     first.strength_slider.setValue(70)
     first.curve_box.combo.setCurrentIndex(first.curve_box.combo.findData("gamma:2.4"))
     first.mirror.setChecked(True)
+    first.option("classical", "max_gain").setValue(2.5)
     qtbot.waitUntil(lambda: w.reconstruct_panel is not first, timeout=60000)
     panel = w.reconstruct_panel
     assert panel.passes() == 3
+    assert panel.option("classical", "max_gain").value() == 2.5
     assert panel.strength() == 0.7 and panel.curve() == "gamma:2.4"
     w.shutdown()
