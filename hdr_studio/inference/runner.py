@@ -120,7 +120,10 @@ def run_tiled(
     halo = int(math.ceil(halo / stride) * stride)
     if tile is None:
         tile = choose_tile(device, bytes_per_pixel, stride, halo)
+    asked = tile
     tile = max(stride * math.ceil(tile / stride), 2 * halo + stride)
+    if tile > asked and tile - asked >= stride:  # not just rounded up to the stride
+        progress(0.0, f"{asked}px tiles are below this network's minimum: using {tile}px")
     while True:
         try:
             return _run(net, image, device, stride, tile, halo, progress, cancel, dtype)

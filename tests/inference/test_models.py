@@ -163,3 +163,20 @@ def test_drht_f1_skip_goes_through_the_target_domain():
         s = net(x)[:, :3]
     lin = torch.from_numpy(srgb_decode(x.numpy()))
     torch.testing.assert_close(expand(s), lin, rtol=1e-4, atol=1e-5)
+
+
+def test_a_tile_below_the_networks_minimum_is_raised_and_said():
+    spec, net = get_spec("masked"), _net("masked")
+    x = spec.prepare(_image(64, 80))
+    said = []
+    out = run_tiled(
+        net,
+        x,
+        torch.device("cpu"),
+        net.stride,
+        tile=32,
+        halo=spec.halo,
+        progress=lambda f, m: said.append(m),
+    )
+    assert out.shape[:2] == (64, 80)
+    assert any("32px tiles are below this network's minimum" in m for m in said)
