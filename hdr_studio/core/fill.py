@@ -37,23 +37,13 @@ COARSE_REACH = (4.0, 12.0)
 class Calibration:
     """Gains on what a network changes; 1 = the raw network.
 
-    ``hdr``: exponent on the HDR estimate's ratio to the clipped measurement (log domain)
-    where every channel clipped; ``hdr_partly``: the same where a channel still measures
-    (None: as ``hdr``) — a small network extrapolates the clipped channels of a partly
-    clipped pixel too far (a cyan sky where blue and green clipped) and those of a fully
-    clipped area not far enough, so the two are fitted apart (``bench/QUALITY.md``).
+    ``hdr``: exponent on the HDR estimate's ratio to the clipped measurement (log domain),
     ``over`` / ``under``: share of the SDR declipper's change kept at the top / bottom clip.
     """
 
     hdr: float = 1.0
     over: float = 1.0
     under: float = 1.0
-    hdr_partly: float | None = None
-
-    @property
-    def partly(self) -> float:
-        """The gain where a channel still measures."""
-        return self.hdr if self.hdr_partly is None else self.hdr_partly
 
     @classmethod
     def from_metadata(cls, meta: dict[str, str]) -> Calibration:
@@ -61,14 +51,10 @@ class Calibration:
         if not text:
             return cls()
         data = json.loads(text)
-        keys = ("hdr", "over", "under", "hdr_partly")
-        return cls(**{k: float(data[k]) for k in keys if data.get(k) is not None})
+        return cls(**{k: float(data[k]) for k in ("hdr", "over", "under") if k in data})
 
     def to_metadata(self) -> str:
-        gains = {"hdr": self.hdr, "over": self.over, "under": self.under}
-        if self.hdr_partly is not None:
-            gains["hdr_partly"] = self.hdr_partly
-        return json.dumps(gains)
+        return json.dumps({"hdr": self.hdr, "over": self.over, "under": self.under})
 
 
 RAW = Calibration()
@@ -96,7 +82,6 @@ def keep_measured(
     reach: tuple[float, float] | None = None,
     decode: Callable[[np.ndarray], np.ndarray] | None = None,
     progress: ProgressFn | None = None,
-    gain_partly: float | None = None,
 ) -> np.ndarray:
     """Santos' eq. 1 applied to any network's HDR estimate, H = β·lin(T) + (1 − β)·max(Ĥ,
     lin(T)), with β(T) the well-exposed weight of the code values.
@@ -105,9 +90,7 @@ def keep_measured(
     than ``reach[0]`` pixels keep the full-size fill, regions wider than ``reach[1]`` take the
     coarse one (a network fills only the border of an area wider than it sees: a bright ring
     around a flat core), blended in log between. Pixels clipped in all three channels keep
-    the measured colour (no invented hue). ``gain`` scales the log ratio where all three
-    channels clipped, ``gain_partly`` (None: ``gain``) where one still measures, blended by
-    the same weight as the hue (:class:`Calibration`).
+    the measured colour (no invented hue). ``gain`` scales the log ratio (:class:`Calibration`).
     ``decode``: turns the network's raw output into linear HDR, element-wise (applied only to
     the pixels that need it). ``progress(fraction, message)`` is told of the steps (a 24 MP
     picture takes over a second). Returns (H, W, 3) float32.
@@ -139,11 +122,7 @@ def keep_measured(
     a = 1 - m.max(axis=1, keepdims=True)
     if a.any():
         r = r + a * (r.mean(axis=1, keepdims=True) - r)
-    if gain_partly is None or gain_partly == gain:
-        g = np.float32(gain)
-    else:
-        g = np.float32(gain_partly) + a * np.float32(gain - gain_partly)
-    filled = lo * np.exp(g * r)
+    filled = lo * np.exp(np.float32(gain) * r)
     out[near_clip] = m * lin_s + (1 - m) * filled
     return out
 

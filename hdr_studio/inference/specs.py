@@ -76,13 +76,7 @@ class DRHTSpec(ModelSpec):
 
         sdr = srgb_decode(keep_unclipped(image.code, out[..., 3:6], cal))
         hdr = keep_measured(
-            image,
-            out[..., 0:3],
-            cal.hdr,
-            coarse_ratio,
-            decode=decode,
-            progress=progress,
-            gain_partly=cal.partly,
+            image, out[..., 0:3], cal.hdr, coarse_ratio, decode=decode, progress=progress
         )
         return ModelResult(hdr=hdr, sdr=sdr)
 
@@ -131,7 +125,6 @@ class MaskedSpec(ModelSpec):
                 coarse_ratio,
                 decode=lambda o: np.exp(np.minimum(o, LOG_CAP)) - 1,
                 progress=progress,
-                gain_partly=cal.partly,
             )
         )
 
@@ -178,8 +171,4 @@ class HybridSpec(ModelSpec):
 
         lin2020 = pq_decode(np.clip(out, 0.0, 1.0)) / np.float32(REFERENCE_WHITE_NITS)
         hdr = convert_primaries(lin2020, "rec2020", image.primaries)
-        return ModelResult(
-            hdr=keep_measured(
-                image, hdr, cal.hdr, coarse_ratio, progress=progress, gain_partly=cal.partly
-            )
-        )
+        return ModelResult(hdr=keep_measured(image, hdr, cal.hdr, coarse_ratio, progress=progress))

@@ -8,8 +8,7 @@ They are fitted here by grid search on the validation set (``data/valset``: othe
 seeds, the Plasma wallpaper photos — never trained on and disjoint from the held-out
 evaluation set), each for the figure ``hdr-studio eval`` reports:
 
-* ``hdr`` and ``hdr_partly`` (together, on a grid of pairs): the mean PU21-PSNR inside the
-  clipped region;
+* ``hdr``: the mean PU21-PSNR inside the clipped region;
 * ``over`` / ``under``: the mean PSNR of the declipped SDR output.
 
 Of the grid points within ``TOLERANCE_DB`` of the best figure, the one closest to the raw
@@ -82,17 +81,10 @@ def calibrate(
     sdr_items = _pairs(set_dir, "sdr") if kind.gives_sdr else []
     total = max(1, len(hdr_items) + len(sdr_items))
     report: dict[str, Any] = {"model": name, "set": str(set_dir)}
-    gains: dict[str, float | None] = {
-        "hdr": RAW.hdr,
-        "over": RAW.over,
-        "under": RAW.under,
-        "hdr_partly": None,
-    }
+    gains = {"hdr": RAW.hdr, "over": RAW.over, "under": RAW.under}
 
     if hdr_items:
-        # (gain where a channel still measures, gain where all three clipped)
-        grid = [(p, f) for p in HDR_GAINS for f in HDR_GAINS]
-        scores: dict[tuple[float, float], list[float]] = {k: [] for k in grid}
+        scores = {g: [] for g in HDR_GAINS}
         for i, item in enumerate(hdr_items):
             image = read_image(set_dir / "hdr" / f"{item['name']}.png")
             truth = read_hdr(set_dir / "hdr" / f"{item['name']}_truth.exr")
@@ -101,15 +93,13 @@ def calibrate(
             if not clipped.any():
                 continue
             out = run_network(model, image)
-            for p, f in grid:
-                hdr = model.spec.finish(out, image, Calibration(hdr=f, hdr_partly=p)).hdr
-                scores[(p, f)].append(M.pu21_psnr(hdr, truth, clipped))
-        means = {k: float(np.mean(v)) for k, v in scores.items() if v}
+            for g in HDR_GAINS:
+                hdr = model.spec.finish(out, image, Calibration(hdr=g)).hdr
+                scores[g].append(M.pu21_psnr(hdr, truth, clipped))
+        means = {g: float(np.mean(v)) for g, v in scores.items() if v}
         if means:
-            gains["hdr_partly"], gains["hdr"] = pick(means, lambda k: abs(k[0] - 1) + abs(k[1] - 1))
-            report["pu21_in"] = {f"{p},{f}": round(v, 3) for (p, f), v in means.items()}
-            one = {p: v for (p, f), v in means.items() if p == f}  # a single gain, as before
-            report["pu21_in_single_gain"] = {str(g): round(v, 3) for g, v in one.items()}
+            gains["hdr"] = pick(means, lambda g: abs(g - 1))
+            report["pu21_in"] = {str(g): round(v, 3) for g, v in means.items()}
 
     if sdr_items:
         pairs = []
@@ -143,9 +133,7 @@ def calibrate(
     return report
 
 
-def write_calibration(
-    name: str, gains: dict[str, float | None], folder: Path | None = None
-) -> Path:
+def write_calibration(name: str, gains: dict[str, float], folder: Path | None = None) -> Path:
     """Store ``gains`` in ``name``'s weights metadata (rewritten atomically, manifest digest
     updated, default flag kept)."""
     from hdr_studio.core.fill import Calibration

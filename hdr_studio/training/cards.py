@@ -143,13 +143,7 @@ def _calibration_line(name: str, meta: dict[str, str]) -> str:
     kind = get_spec(name).kind
     parts = []
     if kind.gives_hdr:
-        if cal.get("hdr_partly") is None:
-            parts.append(f"HDR log-ratio gain {cal['hdr']:g}")
-        else:
-            parts.append(
-                f"HDR log-ratio gain {cal['hdr_partly']:g} where a channel still measures, "
-                f"{cal['hdr']:g} where all three clipped"
-            )
+        parts.append(f"HDR log-ratio gain {cal['hdr']:g}")
     if kind.gives_sdr:
         parts.append(
             f"SDR change kept at the top clip {cal['over']:g}, at the bottom {cal['under']:g}"

@@ -164,13 +164,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             g = report["gains"]
             line = f"{name}: hdr {g['hdr']:g}, over {g['over']:g}, under {g['under']:g}"
             if "pu21_in" in report:
-                pu, one = report["pu21_in"], report["pu21_in_single_gain"]
-                chosen = f"{g['hdr_partly']},{g['hdr']}"
                 line += (
-                    f", hdr_partly {g['hdr_partly']:g}; val PU21 in: raw {pu['1.0,1.0']:.2f}, "
-                    f"best single gain {max(one.values()):.2f}, "
-                    f"calibrated {pu[chosen]:.2f}, "
-                    f"none-equivalent {pu['0.0,0.0']:.2f} dB"
+                    f"; val PU21 in: raw {report['pu21_in']['1.0']:.2f}, "
+                    f"calibrated {report['pu21_in'][str(g['hdr'])]:.2f}, "
+                    f"none-equivalent {report['pu21_in']['0.0']:.2f} dB"
                 )
             if "sdr_raw" in report:
                 i, r, c = report["sdr_input"], report["sdr_raw"], report["sdr_calibrated"]

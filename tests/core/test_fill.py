@@ -15,10 +15,6 @@ def test_metadata_round_trip_and_defaults():
     assert Calibration.from_metadata({}) == Calibration(1.0, 1.0, 1.0)
     cal = Calibration(hdr=0.7, over=0.2, under=0.1)
     assert Calibration.from_metadata({"calibration": cal.to_metadata()}) == cal
-    assert cal.partly == 0.7  # weights calibrated with one HDR gain keep it everywhere
-    split = Calibration(hdr=1.0, hdr_partly=0.6)
-    assert Calibration.from_metadata({"calibration": split.to_metadata()}) == split
-    assert split.partly == 0.6
     with pytest.raises(ValueError):
         Calibration.from_metadata({"calibration": "not json"})
 
@@ -53,21 +49,6 @@ def test_keep_measured_gain_is_a_log_ratio_exponent():
     half = keep_measured(img, hdr, 0.5)
     np.testing.assert_allclose(half, [[[2.0, 1.0, img.linear[0, 0, 2]]]], rtol=1e-5)
     np.testing.assert_allclose(keep_measured(img, hdr, 0.0), img.linear, rtol=1e-6)
-
-
-def test_partly_and_fully_clipped_pixels_take_their_own_gain():
-    """One pixel with red and green clipped (blue measures), one with all three clipped."""
-    code = np.array([[[1.0, 1.0, 0.5], [1.0, 1.0, 1.0]]], np.float32)
-    img = _Img(code)
-    hdr = np.array([[[4.0, 2.0, 9.0], [8.0, 8.0, 8.0]]], np.float32)
-    out = keep_measured(img, hdr, 1.0, gain_partly=0.5)
-    np.testing.assert_allclose(out[0, 0, :2], [2.0, 2.0**0.5], rtol=1e-5)  # partly: 0.5
-    np.testing.assert_allclose(out[0, 1], [8.0, 8.0, 8.0], rtol=1e-5)  # fully: 1
-    flip = keep_measured(img, hdr, 0.5, gain_partly=1.0)
-    np.testing.assert_allclose(flip[0, 0, :2], [4.0, 2.0], rtol=1e-5)
-    np.testing.assert_allclose(flip[0, 1], [8.0**0.5] * 3, rtol=1e-5)
-    same = keep_measured(img, hdr, 0.5, gain_partly=0.5)
-    np.testing.assert_array_equal(same, keep_measured(img, hdr, 0.5))
 
 
 def test_pixels_clipped_in_every_channel_get_no_invented_hue():

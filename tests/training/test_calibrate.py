@@ -49,11 +49,7 @@ def test_calibrate_reports_the_grid_and_its_choice(valset, weights):
     # The choice is at least as good as the raw network on the set it was fitted on.
     assert r["sdr_calibrated"]["psnr"] >= r["sdr_raw"]["psnr"] - 1e-9
     m = calibrate("masked", valset, weights, device="cpu")
-    assert set(m["pu21_in"]) >= {"0.0,0.0", "1.0,1.0", "0.5,1.0"} and m["gains"]["over"] == 1.0
-    # The pair of HDR gains (where a channel measures, where all clipped) is a near-best one.
-    g = m["gains"]
-    assert m["pu21_in"][f"{g['hdr_partly']},{g['hdr']}"] >= max(m["pu21_in"].values()) - 0.05
-    assert m["pu21_in_single_gain"]["0.7"] == m["pu21_in"]["0.7,0.7"]
+    assert set(m["pu21_in"]) >= {"0.0", "1.0"} and m["gains"]["over"] == 1.0
 
 
 def test_calibrate_cli_writes_gains_into_the_weights(valset, weights, capsys):
