@@ -53,6 +53,7 @@ def _write_manifest(folder: Path, data: dict[str, Any]) -> None:
     with os.fdopen(fd, "w") as fh:
         json.dump(data, fh, indent=2, sort_keys=True)
         fh.write("\n")
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; readable by all, as the weights it lists
     os.replace(tmp, folder / MANIFEST)
 
 

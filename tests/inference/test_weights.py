@@ -52,6 +52,9 @@ def test_save_load_round_trip_is_exact(models, name):
         assert torch.equal(loaded.net.state_dict()[k], v)
     entry = read_manifest(models)["models"][name]
     assert len(entry["sha256"]) == 64 and entry["bytes"] > 0
+    # Readable by every user, like a checkout's files (not mkstemp's 0600).
+    for f in (models / "manifest.json", models / f"{name}.safetensors"):
+        assert f.stat().st_mode & 0o777 == 0o644, f
 
 
 def test_missing_and_tampered_weights_are_clear_errors(models):
