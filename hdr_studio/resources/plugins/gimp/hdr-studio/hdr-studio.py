@@ -272,13 +272,19 @@ class HDRStudio(Gimp.PlugIn):
         proc.set_documentation(blurb, blurb + " (HDR Studio's bridge does the work).", name)
         proc.set_attribution("HDR Studio", "HDR Studio, GPL-3.0-or-later", "2026")
         flags = GObject.ParamFlags.READWRITE
+        # Labels carry a mnemonic (_): GIMP warns for each one without, and for one a
+        # dialog button has (_Reset, _Save, _OK, _Cancel, _Help, _Load).
         if name == "plug-in-hdr-studio-show-clipping":
-            proc.add_string_argument("mode", "Mode", "all, any or channel", "all", flags)
+            modes = Gimp.Choice.new()
+            modes.add("all", 0, "All three channels clipped (red over, green under)", "")
+            modes.add("any", 1, "Any channel clipped (red over, green under)", "")
+            modes.add("channel", 2, "Per channel (the colour of the channels that clipped)", "")
+            proc.add_choice_argument("mode", "_Mode", "all, any or channel", modes, "all", flags)
             proc.add_double_argument(
-                "over", "Over-exposed at", "code value (of 255) and above", 1.0, 255.0, 250.0, flags
+                "over", "O_ver-exposed at", "code value (of 255) and above", 1.0, 255.0, 250.0, flags
             )
             proc.add_double_argument(
-                "under", "Under-exposed at", "code value (of 255) and below", 0.0, 254.0, 4.0, flags
+                "under", "_Under-exposed at", "code value (of 255) and below", 0.0, 254.0, 4.0, flags
             )
         if name == "plug-in-hdr-studio-reconstruct":
             methods = Gimp.Choice.new()
@@ -286,15 +292,15 @@ class HDRStudio(Gimp.PlugIn):
             for i, m in enumerate(METHODS["methods"], 1):
                 methods.add(m["name"], i, m["label"], m["kind"])
             proc.add_choice_argument(
-                "method", "Method", "HDR Studio method", methods, "default", flags
+                "method", "_Method", "HDR Studio method", methods, "default", flags
             )
             results = Gimp.Choice.new()
             results.add("hdr", 0, "HDR (32-bit linear float, values above 1.0)", "")
             results.add("sdr", 1, "SDR (tone-mapped, at the image's precision)", "")
-            proc.add_choice_argument("result", "Result", "HDR or SDR result", results, "hdr", flags)
+            proc.add_choice_argument("result", "Res_ult", "HDR or SDR result", results, "hdr", flags)
             proc.add_double_argument(
                 "strength",
-                "Strength (%)",
+                "S_trength (%)",
                 "how far beyond the measured pixels",
                 0.0,
                 150.0,
@@ -303,7 +309,7 @@ class HDRStudio(Gimp.PlugIn):
             )
             proc.add_boolean_argument(
                 "mirror-passes",
-                "Mirror passes (3x time)",
+                "M_irror passes (3x time)",
                 "also run the network on the layer's mirror images and average the results",
                 False,
                 flags,
