@@ -281,10 +281,22 @@ class HDRStudio(Gimp.PlugIn):
             modes.add("channel", 2, "Per channel (the colour of the channels that clipped)", "")
             proc.add_choice_argument("mode", "_Mode", "all, any or channel", modes, "all", flags)
             proc.add_double_argument(
-                "over", "O_ver-exposed at", "code value (of 255) and above", 1.0, 255.0, 250.0, flags
+                "over",
+                "O_ver-exposed at",
+                "code value (of 255) and above",
+                1.0,
+                255.0,
+                250.0,
+                flags,
             )
             proc.add_double_argument(
-                "under", "_Under-exposed at", "code value (of 255) and below", 0.0, 254.0, 4.0, flags
+                "under",
+                "_Under-exposed at",
+                "code value (of 255) and below",
+                0.0,
+                254.0,
+                4.0,
+                flags,
             )
         if name == "plug-in-hdr-studio-reconstruct":
             methods = Gimp.Choice.new()
@@ -297,7 +309,9 @@ class HDRStudio(Gimp.PlugIn):
             results = Gimp.Choice.new()
             results.add("hdr", 0, "HDR (32-bit linear float, values above 1.0)", "")
             results.add("sdr", 1, "SDR (tone-mapped, at the image's precision)", "")
-            proc.add_choice_argument("result", "Res_ult", "HDR or SDR result", results, "hdr", flags)
+            proc.add_choice_argument(
+                "result", "Res_ult", "HDR or SDR result", results, "hdr", flags
+            )
             proc.add_double_argument(
                 "strength",
                 "S_trength (%)",
