@@ -243,10 +243,10 @@ class ReconstructPanel(QtWidgets.QWidget):
         values and a method choice changed from the default on ``old`` (the panel shown
         before the networks were listed)."""
         self.strength_slider.setValue(old.strength_slider.value())
-        for method, boxes in old._options.items():
-            for name, box in boxes.items():
-                if name in self._options.get(method, {}):
-                    self._options[method][name].setValue(box.value())
+        for method, boxes in self._options.items():
+            for name, value in old.options(method).items():
+                if name in boxes:
+                    boxes[name].setValue(value)
         self.mirror.setChecked(old.mirror.isChecked())
         self.curve_box.adopt(old.curve_box)
         chosen = old.current_method()

@@ -118,11 +118,11 @@ def run_tiled(
     if device.type == "cpu":
         tune_allocator()
     halo = int(math.ceil(halo / stride) * stride)
+    asked = tile
     if tile is None:
         tile = choose_tile(device, bytes_per_pixel, stride, halo)
-    asked = tile
     tile = max(stride * math.ceil(tile / stride), 2 * halo + stride)
-    if tile > asked and tile - asked >= stride:  # not just rounded up to the stride
+    if asked is not None and tile - asked >= stride:  # raised, not just rounded to the stride
         progress(0.0, f"{asked}px tiles are below this network's minimum: using {tile}px")
     while True:
         try:
