@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hdr_studio.core.channels import channel_max
+from hdr_studio.core.channels import channel_max, channel_min
 from hdr_studio.core.clipping import SANTOS_THRESHOLD, santos_mask
 from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import ProgressFn
@@ -74,6 +74,18 @@ def upsample_log_ratio(ratio: np.ndarray, height: int, width: int) -> np.ndarray
     return cv2.resize(ratio, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
+def near_clip(code: np.ndarray) -> np.ndarray:
+    """(H, W) bool: the pixels :func:`keep_measured` computes — a channel above Santos'
+    threshold. Everywhere else its result is the measurement, whatever the network said."""
+    return channel_max(code) > np.float32(SANTOS_THRESHOLD)
+
+
+def sdr_changes(code: np.ndarray, band: float = 0.01) -> np.ndarray:
+    """(H, W) bool: the pixels :func:`keep_unclipped` can change — a channel within ``band``
+    of either clip (its weights are 0 everywhere else)."""
+    return (channel_max(code) > np.float32(1 - band)) | (channel_min(code) < np.float32(band))
+
+
 def keep_measured(
     image: Image,
     hdr: np.ndarray,
@@ -99,12 +111,12 @@ def keep_measured(
     measurement, exactly); on a typical photo that is a few per cent of them."""
     lin = image.linear
     out = np.array(lin, dtype=np.float32, copy=True)
-    near_clip = channel_max(image.code) > np.float32(SANTOS_THRESHOLD)
-    if not near_clip.any():
+    near = near_clip(image.code)
+    if not near.any():
         return out
-    m = santos_mask(image.code[near_clip])  # (N, 3)
-    lin_s = lin[near_clip]
-    est = hdr[near_clip]
+    m = santos_mask(image.code[near])  # (N, 3)
+    lin_s = lin[near]
+    est = hdr[near]
     if decode is not None:
         est = decode(est)
     lo = np.maximum(lin_s, LOG_FLOOR)
@@ -112,10 +124,10 @@ def keep_measured(
     if coarse_ratio is not None:
         if progress is not None:
             progress(0.5, "measuring clipped regions")
-        near, far = COARSE_REACH if reach is None else reach
-        w = coarse_weight(near_clip, near, far)[near_clip][:, None]
+        lo_reach, hi_reach = COARSE_REACH if reach is None else reach
+        w = coarse_weight(near, lo_reach, hi_reach)[near][:, None]
         if w.any():
-            r = r + w * (coarse_ratio[near_clip] - r)
+            r = r + w * (coarse_ratio[near] - r)
     # Where every channel clipped, the measurement has no colour left and the small networks'
     # hue there is noise (rainbow fringes inside white clouds): such pixels keep the
     # measured colour and take the mean of the channels' log ratios (bench/QUALITY.md).
@@ -123,7 +135,7 @@ def keep_measured(
     if a.any():
         r = r + a * (r.mean(axis=1, keepdims=True) - r)
     filled = lo * np.exp(np.float32(gain) * r)
-    out[near_clip] = m * lin_s + (1 - m) * filled
+    out[near] = m * lin_s + (1 - m) * filled
     return out
 
 

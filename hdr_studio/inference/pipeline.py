@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from hdr_studio.core.channels import channel_max
 from hdr_studio.core.fill import RAW, Calibration, log_ratio, upsample_log_ratio
 from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import CancelToken, ProgressFn, no_progress
@@ -151,7 +152,7 @@ def run_model(
         hdr, sdr = _unmirror(result.hdr, axes), _unmirror(result.sdr, axes)
         main = hdr if hdr is not None else sdr
         if main is not None:
-            logs.append(np.log2(np.maximum(main.max(axis=2), np.float32(1e-6))))
+            logs.append(np.log2(np.maximum(channel_max(main), np.float32(1e-6))))
         if total is None:  # own copies: a result may share memory with the input
             total = ModelResult(
                 hdr=None if hdr is None else np.array(hdr, np.float32),
@@ -221,7 +222,8 @@ def run_network(
     precision: str = "auto",
 ) -> np.ndarray:
     """The raw network output for ``image`` (before :meth:`ModelSpec.finish`), tiled, in
-    ``precision``."""
+    ``precision``; computed only in tiles holding a pixel ``finish`` reads
+    (:meth:`ModelSpec.needed`), zeros elsewhere."""
     progress = progress or no_progress
     progress(0.03, "preparing input")
     x = model.spec.prepare(image)
@@ -236,4 +238,6 @@ def run_network(
         progress=lambda f, m: progress(0.05 + 0.88 * f, m),
         cancel=cancel,
         dtype=resolve_precision(model.device, precision),
+        needed=model.spec.needed(image),
+        out_channels=model.spec.out_channels,
     )

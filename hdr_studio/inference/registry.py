@@ -69,6 +69,11 @@ class ModelSpec:
         """The network input for ``image``: (H, W, in_channels) float32."""
         return np.ascontiguousarray(image.code)
 
+    def needed(self, image: Image) -> np.ndarray | None:
+        """(H, W) bool: the pixels whose network output :meth:`finish` reads (the runner
+        skips tiles with none of them); ``None``: all of them."""
+        return None
+
     def finish(
         self,
         out: np.ndarray,

@@ -5,7 +5,10 @@ stride-aligned tiles that overlap by the model's halo; each tile's output is ble
 weights that ramp linearly across the overlap (not at the image's edges), so the result
 matches a whole-image run up to a small tolerance. Tile size comes from the memory free on
 the device; a CUDA out-of-memory error halves it and starts again. Progress is reported and
-the cancel token checked between tiles, so a cancel returns within one tile. Inference runs
+the cancel token checked between tiles, so a cancel returns within one tile. Given the
+pixels whose output will be read (``needed``), tiles holding none of them are not run: their
+output is zeros (most of a photo did not clip, and the fill reads the network only where it
+did). Inference runs
 under ``torch.inference_mode``, channels-last, with autocast to the precision chosen by
 :func:`hdr_studio.inference.devices.resolve_precision`.
 """
@@ -111,9 +114,19 @@ def run_tiled(
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
     dtype: torch.dtype | None = None,
+    needed: np.ndarray | None = None,
+    out_channels: int | None = None,
 ) -> np.ndarray:
     """Run ``net`` over ``image`` (H, W, C_in) float32 in tiles; returns (H, W, C_out).
-    ``dtype``: autocast precision (None: fp32)."""
+    ``dtype``: autocast precision (None: fp32). ``needed``: (H, W) bool, the pixels whose
+    output counts; tiles without one are skipped and give zeros, every needed pixel gets
+    exactly what a run of all tiles gives it. ``out_channels`` (C_out) is required with
+    ``needed``, for the case that no tile is run."""
+    if needed is not None:
+        if needed.shape != image.shape[:2]:
+            raise ValueError(f"needed has shape {needed.shape}, the image {image.shape[:2]}")
+        if out_channels is None:
+            raise ValueError("out_channels is required with needed")
     progress = progress or no_progress
     if device.type == "cpu":
         tune_allocator()
@@ -126,7 +139,19 @@ def run_tiled(
         progress(0.0, f"{asked}px tiles are below this network's minimum: using {tile}px")
     while True:
         try:
-            return _run(net, image, device, stride, tile, halo, progress, cancel, dtype)
+            return _run(
+                net,
+                image,
+                device,
+                stride,
+                tile,
+                halo,
+                progress,
+                cancel,
+                dtype,
+                needed,
+                out_channels,
+            )
         except (RuntimeError, MemoryError) as exc:
             if not _is_oom(exc) or tile // 2 < max(MIN_TILE, 2 * halo + stride):
                 raise
@@ -136,7 +161,9 @@ def run_tiled(
             progress(0.0, f"out of memory: retrying with {tile}px tiles")
 
 
-def _run(net, image, device, stride, tile, halo, progress, cancel, dtype) -> np.ndarray:
+def _run(
+    net, image, device, stride, tile, halo, progress, cancel, dtype, needed, out_channels
+) -> np.ndarray:
     h, w, _ = image.shape
     hp, wp = math.ceil(h / stride) * stride, math.ceil(w / stride) * stride
     src = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))[None]
@@ -144,29 +171,34 @@ def _run(net, image, device, stride, tile, halo, progress, cancel, dtype) -> np.
     th, tw = min(tile, hp), min(tile, wp)
     step = max(stride, tile - halo)
     ys, xs = _starts(hp, th, step), _starts(wp, tw, step)
-    acc = None
+    tiles = [(y0, x0) for y0 in ys for x0 in xs]
+    if needed is not None:  # the padding's outputs are cut off: only the picture counts
+        tiles = [(y0, x0) for y0, x0 in tiles if needed[y0 : y0 + th, x0 : x0 + tw].any()]
+    acc = None if out_channels is None else np.zeros((hp, wp, out_channels), np.float32)
     weight = np.zeros((hp, wp), np.float32)
-    total, done = len(ys) * len(xs), 0
-    for y0 in ys:
-        for x0 in xs:
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            x = src[..., y0 : y0 + th, x0 : x0 + tw]
-            if device.type == "cuda":  # page-locked host memory: an asynchronous copy
-                x = x.contiguous().pin_memory().to(device, non_blocking=True)
-            else:
-                x = x.to(device)
-            out = _forward(net, x, device, dtype)[0].cpu().numpy().transpose(1, 2, 0)
-            if acc is None:
-                acc = np.zeros((hp, wp, out.shape[2]), np.float32)
-            lead_y = min(halo, th) if y0 > 0 else 0
-            trail_y = min(halo, th) if y0 + th < hp else 0
-            lead_x = min(halo, tw) if x0 > 0 else 0
-            trail_x = min(halo, tw) if x0 + tw < wp else 0
-            wt = np.outer(_ramp(th, lead_y, trail_y), _ramp(tw, lead_x, trail_x))
-            acc[y0 : y0 + th, x0 : x0 + tw] += out * wt[..., None]
-            weight[y0 : y0 + th, x0 : x0 + tw] += wt
-            done += 1
-            progress(done / total, f"tile {done}/{total}")
+    total = len(tiles)
+    if not total:
+        progress(1.0, "nothing clipped: the network is not needed")
+    for done, (y0, x0) in enumerate(tiles, 1):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        x = src[..., y0 : y0 + th, x0 : x0 + tw]
+        if device.type == "cuda":  # page-locked host memory: an asynchronous copy
+            x = x.contiguous().pin_memory().to(device, non_blocking=True)
+        else:
+            x = x.to(device)
+        out = _forward(net, x, device, dtype)[0].cpu().numpy().transpose(1, 2, 0)
+        if acc is None:
+            acc = np.zeros((hp, wp, out.shape[2]), np.float32)
+        lead_y = min(halo, th) if y0 > 0 else 0
+        trail_y = min(halo, th) if y0 + th < hp else 0
+        lead_x = min(halo, tw) if x0 > 0 else 0
+        trail_x = min(halo, tw) if x0 + tw < wp else 0
+        wt = np.outer(_ramp(th, lead_y, trail_y), _ramp(tw, lead_x, trail_x))
+        acc[y0 : y0 + th, x0 : x0 + tw] += out * wt[..., None]
+        weight[y0 : y0 + th, x0 : x0 + tw] += wt
+        progress(done / total, f"tile {done}/{total}")
     assert acc is not None
+    if needed is not None:  # pixels only skipped tiles cover: 0 / 1, not 0 / 0
+        weight[weight == 0] = 1
     return np.ascontiguousarray(acc[:h, :w] / weight[:h, :w, None])

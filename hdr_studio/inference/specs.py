@@ -7,7 +7,14 @@ from typing import Any, ClassVar
 import numpy as np
 from torch import nn
 
-from hdr_studio.core.fill import RAW, Calibration, keep_measured, keep_unclipped
+from hdr_studio.core.fill import (
+    RAW,
+    Calibration,
+    keep_measured,
+    keep_unclipped,
+    near_clip,
+    sdr_changes,
+)
 from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import ProgressFn
 from hdr_studio.core.result import MethodKind, ModelResult
@@ -31,6 +38,9 @@ class DeclipNetSpec(ModelSpec):
         from hdr_studio.inference.declipnet import DeclipNet
 
         return DeclipNet(**config)
+
+    def needed(self, image: Image) -> np.ndarray | None:
+        return sdr_changes(image.code)
 
     def finish(
         self,
@@ -59,6 +69,9 @@ class DRHTSpec(ModelSpec):
         from hdr_studio.inference.drht import DRHT
 
         return DRHT(**config)
+
+    def needed(self, image: Image) -> np.ndarray | None:
+        return near_clip(image.code) | sdr_changes(image.code)
 
     def finish(
         self,
@@ -103,6 +116,9 @@ class MaskedSpec(ModelSpec):
         from hdr_studio.inference.masked import MaskedUNet
 
         return MaskedUNet(**config)
+
+    def needed(self, image: Image) -> np.ndarray | None:
+        return near_clip(image.code)
 
     def bytes_per_pixel(self, config: dict[str, Any]) -> int:
         return 4 * 24 * int(config["width"])
@@ -149,6 +165,9 @@ class HybridSpec(ModelSpec):
         from hdr_studio.inference.hybrid import HybridNet
 
         return HybridNet(**config)
+
+    def needed(self, image: Image) -> np.ndarray | None:
+        return near_clip(image.code)
 
     def prepare(self, image: Image) -> np.ndarray:
         from hdr_studio.core.clipping import hybrid_mask

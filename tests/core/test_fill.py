@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hdr_studio.core.fill import Calibration, keep_measured, keep_unclipped, log_ratio
+from hdr_studio.core.fill import (
+    Calibration,
+    keep_measured,
+    keep_unclipped,
+    log_ratio,
+    near_clip,
+    sdr_changes,
+)
 from hdr_studio.core.image import Image
 from hdr_studio.core.transfer import srgb_decode
 
@@ -82,3 +89,24 @@ def test_narrow_areas_keep_the_full_size_fill_wide_ones_take_the_coarse_one():
     np.testing.assert_allclose(out[0, 0], image.linear[0, 0], rtol=1e-6)
     no_coarse = keep_measured(image, fine, 1.0, None)
     np.testing.assert_allclose(no_coarse, np.where(code == 1.0, 2.0, image.linear), rtol=1e-5)
+
+
+def test_near_clip_and_sdr_changes_name_every_pixel_the_composites_read():
+    """The masks the tiled runner skips by: outside them the composites' results do not
+    depend on the network output at all (two very different outputs, same pixels there);
+    inside them they do."""
+    rng = np.random.default_rng(7)
+    code = np.round(rng.random((64, 80, 3)) ** 0.3 * 255).astype(np.float32) / 255
+    code[:8] = 0.002  # crushed rows
+    image = Image(linear=srgb_decode(code), code=code)
+    a, b = 2 + rng.random((2, 64, 80, 3)).astype(np.float32) * 8  # above every measurement
+    near = near_clip(code)
+    assert 0.05 < near.mean() < 0.95
+    ha, hb = keep_measured(image, a), keep_measured(image, b)
+    np.testing.assert_array_equal(ha[~near], hb[~near])
+    assert (ha[near] != hb[near]).any(axis=1).all()
+    changes = sdr_changes(code)
+    assert changes[:8].all() and 0.05 < changes[8:].mean() < 0.95
+    sa, sb = keep_unclipped(code, a), keep_unclipped(code, b)
+    np.testing.assert_array_equal(sa[~changes], sb[~changes])
+    assert (sa[changes] != sb[changes]).any(axis=1).all()

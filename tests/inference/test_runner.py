@@ -101,3 +101,33 @@ def test_devices_and_tile_choice():
             resolve_device("cuda:0")
     t = choose_tile(torch.device("cpu"), bytes_per_pixel=4 * 12 * 16, stride=16, halo=64)
     assert t % 16 == 0 and 128 <= t <= 2048
+
+
+def test_tiles_without_a_needed_pixel_are_skipped_and_needed_pixels_are_exact():
+    x = np.random.default_rng(3).random((200, 260, 3)).astype(np.float32)
+    net = Conv()
+    forwards = []
+    net.register_forward_hook(lambda *a: forwards.append(1))
+    whole = run_tiled(net, x, torch.device("cpu"), 8, tile=64, halo=16)
+    all_tiles = len(forwards)
+    needed = np.zeros((200, 260), bool)
+    needed[10:30, 200:215] = True  # one corner
+    needed[150, 40] = True  # one pixel
+    forwards.clear()
+    part = run_tiled(
+        net, x, torch.device("cpu"), 8, tile=64, halo=16, needed=needed, out_channels=2
+    )
+    assert 0 < len(forwards) < all_tiles // 3
+    np.testing.assert_array_equal(part[needed], whole[needed])  # the same sums, bit for bit
+    assert np.isfinite(part).all()
+
+    forwards.clear()
+    nothing = run_tiled(
+        net, x, torch.device("cpu"), 8, tile=64, halo=16,
+        needed=np.zeros((200, 260), bool), out_channels=2,
+    )  # fmt: skip
+    assert not forwards and nothing.shape == (200, 260, 2) and not nothing.any()
+    with pytest.raises(ValueError, match="out_channels"):
+        run_tiled(net, x, torch.device("cpu"), 8, tile=64, needed=needed)
+    with pytest.raises(ValueError, match="shape"):
+        run_tiled(net, x, torch.device("cpu"), 8, needed=needed[:100], out_channels=2)

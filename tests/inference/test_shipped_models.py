@@ -79,3 +79,45 @@ def test_default_method_is_the_flagged_hdr_model():
         assert "hdr" in get_spec(flagged[0]).kind
     else:
         assert default_method() == "classical"
+
+
+def _spots(h: int = 320, w: int = 480):
+    """A smooth picture with a clipped disc in one corner, a few pixels just under the clip
+    (above Santos' threshold) in another and a few crushed to black in a third, each in its
+    own tiles at 192 px."""
+    from hdr_studio.core.image import Image
+
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    code = np.stack([0.2 + 0.5 * xx / w, 0.15 + 0.5 * yy / h, 0.4 + 0.2 * xx / w], axis=2)
+    code[(yy - 40) ** 2 + (xx - 40) ** 2 < 15**2] = 1.0
+    code[h - 30 : h - 26, w - 40 : w - 36] = 0.975
+    code[h - 30 : h - 26, 30:34] = 0.004
+    code = (np.round(code * 255) / 255).astype(np.float32)
+    return Image(linear=srgb_decode(code), code=code)
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_skipping_unneeded_tiles_changes_no_pixel(name, monkeypatch):
+    """Each network's ``needed`` mask names every pixel its ``finish`` reads: the result of
+    a run that skips the other tiles equals one that runs them all, bit for bit. (A mask
+    that left out the near-clip or the crushed spot fails this.)"""
+    from hdr_studio.inference.pipeline import load_model, run_model
+
+    image = _spots()
+    spec = load_model(name, "cpu").spec
+    needed = spec.needed(image)
+    assert needed is not None and 0 < needed.mean() < 0.05
+    tiles: dict[str, set[str]] = {"skipped": set(), "full": set()}
+
+    def counter(key):
+        return lambda f, m: tiles[key].add(m) if m.startswith("tile ") else None
+
+    skipped = run_model(image, name, device="cpu", tile=192, progress=counter("skipped"))
+    monkeypatch.setattr(type(spec), "needed", lambda self, image: None)
+    full = run_model(image, name, device="cpu", tile=192, progress=counter("full"))
+    assert 0 < len(tiles["skipped"]) < len(tiles["full"])
+    for field in ("hdr", "sdr"):
+        a, b = getattr(skipped, field), getattr(full, field)
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_array_equal(a, b, err_msg=f"{name} {field}")
