@@ -6,12 +6,15 @@ and whole-process figures of ``hdr-studio reconstruct`` (JPEG → EXR, medians o
     .venv/bin/python bench/bench_models.py --config full --sizes 4
     .venv/bin/python bench/bench_models.py --device cuda   # on a GPU machine
     .venv/bin/python bench/bench_models.py --whole --methods masked --sizes 12 --passes 1,3
+    .venv/bin/python bench/bench_models.py --whole --methods masked --sizes 12 --speckle
     .venv/bin/python bench/bench_models.py --whole --methods masked,classical --sizes 12,24 \
         --precisions auto,fp32 --runs 3
 
 ``--whole``: each run is a fresh ``hdr-studio reconstruct`` process on an 8-bit JPEG (q 92) of
 the sample photo upscaled to the size, written as EXR; wall time from process start to
-exit, peak RSS of that process (``wait4``); the median and every run are printed.
+exit, peak RSS of that process (``wait4``); the median and every run are printed. The
+networks run only on tiles holding a pixel near the clip (most of this photo's tiles hold
+none); ``--speckle`` adds clipped dots all over, so that every tile runs.
 
 Each (model, size) runs in a fresh process through the real job API (prepare → tiled
 runner → finish), tile size chosen by the runner, on the sample photo upscaled to size.
@@ -97,9 +100,15 @@ def run_case(
     }
 
 
-def _jpeg(megapixels: float, folder: Path) -> Path:
-    """The sample upscaled to ``megapixels``, as an 8-bit JPEG (quality 92)."""
-    path = folder / f"photo_{megapixels:g}mp.jpg"
+#: ``--speckle``: a clipped dot every this many pixels, so every tile holds a clipped pixel.
+SPECKLE_STEP = 200
+
+
+def _jpeg(megapixels: float, folder: Path, speckle: bool = False) -> Path:
+    """The sample upscaled to ``megapixels``, as an 8-bit JPEG (quality 92); ``speckle``: with
+    a white 5×5 dot every :data:`SPECKLE_STEP` pixels (the networks' worst case: no tile can
+    be skipped)."""
+    path = folder / f"photo_{megapixels:g}mp{'_speckled' if speckle else ''}.jpg"
     if not path.exists():
         import numpy as np
         import OpenImageIO as oiio
@@ -107,6 +116,10 @@ def _jpeg(megapixels: float, folder: Path) -> Path:
 
         im = _image(megapixels * 1e6)
         q = np.ascontiguousarray((im.code * 255 + 0.5).astype(np.uint8))
+        if speckle:
+            for dy in range(5):
+                for dx in range(5):
+                    q[100 + dy :: SPECKLE_STEP, 100 + dx :: SPECKLE_STEP] = 255
         spec = oiio.ImageSpec(q.shape[1], q.shape[0], 3, oiio.UINT8)
         spec.attribute("compression", "jpeg:92")
         out = oiio.ImageOutput.create(str(path))
@@ -117,13 +130,19 @@ def _jpeg(megapixels: float, folder: Path) -> Path:
 
 
 def whole_process(
-    method: str, megapixels: float, precision: str, runs: int, folder: Path, passes: int = 1
+    method: str,
+    megapixels: float,
+    precision: str,
+    runs: int,
+    folder: Path,
+    passes: int = 1,
+    speckle: bool = False,
 ):
     """Wall time and peak RSS of ``runs`` fresh ``hdr-studio reconstruct`` processes."""
     import os
     import statistics
 
-    src = _jpeg(megapixels, folder)
+    src = _jpeg(megapixels, folder, speckle)
     exe = str(Path(sys.executable).with_name("hdr-studio"))
     times, peaks = [], []
     for _ in range(runs):
@@ -152,6 +171,9 @@ def main() -> int:
     ap.add_argument("--precisions", default="auto", help="--whole: precisions")
     ap.add_argument("--runs", type=int, default=3, help="--whole: runs per case")
     ap.add_argument("--passes", default="1", help="--whole: mirror passes, e.g. 1,3")
+    ap.add_argument(
+        "--speckle", action="store_true", help="--whole: clipped dots all over (no tile skipped)"
+    )
     ap.add_argument("--case", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.case:
@@ -172,7 +194,7 @@ def main() -> int:
                 for mp in args.sizes.split(","):
                     for passes in (int(p) for p in args.passes.split(",")):
                         med, times, peak = whole_process(
-                            method, float(mp), precision, args.runs, folder, passes
+                            method, float(mp), precision, args.runs, folder, passes, args.speckle
                         )
                         shown = ", ".join(f"{t:.1f}" for t in times)
                         prec = "—" if method in ("classical", "none") else precision
