@@ -23,6 +23,7 @@ from hdr_studio.core.clipping import SANTOS_THRESHOLD, santos_mask
 from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import ProgressFn
 from hdr_studio.core.regions import coarse_weight
+from hdr_studio.core.smooth import smooth_in_mask
 
 #: Smallest linear value a log ratio is taken against.
 LOG_FLOOR = np.float32(1e-6)
@@ -31,6 +32,11 @@ LOG_FLOOR = np.float32(1e-6)
 #: coarse-scale estimate replaces it (see :func:`keep_measured`); measured in
 #: ``bench/coarse_pass.py``.
 COARSE_REACH = (4.0, 12.0)
+
+#: The masked network's fill smoothing (``keep_measured(smooth=…)``): a Gaussian of 1/32 of
+#: the long side over the log ratio near the clip; measured in bench/QUALITY.md ("Smoothing
+#: the fill").
+FILL_SMOOTH = 1.0 / 32.0
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,7 @@ def keep_measured(
     reach: tuple[float, float] | None = None,
     decode: Callable[[np.ndarray], np.ndarray] | None = None,
     progress: ProgressFn | None = None,
+    smooth: float = 0.0,
 ) -> np.ndarray:
     """Santos' eq. 1 applied to any network's HDR estimate, H = β·lin(T) + (1 − β)·max(Ĥ,
     lin(T)), with β(T) the well-exposed weight of the code values.
@@ -104,8 +111,12 @@ def keep_measured(
     around a flat core), blended in log between. Pixels clipped in all three channels keep
     the measured colour (no invented hue). ``gain`` scales the log ratio (:class:`Calibration`).
     ``decode``: turns the network's raw output into linear HDR, element-wise (applied only to
-    the pixels that need it). ``progress(fraction, message)`` is told of the steps (a 24 MP
-    picture takes over a second). Returns (H, W, 3) float32.
+    the pixels that need it). ``smooth``: the estimate's log ratio is averaged over the
+    pixels near the clip with a Gaussian of this fraction of the picture's long side
+    (:func:`hdr_studio.core.smooth.smooth_in_mask`; 0: not at all) — taken where all three
+    channels clipped, and where one still measures only when it is lower. ``progress(fraction,
+    message)`` is told of the steps (a 24 MP picture takes over a second). Returns (H, W, 3)
+    float32.
 
     Only pixels with a channel above Santos' threshold are computed (β = 1 elsewhere: the
     measurement, exactly); on a typical photo that is a few per cent of them."""
@@ -121,6 +132,13 @@ def keep_measured(
         est = decode(est)
     lo = np.maximum(lin_s, LOG_FLOOR)
     r = log_ratio(est, lin_s)
+    a = 1 - m.max(axis=1, keepdims=True)  # 1 where every channel clipped
+    if smooth > 0:
+        # The network's fill is blotchy; its neighbourhood mean is closer to the truth. Where
+        # a channel still measures, the mean may only lower a clipped channel's ratio: raising
+        # it there pulled the core's boost into the rims as a coloured halo (QUALITY.md).
+        rs = smooth_in_mask(near, r, smooth * max(near.shape))
+        r = a * rs + (1 - a) * np.minimum(rs, r)
     if coarse_ratio is not None:
         if progress is not None:
             progress(0.5, "measuring clipped regions")
@@ -131,7 +149,6 @@ def keep_measured(
     # Where every channel clipped, the measurement has no colour left and the small networks'
     # hue there is noise (rainbow fringes inside white clouds): such pixels keep the
     # measured colour and take the mean of the channels' log ratios (bench/QUALITY.md).
-    a = 1 - m.max(axis=1, keepdims=True)
     if a.any():
         r = r + a * (r.mean(axis=1, keepdims=True) - r)
     filled = lo * np.exp(np.float32(gain) * r)

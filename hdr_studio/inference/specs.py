@@ -8,6 +8,7 @@ import numpy as np
 from torch import nn
 
 from hdr_studio.core.fill import (
+    FILL_SMOOTH,
     RAW,
     Calibration,
     keep_measured,
@@ -141,6 +142,7 @@ class MaskedSpec(ModelSpec):
                 coarse_ratio,
                 decode=lambda o: np.exp(np.minimum(o, LOG_CAP)) - 1,
                 progress=progress,
+                smooth=FILL_SMOOTH,
             )
         )
 

@@ -110,3 +110,28 @@ def test_near_clip_and_sdr_changes_name_every_pixel_the_composites_read():
     sa, sb = keep_unclipped(code, a), keep_unclipped(code, b)
     np.testing.assert_array_equal(sa[~changes], sb[~changes])
     assert (sa[changes] != sb[changes]).any(axis=1).all()
+
+
+def test_fill_smoothing_evens_a_blotchy_core_and_adds_no_colour_at_the_rim():
+    """A clipped disc whose network estimate is noisy: with ``smooth`` the fully clipped core
+    comes out smoother; at the rim, where one channel still measures, no clipped channel is
+    pushed above the network's own estimate (a halo of the core's boost); nothing outside
+    the pixels near the clip changes."""
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:128, 0:160].astype(np.float32)
+    d = np.hypot(yy - 64, xx - 80)
+    lin = np.stack([0.4 + 1.6 * np.exp(-((d / 30) ** 2))] * 3, axis=2)
+    lin[..., 0] *= 0.8  # red measures where green and blue clipped, at the rim
+    code = np.clip(lin, 0, 1) ** (1 / 2.2)
+    code = (np.round(code * 255) / 255).astype(np.float32)
+    image = Image(linear=srgb_decode(code), code=code)
+    est = (lin * np.exp(rng.normal(0, 0.4, lin.shape))).astype(np.float32)
+    plain = keep_measured(image, est)
+    smooth = keep_measured(image, est, smooth=1 / 16)
+    near = near_clip(code)
+    np.testing.assert_array_equal(plain[~near], smooth[~near])
+    full = code.min(axis=2) >= 1.0
+    rim = near & (code.min(axis=2) <= 0.96)  # a channel below Santos' threshold: measured
+    assert full.sum() > 200 and rim.sum() > 50
+    assert np.log(smooth[full]).std() < 0.5 * np.log(plain[full]).std()
+    assert (smooth[rim] <= plain[rim] * (1 + 1e-5)).all()

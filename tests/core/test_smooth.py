@@ -1,0 +1,57 @@
+"""Smoothing values on a mask's pixels (core.smooth) and the fill that uses it."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from hdr_studio.core.smooth import smooth_in_mask
+
+
+def _direct(mask: np.ndarray, values: np.ndarray, sigma: float) -> np.ndarray:
+    """The same normalised convolution at full resolution, the slow way."""
+    full = np.zeros((*mask.shape, values.shape[1] + 1), np.float32)
+    full[mask, :-1] = values
+    full[mask, -1] = 1
+    blurred = cv2.GaussianBlur(full, (0, 0), sigma, borderType=cv2.BORDER_REFLECT_101)[mask]
+    return blurred[:, :-1] / blurred[:, -1:]
+
+
+def test_matches_a_full_resolution_normalised_convolution():
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:240, 0:320]
+    mask = ((yy - 100) ** 2 + (xx - 150) ** 2 < 70**2) | ((yy > 200) & (xx < 60))
+    values = (np.sin(xx[mask] / 15.0)[:, None] + rng.normal(0, 0.5, (mask.sum(), 2))).astype(
+        np.float32
+    )
+    for sigma in (2.0, 10.0):
+        got = smooth_in_mask(mask, values, sigma)
+        want = _direct(mask, values, sigma)
+        assert np.abs(got - want).mean() < 0.05 * np.abs(want - want.mean()).mean() + 0.02
+        assert got.std() < values.std()  # it did smooth
+
+
+def test_constant_stays_constant_and_far_pixels_do_not_reach():
+    mask = np.zeros((100, 400), bool)
+    mask[40:60, 10:40] = True
+    mask[40:60, 340:370] = True
+    values = np.ones((mask.sum(), 3), np.float32)
+    np.testing.assert_allclose(smooth_in_mask(mask, values, 5.0), 1.0, rtol=1e-5)
+    left = np.nonzero(mask)[1] < 200
+    values[~left] = 10.0  # the right patch, 300 px = 60 sigma away
+    got = smooth_in_mask(mask, values, 5.0)
+    np.testing.assert_allclose(got[left], 1.0, rtol=1e-4)
+    np.testing.assert_allclose(got[~left], 10.0, rtol=1e-4)
+
+
+def test_degenerate_and_bad_input():
+    mask = np.zeros((8, 8), bool)
+    assert smooth_in_mask(mask, np.zeros((0, 3), np.float32), 3.0).shape == (0, 3)
+    mask[2, 2] = True
+    v = np.array([[1.0, 2.0, 3.0]], np.float32)
+    np.testing.assert_array_equal(smooth_in_mask(mask, v, 0.0), v)
+    with pytest.raises(ValueError, match="one row per pixel"):
+        smooth_in_mask(mask, np.zeros((2, 3), np.float32), 3.0)
+    with pytest.raises(ValueError, match="sigma"):
+        smooth_in_mask(mask, v, -1.0)
