@@ -354,6 +354,8 @@ def train(opts: TrainOptions, progress: ProgressFn | None = None) -> dict[str, A
     cfg = load_config(opts)
     if opts.model not in RECIPES:
         raise ValueError(f"unknown model {opts.model!r}; choose from {', '.join(sorted(RECIPES))}")
+    if opts.workers < 0:
+        raise ValueError(f"--workers must be 0 or more, got {opts.workers}")
     if opts.threads:
         torch.set_num_threads(opts.threads)
     if opts.workers and not RECIPES[opts.model].draws_in_workers():

@@ -142,6 +142,16 @@ def test_workers_refused_where_a_recipe_draws_in_its_loop(tiny_data, tmp_path):
                 workers=2,
             )
         )
+    with pytest.raises(ValueError, match="--workers must be 0 or more"):
+        train(
+            TrainOptions(
+                model="masked",
+                config=tiny_config("masked", tmp_path),
+                data=tiny_data,
+                out=tmp_path / "m",
+                workers=-1,
+            )
+        )
 
 
 def test_checkpoints_are_not_pickles(tiny_data, tmp_path):
