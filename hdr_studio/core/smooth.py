@@ -42,16 +42,15 @@ def smooth_in_mask(mask: np.ndarray, values: np.ndarray, sigma: float) -> np.nda
         grid[..., k] = np.bincount(cell, values[:, k], gh * gw).reshape(gh, gw)
     grid[..., c] = np.bincount(cell, None, gh * gw).reshape(gh, gw)
     grid = cv2.GaussianBlur(grid, (0, 0), sigmaX=sigma * gw / w, sigmaY=sigma * gh / h)
-    if gh == h and gw == w:
-        picked = grid[ys, xs]
-    else:  # bilinear, cell centres at (i + 0.5) / f − 0.5 in pixels
-        gy = np.clip((ys + 0.5) * (gh / h) - 0.5, 0, gh - 1)
-        gx = np.clip((xs + 0.5) * (gw / w) - 0.5, 0, gw - 1)
-        y0, x0 = np.floor(gy).astype(np.intp), np.floor(gx).astype(np.intp)
-        y1, x1 = np.minimum(y0 + 1, gh - 1), np.minimum(x0 + 1, gw - 1)
-        ty, tx = (gy - y0).astype(np.float32)[:, None], (gx - x0).astype(np.float32)[:, None]
-        picked = (grid[y0, x0] * (1 - ty) + grid[y1, x0] * ty) * (1 - tx) + (
-            grid[y0, x1] * (1 - ty) + grid[y1, x1] * ty
-        ) * tx
+    # Read back bilinearly, cell centres at (i + 0.5) / f − 0.5 in pixels (on a full-size
+    # grid that is each pixel's own cell).
+    gy = np.clip((ys + 0.5) * (gh / h) - 0.5, 0, gh - 1)
+    gx = np.clip((xs + 0.5) * (gw / w) - 0.5, 0, gw - 1)
+    y0, x0 = np.floor(gy).astype(np.intp), np.floor(gx).astype(np.intp)
+    y1, x1 = np.minimum(y0 + 1, gh - 1), np.minimum(x0 + 1, gw - 1)
+    ty, tx = (gy - y0).astype(np.float32)[:, None], (gx - x0).astype(np.float32)[:, None]
+    picked = (grid[y0, x0] * (1 - ty) + grid[y1, x0] * ty) * (1 - tx) + (
+        grid[y0, x1] * (1 - ty) + grid[y1, x1] * ty
+    ) * tx
     weight = picked[:, c : c + 1]
     return np.where(weight > 1e-12, picked[:, :c] / np.maximum(weight, 1e-12), values)

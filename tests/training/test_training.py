@@ -132,26 +132,20 @@ def test_workers_draw_the_same_stream_resumably(tiny_data, tmp_path):
 
 
 def test_workers_refused_where_a_recipe_draws_in_its_loop(tiny_data, tmp_path):
-    with pytest.raises(ValueError, match="--workers"):
-        train(
-            TrainOptions(
-                model="hybrid",
-                config=tiny_config("hybrid", tmp_path),
-                data=tiny_data,
-                out=tmp_path / "r",
-                workers=2,
+    for model, workers, message in (
+        ("hybrid", 2, "--workers"),
+        ("masked", -1, "--workers must be 0 or more"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            train(
+                TrainOptions(
+                    model=model,
+                    config=tiny_config(model, tmp_path),
+                    data=tiny_data,
+                    out=tmp_path / model,
+                    workers=workers,
+                )
             )
-        )
-    with pytest.raises(ValueError, match="--workers must be 0 or more"):
-        train(
-            TrainOptions(
-                model="masked",
-                config=tiny_config("masked", tmp_path),
-                data=tiny_data,
-                out=tmp_path / "m",
-                workers=-1,
-            )
-        )
 
 
 def test_checkpoints_are_not_pickles(tiny_data, tmp_path):
