@@ -109,11 +109,7 @@ def shots(paths: list[Path], per: int, seed: int, keep: bool = False):
     for path in paths:
         a = E.scene(path)
         for _ in range(per):
-            h, w = a.shape[:2]
-            f = rng.uniform(0.5, 1)
-            ch, cw = int(h * f), int(w * f)
-            y0, x0 = rng.integers(0, h - ch + 1), rng.integers(0, w - cw + 1)
-            crop = a[y0 : y0 + ch, x0 : x0 + cw]
+            crop = E.random_crop(a, rng)
             crop = crop / (np.quantile(crop.max(2), rng.uniform(0.85, 0.99)) + 1e-6)
             kind, curve = training_curve(rng)
             code = E.photograph(crop, curve, rng)
@@ -200,12 +196,7 @@ def held_out(data: Path, mean, scale, A, Yt, chosen) -> None:
             )
     print(f"\n3. ridge {lam:g}, shrink {shrink} on the 16 held-out scenes (whole image)\n")
     print("| photos | sRGB linearisation | estimated | mean exponent |\n|---|---|---|---|")
-    for family, r in rows.items():
-        a = np.array(r)
-        print(
-            f"| {family} | {a[:, 0].mean():.2f} | {a[:, 1].mean():.2f} "
-            f"({a[:, 1].mean() - a[:, 0].mean():+.2f}) | {a[:, 2].mean():.2f} |"
-        )
+    E.print_rows(rows)
 
 
 def main() -> None:

@@ -134,17 +134,22 @@ def scene(path: Path) -> np.ndarray:
     return cv2.resize(a, (round(a.shape[1] * s), round(a.shape[0] * s))) if s < 1 else a
 
 
+def random_crop(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A crop of half to all of ``a``'s size at a random place."""
+    h, w = a.shape[:2]
+    f = rng.uniform(0.5, 1)
+    ch, cw = int(h * f), int(w * f)
+    y0, x0 = rng.integers(0, h - ch + 1), rng.integers(0, w - cw + 1)
+    return a[y0 : y0 + ch, x0 : x0 + cw]
+
+
 def samples(paths: list[Path], per: int, seed: int):
     rng = np.random.default_rng(seed)
     X, Y, S = [], [], []
     for path in paths:
         a = scene(path)
         for _ in range(per):
-            h, w = a.shape[:2]
-            f = rng.uniform(0.5, 1)
-            ch, cw = int(h * f), int(w * f)
-            y0, x0 = rng.integers(0, h - ch + 1), rng.integers(0, w - cw + 1)
-            crop = a[y0 : y0 + ch, x0 : x0 + cw]
+            crop = random_crop(a, rng)
             q = rng.uniform(0.995, 0.9999) if rng.random() < 0.15 else rng.uniform(0.85, 0.99)
             crop = crop / (np.quantile(crop.max(2), q) + 1e-6)
             kind, curve = training_curve(rng)
@@ -152,6 +157,15 @@ def samples(paths: list[Path], per: int, seed: int):
             Y.append(inverse_knots(curve))
             S.append(kind == "srgb")
     return np.array(X), np.array(Y), np.array(S, np.float64)
+
+
+def print_rows(rows: dict[str, list[tuple[float, ...]]]) -> None:
+    """Table rows of column means: sRGB linearisation, the estimate (with its gain), the
+    rest."""
+    for family, r in rows.items():
+        m = np.array(r).mean(axis=0)
+        rest = "".join(f" | {v:.2f}" for v in m[2:])
+        print(f"| {family} | {m[0]:.2f} | {m[1]:.2f} ({m[1] - m[0]:+.2f}){rest} |")
 
 
 def main() -> None:
@@ -211,13 +225,7 @@ def main() -> None:
             )
     print("| test photos | sRGB linearisation | estimated curve | true curve | mean p(sRGB) |")
     print("|---|---|---|---|---|")
-    for family, r in rows.items():
-        a = np.array(r)
-        print(
-            f"| {family} | {a[:, 0].mean():.2f} | {a[:, 1].mean():.2f} "
-            f"({a[:, 1].mean() - a[:, 0].mean():+.2f}) | {a[:, 2].mean():.2f} "
-            f"| {a[:, 3].mean():.2f} |"
-        )
+    print_rows(rows)
 
 
 if __name__ == "__main__":
