@@ -121,7 +121,9 @@ def shots(paths: list[Path], per: int, seed: int, keep: bool = False):
     return np.array(X), np.array(Y), np.array(S), kept
 
 
-def learned_prior(data: Path) -> None:
+def learned_prior(data: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+    """Prints the validation table; returns the setting that gained most on the other
+    curves: (feature mean, scale, ridge weights, ridge strength, shrink)."""
     from hdr_studio.training import metrics as M
     from hdr_studio.training.data.dataset import render_paths
     from hdr_studio.training.data.photos import photo_paths
@@ -150,31 +152,28 @@ def learned_prior(data: Path) -> None:
     for lam in (100.0, 1000.0, 10000.0):
         reg = lam * np.eye(A.shape[1])
         reg[-1, -1] = 0.0
-        raw = B @ np.linalg.solve(A.T @ A + reg, A.T @ Yt)
+        w = np.linalg.solve(A.T @ A + reg, A.T @ Yt)
+        raw = B @ w
         rmse = float(np.sqrt(np.mean((raw - Yv) ** 2)))
         for shrink in (0.25, 0.5, 1.0):
             es = np.clip(1 + shrink * (raw - 1), 0.5, 1.5)
             gain = pu21(es, ~Sv) - base_other
             if chosen is None or gain > chosen[0]:
-                chosen = (gain, lam, shrink)
+                chosen = (gain, w, lam, shrink)
             print(
-                f"| {lam:g} | {shrink} | {rmse:.3f} | {pu21(es, ~Sv) - base_other:+.2f} "
+                f"| {lam:g} | {shrink} | {rmse:.3f} | {gain:+.2f} "
                 f"| {pu21(es, Sv) - base_srgb:+.2f} |"
             )
+    assert chosen is not None
+    return mean, scale, *chosen[1:]
 
-    return mean, scale, A, Yt, chosen
 
-
-def held_out(data: Path, mean, scale, A, Yt, chosen) -> None:
+def held_out(data: Path, mean, scale, w, lam, shrink) -> None:
     """The setting that gained most on validation's other curves, looked at once on the
     held-out scenes: through the sigmoid cameras and through plain sRGB."""
     from hdr_studio.training import metrics as M
     from hdr_studio.training.data.dataset import read_hdr
 
-    _, lam, shrink = chosen
-    reg = lam * np.eye(A.shape[1])
-    reg[-1, -1] = 0.0
-    w = np.linalg.solve(A.T @ A + reg, A.T @ Yt)
     rng = np.random.default_rng(20261129)
     rows: dict[str, list[tuple[float, float, float]]] = {}
     for path in sorted((data / "evalset" / "hdr").glob("*_truth.exr")):
