@@ -318,6 +318,36 @@ def cmd_desktop(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_measure_curve(args: argparse.Namespace) -> int:
+    from hdr_studio.api.bracket import measure_bracket
+
+    progress = TerminalProgress("measure-curve")
+    outcome = measure_bracket(args.inputs, args.output, args.stops, args.force, progress)
+    fit = outcome.fit
+    for note in outcome.notes:
+        print(f"{PROG}: warning: {note}", file=sys.stderr)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "output": str(outcome.output),
+                    "shots": [str(p) for p in args.inputs],
+                    "exposures": list(fit.exposures),
+                    "samples": fit.samples,
+                    "residual_stops": round(fit.residual, 4),
+                    "notes": list(outcome.notes),
+                }
+            )
+        )
+    else:
+        print(
+            f"camera curve measured from {len(args.inputs)} shots ({fit.samples} samples, "
+            f"fit residual {fit.residual:.3f} stops) -> {outcome.output}; use it with "
+            f"--curve {outcome.output}"
+        )
+    return 0
+
+
 def cmd_decompose(args: argparse.Namespace) -> int:
 
     from hdr_studio.core.clipping import hybrid_mask
@@ -558,6 +588,22 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--user", action="store_true", help="for the current user (the default)")
     k.add_argument("--prefix", metavar="DIR", help="data folder (default $XDG_DATA_HOME)")
     k.set_defaults(func=cmd_desktop)
+
+    mc = sub.add_parser(
+        "measure-curve",
+        help="measure the camera's curve from an exposure bracket (for --curve FILE)",
+    )
+    mc.add_argument("inputs", metavar="IN", nargs="+", help="two or more shots, tripod")
+    mc.add_argument("-o", "--output", metavar="FILE", required=True, help="curve file to write")
+    mc.add_argument(
+        "--stops",
+        type=float,
+        metavar="EV",
+        help="the shots are EV apart (when their Exif has no shutter times)",
+    )
+    mc.add_argument("--json", action="store_true", help="machine-readable output")
+    mc.add_argument("--force", action="store_true", help="overwrite an existing curve file")
+    mc.set_defaults(func=cmd_measure_curve)
 
     d = sub.add_parser("decompose", help="WLS base/detail layers (and the hybrid mask)")
     d.add_argument("input", metavar="IN")

@@ -1,6 +1,7 @@
 """The Reconstruct panel's camera curve: which inverse response linearises the photo (the
-file's declared encoding, sRGB, a gamma, or a measured curve from a file), with a small plot
-of it (code value → relative linear light)."""
+file's declared encoding, sRGB, a gamma, a measured curve from a file, or one measured here
+from an exposure bracket on a worker thread), with a small plot of it (code value →
+relative linear light)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from hdr_studio.app.state import JobState
+from hdr_studio.app.workers import JobController
 from hdr_studio.core.errors import HdrStudioError
+
+IMAGES = "Images (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.avif *.heic);;All files (*)"
 
 CHOICES = (
     ("As the file says", None),
@@ -17,6 +22,7 @@ CHOICES = (
     ("Gamma 2.4", "gamma:2.4"),
     ("Gamma 2.6", "gamma:2.6"),
     ("Measured curve from a file…", "file"),
+    ("Measure from a bracket…", "bracket"),
 )
 
 
@@ -48,6 +54,13 @@ class CurveBox(QtWidgets.QGroupBox):
             pen=pg.mkPen((120, 120, 120), width=1, style=QtCore.Qt.PenStyle.DashLine)
         )
         layout.addWidget(self.plot)
+        self.status = QtWidgets.QLabel()
+        self.status.setWordWrap(True)
+        self.status.hide()
+        layout.addWidget(self.status)
+        self.job = JobState()
+        self.jobs = JobController(self.job, self)
+        self.job.subscribe(self._job_changed)
         self.file = ""
         self._file_curve = None  # the measured curve, read once when chosen
         self._last = 0
@@ -55,6 +68,27 @@ class CurveBox(QtWidgets.QGroupBox):
         self._draw()
 
     def _chosen(self, index: int) -> None:
+        if self.combo.itemData(index) == "bracket":
+            self.combo.setCurrentIndex(self._last)  # until a measured curve is in
+            shots, _ = QtWidgets.QFileDialog.getOpenFileNames(
+                self, "Bracket: two or more shots of the same scene (tripod)", "", IMAGES
+            )
+            if len(shots) < 2:
+                if shots:
+                    QtWidgets.QMessageBox.warning(
+                        self, "Camera curve", "Choose two or more shots of the bracket."
+                    )
+                return
+            first = QtCore.QFileInfo(shots[0])
+            out, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self,
+                "Save the measured camera curve",
+                first.dir().filePath(f"{first.completeBaseName()}.curve.txt"),
+                "Tables (*.txt *.csv)",
+            )
+            if out:
+                self.measure(shots, out)
+            return
         if self.combo.itemData(index) == "file":
             path, _ = QtWidgets.QFileDialog.getOpenFileName(
                 self, "Measured camera curve", "", "Tables (*.csv *.txt);;All files (*)"
@@ -66,6 +100,7 @@ class CurveBox(QtWidgets.QGroupBox):
                 self.combo.setCurrentIndex(self._last)
                 return
         self._last = index
+        self.status.hide()  # a measurement's report belongs to the curve it measured
         self._draw()
 
     def set_file(self, path: str) -> bool:
@@ -82,6 +117,53 @@ class CurveBox(QtWidgets.QGroupBox):
         self._last = self.combo.currentIndex()
         self._draw()
         return True
+
+    def measure(self, shots: list[str], output: str, stops: float | None = None) -> None:
+        """Measure the camera curve from the bracket ``shots`` on a worker, write it to
+        ``output`` (its overwrite already confirmed) and use it."""
+        from hdr_studio.api.bracket import MissingExposure, measure_bracket
+
+        def work(progress, cancel):
+            try:
+                return measure_bracket(shots, output, stops, True, progress, cancel)
+            except MissingExposure:
+                return None  # ask for the spacing on the GUI thread
+
+        def done(outcome) -> None:
+            if outcome is None:
+                ev, ok = QtWidgets.QInputDialog.getDouble(
+                    self,
+                    "Camera curve",
+                    "The shots carry no shutter times. How many EV apart are they?",
+                    2.0,
+                    0.3,
+                    6.0,
+                    1,
+                )
+                if ok:
+                    self.measure(shots, output, ev)
+                return
+            self.set_file(str(outcome.output))
+            fit = outcome.fit
+            self.status.setText(
+                f"Measured from {len(shots)} shots (fit residual {fit.residual:.2f} stops)."
+                + "".join(f"\nWarning: {n}." for n in outcome.notes)
+            )
+
+        self.jobs.start("measure camera curve", work, done)
+
+    def _job_changed(self, name: str) -> None:
+        job = self.job
+        if name == "progress" and job.state == "running":
+            self.status.setText(f"Measuring the curve… {job.progress:.0%}")
+        elif name == "state":
+            self.status.setVisible(job.state != "idle")
+            if job.state == "running":
+                self.status.setText("Measuring the curve…")
+            elif job.state == "failed":
+                self.status.setText(f"Could not measure the curve: {job.error}")
+            elif job.state == "cancelled":
+                self.status.setText("Measuring cancelled.")
 
     def adopt(self, old: CurveBox) -> None:
         """Show ``old``'s choice (the panel is rebuilt once the networks are listed)."""

@@ -11,6 +11,7 @@ is normalised to that). The linearised photo keeps its clipping: code 1 stays li
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -40,7 +41,8 @@ def _codes() -> np.ndarray:
     return np.linspace(0.0, 1.0, TABLE_SIZE, dtype=np.float64)
 
 
-def _from_samples(name: str, x: np.ndarray, y: np.ndarray) -> InverseCurve:
+def curve_from_samples(name: str, x: np.ndarray, y: np.ndarray) -> InverseCurve:
+    """The curve through (code ``x``, linear ``y``), normalised to 0 → 0, 1 → 1."""
     if x.size < 2 or np.any(np.diff(x) <= 0):
         raise InputError(f"curve {name}: code values must increase")
     if np.any(np.diff(y) < 0):
@@ -84,7 +86,16 @@ def parse_curve(spec: str) -> InverseCurve:
         x, y = (np.array(c, np.float64) for c in zip(*rows, strict=True))
     else:
         raise InputError(f"curve {path.name}: expected one or two columns of numbers")
-    return _from_samples(path.name, x, y)
+    return curve_from_samples(path.name, x, y)
+
+
+def curve_text(curve: InverseCurve, comments: Sequence[str] = (), levels: int = 256) -> str:
+    """``curve`` as the two-column table (code, linear) a FILE curve is read from, at
+    ``levels`` even code steps, with ``#`` comment lines first."""
+    code = np.linspace(0.0, 1.0, levels, dtype=np.float32)
+    lines = [f"# {c}" for c in comments]
+    lines += [f"{c:.6f} {v:.8f}" for c, v in zip(code, curve(code), strict=True)]
+    return "\n".join(lines) + "\n"
 
 
 def apply_curve(image: Image, curve: InverseCurve) -> Image:

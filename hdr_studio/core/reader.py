@@ -31,7 +31,16 @@ __all__ = ["DEFAULT_MAX_PIXELS", "float_code_values", "read_image"]
 #: Largest image accepted unless the caller raises the limit (``--max-pixels``): 200 MP.
 DEFAULT_MAX_PIXELS = 200_000_000
 
-_KEEP_NAMES = {"Make", "Model", "DateTime", "Artist", "Copyright", "ImageDescription"}
+_KEEP_NAMES = {
+    "Make",
+    "Model",
+    "DateTime",
+    "Artist",
+    "Copyright",
+    "ImageDescription",
+    "ExposureTime",
+    "FNumber",
+}
 _KEEP_PREFIXES = ("Exif:", "GPS:", "IPTC:")
 _CICP_PRIMARIES = {1: "rec709", 9: "rec2020", 12: "p3"}
 _CICP_TRANSFER = {

@@ -89,3 +89,53 @@ def test_choices_made_before_the_networks_are_listed_stay(qtbot, tmp_path):
     assert panel.option("classical", "max_gain").value() == 2.5
     assert panel.strength() == 0.7 and panel.curve() == "gamma:2.4"
     w.shutdown()
+
+
+def test_camera_curve_measured_from_a_bracket(qtbot, win, tmp_path, monkeypatch):  # noqa: F811
+    """ "Measure from a bracket…": the shots and the save path come from file dialogs and the
+    spacing from an input dialog — modal dialogs cannot be clicked offscreen, so those three
+    static calls are replaced (the only stand-ins); the measuring runs for real on the
+    box's worker, writes the curve file and selects it."""
+    from PySide6 import QtWidgets
+
+    from tests.api.test_bracket import bracket_files
+    from tests.core.test_response import sigmoid, true_inverse
+
+    shots = [str(p) for p in bracket_files(tmp_path, exif=False, ext="png")]
+    out = tmp_path / "shot0.curve.txt"
+    asked = []
+    monkeypatch.setattr(
+        QtWidgets.QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: (shots, ""))
+    )
+    monkeypatch.setattr(
+        QtWidgets.QFileDialog,
+        "getSaveFileName",
+        staticmethod(lambda parent, title, path, *a: (asked.append(path) or str(out), "")),
+    )
+    monkeypatch.setattr(
+        QtWidgets.QInputDialog, "getDouble", staticmethod(lambda *a, **k: (2.0, True))
+    )
+    open_sample(qtbot, win, SAMPLE)
+    box = win.reconstruct_panel.curve_box
+    box.combo.setCurrentIndex(box.combo.findData("bracket"))  # a user's pick: index, then signal
+    box.combo.activated.emit(box.combo.currentIndex())
+    assert box.curve() is None  # nothing changes until the measured curve is in
+    qtbot.waitUntil(lambda: box.curve() == str(out), timeout=30000)
+    assert asked == [str(tmp_path / "shot0.curve.txt")]  # proposed beside the first shot
+    assert "Measured from 3 shots" in box.status.text() and box.status.isVisible()
+    x, y = box.line.getData()  # the plot shows the measured curve
+    mask = x > 0.05
+    assert np.max(np.abs(y[mask] - true_inverse(sigmoid, x[mask]))) < 0.03
+    # a bracket that cannot be measured: the message shows, the choice stays
+    flat = [str(p) for p in (tmp_path / "a.png", tmp_path / "b.png")]
+    from tests.helpers import write
+
+    for p in flat:
+        write(p, np.full((32, 32, 3), 255, np.uint8))
+    box.measure(flat, str(tmp_path / "bad.txt"), 2.0)
+    qtbot.waitUntil(lambda: box.job.state == "failed", timeout=30000)
+    assert "Could not measure" in box.status.text() and "unclipped" in box.status.text()
+    assert box.curve() == str(out) and not (tmp_path / "bad.txt").exists()
+    box.combo.setCurrentIndex(box.combo.findData("srgb"))  # a user's pick: index, then signal
+    box.combo.activated.emit(box.combo.currentIndex())
+    assert box.curve() == "srgb" and box.status.isHidden()

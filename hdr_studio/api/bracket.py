@@ -1,0 +1,140 @@
+"""Measuring a camera's curve from an exposure bracket, for every front end (the CLI's
+``measure-curve``, the app's camera-curve box): read the shots, find their exposures, fit
+the inverse response (:mod:`hdr_studio.core.response`) and write it as the curve file
+``--curve FILE`` reads."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hdr_studio.core.errors import InputError, OutputError
+from hdr_studio.core.image import Image
+from hdr_studio.core.jobs import CancelToken, ProgressFn, no_progress
+from hdr_studio.core.response import ResponseFit
+
+#: a fit residual above this (in stops) means the shots do not show the same scene alike
+MISMATCH_STOPS = 0.25
+
+
+class MissingExposure(InputError):
+    """A shot has no shutter time in its metadata and no spacing was given."""
+
+
+@dataclass(frozen=True)
+class BracketOutcome:
+    fit: ResponseFit
+    output: Path
+    notes: tuple[str, ...]
+
+
+def exposure_of(image: Image) -> float | None:
+    """Relative exposure from the shot's Exif: shutter time × ISO / f-number² (the terms it
+    has); None without a shutter time."""
+
+    def value(name: str) -> float | None:
+        entry = image.metadata.get(name)
+        try:
+            v = float(entry[1]) if entry is not None else None
+        except (TypeError, ValueError):
+            return None
+        return v if v is not None and np.isfinite(v) and v > 0 else None
+
+    t = value("ExposureTime")
+    if t is None:
+        return None
+    iso = value("Exif:PhotographicSensitivity") or value("Exif:ISOSpeedRatings") or 100.0
+    f = value("FNumber") or 1.0
+    return t * iso / 100.0 / (f * f)
+
+
+def _levels(image: Image) -> np.ndarray:
+    if image.bit_depth == 32 or image.transfer == "linear":
+        raise InputError(
+            f"{image.source_path}: already linear (a float file); a camera curve is measured "
+            "from the camera's 8/16-bit photos"
+        )
+    return np.rint(np.clip(image.code, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def _comments(paths: Sequence[Path], fit: ResponseFit, source: str) -> list[str]:
+    return [
+        f"HDR Studio camera curve (inverse response), measured from {len(paths)} shots:",
+        *(
+            f"  {p.name}  relative exposure {t:.4g}"
+            for p, t in zip(paths, fit.exposures, strict=True)
+        ),
+        f"exposures from {source}; {fit.samples} samples; fit residual {fit.residual:.3f} stops",
+        "columns: code value, relative linear light. Use with --curve FILE.",
+    ]
+
+
+def measure_bracket(
+    paths: Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str],
+    stops: float | None = None,
+    force: bool = False,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> BracketOutcome:
+    """Measure the camera curve from the bracket ``paths`` and write it to ``output``.
+
+    Exposures come from each shot's Exif (shutter time, ISO, f-number); ``stops`` instead
+    says the shots are that many EV apart (ordered by brightness, darkest first). One-line
+    errors for a bracket it cannot measure; the output is checked before any work, never a
+    source, and written atomically."""
+    from hdr_studio.core.atomic import atomic_path, check_output
+    from hdr_studio.core.reader import read_image
+    from hdr_studio.core.response import measure_response
+
+    progress = progress or no_progress
+    files = [Path(p) for p in paths]
+    out = Path(output)
+    if len(files) < 2:
+        raise InputError("measuring a camera curve needs two or more shots of a bracket")
+    if stops is not None and not 0.3 <= stops <= 6.0:
+        raise InputError(f"--stops must be 0.3 to 6 EV, got {stops:g}")
+    check_output(out, force, tuple(files))
+    shots, exposures = [], []
+    for i, path in enumerate(files):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        image = read_image(path)
+        shots.append(_levels(image))
+        exposures.append(exposure_of(image))
+        progress(0.8 * (i + 1) / len(files), f"read {path.name}")
+    if stops is not None:
+        brightness = [float(np.mean(s)) for s in shots]
+        rank = np.argsort(np.argsort(brightness))
+        times = [2.0 ** (stops * float(r)) for r in rank]
+        source = f"--stops {stops:g} (shots ordered by brightness)"
+    else:
+        missing = [p.name for p, t in zip(files, exposures, strict=True) if t is None]
+        if missing:
+            raise MissingExposure(
+                f"{missing[0]} has no shutter time in its metadata: give the bracket's "
+                "spacing in EV (--stops)"
+            )
+        times = [float(t) for t in exposures if t is not None]
+        source = "Exif (shutter time x ISO / f-number^2)"
+    fit = measure_response(shots, times)
+    notes = []
+    if fit.residual > MISMATCH_STOPS:
+        notes.append(
+            f"the shots disagree by {fit.residual:.2f} stops on average: did the camera or "
+            "the scene move, or are the exposures wrong? The curve may be off"
+        )
+    from hdr_studio.core.curve import curve_text
+
+    text = curve_text(fit.curve, _comments(files, fit, source))
+    with atomic_path(out, force, tuple(files)) as tmp:
+        try:
+            tmp.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"{out}: cannot write ({exc.strerror or exc})") from None
+    progress(1.0, f"wrote {out.name}")
+    return BracketOutcome(fit, out, tuple(notes))

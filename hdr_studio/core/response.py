@@ -1,0 +1,165 @@
+"""A camera's inverse response measured from an exposure bracket (Debevec & Malik, SIGGRAPH
+1997, "Recovering high dynamic range radiance maps from photographs").
+
+One photo cannot tell its camera's curve (bench/QUALITY.md, "Why one photo says little about
+its curve"); two or more shots of the same still scene at known exposures can. A pixel of
+radiance E shot for exposure t gives code Z = f(E·t), so with g = ln f⁻¹,
+``g(Z) = ln E + ln t``: every pixel seen in several shots constrains the differences of g
+between the codes it took. The least-squares solve over 256 code levels and a sample of
+pixels, with a hat weight that trusts mid-tones over the clipped ends and a smoothness term
+on g'', gives g up to a constant; the table is normalised to 0 → 0, 1 → 1 as every
+:class:`~hdr_studio.core.curve.InverseCurve` is.
+
+One curve for all three channels (the form ``--curve`` takes), fitted to the samples of all
+three. The shots must be aligned (a tripod); pixels are sampled where the middle shot is
+smooth, so a pixel or two of shift barely matters, and the fit's residual says when shots
+do not match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from hdr_studio.core.curve import InverseCurve, curve_from_samples
+from hdr_studio.core.errors import InputError
+
+LEVELS = 256
+#: smallest exposure ratio between the darkest and brightest shot (⅔ EV)
+MIN_RATIO = 2 ** (2 / 3)
+#: a shot's pixel whose brightest channel reaches this level, or lies within ``NEAR``
+#: pixels of one, is not used: it may be clipped, or carry a clipped neighbour's JPEG error
+CLIP_LEVEL = 250
+NEAR = 4
+
+
+@dataclass(frozen=True)
+class ResponseFit:
+    """A measured inverse response and how well the bracket agreed with it."""
+
+    curve: InverseCurve
+    samples: int  # sample pixels × channels used
+    residual: float  # RMS of the fit's data terms in stops (log2 units), weighted
+    exposures: tuple[float, ...]  # the shots' relative exposures in their order, brightest 1
+
+
+def _hat(z: np.ndarray) -> np.ndarray:
+    """Debevec–Malik's weight: 0 at the ends (clipped, crushed), highest in the mid-tones."""
+    return np.minimum(z, LEVELS - 1 - z).astype(np.float64)
+
+
+def _near_clip(shot: np.ndarray) -> np.ndarray:
+    """Pixels within ``NEAR`` pixels of one whose brightest channel reaches ``CLIP_LEVEL``:
+    a JPEG spreads a clipped area's error (ringing, shared chroma) into its neighbours."""
+    m = shot.max(2) >= CLIP_LEVEL
+    for axis in (0, 1):
+        grown = m.copy()
+        for k in range(1, NEAR + 1):
+            grown |= np.roll(m, k, axis) | np.roll(m, -k, axis)
+        m = grown
+    return m
+
+
+def _sample(
+    shots: list[np.ndarray], per_level: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Code levels (samples, shots) of pixels where the middle shot is smooth, spread evenly
+    over that shot's code levels, each channel a sample of its own; and whether each shot's
+    reading of it can be trusted (not at or near clipping)."""
+    mid = shots[len(shots) // 2]
+    y = mid.astype(np.float64).mean(2)
+    grad = np.zeros_like(y)
+    grad[1:-1, 1:-1] = np.maximum(
+        np.abs(y[1:-1, 2:] - y[1:-1, :-2]), np.abs(y[2:, 1:-1] - y[:-2, 1:-1])
+    )
+    grad[[0, -1], :] = np.inf
+    grad[:, [0, -1]] = np.inf
+    smooth = grad <= np.quantile(grad[np.isfinite(grad)], 0.5)
+    trusted = np.stack([~_near_clip(s).ravel() for s in shots], 1)
+    picked: list[np.ndarray] = []
+    ok: list[np.ndarray] = []
+    for c in range(3):
+        level = mid[..., c]
+        for z in range(0, LEVELS, 4):
+            where = np.flatnonzero(smooth & (level >= z) & (level < z + 4))
+            if where.size:
+                take = rng.choice(where, min(per_level, where.size), replace=False)
+                picked.append(np.stack([s.reshape(-1, 3)[take, c] for s in shots], 1))
+                ok.append(trusted[take])
+    if not picked:
+        raise InputError("the bracket has no smooth areas to measure the curve from")
+    return np.concatenate(picked).astype(np.int64), np.concatenate(ok)
+
+
+def _solve(z: np.ndarray, w: np.ndarray, log_t: np.ndarray, smoothness: float) -> np.ndarray:
+    """g at the 256 levels: the least-squares solution of ``w·(g(z) − ln E − ln t) = 0``
+    for every sample and shot, ``λ·w·g'' = 0`` and ``g(255) = 0``. Each sample's ln E
+    appears in its own rows only, so it is eliminated in closed form (a Schur complement)
+    and a 256 × 256 system is left."""
+    w2 = (w**2).ravel()
+    zi = z.ravel()
+    si = np.repeat(np.arange(len(z)), z.shape[1])
+    rhs_rows = w2 * np.tile(log_t, len(z))
+    ggg = np.zeros((LEVELS, LEVELS))
+    np.add.at(ggg, (zi, zi), w2)
+    gge = np.zeros((LEVELS, len(z)))
+    np.add.at(gge, (zi, si), -w2)
+    d = (w**2).sum(1)
+    rhs_g = np.bincount(zi, rhs_rows, LEVELS)
+    rhs_e = -np.bincount(si, rhs_rows, len(z))
+    levels = np.arange(1, LEVELS - 1)
+    second = np.zeros((LEVELS - 2, LEVELS))
+    ws = smoothness * (_hat(levels) + 1.0)  # +1: the ends are extrapolated smoothly
+    second[levels - 1, levels - 1] = ws
+    second[levels - 1, levels] = -2 * ws
+    second[levels - 1, levels + 1] = ws
+    ggg += second.T @ second
+    ggg[LEVELS - 1, LEVELS - 1] += 1.0  # g(255) = 0: the white point
+    m = ggg - (gge / d) @ gge.T
+    return np.linalg.solve(m, rhs_g - (gge / d) @ rhs_e)
+
+
+def measure_response(
+    shots: Sequence[np.ndarray],
+    exposures: Sequence[float],
+    smoothness: float = 100.0,
+    per_level: int = 12,
+    seed: int = 0,
+) -> ResponseFit:
+    """The inverse response from ``shots`` (integer code levels 0…255, (H, W, 3) each, the
+    same still scene) taken at relative ``exposures`` (shutter time × gain, any unit).
+    One-line :class:`InputError` for a bracket it cannot measure."""
+    if len(shots) < 2 or len(shots) != len(exposures):
+        raise InputError("measuring a camera curve needs two or more shots with their exposures")
+    shape = shots[0].shape
+    if any(s.shape != shape for s in shots) or len(shape) != 3 or shape[2] != 3:
+        raise InputError(
+            "the bracket's shots differ in size (they must be the same scene, aligned)"
+        )
+    t = np.asarray(exposures, np.float64)
+    if not np.all(np.isfinite(t)) or np.any(t <= 0):
+        raise InputError("exposures must be positive numbers")
+    if t.max() / t.min() < MIN_RATIO:
+        raise InputError(
+            f"the shots' exposures span {np.log2(t.max() / t.min()):.2f} EV; a curve needs "
+            "a bracket of at least 2/3 EV"
+        )
+    given = t
+    order = np.argsort(t)
+    shots = [np.asarray(shots[i]).clip(0, LEVELS - 1).astype(np.int64) for i in order]
+    t = t[order] / t[order].max()
+    z, trusted = _sample(shots, per_level, np.random.default_rng(seed))
+    w = _hat(z) * trusted
+    useful = (w > 0).sum(1) >= 2  # seen unclipped in two shots at least
+    z, w = z[useful], w[useful]
+    if len(z) < 50:
+        raise InputError("the shots share too few unclipped pixels to measure a curve")
+    g = _solve(z, w, np.log(t), smoothness)
+    e = ((w**2) * (g[z] - np.log(t)[None, :])).sum(1) / (w**2).sum(1)  # each sample's ln E
+    data = w * (g[z] - e[:, None] - np.log(t)[None, :])
+    residual = float(np.sqrt((data**2).sum() / (w**2).sum()) / np.log(2))
+    linear = np.maximum.accumulate(np.exp(g - g.max()))
+    curve = curve_from_samples("measured", np.arange(LEVELS) / (LEVELS - 1.0), linear)
+    return ResponseFit(curve, len(z), residual, tuple(float(v) for v in given / given.max()))
