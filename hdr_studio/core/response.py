@@ -165,7 +165,12 @@ def measure_response(
     z, w = z[useful], w[useful]
     if len(z) < 50:
         raise InputError("the shots share too few unclipped pixels to measure a curve")
-    g = _solve(z, w, np.log(t), smoothness)
+    try:
+        g = _solve(z, w, np.log(t), smoothness)
+    except np.linalg.LinAlgError:
+        raise InputError("the bracket does not determine a curve (too little overlap)") from None
+    if not np.all(np.isfinite(g)):
+        raise InputError("the bracket does not determine a curve (too little overlap)")
     e = ((w**2) * (g[z] - np.log(t)[None, :])).sum(1) / (w**2).sum(1)  # each sample's ln E
     data = w * (g[z] - e[:, None] - np.log(t)[None, :])
     residual = float(np.sqrt((data**2).sum() / (w**2).sum()) / np.log(2))
