@@ -19,6 +19,8 @@ from hdr_studio.core.response import ResponseFit
 
 #: a fit residual above this (in stops) means the shots do not show the same scene alike
 MISMATCH_STOPS = 0.25
+#: a curve measured only below this code level has its top extrapolated (a note says so)
+WELL_MEASURED_TOP = 224
 
 
 class MissingExposure(InputError):
@@ -123,6 +125,11 @@ def measure_bracket(
         source = "Exif (shutter time x ISO / f-number^2)"
     fit = measure_response(shots, times)
     notes = []
+    if fit.levels[1] < WELL_MEASURED_TOP:
+        notes.append(
+            f"no shot measured the brightest codes (above {fit.levels[1]}): the curve's top "
+            "is extrapolated; a darker shot would measure it"
+        )
     if fit.residual > MISMATCH_STOPS:
         notes.append(
             f"the shots disagree by {fit.residual:.2f} stops on average: did the camera or "

@@ -32,6 +32,11 @@ MIN_RATIO = 2 ** (2 / 3)
 #: a shot's pixel whose brightest channel reaches this level, or lies within ``NEAR``
 #: pixels of one, is not used: it may be clipped, or carry a clipped neighbour's JPEG error
 CLIP_LEVEL = 250
+#: the levels read unclipped at least ``MIN_READINGS`` times must span ``MIN_SPAN`` levels
+#: and reach ``MIN_TOP``: the curve's top is normalised to 1, so it must be measured near it
+MIN_READINGS = 5
+MIN_SPAN = 128
+MIN_TOP = 160
 #: shots larger than this many pixels are sampled on a strided grid of about this size
 SAMPLE_PIXELS = 2_000_000
 NEAR = 4
@@ -45,6 +50,7 @@ class ResponseFit:
     samples: int  # sample pixels × channels used
     residual: float  # RMS of the fit's data terms in stops (log2 units), weighted
     exposures: tuple[float, ...]  # the shots' relative exposures in their order, brightest 1
+    levels: tuple[int, int] = (0, 255)  # the lowest and highest code level it measured
 
 
 def _hat(z: np.ndarray) -> np.ndarray:
@@ -85,14 +91,15 @@ def _sample(
     picked: list[np.ndarray] = []
     ok: list[np.ndarray] = []
     for c in range(3):
-        bins = flat[len(shots) // 2][candidates, c] // 4  # 64 bins of 4 code levels
-        order = np.argsort(bins, kind="stable")
-        sorted_bins = bins[order]
-        rank = np.arange(len(order)) - np.searchsorted(sorted_bins, sorted_bins)
-        take = candidates[order[rank < per_level]]
-        if take.size:
-            picked.append(np.stack([f[take, c] for f in flat], 1))
-            ok.append(trusted[take])
+        for by in flat:  # bins of every shot's levels: the bracket's whole range is met
+            bins = by[candidates, c] // 4  # 64 bins of 4 code levels
+            order = np.argsort(bins, kind="stable")
+            sorted_bins = bins[order]
+            rank = np.arange(len(order)) - np.searchsorted(sorted_bins, sorted_bins)
+            take = candidates[order[rank < per_level]]
+            if take.size:
+                picked.append(np.stack([f[take, c] for f in flat], 1))
+                ok.append(trusted[take])
     if not picked:
         raise InputError("the bracket has no smooth areas to measure the curve from")
     return np.concatenate(picked).astype(np.int64), np.concatenate(ok)
@@ -165,6 +172,13 @@ def measure_response(
     z, w = z[useful], w[useful]
     if len(z) < 50:
         raise InputError("the shots share too few unclipped pixels to measure a curve")
+    seen = np.flatnonzero(np.bincount(z[w > 0], minlength=LEVELS) >= MIN_READINGS)
+    low, high = (int(seen[0]), int(seen[-1])) if seen.size else (LEVELS, -1)
+    if high - low < MIN_SPAN or high < MIN_TOP:
+        raise InputError(
+            "the bracket's shots measure too little of the tonal range "
+            f"(codes {max(low, 0)}–{max(high, 0)} of 255): add a brighter or darker shot"
+        )
     try:
         g = _solve(z, w, np.log(t), smoothness)
     except np.linalg.LinAlgError:
@@ -175,5 +189,7 @@ def measure_response(
     data = w * (g[z] - e[:, None] - np.log(t)[None, :])
     residual = float(np.sqrt((data**2).sum() / (w**2).sum()) / np.log(2))
     linear = np.maximum.accumulate(np.exp(g - g.max()))
+    linear[0] = 0.0  # black is black; the next levels keep their measured light
     curve = curve_from_samples("measured", np.arange(LEVELS) / (LEVELS - 1.0), linear)
-    return ResponseFit(curve, len(z), residual, tuple(float(v) for v in given / given.max()))
+    exposures = tuple(float(v) for v in given / given.max())
+    return ResponseFit(curve, len(z), residual, exposures, (low, high))

@@ -117,3 +117,13 @@ def test_mismatched_shots_warn(tmp_path):
     paths = [write(tmp_path / f"s{i}.png", s) for i, s in enumerate(shots)]
     outcome = measure_bracket(paths, tmp_path / "c.txt", stops=2.0)
     assert outcome.notes and "disagree" in outcome.notes[0]
+
+
+def test_an_unmeasured_top_is_noted(tmp_path):
+    lit = scene()
+    lit = np.where(lit.max(2, keepdims=True) > 0.45, 50.0, lit)  # lights: clipped in every shot
+    shots = shoot(lit, sigmoid, [0.25, 1.0, 4.0])
+    paths = [write(tmp_path / f"s{i}.png", s) for i, s in enumerate(shots)]
+    outcome = measure_bracket(paths, tmp_path / "c.txt", stops=2.0)
+    assert 160 <= outcome.fit.levels[1] < 224
+    assert any("extrapolated" in n for n in outcome.notes)

@@ -93,3 +93,19 @@ def test_brackets_it_cannot_measure():
     white = [np.full((40, 40, 3), 255, np.uint8)] * 2
     with pytest.raises(InputError, match="unclipped"):
         measure_response(white, [1.0, 4.0])
+
+
+def test_a_bracket_that_measures_too_little_of_the_range_is_refused():
+    dark = scene() * 0.002  # every shot nearly black: codes below ~40 only
+    with pytest.raises(InputError, match="too little of the tonal range"):
+        measure_response(shoot(dark, sigmoid, [0.25, 1.0, 4.0]), [0.25, 1.0, 4.0])
+
+
+def test_black_stays_black_and_darks_keep_their_light():
+    camera = lambda h: srgb_encode(np.clip(h, 0, 1).astype(np.float32))  # noqa: E731
+    fit = measure_response(shoot(scene(), camera, [0.25, 1.0, 4.0]), [0.25, 1.0, 4.0])
+    assert fit.curve(np.float32(0)) == 0
+    code = np.array([0.03, 0.05, 0.1], np.float32)
+    ratio = fit.curve(code) / true_inverse(camera, code)
+    assert np.all(np.abs(ratio - 1) < 0.2), ratio  # not pulled down by a black offset
+    assert fit.levels[0] < 10 and fit.levels[1] > 235
