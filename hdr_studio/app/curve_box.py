@@ -5,6 +5,8 @@ relative linear light)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
@@ -113,7 +115,10 @@ class CurveBox(QtWidgets.QGroupBox):
             QtWidgets.QMessageBox.warning(self, "Camera curve", str(exc))
             return False
         self.file = path
-        self.combo.setCurrentIndex(self.combo.findData("file"))
+        index = self.combo.findData("file")
+        self.combo.setItemText(index, f"Measured: {Path(path).name}")  # which curve is in use
+        self.combo.setItemData(index, path, QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.combo.setCurrentIndex(index)
         self._last = self.combo.currentIndex()
         self._draw()
         return True
@@ -168,6 +173,9 @@ class CurveBox(QtWidgets.QGroupBox):
     def adopt(self, old: CurveBox) -> None:
         """Show ``old``'s choice (the panel is rebuilt once the networks are listed)."""
         self.file, self._file_curve = old.file, old._file_curve
+        index = self.combo.findData("file")
+        self.combo.setItemText(index, old.combo.itemText(index))
+        self.combo.setItemData(index, self.file or None, QtCore.Qt.ItemDataRole.ToolTipRole)
         self.combo.setCurrentIndex(old.combo.currentIndex())
         self._last = self.combo.currentIndex()
         self._draw()

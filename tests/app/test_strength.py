@@ -123,6 +123,7 @@ def test_camera_curve_measured_from_a_bracket(qtbot, win, tmp_path, monkeypatch)
     qtbot.waitUntil(lambda: box.curve() == str(out), timeout=30000)
     assert asked == [str(tmp_path / "shot0.curve.txt")]  # proposed beside the first shot
     assert "Measured from 3 shots" in box.status.text() and box.status.isVisible()
+    assert box.combo.currentText() == "Measured: shot0.curve.txt"
     x, y = box.line.getData()  # the plot shows the measured curve
     mask = x > 0.05
     assert np.max(np.abs(y[mask] - true_inverse(sigmoid, x[mask]))) < 0.03
