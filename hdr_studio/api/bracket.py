@@ -60,7 +60,9 @@ def _levels(image: Image) -> np.ndarray:
             f"{image.source_path}: already linear (a float file); a camera curve is measured "
             "from the camera's 8/16-bit photos"
         )
-    return np.rint(np.clip(image.code, 0.0, 1.0) * 255.0).astype(np.uint8)
+    from hdr_studio.core.tonemap import to_display_uint8
+
+    return to_display_uint8(image.code)
 
 
 def _comments(paths: Sequence[Path], fit: ResponseFit, source: str) -> list[str]:
@@ -90,6 +92,7 @@ def measure_bracket(
     errors for a bracket it cannot measure; the output is checked before any work, never a
     source, and written atomically."""
     from hdr_studio.core.atomic import atomic_path, check_output
+    from hdr_studio.core.curve import curve_text
     from hdr_studio.core.reader import read_image
     from hdr_studio.core.response import measure_response
 
@@ -135,8 +138,6 @@ def measure_bracket(
             f"the shots disagree by {fit.residual:.2f} stops on average: did the camera or "
             "the scene move, or are the exposures wrong? The curve may be off"
         )
-    from hdr_studio.core.curve import curve_text
-
     text = curve_text(fit.curve, _comments(files, fit, source))
     with atomic_path(out, force, tuple(files)) as tmp:
         try:

@@ -61,13 +61,10 @@ def _hat(z: np.ndarray) -> np.ndarray:
 def _near_clip(shot: np.ndarray) -> np.ndarray:
     """Pixels within ``NEAR`` pixels of one whose brightest channel reaches ``CLIP_LEVEL``:
     a JPEG spreads a clipped area's error (ringing, shared chroma) into its neighbours."""
-    m = shot.max(2) >= CLIP_LEVEL
-    for axis in (0, 1):
-        grown = m.copy()
-        for k in range(1, NEAR + 1):
-            grown |= np.roll(m, k, axis) | np.roll(m, -k, axis)
-        m = grown
-    return m
+    import cv2
+
+    clipped = (shot.max(2) >= CLIP_LEVEL).astype(np.uint8)
+    return cv2.dilate(clipped, np.ones((2 * NEAR + 1, 2 * NEAR + 1), np.uint8)).astype(bool)
 
 
 def _sample(
@@ -158,7 +155,7 @@ def measure_response(
             f"the shots' exposures span {np.log2(t.max() / t.min()):.2f} EV; a curve needs "
             "a bracket of at least 2/3 EV"
         )
-    given = t
+    exposures_out = tuple(float(v) for v in t / t.max())  # in the shots' order
     order = np.argsort(t)
     # a strided subset (no averaging: that would mix code values) is plenty to sample from
     step = max(1, int(np.ceil(np.sqrt(shape[0] * shape[1] / SAMPLE_PIXELS))))
@@ -191,5 +188,4 @@ def measure_response(
     linear = np.maximum.accumulate(np.exp(g - g.max()))
     linear[0] = 0.0  # black is black; the next levels keep their measured light
     curve = curve_from_samples("measured", np.arange(LEVELS) / (LEVELS - 1.0), linear)
-    exposures = tuple(float(v) for v in given / given.max())
-    return ResponseFit(curve, len(z), residual, exposures, (low, high))
+    return ResponseFit(curve, len(z), residual, exposures_out, (low, high))
