@@ -62,9 +62,10 @@ class CurveBox(QtWidgets.QGroupBox):
         layout.addWidget(self.status)
         self.job = JobState()
         self.jobs = JobController(self.job, self)
-        self.job.subscribe(self._job_changed)
+        self._unsubscribe = self.job.subscribe(self._job_changed)
         self.file = ""
         self._file_curve = None  # the measured curve, read once when chosen
+        self._heir: CurveBox = self  # the box a running measurement reports to (adopt)
         self._last = 0
         self.combo.activated.connect(self._chosen)
         self._draw()
@@ -135,9 +136,10 @@ class CurveBox(QtWidgets.QGroupBox):
                 return None  # ask for the spacing on the GUI thread
 
         def done(outcome) -> None:
+            box = self._receiver()
             if outcome is None:
                 ev, ok = QtWidgets.QInputDialog.getDouble(
-                    self,
+                    box,
                     "Camera curve",
                     "The shots carry no shutter times. How many EV apart are they?",
                     2.0,
@@ -146,11 +148,11 @@ class CurveBox(QtWidgets.QGroupBox):
                     1,
                 )
                 if ok:
-                    self.measure(shots, output, ev)
+                    box.measure(shots, output, ev)
                 return
-            self.set_file(str(outcome.output))
+            box.set_file(str(outcome.output))
             fit = outcome.fit
-            self.status.setText(
+            box.status.setText(
                 f"Measured from {len(shots)} shots (fit residual {fit.residual:.2f} stops)."
                 + "".join(f"\nWarning: {n}." for n in outcome.notes)
             )
@@ -170,8 +172,24 @@ class CurveBox(QtWidgets.QGroupBox):
             elif job.state == "cancelled":
                 self.status.setText("Measuring cancelled.")
 
+    def _receiver(self) -> CurveBox:
+        box = self
+        while box._heir is not box:
+            box = box._heir
+        return box
+
     def adopt(self, old: CurveBox) -> None:
-        """Show ``old``'s choice (the panel is rebuilt once the networks are listed)."""
+        """Show ``old``'s choice (the panel is rebuilt once the networks are listed) and take
+        over its measurement, running or not: its progress and result show here."""
+        old._heir = self
+        old._unsubscribe()
+        self._unsubscribe()
+        self.jobs.deleteLater()  # idle: this box has measured nothing yet
+        self.job, self.jobs = old.job, old.jobs
+        self.jobs.setParent(self)  # lives on with this box, whatever becomes of the old one
+        self._unsubscribe = self.job.subscribe(self._job_changed)
+        self.status.setText(old.status.text())
+        self.status.setVisible(not old.status.isHidden())
         self.file, self._file_curve = old.file, old._file_curve
         index = self.combo.findData("file")
         self.combo.setItemText(index, old.combo.itemText(index))

@@ -183,8 +183,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def shutdown(self, msecs: int = 30000) -> None:
         """Cancel and wait for every worker (no thread outlives the window)."""
         self.jobs.cancel()
+        self.reconstruct_panel.curve_box.jobs.cancel()
         for w in (
             self.jobs,
+            self.reconstruct_panel.curve_box.jobs,
             self.renderer,
             self.panel_worker,
             self.startup_worker,

@@ -140,3 +140,41 @@ def test_camera_curve_measured_from_a_bracket(qtbot, win, tmp_path, monkeypatch)
     box.combo.setCurrentIndex(box.combo.findData("srgb"))  # a user's pick: index, then signal
     box.combo.activated.emit(box.combo.currentIndex())
     assert box.curve() == "srgb" and box.status.isHidden()
+
+
+def test_a_bracket_measured_while_the_panel_is_rebuilt(qtbot, tmp_path):
+    """The Reconstruct panel is rebuilt once the networks are listed. A bracket measurement
+    started before that reports to the new panel's curve box (its status, its choice), and
+    the window waits for it when it closes."""
+    from PySide6 import QtCore
+
+    from hdr_studio.app.main_window import MainWindow, _startup
+    from tests.api.test_bracket import bracket_files
+
+    QtCore.QSettings.setPath(
+        QtCore.QSettings.Format.NativeFormat,
+        QtCore.QSettings.Scope.UserScope,
+        str(tmp_path / "settings"),
+    )
+    w = MainWindow()
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.startup_worker.applied == 1, timeout=60000)
+    listed = _startup()  # the start-up's look-ups again (cached): the rebuild is repeated
+    first = w.reconstruct_panel
+    shots = [str(p) for p in bracket_files(tmp_path, exif=False, ext="png")]
+    out = tmp_path / "bracket.curve.txt"
+    first.curve_box.measure(shots, str(out), 2.0)
+    assert first.curve_box.job.state == "running"
+    w._apply_startup(listed)  # the rebuild, before the result is in
+    box = w.reconstruct_panel.curve_box
+    assert box is not first.curve_box and box.status.text() == "Measuring the curve…"
+    qtbot.waitUntil(lambda: box.curve() == str(out), timeout=30000)
+    assert "Measured from 3 shots" in box.status.text() and not box.status.isHidden()
+    assert first.curve_box.curve() is None  # the old box got nothing
+    box.measure(shots[:1], str(tmp_path / "one.txt"), 2.0)  # the box measures again
+    w.shutdown()
+    assert box.jobs.pool.activeThreadCount() == 0  # waited for
+    qtbot.waitUntil(lambda: box.job.state == "failed", timeout=5000)
+    assert "two or more" in box.status.text()
+    w._apply_startup(listed)
+    assert w.reconstruct_panel.curve() == str(out)
