@@ -45,10 +45,11 @@ def curve_from_samples(name: str, x: np.ndarray, y: np.ndarray) -> InverseCurve:
     """The curve through (code ``x``, linear ``y``), normalised to 0 → 0, 1 → 1."""
     if x.size < 2 or np.any(np.diff(x) <= 0):
         raise InputError(f"curve {name}: code values must increase")
-    if np.any(np.diff(y) < 0):
-        raise InputError(f"curve {name}: linear values must not decrease (a response is monotone)")
     if not np.all(np.isfinite(y)) or y[-1] <= y[0]:
         raise InputError(f"curve {name}: linear values must rise and be finite")
+    if np.any(np.diff(y) < -1e-6 * (y[-1] - y[0])):  # below that: a table's rounding
+        raise InputError(f"curve {name}: linear values must not decrease (a response is monotone)")
+    y = np.maximum.accumulate(y)
     y = (y - y[0]) / (y[-1] - y[0])  # 0 → 0, 1 → 1
     x = (x - x[0]) / (x[-1] - x[0])
     return InverseCurve(name, np.interp(_codes(), x, y).astype(np.float32))
@@ -93,8 +94,9 @@ def curve_text(curve: InverseCurve, comments: Sequence[str] = (), levels: int = 
     """``curve`` as the two-column table (code, linear) a FILE curve is read from, at
     ``levels`` even code steps, with ``#`` comment lines first."""
     code = np.linspace(0.0, 1.0, levels, dtype=np.float32)
+    linear = np.maximum.accumulate(curve(code))  # float32 interpolation may wobble on a flat
     lines = [f"# {c}" for c in comments]
-    lines += [f"{c:.6f} {v:.8f}" for c, v in zip(code, curve(code), strict=True)]
+    lines += [f"{c:.6f} {v:.8f}" for c, v in zip(code, linear, strict=True)]
     return "\n".join(lines) + "\n"
 
 

@@ -42,6 +42,22 @@ def test_measured_tables(tmp_path):
     bad.write_text("a,b\n")
     with pytest.raises(InputError, match="not a table of numbers"):
         parse_curve(str(bad))
+    rounded = tmp_path / "rounded.csv"  # a flat stretch written with rounding noise
+    rounded.write_text("0,0\n0.4,0.50000006\n0.5,0.5\n1,1\n")
+    assert float(parse_curve(str(rounded))(np.float32(0.45))) == pytest.approx(0.5, abs=1e-6)
+
+
+def test_a_written_curve_reads_back_even_where_it_is_flat():
+    """A measured curve flat over a stretch of codes (``np.maximum.accumulate``) is written
+    as a table that reads back the same: interpolating a flat float32 table wobbles in the
+    last bit, which the writer must not pass on as a decrease."""
+    from hdr_studio.core.curve import curve_from_samples, curve_text
+
+    x = np.linspace(0, 1, 256)
+    y = np.minimum(x, 0.72335476) ** 1.3 + np.maximum(x - 0.9, 0)
+    curve = curve_from_samples("flat", x, y)
+    values = np.array([float(line.split()[1]) for line in curve_text(curve).splitlines()])
+    assert np.all(np.diff(values) >= 0)
 
 
 def test_apply_keeps_clipping_and_refuses_float():
