@@ -322,7 +322,9 @@ def cmd_measure_curve(args: argparse.Namespace) -> int:
     from hdr_studio.api.bracket import measure_bracket
 
     progress = TerminalProgress("measure-curve")
-    outcome = measure_bracket(args.inputs, args.output, args.stops, args.force, progress)
+    outcome = measure_bracket(
+        args.inputs, args.output, args.stops, args.force, progress, align=not args.no_align
+    )
     fit = outcome.fit
     for note in outcome.notes:
         print(f"{PROG}: warning: {note}", file=sys.stderr)
@@ -335,11 +337,15 @@ def cmd_measure_curve(args: argparse.Namespace) -> int:
                     "exposures": list(fit.exposures),
                     "samples": fit.samples,
                     "residual_stops": round(fit.residual, 4),
+                    "shifts_px": [list(m) for m in outcome.shifts] or None,
                     "notes": list(outcome.notes),
                 }
             )
         )
     else:
+        moved = max((max(abs(x), abs(y)) for x, y in outcome.shifts), default=0)
+        if moved:
+            print(f"aligned the shots (moved by up to {moved} px)")
         print(
             f"camera curve measured from {len(args.inputs)} shots ({fit.samples} samples, "
             f"fit residual {fit.residual:.3f} stops) -> {outcome.output}; use it with "
@@ -593,13 +599,19 @@ def build_parser() -> argparse.ArgumentParser:
         "measure-curve",
         help="measure the camera's curve from an exposure bracket (for --curve FILE)",
     )
-    mc.add_argument("inputs", metavar="IN", nargs="+", help="two or more shots, tripod")
+    mc.add_argument("inputs", metavar="IN", nargs="+", help="two or more shots of one still scene")
     mc.add_argument("-o", "--output", metavar="FILE", required=True, help="curve file to write")
     mc.add_argument(
         "--stops",
         type=float,
         metavar="EV",
         help="the shots are EV apart (when their Exif has no shutter times)",
+    )
+    mc.add_argument(
+        "--no-align",
+        action="store_true",
+        help="the shots are from a tripod: do not align them (by default they are shifted "
+        "onto the middle exposure, for a hand-held bracket)",
     )
     mc.add_argument("--json", action="store_true", help="machine-readable output")
     mc.add_argument("--force", action="store_true", help="overwrite an existing curve file")

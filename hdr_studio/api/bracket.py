@@ -32,6 +32,7 @@ class BracketOutcome:
     fit: ResponseFit
     output: Path
     notes: tuple[str, ...]
+    shifts: tuple[tuple[int, int], ...] = ()  # each shot's (dx, dy) onto the middle one, px
 
 
 def exposure_of(image: Image) -> float | None:
@@ -65,12 +66,16 @@ def _levels(image: Image) -> np.ndarray:
     return to_display_uint8(image.code)
 
 
-def _comments(paths: Sequence[Path], fit: ResponseFit, source: str) -> list[str]:
+def _comments(
+    paths: Sequence[Path], fit: ResponseFit, source: str, shifts: Sequence[tuple[int, int]]
+) -> list[str]:
+    moves = shifts or [None] * len(paths)
     return [
         f"HDR Studio camera curve (inverse response), measured from {len(paths)} shots:",
         *(
             f"  {p.name}  relative exposure {t:.4g}"
-            for p, t in zip(paths, fit.exposures, strict=True)
+            + (f"  aligned by ({m[0]:+d}, {m[1]:+d}) px" if m else "  not aligned")
+            for p, t, m in zip(paths, fit.exposures, moves, strict=True)
         ),
         f"exposures from {source}; {fit.samples} samples; fit residual {fit.residual:.3f} stops",
         "columns: code value, relative linear light. Use with --curve FILE.",
@@ -84,13 +89,16 @@ def measure_bracket(
     force: bool = False,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    align: bool = True,
 ) -> BracketOutcome:
     """Measure the camera curve from the bracket ``paths`` and write it to ``output``.
 
     Exposures come from each shot's Exif (shutter time, ISO, f-number); ``stops`` instead
-    says the shots are that many EV apart (ordered by brightness, darkest first). One-line
-    errors for a bracket it cannot measure; the output is checked before any work, never a
-    source, and written atomically."""
+    says the shots are that many EV apart (ordered by brightness, darkest first). The shots
+    are aligned first (a hand-held bracket; :mod:`hdr_studio.core.align`) unless ``align``
+    is False. One-line errors for a bracket it cannot measure; the output is checked before
+    any work, never a source, and written atomically."""
+    from hdr_studio.core.align import align_bracket
     from hdr_studio.core.atomic import atomic_path, check_output
     from hdr_studio.core.curve import curve_text
     from hdr_studio.core.reader import read_image
@@ -111,7 +119,7 @@ def measure_bracket(
         image = read_image(path)
         shots.append(_levels(image))
         exposures.append(exposure_of(image))
-        progress(0.8 * (i + 1) / len(files), f"read {path.name}")
+        progress(0.7 * (i + 1) / len(files), f"read {path.name}")
     if stops is not None:
         brightness = [float(np.mean(s)) for s in shots]
         rank = np.argsort(np.argsort(brightness))
@@ -126,6 +134,15 @@ def measure_bracket(
             )
         times = [float(t) for t in exposures if t is not None]
         source = "Exif (shutter time x ISO / f-number^2)"
+    shifts: list[tuple[int, int]] = []
+    if align:
+        if len({s.shape for s in shots}) > 1:
+            raise InputError("the bracket's shots differ in size: they must be one scene")
+        progress(0.75, "aligning the shots")
+        shots, shifts = align_bracket(shots, times)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    progress(0.85, "fitting the curve")
     fit = measure_response(shots, times)
     notes = []
     if fit.levels[1] < WELL_MEASURED_TOP:
@@ -135,14 +152,14 @@ def measure_bracket(
         )
     if fit.residual > MISMATCH_STOPS:
         notes.append(
-            f"the shots disagree by {fit.residual:.2f} stops on average: did the camera or "
-            "the scene move, or are the exposures wrong? The curve may be off"
+            f"the shots disagree by {fit.residual:.2f} stops on average: did the camera turn "
+            "or the scene move, or are the exposures wrong? The curve may be off"
         )
-    text = curve_text(fit.curve, _comments(files, fit, source))
+    text = curve_text(fit.curve, _comments(files, fit, source, shifts))
     with atomic_path(out, force, tuple(files)) as tmp:
         try:
             tmp.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"{out}: cannot write ({exc.strerror or exc})") from None
     progress(1.0, f"wrote {out.name}")
-    return BracketOutcome(fit, out, tuple(notes))
+    return BracketOutcome(fit, out, tuple(notes), tuple(shifts))

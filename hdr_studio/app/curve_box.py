@@ -74,7 +74,10 @@ class CurveBox(QtWidgets.QGroupBox):
         if self.combo.itemData(index) == "bracket":
             self.combo.setCurrentIndex(self._last)  # until a measured curve is in
             shots, _ = QtWidgets.QFileDialog.getOpenFileNames(
-                self, "Bracket: two or more shots of the same scene (tripod)", "", IMAGES
+                self,
+                "Bracket: two or more shots of the same scene (tripod or hand-held)",
+                "",
+                IMAGES,
             )
             if len(shots) < 2:
                 if shots:
@@ -152,9 +155,11 @@ class CurveBox(QtWidgets.QGroupBox):
                 return
             box.set_file(str(outcome.output))
             fit = outcome.fit
+            moved = max((max(abs(x), abs(y)) for x, y in outcome.shifts), default=0)
+            aligned = f"aligned, moved up to {moved} px; " if moved else ""
             box.status.setText(
-                f"Measured from {len(shots)} shots (fit residual {fit.residual:.2f} stops)."
-                + "".join(f"\nWarning: {n}." for n in outcome.notes)
+                f"Measured from {len(shots)} shots ({aligned}fit residual "
+                f"{fit.residual:.2f} stops)." + "".join(f"\nWarning: {n}." for n in outcome.notes)
             )
 
         self.jobs.start("measure camera curve", work, done)

@@ -11,9 +11,9 @@ on g'', gives g up to a constant; the table is normalised to 0 → 0, 1 → 1 as
 :class:`~hdr_studio.core.curve.InverseCurve` is.
 
 One curve for all three channels (the form ``--curve`` takes), fitted to the samples of all
-three. The shots must be aligned (a tripod); pixels are sampled where the middle shot is
-smooth, so a pixel or two of shift barely matters, and the fit's residual says when shots
-do not match.
+three. The shots must be aligned (a tripod, or :mod:`hdr_studio.core.align` first); pixels
+are sampled where the middle shot is smooth, so a pixel or two of shift barely matters, and
+the fit's residual says when shots do not match.
 """
 
 from __future__ import annotations

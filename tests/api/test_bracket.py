@@ -33,6 +33,20 @@ def bracket_files(folder, exif=True, ext="jpg"):
     return paths
 
 
+def hand_held_files(folder):
+    """Three JPEGs (no Exif, 2 EV apart) of a textured scene through the sigmoid camera, the
+    dark shot moved by (+7, −5) px and the bright one by (−4, +6) against the middle one."""
+    from tests.core.test_align import move, textured
+
+    radiance = textured()
+    views = [move(radiance, 7, -5), radiance, move(radiance, -4, 6)]
+    shots = [
+        shoot(v, sigmoid, [t], seed=i)[0]
+        for i, (v, t) in enumerate(zip(views, [0.25, 1.0, 4.0], strict=True))
+    ]
+    return [write(folder / f"h{i}.jpg", s, Compression="jpeg:95") for i, s in enumerate(shots)]
+
+
 def test_exposure_from_exif(tmp_path):
     path = write(
         tmp_path / "a.jpg", np.zeros((8, 8, 3), np.uint8), ExposureTime=1 / 50, FNumber=2.0
@@ -112,11 +126,47 @@ def test_cli_refuses_without_losing_files(tmp_path, capsys):
 
 
 def test_mismatched_shots_warn(tmp_path):
+    """Shots that do not show the scene alike (here: not aligned) give a note."""
     shots = shoot(scene(), sigmoid, [0.25, 1.0, 4.0])
     shots[1] = np.roll(shots[1], 30, axis=1)
     paths = [write(tmp_path / f"s{i}.png", s) for i, s in enumerate(shots)]
-    outcome = measure_bracket(paths, tmp_path / "c.txt", stops=2.0)
+    outcome = measure_bracket(paths, tmp_path / "c.txt", stops=2.0, align=False)
     assert outcome.notes and "disagree" in outcome.notes[0]
+    assert outcome.shifts == () and "not aligned" in (tmp_path / "c.txt").read_text()
+
+
+def test_a_hand_held_bracket_is_aligned(tmp_path, capsys):
+    """JPEGs of a textured scene, the dark and bright shots moved against the middle one:
+    aligned, the curve is measured as from a tripod; not aligned (``--no-align``), the
+    curve is further off and the fit's residual shows it."""
+    from tests.core.test_align import move, textured
+
+    radiance = textured()
+    views = [move(radiance, 7, -5), radiance, move(radiance, -4, 6)]
+    shots = [
+        shoot(v, sigmoid, [t], seed=i)[0]
+        for i, (v, t) in enumerate(zip(views, [0.25, 1.0, 4.0], strict=True))
+    ]
+    paths = [write(tmp_path / f"h{i}.jpg", s, Compression="jpeg:95") for i, s in enumerate(shots)]
+    out = tmp_path / "hand.txt"
+    assert main(["measure-curve", *map(str, paths), "-o", str(out), "--stops", "2"]) == 0
+    assert "aligned the shots (moved by up to 7 px)" in capsys.readouterr().out
+    text = out.read_text()
+    assert "h0.jpg  relative exposure 0.0625  aligned by (+7, -5) px" in text
+    code = np.linspace(0.05, 1, 20).astype(np.float32)
+    aligned_error = np.max(np.abs(parse_curve(str(out))(code) - true_inverse(sigmoid, code)))
+    assert aligned_error < 0.03
+    flat = tmp_path / "flat.txt"
+    argv = ["measure-curve", *map(str, paths), "-o", str(flat), "--stops", "2", "--json"]
+    assert main([*argv, "--no-align"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["shifts_px"] is None
+    error = np.max(np.abs(parse_curve(str(flat))(code) - true_inverse(sigmoid, code)))
+    assert error > 2 * aligned_error
+    assert main([*argv, "--force"]) == 0
+    aligned = json.loads(capsys.readouterr().out)
+    assert aligned["shifts_px"] == [[7, -5], [0, 0], [-4, 6]]
+    assert report["residual_stops"] > 2 * aligned["residual_stops"]  # the fit shows it
 
 
 def test_an_unmeasured_top_is_noted(tmp_path):

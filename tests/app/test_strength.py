@@ -127,6 +127,14 @@ def test_camera_curve_measured_from_a_bracket(qtbot, win, tmp_path, monkeypatch)
     x, y = box.line.getData()  # the plot shows the measured curve
     mask = x > 0.05
     assert np.max(np.abs(y[mask] - true_inverse(sigmoid, x[mask]))) < 0.03
+    # a hand-held bracket: aligned, and the status says by how much
+    from tests.api.test_bracket import hand_held_files
+
+    hand = tmp_path / "hand"
+    hand.mkdir()
+    box.measure([str(p) for p in hand_held_files(hand)], str(hand / "c.txt"), 2.0)
+    qtbot.waitUntil(lambda: box.curve() == str(hand / "c.txt"), timeout=30000)
+    assert "(aligned, moved up to 7 px; fit residual" in box.status.text()
     # a bracket that cannot be measured: the message shows, the choice stays
     flat = [str(p) for p in (tmp_path / "a.png", tmp_path / "b.png")]
     from tests.helpers import write
@@ -136,7 +144,7 @@ def test_camera_curve_measured_from_a_bracket(qtbot, win, tmp_path, monkeypatch)
     box.measure(flat, str(tmp_path / "bad.txt"), 2.0)
     qtbot.waitUntil(lambda: box.job.state == "failed", timeout=30000)
     assert "Could not measure" in box.status.text() and "unclipped" in box.status.text()
-    assert box.curve() == str(out) and not (tmp_path / "bad.txt").exists()
+    assert box.curve() == str(hand / "c.txt") and not (tmp_path / "bad.txt").exists()
     box.combo.setCurrentIndex(box.combo.findData("srgb"))  # a user's pick: index, then signal
     box.combo.activated.emit(box.combo.currentIndex())
     assert box.curve() == "srgb" and box.status.isHidden()
