@@ -323,7 +323,13 @@ def cmd_measure_curve(args: argparse.Namespace) -> int:
 
     progress = TerminalProgress("measure-curve")
     outcome = measure_bracket(
-        args.inputs, args.output, args.stops, args.force, progress, align=not args.no_align
+        args.inputs,
+        args.output,
+        args.stops,
+        args.force,
+        progress,
+        align=not args.no_align,
+        remember=not args.no_remember,
     )
     fit = outcome.fit
     for note in outcome.notes:
@@ -338,6 +344,8 @@ def cmd_measure_curve(args: argparse.Namespace) -> int:
                     "samples": fit.samples,
                     "residual_stops": round(fit.residual, 4),
                     "shifts_px": [list(m) for m in outcome.shifts] or None,
+                    "camera": outcome.camera,
+                    "remembered": str(outcome.remembered) if outcome.remembered else None,
                     "notes": list(outcome.notes),
                 }
             )
@@ -351,6 +359,24 @@ def cmd_measure_curve(args: argparse.Namespace) -> int:
             f"fit residual {fit.residual:.3f} stops) -> {outcome.output}; use it with "
             f"--curve {outcome.output}"
         )
+        if outcome.remembered is not None:
+            print(f"remembered for {outcome.camera}: --curve camera uses it for its photos")
+    return 0
+
+
+def cmd_camera_curves(args: argparse.Namespace) -> int:
+    from hdr_studio.api import camera_curves
+
+    if args.forget:
+        print(f"forgot the curve of {args.forget} ({camera_curves.forget(args.forget)})")
+        return 0
+    found = camera_curves.remembered()
+    if args.json:
+        print(json.dumps([{"camera": c.camera, "path": str(c.path)} for c in found]))
+    elif not found:
+        print(f"no camera curves remembered yet (in {camera_curves.library()})")
+    for c in [] if args.json else found:
+        print(f"{c.camera}: {c.path}")
     return 0
 
 
@@ -443,10 +469,11 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--quality", type=int, default=92, help="lossy formats' quality 1-100")
         sp.add_argument(
             "--curve",
-            metavar="srgb|gamma:G|FILE",
+            metavar="srgb|gamma:G|camera|FILE",
             help="linearise 8/16-bit photos with this camera curve (inverse response) instead "
             "of the file's declared encoding; FILE: a measured response, one column (linear "
-            "values at even code steps) or two (code, linear)",
+            "values at even code steps) or two (code, linear); camera: the curve measure-curve "
+            "remembered for each photo's camera (Exif make and model), where there is one",
         )
         sp.add_argument(
             "--invented-channel",
@@ -613,9 +640,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="the shots are from a tripod: do not align them (by default they are shifted "
         "onto the middle exposure, for a hand-held bracket)",
     )
+    mc.add_argument(
+        "--no-remember",
+        action="store_true",
+        help="do not keep the curve for the shots' camera (by default --curve camera then "
+        "uses it for that camera's photos)",
+    )
     mc.add_argument("--json", action="store_true", help="machine-readable output")
     mc.add_argument("--force", action="store_true", help="overwrite an existing curve file")
     mc.set_defaults(func=cmd_measure_curve)
+
+    cc = sub.add_parser(
+        "camera-curves", help="the curves measure-curve remembered, by camera (--curve camera)"
+    )
+    cc.add_argument("--forget", metavar="CAMERA", help="remove the curve kept for CAMERA")
+    cc.add_argument("--json", action="store_true", help="machine-readable output")
+    cc.set_defaults(func=cmd_camera_curves)
 
     d = sub.add_parser("decompose", help="WLS base/detail layers (and the hybrid mask)")
     d.add_argument("input", metavar="IN")

@@ -15,3 +15,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _own_camera_curves(monkeypatch, tmp_path_factory):
+    """Every test keeps remembered camera curves (``measure-curve``) in a folder of its own,
+    never in the user's."""
+    monkeypatch.setenv("HDR_STUDIO_CURVES", str(tmp_path_factory.mktemp("camera-curves")))

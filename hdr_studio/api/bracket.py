@@ -33,6 +33,8 @@ class BracketOutcome:
     output: Path
     notes: tuple[str, ...]
     shifts: tuple[tuple[int, int], ...] = ()  # each shot's (dx, dy) onto the middle one, px
+    camera: str | None = None  # the camera the shots name (Exif make and model)
+    remembered: Path | None = None  # where the curve was kept for ``--curve camera``
 
 
 def exposure_of(image: Image) -> float | None:
@@ -90,14 +92,18 @@ def measure_bracket(
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
     align: bool = True,
+    remember: bool = True,
 ) -> BracketOutcome:
     """Measure the camera curve from the bracket ``paths`` and write it to ``output``.
 
     Exposures come from each shot's Exif (shutter time, ISO, f-number); ``stops`` instead
     says the shots are that many EV apart (ordered by brightness, darkest first). The shots
     are aligned first (a hand-held bracket; :mod:`hdr_studio.core.align`) unless ``align``
-    is False. One-line errors for a bracket it cannot measure; the output is checked before
-    any work, never a source, and written atomically."""
+    is False. When the shots name one camera, the curve is also remembered for it
+    (``--curve camera``; :mod:`hdr_studio.api.camera_curves`) unless ``remember`` is False.
+    One-line errors for a bracket it cannot measure; the output is checked before any work,
+    never a source, and written atomically."""
+    from hdr_studio.api import camera_curves
     from hdr_studio.core.align import align_bracket
     from hdr_studio.core.atomic import atomic_path, check_output
     from hdr_studio.core.curve import curve_text
@@ -112,13 +118,14 @@ def measure_bracket(
     if stops is not None and not 0.3 <= stops <= 6.0:
         raise InputError(f"--stops must be 0.3 to 6 EV, got {stops:g}")
     check_output(out, force, tuple(files))
-    shots, exposures = [], []
+    shots, exposures, cameras = [], [], set()
     for i, path in enumerate(files):
         if cancel is not None:
             cancel.raise_if_cancelled()
         image = read_image(path)
         shots.append(_levels(image))
         exposures.append(exposure_of(image))
+        cameras.add(camera_curves.camera_of(image))
         progress(0.7 * (i + 1) / len(files), f"read {path.name}")
     if stops is not None:
         brightness = [float(np.mean(s)) for s in shots]
@@ -155,11 +162,13 @@ def measure_bracket(
             f"the shots disagree by {fit.residual:.2f} stops on average: did the camera turn "
             "or the scene move, or are the exposures wrong? The curve may be off"
         )
+    camera = cameras.pop() if len(cameras) == 1 else None
     text = curve_text(fit.curve, _comments(files, fit, source, shifts))
     with atomic_path(out, force, tuple(files)) as tmp:
         try:
             tmp.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"{out}: cannot write ({exc.strerror or exc})") from None
+    kept = camera_curves.remember(camera, text) if remember and camera else None
     progress(1.0, f"wrote {out.name}")
-    return BracketOutcome(fit, out, tuple(notes), tuple(shifts))
+    return BracketOutcome(fit, out, tuple(notes), tuple(shifts), camera, kept)

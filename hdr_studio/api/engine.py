@@ -44,6 +44,7 @@ class Plan:
     format: str | None  # None when nothing is written
     notes: tuple[str, ...] = ()
     curve: InverseCurve | None = None  # the request's camera curve, read once
+    camera_curve: bool = False  # ``curve="camera"``: looked up per photo once it is read
 
 
 @dataclass(eq=False)
@@ -106,8 +107,10 @@ def prepare(request: ReconstructRequest) -> Plan:
     kind = result_kind(info, request.result)
     if isinstance(request.input, Path) and not request.input.exists():
         raise InputError(f"{request.input}: no such file")
+    from hdr_studio.api.camera_curves import CAMERA
+
     curve = None
-    if request.curve is not None:
+    if request.curve is not None and request.curve != CAMERA:
         from hdr_studio.core.curve import parse_curve
 
         curve = parse_curve(request.curve)  # a bad curve is refused before any work
@@ -119,7 +122,7 @@ def prepare(request: ReconstructRequest) -> Plan:
         check_output(request.output, request.force, sources)
         if kind is ResultKind.SDR and request.result == "auto":
             notes.append(f"{name} is an SDR declipping model; writing {fmt}")
-    return Plan(info, kind, fmt, tuple(notes), curve)
+    return Plan(info, kind, fmt, tuple(notes), curve, request.curve == CAMERA)
 
 
 def classical_params(over: float, options: dict[str, float]) -> ClassicalParams:
@@ -227,6 +230,20 @@ def load_input(request: ReconstructRequest) -> Image:
     return read_image(request.input, max_pixels=request.max_pixels)
 
 
+def camera_curve(image: Image) -> tuple[InverseCurve | None, str]:
+    """The curve remembered for ``image``'s camera (``curve="camera"``), named after the
+    camera, or None; and a note saying which."""
+    from dataclasses import replace
+
+    from hdr_studio.api.camera_curves import camera_of, resolve
+    from hdr_studio.core.curve import parse_curve
+
+    path, note = resolve(image)
+    if path is None:
+        return None, note
+    return replace(parse_curve(path), name=f"measured for {camera_of(image)}"), note
+
+
 def reconstruct(
     request: ReconstructRequest,
     progress: ProgressFn | None = None,
@@ -244,10 +261,14 @@ def reconstruct(
     t0 = time.perf_counter()
     if image is None:
         image = load_input(request)
-    if plan.curve is not None:
+    curve, notes = plan.curve, list(plan.notes)
+    if plan.camera_curve:
+        curve, note = camera_curve(image)
+        notes.append(note)
+    if curve is not None:
         from hdr_studio.core.curve import apply_curve
 
-        image = apply_curve(image, plan.curve)
+        image = apply_curve(image, curve)
     timings["read"] = time.perf_counter() - t0
     if cancel is not None:
         cancel.raise_if_cancelled()
@@ -277,7 +298,7 @@ def reconstruct(
             pixels=pixels,
             results=results,
             warnings=list(image.notes),
-            notes=list(plan.notes),
+            notes=notes,
             metadata={
                 "method": plan.method.name,
                 "label": plan.method.label,
@@ -287,7 +308,8 @@ def reconstruct(
                 "precision": request.precision,
                 "strength": request.strength,
                 "passes": request.passes,
-                "curve": request.curve or image.transfer,
+                "curve": (request.curve if curve is not None and not plan.camera_curve else None)
+                or (curve.name if curve is not None else image.transfer),
             },
         )
         if request.output is not None:

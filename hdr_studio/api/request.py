@@ -44,8 +44,10 @@ class ReconstructRequest:
     max_pixels: larger inputs are refused.
     models: the weights folder (``None``: ``$HDR_STUDIO_MODELS`` or the shipped one).
     curve: the camera's inverse response to linearise an integer photo with instead of the
-        encoding its file declares: ``srgb``, ``gamma:G`` or a table FILE
-        (:mod:`hdr_studio.core.curve`); ``None``: the file's own encoding.
+        encoding its file declares: ``srgb``, ``gamma:G``, a table FILE
+        (:mod:`hdr_studio.core.curve`) or ``camera``: the curve measured for the photo's
+        camera, where one is remembered (:mod:`hdr_studio.api.camera_curves`);
+        ``None``: the file's own encoding.
     strength: how far the result goes beyond the measurement (0–1.5; 1 = the method's
         calibrated result, 0 = the linearised input; :mod:`hdr_studio.core.strength`).
     passes: 1, or 3 to average a network's results on the picture and its mirror images

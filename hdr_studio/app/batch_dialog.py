@@ -21,9 +21,18 @@ class _Events(QtCore.QObject):
 
 
 class BatchDialog(QtWidgets.QDialog):
-    """Inputs (files or a folder), output folder, method, format, resume; Run, Cancel."""
+    """Inputs (files or a folder), output folder, method, format, camera curve, resume; Run,
+    Cancel. The strength and passes are the Reconstruct panel's, as the dialog says."""
 
-    def __init__(self, parent, methods: list[MethodInfo], default: str) -> None:
+    def __init__(
+        self,
+        parent,
+        methods: list[MethodInfo],
+        default: str,
+        curve: tuple[str, str | None] = ("As each file says", None),
+        strength: float = 1.0,
+        passes: int = 1,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Batch")
         self.resize(760, 520)
@@ -70,6 +79,26 @@ class BatchDialog(QtWidgets.QDialog):
             self.format.addItem(desc, name)
         self.format.setCurrentIndex(self.format.findData("exr"))
         form.addRow("Format", self.format)
+        self.curve = QtWidgets.QComboBox()
+        self.curve.addItem("As each file says", None)
+        self.curve.addItem("Each photo's camera's measured curve, where kept", "camera")
+        if curve[1] not in (None, "camera"):
+            self.curve.addItem(f"As in the Reconstruct panel: {curve[0]}", curve[1])
+        self.curve.setCurrentIndex(max(0, self.curve.findData(curve[1])))
+        self.curve.setToolTip(
+            "How 8/16-bit photos are linearised. A camera's curve is kept when a bracket shot "
+            "with it is measured (Camera curve ▸ Measure from a bracket…)."
+        )
+        form.addRow("Camera curve", self.curve)
+        self.strength, self.passes = strength, passes
+        form.addRow(
+            "",
+            QtWidgets.QLabel(
+                f"Strength {round(strength * 100)} %, "
+                f"{'mirror passes' if passes == 3 else 'one pass'} "
+                "(as in the Reconstruct panel)"
+            ),
+        )
         self.resume = QtWidgets.QCheckBox("Skip photos whose output is current (resume)")
         self.resume.setChecked(True)
         form.addRow("", self.resume)
@@ -129,6 +158,7 @@ class BatchDialog(QtWidgets.QDialog):
             self.status.setText("Add photos or a folder, and choose an output folder.")
             return
         method, fmt = self.method.currentData(), self.format.currentData()
+        curve, strength, passes = self.curve.currentData(), self.strength, self.passes
         recursive, resume = self.recursive.isChecked(), self.resume.isChecked()
         self.table.setRowCount(0)
         self._rows: dict[str, int] = {}
@@ -143,7 +173,14 @@ class BatchDialog(QtWidgets.QDialog):
             items = collect(inputs, recursive, FORMATS[fmt][2][0])
             if not items:
                 raise InputError("no photos found in the inputs")
-            template = ReconstructRequest(input=Path(), method=method, format=fmt)
+            template = ReconstructRequest(
+                input=Path(),
+                method=method,
+                format=fmt,
+                curve=curve,
+                strength=strength,
+                passes=passes,
+            )
             out = Path(outdir)
             tasks, skipped, manifest = plan(items, out, template, resume, not resume)
             out.mkdir(parents=True, exist_ok=True)

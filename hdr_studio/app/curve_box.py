@@ -23,6 +23,7 @@ CHOICES = (
     ("Gamma 2.2", "gamma:2.2"),
     ("Gamma 2.4", "gamma:2.4"),
     ("Gamma 2.6", "gamma:2.6"),
+    ("Camera's curve", "camera"),
     ("Measured curve from a file…", "file"),
     ("Measure from a bracket…", "bracket"),
 )
@@ -66,6 +67,7 @@ class CurveBox(QtWidgets.QGroupBox):
         self.file = ""
         self._file_curve = None  # the measured curve, read once when chosen
         self._heir: CurveBox = self  # the box a running measurement reports to (adopt)
+        self.camera: str | None = None  # the open photo's camera (Exif make and model)
         self._last = 0
         self.combo.activated.connect(self._chosen)
         self._draw()
@@ -108,6 +110,38 @@ class CurveBox(QtWidgets.QGroupBox):
         self._last = index
         self.status.hide()  # a measurement's report belongs to the curve it measured
         self._draw()
+
+    def set_camera(self, camera: str | None) -> None:
+        """The open photo's camera: the "camera" choice uses the curve kept for it."""
+        self.camera = camera
+        self._draw()
+
+    def _camera_curve(self):
+        """The curve kept for the open photo's camera, or None; the choice's label says."""
+        from hdr_studio.api.camera_curves import curve_for
+        from hdr_studio.core.curve import parse_curve
+
+        index = self.combo.findData("camera")
+        found = curve_for(self.camera)
+        curve = None
+        if found is not None:
+            try:
+                curve = parse_curve(str(found.path))
+            except HdrStudioError:
+                curve = None
+        if curve is not None:
+            text = f"Camera's curve: {self.camera}"
+            tip = f"Measured for {self.camera}: {found.path}"
+        else:
+            text = "Camera's curve (none kept)"
+            tip = (
+                f"No curve is kept for {self.camera}: measure one from a bracket shot with it."
+                if self.camera
+                else "The photo names no camera."
+            ) + " Until then the file's encoding is used."
+        self.combo.setItemText(index, text)
+        self.combo.setItemData(index, tip, QtCore.Qt.ItemDataRole.ToolTipRole)
+        return curve
 
     def set_file(self, path: str) -> bool:
         """Use a measured curve from ``path``; False (and a message) when it is not one."""
@@ -157,9 +191,15 @@ class CurveBox(QtWidgets.QGroupBox):
             fit = outcome.fit
             moved = max((max(abs(x), abs(y)) for x, y in outcome.shifts), default=0)
             aligned = f"aligned, moved up to {moved} px; " if moved else ""
+            kept = (
+                f'\nKept for {outcome.camera}: choose "Camera\'s curve" for its photos.'
+                if outcome.remembered is not None
+                else ""
+            )
+            warnings = "".join(f"\nWarning: {n}." for n in outcome.notes)
             box.status.setText(
                 f"Measured from {len(shots)} shots ({aligned}fit residual "
-                f"{fit.residual:.2f} stops)." + "".join(f"\nWarning: {n}." for n in outcome.notes)
+                f"{fit.residual:.2f} stops).{warnings}{kept}"
             )
 
         self.jobs.start("measure camera curve", work, done)
@@ -195,7 +235,7 @@ class CurveBox(QtWidgets.QGroupBox):
         self._unsubscribe = self.job.subscribe(self._job_changed)
         self.status.setText(old.status.text())
         self.status.setVisible(not old.status.isHidden())
-        self.file, self._file_curve = old.file, old._file_curve
+        self.file, self._file_curve, self.camera = old.file, old._file_curve, old.camera
         index = self.combo.findData("file")
         self.combo.setItemText(index, old.combo.itemText(index))
         self.combo.setItemData(index, self.file or None, QtCore.Qt.ItemDataRole.ToolTipRole)
@@ -215,8 +255,11 @@ class CurveBox(QtWidgets.QGroupBox):
         srgb = parse_curve("srgb")(x)
         self.reference.setData(x, srgb)  # the declared sRGB curve, dashed, for comparison
         spec = self.combo.currentData()
+        camera = self._camera_curve()  # the choice's label follows the photo's camera
         if spec is None:
             shown = srgb
+        elif spec == "camera":
+            shown = camera(x) if camera is not None else srgb
         elif spec == "file":
             shown = self._file_curve(x) if self._file_curve is not None else srgb
         else:

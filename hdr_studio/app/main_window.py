@@ -316,7 +316,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
         panel = self.reconstruct_panel
         methods = list(panel.methods.values())
-        dlg = BatchDialog(self, methods, panel.current_method())
+        box = panel.curve_box
+        dlg = BatchDialog(
+            self,
+            methods,
+            panel.current_method(),
+            (box.combo.currentText(), panel.curve()),
+            panel.strength(),
+            panel.passes(),
+        )
         dlg.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.show()
         return dlg
@@ -364,6 +372,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def _document_changed(self, field: str) -> None:
         if field == "image":
             self.tonemaps.clear()  # the old photo's renderings will not be asked for again
+            from hdr_studio.api.camera_curves import camera_of
+
+            image = self.state.document.image
+            self.reconstruct_panel.curve_box.set_camera(camera_of(image) if image else None)
         if field == "result_sdr":
             has_sdr = self.state.document.result_sdr is not None
             self.sdr_result.setEnabled(has_sdr)

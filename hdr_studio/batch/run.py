@@ -103,6 +103,20 @@ class Report:
         return path, csv_path
 
 
+def _curve_contents(curve: str | None) -> dict[str, str]:
+    """What a curve FILE, or the kept camera curves, say now: a photo made with a curve that
+    has since been measured again is not current."""
+    from hdr_studio.api.camera_curves import CAMERA, remembered
+
+    if curve == CAMERA:
+        files = [c.path for c in remembered()]
+    elif curve is not None and Path(curve).is_file():
+        files = [Path(curve)]
+    else:
+        return {}
+    return {"curve_files": ",".join(file_sha256(p) for p in files)}
+
+
 def plan(
     items: list[Item],
     outdir: Path,
@@ -132,6 +146,7 @@ def plan(
             "curve": template.curve,
             # added after manifests existed: present only when set, so they still resume
             **({"passes": template.passes} if template.passes != 1 else {}),
+            **_curve_contents(template.curve),
         }
     )
     if not (resume or force):

@@ -78,3 +78,55 @@ def test_batch_dialog_cancel(qtbot, tmp_path):
     assert not list(out.glob(".p*"))  # no temporary files
     dlg.close()
     win.shutdown()
+
+
+def test_batch_dialog_takes_the_panels_settings_and_camera_curves(qtbot, tmp_path):
+    """The dialog runs with the Reconstruct panel's strength, passes and camera curve (a
+    curve chosen there is offered and selected), and can use each photo's camera's kept
+    curve; re-measuring that curve makes the outputs no longer current."""
+    from hdr_studio.api.bracket import measure_bracket
+    from tests.api.test_camera_curves import CANON, canon_bracket, photo
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    qtbot.waitUntil(win.idle, timeout=60000)
+    panel = win.reconstruct_panel
+    panel.strength_slider.setValue(60)
+    box = panel.curve_box
+    box.combo.setCurrentIndex(box.combo.findData("gamma:2.4"))
+    dlg = win.batch_dialog()
+    assert dlg.curve.currentData() == "gamma:2.4"
+    assert dlg.curve.currentText() == "As in the Reconstruct panel: Gamma 2.4"
+    shots = canon_bracket(tmp_path)
+    measure_bracket(shots, tmp_path / "c.txt", stops=2.0)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    photo(folder / "canon.png", CANON)
+    dlg.add_inputs([folder])
+    dlg.output.setText(str(tmp_path / "out"))
+    dlg.method.setCurrentIndex(dlg.method.findData("classical"))
+    dlg.curve.setCurrentIndex(dlg.curve.findData("camera"))
+    dlg.run()
+    qtbot.waitUntil(lambda: dlg.result is not None, timeout=120000)
+    out = next((tmp_path / "out").glob("*.exr"))
+    import OpenImageIO as oiio
+
+    spec = oiio.ImageInput.open(str(out)).spec()
+    assert spec.getattribute("HDRStudio:InverseCurve") == "measured for Canon EOS 80D"
+    from hdr_studio.api import ReconstructRequest, reconstruct
+
+    want = reconstruct(
+        ReconstructRequest(
+            input=folder / "canon.png", method="classical", curve="camera", strength=0.6
+        )
+    ).pixels
+    np.testing.assert_allclose(read_image(out).linear, want, rtol=2e-3, atol=1e-3)
+    dlg.run()  # resume: current
+    qtbot.waitUntil(lambda: dlg.state.state == "done", timeout=120000)
+    assert dlg.result.count("current") == 1
+    measure_bracket(shots, tmp_path / "d.txt", stops=1.5)  # measured again: another curve
+    dlg.run()
+    qtbot.waitUntil(lambda: dlg.state.state == "done", timeout=120000)
+    assert dlg.result.count("current") == 0
+    dlg.close()
+    win.shutdown()

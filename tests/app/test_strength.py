@@ -186,3 +186,36 @@ def test_a_bracket_measured_while_the_panel_is_rebuilt(qtbot, tmp_path):
     assert "two or more" in box.status.text()
     w._apply_startup(listed)
     assert w.reconstruct_panel.curve() == str(out)
+
+
+def test_this_cameras_curve(qtbot, win, tmp_path):  # noqa: F811
+    """A bracket measured in the app is kept for the camera its shots name; a photo from that
+    camera then shows and uses it under "Camera's curve"."""
+    from tests.api.test_camera_curves import CANON, canon_bracket, photo
+    from tests.core.test_response import sigmoid, true_inverse
+
+    mine = photo(tmp_path / "mine.png", CANON)
+    open_sample(qtbot, win, mine)
+    box = win.reconstruct_panel.curve_box
+    index = box.combo.findData("camera")
+    assert box.camera == "Canon EOS 80D"
+    assert box.combo.itemText(index) == "Camera's curve (none kept)"
+    box.measure([str(p) for p in canon_bracket(tmp_path)], str(tmp_path / "c.txt"), 2.0)
+    qtbot.waitUntil(lambda: box.curve() == str(tmp_path / "c.txt"), timeout=30000)
+    assert "Kept for Canon EOS 80D" in box.status.text()
+    assert box.combo.itemText(index) == "Camera's curve: Canon EOS 80D"
+    box.combo.setCurrentIndex(index)  # a user's pick: index, then signal
+    box.combo.activated.emit(index)
+    assert box.curve() == "camera"
+    x, y = box.line.getData()
+    mask = x > 0.05
+    assert np.max(np.abs(y[mask] - true_inverse(sigmoid, x[mask]))) < 0.03
+    win.reconstruct("none")
+    qtbot.waitUntil(lambda: win.state.document.outcome is not None, timeout=60000)
+    settle(qtbot, win)
+    assert win.state.document.outcome.metadata["curve"] == "measured for Canon EOS 80D"
+    open_sample(qtbot, win, SAMPLE)  # a photo that names no camera
+    assert box.camera is None
+    assert box.combo.itemText(index) == "Camera's curve (none kept)"
+    x, y = box.line.getData()
+    np.testing.assert_allclose(y, box.reference.getData()[1])  # the file's sRGB
