@@ -345,7 +345,7 @@ def cmd_measure_curve(args: argparse.Namespace) -> int:
                     "residual_stops": round(fit.residual, 4),
                     "shifts_px": [list(m) for m in outcome.shifts] or None,
                     "camera": outcome.camera,
-                    "remembered": str(outcome.remembered) if outcome.remembered else None,
+                    "kept": str(outcome.remembered) if outcome.remembered else None,
                     "notes": list(outcome.notes),
                 }
             )
@@ -360,7 +360,7 @@ def cmd_measure_curve(args: argparse.Namespace) -> int:
             f"--curve {outcome.output}"
         )
         if outcome.remembered is not None:
-            print(f"remembered for {outcome.camera}: --curve camera uses it for its photos")
+            print(f"kept for {outcome.camera}: --curve camera uses it for its photos")
     return 0
 
 
@@ -373,9 +373,10 @@ def cmd_camera_curves(args: argparse.Namespace) -> int:
     found = camera_curves.remembered()
     if args.json:
         print(json.dumps([{"camera": c.camera, "path": str(c.path)} for c in found]))
-    elif not found:
-        print(f"no camera curves remembered yet (in {camera_curves.library()})")
-    for c in [] if args.json else found:
+        return 0
+    if not found:
+        print(f"no camera curves kept yet (in {camera_curves.library()})")
+    for c in found:
         print(f"{c.camera}: {c.path}")
     return 0
 
@@ -473,7 +474,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="linearise 8/16-bit photos with this camera curve (inverse response) instead "
             "of the file's declared encoding; FILE: a measured response, one column (linear "
             "values at even code steps) or two (code, linear); camera: the curve measure-curve "
-            "remembered for each photo's camera (Exif make and model), where there is one",
+            "kept for each photo's camera (Exif make and model), where there is one",
         )
         sp.add_argument(
             "--invented-channel",
@@ -651,7 +652,7 @@ def build_parser() -> argparse.ArgumentParser:
     mc.set_defaults(func=cmd_measure_curve)
 
     cc = sub.add_parser(
-        "camera-curves", help="the curves measure-curve remembered, by camera (--curve camera)"
+        "camera-curves", help="the curves measure-curve kept, by camera (--curve camera)"
     )
     cc.add_argument("--forget", metavar="CAMERA", help="remove the curve kept for CAMERA")
     cc.add_argument("--json", action="store_true", help="machine-readable output")

@@ -169,6 +169,11 @@ def measure_bracket(
             tmp.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"{out}: cannot write ({exc.strerror or exc})") from None
-    kept = camera_curves.remember(camera, text) if remember and camera else None
+    kept = None
+    if remember and camera:
+        try:
+            kept = camera_curves.remember(camera, text)
+        except OutputError as exc:  # the curve file is written; only keeping it failed
+            notes.append(f"the curve was not kept for {camera}: {exc}")
     progress(1.0, f"wrote {out.name}")
     return BracketOutcome(fit, out, tuple(notes), tuple(shifts), camera, kept)

@@ -105,7 +105,7 @@ def forget(camera: str) -> Path:
     """Remove the curve remembered for ``camera``; one-line error when there is none."""
     found = curve_for(camera)
     if found is None:
-        raise InputError(f"no curve is remembered for camera {camera!r}")
+        raise InputError(f"no curve is kept for camera {camera!r}")
     try:
         found.path.unlink()
     except OSError as exc:
@@ -121,6 +121,6 @@ def resolve(image: Image) -> tuple[str | None, str]:
     camera = camera_of(image)
     found = curve_for(camera)
     if found is None:
-        why = f"no curve is remembered for {camera}" if camera else "the photo names no camera"
+        why = f"no curve is kept for {camera}" if camera else "the photo names no camera"
         return None, f"camera curve: {why}; linearised as the file declares ({image.transfer})"
     return str(found.path), f"camera curve: the one measured for {found.camera}"

@@ -269,6 +269,10 @@ def reconstruct(
         from hdr_studio.core.curve import apply_curve
 
         image = apply_curve(image, curve)
+    if plan.camera_curve:  # the curve found for the photo's camera, or the file's encoding
+        recorded_curve = curve.name if curve is not None else image.transfer
+    else:
+        recorded_curve = request.curve or image.transfer
     timings["read"] = time.perf_counter() - t0
     if cancel is not None:
         cancel.raise_if_cancelled()
@@ -308,8 +312,7 @@ def reconstruct(
                 "precision": request.precision,
                 "strength": request.strength,
                 "passes": request.passes,
-                "curve": (request.curve if curve is not None and not plan.camera_curve else None)
-                or (curve.name if curve is not None else image.transfer),
+                "curve": recorded_curve,
             },
         )
         if request.output is not None:

@@ -14,6 +14,7 @@ import pytest
 from hdr_studio.api import ReconstructRequest, reconstruct
 from hdr_studio.api import camera_curves as cc
 from hdr_studio.cli import main
+from hdr_studio.core.errors import InputError
 from hdr_studio.core.image import Image
 from tests.core.test_response import scene, shoot, sigmoid, true_inverse
 from tests.helpers import write
@@ -54,7 +55,7 @@ def test_measure_remembers_and_camera_uses_it(tmp_path, capsys):
     shots = canon_bracket(tmp_path)
     out = tmp_path / "canon.txt"
     assert main(["measure-curve", *map(str, shots), "-o", str(out), "--stops", "2"]) == 0
-    assert "remembered for Canon EOS 80D: --curve camera uses it" in capsys.readouterr().out
+    assert "kept for Canon EOS 80D: --curve camera uses it" in capsys.readouterr().out
     assert main(["camera-curves", "--json"]) == 0
     (kept,) = json.loads(capsys.readouterr().out)
     assert kept["camera"] == "Canon EOS 80D"
@@ -72,7 +73,7 @@ def test_measure_remembers_and_camera_uses_it(tmp_path, capsys):
     )
     plain = reconstruct(ReconstructRequest(input=other, method="none", curve="camera"))
     assert plain.metadata["curve"] == "srgb"
-    assert any("no curve is remembered for SONY ILCE-7M3" in n for n in plain.notes)
+    assert any("no curve is kept for SONY ILCE-7M3" in n for n in plain.notes)
     sony_as_srgb = reconstruct(ReconstructRequest(input=other, method="none"))
     np.testing.assert_array_equal(plain.pixels, sony_as_srgb.pixels)
 
@@ -112,19 +113,19 @@ def test_remember_replaces_forget_removes(tmp_path, capsys):
     shots = canon_bracket(tmp_path)
     argv = ["measure-curve", *map(str, shots), "--stops", "2", "--json"]
     assert main([*argv, "-o", str(tmp_path / "a.txt")]) == 0
-    first = json.loads(capsys.readouterr().out)["remembered"]
+    first = json.loads(capsys.readouterr().out)["kept"]
     assert main([*argv, "-o", str(tmp_path / "b.txt")]) == 0
-    assert json.loads(capsys.readouterr().out)["remembered"] == first
+    assert json.loads(capsys.readouterr().out)["kept"] == first
     assert len(cc.remembered()) == 1
     assert main([*argv, "-o", str(tmp_path / "c.txt"), "--no-remember"]) == 0
-    assert json.loads(capsys.readouterr().out)["remembered"] is None
+    assert json.loads(capsys.readouterr().out)["kept"] is None
     assert main(["camera-curves", "--forget", "canon eos 80d"]) == 0
     assert cc.remembered() == [] and "forgot the curve of canon eos 80d" in capsys.readouterr().out
     assert main(["camera-curves", "--forget", "Canon EOS 80D"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["hdr-studio: error: no curve is remembered for camera 'Canon EOS 80D'"]
+    assert err == ["hdr-studio: error: no curve is kept for camera 'Canon EOS 80D'"]
     assert main(["camera-curves"]) == 0
-    assert "no camera curves remembered yet" in capsys.readouterr().out
+    assert "no camera curves kept yet" in capsys.readouterr().out
 
 
 def test_shots_of_no_named_camera_are_not_remembered(tmp_path, capsys):
@@ -133,7 +134,7 @@ def test_shots_of_no_named_camera_are_not_remembered(tmp_path, capsys):
         main(["measure-curve", *map(str, shots), "-o", str(tmp_path / "c.txt"), "--stops", "2"])
         == 0
     )
-    assert "remembered" not in capsys.readouterr().out
+    assert "kept for" not in capsys.readouterr().out
     assert cc.remembered() == []
 
 
@@ -141,5 +142,18 @@ def test_the_library_lies_where_the_environment_says(monkeypatch, tmp_path):
     monkeypatch.delenv("HDR_STUDIO_CURVES")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert cc.library() == tmp_path / "hdr-studio" / "camera-curves"
-    with pytest.raises(Exception, match="no curve is remembered"):
+    with pytest.raises(InputError, match="no curve is kept"):
         cc.forget("Anything")
+
+
+def test_a_library_that_cannot_be_written_is_a_note(tmp_path, monkeypatch, capsys):
+    """The curve file is written; only keeping it for the camera failed: a warning, exit 0."""
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the folder would be")
+    monkeypatch.setenv("HDR_STUDIO_CURVES", str(blocked / "curves"))
+    shots = canon_bracket(tmp_path)
+    out = tmp_path / "c.txt"
+    assert main(["measure-curve", *map(str, shots), "-o", str(out), "--stops", "2"]) == 0
+    captured = capsys.readouterr()
+    assert out.exists() and "kept for" not in captured.out
+    assert "warning: the curve was not kept for Canon EOS 80D" in captured.err

@@ -64,9 +64,9 @@ def test_camera_curve_box(qtbot, win, tmp_path):  # noqa: F811
     assert box.set_file(str(table)) and box.curve() == str(table)
 
 
-def test_choices_made_before_the_networks_are_listed_stay(qtbot, tmp_path):
-    """The Reconstruct panel is rebuilt when the start-up worker has listed the networks;
-    the strength, camera curve, mirror passes and option values set before that are kept."""
+def fresh_window(qtbot, tmp_path):
+    """A main window with settings of its own, caught before the start-up worker has listed
+    the networks (the Reconstruct panel is the first one)."""
     from PySide6 import QtCore
 
     from hdr_studio.app.main_window import MainWindow
@@ -78,6 +78,13 @@ def test_choices_made_before_the_networks_are_listed_stay(qtbot, tmp_path):
     )
     w = MainWindow()
     qtbot.addWidget(w)
+    return w
+
+
+def test_choices_made_before_the_networks_are_listed_stay(qtbot, tmp_path):
+    """The Reconstruct panel is rebuilt when the start-up worker has listed the networks;
+    the strength, camera curve, mirror passes and option values set before that are kept."""
+    w = fresh_window(qtbot, tmp_path)
     first = w.reconstruct_panel
     first.strength_slider.setValue(70)
     first.curve_box.combo.setCurrentIndex(first.curve_box.combo.findData("gamma:2.4"))
@@ -154,18 +161,10 @@ def test_a_bracket_measured_while_the_panel_is_rebuilt(qtbot, tmp_path):
     """The Reconstruct panel is rebuilt once the networks are listed. A bracket measurement
     started before that reports to the new panel's curve box (its status, its choice), and
     the window waits for it when it closes."""
-    from PySide6 import QtCore
-
-    from hdr_studio.app.main_window import MainWindow, _startup
+    from hdr_studio.app.main_window import _startup
     from tests.api.test_bracket import bracket_files
 
-    QtCore.QSettings.setPath(
-        QtCore.QSettings.Format.NativeFormat,
-        QtCore.QSettings.Scope.UserScope,
-        str(tmp_path / "settings"),
-    )
-    w = MainWindow()
-    qtbot.addWidget(w)
+    w = fresh_window(qtbot, tmp_path)
     qtbot.waitUntil(lambda: w.startup_worker.applied == 1, timeout=60000)
     listed = _startup()  # the start-up's look-ups again (cached): the rebuild is repeated
     first = w.reconstruct_panel
