@@ -159,8 +159,9 @@ def measure_bracket(
         )
     if fit.residual > MISMATCH_STOPS:
         notes.append(
-            f"the shots disagree by {fit.residual:.2f} stops on average: did the camera turn "
-            "or the scene move, or are the exposures wrong? The curve may be off"
+            f"the shots disagree by {fit.residual:.2f} stops on average: did the camera turn, "
+            "something in the scene move, or are the exposures wrong? The readings that "
+            "disagree most were discounted, but check the curve"
         )
     camera = cameras.pop() if len(cameras) == 1 else None
     text = curve_text(fit.curve, _comments(files, fit, source, shifts))

@@ -13,7 +13,8 @@ on g'', gives g up to a constant; the table is normalised to 0 → 0, 1 → 1 as
 One curve for all three channels (the form ``--curve`` takes), fitted to the samples of all
 three. The shots must be aligned (a tripod, or :mod:`hdr_studio.core.align` first); pixels
 are sampled where the middle shot is smooth, so a pixel or two of shift barely matters, and
-the fit's residual says when shots do not match.
+the fit's residual says when shots do not match. Readings that disagree with the rest (a
+subject that moved between the shots) are discounted by robust refits.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ MIN_TOP = 160
 #: shots larger than this many pixels are sampled on a strided grid of about this size
 SAMPLE_PIXELS = 2_000_000
 NEAR = 4
+#: robust refits: a reading this many code levels off the fit counts 1/√2 (Cauchy weights)
+ROBUST_CODES = 8.0
+#: refits that discount readings which disagree with the rest (something moved)
+ROBUST_PASSES = 8
 
 
 @dataclass(frozen=True)
@@ -105,29 +110,29 @@ def _sample(
 def _solve(z: np.ndarray, w: np.ndarray, log_t: np.ndarray, smoothness: float) -> np.ndarray:
     """g at the 256 levels: the least-squares solution of ``w·(g(z) − ln E − ln t) = 0``
     for every sample and shot, ``λ·w·g'' = 0`` and ``g(255) = 0``. Each sample's ln E
-    appears in its own rows only, so it is eliminated in closed form (a Schur complement)
-    and a 256 × 256 system is left."""
-    w2 = (w**2).ravel()
-    zi = z.ravel()
-    si = np.repeat(np.arange(len(z)), z.shape[1])
-    rhs_rows = w2 * np.tile(log_t, len(z))
-    ggg = np.zeros((LEVELS, LEVELS))
-    np.add.at(ggg, (zi, zi), w2)
-    gge = np.zeros((LEVELS, len(z)))
-    np.add.at(gge, (zi, si), -w2)
-    d = (w**2).sum(1)
-    rhs_g = np.bincount(zi, rhs_rows, LEVELS)
-    rhs_e = -np.bincount(si, rhs_rows, len(z))
+    appears in its own rows only, so it is eliminated in closed form (a Schur complement:
+    for each sample, ``w_i² w_j² / Σw²`` off the levels ``z_i``, ``z_j`` it read) and a
+    256 × 256 system is left."""
+    w2 = w**2
+    d = w2.sum(1)
+    share = w2 / d[:, None]
+    m = np.zeros((LEVELS, LEVELS))
+    np.add.at(m, (z.ravel(), z.ravel()), w2.ravel())
+    pairs = (*z.shape, z.shape[1])  # (sample, level read i, level read j)
+    rows = np.broadcast_to(z[:, :, None], pairs).ravel()
+    cols = np.broadcast_to(z[:, None, :], pairs).ravel()
+    np.add.at(m, (rows, cols), -(share[:, :, None] * w2[:, None, :]).ravel())
+    rhs = np.bincount(z.ravel(), (w2 * log_t).ravel(), LEVELS)
+    rhs -= np.bincount(z.ravel(), (share * (w2 * log_t).sum(1)[:, None]).ravel(), LEVELS)
     levels = np.arange(1, LEVELS - 1)
     second = np.zeros((LEVELS - 2, LEVELS))
     ws = smoothness * (_hat(levels) + 1.0)  # +1: the ends are extrapolated smoothly
     second[levels - 1, levels - 1] = ws
     second[levels - 1, levels] = -2 * ws
     second[levels - 1, levels + 1] = ws
-    ggg += second.T @ second
-    ggg[LEVELS - 1, LEVELS - 1] += 1.0  # g(255) = 0: the white point
-    m = ggg - (gge / d) @ gge.T
-    return np.linalg.solve(m, rhs_g - (gge / d) @ rhs_e)
+    m += second.T @ second
+    m[LEVELS - 1, LEVELS - 1] += 1.0  # g(255) = 0: the white point
+    return np.linalg.solve(m, rhs)
 
 
 def measure_response(
@@ -136,10 +141,15 @@ def measure_response(
     smoothness: float = 100.0,
     per_level: int = 12,
     seed: int = 0,
+    robust: int = ROBUST_PASSES,
 ) -> ResponseFit:
     """The inverse response from ``shots`` (integer code levels 0…255, (H, W, 3) each, the
     same still scene) taken at relative ``exposures`` (shutter time × gain, any unit).
-    One-line :class:`InputError` for a bracket it cannot measure."""
+    ``robust`` refits discount readings far from the fit (in code levels, so the noisy
+    darks are not discounted for their large log errors): a subject that moved between the
+    shots then barely bends the curve. The residual weighs every reading by the hat weight
+    alone, so it still says when shots differ. One-line :class:`InputError` for a bracket it cannot
+    measure."""
     if len(shots) < 2 or len(shots) != len(exposures):
         raise InputError("measuring a camera curve needs two or more shots with their exposures")
     shape = shots[0].shape
@@ -176,14 +186,26 @@ def measure_response(
             "the bracket's shots measure too little of the tonal range "
             f"(codes {max(low, 0)}–{max(high, 0)} of 255): add a brighter or darker shot"
         )
-    try:
-        g = _solve(z, w, np.log(t), smoothness)
-    except np.linalg.LinAlgError:
-        raise InputError("the bracket does not determine a curve (too little overlap)") from None
-    if not np.all(np.isfinite(g)):
-        raise InputError("the bracket does not determine a curve (too little overlap)")
-    e = ((w**2) * (g[z] - np.log(t)[None, :])).sum(1) / (w**2).sum(1)  # each sample's ln E
-    data = w * (g[z] - e[:, None] - np.log(t)[None, :])
+    log_t = np.log(t)
+    trust = np.ones_like(w)  # 1, or less for readings that disagree with the rest (robust)
+    for refit in range(1 + robust):
+        try:
+            g = _solve(z, w * trust, log_t, smoothness)
+        except np.linalg.LinAlgError:
+            raise InputError(
+                "the bracket does not determine a curve (too little overlap)"
+            ) from None
+        if not np.all(np.isfinite(g)):
+            raise InputError("the bracket does not determine a curve (too little overlap)")
+        if refit == robust:
+            break
+        wt2 = (w * trust) ** 2
+        e = (wt2 * (g[z] - log_t[None, :])).sum(1) / np.maximum(wt2.sum(1), 1e-12)
+        slope = np.maximum(np.gradient(g), 1e-4)  # ln light per code level
+        r = (g[z] - e[:, None] - log_t[None, :]) / (ROBUST_CODES * slope[z])
+        trust = 1.0 / np.sqrt(1.0 + r**2)  # Cauchy: w² scaled by 1 / (1 + r²)
+    e = ((w**2) * (g[z] - log_t[None, :])).sum(1) / (w**2).sum(1)  # each sample's ln E
+    data = w * (g[z] - e[:, None] - log_t[None, :])
     residual = float(np.sqrt((data**2).sum() / (w**2).sum()) / np.log(2))
     linear = np.maximum.accumulate(np.exp(g - g.max()))
     linear[0] = 0.0  # black is black; the next levels keep their measured light

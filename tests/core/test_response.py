@@ -109,3 +109,29 @@ def test_black_stays_black_and_darks_keep_their_light():
     ratio = fit.curve(code) / true_inverse(camera, code)
     assert np.all(np.abs(ratio - 1) < 0.2), ratio  # not pulled down by a black offset
     assert fit.levels[0] < 10 and fit.levels[1] > 235
+
+
+def test_a_moving_subject_barely_bends_the_curve():
+    """A block that shows something else in the dark and bright shots (a subject that moved):
+    the robust refits discount its readings; the plain fit bends toward them. The residual
+    weighs every reading alike, so it still says the shots disagree."""
+    from tests.core.test_align import textured
+
+    radiance = textured()
+    other = np.roll(radiance, (120, 160), (0, 1)) * 2.5
+    moved = radiance.copy()
+    moved[40:120, 60:140] = other[40:120, 60:140]
+    exposures = [0.25, 1.0, 4.0]
+    shots = [
+        shoot(moved if t != 1.0 else radiance, sigmoid, [t], seed=i)[0]
+        for i, t in enumerate(exposures)
+    ]
+    code = np.linspace(0.05, 1, 40).astype(np.float32)
+    want = true_inverse(sigmoid, code)
+    robust = measure_response(shots, exposures)
+    plain = measure_response(shots, exposures, robust=0)
+    robust_error = np.max(np.abs(robust.curve(code) - want))
+    assert robust_error < 0.05  # a clean bracket: 0.005; the plain fit here: 0.56
+    assert np.max(np.abs(plain.curve(code) - want)) > 5 * robust_error
+    clean = measure_response(shoot(radiance, sigmoid, exposures), exposures)
+    assert robust.residual > 3 * clean.residual

@@ -55,6 +55,7 @@ class Probe(Extension):
                 "actions": [a.text() for a in sub.actions()],
                 "layers_before": [n.name() for n in self.doc.topLevelNodes()],
             }
+            self.tries = 0
             QTimer.singleShot(1500, self.guard(self.accept_dialog))
             Krita.instance().action("hdr_studio_show_clipping").trigger()  # modal: the dialog
             self.started = 0
@@ -64,7 +65,12 @@ class Probe(Extension):
 
     def accept_dialog(self):
         dialog = QApplication.activeModalWidget()
+        self.tries += 1
+        if dialog is None and self.tries < 60:  # a loaded machine: the dialog is not up yet
+            QTimer.singleShot(500, self.guard(self.accept_dialog))
+            return
         self.report["dialog"] = dialog.windowTitle() if dialog is not None else None
+        self.note(f"dialog after {self.tries} looks: {self.report['dialog']}")
         if dialog is not None:
             dialog.accept()
 
