@@ -386,7 +386,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if field in ("image", "result"):
             self.request_panels()
         if field == "outcome":
-            self.act_send_back.setEnabled(self.state.document.outcome is not None)
+            outcome = self.state.document.outcome
+            self.act_send_back.setEnabled(outcome is not None)
+            if outcome is not None and outcome.notes:  # e.g. which camera curve was used
+                self.statusBar().showMessage("; ".join(outcome.notes), 15000)
 
     def toggle_result(self) -> None:
         v = self.state.view

@@ -213,6 +213,7 @@ def test_this_cameras_curve(qtbot, win, tmp_path):  # noqa: F811
     qtbot.waitUntil(lambda: win.state.document.outcome is not None, timeout=60000)
     settle(qtbot, win)
     assert win.state.document.outcome.metadata["curve"] == "measured for Canon EOS 80D"
+    assert win.statusBar().currentMessage() == "camera curve: the one measured for Canon EOS 80D"
     open_sample(qtbot, win, SAMPLE)  # a photo that names no camera
     assert box.camera is None
     assert box.combo.itemText(index) == "Camera's curve (none kept)"
