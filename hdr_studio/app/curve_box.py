@@ -143,14 +143,16 @@ class CurveBox(QtWidgets.QGroupBox):
         self.combo.setItemData(index, tip, QtCore.Qt.ItemDataRole.ToolTipRole)
         return curve
 
-    def set_file(self, path: str) -> bool:
-        """Use a measured curve from ``path``; False (and a message) when it is not one."""
+    def set_file(self, path: str, warn: bool = True) -> bool:
+        """Use a measured curve from ``path``; False (and a message, with ``warn``) when it
+        is not one."""
         from hdr_studio.core.curve import parse_curve
 
         try:
             self._file_curve = parse_curve(path)
         except HdrStudioError as exc:
-            QtWidgets.QMessageBox.warning(self, "Camera curve", str(exc))
+            if warn:
+                QtWidgets.QMessageBox.warning(self, "Camera curve", str(exc))
             return False
         self.file = path
         index = self.combo.findData("file")
@@ -242,6 +244,23 @@ class CurveBox(QtWidgets.QGroupBox):
         self.combo.setCurrentIndex(old.combo.currentIndex())
         self._last = self.combo.currentIndex()
         self._draw()
+
+    def choice(self) -> tuple[str, str]:
+        """What to keep across sessions: the choice's data ('' for the file's encoding) and
+        the measured curve's path, if one is in use."""
+        return self.combo.currentData() or "", self.file
+
+    def restore(self, spec: str, file: str) -> None:
+        """Bring back a :meth:`choice`; a curve file that is gone or no longer reads is
+        dropped without a word (the file's encoding is used)."""
+        if spec == "file":
+            self.set_file(file, warn=False)
+            return
+        index = self.combo.findData(spec or None)
+        if index >= 0 and spec != "bracket":
+            self.combo.setCurrentIndex(index)
+            self._last = index
+            self._draw()
 
     def curve(self) -> str | None:
         """The request's ``curve``: None (the file's encoding), a name, or the file's path."""

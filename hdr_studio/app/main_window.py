@@ -167,6 +167,9 @@ class MainWindow(QtWidgets.QMainWindow):
             opacity=float(self.settings.value("overlay/opacity", o.opacity)),
         )
         self._refresh_recent()
+        self.reconstruct_panel.curve_box.restore(
+            str(self.settings.value("curve/choice", "")), str(self.settings.value("curve/file", ""))
+        )
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.jobs.cancel()
@@ -175,6 +178,9 @@ class MainWindow(QtWidgets.QMainWindow):
         o = self.state.overlay
         for k in ("mode", "over", "under", "opacity"):
             self.settings.setValue(f"overlay/{k}", getattr(o, k))
+        spec, file = self.reconstruct_panel.curve_box.choice()
+        self.settings.setValue("curve/choice", spec)
+        self.settings.setValue("curve/file", file)
         self.shutdown()
         if self.roundtrip is not None and not self.roundtrip.sent:
             self.roundtrip.close()  # the host leaves its document as it was

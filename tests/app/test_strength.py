@@ -219,3 +219,30 @@ def test_this_cameras_curve(qtbot, win, tmp_path):  # noqa: F811
     assert box.combo.itemText(index) == "Camera's curve (none kept)"
     x, y = box.line.getData()
     np.testing.assert_allclose(y, box.reference.getData()[1])  # the file's sRGB
+
+
+def test_the_camera_curve_choice_is_kept_across_sessions(qtbot, tmp_path):
+    """The camera-curve choice is saved when the window closes and restored when the next one
+    opens (the file's path with a measured curve); a curve file that is gone since falls back
+    to the file's encoding without a word."""
+    w = fresh_window(qtbot, tmp_path)
+    box = w.reconstruct_panel.curve_box
+    box.combo.setCurrentIndex(box.combo.findData("camera"))
+    w.close()
+    w = fresh_window(qtbot, tmp_path)
+    box = w.reconstruct_panel.curve_box
+    assert box.curve() == "camera"
+    table = tmp_path / "mine.curve.txt"
+    table.write_text("0,0\n0.5,0.2\n1,1\n")
+    assert box.set_file(str(table))
+    w.close()
+    w = fresh_window(qtbot, tmp_path)
+    assert w.reconstruct_panel.curve() == str(table)
+    assert w.reconstruct_panel.curve_box.combo.currentText() == "Measured: mine.curve.txt"
+    qtbot.waitUntil(lambda: w.startup_worker.applied == 1, timeout=60000)
+    assert w.reconstruct_panel.curve() == str(table)  # through the panel's rebuild too
+    w.close()
+    table.unlink()
+    w = fresh_window(qtbot, tmp_path)
+    assert w.reconstruct_panel.curve() is None
+    w.close()
