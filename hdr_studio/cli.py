@@ -351,9 +351,8 @@ def cmd_measure_curve(args: argparse.Namespace) -> int:
             )
         )
     else:
-        moved = max((max(abs(x), abs(y)) for x, y in outcome.shifts), default=0)
-        if moved:
-            print(f"aligned the shots (moved by up to {moved} px)")
+        if outcome.largest_shift:
+            print(f"aligned the shots (moved by up to {outcome.largest_shift} px)")
         print(
             f"camera curve measured from {len(args.inputs)} shots ({fit.samples} samples, "
             f"fit residual {fit.residual:.3f} stops) -> {outcome.output}; use it with "

@@ -36,6 +36,11 @@ class BracketOutcome:
     camera: str | None = None  # the camera the shots name (Exif make and model)
     remembered: Path | None = None  # where the curve was kept for ``--curve camera``
 
+    @property
+    def largest_shift(self) -> int:
+        """How far alignment moved any shot, in pixels along either axis (0: not at all)."""
+        return max((max(abs(x), abs(y)) for x, y in self.shifts), default=0)
+
 
 def exposure_of(image: Image) -> float | None:
     """Relative exposure from the shot's Exif: shutter time × ISO / f-number² (the terms it
@@ -143,8 +148,6 @@ def measure_bracket(
         source = "Exif (shutter time x ISO / f-number^2)"
     shifts: list[tuple[int, int]] = []
     if align:
-        if len({s.shape for s in shots}) > 1:
-            raise InputError("the bracket's shots differ in size: they must be one scene")
         progress(0.75, "aligning the shots")
         shots, shifts = align_bracket(shots, times)
     if cancel is not None:

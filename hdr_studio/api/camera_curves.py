@@ -113,9 +113,9 @@ def forget(camera: str) -> Path:
     return found.path
 
 
-def resolve(image: Image) -> tuple[str | None, str]:
-    """For ``--curve camera``: the remembered curve file for ``image``'s camera (None: the
-    file's own encoding is used) and a note saying which it is."""
+def resolve(image: Image) -> tuple[CameraCurve | None, str]:
+    """For ``--curve camera``: the curve kept for ``image``'s camera (None: the file's own
+    encoding is used) and a note saying which it is."""
     if image.transfer == "linear" or image.bit_depth == 32:
         return None, "camera curve: the photo is already linear; none applied"
     camera = camera_of(image)
@@ -123,4 +123,4 @@ def resolve(image: Image) -> tuple[str | None, str]:
     if found is None:
         why = f"no curve is kept for {camera}" if camera else "the photo names no camera"
         return None, f"camera curve: {why}; linearised as the file declares ({image.transfer})"
-    return str(found.path), f"camera curve: the one measured for {found.camera}"
+    return found, f"camera curve: the one measured for {found.camera}"

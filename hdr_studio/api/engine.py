@@ -235,13 +235,13 @@ def camera_curve(image: Image) -> tuple[InverseCurve | None, str]:
     camera, or None; and a note saying which."""
     from dataclasses import replace
 
-    from hdr_studio.api.camera_curves import camera_of, resolve
+    from hdr_studio.api.camera_curves import resolve
     from hdr_studio.core.curve import parse_curve
 
-    path, note = resolve(image)
-    if path is None:
+    found, note = resolve(image)
+    if found is None:
         return None, note
-    return replace(parse_curve(path), name=f"measured for {camera_of(image)}"), note
+    return replace(parse_curve(str(found.path)), name=f"measured for {found.camera}"), note
 
 
 def reconstruct(

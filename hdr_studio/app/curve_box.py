@@ -66,10 +66,11 @@ class CurveBox(QtWidgets.QGroupBox):
         self._unsubscribe = self.job.subscribe(self._job_changed)
         self.file = ""
         self._file_curve = None  # the measured curve, read once when chosen
-        self._heir: CurveBox = self  # the box a running measurement reports to (adopt)
         self.camera: str | None = None  # the open photo's camera (Exif make and model)
+        self._kept = None  # the curve kept for that camera, read when the camera changes
         self._last = 0
         self.combo.activated.connect(self._chosen)
+        self._read_kept()
         self._draw()
 
     def _chosen(self, index: int) -> None:
@@ -114,10 +115,12 @@ class CurveBox(QtWidgets.QGroupBox):
     def set_camera(self, camera: str | None) -> None:
         """The open photo's camera: the "camera" choice uses the curve kept for it."""
         self.camera = camera
+        self._read_kept()
         self._draw()
 
-    def _camera_curve(self):
-        """The curve kept for the open photo's camera, or None; the choice's label says."""
+    def _read_kept(self) -> None:
+        """Read the curve kept for the open photo's camera (or None) once, when the camera or
+        the kept curves change; the choice's label says which."""
         from hdr_studio.api.camera_curves import curve_for
         from hdr_studio.core.curve import parse_curve
 
@@ -129,6 +132,7 @@ class CurveBox(QtWidgets.QGroupBox):
                 curve = parse_curve(str(found.path))
             except HdrStudioError:
                 curve = None
+        self._kept = curve
         if curve is not None:
             text = f"Camera's curve: {self.camera}"
             tip = f"Measured for {self.camera}: {found.path}"
@@ -141,7 +145,6 @@ class CurveBox(QtWidgets.QGroupBox):
             ) + " Until then the file's encoding is used."
         self.combo.setItemText(index, text)
         self.combo.setItemData(index, tip, QtCore.Qt.ItemDataRole.ToolTipRole)
-        return curve
 
     def set_file(self, path: str, warn: bool = True) -> bool:
         """Use a measured curve from ``path``; False (and a message, with ``warn``) when it
@@ -175,7 +178,7 @@ class CurveBox(QtWidgets.QGroupBox):
                 return None  # ask for the spacing on the GUI thread
 
         def done(outcome) -> None:
-            box = self._receiver()
+            box = self.jobs.parent()  # the box shown now (adopt hands the worker on)
             if outcome is None:
                 ev, ok = QtWidgets.QInputDialog.getDouble(
                     box,
@@ -189,9 +192,10 @@ class CurveBox(QtWidgets.QGroupBox):
                 if ok:
                     box.measure(shots, output, ev)
                 return
+            box._read_kept()  # the measured curve may now be kept for the photo's camera
             box.set_file(str(outcome.output))
             fit = outcome.fit
-            moved = max((max(abs(x), abs(y)) for x, y in outcome.shifts), default=0)
+            moved = outcome.largest_shift
             aligned = f"aligned, moved up to {moved} px; " if moved else ""
             kept = (
                 f'\nKept for {outcome.camera}: choose "Camera\'s curve" for its photos.'
@@ -219,16 +223,9 @@ class CurveBox(QtWidgets.QGroupBox):
             elif job.state == "cancelled":
                 self.status.setText("Measuring cancelled.")
 
-    def _receiver(self) -> CurveBox:
-        box = self
-        while box._heir is not box:
-            box = box._heir
-        return box
-
     def adopt(self, old: CurveBox) -> None:
         """Show ``old``'s choice (the panel is rebuilt once the networks are listed) and take
         over its measurement, running or not: its progress and result show here."""
-        old._heir = self
         old._unsubscribe()
         self._unsubscribe()
         self.jobs.deleteLater()  # idle: this box has measured nothing yet
@@ -237,10 +234,13 @@ class CurveBox(QtWidgets.QGroupBox):
         self._unsubscribe = self.job.subscribe(self._job_changed)
         self.status.setText(old.status.text())
         self.status.setVisible(not old.status.isHidden())
-        self.file, self._file_curve, self.camera = old.file, old._file_curve, old.camera
-        index = self.combo.findData("file")
-        self.combo.setItemText(index, old.combo.itemText(index))
-        self.combo.setItemData(index, self.file or None, QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.file, self._file_curve = old.file, old._file_curve
+        self.camera, self._kept = old.camera, old._kept
+        for spec in ("file", "camera"):  # their labels name the curve in use
+            index = self.combo.findData(spec)
+            self.combo.setItemText(index, old.combo.itemText(index))
+            tip = old.combo.itemData(index, QtCore.Qt.ItemDataRole.ToolTipRole)
+            self.combo.setItemData(index, tip, QtCore.Qt.ItemDataRole.ToolTipRole)
         self.combo.setCurrentIndex(old.combo.currentIndex())
         self._last = self.combo.currentIndex()
         self._draw()
@@ -274,11 +274,10 @@ class CurveBox(QtWidgets.QGroupBox):
         srgb = parse_curve("srgb")(x)
         self.reference.setData(x, srgb)  # the declared sRGB curve, dashed, for comparison
         spec = self.combo.currentData()
-        camera = self._camera_curve()  # the choice's label follows the photo's camera
         if spec is None:
             shown = srgb
         elif spec == "camera":
-            shown = camera(x) if camera is not None else srgb
+            shown = self._kept(x) if self._kept is not None else srgb
         elif spec == "file":
             shown = self._file_curve(x) if self._file_curve is not None else srgb
         else:

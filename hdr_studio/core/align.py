@@ -127,6 +127,10 @@ def align_bracket(
 ) -> tuple[list[np.ndarray], list[tuple[int, int]]]:
     """``shots`` shifted onto the middle exposure's shot and cropped to the area all of them
     show, with each shot's shift ``(dx, dy)`` in pixels (in the shots' order)."""
+    from hdr_studio.core.errors import InputError
+
+    if len({s.shape for s in shots}) > 1:
+        raise InputError("the bracket's shots differ in size (they must be the same scene)")
     order = list(np.argsort(np.asarray(exposures, np.float64)))
     middle = len(order) // 2
     shifts: dict[int, tuple[int, int]] = {int(order[middle]): (0, 0)}
@@ -144,8 +148,6 @@ def align_bracket(
     top = max(0, *(-dy for _, dy in shifts.values()))
     bottom = min(h, *(h - dy for _, dy in shifts.values()))
     if right - left < w // 2 or bottom - top < h // 2:
-        from hdr_studio.core.errors import InputError
-
         raise InputError("the bracket's shots overlap by less than half: are they one scene?")
     listed = [shifts[i] for i in range(len(shots))]
     aligned = [
