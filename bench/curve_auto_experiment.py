@@ -31,21 +31,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hdr_studio.core.transfer import srgb_decode, srgb_encode  # noqa: E402
+from hdr_studio.core.curve_estimate import features  # noqa: E402  (the shipped statistics)
+from hdr_studio.core.transfer import srgb_decode  # noqa: E402
+from hdr_studio.training.curve_prior import (  # noqa: E402
+    logit_s,
+    photograph,
+    random_crop,
+    scene,
+    srgb_curve,
+)
 
 KNOTS = np.arange(1, 32, dtype=np.float64) / 32.0
 FLOOR = 2.0**-12
 GRID = np.linspace(0.0, 1.0, 8193)
 Curve = Callable[[np.ndarray], np.ndarray]  # linear H in [0, 1] → code, monotone
-
-
-def srgb_curve(h: np.ndarray) -> np.ndarray:
-    return srgb_encode(np.clip(h, 0, 1).astype(np.float32)).astype(np.float64)
-
-
-def logit_s(u: np.ndarray, p: float, c: float) -> np.ndarray:
-    up = np.power(np.clip(u, 0, 1), p)
-    return up / (up + c * np.power(np.clip(1 - u, 0, 1), p))
 
 
 def training_curve(rng: np.random.Generator) -> tuple[str, Curve]:
@@ -79,68 +78,6 @@ def linearise(code: np.ndarray, log_knots: np.ndarray) -> np.ndarray:
     x = np.concatenate([[0.0], KNOTS, [1.0]])
     y = np.sqrt(np.concatenate([[0.0], lin, [1.0]]))
     return (np.interp(code, x, y) ** 2).astype(np.float32)
-
-
-def photograph(h, curve, rng):
-    import cv2
-
-    x = np.clip(h, 0, None)
-    if rng is not None and rng.random() < 0.7:
-        x = x + rng.normal(0, 1, x.shape) * rng.uniform(0, 0.006) * np.sqrt(x + 1e-3)
-    code = np.rint(np.clip(curve(np.clip(x, 0, 1)), 0, 1) * 255).astype(np.uint8)
-    if rng is not None and rng.random() < 0.5:
-        q = int(rng.integers(60, 99))
-        code = cv2.imdecode(cv2.imencode(".jpg", code, [cv2.IMWRITE_JPEG_QUALITY, q])[1], 1)
-    return code.astype(np.float32) / 255
-
-
-def features(code: np.ndarray) -> np.ndarray:
-    import cv2
-
-    s = 384 / max(code.shape[:2])
-    if s < 1:
-        code = cv2.resize(
-            code, (round(code.shape[1] * s), round(code.shape[0] * s)), interpolation=cv2.INTER_AREA
-        )
-    c = np.clip(code, 0, 1)
-    y = c.mean(2)
-    n = y.size
-    parts = [np.histogram(y, 32, (0, 1))[0] / n]
-    parts += [np.histogram(c[..., i], 16, (0, 1))[0] / n for i in range(3)]
-    g = np.hypot(np.diff(y, axis=1)[:-1], np.diff(y, axis=0)[:, :-1]).ravel()
-    lv = np.minimum((y[:-1, :-1].ravel() * 16).astype(int), 15)
-    cnt = np.bincount(lv, minlength=16)
-    prof = np.bincount(lv, g / (g.mean() + 1e-6), 16) / np.maximum(cnt, 1)
-    parts.append(np.where(cnt > 0, np.log(prof + 1e-3), -8))
-    sat = ((c.max(2) - c.min(2)) / np.maximum(c.max(2), 1e-3)).ravel()
-    ly = np.minimum((y.ravel() * 16).astype(int), 15)
-    cy = np.bincount(ly, minlength=16)
-    parts.append(np.where(cy > 0, np.bincount(ly, sat, 16) / np.maximum(cy, 1), -1))
-    parts.append(
-        [np.mean(c.max(2) >= 0.999), np.mean(c.max(2) <= 0.02), y.mean(), y.std(), np.median(y)]
-    )
-    return np.concatenate([np.ravel(p) for p in parts])
-
-
-def scene(path: Path) -> np.ndarray:
-    import cv2
-
-    from hdr_studio.training.data.dataset import read_hdr
-    from hdr_studio.training.data.photos import read_photo
-
-    a = read_hdr(path) if path.suffix == ".exr" else srgb_decode(read_photo(path) / np.float32(255))
-    a = np.maximum(np.nan_to_num(a), 0)
-    s = 640 / max(a.shape[:2])
-    return cv2.resize(a, (round(a.shape[1] * s), round(a.shape[0] * s))) if s < 1 else a
-
-
-def random_crop(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A crop of half to all of ``a``'s size at a random place."""
-    h, w = a.shape[:2]
-    f = rng.uniform(0.5, 1)
-    ch, cw = int(h * f), int(w * f)
-    y0, x0 = rng.integers(0, h - ch + 1), rng.integers(0, w - cw + 1)
-    return a[y0 : y0 + ch, x0 : x0 + cw]
 
 
 def samples(paths: list[Path], per: int, seed: int):

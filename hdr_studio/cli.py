@@ -469,11 +469,13 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--quality", type=int, default=92, help="lossy formats' quality 1-100")
         sp.add_argument(
             "--curve",
-            metavar="srgb|gamma:G|camera|FILE",
+            metavar="srgb|gamma:G|camera|auto|FILE",
             help="linearise 8/16-bit photos with this camera curve (inverse response) instead "
             "of the file's declared encoding; FILE: a measured response, one column (linear "
             "values at even code steps) or two (code, linear); camera: the curve measure-curve "
-            "kept for each photo's camera (Exif make and model), where there is one",
+            "kept for each photo's camera (Exif make and model), where there is one; auto: that "
+            "curve, else one estimated from the photo (a weak estimate that stays near sRGB: "
+            "one photo says little about its curve)",
         )
         sp.add_argument(
             "--invented-channel",

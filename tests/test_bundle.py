@@ -82,6 +82,10 @@ def test_version_analyze_reconstruct(unpacked, tmp_path):
     got = read_image(out).linear
     want = reconstruct(ReconstructRequest(input=photo)).pixels
     np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-4)  # EXR stores half floats
+    auto = tmp_path / "auto.exr"
+    args = ("reconstruct", str(photo), "-o", str(auto), "--method", "none", "--curve", "auto")
+    done = run(unpacked, tmp_path, *args)
+    assert done.returncode == 0 and "estimated from the photo: sRGB^" in done.stderr, done.stderr
 
 
 def test_bridge_health_and_window(unpacked, tmp_path):

@@ -66,6 +66,8 @@ def installed(tmp_path_factory) -> Path:
         "licenses/THIRD-PARTY.md",
         "licenses/LGPL-3.0.txt",
         "icons/hdr-studio-16.png",
+        "curves/curve_prior.safetensors",
+        "curves/curve_prior.md",
         "desktop/org.hdrstudio.HDRStudio.desktop",
         "plugins/krita/hdr_studio_krita.desktop",
         "plugins/krita/hdr_studio_krita/extension.py",
@@ -138,6 +140,10 @@ def test_installed_wheel_has_every_network_and_the_checkouts_pixels(installed, t
     mine = reconstruct(ReconstructRequest(input=src, device="cpu")).pixels
     theirs = read_image(out).linear
     np.testing.assert_allclose(theirs, mine.astype(np.float16).astype(np.float32), rtol=2e-3)
+    auto = tmp_path / "auto.exr"
+    args = ("reconstruct", str(src), "-o", str(auto), "--method", "none", "--curve", "auto")
+    r = _run(installed, *args, env={"HDR_STUDIO_CURVES": str(tmp_path / "curves")})
+    assert r.returncode == 0 and "estimated from the photo: sRGB^" in r.stderr, r.stderr
 
 
 def test_installed_app_shows_its_window(installed, tmp_path):

@@ -22,6 +22,8 @@ from hdr_studio.core.image import Image
 
 #: the request's ``curve`` that asks for the photo's camera's remembered curve
 CAMERA = "camera"
+#: the request's ``curve`` that asks for that curve, else one estimated from the photo
+AUTO = "auto"
 _HEADER = "# camera: "
 
 
@@ -118,9 +120,17 @@ def resolve(image: Image) -> tuple[CameraCurve | None, str]:
     encoding is used) and a note saying which it is."""
     if image.transfer == "linear" or image.bit_depth == 32:
         return None, "camera curve: the photo is already linear; none applied"
-    camera = camera_of(image)
-    found = curve_for(camera)
+    found = curve_for(camera_of(image))
     if found is None:
-        why = f"no curve is kept for {camera}" if camera else "the photo names no camera"
-        return None, f"camera curve: {why}; linearised as the file declares ({image.transfer})"
+        return (
+            None,
+            f"camera curve: {why_none(image)}; linearised as the file declares ({image.transfer})",
+        )
     return found, f"camera curve: the one measured for {found.camera}"
+
+
+def why_none(image: Image) -> str:
+    """Why no curve is kept for ``image``: "no curve is kept for CAMERA" or "the photo names
+    no camera"."""
+    camera = camera_of(image)
+    return f"no curve is kept for {camera}" if camera else "the photo names no camera"

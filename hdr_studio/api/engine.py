@@ -44,7 +44,7 @@ class Plan:
     format: str | None  # None when nothing is written
     notes: tuple[str, ...] = ()
     curve: InverseCurve | None = None  # the request's camera curve, read once
-    camera_curve: bool = False  # ``curve="camera"``: looked up per photo once it is read
+    per_photo: str | None = None  # ``camera`` or ``auto``: settled per photo once it is read
 
 
 @dataclass(eq=False)
@@ -107,10 +107,11 @@ def prepare(request: ReconstructRequest) -> Plan:
     kind = result_kind(info, request.result)
     if isinstance(request.input, Path) and not request.input.exists():
         raise InputError(f"{request.input}: no such file")
-    from hdr_studio.api.camera_curves import CAMERA
+    from hdr_studio.api.camera_curves import AUTO, CAMERA
 
     curve = None
-    if request.curve is not None and request.curve != CAMERA:
+    per_photo = request.curve if request.curve in (CAMERA, AUTO) else None
+    if request.curve is not None and per_photo is None:
         from hdr_studio.core.curve import parse_curve
 
         curve = parse_curve(request.curve)  # a bad curve is refused before any work
@@ -122,7 +123,7 @@ def prepare(request: ReconstructRequest) -> Plan:
         check_output(request.output, request.force, sources)
         if kind is ResultKind.SDR and request.result == "auto":
             notes.append(f"{name} is an SDR declipping model; writing {fmt}")
-    return Plan(info, kind, fmt, tuple(notes), curve, request.curve == CAMERA)
+    return Plan(info, kind, fmt, tuple(notes), curve, per_photo)
 
 
 def classical_params(over: float, options: dict[str, float]) -> ClassicalParams:
@@ -230,18 +231,33 @@ def load_input(request: ReconstructRequest) -> Image:
     return read_image(request.input, max_pixels=request.max_pixels)
 
 
-def camera_curve(image: Image) -> tuple[InverseCurve | None, str]:
-    """The curve remembered for ``image``'s camera (``curve="camera"``), named after the
-    camera, or None; and a note saying which."""
+def photo_curve(image: Image, spec: str) -> tuple[InverseCurve | None, str]:
+    """The curve ``spec`` (``camera`` or ``auto``) settles on for ``image``: the curve kept
+    for its camera (named after it); else, for ``auto``, one estimated from the photo
+    (:mod:`hdr_studio.core.curve_estimate`) where the photo declares sRGB; else None (the
+    file's encoding). And a note saying which."""
     from dataclasses import replace
 
-    from hdr_studio.api.camera_curves import resolve
+    from hdr_studio.api.camera_curves import AUTO, resolve, why_none
     from hdr_studio.core.curve import parse_curve
 
     found, note = resolve(image)
-    if found is None:
+    if found is not None:
+        return replace(parse_curve(str(found.path)), name=f"measured for {found.camera}"), note
+    if spec != AUTO or image.transfer == "linear" or image.bit_depth == 32:
         return None, note
-    return replace(parse_curve(str(found.path)), name=f"measured for {found.camera}"), note
+    if image.transfer != "srgb":
+        return (
+            None,
+            f"camera curve: {why_none(image)}; none estimated for a {image.transfer} photo",
+        )
+    from hdr_studio.core.curve_estimate import estimated_curve
+
+    curve = estimated_curve(image.code)
+    return curve, (
+        f"camera curve: {why_none(image)}; {curve.name} (a weak estimate: one photo says little "
+        "about its curve; measure the camera's from a bracket for a real one)"
+    )
 
 
 def reconstruct(
@@ -262,14 +278,14 @@ def reconstruct(
     if image is None:
         image = load_input(request)
     curve, notes = plan.curve, list(plan.notes)
-    if plan.camera_curve:
-        curve, note = camera_curve(image)
+    if plan.per_photo is not None:
+        curve, note = photo_curve(image, plan.per_photo)
         notes.append(note)
     if curve is not None:
         from hdr_studio.core.curve import apply_curve
 
         image = apply_curve(image, curve)
-    if plan.camera_curve:  # the curve found for the photo's camera, or the file's encoding
+    if plan.per_photo is not None:  # the curve settled on for the photo, or its encoding
         recorded_curve = curve.name if curve is not None else image.transfer
     else:
         recorded_curve = request.curve or image.transfer

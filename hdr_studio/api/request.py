@@ -46,8 +46,9 @@ class ReconstructRequest:
     curve: the camera's inverse response to linearise an integer photo with instead of the
         encoding its file declares: ``srgb``, ``gamma:G``, a table FILE
         (:mod:`hdr_studio.core.curve`) or ``camera``: the curve measured for the photo's
-        camera, where one is remembered (:mod:`hdr_studio.api.camera_curves`);
-        ``None``: the file's own encoding.
+        camera, where one is remembered (:mod:`hdr_studio.api.camera_curves`); ``auto``:
+        that curve, else one estimated from the photo
+        (:mod:`hdr_studio.core.curve_estimate`); ``None``: the file's own encoding.
     strength: how far the result goes beyond the measurement (0–1.5; 1 = the method's
         calibrated result, 0 = the linearised input; :mod:`hdr_studio.core.strength`).
     passes: 1, or 3 to average a network's results on the picture and its mirror images

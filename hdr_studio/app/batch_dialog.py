@@ -82,7 +82,8 @@ class BatchDialog(QtWidgets.QDialog):
         self.curve = QtWidgets.QComboBox()
         self.curve.addItem("As each file says", None)
         self.curve.addItem("Each photo's camera's measured curve, where kept", "camera")
-        if curve[1] not in (None, "camera"):
+        self.curve.addItem("Auto: that curve, else a weak estimate from each photo", "auto")
+        if curve[1] not in (None, "camera", "auto"):
             self.curve.addItem(f"As in the Reconstruct panel: {curve[0]}", curve[1])
         self.curve.setCurrentIndex(max(0, self.curve.findData(curve[1])))
         self.curve.setToolTip(

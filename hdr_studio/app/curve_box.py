@@ -1,6 +1,7 @@
 """The Reconstruct panel's camera curve: which inverse response linearises the photo (the
-file's declared encoding, sRGB, a gamma, a measured curve from a file, or one measured here
-from an exposure bracket on a worker thread), with a small plot of it (code value →
+file's declared encoding, sRGB, a gamma, the curve kept for the photo's camera, "auto" (that
+curve, else a weak estimate from the photo), a measured curve from a file, or one measured
+here from an exposure bracket on a worker thread), with a small plot of it (code value →
 relative linear light)."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ CHOICES = (
     ("Gamma 2.4", "gamma:2.4"),
     ("Gamma 2.6", "gamma:2.6"),
     ("Camera's curve", "camera"),
+    ("Auto", "auto"),
     ("Measured curve from a file…", "file"),
     ("Measure from a bracket…", "bracket"),
 )
@@ -68,6 +70,8 @@ class CurveBox(QtWidgets.QGroupBox):
         self._file_curve = None  # the measured curve, read once when chosen
         self.camera: str | None = None  # the open photo's camera (Exif make and model)
         self._kept = None  # the curve kept for that camera, read when the camera changes
+        self._photo = None  # the open photo, for the curve "auto" estimates from it
+        self._estimate = None  # that estimate, made once per photo when first shown
         self._last = 0
         self.combo.activated.connect(self._chosen)
         self._read_kept()
@@ -112,11 +116,30 @@ class CurveBox(QtWidgets.QGroupBox):
         self.status.hide()  # a measurement's report belongs to the curve it measured
         self._draw()
 
-    def set_camera(self, camera: str | None) -> None:
-        """The open photo's camera: the "camera" choice uses the curve kept for it."""
-        self.camera = camera
+    def set_photo(self, image) -> None:
+        """The open photo (or None): "camera" and "auto" use the curve kept for its camera,
+        "auto" else the curve estimated from it."""
+        from hdr_studio.api.camera_curves import camera_of
+
+        self.camera = camera_of(image) if image is not None else None
+        self._photo, self._estimate = image, None
         self._read_kept()
         self._draw()
+
+    def _estimated(self):
+        """The curve "auto" estimates for the open photo (None: none is, the file's encoding
+        is used), as the engine does; made once per photo (a few tens of ms)."""
+        photo = self._photo
+        if (
+            self._estimate is None
+            and photo is not None
+            and photo.transfer == "srgb"
+            and photo.bit_depth != 32
+        ):
+            from hdr_studio.core.curve_estimate import estimated_curve
+
+            self._estimate = estimated_curve(photo.code)
+        return self._estimate
 
     def _read_kept(self) -> None:
         """Read the curve kept for the open photo's camera (or None) once, when the camera or
@@ -143,6 +166,18 @@ class CurveBox(QtWidgets.QGroupBox):
                 if self.camera
                 else "The photo names no camera."
             ) + " Until then the file's encoding is used."
+        self.combo.setItemText(index, text)
+        self.combo.setItemData(index, tip, QtCore.Qt.ItemDataRole.ToolTipRole)
+        index = self.combo.findData("auto")
+        if curve is not None:
+            text, tip = f"Auto: camera's curve ({self.camera})", f"Measured for {self.camera}"
+        else:
+            text = "Auto: estimated from the photo"
+            tip = (
+                "No curve is kept for the photo's camera, so one is estimated from the photo. "
+                "A weak estimate that stays near sRGB: one photo says little about its curve "
+                "(bench/QUALITY.md). Measure the camera's curve from a bracket for a real one."
+            )
         self.combo.setItemText(index, text)
         self.combo.setItemData(index, tip, QtCore.Qt.ItemDataRole.ToolTipRole)
 
@@ -236,7 +271,8 @@ class CurveBox(QtWidgets.QGroupBox):
         self.status.setVisible(not old.status.isHidden())
         self.file, self._file_curve = old.file, old._file_curve
         self.camera, self._kept = old.camera, old._kept
-        for spec in ("file", "camera"):  # their labels name the curve in use
+        self._photo, self._estimate = old._photo, old._estimate
+        for spec in ("file", "camera", "auto"):  # their labels name the curve in use
             index = self.combo.findData(spec)
             self.combo.setItemText(index, old.combo.itemText(index))
             tip = old.combo.itemData(index, QtCore.Qt.ItemDataRole.ToolTipRole)
@@ -278,6 +314,9 @@ class CurveBox(QtWidgets.QGroupBox):
             shown = srgb
         elif spec == "camera":
             shown = self._kept(x) if self._kept is not None else srgb
+        elif spec == "auto":
+            curve = self._kept or self._estimated()
+            shown = curve(x) if curve is not None else srgb
         elif spec == "file":
             shown = self._file_curve(x) if self._file_curve is not None else srgb
         else:

@@ -378,10 +378,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _document_changed(self, field: str) -> None:
         if field == "image":
             self.tonemaps.clear()  # the old photo's renderings will not be asked for again
-            from hdr_studio.api.camera_curves import camera_of
-
-            image = self.state.document.image
-            self.reconstruct_panel.curve_box.set_camera(camera_of(image) if image else None)
+            self.reconstruct_panel.curve_box.set_photo(self.state.document.image)
         if field == "result_sdr":
             has_sdr = self.state.document.result_sdr is not None
             self.sdr_result.setEnabled(has_sdr)

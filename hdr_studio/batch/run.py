@@ -104,12 +104,17 @@ class Report:
 
 
 def _curve_contents(curve: str | None) -> dict[str, str]:
-    """What a curve FILE, or the kept camera curves, say now: a photo made with a curve that
-    has since been measured again is not current."""
-    from hdr_studio.api.camera_curves import CAMERA, remembered
+    """What a curve FILE, the kept camera curves (and, for ``auto``, the prior it estimates
+    with) say now: a photo made with a curve that has since been measured again is not
+    current."""
+    from hdr_studio.api.camera_curves import AUTO, CAMERA, remembered
 
-    if curve == CAMERA:
+    if curve in (CAMERA, AUTO):
         files = [c.path for c in remembered()]
+        if curve == AUTO:
+            from hdr_studio.core.curve_estimate import prior_path
+
+            files.append(prior_path())
     elif curve is not None and Path(curve).is_file():
         files = [Path(curve)]
     else:

@@ -168,9 +168,10 @@ class Bridge:
             raise HttpError(400, "passes must be 1 or 3")
         curve = spec.get("curve")
         if curve is not None and (
-            not isinstance(curve, str) or not (curve == "srgb" or curve.startswith("gamma:"))
+            not isinstance(curve, str)
+            or not (curve in ("srgb", "auto") or curve.startswith("gamma:"))
         ):  # no file paths: the bridge reads no file a client names
-            raise HttpError(400, "curve must be srgb or gamma:G")
+            raise HttpError(400, "curve must be srgb, gamma:G or auto")
         return ReconstructRequest(
             input=image,
             curve=curve,

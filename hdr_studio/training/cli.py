@@ -189,6 +189,19 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_curve_prior(args: argparse.Namespace) -> int:
+    from hdr_studio.core.curve_estimate import prior_path
+    from hdr_studio.training.curve_prior import ship
+    from hdr_studio.training.data.dataset import data_root
+
+    folder = Path(args.ship) if args.ship else prior_path().parent
+    try:
+        ship(data_root(args.data), folder)
+    except FileNotFoundError as exc:
+        raise InputError(str(exc)) from None
+    return 0
+
+
 def add_commands(sub, common_positive_int) -> None:
     d = sub.add_parser("data", help="fetch photos, render HDR scenes, build the evaluation set")
     d.add_argument("action", choices=("photos", "render", "evalset", "valset", "all"))
@@ -237,6 +250,14 @@ def add_commands(sub, common_positive_int) -> None:
     c.add_argument("--dry-run", action="store_true", help="report only, leave the weights")
     c.add_argument("-o", "--output", metavar="FILE", help="write the full report (JSON) here")
     c.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser(
+        "curve-prior",
+        help="fit the prior behind --curve auto on the training scenes, chosen on validation",
+    )
+    p.add_argument("--data", metavar="DIR", help="data root (default $HDR_STUDIO_DATA or ./data)")
+    p.add_argument("--ship", metavar="DIR", help="write it here (default: the shipped one)")
+    p.set_defaults(func=cmd_curve_prior)
 
     e = sub.add_parser("eval", help="measure methods on the held-out evaluation set")
     e.add_argument("--set", metavar="DIR", help="evaluation set (default DATA/evalset)")

@@ -157,3 +157,59 @@ def test_a_library_that_cannot_be_written_is_a_note(tmp_path, monkeypatch, capsy
     captured = capsys.readouterr()
     assert out.exists() and "kept for" not in captured.out
     assert "warning: the curve was not kept for Canon EOS 80D" in captured.err
+
+
+def test_auto_uses_the_kept_curve_else_estimates_from_the_photo(tmp_path, capsys):
+    """``--curve auto``: the camera's kept curve where there is one, else the curve the
+    shipped prior estimates from the photo (named after its exponent, written into the
+    output's metadata), and nothing for a float photo."""
+    from hdr_studio.core.curve import apply_curve
+    from hdr_studio.core.curve_estimate import estimated_curve
+    from hdr_studio.core.reader import read_image
+
+    sony = photo(tmp_path / "sony.png", {"Make": "SONY", "Model": "ILCE-7M3"})
+    result = reconstruct(ReconstructRequest(input=sony, method="none", curve="auto"))
+    expected = estimated_curve(read_image(sony).code)
+    assert result.metadata["curve"] == expected.name
+    assert expected.name.startswith("estimated from the photo: sRGB^")
+    (note,) = [n for n in result.notes if n.startswith("camera curve:")]
+    assert "no curve is kept for SONY ILCE-7M3" in note and "weak estimate" in note
+    np.testing.assert_array_equal(
+        result.image.linear, apply_curve(read_image(sony), expected).linear
+    )
+
+    measure_bracket_for_canon = canon_bracket(tmp_path)
+    from hdr_studio.api.bracket import measure_bracket
+
+    measure_bracket(measure_bracket_for_canon, tmp_path / "c.txt", stops=2.0)
+    mine = photo(tmp_path / "mine.png", CANON)
+    kept = reconstruct(ReconstructRequest(input=mine, method="none", curve="auto"))
+    assert kept.metadata["curve"] == "measured for Canon EOS 80D"
+
+    hdr = tmp_path / "out.exr"
+    args = ["reconstruct", str(sony), "-o", str(hdr), "--method", "none", "--curve", "auto"]
+    assert main(args) == 0
+    assert "weak estimate" in capsys.readouterr().err
+    spec = oiio.ImageInput.open(str(hdr)).spec()
+    assert spec.getattribute("HDRStudio:InverseCurve") == expected.name
+
+    linear = write(tmp_path / "f.exr", np.full((8, 8, 3), 0.5, np.float32))
+    flat = reconstruct(ReconstructRequest(input=linear, method="none", curve="auto"))
+    assert "camera curve: the photo is already linear; none applied" in flat.notes
+
+
+def test_batch_resume_redoes_auto_photos_when_the_prior_changes(tmp_path, monkeypatch):
+    """A batch made with ``auto`` depends on the kept curves and on the prior; a changed
+    prior makes its outputs no longer current."""
+    import shutil
+
+    from hdr_studio.batch import run as batch_run
+    from hdr_studio.core import curve_estimate
+
+    prior = tmp_path / "prior.safetensors"
+    shutil.copy(curve_estimate.prior_path(), prior)
+    monkeypatch.setattr(curve_estimate, "prior_path", lambda: prior)
+    before = batch_run._curve_contents("auto")
+    assert before and batch_run._curve_contents("camera") == {"curve_files": ""}
+    prior.write_bytes(prior.read_bytes() + b" ")
+    assert batch_run._curve_contents("auto") != before

@@ -64,6 +64,28 @@ def test_camera_curve_box(qtbot, win, tmp_path):  # noqa: F811
     assert box.set_file(str(table)) and box.curve() == str(table)
 
 
+def test_auto_curve_plots_the_estimate_the_engine_uses(qtbot, win):  # noqa: F811
+    """ "Auto" with no curve kept for the photo's camera: the plot shows the curve estimated
+    from the open photo, and the reconstruction uses that very curve."""
+    from hdr_studio.core.curve_estimate import estimated_curve
+
+    open_sample(qtbot, win, SAMPLE)
+    box = win.reconstruct_panel.curve_box
+    index = box.combo.findData("auto")
+    assert box.combo.itemText(index) == "Auto: estimated from the photo"
+    box.combo.setCurrentIndex(index)
+    box.combo.activated.emit(index)
+    expected = estimated_curve(win.state.document.image.code)
+    x, y = box.line.getData()
+    np.testing.assert_allclose(y, expected(x), atol=1e-6)
+    win.reconstruct("none")
+    qtbot.waitUntil(lambda: win.state.document.outcome is not None, timeout=60000)
+    settle(qtbot, win)
+    doc = win.state.document
+    assert doc.outcome.metadata["curve"] == expected.name
+    assert "weak estimate" in win.statusBar().currentMessage()
+
+
 def fresh_window(qtbot, tmp_path):
     """A main window with settings of its own, caught before the start-up worker has listed
     the networks (the Reconstruct panel is the first one)."""

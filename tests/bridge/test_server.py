@@ -314,3 +314,16 @@ def test_mirror_passes_through_the_bridge(bridge):
     for bad in (2, True, "3"):
         with pytest.raises(BridgeError, match="passes must be 1 or 3"):
             client.submit(header, data, {"method": "masked", "passes": bad})
+
+
+def test_estimated_curve_through_the_bridge(bridge):
+    """``curve: auto`` estimates the layer's curve from its pixels, as the engine does; a
+    camera's kept curve needs Exif the bridge never sees, and a path is never read."""
+    _, client = bridge
+    got, want, (header, data) = _job_and_engine(client, method="classical", curve="auto")
+    np.testing.assert_array_equal(got, want)
+    plain, _, _ = _job_and_engine(client, method="classical")
+    assert not np.array_equal(got, plain)  # the estimate is not exactly sRGB
+    for bad in ("camera", "/etc/passwd", 3):
+        with pytest.raises(BridgeError, match="curve must be srgb, gamma:G or auto"):
+            client.submit(header, data, {"method": "classical", "curve": bad})
