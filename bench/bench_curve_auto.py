@@ -15,7 +15,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hdr_studio.core.curve_estimate import estimated_curve, shipped_prior  # noqa: E402
+from hdr_studio.core.curve_estimate import estimated_curve, shipped_prior
 
 
 def main() -> None:

@@ -70,8 +70,8 @@ class CurveBox(QtWidgets.QGroupBox):
         self._file_curve = None  # the measured curve, read once when chosen
         self.camera: str | None = None  # the open photo's camera (Exif make and model)
         self._kept = None  # the curve kept for that camera, read when the camera changes
-        self._photo = None  # the open photo, for the curve "auto" estimates from it
-        self._estimate = None  # that estimate, made once per photo when first shown
+        self._photo = None  # the open photo, for the curve "auto" settles on for it
+        self._auto: tuple = ()  # (that curve or None,) once settled; () until first shown
         self._last = 0
         self.combo.activated.connect(self._chosen)
         self._read_kept()
@@ -122,24 +122,24 @@ class CurveBox(QtWidgets.QGroupBox):
         from hdr_studio.api.camera_curves import camera_of
 
         self.camera = camera_of(image) if image is not None else None
-        self._photo, self._estimate = image, None
+        self._photo = image
         self._read_kept()
         self._draw()
 
-    def _estimated(self):
-        """The curve "auto" estimates for the open photo (None: none is, the file's encoding
-        is used), as the engine does; made once per photo (a few tens of ms)."""
-        photo = self._photo
-        if (
-            self._estimate is None
-            and photo is not None
-            and photo.transfer == "srgb"
-            and photo.bit_depth != 32
-        ):
-            from hdr_studio.core.curve_estimate import estimated_curve
+    def _auto_curve(self):
+        """The curve "auto" settles on for the open photo, asked of the engine (None: the
+        file's encoding); once per photo or change of kept curves (an estimate takes a few
+        tens of ms)."""
+        if not self._auto:
+            from hdr_studio.api.camera_curves import AUTO
+            from hdr_studio.api.engine import photo_curve
 
-            self._estimate = estimated_curve(photo.code)
-        return self._estimate
+            try:
+                curve = photo_curve(self._photo, AUTO)[0] if self._photo is not None else None
+            except HdrStudioError:
+                curve = None  # a kept curve that no longer reads: the reconstruction says so
+            self._auto = (curve,)
+        return self._auto[0]
 
     def _read_kept(self) -> None:
         """Read the curve kept for the open photo's camera (or None) once, when the camera or
@@ -155,7 +155,7 @@ class CurveBox(QtWidgets.QGroupBox):
                 curve = parse_curve(str(found.path))
             except HdrStudioError:
                 curve = None
-        self._kept = curve
+        self._kept, self._auto = curve, ()
         if curve is not None:
             text = f"Camera's curve: {self.camera}"
             tip = f"Measured for {self.camera}: {found.path}"
@@ -271,7 +271,7 @@ class CurveBox(QtWidgets.QGroupBox):
         self.status.setVisible(not old.status.isHidden())
         self.file, self._file_curve = old.file, old._file_curve
         self.camera, self._kept = old.camera, old._kept
-        self._photo, self._estimate = old._photo, old._estimate
+        self._photo, self._auto = old._photo, old._auto
         for spec in ("file", "camera", "auto"):  # their labels name the curve in use
             index = self.combo.findData(spec)
             self.combo.setItemText(index, old.combo.itemText(index))
@@ -315,7 +315,7 @@ class CurveBox(QtWidgets.QGroupBox):
         elif spec == "camera":
             shown = self._kept(x) if self._kept is not None else srgb
         elif spec == "auto":
-            curve = self._kept or self._estimated()
+            curve = self._auto_curve()
             shown = curve(x) if curve is not None else srgb
         elif spec == "file":
             shown = self._file_curve(x) if self._file_curve is not None else srgb

@@ -236,9 +236,17 @@ def test_this_cameras_curve(qtbot, win, tmp_path):  # noqa: F811
     settle(qtbot, win)
     assert win.state.document.outcome.metadata["curve"] == "measured for Canon EOS 80D"
     assert win.statusBar().currentMessage() == "camera curve: the one measured for Canon EOS 80D"
+    auto = box.combo.findData("auto")  # "Auto" takes the kept curve too, and plots it
+    assert box.combo.itemText(auto) == "Auto: camera's curve (Canon EOS 80D)"
+    box.combo.setCurrentIndex(auto)
+    box.combo.activated.emit(auto)
+    np.testing.assert_array_equal(box.line.getData()[1], y)
     open_sample(qtbot, win, SAMPLE)  # a photo that names no camera
     assert box.camera is None
     assert box.combo.itemText(index) == "Camera's curve (none kept)"
+    assert box.combo.itemText(auto) == "Auto: estimated from the photo"
+    box.combo.setCurrentIndex(index)
+    box.combo.activated.emit(index)
     x, y = box.line.getData()
     np.testing.assert_allclose(y, box.reference.getData()[1])  # the file's sRGB
 
