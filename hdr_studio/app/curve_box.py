@@ -317,6 +317,10 @@ class CurveBox(QtWidgets.QGroupBox):
         elif spec == "auto":
             curve = self._auto_curve()
             shown = curve(x) if curve is not None else srgb
+            if curve is not None and self._kept is None:  # the estimate: name its exponent
+                index = self.combo.findData("auto")
+                exponent = curve.name.rsplit(": ", 1)[-1]
+                self.combo.setItemText(index, f"Auto: estimated, {exponent}")
         elif spec == "file":
             shown = self._file_curve(x) if self._file_curve is not None else srgb
         else:

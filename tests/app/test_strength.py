@@ -78,6 +78,8 @@ def test_auto_curve_plots_the_estimate_the_engine_uses(qtbot, win):  # noqa: F81
     expected = estimated_curve(win.state.document.image.code)
     x, y = box.line.getData()
     np.testing.assert_allclose(y, expected(x), atol=1e-6)
+    exponent = expected.name.rsplit(": ", 1)[-1]
+    assert box.combo.currentText() == f"Auto: estimated, {exponent}"
     win.reconstruct("none")
     qtbot.waitUntil(lambda: win.state.document.outcome is not None, timeout=60000)
     settle(qtbot, win)
@@ -244,7 +246,7 @@ def test_this_cameras_curve(qtbot, win, tmp_path):  # noqa: F811
     open_sample(qtbot, win, SAMPLE)  # a photo that names no camera
     assert box.camera is None
     assert box.combo.itemText(index) == "Camera's curve (none kept)"
-    assert box.combo.itemText(auto) == "Auto: estimated from the photo"
+    assert box.combo.itemText(auto).startswith("Auto: estimated, sRGB^")
     box.combo.setCurrentIndex(index)
     box.combo.activated.emit(index)
     x, y = box.line.getData()
