@@ -47,7 +47,8 @@ def features(code: np.ndarray) -> np.ndarray:
     g = np.hypot(np.diff(y, axis=1)[:-1], np.diff(y, axis=0)[:, :-1]).ravel()
     level = np.minimum((y[:-1, :-1].ravel() * 16).astype(int), 15)
     count = np.bincount(level, minlength=16)
-    profile = np.bincount(level, g / (g.mean() + 1e-6), 16) / np.maximum(count, 1)
+    mean_g = float(g.mean()) if g.size else 0.0  # a photo one pixel high or wide has none
+    profile = np.bincount(level, g / (mean_g + 1e-6), 16) / np.maximum(count, 1)
     parts.append(np.where(count > 0, np.log(profile + 1e-3), -8))
     sat = ((c.max(2) - c.min(2)) / np.maximum(c.max(2), 1e-3)).ravel()
     ly = np.minimum((y.ravel() * 16).astype(int), 15)

@@ -79,3 +79,13 @@ def test_a_bad_prior_file_is_a_one_line_error(tmp_path):
     )
     with pytest.raises(InputError, match="do not fit together"):
         ce.load_prior(odd)
+
+
+def test_a_photo_one_pixel_high_is_estimated_without_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for shape in ((1, 1, 3), (1, 40, 3), (40, 1, 3)):
+            curve = ce.estimated_curve(np.full(shape, 0.5, np.float32))
+            assert np.all(np.diff(curve.table) >= 0)
