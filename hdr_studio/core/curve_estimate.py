@@ -24,6 +24,8 @@ from hdr_studio.core.errors import InputError
 
 #: The side the photo is reduced to before its statistics are taken.
 SIDE = 384
+#: How many statistics :func:`features` gives.
+FEATURE_COUNT = 117
 #: Where the shipped prior lives inside the package's resources.
 PRIOR_PARTS = ("curves", "curve_prior.safetensors")
 
@@ -32,7 +34,8 @@ def features(code: np.ndarray) -> np.ndarray:
     """Tonal statistics a tone curve bends, of an ``(H, W, 3)`` photo's code values in 0…1:
     luminance and per-channel histograms, edge strength per brightness level (it follows the
     curve's slope in log light where scene contrast does not depend on level), saturation per
-    level, clipped and crushed shares, mean, spread and median. float64, 117 values."""
+    level, clipped and crushed shares, mean, spread and median. float64, ``FEATURE_COUNT``
+    values."""
     import cv2
 
     c = np.clip(np.asarray(code, np.float32), 0.0, 1.0)
@@ -116,6 +119,8 @@ def load_prior(path: Path) -> CurvePrior:
         raise InputError(f"curve prior {path.name}: not readable ({exc})") from None
     if not (prior.mean.shape == prior.scale.shape and prior.weights.size == prior.mean.size + 1):
         raise InputError(f"curve prior {path.name}: its arrays do not fit together")
+    if prior.mean.size != FEATURE_COUNT:
+        raise InputError(f"curve prior {path.name}: made for other statistics than these")
     return prior
 
 

@@ -22,7 +22,7 @@ def ramp(h=120, w=200) -> np.ndarray:
 
 def test_features_are_a_fixed_vector_whatever_the_size():
     small, large = ce.features(ramp()), ce.features(ramp(900, 1500))
-    assert small.shape == large.shape == (117,)
+    assert small.shape == large.shape == (ce.FEATURE_COUNT,)
     assert np.all(np.isfinite(small)) and np.all(np.isfinite(large))
     np.testing.assert_allclose(small[:32].sum(), 1.0)  # the luminance histogram's shares
 
@@ -78,6 +78,13 @@ def test_a_bad_prior_file_is_a_one_line_error(tmp_path):
         metadata={"shrink": "0.1"},
     )
     with pytest.raises(InputError, match="do not fit together"):
+        ce.load_prior(odd)
+    save_file(
+        {"mean": np.zeros(3), "scale": np.ones(3), "weights": np.zeros(4)},
+        str(odd),
+        metadata={"shrink": "0.1"},
+    )
+    with pytest.raises(InputError, match="made for other statistics"):
         ce.load_prior(odd)
 
 
