@@ -72,20 +72,11 @@ def test_a_bad_prior_file_is_a_one_line_error(tmp_path):
     from safetensors.numpy import save_file
 
     odd = tmp_path / "odd.safetensors"
-    save_file(
-        {"mean": np.zeros(3), "scale": np.ones(3), "weights": np.zeros(9)},
-        str(odd),
-        metadata={"shrink": "0.1"},
-    )
-    with pytest.raises(InputError, match="do not fit together"):
-        ce.load_prior(odd)
-    save_file(
-        {"mean": np.zeros(3), "scale": np.ones(3), "weights": np.zeros(4)},
-        str(odd),
-        metadata={"shrink": "0.1"},
-    )
-    with pytest.raises(InputError, match="made for other statistics"):
-        ce.load_prior(odd)
+    for weights, why in ((9, "do not fit together"), (4, "made for other statistics")):
+        arrays = {"mean": np.zeros(3), "scale": np.ones(3), "weights": np.zeros(weights)}
+        save_file(arrays, str(odd), metadata={"shrink": "0.1"})
+        with pytest.raises(InputError, match=why):
+            ce.load_prior(odd)
 
 
 def test_a_photo_one_pixel_high_is_estimated_without_warnings():
