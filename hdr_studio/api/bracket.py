@@ -63,7 +63,7 @@ def exposure_of(image: Image) -> float | None:
 
 
 def _levels(image: Image) -> np.ndarray:
-    if image.bit_depth == 32 or image.transfer == "linear":
+    if image.already_linear:
         raise InputError(
             f"{image.source_path}: already linear (a float file); a camera curve is measured "
             "from the camera's 8/16-bit photos"

@@ -118,7 +118,7 @@ def forget(camera: str) -> Path:
 def resolve(image: Image) -> tuple[CameraCurve | None, str]:
     """For ``--curve camera``: the curve kept for ``image``'s camera (None: the file's own
     encoding is used) and a note saying which it is."""
-    if image.transfer == "linear" or image.bit_depth == 32:
+    if image.already_linear:
         return None, "camera curve: the photo is already linear; none applied"
     found = curve_for(camera_of(image))
     if found is None:

@@ -244,7 +244,7 @@ def photo_curve(image: Image, spec: str) -> tuple[InverseCurve | None, str]:
     found, note = resolve(image)
     if found is not None:
         return replace(parse_curve(str(found.path)), name=f"measured for {found.camera}"), note
-    if spec != AUTO or image.transfer == "linear" or image.bit_depth == 32:
+    if spec != AUTO or image.already_linear:  # resolve() gave the note
         return None, note
     if image.transfer != "srgb":
         return (

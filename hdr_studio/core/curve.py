@@ -107,7 +107,7 @@ def apply_curve(image: Image, curve: InverseCurve) -> Image:
     float (already linear) images. The curve's name goes into the output metadata."""
     from hdr_studio.core.transfer import srgb_encode
 
-    if image.transfer == "linear" or image.bit_depth == 32:
+    if image.already_linear:
         raise InputError("a camera curve applies to integer photos; this one is already linear")
     linear = curve(image.code)
     code = np.clip(srgb_encode(linear), 0.0, 1.0).astype(np.float32)

@@ -52,6 +52,12 @@ class Image:
         if self.linear.shape != self.code.shape:
             raise ValueError("Image.linear and Image.code differ in shape")
 
+    @property
+    def already_linear(self) -> bool:
+        """A float or linear-encoded file: its pixels are light already, so no camera curve
+        (measured, kept or estimated) applies to it."""
+        return self.transfer == "linear" or self.bit_depth == 32
+
     @classmethod
     def from_pixels(
         cls,
