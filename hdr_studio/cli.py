@@ -423,11 +423,13 @@ def cmd_decompose(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from hdr_studio.core.clipping import DEFAULT_OVER, DEFAULT_UNDER
+    from hdr_studio.core.formats import readable_summary
     from hdr_studio.core.reader import DEFAULT_MAX_PIXELS
 
     p = _Parser(
         prog=PROG,
-        description="Recover clipped highlights in photographs and export them as HDR.",
+        description="Recover clipped highlights in photographs and export them as HDR. "
+        + readable_summary(),
         epilog="Exit codes: 0 ok, 2 bad input or usage, 3 output refused or failed, "
         "130 cancelled, 1 internal error.",
     )

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from hdr_studio.core.errors import OutputError
+from hdr_studio.core.formats import mime_types
 from hdr_studio.core.resources import package_resource
 
 APP_ID = "org.hdrstudio.HDRStudio"
@@ -61,6 +62,17 @@ def _refresh(root: Path) -> None:
             subprocess.run(cmd, check=False, capture_output=True)
 
 
+def desktop_entry(shipped: str, executable: str) -> str:
+    """The menu entry to install: the shipped one running ``executable``, offered for every
+    type :mod:`hdr_studio.core.formats` reads (the one list the app and batch use too)."""
+    text = shipped.replace("Exec=hdr-studio ", f"Exec={executable} ")
+    lines = [
+        "MimeType=" + ";".join(mime_types()) + ";" if line.startswith("MimeType=") else line
+        for line in text.splitlines()
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def install(root: Path | None = None) -> list[Path]:
     """Install entry, icons and metainfo under ``root`` (default the user's data folder)."""
     root = root or data_home()
@@ -69,8 +81,7 @@ def install(root: Path | None = None) -> list[Path]:
         for dst, src in _targets(root).items():
             dst.parent.mkdir(parents=True, exist_ok=True)
             if dst.suffix == ".desktop":
-                text = src.read_text().replace("Exec=hdr-studio ", f"Exec={_executable()} ")
-                dst.write_text(text)
+                dst.write_text(desktop_entry(src.read_text(), _executable()))
             else:
                 shutil.copyfile(src, dst)
             written.append(dst)

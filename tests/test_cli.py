@@ -5,6 +5,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -282,3 +283,23 @@ def test_missing_extras_are_one_line_with_what_to_install(tmp_path):
     ok = run_without(missing, CLI, "reconstruct", src, "-o", str(tmp_path / "c.exr"))
     assert ok.returncode == 0, ok.stderr  # the default falls back to the classical engine
     assert "method classical" in ok.stdout
+
+
+DAMAGED_EXR = sorted((Path(__file__).parent / "data" / "openexr-damaged").glob("*.exr"))
+
+
+def test_damaged_openexr_files_are_one_line_exit_2_nothing_written(tmp_path, capsys):
+    """OpenEXR's own fuzzer-found files whose reader message is not UTF-8 (it quotes the
+    file's bytes): they stopped the CLI with 'internal error: UnicodeDecodeError'."""
+    assert len(DAMAGED_EXR) == 28
+    for path in DAMAGED_EXR:
+        out = tmp_path / "o.exr"
+        for argv in (
+            ["analyze", path],
+            ["reconstruct", path, "-o", out, "--method", "classical"],
+        ):
+            code, _, err = run(argv, capsys)
+            assert code == 2, (path.name, err)
+            assert err.count("\n") == 1 and "not a readable image" in err, (path.name, err)
+            assert "internal error" not in err and "\ufffd" not in err.split(path.name)[0]
+            assert not out.exists()

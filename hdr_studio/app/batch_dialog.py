@@ -75,8 +75,8 @@ class BatchDialog(QtWidgets.QDialog):
         self.method.setCurrentIndex(max(0, self.method.findData(default)))
         form.addRow("Method", self.method)
         self.format = QtWidgets.QComboBox()
-        for name, (desc, _hdr, _exts) in FORMATS.items():
-            self.format.addItem(desc, name)
+        for name, fmt in FORMATS.items():
+            self.format.addItem(fmt.description, name)
         self.format.setCurrentIndex(self.format.findData("exr"))
         form.addRow("Format", self.format)
         self.curve = QtWidgets.QComboBox()
@@ -136,9 +136,9 @@ class BatchDialog(QtWidgets.QDialog):
             self.inputs.addItem(str(p))
 
     def _add_files(self) -> None:
-        from hdr_studio.app.main_window import OPEN_FILTER
+        from hdr_studio.core.formats import open_filter
 
-        files, _ = QtWidgets.QFileDialog.getOpenFileNames(self, "Photos", "", OPEN_FILTER)
+        files, _ = QtWidgets.QFileDialog.getOpenFileNames(self, "Photos", "", open_filter())
         self.add_inputs(files)
 
     def _add_folder(self) -> None:
@@ -171,7 +171,7 @@ class BatchDialog(QtWidgets.QDialog):
             from hdr_studio.batch.run import plan, run_batch
             from hdr_studio.core.errors import InputError
 
-            items = collect(inputs, recursive, FORMATS[fmt][2][0])
+            items = collect(inputs, recursive, FORMATS[fmt].extensions[0])
             if not items:
                 raise InputError("no photos found in the inputs")
             template = ReconstructRequest(

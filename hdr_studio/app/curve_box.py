@@ -15,8 +15,7 @@ from PySide6 import QtCore, QtWidgets
 from hdr_studio.app.state import JobState
 from hdr_studio.app.workers import JobController
 from hdr_studio.core.errors import HdrStudioError
-
-IMAGES = "Images (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.avif *.heic);;All files (*)"
+from hdr_studio.core.formats import open_filter
 
 CHOICES = (
     ("As the file says", None),
@@ -84,7 +83,7 @@ class CurveBox(QtWidgets.QGroupBox):
                 self,
                 "Bracket: two or more shots of the same scene (tripod or hand-held)",
                 "",
-                IMAGES,
+                open_filter(),
             )
             if len(shots) < 2:
                 if shots:

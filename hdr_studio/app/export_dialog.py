@@ -26,8 +26,8 @@ class ExportDialog(QtWidgets.QDialog):
         form = QtWidgets.QFormLayout(self)
         self.format = QtWidgets.QComboBox()
         for name in formats_for(kind):
-            desc, _hdr, exts = FORMATS[name]
-            self.format.addItem(f"{desc}  ({exts[0]})", name)
+            fmt = FORMATS[name]
+            self.format.addItem(f"{fmt.description}  ({fmt.extensions[0]})", name)
         self.format.setCurrentIndex(
             max(0, self.format.findData(settings.value("export/format", "png-pq")))
         )
@@ -86,7 +86,7 @@ class ExportDialog(QtWidgets.QDialog):
             QtWidgets.QMessageBox.warning(self, "Export", str(exc))
             return
         fmt = self.format.currentData()
-        ext = FORMATS[fmt][2][0]
+        ext = FORMATS[fmt].extensions[0]
         src = self.doc.path or Path.home() / "untitled"
         suggested = (
             Path(self.settings.value("export/dir", str(src.parent))) / f"{src.stem}_hdr{ext}"
@@ -94,7 +94,7 @@ class ExportDialog(QtWidgets.QDialog):
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export", str(suggested), f"*{ext}")
         if not path:
             return
-        if not path.lower().endswith(FORMATS[fmt][2]):
+        if not path.lower().endswith(FORMATS[fmt].extensions):
             path += ext
         try:
             check_export(self.doc.image, Path(path), self.kind, fmt)

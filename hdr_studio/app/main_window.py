@@ -33,10 +33,8 @@ from hdr_studio.app.viewer import ImageViewer
 from hdr_studio.app.workers import JobController, LatestOnly
 from hdr_studio.core.clipping import ClipStats
 from hdr_studio.core.errors import HdrStudioError
+from hdr_studio.core.formats import open_filter
 
-OPEN_FILTER = (
-    "Images (*.jpg *.jpeg *.png *.tif *.tiff *.exr *.hdr *.webp *.jxl *.avif *.gif);;All files (*)"
-)
 MAX_RECENT = 10
 
 
@@ -215,7 +213,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # --- opening ---------------------------------------------------------------------
     def open_dialog(self) -> None:
         start = self.settings.value("lastDir", str(Path.home()))
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open photo", start, OPEN_FILTER)
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open photo", start, open_filter())
         if path:
             self.open(path)
 

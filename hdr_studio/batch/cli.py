@@ -45,12 +45,15 @@ class BatchProgress:
 
 def add_command(sub, positive_int, thresholds, precision, export_options) -> None:
     """The ``batch`` subcommand; the option helpers are the ones ``reconstruct`` uses."""
+    from hdr_studio.core.formats import readable_summary
+
     b = sub.add_parser(
         "batch",
         help="reconstruct many photos: files, folders (--recursive) and @lists",
         description="Reconstruct every photo named (files, folders, @list.txt files of "
         "paths) into OUTDIR. Exit 0 when all succeeded, 4 when some failed (see the "
-        "report), 130 when interrupted (run again with --resume to finish).",
+        "report), 130 when interrupted (run again with --resume to finish). Folders "
+        "give their files of the readable formats: " + readable_summary(),
     )
     b.add_argument("inputs", nargs="+", metavar="INPUT")
     b.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output folder")
@@ -127,7 +130,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         template = ReconstructRequest(input=Path(), **shared_fields(args))
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    items = collect(args.inputs, args.recursive, FORMATS[args.format][2][0])
+    items = collect(args.inputs, args.recursive, FORMATS[args.format].extensions[0])
     if not items:
         raise InputError("no photos found in the inputs")
     tasks, skipped, manifest = plan(items, outdir, template, args.resume, args.force)

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hdr_studio.core.errors import InputError
+from hdr_studio.core.formats import readable_extensions
 
-#: Extensions taken from folders (files named one by one are taken whatever their name).
-IMAGE_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".exr", ".hdr", ".webp", ".jxl", ".avif", ".gif"}
-)
+#: Extensions taken from folders (files named one by one are taken whatever their name):
+#: every format the reader knows (:mod:`hdr_studio.core.formats`).
+IMAGE_EXTENSIONS = readable_extensions()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ line, exits with ``error.exit_code``:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class HdrStudioError(Exception):
     """Base class: a problem to report to the user in one line."""
@@ -35,3 +37,18 @@ class Cancelled(HdrStudioError):
     """A job was cancelled through its :class:`~hdr_studio.core.jobs.CancelToken`."""
 
     exit_code = 130
+
+
+def library_message(get_error: Callable[[], str]) -> str:
+    """A C library's error message as one printable line. ``get_error`` is the library's
+    getter (OpenImageIO's ``geterror``); a message that is not valid UTF-8 (a damaged file's
+    own bytes quoted in it: an attribute or channel name) makes the binding raise
+    ``UnicodeDecodeError`` with the message's bytes: they are decoded with replacement
+    characters instead, and control characters become spaces."""
+    try:
+        text = get_error() or ""
+    except UnicodeDecodeError as exc:
+        raw = exc.object if isinstance(exc.object, bytes | bytearray) else b""
+        text = bytes(raw).decode("utf-8", errors="replace")
+    text = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    return " ".join(text.split())

@@ -18,9 +18,10 @@ wrote where a library may silently do something else (Ultra HDR).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -32,19 +33,6 @@ from hdr_studio.core.image import Image
 from hdr_studio.core.tonemap import limit_peak, tonemap_to_sdr
 from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, pq_encode
 
-#: format name → (description, is HDR, extensions)
-FORMATS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
-    "png-pq": ("PNG 16-bit, PQ, Rec.2020, cICP 9/16/0/1", True, (".png",)),
-    "avif-pq": ("AVIF 10-bit, PQ, Rec.2020, nclx 9/16/9", True, (".avif",)),
-    "jxl-pq": ("JPEG XL 16-bit, PQ, Rec.2020", True, (".jxl",)),
-    "jpeg-uhdr": ("Ultra HDR JPEG (ISO 21496-1 gain map)", True, (".jpg", ".jpeg")),
-    "exr": ("OpenEXR half float, linear, primaries tagged", True, (".exr",)),
-    "tiff-float": ("TIFF 32-bit float, linear", True, (".tif", ".tiff")),
-    "hdr": ("Radiance RGBE, linear", True, (".hdr",)),
-    "png-sdr": ("PNG 16-bit sRGB (SDR)", False, (".png",)),
-    "jpeg-sdr": ("JPEG 8-bit sRGB (SDR)", False, (".jpg", ".jpeg")),
-    "tiff-sdr": ("TIFF 16-bit sRGB (SDR)", False, (".tif", ".tiff")),
-}
 #: The format chosen from an output's extension when none is named.
 DEFAULT_FOR_EXTENSION = {
     ".png": "png-pq",
@@ -103,8 +91,9 @@ def format_for_path(path: Path, name: str | None = None) -> str:
         return DEFAULT_FOR_EXTENSION[ext]
     if name not in FORMATS:
         raise OutputError(f"unknown format '{name}' (known: {', '.join(FORMATS)})")
-    if ext not in FORMATS[name][2]:
-        raise OutputError(f"{path}: format {name} needs extension {' or '.join(FORMATS[name][2])}")
+    if ext not in FORMATS[name].extensions:
+        exts = " or ".join(FORMATS[name].extensions)
+        raise OutputError(f"{path}: format {name} needs extension {exts}")
     return name
 
 
@@ -251,9 +240,105 @@ def encode_result(
     if fmt not in FORMATS:
         raise OutputError(f"unknown format '{fmt}' (known: {', '.join(FORMATS)})")
     with tempfile.TemporaryDirectory(prefix="hdr-studio-encode-") as folder:
-        tmp = Path(folder) / f"result{FORMATS[fmt][2][0]}"
+        tmp = Path(folder) / f"result{FORMATS[fmt].extensions[0]}"
         _encode_to(tmp, linear, source, fmt, options or ExportOptions())
         return tmp.read_bytes()
+
+
+class _Encoding(NamedTuple):
+    """What one encoder needs besides the file: the pixels (linear, the source's primaries,
+    1.0 = its white), the source (primaries, alpha, metadata), the options, and the optional
+    ``uncertainty`` channel (EXR)."""
+
+    lin: np.ndarray
+    source: Image
+    options: ExportOptions
+    alpha: np.ndarray | None
+    uncertainty: np.ndarray | None
+
+
+def _encode_png_pq(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
+    q = _quantise(pq_rec2020(e.lin, e.source.primaries, e.options), fmt.bit_depth)
+    # zlib level 1: ~20 % faster than 3 at 12 MP for a 3 % larger file.
+    attrs = {"oiio:ColorSpace": "pq_rec2020_display", "png:compressionLevel": 1}
+    _write_oiio(tmp, _with_alpha(q, e.alpha, 65535), _oiio().UINT16, attrs, e.source.metadata)
+
+
+def _encode_jxl_pq(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
+    q = _quantise(pq_rec2020(e.lin, e.source.primaries, e.options), fmt.bit_depth)
+    attrs = {"oiio:ColorSpace": "pq_rec2020_display"}
+    _write_oiio(tmp, q, _oiio().UINT16, attrs, e.source.metadata)
+
+
+def _encode_avif_pq(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
+    import imagecodecs
+
+    q = _quantise(pq_rec2020(e.lin, e.source.primaries, e.options), fmt.bit_depth)
+    data = imagecodecs.avif_encode(
+        q,
+        level=e.options.quality,
+        speed=6,
+        numthreads=os.cpu_count() or 1,
+        bitspersample=fmt.bit_depth,
+        primaries=9,
+        transfer=16,
+        matrix=9,
+    )
+    tmp.write_bytes(data)
+
+
+def _encode_ultrahdr(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
+    hdr = convert_primaries(e.lin, e.source.primaries, "rec2020")
+    peak_rel = e.options.peak_nits / e.options.reference_white
+    hdr = limit_peak(np.maximum(hdr, 0), peak_rel).astype(np.float16)
+    attrs = {"jpeg:ultrahdr": 1, "oiio:ColorSpace": "lin_rec2020_scene"}
+    _write_oiio(tmp, hdr, _oiio().HALF, attrs, e.source.metadata)
+    _verify_ultrahdr(tmp)
+
+
+def _encode_linear(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
+    """OpenEXR (half, float above half's range), float TIFF, Radiance .hdr (Rec.709)."""
+    oiio = _oiio()
+    lin, source, name = e.lin, e.source, fmt.name
+    big = float(np.max(np.abs(lin))) > _HALF_MAX
+    pix_fmt = oiio.HALF if name == "exr" and not big else oiio.FLOAT
+    attrs: dict[str, Any] = {}
+    if source.primaries in _LINEAR_COLORSPACE:
+        attrs["oiio:ColorSpace"] = _LINEAR_COLORSPACE[source.primaries]
+    if name == "exr":
+        attrs["chromaticities"] = _chromaticities(source.primaries)
+        # PIZ (lossless wavelet): on 12 MP photographs 20 % faster to write than ZIP and
+        # 57 % smaller (bench/RESULTS.md); photographs' noise is what it was made for.
+        attrs["compression"] = "piz"
+    data = lin if not fmt.alpha else _with_alpha(lin, e.alpha)
+    if name == "hdr" and source.primaries != "rec709":
+        data = convert_primaries(lin, source.primaries, "rec709")
+        attrs["oiio:ColorSpace"] = "lin_rec709_scene"
+    names = None
+    if name == "exr" and e.options.invented_channel and source.linear.shape == lin.shape:
+        from hdr_studio.core.strength import invented_fraction
+
+        names = ("R", "G", "B", *(("A",) if e.alpha is not None else ()), "invented")
+        data = np.concatenate([data, invented_fraction(lin, source.linear)[..., None]], axis=2)
+        if e.uncertainty is not None and e.uncertainty.shape == lin.shape[:2]:
+            names = (*names, "uncertain")
+            data = np.concatenate([data, e.uncertainty[..., None]], axis=2)
+    data = np.ascontiguousarray(data, dtype=np.float32)
+    _write_oiio(tmp, data, pix_fmt, attrs, source.metadata, names)
+
+
+def _encode_sdr(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
+    """sRGB display code values: 8-bit JPEG (no alpha), 16-bit PNG and TIFF."""
+    oiio = _oiio()
+    code = sdr_code(e.lin, e.source.primaries, e.options)
+    bits = fmt.bit_depth
+    q = _quantise(code, bits)
+    attrs = {"oiio:ColorSpace": "srgb_rec709_scene"}
+    if fmt.name == "jpeg-sdr":
+        attrs["compression"] = f"jpeg:{e.options.quality}"
+    if fmt.alpha:
+        q = _with_alpha(q, e.alpha, 255 if bits == 8 else 65535)
+    _write_oiio(tmp, q, oiio.UINT8 if bits == 8 else oiio.UINT16, attrs, e.source.metadata)
 
 
 def _encode_to(
@@ -264,83 +349,138 @@ def _encode_to(
     opts: ExportOptions,
     uncertainty: np.ndarray | None = None,
 ):
-    """Encode ``linear`` in format ``name`` into the file ``tmp``."""
+    """Encode ``linear`` in format ``name`` into the file ``tmp`` (its record's encoder)."""
     lin = np.asarray(linear, dtype=np.float32)
     if lin.ndim != 3 or lin.shape[2] != 3:
         raise ValueError(f"result must be (H, W, 3), got {lin.shape}")
-    meta = source.metadata
     alpha = (
         source.alpha if source.alpha is not None and source.alpha.shape == lin.shape[:2] else None
     )
-    oiio = _oiio()
-    if name == "png-pq":
-        q = _quantise(pq_rec2020(lin, source.primaries, opts), 16)
-        # zlib level 1: ~20 % faster than 3 at 12 MP for a 3 % larger file.
-        attrs = {"oiio:ColorSpace": "pq_rec2020_display", "png:compressionLevel": 1}
-        _write_oiio(tmp, _with_alpha(q, alpha, 65535), oiio.UINT16, attrs, meta)
-    elif name == "jxl-pq":
-        q = _quantise(pq_rec2020(lin, source.primaries, opts), 16)
-        _write_oiio(tmp, q, oiio.UINT16, {"oiio:ColorSpace": "pq_rec2020_display"}, meta)
-    elif name == "avif-pq":
-        import imagecodecs
+    fmt = FORMATS[name]
+    fmt.encoder(tmp, fmt, _Encoding(lin, source, opts, alpha, uncertainty))
 
-        q = _quantise(pq_rec2020(lin, source.primaries, opts), 10)
-        data = imagecodecs.avif_encode(
-            q,
-            level=opts.quality,
-            speed=6,
-            numthreads=os.cpu_count() or 1,
-            bitspersample=10,
-            primaries=9,
-            transfer=16,
-            matrix=9,
-        )
-        tmp.write_bytes(data)
-    elif name == "jpeg-uhdr":
-        hdr = convert_primaries(lin, source.primaries, "rec2020")
-        peak_rel = opts.peak_nits / opts.reference_white
-        hdr = limit_peak(np.maximum(hdr, 0), peak_rel).astype(np.float16)
-        attrs = {"jpeg:ultrahdr": 1, "oiio:ColorSpace": "lin_rec2020_scene"}
-        _write_oiio(tmp, hdr, oiio.HALF, attrs, meta)
-        _verify_ultrahdr(tmp)
-    elif name in {"exr", "tiff-float", "hdr"}:
-        big = float(np.max(np.abs(lin))) > _HALF_MAX
-        pix_fmt = oiio.HALF if name == "exr" and not big else oiio.FLOAT
-        attrs: dict[str, Any] = {}
-        if source.primaries in _LINEAR_COLORSPACE:
-            attrs["oiio:ColorSpace"] = _LINEAR_COLORSPACE[source.primaries]
-        if name == "exr":
-            attrs["chromaticities"] = _chromaticities(source.primaries)
-            # PIZ (lossless wavelet): on 12 MP photographs 20 % faster to write than ZIP and
-            # 57 % smaller (bench/RESULTS.md); photographs' noise is what it was made for.
-            attrs["compression"] = "piz"
-        data = lin if name == "hdr" else _with_alpha(lin, alpha)
-        if name == "hdr" and source.primaries != "rec709":
-            data = convert_primaries(lin, source.primaries, "rec709")
-            attrs["oiio:ColorSpace"] = "lin_rec709_scene"
-        names = None
-        if name == "exr" and opts.invented_channel and source.linear.shape == lin.shape:
-            from hdr_studio.core.strength import invented_fraction
 
-            names = ("R", "G", "B", *(("A",) if alpha is not None else ()), "invented")
-            data = np.concatenate([data, invented_fraction(lin, source.linear)[..., None]], axis=2)
-            if uncertainty is not None and uncertainty.shape == lin.shape[:2]:
-                names = (*names, "uncertain")
-                data = np.concatenate([data, uncertainty[..., None]], axis=2)
-        data = np.ascontiguousarray(data, dtype=np.float32)
-        _write_oiio(tmp, data, pix_fmt, attrs, meta, names)
-    elif name in {"png-sdr", "jpeg-sdr", "tiff-sdr"}:
-        code = sdr_code(lin, source.primaries, opts)
-        bits = 8 if name == "jpeg-sdr" else 16
-        q = _quantise(code, bits)
-        attrs = {"oiio:ColorSpace": "srgb_rec709_scene"}
-        if name == "jpeg-sdr":
-            attrs["compression"] = f"jpeg:{opts.quality}"
-        else:
-            q = _with_alpha(q, alpha, 255 if bits == 8 else 65535)
-        _write_oiio(tmp, q, oiio.UINT8 if bits == 8 else oiio.UINT16, attrs, meta)
-    else:  # pragma: no cover - FORMATS and this function are kept in step
-        raise OutputError(f"format {name} has no writer")
+@dataclass(frozen=True)
+class ExportFormat:
+    """An export format, by name.
+
+    name: what ``--format`` and the request call it. description: one line for menus.
+    extensions: the output extensions it takes (the first is its own). hdr: it keeps values
+    above SDR white (HDR) or is display-referred SDR. encoding: ``"pq"`` (ST 2084,
+    Rec.2020), ``"linear"`` (scene-linear, primaries tagged), ``"gain-map"`` (SDR base and
+    ISO 21496-1 gain map) or ``"srgb"``. bit_depth: bits per channel written (16 for half
+    floats). metadata: the source's Exif/IPTC/GPS attributes are carried. alpha: the
+    source's alpha channel is carried. encoder: writes the file."""
+
+    name: str
+    description: str
+    extensions: tuple[str, ...]
+    hdr: bool
+    encoding: str
+    bit_depth: int
+    metadata: bool
+    alpha: bool
+    encoder: Callable[[Path, ExportFormat, _Encoding], None]
+
+
+_EXPORT_FORMATS = (
+    ExportFormat(
+        "png-pq",
+        "PNG 16-bit, PQ, Rec.2020, cICP 9/16/0/1",
+        (".png",),
+        True,
+        "pq",
+        16,
+        True,
+        True,
+        _encode_png_pq,
+    ),
+    ExportFormat(
+        "avif-pq",
+        "AVIF 10-bit, PQ, Rec.2020, nclx 9/16/9",
+        (".avif",),
+        True,
+        "pq",
+        10,
+        False,
+        False,
+        _encode_avif_pq,
+    ),
+    ExportFormat(
+        "jxl-pq",
+        "JPEG XL 16-bit, PQ, Rec.2020",
+        (".jxl",),
+        True,
+        "pq",
+        16,
+        True,
+        False,
+        _encode_jxl_pq,
+    ),
+    ExportFormat(
+        "jpeg-uhdr",
+        "Ultra HDR JPEG (ISO 21496-1 gain map)",
+        (".jpg", ".jpeg"),
+        True,
+        "gain-map",
+        8,
+        True,
+        False,
+        _encode_ultrahdr,
+    ),
+    ExportFormat(
+        "exr",
+        "OpenEXR half float, linear, primaries tagged",
+        (".exr",),
+        True,
+        "linear",
+        16,
+        True,
+        True,
+        _encode_linear,
+    ),
+    ExportFormat(
+        "tiff-float",
+        "TIFF 32-bit float, linear",
+        (".tif", ".tiff"),
+        True,
+        "linear",
+        32,
+        True,
+        True,
+        _encode_linear,
+    ),
+    ExportFormat(
+        "hdr", "Radiance RGBE, linear", (".hdr",), True, "linear", 32, True, False, _encode_linear
+    ),
+    ExportFormat(
+        "png-sdr", "PNG 16-bit sRGB (SDR)", (".png",), False, "srgb", 16, True, True, _encode_sdr
+    ),
+    ExportFormat(
+        "jpeg-sdr",
+        "JPEG 8-bit sRGB (SDR)",
+        (".jpg", ".jpeg"),
+        False,
+        "srgb",
+        8,
+        True,
+        False,
+        _encode_sdr,
+    ),
+    ExportFormat(
+        "tiff-sdr",
+        "TIFF 16-bit sRGB (SDR)",
+        (".tif", ".tiff"),
+        False,
+        "srgb",
+        16,
+        True,
+        True,
+        _encode_sdr,
+    ),
+)
+#: Export formats by name (:class:`ExportFormat` records).
+FORMATS: dict[str, ExportFormat] = {f.name: f for f in _EXPORT_FORMATS}
 
 
 def write_array(

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from hdr_studio.core.errors import InputError
+from hdr_studio.core.errors import InputError, library_message
 from hdr_studio.core.gamut import identify_primaries
 from hdr_studio.core.icc import parse_icc
 from hdr_studio.core.image import Image, float_code_values
@@ -189,13 +189,8 @@ def _read_avif(p: Path, max_pixels: int) -> Image:
     )
 
 
-def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXELS) -> Image:
-    """Read and decode an image file to linear float32 (see module docstring).
-
-    Raises:
-        InputError: missing, empty, unreadable, truncated, too large or unsupported files.
-    """
-    p = Path(path)
+def _check_file(p: Path) -> None:
+    """Refuse what is not a readable, non-empty file, before any decoder sees it."""
     if not p.exists():
         raise _fail(p, "no such file")
     if p.is_dir():
@@ -209,11 +204,53 @@ def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
     if size == 0:
         raise _fail(p, "file is empty (0 bytes)")
 
-    with open(p, "rb") as fh:
-        head = fh.read(16)
-    if head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"):
-        return _read_avif(p, max_pixels)
 
+def _ftyp_brands(head: bytes) -> set[bytes]:
+    """The major and compatible brands of an ISO-BMFF ``ftyp`` box at the file's start."""
+    if head[4:8] != b"ftyp":
+        return set()
+    size = int.from_bytes(head[:4], "big")
+    box = head[8 : min(max(size, 16), len(head))]
+    return {box[:4]} | {box[i : i + 4] for i in range(8, len(box) - 3, 4)}
+
+
+def sniff(p: Path) -> str:
+    """Which decoder a file goes to: ``"avif"``, ``"oiio"`` (OpenImageIO: JPEG, PNG, TIFF,
+    EXR, …). Decided from the file's first bytes."""
+    with open(p, "rb") as fh:
+        head = fh.read(64)
+    if _ftyp_brands(head) & {b"avif", b"avis"}:
+        return "avif"
+    return "oiio"
+
+
+def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXELS) -> Image:
+    """Read and decode an image file to linear float32 (see module docstring).
+
+    Raises:
+        InputError: missing, empty, unreadable, truncated, too large or unsupported files.
+    """
+    p = Path(path)
+    _check_file(p)
+    kind = sniff(p)
+    if kind == "avif":
+        return _read_avif(p, max_pixels)
+    return _read_oiio(p, max_pixels)
+
+
+def _check_pixels(p: Path, w: int, h: int, nch: int, max_pixels: int) -> None:
+    if w <= 0 or h <= 0 or nch <= 0:
+        raise _fail(p, f"invalid image dimensions {w}x{h}x{nch}")
+    if w * h > max_pixels:
+        raise _fail(
+            p,
+            f"image is {w}x{h} = {w * h / 1e6:.0f} MP, above the limit of "
+            f"{max_pixels / 1e6:.0f} MP (raise it with --max-pixels)",
+        )
+
+
+def _open_oiio(p: Path) -> Any:
+    """An OpenImageIO ImageInput for ``p``, or the one-line error why not."""
     oiio = _oiio()
     # Options travel with this open call (a config spec), never as process-wide attributes.
     # Our pixel limit (``max_pixels``, 200 MP by default) is far below OpenImageIO's own
@@ -224,42 +261,52 @@ def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
     config.attribute("oiio:UnassociatedAlpha", 1)
     inp = oiio.ImageInput.open(str(p), config)
     if inp is None:
-        err = oiio.geterror() or "unknown format"
+        err = library_message(oiio.geterror) or "unknown format"
         if "limits:imagesize_MB" in err:  # OIIO's own guard against absurd header sizes
             why = err.split(" Possible corrupt input?")[0]
             raise _fail(p, f"image is above the limit of what can be read here ({why})")
         raise _fail(p, f"not a readable image ({err})")
+    return inp
+
+
+def _read_oiio_pixels(inp: Any, p: Path) -> tuple[np.ndarray, float, int, bool]:
+    """(pixels (H, W, C) float32 code values or linear floats, scale, bit depth, is_float)."""
+    oiio = _oiio()
+    spec = inp.spec()
+    fmt = str(spec.format)
+    is_float = fmt in {"half", "float", "double"}
+    # read_image(format) only: OIIO 3.2's read_image(subimage, miplevel, chbegin, chend,
+    # format) overload changes None's reference count hundreds of times per call with
+    # the GIL released, which corrupts it when another thread runs Python (it crashed
+    # the app with "deallocating None"). tests/core/test_reader.py guards this.
+    if fmt == "uint8":
+        raw, scale, depth = inp.read_image(oiio.UINT8), 255.0, 8
+    elif fmt == "uint16":
+        raw, scale, depth = inp.read_image(oiio.UINT16), 65535.0, 16
+    else:
+        raw, scale = inp.read_image(oiio.FLOAT), 1.0
+        depth = 16 if fmt == "half" else 32
+    if raw is None or inp.has_error:
+        err = library_message(inp.geterror) or library_message(oiio.geterror)
+        raise _fail(p, f"corrupt or truncated image data ({err or 'read failed'})")
+    h, w, nch = spec.height, spec.width, spec.nchannels
+    data = np.asarray(raw)
+    data = data.reshape(h, w, nch) if data.ndim != 3 else data
+    data = data.astype(np.float32) / np.float32(scale) if scale != 1.0 else data.astype(np.float32)
+    return data, scale, depth, is_float
+
+
+def _read_oiio(p: Path, max_pixels: int) -> Image:
+    """Everything OpenImageIO reads: JPEG, PNG, TIFF, OpenEXR, .hdr, WebP, JPEG XL, GIF."""
+    inp = _open_oiio(p)
     try:
         spec = inp.spec()
-        w, h, nch = spec.width, spec.height, spec.nchannels
-        if w <= 0 or h <= 0 or nch <= 0:
-            raise _fail(p, f"invalid image dimensions {w}x{h}x{nch}")
-        if w * h > max_pixels:
-            raise _fail(
-                p,
-                f"image is {w}x{h} = {w * h / 1e6:.0f} MP, above the limit of "
-                f"{max_pixels / 1e6:.0f} MP (raise it with --max-pixels)",
-            )
-        fmt = str(spec.format)
-        is_float = fmt in {"half", "float", "double"}
-        # read_image(format) only: OIIO 3.2's read_image(subimage, miplevel, chbegin, chend,
-        # format) overload changes None's reference count hundreds of times per call with
-        # the GIL released, which corrupts it when another thread runs Python (it crashed
-        # the app with "deallocating None"). tests/core/test_reader.py guards this.
-        if fmt == "uint8":
-            raw, scale, depth = inp.read_image(oiio.UINT8), 255.0, 8
-        elif fmt == "uint16":
-            raw, scale, depth = inp.read_image(oiio.UINT16), 65535.0, 16
-        else:
-            raw, scale = inp.read_image(oiio.FLOAT), 1.0
-            depth = 16 if fmt == "half" else 32
-        if raw is None or inp.has_error:
-            err = inp.geterror() or oiio.geterror()
-            raise _fail(p, f"corrupt or truncated image data ({err or 'read failed'})")
+        _check_pixels(p, spec.width, spec.height, spec.nchannels, max_pixels)
+        data, scale, depth, is_float = _read_oiio_pixels(inp, p)
         source_format = inp.format_name()
         channel_names = list(spec.channelnames)
         alpha_index = spec.alpha_channel
-        if not 0 <= alpha_index < nch:  # OIIO's GIF reader names channel 4 of 4 as alpha
+        if not 0 <= alpha_index < spec.nchannels:  # OIIO's GIF reader names channel 4 of 4 A
             alpha_index = channel_names.index("A") if "A" in channel_names else -1
         orientation = int(_attr(spec, "Orientation", 1))
         primaries, transfer, notes = _encoding(spec, is_float, p)
@@ -274,40 +321,10 @@ def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
                 notes.append("converted from CMYK to RGB (no CMYK profile applied)")
     finally:
         inp.close()
-
-    data = np.asarray(raw)
-    data = data.reshape(h, w, nch) if data.ndim != 3 else data
-    data = data.astype(np.float32) / np.float32(scale) if scale != 1.0 else data.astype(np.float32)
-
-    alpha = None
-    colour_idx = [i for i in range(nch) if i != alpha_index]
-    if alpha_index >= 0:
-        alpha = np.ascontiguousarray(data[..., alpha_index])
-    if len(colour_idx) >= 3:
-        rgb = data[..., colour_idx[:3]]
-        if len(colour_idx) > 3:
-            extra = ",".join(channel_names[i] for i in colour_idx[3:])
-            notes.append(f"ignored extra channels {extra}")
-    elif len(colour_idx) >= 1:
-        rgb = np.repeat(data[..., colour_idx[:1]], 3, axis=2)
-        notes.append("greyscale image expanded to RGB")
-    else:
-        raise _fail(p, "image has no colour channels")
-
-    if is_float and not np.isfinite(rgb).all():
-        bad = int((~np.isfinite(rgb)).any(axis=2).sum())
-        finite_max = float(np.max(rgb, where=np.isfinite(rgb), initial=0.0))
-        rgb = np.nan_to_num(rgb, nan=0.0, posinf=finite_max, neginf=0.0)
-        notes.append(f"replaced NaN/Inf values in {bad} pixels (NaN and -Inf → 0, +Inf → max)")
-    if alpha is not None and not np.isfinite(alpha).all():
-        alpha = np.nan_to_num(alpha, nan=1.0, posinf=1.0, neginf=0.0)
-
-    if orientation not in (0, 1):
-        stacked = rgb if alpha is None else np.concatenate([rgb, alpha[..., None]], axis=2)
-        stacked = _reorient(np.ascontiguousarray(stacked), orientation)
-        rgb = stacked[..., :3]
-        alpha = None if alpha is None else np.ascontiguousarray(stacked[..., 3])
-
+    rgb, alpha = _split_channels(p, data, channel_names, alpha_index, notes)
+    if is_float:
+        rgb, alpha = _repair_floats(rgb, alpha, notes)
+    rgb, alpha = _orient(rgb, alpha, orientation)
     return Image.from_pixels(
         rgb,
         primaries,
@@ -321,3 +338,50 @@ def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
         metadata=metadata,
         notes=notes,
     )
+
+
+def _split_channels(
+    p: Path, data: np.ndarray, names: list[str], alpha_index: int, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(RGB (H, W, 3), alpha (H, W) or None) from a file's channels: grey is expanded,
+    channels past the third colour one are dropped with a note."""
+    nch = data.shape[2]
+    alpha = np.ascontiguousarray(data[..., alpha_index]) if alpha_index >= 0 else None
+    colour_idx = [i for i in range(nch) if i != alpha_index]
+    if len(colour_idx) >= 3:
+        rgb = data[..., colour_idx[:3]]
+        if len(colour_idx) > 3:
+            extra = ",".join(names[i] for i in colour_idx[3:])
+            notes.append(f"ignored extra channels {extra}")
+    elif len(colour_idx) >= 1:
+        rgb = np.repeat(data[..., colour_idx[:1]], 3, axis=2)
+        notes.append("greyscale image expanded to RGB")
+    else:
+        raise _fail(p, "image has no colour channels")
+    return rgb, alpha
+
+
+def _repair_floats(
+    rgb: np.ndarray, alpha: np.ndarray | None, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """NaN and -Inf → 0, +Inf → the largest finite value (a note says how many pixels)."""
+    if not np.isfinite(rgb).all():
+        bad = int((~np.isfinite(rgb)).any(axis=2).sum())
+        finite_max = float(np.max(rgb, where=np.isfinite(rgb), initial=0.0))
+        rgb = np.nan_to_num(rgb, nan=0.0, posinf=finite_max, neginf=0.0)
+        notes.append(f"replaced NaN/Inf values in {bad} pixels (NaN and -Inf → 0, +Inf → max)")
+    if alpha is not None and not np.isfinite(alpha).all():
+        alpha = np.nan_to_num(alpha, nan=1.0, posinf=1.0, neginf=0.0)
+    return rgb, alpha
+
+
+def _orient(
+    rgb: np.ndarray, alpha: np.ndarray | None, orientation: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Apply an EXIF orientation to the colour and alpha channels together."""
+    if orientation in (0, 1):
+        return rgb, alpha
+    stacked = rgb if alpha is None else np.concatenate([rgb, alpha[..., None]], axis=2)
+    stacked = _reorient(np.ascontiguousarray(stacked), orientation)
+    rgb = stacked[..., :3]
+    return rgb, None if alpha is None else np.ascontiguousarray(stacked[..., 3])
