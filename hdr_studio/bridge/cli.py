@@ -77,10 +77,13 @@ def cmd_bridge(args: argparse.Namespace) -> int:
             idle_timeout=args.idle_timeout,
         )
         return serve(limits, args.port, args.app_command, announce=lambda m: print(m, flush=True))
+    from hdr_studio.bridge.log import log_path
+
     info = read_connection()
     if info is None:
         print(
-            "no HDR Studio bridge is running",
+            "no HDR Studio bridge is running"
+            + (f" (log: {log_path()})" if args.action == "status" else ""),
             file=sys.stderr if args.action == "stop" else sys.stdout,
         )
         return 1 if args.action == "status" else 0
@@ -89,15 +92,16 @@ def cmd_bridge(args: argparse.Namespace) -> int:
         try:
             health = client.health()
         except BridgeError as exc:
-            print(f"bridge pid {info['pid']} does not answer: {exc}")
+            print(f"bridge pid {info['pid']} does not answer: {exc} (log: {log_path()})")
             return 1
         if args.json:
-            print(json.dumps({**health, "pid": info["pid"], "port": info["port"]}))
+            logged = health.get("log") or str(log_path())
+            print(json.dumps({**health, "pid": info["pid"], "port": info["port"], "log": logged}))
         else:
             print(
                 f"HDR Studio bridge {health['version']} (protocol {health['protocol']}) on "
                 f"127.0.0.1:{info['port']}, pid {info['pid']}, {health['jobs']} job(s) active; "
-                f"{health['device']}"
+                f"{health['device']}\nlog: {health.get('log') or log_path()}"
             )
         return 0
     try:

@@ -21,6 +21,10 @@ from pathlib import Path
 PROTOCOL = 1
 MAGIC = b"HSL1"
 CONNECTION_FILE = "bridge.json"
+#: Written beside the plug-in's copy of this file by ``hdr-studio plugins install``: the
+#: absolute command of the installation it came from (a host started from its menu has
+#: another PATH than the shell the install ran in).
+COMMAND_FILE = "hdr_studio_command.json"
 
 
 class BridgeError(Exception):
@@ -38,6 +42,13 @@ def runtime_dir() -> Path:
     if os.environ.get("XDG_RUNTIME_DIR"):
         return Path(os.environ["XDG_RUNTIME_DIR"]) / "hdr-studio"
     return Path.home() / ".cache" / "hdr-studio" / "run"
+
+
+def state_dir() -> Path:
+    """The user's state folder for HDR Studio (the bridge's log):
+    ``$XDG_STATE_HOME/hdr-studio``, else ``~/.local/state/hdr-studio``."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "hdr-studio"
 
 
 def pid_alive(pid: int) -> bool:
@@ -94,12 +105,29 @@ def unpack(body: bytes) -> tuple[dict, memoryview]:
     return header, memoryview(body)[8 + n :]
 
 
+def recorded_command() -> list[str] | None:
+    """The command ``hdr-studio plugins install`` recorded beside this file, if it still
+    exists."""
+    try:
+        with open(Path(__file__).with_name(COMMAND_FILE), encoding="utf-8") as f:
+            command = json.load(f)["command"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not (isinstance(command, list) and command and all(isinstance(c, str) for c in command)):
+        return None
+    return command if os.access(command[0], os.X_OK) else None
+
+
 def find_command() -> list[str] | None:
-    """How to start HDR Studio: ``$HDR_STUDIO_COMMAND`` (a path), ``hdr-studio`` on PATH,
-    or the bundle that ``install.sh`` puts under ``~/.local``."""
+    """How to start HDR Studio: ``$HDR_STUDIO_COMMAND`` (a path), the command recorded at
+    install (:func:`recorded_command`), ``hdr-studio`` on PATH, or the bundle that
+    ``install.sh`` puts under ``~/.local``."""
     configured = os.environ.get("HDR_STUDIO_COMMAND")
     if configured:
         return [configured]
+    recorded = recorded_command()
+    if recorded:
+        return recorded
     found = shutil.which("hdr-studio")
     if found:
         return [found]
@@ -227,21 +255,32 @@ class Client:
 
 
 def _answering() -> Client | None:
-    """A client of the bridge the connection file names, if that bridge answers."""
+    """A client of the bridge the connection file names, if that bridge answers; a bridge
+    that answers but refuses the file's token is an error at once (waiting cannot help)."""
     info = read_connection()
     if info is None:
         return None
     client = Client.from_connection(info)
+    client.timeout = 5.0
     try:
         client.health()
-    except BridgeError:
+    except BridgeError as exc:
+        if exc.status == 401:
+            raise BridgeError(
+                f"the HDR Studio bridge on port {info['port']} (pid {info['pid']}) refused the "
+                f"token in {runtime_dir() / CONNECTION_FILE}: stop that bridge (hdr-studio "
+                "bridge stop) and try again",
+                401,
+            ) from None
         return None
+    client.timeout = 120.0
     return client
 
 
 def connect(start: bool = True, timeout: float = 60.0, command: list[str] | None = None) -> Client:
     """A client of the running bridge; when none runs and ``start``, start one (detached,
-    exits by itself when idle) and wait for it to answer."""
+    exits by itself when idle) and wait for it to answer. Fails at once when the bridge
+    refuses the connection file's token, and as soon as a started bridge has exited."""
     client = _answering()
     if client is not None:
         return client
@@ -250,12 +289,15 @@ def connect(start: bool = True, timeout: float = 60.0, command: list[str] | None
     command = command or find_command()
     if command is None:
         raise BridgeError(
-            "HDR Studio not found: install it (hdr-studio on PATH) or set HDR_STUDIO_COMMAND"
+            "HDR Studio not found: run 'hdr-studio plugins install' again from the HDR Studio "
+            "you want the plug-in to use (or set HDR_STUDIO_COMMAND)"
         )
-    folder = runtime_dir()
+    runtime_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder = state_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    output = folder / "bridge-start.log"  # what a bridge prints before its own log starts
     try:
-        with open(folder / "bridge.log", "ab") as log:
+        with open(output, "wb") as log:
             proc = subprocess.Popen(
                 [*command, "bridge", "serve"],
                 stdin=subprocess.DEVNULL,
@@ -272,9 +314,20 @@ def connect(start: bool = True, timeout: float = 60.0, command: list[str] | None
         if client is not None:
             return client
         code = proc.poll()
-        if code is not None and read_connection() is None:
+        if code == 1 and read_connection() is None:  # another bridge is starting: its file
+            deadline = min(deadline, time.monotonic() + 15.0)  # comes within seconds
+            code = None
+        if code is not None and _answering() is None:
+            try:
+                said = output.read_text("utf-8", "replace").strip().splitlines()[-1]
+            except (OSError, IndexError):
+                said = ""
             raise BridgeError(
-                f"HDR Studio bridge exited with status {code} (log: {folder / 'bridge.log'})"
+                f"HDR Studio bridge exited with status {code}"
+                + (f": {said}" if said else "")
+                + f" (log: {folder / 'bridge.log'})"
             )
         time.sleep(0.1)
-    raise BridgeError(f"HDR Studio bridge did not answer within {timeout:.0f} s")
+    raise BridgeError(
+        f"HDR Studio bridge did not answer within {timeout:.0f} s (log: {folder / 'bridge.log'})"
+    )

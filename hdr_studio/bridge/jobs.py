@@ -5,7 +5,7 @@ result that nobody fetches is dropped."""
 
 from __future__ import annotations
 
-import secrets
+import logging
 import threading
 import time
 from collections import deque
@@ -13,8 +13,11 @@ from dataclasses import dataclass, field
 
 from hdr_studio.api.engine import Outcome, prepare, reconstruct
 from hdr_studio.api.request import ReconstructRequest
+from hdr_studio.bridge.lease import Leased, Leases
 from hdr_studio.core.errors import Cancelled, HdrStudioError
 from hdr_studio.core.jobs import CancelToken
+
+log = logging.getLogger(__name__)
 
 ACTIVE = ("queued", "running")
 
@@ -23,9 +26,8 @@ class QueueFull(Exception):
     """The bridge has as many jobs waiting as it accepts."""
 
 
-@dataclass(eq=False)
-class Job:
-    id: str
+@dataclass(eq=False, kw_only=True)
+class Job(Leased):
     request: ReconstructRequest
     state: str = "queued"
     progress: float = 0.0
@@ -34,8 +36,6 @@ class Job:
     outcome: Outcome | None = None
     cancel: CancelToken = field(default_factory=CancelToken)
     created: float = field(default_factory=time.monotonic)
-    seen: float = field(default_factory=time.monotonic)
-    finished: float | None = None
     cancel_reason: str = "cancelled"
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -72,9 +72,9 @@ class JobManager:
     ) -> None:
         self.running, self.queue_limit = running, queue
         self.client_timeout, self.result_ttl = client_timeout, result_ttl
-        self._jobs: dict[str, Job] = {}
+        self._jobs: Leases[Job] = Leases(client_timeout, keep=result_ttl)
         self._waiting: deque[Job] = deque()
-        self._lock = threading.Condition()
+        self._lock = self._jobs.lock
         self._stop = False
         self._threads = [
             threading.Thread(target=self._work, name=f"bridge-job-{i}", daemon=True)
@@ -86,22 +86,24 @@ class JobManager:
 
     def submit(self, request: ReconstructRequest) -> Job:
         """Check the request (method, options: the engine's one-line errors) and queue it."""
-        prepare(request)
-        job = Job(secrets.token_hex(8), request)
+        plan = prepare(request)
+        job = Job(request=request)
         with self._lock:
             if len(self._waiting) >= self.queue_limit:
+                log.warning("job refused: the queue is full (%d waiting)", len(self._waiting))
                 raise QueueFull(f"the bridge's queue is full ({self.queue_limit} jobs waiting)")
-            self._jobs[job.id] = job
+            self._jobs.add(job)
             self._waiting.append(job)
             self._lock.notify_all()
+        image = request.input
+        size = f"{image.width}x{image.height}" if hasattr(image, "width") else str(image)
+        log.info(
+            "job %s queued: %s, %s result, %s", job.id, plan.method.name, plan.result.value, size
+        )
         return job
 
     def get(self, job_id: str, touch: bool = True) -> Job | None:
-        with self._lock:
-            job = self._jobs.get(job_id)
-            if job is not None and touch:
-                job.seen = time.monotonic()
-            return job
+        return self._jobs.get(job_id, touch)
 
     def cancel(self, job_id: str, reason: str = "cancelled") -> Job | None:
         """Cancel an active job, or forget a finished one (freeing its result)."""
@@ -116,17 +118,16 @@ class JobManager:
                 job.cancel_reason = reason
                 job.cancel.cancel()
             else:
-                del self._jobs[job_id]
+                self._jobs.remove(job_id)
             return job
 
     def active(self) -> int:
-        with self._lock:
-            return sum(job.state in ACTIVE for job in self._jobs.values())
+        return sum(job.state in ACTIVE for job in self._jobs)
 
     def close(self) -> None:
         with self._lock:
             self._stop = True
-            for job in list(self._jobs.values()):
+            for job in self._jobs:
                 if job.state in ACTIVE:
                     job.cancel.cancel()
             self._lock.notify_all()
@@ -136,6 +137,12 @@ class JobManager:
         job.finished = time.monotonic()
         if state == "done":
             job.progress = 1.0
+            timings = job.outcome.timings if job.outcome is not None else {}
+            log.info("job %s done in %.2f s", job.id, timings.get("total", 0.0))
+        elif state == "failed":
+            log.warning("job %s failed: %s", job.id, error)
+        else:
+            log.info("job %s %s: %s", job.id, state, message)
 
     def _work(self) -> None:
         while True:
@@ -161,6 +168,7 @@ class JobManager:
                     self._finish(job, "failed", "failed", str(exc))
                 continue
             except Exception as exc:  # a bug must not kill the worker: report it
+                log.exception("job %s: internal error", job.id)
                 with self._lock:
                     self._finish(job, "failed", "failed", f"internal error: {exc!r}")
                 continue
@@ -169,19 +177,20 @@ class JobManager:
                 self._finish(job, "done", "done")
 
     def _reap(self) -> None:
+        """Give up the jobs whose client is gone; drop results nobody collected."""
         while True:
             with self._lock:
                 if self._stop:
                     return
-                now = time.monotonic()
-                for job in list(self._jobs.values()):
-                    if job.state in ACTIVE and now - job.seen > self.client_timeout:
-                        if job.state == "queued":
-                            self._waiting.remove(job)
-                            self._finish(job, "cancelled", "client gone")
-                        else:
-                            job.cancel_reason = "client gone"
-                            job.cancel.cancel()
-                    elif job.finished is not None and now - job.finished > self.result_ttl:
-                        del self._jobs[job.id]
+                gone, stale = self._jobs.expired()
+                for job in gone:
+                    if job.state == "queued":
+                        self._waiting.remove(job)
+                        self._finish(job, "cancelled", "client gone")
+                    elif not job.cancel.cancelled:
+                        log.info("job %s: its client is gone, cancelling", job.id)
+                        job.cancel_reason = "client gone"
+                        job.cancel.cancel()
+                for job in stale:
+                    self._jobs.remove(job.id)
                 self._lock.wait(timeout=min(1.0, self.client_timeout / 4))

@@ -12,9 +12,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
+import sys
 import zipfile
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from hdr_studio.core.errors import OutputError
 from hdr_studio.core.resources import package_resource
 
 CLIENT_NAME = "hdr_studio_client.py"
+COMMAND_NAME = "hdr_studio_command.json"  # the client's COMMAND_FILE
 #: host → (top-level entries of the plug-in, folder that receives the client copy)
 LAYOUT = {
     "krita": (("hdr_studio_krita.desktop", "hdr_studio_krita"), "hdr_studio_krita"),
@@ -92,18 +95,34 @@ def _contents(host: str) -> list[tuple[str, bytes]]:
     return out
 
 
+def install_command() -> list[str]:
+    """The absolute command of this installation, for a plug-in to start its bridge with
+    whatever PATH its host has: the bundle's binary, the ``hdr-studio`` script this command
+    was run as (a venv's, pipx's), the script beside this Python, else this Python with
+    ``-m hdr_studio``."""
+    if getattr(sys, "frozen", False):
+        return [str(Path(sys.executable).absolute())]
+    for script in (Path(sys.argv[0]), Path(sys.executable).with_name("hdr-studio")):
+        if script.name == "hdr-studio" and script.is_file() and os.access(script, os.X_OK):
+            return [str(script.absolute())]
+    return [str(Path(sys.executable).absolute()), "-m", "hdr_studio"]
+
+
 def _mode(rel: str) -> int:
     return 0o755 if rel.endswith("hdr-studio.py") else 0o644
 
 
 def install(host: str, dest: Path | None = None) -> Path:
     """Copy ``host``'s plug-in into ``dest`` (default the user's folder), replacing an
-    older copy of the same plug-in; returns the folder."""
+    older copy of the same plug-in, with this installation's command recorded beside the
+    client (:func:`install_command`); returns the folder."""
     dest = Path(dest) if dest else user_folder(host)
     try:
         dest.mkdir(parents=True, exist_ok=True)
         uninstall(host, dest)
-        for rel, data in _contents(host):
+        command = json.dumps({"command": install_command()}, indent=1).encode()
+        recorded = (f"{LAYOUT[host][1]}/{COMMAND_NAME}", command)
+        for rel, data in [*_contents(host), recorded]:
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)

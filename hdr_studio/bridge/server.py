@@ -3,22 +3,24 @@ Krita plug-ins and the app round trip. Every request carries the per-start token
 whose Host is not a loopback name, or that come from a web page (an Origin header), are
 refused. It reads no path a client names and writes no file but its connection file.
 
-Routes (``/v1``, documented in ``plugins/PROTOCOL.md`` and served as OpenAPI at
-``/v1/openapi.json``): health, models, analyse, jobs (submit, status, cancel, result),
-sessions (the app round trip), shutdown.
+Routes: the one table in :mod:`hdr_studio.bridge.routes` (documented in
+``plugins/PROTOCOL.md`` and served as OpenAPI at ``/v1/openapi.json``): health, models,
+analyse, preview, jobs (submit, status, cancel, result), sessions (the app round trip),
+shutdown. A running bridge logs to :func:`hdr_studio.bridge.log.log_path` (never its token).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import hmac
 import json
-import re
+import logging
 import signal
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -35,7 +37,9 @@ from hdr_studio.bridge.connection import (
     write_connection,
 )
 from hdr_studio.bridge.jobs import JobManager, QueueFull
+from hdr_studio.bridge.log import log_path, redact, start_file_log
 from hdr_studio.bridge.openapi import openapi_document
+from hdr_studio.bridge.routes import LAYER_TYPE, NoRoute, match
 from hdr_studio.bridge.sessions import SessionManager
 from hdr_studio.core.errors import HdrStudioError, InputError, OutputError
 from hdr_studio.core.image import Image
@@ -48,9 +52,9 @@ from hdr_studio.core.layer import (
 )
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-LAYER_TYPE = "application/x-hdr-studio-layer"
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
-_ID = r"([0-9a-f]{16})"
+PREVIEW_SIZE = 640  # the long side of a preview, by default (pixels)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -69,6 +73,9 @@ class Limits:
     @property
     def body_limit(self) -> int:
         return self.max_body or self.max_pixels * 16 + (16 << 20)
+
+
+_STATUS_OF = {UnknownMethodError: 404, UnavailableMethodError: 409, QueueFull: 503}
 
 
 class HttpError(Exception):
@@ -100,10 +107,14 @@ class Bridge:
     def __init__(self, limits: Limits | None = None, token: str | None = None, app_command=None):
         self.limits = limits or Limits()
         self.token = token or new_token()
+        redact(self.token)
+        self._previews: dict[bytes, Image] = {}  # reduced copies by digest of the layer
+        self._previews_lock = threading.Lock()
         self.jobs = JobManager(self.limits.running, self.limits.queue, self.limits.client_timeout)
         self.sessions = SessionManager(app_command, self.limits.client_timeout)
         self.last_activity = time.monotonic()
         self.server: ThreadingHTTPServer | None = None
+        self.log_file = ""  # where this bridge logs ("" when it does not: in-process tests)
 
     # --- requests --------------------------------------------------------------------------
     def layer_request(self, body: bytes) -> tuple[dict, Image, np.ndarray | None]:
@@ -242,6 +253,100 @@ class Bridge:
         }
         return parts(header, data)
 
+    def reduced(self, body: bytes, size: int) -> tuple[dict, Image]:
+        """(header, a copy of the layer with its long side at most ``size``), averaged over
+        blocks of the layer's own samples (a clipped area stays at its code value) and kept
+        for the next preview of the same pixels (a dialog asks again for every change)."""
+        import cv2
+
+        from hdr_studio.core.layer import SAMPLES
+
+        try:
+            header, data = unpack(body)
+            fmt = layer_format(header)
+        except (ValueError, UnicodeDecodeError, InputError) as exc:
+            raise HttpError(400, f"bad layer message: {exc}") from None
+        if fmt.width * fmt.height > self.limits.max_pixels:
+            raise HttpError(413, f"layer is above the limit of {self.limits.max_pixels} pixels")
+        try:
+            pixels, _ = split_selection(fmt, data, bool(header.get("selection")))
+        except InputError as exc:
+            raise HttpError(400, str(exc)) from None
+        if len(pixels) != fmt.nbytes:
+            raise HttpError(400, f"body has {len(pixels)} pixel bytes, expected {fmt.nbytes}")
+        digest = hashlib.blake2b(pixels, digest_size=16)
+        digest.update(json.dumps([fmt.__dict__, size, header.get("colorspace")]).encode())
+        key = digest.digest()
+        with self._previews_lock:
+            image = self._previews.get(key)
+        if image is not None:
+            return header, image
+        raw = np.frombuffer(pixels, SAMPLES[fmt.sample]).reshape(fmt.height, fmt.width, -1)
+        step = -(-max(fmt.width, fmt.height) // size)
+        if step > 1:
+            w, h = max(1, fmt.width // step), max(1, fmt.height // step)
+            work = raw.astype(np.float32) if fmt.sample == "f16" else raw
+            small = cv2.resize(work, (w, h), interpolation=cv2.INTER_AREA).reshape(h, w, -1)
+            raw = small.astype(raw.dtype)
+            fmt = replace(fmt, width=w, height=h)
+        try:
+            image = decode_layer(fmt, np.ascontiguousarray(raw).tobytes())
+        except InputError as exc:
+            raise HttpError(400, str(exc)) from None
+        with self._previews_lock:
+            if len(self._previews) >= 4:
+                self._previews.pop(next(iter(self._previews)))
+            self._previews[key] = image
+        return header, image
+
+    def preview(self, body: bytes, query: dict) -> list:
+        """The dialog's live preview: the request run at once on a reduced copy, as display
+        pixels (sRGB u8; an HDR result tone-mapped so recovered highlights show), with the
+        clipping overlay on top when asked."""
+        from hdr_studio.api.engine import reconstruct
+        from hdr_studio.core.clipping import clip_overlay
+        from hdr_studio.core.gamut import convert_primaries
+        from hdr_studio.core.tonemap import to_display_uint8, tonemap_to_sdr
+        from hdr_studio.core.transfer import srgb_encode
+
+        t0 = time.perf_counter()
+        size = int(_number(query, "size", PREVIEW_SIZE, 16, 4096))
+        overlay = _choice(query, "overlay", ("true", "false"), "false") == "true"
+        mode = _choice(query, "mode", ("all", "any", "channel"), "all")
+        order = _choice(query, "order", ("RGBA", "BGRA"), "RGBA")
+        _choice(query, "sample", ("u8",), "u8")
+        header, image = self.reduced(body, size)
+        outcome = reconstruct(self.reconstruct_request(header, image))
+        rgb = outcome.pixels
+        if image.primaries != "rec709":
+            rgb = convert_primaries(rgb, image.primaries, "rec709")
+        rgb = np.maximum(rgb, 0.0)
+        code = tonemap_to_sdr(rgb) if outcome.kind.value == "hdr" else srgb_encode(rgb)
+        shown = to_display_uint8(code)
+        if overlay:
+            over = float(header.get("request", {}).get("over", 250 / 255))
+            marks = clip_overlay(image.code, mode=mode, over=over)
+            alpha = marks[..., 3:4].astype(np.float32) * np.float32(0.6 / 255)
+            mixed = shown * (1 - alpha) + marks[..., :3] * alpha
+            shown = np.rint(mixed).astype(np.uint8)
+        rgba = np.empty((image.height, image.width, 4), np.uint8)
+        rgba[..., :3] = shown[..., ::-1] if order == "BGRA" else shown
+        rgba[..., 3] = 255
+        took = time.perf_counter() - t0
+        log.info("preview %dx%d (%s) in %.2f s", image.width, image.height, outcome.method, took)
+        head = {
+            "width": image.width,
+            "height": image.height,
+            "channels": 4,
+            "sample": "u8",
+            "order": order,
+            "colorspace": {"name": "srgb"},
+            "method": outcome.method,
+            "kind": outcome.kind.value,
+            "seconds": round(took, 4),
+        }
+        return parts(head, rgba)
+
     # --- life ------------------------------------------------------------------------------
     def busy(self) -> bool:
         return self.jobs.active() > 0 or self.sessions.active() > 0
@@ -252,6 +357,7 @@ class Bridge:
             if self.busy():
                 self.last_activity = time.monotonic()
             elif time.monotonic() - self.last_activity > self.limits.idle_timeout:
+                log.info("idle for %g s: stopping", self.limits.idle_timeout)
                 self.stop()
                 return
 
@@ -347,28 +453,37 @@ class Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         self.bridge.last_activity = time.monotonic()
+        t0 = time.perf_counter()
+        self.route_quiet = False
+        status, reason = 0, ""
+        path = urllib.parse.urlsplit(self.path).path
         try:
             self._check_client()
             url = urllib.parse.urlsplit(self.path)
             query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query).items()}
-            self._route(self.command, url.path, query)
-        except HttpError as exc:
-            self._error(exc.status, str(exc))
-        except UnknownMethodError as exc:
-            self._error(404, str(exc))
-        except UnavailableMethodError as exc:
-            self._error(409, str(exc))
-        except QueueFull as exc:
-            self._error(503, str(exc))
+            status = self._route(self.command, url.path, query)
+        except (HttpError, UnknownMethodError, UnavailableMethodError, QueueFull) as exc:
+            status = getattr(exc, "status", None) or _STATUS_OF[type(exc)]
+            reason = str(exc)
         except HdrStudioError as exc:
-            self._error(400, str(exc))
+            status, reason = 400, str(exc)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+            status, reason = 499, "client closed the connection"
         except Exception as exc:  # never a traceback to the client, never a dead server
+            log.exception("internal error serving %s %s", self.command, path)
             self.close_connection = True
-            self._error(500, f"internal error: {exc!r}")
+            status, reason = 500, f"internal error: {exc!r}"
         finally:
             self.bridge.last_activity = time.monotonic()
+        if reason and status != 499:
+            self._error(status, reason)
+        took = (time.perf_counter() - t0) * 1000
+        if status >= 400:
+            log.warning("%s %s %d %.1f ms: %s", self.command, path, status, took, reason)
+        else:
+            level = logging.DEBUG if self.route_quiet else logging.INFO
+            log.log(level, "%s %s %d %.1f ms", self.command, path, status, took)
 
     do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = do_HEAD = _handle
     do_OPTIONS = do_TRACE = do_CONNECT = _handle  # answered 405 (no CORS pre-flight either)
@@ -382,118 +497,130 @@ class Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self._error(code, message or self.responses.get(code, ("error",))[0])
 
-    # --- routes ----------------------------------------------------------------------------
-    def _route(self, verb: str, path: str, query: dict[str, str]) -> None:
-        b = self.bridge
+    # --- routes (the table in hdr_studio.bridge.routes) -----------------------------------
+    def _route(self, verb: str, path: str, query: dict[str, str]) -> int:
+        """Serve one request from the route table; returns the status sent."""
+        body = b""
         if verb in ("POST", "PUT", "PATCH"):
             body = self._body()
         elif self.headers.get("Content-Length") not in (None, "0"):
             self._body()  # a GET with a body: read it so the connection stays in step
-        if path == "/v1/health" and verb == "GET":
-            from hdr_studio.api.catalogue import device_line
+        try:
+            route, params = match(verb, path)
+        except NoRoute as exc:
+            raise HttpError(exc.status, str(exc)) from None
+        self.route_quiet = route.quiet
+        status, answer = getattr(self, route.handler)(query, body, **params)
+        if route.answer == "layer":
+            self._send(status, answer, LAYER_TYPE)
+        else:
+            self._json(status, answer)
+        return status
 
-            return self._json(
-                200,
-                {
-                    "status": "ok",
-                    "version": __version__,
-                    "protocol": PROTOCOL,
-                    "device": device_line(),
-                    "jobs": b.jobs.active(),
-                },
-            )
-        if path == "/v1/openapi.json" and verb == "GET":
-            return self._json(200, openapi_document(__version__))
-        if path == "/v1/models" and verb == "GET":
-            return self._json(200, {"methods": [m.to_dict() for m in catalogue()]})
-        if path == "/v1/analyse" and verb == "POST":
-            return self._send(200, b.analyse(body, query), LAYER_TYPE)
-        if path == "/v1/jobs" and verb == "POST":
-            job = b.jobs.submit(b.reconstruct_request(*b.layer_request(body)))
-            return self._json(202, job.status())
-        if path == "/v1/sessions" and verb == "POST":
-            header, image, _ = b.layer_request(body)
-            name = header.get("name", "Layer")
-            session = b.sessions.open(image, str(name)[:200], bytes(body))
-            return self._json(201, session.status())
-        if path == "/v1/shutdown" and verb == "POST":
-            self._json(200, {"status": "stopping"})
-            return b.stop()
-        m = re.fullmatch(rf"/v1/jobs/{_ID}(/result)?", path)
-        if m:
-            return self._job(verb, m.group(1), bool(m.group(2)), query)
-        m = re.fullmatch(rf"/v1/sessions/{_ID}(/input|/result|/close)?", path)
-        if m:
-            return self._session(
-                verb, m.group(1), m.group(2) or "", query, body if verb == "POST" else b""
-            )
-        if path.startswith("/v1/"):
-            raise HttpError(
-                404 if verb in ("GET", "POST", "DELETE") else 405, f"no route {verb} {path}"
-            )
-        raise HttpError(404, f"no route {path} (the API lives under /v1/)")
+    def health(self, query: dict, body: bytes) -> tuple[int, dict]:
+        from hdr_studio.api.catalogue import device_line
 
-    def _job(self, verb: str, job_id: str, result: bool, query: dict) -> None:
-        jobs = self.bridge.jobs
-        if verb == "DELETE" and not result:
-            job = jobs.cancel(job_id)
-            if job is None:
-                raise HttpError(404, f"no job {job_id}")
-            return self._json(200, job.status())
-        if verb != "GET":
-            raise HttpError(405, f"{verb} not allowed here")
-        job = jobs.get(job_id)
+        return 200, {
+            "status": "ok",
+            "version": __version__,
+            "protocol": PROTOCOL,
+            "device": device_line(),
+            "jobs": self.bridge.jobs.active(),
+            "log": self.bridge.log_file,
+        }
+
+    def openapi(self, query: dict, body: bytes) -> tuple[int, dict]:
+        return 200, openapi_document(__version__)
+
+    def models(self, query: dict, body: bytes) -> tuple[int, dict]:
+        return 200, {"methods": [m.to_dict() for m in catalogue()]}
+
+    def analyse(self, query: dict, body: bytes) -> tuple[int, list]:
+        return 200, self.bridge.analyse(body, query)
+
+    def preview(self, query: dict, body: bytes) -> tuple[int, list]:
+        return 200, self.bridge.preview(body, query)
+
+    def submit(self, query: dict, body: bytes) -> tuple[int, dict]:
+        b = self.bridge
+        return 202, b.jobs.submit(b.reconstruct_request(*b.layer_request(body))).status()
+
+    def shutdown(self, query: dict, body: bytes) -> tuple[int, dict]:
+        log.info("shutdown requested")
+        threading.Timer(0.05, self.bridge.stop).start()  # after this answer is sent
+        return 200, {"status": "stopping"}
+
+    def _job(self, job_id: str):
+        job = self.bridge.jobs.get(job_id)
         if job is None:
             raise HttpError(404, f"no job {job_id}")
-        if not result:
-            return self._json(200, job.status())
+        return job
+
+    def job_status(self, query: dict, body: bytes, id: str) -> tuple[int, dict]:
+        return 200, self._job(id).status()
+
+    def job_cancel(self, query: dict, body: bytes, id: str) -> tuple[int, dict]:
+        job = self.bridge.jobs.cancel(id)
+        if job is None:
+            raise HttpError(404, f"no job {id}")
+        return 200, job.status()
+
+    def job_result(self, query: dict, body: bytes, id: str) -> tuple[int, list]:
+        job = self._job(id)
         if job.state != "done" or job.outcome is None:
-            raise HttpError(409, f"job {job_id} is {job.state}, not done")
+            raise HttpError(409, f"job {id} is {job.state}, not done")
         o = job.outcome
         extra = {"method": o.method, "kind": o.kind.value, "label": o.metadata.get("label", "")}
-        self._send(200, self.bridge.layer_response(o.image, o.pixels, query, extra), LAYER_TYPE)
+        return 200, self.bridge.layer_response(o.image, o.pixels, query, extra)
 
-    def _session(self, verb: str, sid: str, part: str, query: dict, body: bytes) -> None:
-        sessions = self.bridge.sessions
-        session = sessions.get(sid)
+    def _session(self, sid: str):
+        session = self.bridge.sessions.get(sid)
         if session is None:
             raise HttpError(404, f"no session {sid}")
-        if part == "" and verb == "GET":
-            return self._json(200, session.status())
-        if part == "" and verb == "DELETE":
-            return self._json(
-                200, sessions.close(sid, "cancelled", "cancelled by the host").status()
+        return session
+
+    def session_open(self, query: dict, body: bytes) -> tuple[int, dict]:
+        header, image, _ = self.bridge.layer_request(body)
+        name = str(header.get("name", "Layer"))[:200]
+        return 201, self.bridge.sessions.open(image, name, bytes(body)).status()
+
+    def session_status(self, query: dict, body: bytes, id: str) -> tuple[int, dict]:
+        return 200, self._session(id).status()
+
+    def session_cancel(self, query: dict, body: bytes, id: str) -> tuple[int, dict]:
+        self._session(id)
+        return 200, self.bridge.sessions.close(id, "cancelled", "cancelled by the host").status()
+
+    def session_input(self, query: dict, body: bytes, id: str) -> tuple[int, list]:
+        return 200, [self._session(id).raw]  # the layer exactly as sent
+
+    def session_deliver(self, query: dict, body: bytes, id: str) -> tuple[int, dict]:
+        session = self._session(id)
+        header, image, _ = self.bridge.layer_request(body)
+        if image.primaries != session.image.primaries:  # kept in the layer's primaries
+            from hdr_studio.core.gamut import convert_primaries
+
+            image = replace(
+                image,
+                linear=convert_primaries(image.linear, image.primaries, session.image.primaries),
+                primaries=session.image.primaries,
             )
-        if part == "/input" and verb == "GET":
-            return self._send(200, session.raw, LAYER_TYPE)  # the layer exactly as sent
-        if part == "/result" and verb == "POST":
-            header, image, _ = self.bridge.layer_request(body)
-            if image.primaries != session.image.primaries:  # kept in the layer's primaries
-                from dataclasses import replace
+        kind = str(header.get("kind", "hdr"))
+        name = str(header.get("name", "HDR Studio"))[:200]
+        self.bridge.sessions.deliver(id, image, name, kind)
+        return 200, session.status()
 
-                from hdr_studio.core.gamut import convert_primaries
+    def session_result(self, query: dict, body: bytes, id: str) -> tuple[int, list]:
+        session = self._session(id)
+        if session.result is None:
+            raise HttpError(409, f"session {id} is {session.state}: no result")
+        res = session.result  # linear, in the layer's primaries (as delivered)
+        extra = {"name": session.result_name, "kind": session.result_kind}
+        return 200, self.bridge.layer_response(res, res.linear, query, extra)
 
-                image = replace(
-                    image,
-                    linear=convert_primaries(
-                        image.linear, image.primaries, session.image.primaries
-                    ),
-                    primaries=session.image.primaries,
-                )
-            kind = str(header.get("kind", "hdr"))
-            name = str(header.get("name", "HDR Studio"))[:200]
-            sessions.deliver(sid, image, name, kind)
-            return self._json(200, session.status())
-        if part == "/result" and verb == "GET":
-            if session.result is None:
-                raise HttpError(409, f"session {sid} is {session.state}: no result")
-            res = session.result  # linear, in the layer's primaries (as delivered)
-            extra = {"name": session.result_name, "kind": session.result_kind}
-            body = self.bridge.layer_response(res, res.linear, query, extra)
-            return self._send(200, body, LAYER_TYPE)
-        if part == "/close" and verb == "POST":
-            return self._json(200, sessions.close(sid).status())
-        raise HttpError(405, f"{verb} not allowed here")
+    def session_close(self, query: dict, body: bytes, id: str) -> tuple[int, dict]:
+        self._session(id)
+        return 200, self.bridge.sessions.close(id).status()
 
 
 def make_server(bridge: Bridge, port: int = 0) -> ThreadingHTTPServer:
@@ -515,19 +642,40 @@ def serve(limits: Limits, port: int = 0, app_command: str | None = None, announc
         pid, port = info.get("pid", "?"), info.get("port", "?")
         announce(f"a bridge is already running (pid {pid}, port {port})")
         return 1
+    try:
+        logfile: object = start_file_log()
+    except OSError as exc:  # a read-only state folder: serve without a log
+        logfile = f"none ({log_path()}: {exc.strerror or exc})"
     bridge = Bridge(limits, app_command=app_command)
+    bridge.log_file = str(logfile)
     try:
         server = make_server(bridge, port)
     except OSError as exc:
         lock.release()
         bridge.jobs.close()
+        log.error("cannot listen on 127.0.0.1:%s: %s", port, exc)
         raise OutputError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
     real_port = server.server_address[1]
     path = write_connection(real_port, bridge.token, __version__)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("signal %d: stopping", signum)
+        bridge.stop()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: bridge.stop())
+        signal.signal(sig, on_signal)
     threading.Thread(target=bridge.idle_watch, daemon=True).start()
-    announce(f"HDR Studio bridge {__version__} on 127.0.0.1:{real_port} (connection file {path})")
+    log.info(
+        "bridge %s started on 127.0.0.1:%d (connection file %s; limits %s)",
+        __version__,
+        real_port,
+        path,
+        limits,
+    )
+    announce(
+        f"HDR Studio bridge {__version__} on 127.0.0.1:{real_port} "
+        f"(connection file {path}; log {logfile})"
+    )
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
@@ -535,4 +683,5 @@ def serve(limits: Limits, port: int = 0, app_command: str | None = None, announc
         server.server_close()
         remove_connection()
         lock.release()
+        log.info("bridge stopped")
     return 0
