@@ -139,9 +139,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.under >= args.over:
         raise UsageError("--under must be below --over")
     image = _read(args.input, args.max_pixels)
-    stats = clip_stats(image.code, over=args.over, under=args.under)
+    sensor = image.sensor_clip
+    stats = clip_stats(image.code, over=args.over, under=args.under, sensor=sensor)
     if args.overlay:
-        overlay = clip_overlay(image.code, mode=args.mode, over=args.over, under=args.under)
+        overlay = clip_overlay(
+            image.code, mode=args.mode, over=args.over, under=args.under, sensor=sensor
+        )
         write_array(
             overlay,
             args.overlay,
@@ -157,6 +160,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             transfer=image.transfer,
             bit_depth=image.bit_depth,
             format=image.source_format,
+            over_source="sensor" if sensor is not None else "threshold",
+            hdr_photo=image.gain_map.to_dict() if image.gain_map is not None else None,
         )
         print(json.dumps(d, indent=2))
         return 0
@@ -164,10 +169,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         f"{args.input}: {stats.width}x{stats.height}, {image.source_format} {image.bit_depth}-bit, "
         f"{image.transfer} / {image.primaries}"
     )
-    print(
-        f"  thresholds: over >= {stats.over_threshold * 255:.1f}/255, "
-        f"under <= {stats.under_threshold * 255:.1f}/255"
+    over_text = (
+        "the sensor's saturation (raw)"
+        if sensor is not None
+        else f">= {stats.over_threshold * 255:.1f}/255"
     )
+    print(f"  thresholds: over {over_text}, under <= {stats.under_threshold * 255:.1f}/255")
+    if image.gain_map is not None:
+        print(f"  {image.gain_map.summary()}")
     for label, per, anyv, allv, n, big in (
         (
             "over-exposed ",

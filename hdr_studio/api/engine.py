@@ -152,9 +152,16 @@ def run_method(
 ) -> ModelResult:
     """Both results of ``method`` on ``image`` (the dispatch: built-ins run the numpy engine,
     anything else is a network from the registry; ``passes`` 3 averages a network's results on
-    the picture and its mirror images — the built-ins are mirror-symmetric and run once)."""
+    the picture and its mirror images — the built-ins are mirror-symmetric and run once).
+    A camera raw file's partially clipped pixels are first rebuilt from their surviving
+    channels (:mod:`hdr_studio.core.raw_highlights`); the method fills what clipped in all
+    three."""
     if method == "none":
         return ModelResult(hdr=reconstruct_classical(image, "none"))
+    if image.raw is not None:
+        from hdr_studio.core.raw_highlights import recovered_image
+
+        image = recovered_image(image)
     if method == "classical":
         from hdr_studio.core.clipping import DEFAULT_OVER
 

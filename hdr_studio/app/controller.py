@@ -55,7 +55,11 @@ class DocumentController:
             image = read()
             cancel.raise_if_cancelled()
             progress(0.6, "analysing clipping")
-            return image, render.DisplayLevel.of(image), clip_stats(image.code, over, under)
+            return (
+                image,
+                render.DisplayLevel.of(image),
+                clip_stats(image.code, over, under, sensor=image.sensor_clip),
+            )
 
         def done(res) -> None:
             image, level, stats = res

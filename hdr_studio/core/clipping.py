@@ -50,16 +50,25 @@ def _check_thresholds(over: float, under: float) -> None:
         raise ValueError(f"under-exposure threshold must be in [0, over), got {under}")
 
 
-def _channel_masks_u8(code: np.ndarray, over: float, under: float) -> tuple[np.ndarray, np.ndarray]:
+def _channel_masks_u8(
+    code: np.ndarray, over: float, under: float, sensor: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(over, under) per-channel masks as (H, W, 3) uint8 0/255, by OpenCV's SIMD compare on
-    the interleaved data (no copies). A code value equal to a threshold counts as clipped."""
+    the interleaved data (no copies). A code value equal to a threshold counts as clipped.
+    ``sensor``: (H, W, 3) bool, the channels a camera's sensor saturated (raw files): the
+    over-exposure mask is that, not a threshold."""
     import cv2
 
     c = np.ascontiguousarray(_check_rgb(code), dtype=np.float32)
     _check_thresholds(over, under)
     h, w, _ = c.shape
     flat = c.reshape(h, w * 3)
-    o = cv2.compare(flat, float(np.float32(over)), cv2.CMP_GE).reshape(h, w, 3)
+    if sensor is not None:
+        if sensor.shape != c.shape:
+            raise ValueError(f"sensor mask must have shape {c.shape}, got {sensor.shape}")
+        o = np.ascontiguousarray(sensor, dtype=bool).view(np.uint8) * np.uint8(255)
+    else:
+        o = cv2.compare(flat, float(np.float32(over)), cv2.CMP_GE).reshape(h, w, 3)
     u = cv2.compare(flat, float(np.float32(under)), cv2.CMP_LE).reshape(h, w, 3)
     return o, u
 
@@ -181,13 +190,18 @@ def regions(mask: np.ndarray, top: int = 10) -> tuple[int, list[Region]]:
 
 
 def clip_stats(
-    code: np.ndarray, over: float = DEFAULT_OVER, under: float = DEFAULT_UNDER, top: int = 10
+    code: np.ndarray,
+    over: float = DEFAULT_OVER,
+    under: float = DEFAULT_UNDER,
+    top: int = 10,
+    sensor: np.ndarray | None = None,
 ) -> ClipStats:
     """Share clipped per channel and overall, number and sizes of clipped regions
-    (regions are counted on the any-channel masks)."""
+    (regions are counted on the any-channel masks). ``sensor``: a raw file's per-channel
+    sensor saturation (:attr:`Image.sensor_clip`), used instead of ``over``."""
     import cv2
 
-    o3, u3 = _channel_masks_u8(code, over, under)
+    o3, u3 = _channel_masks_u8(code, over, under, sensor)
     h, w = o3.shape[:2]
     n = float(h * w)
     result = {}
@@ -233,6 +247,7 @@ def clip_overlay(
     opacity: float = 1.0,
     show_over: bool = True,
     show_under: bool = True,
+    sensor: np.ndarray | None = None,
 ) -> np.ndarray:
     """RGBA uint8 ``(H, W, 4)`` overlay of clipped pixels, transparent elsewhere.
 
@@ -240,7 +255,8 @@ def clip_overlay(
     convention). ``"channel"``: over-exposed pixels show the additive colour of the channels
     that clipped (R red, R+G yellow, all three white); under-exposed pixels show the
     complement of the channels that clipped (B under → yellow), and green where all three
-    did. Over-exposure wins where a pixel is both.
+    did. Over-exposure wins where a pixel is both. ``sensor``: a raw file's per-channel
+    sensor saturation, used instead of ``over``.
     """
     import cv2
 
@@ -248,7 +264,7 @@ def clip_overlay(
         raise ValueError(f"opacity must be in [0, 1], got {opacity}")
     if mode not in ("all", "any", "channel"):
         raise ValueError(f"mode must be 'all', 'any' or 'channel', got {mode!r}")
-    o3, u3 = _channel_masks_u8(code, over, under)
+    o3, u3 = _channel_masks_u8(code, over, under, sensor)
     h, w = o3.shape[:2]
     zero = np.zeros((h, w), np.uint8)
     o_count, u_count = _count_channels(o3), _count_channels(u3)

@@ -30,6 +30,13 @@ class Image:
         alpha: optional ``(H, W)`` float32 straight alpha.
         metadata: attributes to carry into exports: name → (OIIO type string, value).
         notes: one-line notes about conversions done on reading (shown as warnings).
+        sensor_clip: ``(H, W, 3)`` bool, the channels the camera's sensor saturated (camera
+            raw files, :mod:`hdr_studio.core.raw`); analysis and reconstruction use it
+            instead of a code-value threshold. None for other files.
+        raw: what raw highlight reconstruction needs (:class:`~hdr_studio.core.raw.RawInfo`:
+            the camera matrix and the channels' clip levels), for camera raw files.
+        gain_map: the SDR rendition and gain-map parameters of a gain-map HDR photo
+            (:class:`~hdr_studio.core.gainmap.GainMapInfo`), else None.
     """
 
     linear: np.ndarray
@@ -43,6 +50,9 @@ class Image:
     alpha: np.ndarray | None = None
     metadata: dict[str, tuple[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    sensor_clip: np.ndarray | None = field(default=None, repr=False)
+    raw: Any = field(default=None, repr=False)
+    gain_map: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("linear", "code"):
@@ -51,6 +61,10 @@ class Image:
                 raise ValueError(f"Image.{name} must be (H, W, 3) float32, got {a.shape} {a.dtype}")
         if self.linear.shape != self.code.shape:
             raise ValueError("Image.linear and Image.code differ in shape")
+        if self.sensor_clip is not None and (
+            self.sensor_clip.shape != self.linear.shape or self.sensor_clip.dtype != bool
+        ):
+            raise ValueError("Image.sensor_clip must be (H, W, 3) bool like Image.linear")
 
     @property
     def already_linear(self) -> bool:

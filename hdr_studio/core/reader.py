@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from hdr_studio.core.errors import InputError, library_message
+from hdr_studio.core.formats import RAW_EXTENSIONS
 from hdr_studio.core.gamut import identify_primaries
 from hdr_studio.core.icc import parse_icc
 from hdr_studio.core.image import Image, float_code_values
@@ -47,6 +48,7 @@ _CICP_TRANSFER = {
     13: "srgb",
     16: "pq",
     8: "linear",
+    18: "hlg",
     4: "gamma:2.2",
     **dict.fromkeys((1, 6, 14, 15), "gamma:2.4"),  # BT.709-family SDR: BT.1886 display
 }
@@ -93,6 +95,31 @@ def _reorient(pixels: np.ndarray, orientation: int) -> np.ndarray:
     )
 
 
+def decode_nclx(path: Path, primaries: int, transfer: int) -> tuple[str, str]:
+    """(primaries, transfer) names for ITU-T H.273 code points (cICP, nclx): BT.709, P3 and
+    BT.2020 primaries; sRGB, BT.709-family, linear, PQ and HLG transfers; others are read
+    as sRGB / BT.709."""
+    return _CICP_PRIMARIES.get(primaries, "rec709"), _CICP_TRANSFER.get(transfer, "srgb")
+
+
+def icc_encoding(
+    icc: bytes, notes: list[str], is_float: bool = False
+) -> tuple[str, str] | tuple[None, None]:
+    """(primaries, transfer) an embedded ICC profile declares, or (None, None) with a note
+    when it is unreadable or unknown (the caller then assumes sRGB)."""
+    try:
+        enc = parse_icc(icc)
+    except ValueError:
+        notes.append("embedded ICC profile is unreadable; assuming sRGB")
+        return None, None
+    if enc.primaries is None:
+        notes.append(f"unrecognised ICC profile '{enc.description}'; assuming sRGB")
+        return None, None
+    if is_float:
+        return enc.primaries, "linear"
+    return enc.primaries, "srgb" if enc.transfer == "table" else enc.transfer
+
+
 def _encoding(spec: Any, is_float: bool, path: Path) -> tuple[str, str, list[str]]:
     """(primaries, transfer, notes) for the file's pixels."""
     notes: list[str] = []
@@ -100,24 +127,13 @@ def _encoding(spec: Any, is_float: bool, path: Path) -> tuple[str, str, list[str
     if cicp is not None and len(cicp) >= 2:
         prim = _CICP_PRIMARIES.get(int(cicp[0]))
         tf = _CICP_TRANSFER.get(int(cicp[1]))
-        if int(cicp[1]) == 18:
-            raise _fail(path, "HLG-encoded images are not supported yet")
         if prim and tf:
             return prim, tf, notes
     icc = _attr(spec, "ICCProfile")
     if icc is not None and len(icc) > 0:
-        try:
-            enc = parse_icc(bytes(np.asarray(icc, dtype=np.uint8)))
-        except ValueError:
-            notes.append("embedded ICC profile is unreadable; assuming sRGB")
-        else:
-            if enc.primaries is None:
-                notes.append(f"unrecognised ICC profile '{enc.description}'; assuming sRGB")
-            elif not is_float:
-                tf = "srgb" if enc.transfer == "table" else enc.transfer
-                return enc.primaries, tf, notes
-            else:
-                return enc.primaries, "linear", notes
+        prim, tf = icc_encoding(bytes(np.asarray(icc, dtype=np.uint8)), notes, is_float)
+        if prim is not None and tf is not None:
+            return prim, tf, notes
     chroma = _attr(spec, "chromaticities")
     if is_float:
         prim = "rec709"
@@ -172,10 +188,7 @@ def _read_avif(p: Path, max_pixels: int) -> Image:
     primaries, transfer = "rec709", "srgb"
     nclx = _avif_nclx(data)
     if nclx is not None:
-        if nclx[1] == 18:
-            raise _fail(p, "HLG-encoded images are not supported yet")
-        primaries = _CICP_PRIMARIES.get(nclx[0], "rec709")
-        transfer = _CICP_TRANSFER.get(nclx[1], "srgb")
+        primaries, transfer = decode_nclx(p, *nclx)
     return Image.from_pixels(
         rgb,
         primaries,
@@ -214,13 +227,25 @@ def _ftyp_brands(head: bytes) -> set[bytes]:
     return {box[:4]} | {box[i : i + 4] for i in range(8, len(box) - 3, 4)}
 
 
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+
+
 def sniff(p: Path) -> str:
-    """Which decoder a file goes to: ``"avif"``, ``"oiio"`` (OpenImageIO: JPEG, PNG, TIFF,
-    EXR, …). Decided from the file's first bytes."""
+    """Which decoder a file goes to: ``"avif"``, ``"heif"`` (ISO-BMFF brands), ``"raw"``
+    (a camera raw extension: OpenImageIO's TIFF reader would give a raw's small embedded
+    thumbnail instead), ``"jpeg"`` (OpenImageIO, or the gain-map reader when the JPEG
+    carries a gain map), else ``"oiio"`` (OpenImageIO: PNG, TIFF, EXR, …)."""
     with open(p, "rb") as fh:
         head = fh.read(64)
-    if _ftyp_brands(head) & {b"avif", b"avis"}:
+    brands = _ftyp_brands(head)
+    if brands & {b"avif", b"avis"}:
         return "avif"
+    if brands & _HEIF_BRANDS or p.suffix.lower() in (".heic", ".heif", ".hif"):
+        return "heif"
+    if p.suffix.lower() in RAW_EXTENSIONS:
+        return "raw"
+    if head[:3] == b"\xff\xd8\xff":
+        return "jpeg"
     return "oiio"
 
 
@@ -235,7 +260,74 @@ def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
     kind = sniff(p)
     if kind == "avif":
         return _read_avif(p, max_pixels)
+    if kind == "heif":
+        from hdr_studio.core.heif import read_heif
+
+        return read_heif(p, max_pixels)
+    if kind == "raw":
+        from hdr_studio.core.raw import read_raw
+
+        return read_raw(p, max_pixels)
+    if kind == "jpeg":
+        from hdr_studio.core.gainmap import find_jpeg_gain_map
+
+        data = p.read_bytes()
+        where = find_jpeg_gain_map(data)
+        if where is not None:
+            return _read_gain_map_jpeg(p, max_pixels, data, where)
     return _read_oiio(p, max_pixels)
+
+
+def _read_gain_map_jpeg(p: Path, max_pixels: int, data: bytes, where: tuple[int, int]) -> Image:
+    """A JPEG with a gain map: the SDR base decoded as the primary JPEG alone (OpenImageIO
+    with libultrahdr would hand over its own HDR rendition instead), its metadata and
+    colour profile from OpenImageIO, then the gain map applied at the file's headroom
+    (:mod:`hdr_studio.core.gainmap`)."""
+    import dataclasses
+
+    import imagecodecs
+
+    from hdr_studio.core.gainmap import read_gain_map_jpeg
+
+    inp = _open_oiio(p)
+    try:
+        spec = inp.spec()
+        _check_pixels(p, spec.width, spec.height, 3, max_pixels)
+        primaries, transfer, notes = _encoding(spec, False, p)
+        orientation = int(_attr(spec, "Orientation", 1))
+        metadata = _metadata(spec)
+    finally:
+        inp.close()
+    try:
+        px = np.asarray(imagecodecs.jpeg8_decode(data))
+    except Exception as exc:
+        raise _fail(p, f"corrupt or truncated image data ({exc})") from None
+    code = px.astype(np.float32) / np.float32(255)
+    code = code[..., None] if code.ndim == 2 else code
+    rgb = code[..., :3] if code.shape[2] >= 3 else np.repeat(code[..., :1], 3, axis=2)
+    base = Image.from_pixels(
+        np.ascontiguousarray(rgb),
+        primaries,
+        "srgb" if transfer == "linear" else transfer,
+        bit_depth=8,
+        levels=256,
+        source_format="jpeg",
+        source_path=p,
+        metadata=metadata,
+        notes=notes,
+    )
+    image = read_gain_map_jpeg(p, base, data, where)
+    if orientation not in (0, 1) and orientation in range(9):
+
+        def turn(im: Image) -> Image:
+            lin, _ = _orient(im.linear, None, orientation)
+            code, _ = _orient(im.code, None, orientation)
+            return dataclasses.replace(im, linear=lin, code=code)
+
+        if image.gain_map is not None:
+            image.gain_map.sdr = turn(image.gain_map.sdr)
+        image = turn(image)
+    return image
 
 
 def _check_pixels(p: Path, w: int, h: int, nch: int, max_pixels: int) -> None:

@@ -104,10 +104,27 @@ def pq_decode(signal: np.ndarray) -> np.ndarray:
     return (y * PQ_PEAK_NITS).astype(a.dtype, copy=False)
 
 
+#: The display peak HLG signals are rendered for (ITU-R BT.2100 nominal, BT.2408's
+#: reference: HLG's 75 % signal then lands on 203 cd/m²).
+HLG_DISPLAY_PEAK_NITS = 1000.0
+
+
+def hlg_decode(signal: np.ndarray) -> np.ndarray:
+    """HLG signal in [0, 1] → display light in cd/m² on a 1000 cd/m² display (ITU-R BT.2100
+    EOTF: inverse OETF, then the OOTF with its system gamma 1.2 on luminance; colour-science's
+    implementation). ``signal``: (…, 3) RGB in Rec.2020; float32 out."""
+    from hdr_studio.core._colour_science import colour
+
+    a = np.asarray(signal, dtype=np.float64)
+    nits = colour().models.eotf_BT2100_HLG(np.clip(a, 0.0, 1.0), L_W=HLG_DISPLAY_PEAK_NITS)
+    return np.asarray(nits, dtype=np.float32)
+
+
 def decode(code: np.ndarray, transfer: str, reference_white: float = REFERENCE_WHITE_NITS):
     """Decode code values with the named transfer function to relative linear light.
 
-    ``"pq"`` returns linear with 1.0 = ``reference_white`` cd/m² (so SDR white stays 1.0).
+    ``"pq"`` and ``"hlg"`` return linear with 1.0 = ``reference_white`` cd/m² (so SDR white
+    stays 1.0; HLG rendered for a 1000 cd/m² display).
     """
     if transfer == "srgb":
         return srgb_decode(code)
@@ -115,6 +132,8 @@ def decode(code: np.ndarray, transfer: str, reference_white: float = REFERENCE_W
         return _f32(code)
     if transfer == "pq":
         return pq_decode(code) / np.float32(reference_white)
+    if transfer == "hlg":
+        return hlg_decode(code) / np.float32(reference_white)
     if transfer.startswith("gamma:"):
         return gamma_decode(code, float(transfer.split(":", 1)[1]))
     raise ValueError(f"unknown transfer function {transfer!r}")
@@ -128,7 +147,7 @@ def decode_levels(code: np.ndarray, transfer: str, levels: int) -> np.ndarray:
     OpenCV on large arrays, numpy on small ones: a table would differ in the last bit)."""
     if not 2 <= levels <= 65536:
         raise ValueError(f"levels must be in [2, 65536], got {levels}")
-    if transfer == "pq":
+    if transfer in ("pq", "hlg"):  # HLG's OOTF mixes the channels: no per-value table
         return decode(code, transfer)
     c = _f32(code)
     top = np.float32(levels - 1)

@@ -1,0 +1,369 @@
+"""Gain-map HDR photos: an SDR photo plus a gain map that lifts it to an HDR rendition.
+
+Read here:
+
+* **JPEG with a gain map** (Ultra HDR, Adobe's, ISO 21496-1): the primary JPEG is the SDR
+  base; the gain map is the second image the MPF segment (CIPA DC-007) lists, its
+  parameters in that image's ``hdrgm`` XMP (Adobe/Google gain-map specification 1.0) or
+  its ISO 21496-1 ``APP2`` metadata. Per channel, with g the gain-map value in [0, 1]:
+  log2 boost = lerp(GainMapMin, GainMapMax, g^(1/Gamma)) · W, and
+  HDR = (SDR + OffsetSDR) · 2^boost − OffsetHDR, in the base's linear primaries. Read at
+  the file's own headroom (W = 1: the display that shows the full HDR rendition,
+  HDRCapacityMax stops above SDR white).
+* **Apple's HDR gain map** (HEIC auxiliary image or MPF JPEG with
+  ``HDRGainMap:HDRGainMapHeadroom``): HDR = SDR · (1 + (headroom − 1) · sRGB⁻¹(g)) (Apple,
+  "Applying Apple HDR effect to your photos").
+
+The result is an HDR :class:`~hdr_studio.core.image.Image` (linear; 1.0 = SDR white; code
+values relative to the file's headroom) with :attr:`Image.gain_map` holding the SDR base
+and the parameters. Inconsistent metadata is an :class:`InputError`.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hdr_studio.core.errors import InputError
+
+__all__ = [
+    "GainMapInfo",
+    "GainMapParams",
+    "apple_headroom",
+    "apply_apple_gain_map",
+    "apply_gain_map",
+    "find_jpeg_gain_map",
+    "read_gain_map_jpeg",
+]
+
+_ISO_URN = b"urn:iso:std:iso:ts:21496:-1\x00"
+_HDRGM_NS = b"http://ns.adobe.com/hdr-gain-map/1.0/"
+
+
+@dataclass(frozen=True)
+class GainMapParams:
+    """Gain-map parameters per channel (3 values; a single-channel map repeats them):
+    ``gain_min``/``gain_max`` log2 boosts, ``gamma``, ``offset_sdr``/``offset_hdr``, and the
+    headroom range ``capacity_min``/``capacity_max`` (log2 stops above SDR white)."""
+
+    gain_min: tuple[float, float, float]
+    gain_max: tuple[float, float, float]
+    gamma: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    offset_sdr: tuple[float, float, float] = (1 / 64, 1 / 64, 1 / 64)
+    offset_hdr: tuple[float, float, float] = (1 / 64, 1 / 64, 1 / 64)
+    capacity_min: float = 0.0
+    capacity_max: float = 1.0
+    base_is_hdr: bool = False
+
+    def check(self) -> None:
+        """Raise ValueError for metadata no writer can have meant."""
+        values = (*self.gain_min, *self.gain_max, *self.gamma, *self.offset_sdr)
+        values += (*self.offset_hdr, self.capacity_min, self.capacity_max)
+        if not all(np.isfinite(values)):
+            raise ValueError("non-finite gain-map parameters")
+        if any(mx < mn for mn, mx in zip(self.gain_min, self.gain_max, strict=True)):
+            raise ValueError(f"GainMapMax {self.gain_max} below GainMapMin {self.gain_min}")
+        if any(g <= 0 for g in self.gamma):
+            raise ValueError(f"gain-map gamma must be positive, got {self.gamma}")
+        if self.capacity_max <= self.capacity_min or self.capacity_max <= 0:
+            raise ValueError(
+                f"HDRCapacityMax {self.capacity_max} not above HDRCapacityMin {self.capacity_min}"
+            )
+        if max(abs(v) for v in (*self.gain_min, *self.gain_max)) > 16:
+            raise ValueError(f"gain beyond 16 stops ({self.gain_min}..{self.gain_max})")
+
+
+@dataclass
+class GainMapInfo:
+    """What made an HDR photo HDR: its kind (``"hdrgm"``, ``"iso21496"``, ``"apple"``),
+    its headroom in stops above SDR white, the SDR base :class:`Image`, the parameters."""
+
+    kind: str
+    headroom_stops: float
+    sdr: Any = field(repr=False)
+    params: GainMapParams | None = None
+
+    def summary(self) -> str:
+        names = {"hdrgm": "Ultra HDR / Adobe", "iso21496": "ISO 21496-1", "apple": "Apple"}
+        return (
+            f"HDR photo: {names.get(self.kind, self.kind)} gain map, "
+            f"{self.headroom_stops:.2f} stops of headroom (SDR base kept)"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"gain_map": self.kind, "headroom_stops": round(self.headroom_stops, 4)}
+
+
+# --- JPEG structure -------------------------------------------------------------------
+def _segments(data: bytes, start: int = 0) -> list[tuple[int, int, bytes]]:
+    """(marker, offset, payload) of a JPEG's segments up to its first scan."""
+    out = []
+    i = start + 2
+    while i + 4 <= len(data) and data[i] == 0xFF:
+        marker = data[i + 1]
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            i += 2
+            continue
+        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
+        out.append((marker, i, data[i + 4 : i + 2 + length]))
+        if marker == 0xDA:  # start of scan: the metadata is behind us
+            break
+        i += 2 + length
+    return out
+
+
+def _mpf_images(data: bytes) -> list[tuple[int, int]]:
+    """(offset, size) of the images a JPEG's MPF segment lists (offsets from the file's
+    start), the primary first."""
+    for marker, offset, payload in _segments(data):
+        if marker != 0xE2 or not payload.startswith(b"MPF\x00"):
+            continue
+        tiff = payload[4:]
+        base = offset + 8  # MPF offsets count from its TIFF header
+        order = "<" if tiff[:2] == b"II" else ">"
+        (ifd,) = struct.unpack(order + "I", tiff[4:8])
+        (count,) = struct.unpack(order + "H", tiff[ifd : ifd + 2])
+        for k in range(count):
+            entry = tiff[ifd + 2 + 12 * k : ifd + 14 + 12 * k]
+            tag, _typ, n = struct.unpack(order + "HHI", entry[:8])
+            if tag != 0xB002:
+                continue
+            (where,) = struct.unpack(order + "I", entry[8:12])
+            images = []
+            for j in range(n // 16):
+                _attr, size, off, _d1, _d2 = struct.unpack(
+                    order + "IIIHH", tiff[where + 16 * j : where + 16 * j + 16]
+                )
+                images.append((0 if off == 0 else base + off, size))
+            return images
+    return []
+
+
+def _xmp(data: bytes, start: int = 0) -> bytes:
+    for marker, _offset, payload in _segments(data, start):
+        if marker == 0xE1 and payload.startswith(b"http://ns.adobe.com/xap/1.0/\x00"):
+            return payload
+    return b""
+
+
+def find_jpeg_gain_map(data: bytes) -> tuple[int, int] | None:
+    """(offset, size) of a JPEG's gain-map image, if the file has one (an MPF secondary
+    image carrying ``hdrgm`` XMP, ISO 21496-1 metadata or Apple's gain-map type)."""
+    if data[:3] != b"\xff\xd8\xff":
+        return None
+    try:
+        images = _mpf_images(data)
+    except (struct.error, IndexError):
+        return None
+    for offset, size in images[1:]:
+        head = data[offset : offset + min(size, 1 << 16)]
+        if head[:3] == b"\xff\xd8\xff" and (
+            _HDRGM_NS in head or _ISO_URN in head or b"hdrgainmap" in head
+        ):
+            return offset, size
+    return None
+
+
+# --- metadata -------------------------------------------------------------------------
+def _xmp_values(xmp: str, name: str) -> list[float] | None:
+    attr = re.search(rf'hdrgm:{name}="([^"]*)"', xmp)
+    if attr:
+        return [float(attr.group(1))]
+    elem = re.search(rf"<hdrgm:{name}>(.*?)</hdrgm:{name}>", xmp, re.S)
+    if not elem:
+        return None
+    items = re.findall(r"<rdf:li>([^<]*)</rdf:li>", elem.group(1))
+    return [float(v) for v in items] if items else [float(elem.group(1).strip())]
+
+
+def _three(values: list[float] | None, default: float) -> tuple[float, float, float]:
+    if not values:
+        return (default,) * 3  # type: ignore[return-value]
+    if len(values) == 1:
+        return (values[0],) * 3  # type: ignore[return-value]
+    if len(values) != 3:
+        raise ValueError(f"a gain-map parameter has {len(values)} values (1 or 3 expected)")
+    return tuple(values)  # type: ignore[return-value]
+
+
+def _params_from_xmp(xmp: bytes) -> GainMapParams | None:
+    text = xmp.decode("utf-8", errors="replace")
+    if "hdrgm:" not in text:
+        return None
+    gain_max = _xmp_values(text, "GainMapMax")
+    capacity_max = _xmp_values(text, "HDRCapacityMax")
+    if gain_max is None or capacity_max is None:
+        raise ValueError("hdrgm metadata without GainMapMax or HDRCapacityMax")
+    base_hdr = re.search(r'hdrgm:BaseRenditionIsHDR="([^"]*)"', text)
+    return GainMapParams(
+        gain_min=_three(_xmp_values(text, "GainMapMin"), 0.0),
+        gain_max=_three(gain_max, 0.0),
+        gamma=_three(_xmp_values(text, "Gamma"), 1.0),
+        offset_sdr=_three(_xmp_values(text, "OffsetSDR"), 1 / 64),
+        offset_hdr=_three(_xmp_values(text, "OffsetHDR"), 1 / 64),
+        capacity_min=(_xmp_values(text, "HDRCapacityMin") or [0.0])[0],
+        capacity_max=capacity_max[0],
+        base_is_hdr=bool(base_hdr and base_hdr.group(1).lower() == "true"),
+    )
+
+
+def _params_from_iso(payload: bytes) -> GainMapParams | None:
+    """ISO 21496-1 metadata (after its URN): versions, flags, headrooms and per-channel
+    fractions (numerator/denominator pairs, or one common denominator)."""
+    if len(payload) < 5:
+        return None  # the primary image's version-only marker
+    pos = 0
+
+    def take(fmt: str) -> tuple:
+        nonlocal pos
+        size = struct.calcsize(">" + fmt)
+        if pos + size > len(payload):
+            raise ValueError("ISO 21496-1 gain-map metadata ends early")
+        out = struct.unpack(">" + fmt, payload[pos : pos + size])
+        pos += size
+        return out
+
+    minimum_version, _writer = take("HH")
+    if minimum_version != 0:
+        raise ValueError(f"ISO 21496-1 metadata of version {minimum_version} (0 is read)")
+    (flags,) = take("B")
+    channels = 3 if flags & 0x80 else 1
+    backward = bool(flags & 0x04)
+    if flags & 0x08:  # one common denominator
+        (den,) = take("I")
+        base_n, alt_n = take("II")
+        fractions = [take("iiIii") for _ in range(channels)]
+        if den == 0:
+            raise ValueError("ISO 21496-1 metadata with a zero denominator")
+        base, alternate = base_n / den, alt_n / den
+        per = [[v / den for v in f] for f in fractions]
+    else:
+        base_n, base_d, alt_n, alt_d = take("IIII")
+        rows = [take("iIiIIIiIiI") for _ in range(channels)]
+        if 0 in (base_d, alt_d) or any(r[k] == 0 for r in rows for k in (1, 3, 5, 7, 9)):
+            raise ValueError("ISO 21496-1 metadata with a zero denominator")
+        base, alternate = base_n / base_d, alt_n / alt_d
+        per = [[r[k] / r[k + 1] for k in range(0, 10, 2)] for r in rows]
+    cols = list(zip(*per, strict=True))  # min, max, gamma, base offset, alternate offset
+    return GainMapParams(
+        gain_min=_three(list(cols[0]), 0.0),
+        gain_max=_three(list(cols[1]), 0.0),
+        gamma=_three(list(cols[2]), 1.0),
+        offset_sdr=_three(list(cols[3]), 1 / 64),
+        offset_hdr=_three(list(cols[4]), 1 / 64),
+        capacity_min=min(base, alternate),
+        capacity_max=max(base, alternate),
+        base_is_hdr=backward or base > alternate,
+    )
+
+
+def _gain_params(gain_jpeg: bytes) -> tuple[str, GainMapParams]:
+    params = _params_from_xmp(_xmp(gain_jpeg))
+    if params is not None:
+        return "hdrgm", params
+    for marker, _offset, payload in _segments(gain_jpeg):
+        if marker == 0xE2 and payload.startswith(_ISO_URN):
+            iso = _params_from_iso(payload[len(_ISO_URN) :])
+            if iso is not None:
+                return "iso21496", iso
+    raise ValueError("the gain map carries no hdrgm or ISO 21496-1 parameters")
+
+
+def apple_headroom(data: bytes) -> float | None:
+    """Apple's ``HDRGainMapHeadroom`` (linear) from a file's XMP, if present."""
+    found = re.search(rb"HDRGainMapHeadroom>\s*([0-9.eE+-]+)\s*<", data) or re.search(
+        rb'HDRGainMapHeadroom="([0-9.eE+-]+)"', data
+    )
+    return float(found.group(1)) if found else None
+
+
+# --- applying ---------------------------------------------------------------------------
+def _resize_to(gain: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    import cv2
+
+    g = gain.astype(np.float32) / np.float32(255 if gain.dtype == np.uint8 else 65535)
+    if g.ndim == 3 and g.shape[2] == 1:
+        g = g[..., 0]
+    if g.shape[:2] != shape:
+        g = cv2.resize(g, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+    return g if g.ndim == 3 else np.repeat(g[..., None], 3, axis=2)
+
+
+def apply_gain_map(sdr: np.ndarray, gain: np.ndarray, params: GainMapParams) -> np.ndarray:
+    """HDR rendition at the file's own headroom (W = 1) from the SDR base's linear pixels
+    (H, W, 3) float32 and the gain map ((h, w) or (h, w, 3) uint8 code values)."""
+    g = _resize_to(gain, sdr.shape[:2])
+    lo, hi = np.float32(params.gain_min), np.float32(params.gain_max)
+    gamma = np.float32(params.gamma)
+    g = np.power(np.clip(g, 0.0, 1.0), np.float32(1.0) / gamma)
+    boost = lo + (hi - lo) * g
+    o_sdr, o_hdr = np.float32(params.offset_sdr), np.float32(params.offset_hdr)
+    return ((sdr + o_sdr) * np.exp2(boost) - o_hdr).astype(np.float32)
+
+
+def _hdr_image(base: Any, hdr: np.ndarray, info: GainMapInfo) -> Any:
+    """The HDR :class:`Image`: code values as for any float file, relative to the brightest
+    value the photo reaches (its own headroom), so only its ceiling counts as clipped."""
+    from hdr_studio.core.image import float_code_values
+
+    code = float_code_values(hdr)
+    return replace(
+        base,
+        linear=np.ascontiguousarray(hdr, dtype=np.float32),
+        code=code,
+        transfer="linear",
+        gain_map=info,
+        notes=list(base.notes),
+    )
+
+
+def apply_apple_gain_map(base: Any, gain: np.ndarray, headroom: float) -> Any:
+    """The HDR rendition of an SDR photo ``base`` (:class:`Image`) with Apple's gain map
+    (uint8, any size) and headroom (linear, > 1)."""
+    from hdr_studio.core.transfer import srgb_decode
+
+    if not np.isfinite(headroom) or not 1.0 < headroom <= 2.0**16:
+        raise InputError(
+            f"{base.source_path}: inconsistent gain-map metadata (Apple headroom {headroom})"
+        )
+    g = srgb_decode(_resize_to(gain, base.linear.shape[:2]))
+    hdr = base.linear * (np.float32(1.0) + np.float32(headroom - 1.0) * g)
+    info = GainMapInfo("apple", float(np.log2(headroom)), sdr=base)
+    return _hdr_image(base, hdr, info)
+
+
+def read_gain_map_jpeg(path: Path, base: Any, data: bytes, where: tuple[int, int]) -> Any:
+    """The HDR rendition of the gain-map JPEG ``data`` whose SDR base was decoded as
+    ``base`` (:class:`Image`, orientation not yet applied) and whose gain map lies at
+    ``where`` (offset, size)."""
+    import imagecodecs
+
+    offset, size = where
+    gain_jpeg = data[offset : offset + size]
+
+    def bad(why: str) -> InputError:
+        return InputError(f"{path}: inconsistent gain-map metadata ({' '.join(why.split())})")
+
+    try:
+        gain = np.asarray(imagecodecs.jpeg8_decode(gain_jpeg))
+    except Exception as exc:
+        raise bad(f"the gain map image does not decode: {exc}") from None
+    headroom = apple_headroom(gain_jpeg)
+    if headroom is not None and _HDRGM_NS not in gain_jpeg:
+        return apply_apple_gain_map(base, gain, headroom)
+    try:
+        kind, params = _gain_params(gain_jpeg)
+        params.check()
+    except (ValueError, struct.error) as exc:
+        raise bad(str(exc)) from None
+    if params.base_is_hdr:
+        base.notes.append("the gain map maps an HDR base to SDR: the base is read as it is")
+        return base
+    hdr = apply_gain_map(base.linear, gain, params)
+    info = GainMapInfo(kind, params.capacity_max, sdr=base, params=params)
+    return _hdr_image(base, hdr, info)

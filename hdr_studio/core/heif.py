@@ -1,0 +1,108 @@
+"""HEIC/HEIF photos through libheif (``pillow-heif``, the optional extra ``[heif]``): 8- and
+10/12-bit, decoded by their nclx colour information (primaries, transfer: sRGB, BT.709,
+PQ, HLG) or their ICC profile, with their Exif (camera, exposure) kept. A 10-bit PQ or HLG
+HEIC is HDR input. Apple's HDR gain map (an auxiliary image
+``urn:com:apple:photo:2020:aux:hdrgainmap``) is applied at the file's own headroom
+(:mod:`hdr_studio.core.gainmap`), the SDR photo kept beside it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hdr_studio.core.errors import InputError
+
+__all__ = ["APPLE_GAIN_MAP", "read_heif"]
+
+APPLE_GAIN_MAP = "urn:com:apple:photo:2020:aux:hdrgainmap"
+
+
+def _pillow_heif() -> Any:
+    try:
+        import pillow_heif
+    except ImportError:
+        raise InputError(
+            "HEIC/HEIF photos need libheif: pip install 'hdr-studio[heif]' (the app and the "
+            "bundle include it)"
+        ) from None
+    return pillow_heif
+
+
+def _fail(path: Path, why: str) -> InputError:
+    return InputError(f"{path}: {' '.join(str(why).split())}")
+
+
+def _decoder_missing(path: Path, heif: Any) -> bool:
+    return not heif.libheif_info().get("decoders")
+
+
+def read_heif(path: Path, max_pixels: int) -> Any:
+    """Decode the HEIC/HEIF file ``path`` to an :class:`~hdr_studio.core.image.Image`."""
+    from hdr_studio.core.exif import exif_fields
+    from hdr_studio.core.image import Image
+    from hdr_studio.core.reader import decode_nclx, icc_encoding
+
+    heif = _pillow_heif()
+    if _decoder_missing(path, heif):
+        raise _fail(path, "this libheif has no HEVC decoder (install pillow-heif's wheel)")
+    try:
+        container = heif.open_heif(str(path), convert_hdr_to_8bit=False)
+        w, h = container.size
+        if w * h > max_pixels:
+            raise _fail(path, f"image is {w}x{h}, above the limit of {max_pixels / 1e6:.0f} MP")
+        pixels = np.asarray(container)
+    except InputError:
+        raise
+    except Exception as exc:  # libheif's errors come as several exception types
+        raise _fail(path, f"not a readable HEIC/HEIF image ({exc})") from None
+    info = container.info
+    depth = int(info.get("bit_depth") or 8)
+    notes: list[str] = []
+    if pixels.dtype == np.uint16:  # libheif hands high bit depths over shifted to 16 bits
+        code = (pixels >> (16 - depth)).astype(np.float32) / np.float32(2**depth - 1)
+    else:
+        code = pixels.astype(np.float32) / np.float32(255)
+    if code.ndim == 2:
+        code = code[..., None]
+    alpha = np.ascontiguousarray(code[..., 3]) if code.shape[2] == 4 else None
+    rgb = code[..., :3] if code.shape[2] >= 3 else np.repeat(code[..., :1], 3, axis=2)
+    primaries, transfer = "rec709", "srgb"
+    nclx = info.get("nclx_profile")
+    icc = info.get("icc_profile")
+    if nclx:
+        primaries, transfer = decode_nclx(
+            path, int(nclx.get("color_primaries", 1)), int(nclx.get("transfer_characteristics", 13))
+        )
+    elif icc:
+        primaries, transfer = icc_encoding(bytes(icc), notes)
+    metadata = exif_fields(bytes(info.get("exif") or b""))
+    metadata.pop("Orientation", None)  # libheif applies the file's rotation itself
+    image = Image.from_pixels(
+        np.ascontiguousarray(rgb),
+        primaries,
+        transfer,
+        alpha=alpha,
+        bit_depth=depth,
+        levels=2**depth,
+        source_format="heif",
+        source_path=path,
+        metadata=metadata,
+        notes=notes,
+    )
+    gain_ids = (info.get("aux") or {}).get(APPLE_GAIN_MAP) or []
+    if gain_ids and transfer not in ("pq", "hlg"):
+        from hdr_studio.core.gainmap import apple_headroom, apply_apple_gain_map
+
+        headroom = apple_headroom(path.read_bytes())
+        if headroom is None:
+            image.notes.append("an Apple HDR gain map without a headroom: read as SDR")
+            return image
+        try:
+            gain = np.asarray(container.get_aux_image(gain_ids[0]))
+        except Exception as exc:
+            raise _fail(path, f"unreadable Apple HDR gain map ({exc})") from None
+        return apply_apple_gain_map(image, gain, headroom)
+    return image

@@ -1,0 +1,329 @@
+"""Camera raw files through LibRaw (``rawpy``, the optional extra ``[raw]``), decoded to
+scene-linear float with the sensor's own clipping known per channel.
+
+Decoding, in order:
+
+1. LibRaw unpacks and demosaics the photosites without white balance, colour matrix, tone
+   curve or brightening (``output_color=raw``, gamma 1, all multipliers 1): each camera
+   channel arrives as (value − black) / (white − black), 1.0 = the sensor's white.
+2. The as-shot white balance (normalised to green) scales the channels; the camera's
+   matrix (LibRaw's ``rgb_cam``, from the file's or LibRaw's own ColorMatrix) takes them to
+   linear sRGB/Rec.709 and on to Rec.2020. Nothing is clipped: a white-balanced channel
+   whose photosites are below their white may exceed 1.0.
+3. The **sensor clip mask**: a photosite at or above its channel's white level (before
+   white balance) is clipped; a pixel's channel is clipped when a photosite of that colour
+   among those its value is interpolated from is (:func:`sensor_clip_mask`). Analysis,
+   overlays and reconstruction use it instead of an 8-bit threshold.
+4. Orientation from the file.
+
+1.0 of :attr:`Image.linear` is the level at which a white-balanced neutral saturates the
+green photosites; :attr:`Image.code` is the sRGB display encoding of the Rec.2020 pixels
+below that level, set to exactly 1.0 in the channels the sensor clipped (and kept below
+every method's clipping ramp elsewhere, :data:`UNCLIPPED_CODE_CEILING`), so every
+threshold-based consumer sees the sensor's mask. :attr:`Image.raw` keeps what raw
+highlight reconstruction needs (:mod:`hdr_studio.core.raw_highlights`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hdr_studio.core.errors import InputError
+
+__all__ = [
+    "UNCLIPPED_CODE_CEILING",
+    "RawInfo",
+    "raw_preview",
+    "read_raw",
+    "sensor_clip_mask",
+    "sensor_code",
+]
+
+#: Code values of channels the sensor did not clip stay at or below this: under the ramp
+#: where every method starts to treat a channel as clipped (the classical engine's from
+#: 0.96, the networks' Santos mask from 0.96), so only the sensor's mask marks clipping.
+UNCLIPPED_CODE_CEILING = 0.94
+
+#: Files with fewer bits per photosite than this are stripped or truncated (the smallest
+#: lossy raw formats store well over 1 bit per photosite).
+_MIN_BITS_PER_PHOTOSITE = 0.5
+#: A channel's white is lowered to its data maximum when at least this share of its
+#: photosites sits on that maximum and it is above 3/4 of the declared white: sensors that
+#: saturate below their declared white leave such a plateau (LibRaw's adjust_maximum).
+_PLATEAU_SHARE = 1e-5
+_PLATEAU_MIN = 16
+
+
+@dataclass(frozen=True)
+class RawInfo:
+    """What raw highlight reconstruction needs besides the pixels.
+
+    camera_to_output: (3, 3) white-balanced camera RGB → the image's linear primaries.
+    clip_levels: (3,) the white-balanced camera value at which each channel saturates.
+    white_balance: (3,) the as-shot multipliers applied (green = 1).
+    """
+
+    camera_to_output: np.ndarray
+    clip_levels: np.ndarray
+    white_balance: np.ndarray
+
+
+def sensor_code(linear: np.ndarray, clip: np.ndarray) -> np.ndarray:
+    """Code values that carry the sensor's mask: the sRGB encoding of the pixels below
+    white, 1.0 in the channels ``clip`` marks, at most :data:`UNCLIPPED_CODE_CEILING`
+    elsewhere."""
+    from hdr_studio.core.transfer import srgb_encode
+
+    code = srgb_encode(np.clip(linear, 0.0, 1.0))
+    ceiling = np.float32(UNCLIPPED_CODE_CEILING)
+    return np.where(clip, np.float32(1.0), np.minimum(code, ceiling)).astype(np.float32)
+
+
+def _rawpy() -> Any:
+    try:
+        import rawpy
+    except ImportError:
+        raise InputError(
+            "camera raw files need LibRaw: pip install 'hdr-studio[raw]' (the app and the "
+            "bundle include it)"
+        ) from None
+    return rawpy
+
+
+def _fail(path: Path, why: str) -> InputError:
+    return InputError(f"{path}: {' '.join(why.split())}")
+
+
+def _open(path: Path) -> Any:
+    rawpy = _rawpy()
+    try:
+        raw = rawpy.imread(str(path))
+    except rawpy.LibRawFileUnsupportedError:
+        raise _fail(
+            path,
+            "not a raw file LibRaw reads, or a camera it does not support "
+            f"(LibRaw {'.'.join(map(str, rawpy.libraw_version))})",
+        ) from None
+    except (rawpy.LibRawIOError, rawpy.LibRawDataError):
+        raise _fail(path, "truncated or damaged raw file (its data ends early)") from None
+    except rawpy.LibRawTooBigError:
+        raise _fail(path, "raw image too big for LibRaw") from None
+    except rawpy.LibRawError as exc:
+        raise _fail(path, f"cannot decode the raw file ({type(exc).__name__}: {exc})") from None
+    sizes = raw.sizes
+    photosites = max(1, sizes.raw_width * sizes.raw_height)
+    if path.stat().st_size * 8 / photosites < _MIN_BITS_PER_PHOTOSITE:
+        raw.close()
+        raise _fail(
+            path,
+            f"truncated raw file: {path.stat().st_size} bytes cannot hold "
+            f"{sizes.raw_width}x{sizes.raw_height} photosites",
+        )
+    return raw
+
+
+def _white_levels(raw: Any, cfa: np.ndarray, colours: np.ndarray, n: int) -> np.ndarray:
+    """Per colour index (0..3), the photosite value counted as clipped."""
+    declared = raw.camera_white_level_per_channel
+    declared = np.asarray(
+        declared if declared is not None else [raw.white_level] * 4, dtype=np.float64
+    )
+    black = np.asarray(raw.black_level_per_channel, dtype=np.float64)
+    levels = declared.copy()
+    for c in range(n):
+        values = cfa[colours == c] if colours is not None else cfa[..., c]
+        if values.size == 0:
+            continue
+        top = int(values.max())
+        on_top = int(np.count_nonzero(values == top))
+        floor = black[c] + 0.75 * (declared[c] - black[c])
+        if (
+            top < declared[c]
+            and top > floor
+            and on_top >= max(_PLATEAU_MIN, _PLATEAU_SHARE * values.size)
+        ):
+            levels[c] = top
+    return levels
+
+
+def sensor_clip_mask(
+    cfa: np.ndarray, colours: np.ndarray | None, whites: np.ndarray, reach: int = 1
+) -> np.ndarray:
+    """(H, W, 3) bool: per output channel (R, G, B), whether a photosite of that colour at
+    or above its white lies within ``reach`` photosites (the demosaic's neighbourhood).
+    ``cfa``: (H, W) photosite values with ``colours`` (H, W) their colour index (LibRaw's
+    0 R, 1 G, 2 B, 3 second G), or (H, W, C) already per channel with ``colours`` None."""
+    import cv2
+
+    if colours is None:  # linear (demosaiced) raw: the pixel's own channels
+        planes = cfa[..., :3] >= whites[:3].astype(cfa.dtype)
+        return np.ascontiguousarray(planes)
+    clipped = cfa >= whites[colours].astype(cfa.dtype)
+    size = 2 * reach + 1
+    kernel = np.ones((size, size), np.uint8)
+    out = np.zeros((*cfa.shape, 3), bool)
+    for channel, members in ((0, (0,)), (1, (1, 3)), (2, (2,))):
+        own = clipped & np.isin(colours, members)
+        if own.any():
+            out[..., channel] = cv2.dilate(own.view(np.uint8), kernel) > 0
+    return out
+
+
+def _camera_to_output(raw: Any) -> tuple[np.ndarray, str | None]:
+    """(3, 3) white-balanced camera RGB → linear Rec.2020, and a note when the file and
+    LibRaw know no matrix for the camera."""
+    from hdr_studio.core.gamut import rgb_to_rgb_matrix
+
+    rgb_cam = np.asarray(raw.color_matrix, dtype=np.float64)[:, :3]
+    note = None
+    if not np.any(rgb_cam) or not np.all(np.isfinite(rgb_cam)):
+        rgb_cam = np.eye(3)
+        note = "no colour matrix for this camera: colours are the sensor's own"
+    return rgb_to_rgb_matrix("rec709", "rec2020") @ rgb_cam, note
+
+
+def _white_balance(raw: Any) -> tuple[np.ndarray, str | None]:
+    for source, note in (
+        (raw.camera_whitebalance, None),
+        (raw.daylight_whitebalance, "no as-shot white balance in the file: daylight used"),
+    ):
+        wb = np.asarray(source[:3], dtype=np.float64)
+        if np.all(wb > 0) and np.all(np.isfinite(wb)):
+            return wb / wb[1], note
+    return np.ones(3), "no white balance in the file: none applied"
+
+
+#: LibRaw's flip codes → quarter turns counter-clockwise (3: 180°, 5: 90° CCW, 6: 90° CW).
+_TURNS = {3: 2, 5: 1, 6: 3}
+
+
+def _orient(a: np.ndarray, flip: int) -> np.ndarray:
+    """LibRaw's orientation code applied to an (H, W, …) array."""
+    turns = _TURNS.get(flip, 0)
+    return np.ascontiguousarray(np.rot90(a, k=turns)) if turns else a
+
+
+def _metadata(path: Path, raw: Any) -> dict[str, tuple[str, Any]]:
+    from hdr_studio.core.exif import exif_fields, find_tiff_header
+
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    start = find_tiff_header(head)
+    fields = exif_fields(head[start:]) if start is not None else {}
+    fields.pop("Orientation", None)  # applied to the pixels
+    other = raw.other
+    if other.shutter_speed > 0:
+        fields.setdefault("ExposureTime", ("float", float(other.shutter_speed)))
+    if other.aperture > 0:
+        fields.setdefault("FNumber", ("float", float(other.aperture)))
+    if other.iso_speed > 0:
+        fields.setdefault("Exif:ISOSpeedRatings", ("int", round(other.iso_speed)))
+    if other.focal_length > 0:
+        fields.setdefault("Exif:FocalLength", ("float", float(other.focal_length)))
+    return fields
+
+
+def _demosaic(raw: Any, half: bool) -> np.ndarray:
+    rawpy = _rawpy()
+    try:
+        rgb = raw.postprocess(
+            demosaic_algorithm=rawpy.DemosaicAlgorithm.LINEAR,
+            half_size=half,
+            use_camera_wb=False,
+            user_wb=[1.0, 1.0, 1.0, 1.0],
+            output_color=rawpy.ColorSpace.raw,
+            output_bps=16,
+            gamma=(1.0, 1.0),
+            no_auto_bright=True,
+            adjust_maximum_thr=0.0,
+            highlight_mode=rawpy.HighlightMode.Ignore,
+            user_flip=0,
+        )
+    except rawpy.LibRawError as exc:
+        raise InputError(f"cannot demosaic the raw file ({type(exc).__name__})") from None
+    return rgb
+
+
+def read_raw(path: Path, max_pixels: int, half: bool = False) -> Any:
+    """Decode the camera raw file ``path`` (see module docstring) to an
+    :class:`~hdr_studio.core.image.Image` in linear Rec.2020 with ``sensor_clip`` and
+    ``raw`` set. ``half``: a half-size decode (each 2×2 block one pixel), for a quick first
+    picture."""
+    from hdr_studio.core.image import Image
+
+    raw = _open(path)
+    try:
+        sizes = raw.sizes
+        w, h = sizes.width, sizes.height
+        if w * h > max_pixels:
+            raise _fail(path, f"image is {w}x{h}, above the limit of {max_pixels / 1e6:.0f} MP")
+        notes: list[str] = []
+        bayer = raw.raw_pattern is not None and raw.num_colors == 3
+        visible = raw.raw_image_visible
+        colours = raw.raw_colors_visible if bayer else None
+        whites = _white_levels(raw, visible, colours, 4 if bayer else 3)
+        black = np.asarray(raw.black_level_per_channel, dtype=np.float64)
+        reach = 1 if bayer and np.shape(raw.raw_pattern)[0] == 2 else 2
+        clip = sensor_clip_mask(visible, colours, whites, reach)
+        rgb16 = _demosaic(raw, half)
+        wb, note = _white_balance(raw)
+        notes += [note] if note else []
+        matrix, note = _camera_to_output(raw)
+        notes += [note] if note else []
+        flip = sizes.flip
+        white_level = raw.white_level
+        metadata = _metadata(path, raw)
+    finally:
+        raw.close()
+    if half:
+        clip = clip[: 2 * (clip.shape[0] // 2), : 2 * (clip.shape[1] // 2)]
+        clip = clip.reshape(clip.shape[0] // 2, 2, clip.shape[1] // 2, 2, 3).any(axis=(1, 3))
+    hh, ww = rgb16.shape[:2]
+    clip = clip[:hh, :ww]
+    # LibRaw scaled every channel by 65535 / (white − black) with the file's one white:
+    # rescale so that 1.0 is each channel's own white (the level its mask was made at).
+    common = float(white_level)
+    channel_white = np.array(
+        [whites[0], min(whites[1], whites[3]) if bayer else whites[1], whites[2]]
+    )
+    scale = (common - black[:3]) / np.maximum(channel_white - black[:3], 1.0) / 65535.0
+    camera = rgb16.astype(np.float32) * (scale * wb).astype(np.float32)
+    linear = camera @ matrix.T.astype(np.float32)
+    linear = _orient(linear, flip)
+    clip = _orient(clip, flip)
+    code = sensor_code(linear, clip)
+    info = RawInfo(
+        camera_to_output=matrix.astype(np.float32),
+        clip_levels=wb.astype(np.float32),
+        white_balance=wb.astype(np.float32),
+    )
+    return Image(
+        linear=np.ascontiguousarray(linear, dtype=np.float32),
+        code=code,
+        primaries="rec2020",
+        transfer="linear",
+        bit_depth=16,
+        source_format="raw",
+        source_path=path,
+        metadata=metadata,
+        notes=notes,
+        sensor_clip=clip,
+        raw=info,
+    )
+
+
+def raw_preview(path: Path) -> bytes | None:
+    """The embedded JPEG preview of a raw file (for a first picture), if it has one."""
+    rawpy = _rawpy()
+    raw = _open(path)
+    try:
+        thumb = raw.extract_thumb()
+    except rawpy.LibRawError:
+        return None
+    finally:
+        raw.close()
+    return bytes(thumb.data) if thumb.format == rawpy.ThumbFormat.JPEG else None

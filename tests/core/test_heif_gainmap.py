@@ -1,0 +1,196 @@
+"""HEIC/HEIF (pillow-heif), AVIF and JPEG XL with their transfer and primaries (PQ and HLG
+are HDR input), and gain-map HDR photos (Ultra HDR written here and read back, Adobe's and
+Apple's from other encoders, inconsistent metadata)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hdr_studio.core.errors import InputError
+from hdr_studio.core.export import write_result
+from hdr_studio.core.gamut import convert_primaries
+from hdr_studio.core.reader import read_image
+from hdr_studio.core.transfer import hlg_decode, pq_encode
+from hdr_studio.training.metrics import pu21_psnr
+from tests.helpers import CLI, SAMPLES, gradient, run_without
+
+HDR_PHOTOS = Path(__file__).parents[1] / "data" / "hdr-photos"
+heif = pytest.importorskip("pillow_heif")
+
+
+def _exif(make: str, model: str) -> bytes:
+    from PIL import Image as PILImage
+
+    exif = PILImage.Exif()
+    exif[0x010F], exif[0x0110] = make, model
+    return exif.tobytes()
+
+
+def _heic(path: Path, pixels: np.ndarray, nclx=None, exif=None) -> Path:
+    mode = "RGB" if pixels.dtype == np.uint8 else "RGB;16"
+    h, w = pixels.shape[:2]
+    f = heif.from_bytes(mode=mode, size=(w, h), data=np.ascontiguousarray(pixels).tobytes())
+    kw = {"quality": -1}
+    if nclx:
+        kw["nclx_profile"] = nclx
+    if exif:
+        kw["exif"] = exif
+    f.save(path, **kw)
+    return path
+
+
+def test_heic_8bit_srgb_with_camera_metadata(tmp_path):
+    px = (gradient() * 255).round().astype(np.uint8)
+    im = read_image(_heic(tmp_path / "a.heic", px, exif=_exif("Apple", "iPhone 15 Pro")))
+    assert (im.source_format, im.bit_depth, im.transfer, im.primaries) == (
+        "heif",
+        8,
+        "srgb",
+        "rec709",
+    )
+    assert im.metadata["Make"] == ("string", "Apple")
+    assert np.abs(im.code - px / 255.0).mean() < 0.02  # lossless enough at quality -1
+
+
+@pytest.mark.parametrize("transfer", [16, 18])
+def test_heic_10bit_pq_and_hlg_are_hdr(tmp_path, transfer):
+    ramp = np.linspace(0.0, 1.0, 64 * 48 * 3).reshape(48, 64, 3)
+    px = (np.round(ramp * 1023).astype(np.uint16) << 6).astype(np.uint16)
+    nclx = {
+        "color_primaries": 9,
+        "transfer_characteristics": transfer,
+        "matrix_coefficients": 9,
+        "full_range_flag": 1,
+    }
+    im = read_image(_heic(tmp_path / "p.heic", px, nclx))
+    assert im.bit_depth == 10 and im.primaries == "rec2020"
+    assert im.transfer == ("pq" if transfer == 16 else "hlg")
+    assert im.linear.max() > 4.0  # far above SDR white: HDR input
+    assert im.already_linear is False
+
+
+def test_hlg_reference_white_is_sdr_white():
+    white = hlg_decode(np.full((1, 1, 3), 0.75, np.float32))
+    assert abs(float(white[0, 0, 0]) - 203.0) < 0.5  # BT.2408: 75 % HLG = 203 cd/m²
+
+
+def test_avif_hlg_and_real_pq_avif(tmp_path):
+    import imagecodecs
+
+    q = np.full((16, 16, 3), 767, np.uint16)  # 0.75 of 10 bits
+    data = imagecodecs.avif_encode(
+        q, level=100, bitspersample=10, primaries=9, transfer=18, matrix=9
+    )
+    (tmp_path / "h.avif").write_bytes(data)
+    im = read_image(tmp_path / "h.avif")
+    assert im.transfer == "hlg" and abs(float(im.linear.mean()) - 1.0) < 0.02
+    cosmos = read_image(HDR_PHOTOS / "cosmos1650_yuv444_10bpc_p3pq.avif")
+    assert (cosmos.transfer, cosmos.primaries, cosmos.bit_depth) == ("pq", "p3", 10)
+    assert cosmos.linear.max() > 5.0
+
+
+def test_jpeg_xl_pq_is_read_as_hdr(tmp_path):
+    import OpenImageIO as oiio
+
+    nits = np.linspace(0, 1000, 32 * 24 * 3, dtype=np.float32).reshape(24, 32, 3)
+    q = np.round(pq_encode(nits) * 65535).astype(np.uint16)
+    spec = oiio.ImageSpec(32, 24, 3, oiio.UINT16)
+    spec.attribute("oiio:ColorSpace", "pq_rec2020_display")
+    out = oiio.ImageOutput.create(str(tmp_path / "p.jxl"))
+    assert out.open(str(tmp_path / "p.jxl"), spec) and out.write_image(q)
+    out.close()
+    im = read_image(tmp_path / "p.jxl")
+    assert im.transfer == "pq" and im.primaries == "rec2020"
+    assert abs(float(im.linear.max()) - 1000 / 203) < 0.05
+
+
+def test_heic_without_decoder_says_what_to_install(tmp_path):
+    p = _heic(tmp_path / "a.heic", (gradient() * 255).astype(np.uint8))
+    r = run_without(("pillow_heif",), CLI, "analyze", str(p))
+    assert r.returncode == 2 and "pip install 'hdr-studio[heif]'" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def _hdr_source():
+    src = read_image(SAMPLES / "sunset_lomiri.jpg")
+    lin = src.linear * np.float32(3.0)
+    return src, lin
+
+
+def test_ultra_hdr_round_trip_reads_back_its_hdr_source(tmp_path):
+    src, lin = _hdr_source()
+    out = write_result(lin, tmp_path / "u.jpg", src, fmt="jpeg-uhdr")
+    im = read_image(out)
+    assert im.gain_map is not None and im.gain_map.sdr.transfer == "srgb"
+    assert im.gain_map.sdr.linear.shape == im.linear.shape
+    truth = convert_primaries(lin, "rec709", im.primaries)
+    ours = pu21_psnr(im.linear, truth)
+    # OpenImageIO's own Ultra HDR decode (libultrahdr) of the same file, as a yardstick.
+    import OpenImageIO as oiio
+
+    inp = oiio.ImageInput.open(str(out))
+    theirs = pu21_psnr(np.asarray(inp.read_image(oiio.FLOAT))[..., :3], truth)
+    inp.close()
+    assert ours >= 40.0 and ours >= theirs - 0.5, (ours, theirs)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "headroom"),
+    [
+        ("seine_sdr_gainmap_srgb.jpg", "hdrgm", 1.3),
+        ("paris_exif_xmp_gainmap_bigendian.jpg", "hdrgm", 3.5),
+        ("apple_gainmap_new.jpg", "apple", None),
+    ],
+)
+def test_gain_map_jpegs_from_other_encoders(name, kind, headroom):
+    im = read_image(HDR_PHOTOS / name)
+    info = im.gain_map
+    assert info is not None and info.kind == kind and im.transfer == "linear"
+    if headroom is not None:
+        assert abs(info.headroom_stops - headroom) < 1e-6
+    sdr = info.sdr
+    assert sdr.linear.shape == im.linear.shape and sdr.linear.max() <= 1.0
+    # The HDR rendition lifts the highlights above SDR white and never darkens much.
+    assert im.linear.max() > 1.5
+    bright = sdr.linear.max(axis=2) > 0.8
+    assert np.median(im.linear.max(axis=2)[bright] / sdr.linear.max(axis=2)[bright]) > 1.1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "why"),
+    [
+        (b'hdrgm:HDRCapacityMax="1.3"', b'hdrgm:HDRCapacityMax="0.0"', "HDRCapacityMax"),
+        (b"<rdf:li>1.277177</rdf:li>", b"<rdf:li>-9.27717</rdf:li>", "below GainMapMin"),
+        (b"<rdf:li>0.953784</rdf:li>", b"<rdf:li>-0.95378</rdf:li>", "gamma"),
+    ],
+)
+def test_inconsistent_gain_map_metadata_is_a_one_line_input_error(tmp_path, old, new, why):
+    data = (HDR_PHOTOS / "seine_sdr_gainmap_srgb.jpg").read_bytes()
+    assert data.count(old) == 1 and len(old) == len(new)
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(data.replace(old, new))
+    with pytest.raises(InputError) as err:
+        read_image(bad)
+    assert "inconsistent gain-map metadata" in str(err.value) and why in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_cli_says_a_photo_is_already_hdr_and_still_reconstructs(tmp_path, capsys):
+    from hdr_studio.cli import main
+
+    path = HDR_PHOTOS / "seine_sdr_gainmap_srgb.jpg"
+    assert main(["analyze", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "HDR photo: Ultra HDR / Adobe gain map, 1.30 stops" in out
+    assert (
+        main(["reconstruct", str(path), "-o", str(tmp_path / "o.exr"), "--method", "classical"])
+        == 0
+    )
+    assert (tmp_path / "o.exr").exists()
+    for fmt, ext in (("png-pq", "png"), ("jpeg-uhdr", "jpg")):
+        dst = tmp_path / f"re.{ext}"
+        assert (
+            main(["reconstruct", str(path), "-o", str(dst), "--method", "none", "--format", fmt])
+            == 0
+        )

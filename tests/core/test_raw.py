@@ -1,0 +1,135 @@
+"""Camera raw files: synthetic DNGs with known truth, real raws of three makers, truncated and
+unsupported ones; the sensor clip mask; raw highlight reconstruction."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hdr_studio.core.dng import write_dng
+from hdr_studio.core.errors import InputError
+from hdr_studio.core.raw_highlights import clip_to_white, recover_partial, recovered_image
+from hdr_studio.core.reader import read_image
+from hdr_studio.training.data.sensor import simulate_raw
+from hdr_studio.training.metrics import pu21_psnr
+from tests.helpers import CLI, run_without
+
+pytest.importorskip("rawpy")
+
+DATA = Path(__file__).parents[1] / "data" / "raw"
+
+
+def scene(h=96, w=128):
+    """A smooth textured scene with a warm light (R, G clip; B survives), a white light
+    (all clip) and dark surroundings."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    s = np.stack(
+        [0.20 + 0.08 * np.sin(xx / 9), 0.25 + 0.05 * np.cos(yy / 7), 0.15 + 0.04 * np.sin(yy / 5)],
+        axis=-1,
+    )
+    light = np.exp(-((yy - 40) ** 2 + (xx - 40) ** 2) / 300.0)[..., None]
+    s = s + light * np.array([4.0, 1.6, 0.5], np.float32)
+    s[60:80, 90:115] = 6.0
+    return s
+
+
+@pytest.fixture
+def simulated(tmp_path):
+    sim = simulate_raw(scene(), exposure=1.0, seed=3)
+    return sim, read_image(sim.write(tmp_path / "sim.dng"))
+
+
+def test_synthetic_dng_decodes_to_the_truth_where_nothing_clipped(simulated):
+    sim, im = simulated
+    assert (im.source_format, im.primaries, im.transfer) == ("raw", "rec2020", "linear")
+    assert im.linear.shape == (96, 128, 3) and im.sensor_clip.dtype == bool
+    truth = sim.truth_camera @ im.raw.camera_to_output.T
+    ok = ~im.sensor_clip.any(axis=2)
+    rel = np.abs(im.linear[ok] - truth[ok]) / (np.abs(truth[ok]) + 0.02)
+    assert np.median(rel) < 0.03
+    assert im.metadata["Make"] == ("string", "HDR Studio")
+    np.testing.assert_allclose(im.raw.white_balance, 1.0 / sim.neutral, rtol=1e-3)
+
+
+def test_the_clip_mask_comes_from_the_sensor_per_channel(simulated):
+    sim, im = simulated
+    level = np.asarray(im.raw.clip_levels)
+    over = sim.truth_camera >= 1.05 * level  # well past white: must be flagged
+    under = sim.truth_camera <= 0.8 * level
+    assert im.sensor_clip[over].all()
+    # A channel far below its white is clipped only next to clipped photosites.
+    import cv2
+
+    near = cv2.dilate(over.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    assert not im.sensor_clip[under & ~near].any()
+    # The warm light clips red but not blue: one mask per channel.
+    r, _, b = (im.sensor_clip[40, 40, c] for c in range(3))
+    assert r and not b
+    # Code values carry the mask: 1.0 exactly where clipped, below any clip ramp elsewhere.
+    assert (im.code[im.sensor_clip] == 1.0).all() and im.code[~im.sensor_clip].max() <= 0.94
+
+
+def test_values_above_white_are_not_clipped(simulated):
+    _, im = simulated
+    camera = im.linear @ np.linalg.inv(im.raw.camera_to_output).T
+    # Red saturates at its white-balance multiplier (> 1), not at 1.0.
+    assert camera[..., 0].max() > 1.2 and im.raw.clip_levels[0] > 1.2
+
+
+def test_orientation_from_the_file(tmp_path):
+    cfa = np.full((30, 60), 1000, np.uint16)  # LibRaw refuses sides under 22
+    cfa[:, :4] = 3000
+    p = write_dng(tmp_path / "o.dng", cfa, black=0, white=4095, orientation=6)
+    im = read_image(p)
+    assert im.linear.shape == (60, 30, 3)
+    assert im.linear[:2].mean() > 1.5 * im.linear[-2:].mean()  # the bright left edge is on top
+
+
+def test_raw_highlight_reconstruction_beats_none_and_clip_at_white(simulated):
+    sim, im = simulated
+    matrix = im.raw.camera_to_output
+    truth = sim.truth_camera @ matrix.T
+    count = im.sensor_clip.sum(axis=2)
+    partial = (count > 0) & (count < 3)
+    assert partial.sum() > 50
+    camera = im.linear @ np.linalg.inv(matrix).T
+    rebuilt, full = recover_partial(camera, im.sensor_clip, im.raw.clip_levels)
+    assert (full == (count == 3)).all()
+    ours = pu21_psnr(rebuilt @ matrix.T, truth, partial)
+    none = pu21_psnr(im.linear, truth, partial)
+    clip = pu21_psnr(
+        clip_to_white(camera, im.sensor_clip, im.raw.clip_levels) @ matrix.T, truth, partial
+    )
+    assert ours > none + 1.0 and ours > clip + 1.0, (ours, none, clip)
+    # Clipped channels only grow; unclipped pixels are untouched.
+    assert (rebuilt >= camera - 1e-6).all()
+    np.testing.assert_array_equal(rebuilt[count == 0], camera[count == 0])
+    rec = recovered_image(im)
+    assert rec.sensor_clip[..., 0].sum() == full.sum() and (rec.code[full] == 1.0).all()
+
+
+def test_real_raws_of_two_makers():
+    kodak = read_image(DATA / "RAW_KODAK_DC50.KDC")
+    # OpenImageIO's TIFF reader gave this file's 96x64 thumbnail, silently.
+    assert kodak.linear.shape == (512, 768, 3) and kodak.source_format == "raw"
+    assert kodak.metadata["Make"][1] == "Eastman Kodak Company"
+    assert np.isfinite(kodak.linear).all() and kodak.sensor_clip.shape == (512, 768, 3)
+    bmd = read_image(DATA / "Blackmagic_Pocket_Cinema_Camera_4K.dng")
+    assert bmd.linear.shape == (2176, 4128, 3) and bmd.raw is not None
+    assert bmd.raw.white_balance[0] > 1.5 and np.isfinite(bmd.linear).all()
+    assert bmd.sensor_clip.any() and not bmd.sensor_clip.all()
+
+
+@pytest.mark.parametrize("path", sorted((DATA / "truncated").iterdir()), ids=lambda p: p.name)
+def test_truncated_and_unsupported_raws_are_one_line_input_errors(path):
+    with pytest.raises(InputError) as err:
+        read_image(path)
+    text = str(err.value)
+    assert "\n" not in text and path.name in text
+    assert "truncated" in text or "does not support" in text
+
+
+def test_raw_without_libraw_says_what_to_install(tmp_path):
+    r = run_without(("rawpy",), CLI, "analyze", str(DATA / "RAW_KODAK_DC50.KDC"))
+    assert r.returncode == 2 and "pip install 'hdr-studio[raw]'" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
