@@ -118,6 +118,9 @@ def forget(camera: str) -> Path:
 def resolve(image: Image) -> tuple[CameraCurve | None, str]:
     """For ``--curve camera``: the curve kept for ``image``'s camera (None: the file's own
     encoding is used) and a note saying which it is."""
+    if image.raw is not None:
+        camera = camera_of(image) or "an unnamed camera"
+        return None, f"camera curve: a raw file of {camera} is linear sensor data; none applied"
     if image.already_linear:
         return None, "camera curve: the photo is already linear; none applied"
     found = curve_for(camera_of(image))

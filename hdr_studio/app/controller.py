@@ -33,7 +33,9 @@ class DocumentController:
 
     def open(self, path: str | Path, on_opened: Opened | None = None) -> None:
         """Read ``path`` and analyse its clipping on the worker; then the document shows it
-        and ``on_opened(path, stats)`` runs on the GUI thread."""
+        and ``on_opened(path, stats)`` runs on the GUI thread. A camera raw file shows a
+        first picture at once (its embedded preview or a half-size decode, the document
+        marked ``preview``) and the full decode follows."""
         path = Path(path)
 
         def read():
@@ -41,11 +43,36 @@ class DocumentController:
 
             return read_image(path)
 
-        self.open_image(path, read, on_opened)
+        from hdr_studio.core.reader import sniff
 
-    def open_image(self, path: Path, read: Callable[[], Image], on_opened: Opened | None) -> None:
+        try:
+            kind = sniff(path) if path.is_file() else ""
+        except OSError:
+            kind = ""
+        if kind != "raw":
+            self.open_image(path, read, on_opened)
+            return
+
+        def quick():
+            from hdr_studio.core.raw import quick_picture
+
+            return quick_picture(path)
+
+        def then_full(_path: Path, _stats: ClipStats) -> None:
+            self.open_image(path, read, on_opened)
+
+        self.open_image(path, quick, then_full, preview=True)
+
+    def open_image(
+        self,
+        path: Path,
+        read: Callable[[], Image],
+        on_opened: Opened | None,
+        preview: bool = False,
+    ) -> None:
         """Open what ``read()`` returns (on the worker) as the document named ``path``: a
-        file, or a host's layer in the round trip."""
+        file, or a host's layer in the round trip. ``preview``: a first picture that the
+        full decode replaces (reconstruction waits for it)."""
         over, under = self.state.overlay.over, self.state.overlay.under
 
         def load(progress, cancel):
@@ -68,6 +95,7 @@ class DocumentController:
             self.state.document.update(
                 path=path,
                 image=image,
+                preview=preview,
                 result=None,
                 result_kind=ResultKind.HDR,
                 result_sdr=None,
@@ -106,7 +134,7 @@ class DocumentController:
         """Reconstruct the open photo on the worker; the result replaces the document's.
         ``choices``: the editor's settings, as :meth:`request` takes them."""
         doc = self.state.document
-        if doc.image is None or not method:
+        if doc.image is None or not method or doc.preview:
             return
         request = self.request(method, **choices)
 

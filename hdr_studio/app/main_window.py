@@ -38,6 +38,22 @@ from hdr_studio.core.formats import open_filter
 MAX_RECENT = 10
 
 
+def describe_opened(image, stats: ClipStats) -> str:
+    """The status line for an opened photo: size, encoding, what clipped and against what
+    (a raw file's sensor, an HDR photo's own headroom), and whether it is HDR already."""
+    line = (
+        f"{image.width}×{image.height}, {image.bit_depth}-bit {image.transfer}/"
+        f"{image.primaries}; {stats.over_any * 100:.2f} % over-exposed"
+        + (" (sensor saturation)" if image.sensor_clip is not None else "")
+        + f", {stats.under_any * 100:.2f} % under-exposed"
+    )
+    if image.gain_map is not None:
+        line += f". {image.gain_map.summary()}; reconstruction still recovers what clipped"
+    elif image.transfer in ("pq", "hlg"):
+        line += f". Already HDR ({image.transfer.upper()}); reconstruction still offered"
+    return line
+
+
 def _startup() -> tuple[list, str, str, dict]:
     """Slow imports and look-ups for the window, done on a worker after it is shown: the
     method catalogue (imports torch), the device, the default method (its network loaded
@@ -279,15 +295,13 @@ class MainWindow(QtWidgets.QMainWindow):
             self.settings.setValue("lastDir", str(path.parent))
             self._refresh_recent()
         self.setWindowTitle(f"{path.name} — HDR Studio")
-        self.statusBar().showMessage(
-            f"{path.name}: {image.width}×{image.height}, {image.bit_depth}-bit "
-            f"{image.transfer}/{image.primaries}; {stats.over_any * 100:.2f} % over-exposed, "
-            f"{stats.under_any * 100:.2f} % under-exposed",
-            15000,
-        )
+        self.statusBar().showMessage(f"{path.name}: {describe_opened(image, stats)}", 15000)
 
     # --- reconstruction and export ---------------------------------------------------
     def reconstruct(self, method: str | None) -> None:
+        if self.state.document.preview:
+            self.statusBar().showMessage("The raw file is still decoding; try again.", 5000)
+            return
         if method:
             panel = self.reconstruct_panel
             self.controller.reconstruct(

@@ -93,6 +93,9 @@ class Document(Observable):
 
     path: Path | None = None
     image: Image | None = None
+    #: The image is a raw file's first picture (embedded preview or half-size decode);
+    #: the full decode replaces it.
+    preview: bool = False
     result: np.ndarray | None = None
     result_kind: ResultKind = ResultKind.HDR
     result_sdr: np.ndarray | None = None

@@ -37,7 +37,7 @@ from hdr_studio.core.errors import InputError
 __all__ = [
     "UNCLIPPED_CODE_CEILING",
     "RawInfo",
-    "raw_preview",
+    "quick_picture",
     "read_raw",
     "sensor_clip_mask",
     "sensor_code",
@@ -74,13 +74,19 @@ class RawInfo:
 
 def sensor_code(linear: np.ndarray, clip: np.ndarray) -> np.ndarray:
     """Code values that carry the sensor's mask: the sRGB encoding of the pixels below
-    white, 1.0 in the channels ``clip`` marks, at most :data:`UNCLIPPED_CODE_CEILING`
-    elsewhere."""
-    from hdr_studio.core.transfer import srgb_encode
+    white (IEC 61966-2-1; the power through OpenCV's SIMD ``pow``), 1.0 in the channels
+    ``clip`` marks, at most :data:`UNCLIPPED_CODE_CEILING` elsewhere."""
+    import cv2
 
-    code = srgb_encode(np.clip(linear, 0.0, 1.0))
-    ceiling = np.float32(UNCLIPPED_CODE_CEILING)
-    return np.where(clip, np.float32(1.0), np.minimum(code, ceiling)).astype(np.float32)
+    a = np.clip(np.asarray(linear, dtype=np.float32), 0.0, 1.0)
+    code = cv2.pow(a.reshape(-1, 1), 1.0 / 2.4).reshape(a.shape)
+    code *= np.float32(1.055)
+    code -= np.float32(0.055)
+    dark = a <= np.float32(0.0031308)
+    code[dark] = a[dark] * np.float32(12.92)
+    np.minimum(code, np.float32(UNCLIPPED_CODE_CEILING), out=code)
+    code[clip] = np.float32(1.0)
+    return code
 
 
 def _rawpy() -> Any:
@@ -151,24 +157,42 @@ def _white_levels(raw: Any, cfa: np.ndarray, colours: np.ndarray, n: int) -> np.
 
 
 def sensor_clip_mask(
-    cfa: np.ndarray, colours: np.ndarray | None, whites: np.ndarray, reach: int = 1
+    cfa: np.ndarray,
+    colours: np.ndarray | None,
+    whites: np.ndarray,
+    reach: int = 1,
+    half: bool = False,
 ) -> np.ndarray:
     """(H, W, 3) bool: per output channel (R, G, B), whether a photosite of that colour at
     or above its white lies within ``reach`` photosites (the demosaic's neighbourhood).
     ``cfa``: (H, W) photosite values with ``colours`` (H, W) their colour index (LibRaw's
-    0 R, 1 G, 2 B, 3 second G), or (H, W, C) already per channel with ``colours`` None."""
+    0 R, 1 G, 2 B, 3 second G), or (H, W, C) already per channel with ``colours`` None.
+    ``half``: for a half-size decode, per 2×2 block of photosites ((H/2, W/2, 3))."""
     import cv2
 
     if colours is None:  # linear (demosaiced) raw: the pixel's own channels
         planes = cfa[..., :3] >= whites[:3].astype(cfa.dtype)
+        if half:
+            h, w = planes.shape[0] // 2 * 2, planes.shape[1] // 2 * 2
+            planes = planes[:h, :w].reshape(h // 2, 2, w // 2, 2, 3).any(axis=(1, 3))
         return np.ascontiguousarray(planes)
-    clipped = cfa >= whites[colours].astype(cfa.dtype)
+    thresholds = np.minimum(whites, np.iinfo(cfa.dtype).max).astype(cfa.dtype)
+    clipped = cfa >= thresholds[colours]
     size = 2 * reach + 1
     kernel = np.ones((size, size), np.uint8)
-    out = np.zeros((*cfa.shape, 3), bool)
+    h, w = cfa.shape
+    shape = (h // 2, w // 2, 3) if half else (h, w, 3)
+    out = np.zeros(shape, bool)
     for channel, members in ((0, (0,)), (1, (1, 3)), (2, (2,))):
-        own = clipped & np.isin(colours, members)
-        if own.any():
+        own = clipped & (colours == members[0])
+        if len(members) > 1:
+            own |= clipped & (colours == members[1])
+        if not own.any():
+            continue
+        if half:
+            blocks = own[: h // 2 * 2, : w // 2 * 2].reshape(h // 2, 2, w // 2, 2)
+            out[..., channel] = blocks.any(axis=(1, 3))
+        else:
             out[..., channel] = cv2.dilate(own.view(np.uint8), kernel) > 0
     return out
 
@@ -253,6 +277,7 @@ def read_raw(path: Path, max_pixels: int, half: bool = False) -> Any:
     :class:`~hdr_studio.core.image.Image` in linear Rec.2020 with ``sensor_clip`` and
     ``raw`` set. ``half``: a half-size decode (each 2×2 block one pixel), for a quick first
     picture."""
+    from hdr_studio.core.gamut import apply_matrix
     from hdr_studio.core.image import Image
 
     raw = _open(path)
@@ -268,7 +293,7 @@ def read_raw(path: Path, max_pixels: int, half: bool = False) -> Any:
         whites = _white_levels(raw, visible, colours, 4 if bayer else 3)
         black = np.asarray(raw.black_level_per_channel, dtype=np.float64)
         reach = 1 if bayer and np.shape(raw.raw_pattern)[0] == 2 else 2
-        clip = sensor_clip_mask(visible, colours, whites, reach)
+        clip = sensor_clip_mask(visible, colours, whites, reach, half)
         rgb16 = _demosaic(raw, half)
         wb, note = _white_balance(raw)
         notes += [note] if note else []
@@ -279,11 +304,11 @@ def read_raw(path: Path, max_pixels: int, half: bool = False) -> Any:
         metadata = _metadata(path, raw)
     finally:
         raw.close()
-    if half:
-        clip = clip[: 2 * (clip.shape[0] // 2), : 2 * (clip.shape[1] // 2)]
-        clip = clip.reshape(clip.shape[0] // 2, 2, clip.shape[1] // 2, 2, 3).any(axis=(1, 3))
     hh, ww = rgb16.shape[:2]
     clip = clip[:hh, :ww]
+    if clip.shape[:2] != (hh, ww):  # odd sizes: LibRaw's picture has a row or column more
+        pad = ((0, hh - clip.shape[0]), (0, ww - clip.shape[1]), (0, 0))
+        clip = np.pad(clip, pad, mode="edge")
     # LibRaw scaled every channel by 65535 / (white − black) with the file's one white:
     # rescale so that 1.0 is each channel's own white (the level its mask was made at).
     common = float(white_level)
@@ -291,8 +316,7 @@ def read_raw(path: Path, max_pixels: int, half: bool = False) -> Any:
         [whites[0], min(whites[1], whites[3]) if bayer else whites[1], whites[2]]
     )
     scale = (common - black[:3]) / np.maximum(channel_white - black[:3], 1.0) / 65535.0
-    camera = rgb16.astype(np.float32) * (scale * wb).astype(np.float32)
-    linear = camera @ matrix.T.astype(np.float32)
+    linear = apply_matrix(rgb16.astype(np.float32), matrix @ np.diag(scale * wb))
     linear = _orient(linear, flip)
     clip = _orient(clip, flip)
     code = sensor_code(linear, clip)
@@ -316,14 +340,37 @@ def read_raw(path: Path, max_pixels: int, half: bool = False) -> Any:
     )
 
 
-def raw_preview(path: Path) -> bytes | None:
-    """The embedded JPEG preview of a raw file (for a first picture), if it has one."""
+def quick_picture(path: str | Path, max_pixels: int = 200_000_000) -> Any:
+    """A first picture of a raw file to show while the full decode runs: its embedded
+    JPEG preview when it has one at least a quarter of the raw's width, else a half-size
+    decode (each 2×2 block one pixel). An :class:`~hdr_studio.core.image.Image` whose
+    ``source_format`` says which (``"raw preview"`` / ``"raw half-size"``)."""
+    from dataclasses import replace
+
+    path = Path(path)
     rawpy = _rawpy()
     raw = _open(path)
     try:
-        thumb = raw.extract_thumb()
-    except rawpy.LibRawError:
-        return None
+        width = raw.sizes.width
+        try:
+            thumb = raw.extract_thumb()
+        except rawpy.LibRawError:
+            thumb = None
     finally:
         raw.close()
-    return bytes(thumb.data) if thumb.format == rawpy.ThumbFormat.JPEG else None
+    if thumb is not None and thumb.format == rawpy.ThumbFormat.JPEG:
+        import imagecodecs
+
+        from hdr_studio.core.image import Image
+
+        try:
+            px = np.asarray(imagecodecs.jpeg8_decode(bytes(thumb.data)))
+        except Exception:
+            px = None
+        if px is not None and px.ndim == 3 and px.shape[1] * 4 >= width:
+            code = px[..., :3].astype(np.float32) / np.float32(255)
+            return Image.from_pixels(
+                code, source_format="raw preview", source_path=path, bit_depth=8, levels=256
+            )
+    image = read_raw(path, max_pixels, half=True)
+    return replace(image, source_format="raw half-size")

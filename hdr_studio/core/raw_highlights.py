@@ -33,20 +33,17 @@ __all__ = ["clip_to_white", "recover_partial", "recovered_image"]
 _EPS = np.float32(1e-6)
 
 
-def _weighted_means(labels: np.ndarray, values: np.ndarray, weights: np.ndarray, n: int):
-    """Per label 1..n, the weighted mean of ``values`` (K, C) with ``weights`` (K,), and
-    the weight sums; labels without weight get NaN."""
-    sums = np.stack(
-        [
-            np.bincount(labels, weights=values[:, c] * weights, minlength=n + 1)
-            for c in range(values.shape[1])
-        ],
-        axis=1,
-    )
-    wsum = np.bincount(labels, weights=weights, minlength=n + 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = sums / wsum[:, None]
-    return means, wsum
+def _colour_features(px: np.ndarray) -> np.ndarray:
+    """(K, 9) colour of pixels (K, 3): log(x_c / mean(the other two)) for c = R, G, B, then
+    log(x_c / x_s) for the six ordered pairs in :data:`_PAIRS`."""
+    x = np.maximum(px.astype(np.float64), 1e-6)
+    logs = np.log(x)
+    opposed = [logs[:, c] - np.log(0.5 * (x[:, (c + 1) % 3] + x[:, (c + 2) % 3])) for c in range(3)]
+    pairs = [logs[:, c] - logs[:, s] for c, s in _PAIRS]
+    return np.stack(opposed + pairs, axis=1)
+
+
+_PAIRS = [(c, s) for c in range(3) for s in range(3) if c != s]
 
 
 def recover_partial(
@@ -62,44 +59,33 @@ def recover_partial(
     cam = np.asarray(camera, dtype=np.float32)
     if cam.ndim != 3 or cam.shape[2] != 3 or clip.shape != cam.shape:
         raise ValueError(f"camera and clip must be (H, W, 3), got {cam.shape}, {clip.shape}")
-    count = clip.sum(axis=2)
+    count = clip.view(np.uint8).sum(axis=2, dtype=np.uint8)
     all_clipped = count == 3
-    partial = (count > 0) & ~all_clipped
     out = cam.copy()
-    if not partial.any():
+    any_clip = (count > 0).view(np.uint8)
+    if not np.any(count[count > 0] < 3):
         return out, all_clipped
-    any_clip = (count > 0).astype(np.uint8)
-    n, labels = cv2.connectedComponents(any_clip, connectivity=8)
-    n -= 1
+    n, labels = cv2.connectedComponents(any_clip, connectivity=8, ltype=cv2.CV_32S)
     k = 2 * ring + 1
-    grown = cv2.dilate(labels.astype(np.float32), np.ones((k, k), np.uint8)).astype(np.int32)
-    ring_mask = (any_clip == 0) & (grown > 0) & (cam.min(axis=2) > 0)
-    logc = np.log(np.maximum(cam, _EPS))
-    # Colour features of ring pixels: log(x_c / mean(others)) and log(x_c / x_s).
-    lin = np.maximum(cam, _EPS)
-    opposed = np.stack(
-        [
-            np.log(lin[..., c] / (0.5 * (lin[..., (c + 1) % 3] + lin[..., (c + 2) % 3])))
-            for c in range(3)
-        ],
-        axis=-1,
+    grown = cv2.dilate(labels.astype(np.float32), np.ones((k, k), np.uint8))
+    ring_mask = (grown > 0) & (any_clip == 0)
+    ring_px = cam[ring_mask]
+    usable = ring_px.min(axis=1) > 0
+    ring_px = ring_px[usable]
+    ring_labels = grown[ring_mask][usable].astype(np.int64)
+    top = float(np.min(clip_levels))
+    weights = np.clip(ring_px.max(axis=1) / top, 0.0, 1.0).astype(np.float64) ** 2 + 1e-3
+    feats = _colour_features(ring_px)
+    sums = np.stack(
+        [np.bincount(ring_labels, feats[:, j] * weights, minlength=n) for j in range(9)], axis=1
     )
-    pairs = [(c, s) for c in range(3) for s in range(3) if c != s]
-    pair_logs = np.stack([logc[..., c] - logc[..., s] for c, s in pairs], axis=-1)
-    feats = np.concatenate([opposed, pair_logs], axis=-1)
-    top = np.float32(np.min(clip_levels))
-    bright = np.clip(cam.max(axis=2) / top, 0.0, 1.0) ** 2 + np.float32(1e-3)
-    ring_labels = grown[ring_mask]
-    ring_feats = feats[ring_mask].astype(np.float64)
-    ring_w = bright[ring_mask].astype(np.float64)
-    means, wsum = _weighted_means(ring_labels, ring_feats, ring_w, n)
-    fallback = (
-        np.average(ring_feats, axis=0, weights=ring_w) if ring_w.size else np.zeros(feats.shape[2])
-    )
-    means[wsum <= 0] = fallback
-    ys, xs = np.nonzero(partial)
-    f = means[labels[ys, xs]].astype(np.float32)  # (K, 9)
-    x = lin[ys, xs]
+    wsum = np.bincount(ring_labels, weights, minlength=n)
+    fallback = np.average(feats, axis=0, weights=weights) if weights.size else np.zeros(9)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(wsum[:, None] > 0, sums / wsum[:, None], fallback)
+    ys, xs = np.nonzero((count > 0) & ~all_clipped)
+    f = means[labels[ys, xs]]
+    x = cam[ys, xs].astype(np.float64)
     c3 = clip[ys, xs]
     rec = x.copy()
     one = c3.sum(axis=1) == 1
@@ -108,14 +94,13 @@ def recover_partial(
         others = 0.5 * (x[sel, (c + 1) % 3] + x[sel, (c + 2) % 3])
         rec[sel, c] = np.maximum(x[sel, c], np.exp(f[sel, c]) * others)
     two = ~one
-    for s in range(3):  # the survivor
+    for s in range(3):  # the channel that survived
         sel = two & ~c3[:, s]
         for c in range(3):
-            if c == s:
-                continue
-            j = 3 + pairs.index((c, s))
-            rec[sel, c] = np.maximum(x[sel, c], np.exp(f[sel, j]) * x[sel, s])
-    out[ys, xs] = rec
+            if c != s:
+                j = 3 + _PAIRS.index((c, s))
+                rec[sel, c] = np.maximum(x[sel, c], np.exp(f[sel, j]) * x[sel, s])
+    out[ys, xs] = rec.astype(np.float32)
     return out, all_clipped
 
 
@@ -137,16 +122,20 @@ def recovered_image(image: Image) -> Image:
     Other images are returned as they are."""
     from dataclasses import replace
 
+    from hdr_studio.core.gamut import apply_matrix
     from hdr_studio.core.raw import sensor_code
 
     if image.raw is None or image.sensor_clip is None:
         return image
-    matrix = np.asarray(image.raw.camera_to_output, dtype=np.float32)
+    matrix = np.asarray(image.raw.camera_to_output, dtype=np.float64)
     levels = np.asarray(image.raw.clip_levels, dtype=np.float32)
-    camera = image.linear @ np.linalg.inv(matrix).T.astype(np.float32)
+    camera = apply_matrix(image.linear, np.linalg.inv(matrix))
     recovered, all_clipped = recover_partial(camera, image.sensor_clip, levels)
+    recovered[all_clipped] = np.minimum(recovered[all_clipped], np.min(levels))
+    linear = apply_matrix(recovered, matrix)
     full = np.repeat(all_clipped[..., None], 3, axis=2)
-    recovered = np.where(full, np.minimum(recovered, np.min(levels)), recovered)
-    linear = (recovered @ matrix.T).astype(np.float32)
     code = sensor_code(linear, full)
-    return replace(image, linear=np.ascontiguousarray(linear), code=code, sensor_clip=full)
+    # What clipped is now in the code values alone: the method may resize or flip the image.
+    return replace(
+        image, linear=np.ascontiguousarray(linear), code=code, sensor_clip=None, raw=None
+    )

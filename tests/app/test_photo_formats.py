@@ -1,0 +1,98 @@
+"""The app with camera raw, HEIC and HDR photos (offscreen window): a raw shows a first
+picture and then its full decode, an HDR photo says it is HDR, drag and drop and recent
+files take these files, and bad ones are one-line errors while the app keeps running."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("rawpy")
+pytest.importorskip("pillow_heif")
+from PySide6 import QtCore, QtGui
+
+from hdr_studio.training.data.sensor import simulate_raw
+from tests.app.test_main_window import settle, win  # noqa: F401  (the window fixture)
+from tests.core.test_raw import scene
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+@pytest.fixture
+def raw_file(tmp_path):
+    return simulate_raw(scene(240, 320), exposure=1.0).write(tmp_path / "photo.dng")
+
+
+def test_a_raw_shows_a_first_picture_then_its_full_decode(qtbot, win, raw_file):  # noqa: F811
+    seen = []
+
+    def changed(name: str) -> None:
+        if name == "image" and win.state.document.image is not None:
+            seen.append(win.state.document.image.source_format)
+
+    win.state.document.subscribe(changed)
+    win.open(raw_file)
+    qtbot.waitUntil(lambda: win.state.document.image is not None, timeout=30000)
+    settle(qtbot, win)
+    doc = win.state.document
+    assert seen[:2] == ["raw half-size", "raw"]  # the first picture, then the full decode
+    assert not doc.preview and doc.image.raw is not None and doc.image.width == 320
+    assert "sensor saturation" in win.statusBar().currentMessage()
+    assert str(raw_file) in win._recent()
+    win.reconstruct("classical")
+    qtbot.waitUntil(lambda: win.state.job.state == "done", timeout=60000)
+    settle(qtbot, win)
+    assert doc.result is not None and doc.result.shape == (240, 320, 3)
+
+
+def test_an_hdr_photo_says_it_is_hdr_and_offers_reconstruction(qtbot, win):  # noqa: F811
+    win.open(DATA / "hdr-photos" / "seine_sdr_gainmap_srgb.jpg")
+    qtbot.waitUntil(lambda: win.state.document.image is not None, timeout=30000)
+    settle(qtbot, win)
+    message = win.statusBar().currentMessage()
+    assert "HDR photo: Ultra HDR / Adobe gain map" in message and "reconstruction" in message
+    assert win.state.document.image.gain_map.sdr is not None
+
+
+def test_drag_and_drop_of_a_heic(qtbot, win, tmp_path):  # noqa: F811
+    import pillow_heif
+
+    px = np.full((48, 64, 3), 200, np.uint8)
+    path = tmp_path / "phone.heic"
+    pillow_heif.from_bytes(mode="RGB", size=(64, 48), data=px.tobytes()).save(path)
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
+    event = QtGui.QDropEvent(
+        QtCore.QPointF(10, 10),
+        QtCore.Qt.DropAction.CopyAction,
+        mime,
+        QtCore.Qt.MouseButton.NoButton,
+        QtCore.Qt.KeyboardModifier.NoModifier,
+    )
+    win.dropEvent(event)
+    qtbot.waitUntil(lambda: win.state.document.image is not None, timeout=30000)
+    settle(qtbot, win)
+    assert win.state.document.image.source_format == "heif"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        DATA / "raw" / "truncated" / "exiftool_Nikon.nef",
+        sorted((DATA / "openexr-damaged").glob("*.exr"))[0],
+    ],
+    ids=["truncated raw", "damaged exr"],
+)
+def test_bad_files_are_one_line_errors_and_the_app_keeps_running(qtbot, win, bad):  # noqa: F811
+    win.open(bad)
+    qtbot.waitUntil(lambda: bool(win.last_error), timeout=30000)
+    assert bad.name in win.last_error and "\n" not in win.last_error
+    assert "Traceback" not in win.last_error and "internal" not in win.last_error
+    win.open(DATA / "raw" / "RAW_KODAK_DC50.KDC")
+    qtbot.waitUntil(
+        lambda: win.state.document.image is not None and not win.state.document.preview,
+        timeout=30000,
+    )
+    settle(qtbot, win)
+    assert win.state.document.image.width == 768
