@@ -3,7 +3,8 @@ source state through packaging/bundle_cache.py and passes its path as HDR_STUDIO
 unpacked into a temporary folder away from the checkout and the venv, run with a bare
 environment, it reports its versions, analyses, reconstructs with the default network (the
 checkout's pixels), serves the bridge, draws its window offscreen, and installs into and
-uninstalls from ~/.local."""
+uninstalls from ~/.local; it opens a camera raw file and a HEIC (LibRaw and libheif are
+inside)."""
 
 from __future__ import annotations
 
@@ -165,3 +166,26 @@ def test_install_script_into_local(unpacked, tmp_path):
     assert gone.returncode == 0, gone.stderr
     assert not command.exists() and not entry.exists()
     assert not (tmp_path / ".local" / "lib" / "hdr-studio").exists()
+
+
+def test_raw_and_heic_open_in_the_bundle(unpacked, tmp_path):
+    import pillow_heif
+
+    from tests.helpers import ROOT
+
+    kdc = ROOT / "tests" / "data" / "raw" / "RAW_KODAK_DC50.KDC"
+    heic = tmp_path / "phone.heic"
+    px = np.full((48, 64, 3), 240, np.uint8)
+    pillow_heif.from_bytes(mode="RGB", size=(64, 48), data=px.tobytes()).save(heic)
+    for path, size in ((kdc, (768, 512)), (heic, (64, 48))):
+        done = run(unpacked, tmp_path, "analyze", str(path), "--json")
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout)
+        assert (report["width"], report["height"]) == size
+    assert (
+        json.loads(run(unpacked, tmp_path, "analyze", str(kdc), "--json").stdout)["over_source"]
+        == "sensor"
+    )
+    out = tmp_path / "kodak.exr"
+    done = run(unpacked, tmp_path, "reconstruct", str(kdc), "-o", str(out), "--method", "classical")
+    assert done.returncode == 0 and read_image(out).width == 768, done.stderr
