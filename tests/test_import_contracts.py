@@ -48,3 +48,76 @@ def test_importing_and_using_core_loads_neither_qt_nor_torch():
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def import_cycles(package: str = "hdr_studio") -> list[list[str]]:
+    """The groups of modules of ``package`` that import each other in a circle (directly or
+    through others), imports inside functions and under TYPE_CHECKING included."""
+    import grimp
+
+    graph = grimp.build_graph(package, include_external_packages=False, cache_dir=None)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+    counter = [0]
+
+    def visit(start: str) -> None:  # Tarjan's strongly connected components, iteratively
+        work = [(start, iter(sorted(graph.find_modules_directly_imported_by(start))))]
+        index[start] = low[start] = counter[0]
+        counter[0] += 1
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter[0]
+                    counter[0] += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append(
+                        (child, iter(sorted(graph.find_modules_directly_imported_by(child))))
+                    )
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    cycles.append(sorted(group))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    return cycles
+
+
+def test_no_module_imports_itself_in_a_circle():
+    """Issue #30: no import circles anywhere (the app's window, menus and Batch dialog had
+    two, the networks' registry and specs one). lint-imports checks the same per package
+    (acyclic_siblings); this looks at single modules."""
+    assert import_cycles() == []
+
+
+def test_the_cycle_finder_finds_a_cycle(tmp_path, monkeypatch):
+    pkg = tmp_path / "circle_pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from circle_pkg import b\n")
+    (pkg / "b.py").write_text("def f():\n    from circle_pkg import c\n")
+    (pkg / "c.py").write_text("import circle_pkg.a\n")
+    (pkg / "d.py").write_text("import circle_pkg.a\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert import_cycles("circle_pkg") == [["circle_pkg.a", "circle_pkg.b", "circle_pkg.c"]]

@@ -1,3 +1,4 @@
-"""The desktop app (PySide6 + pyqtgraph). ``state`` and ``render`` hold the plain models
-and the numpy work, testable without a window; the widgets bind to them; long work runs in
+"""The desktop app (PySide6 + pyqtgraph), in two halves: :mod:`hdr_studio.app.model` holds
+the state, the edits and the jobs' policy in plain Python (no Qt, testable without a
+window); the modules beside it are Qt views bound to that model, with long work in
 ``workers`` off the GUI thread. The only package that imports Qt."""

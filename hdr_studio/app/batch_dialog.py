@@ -1,17 +1,33 @@
 """File ▸ Batch…: the batch of the command line (same planning, pool and report) run from the
-app on a worker, with overall progress, each photo's status, Cancel and the report."""
+app on a worker, with overall progress, each photo's status (those already current too),
+Cancel, the report, and "Open output folder". The output folder, format, naming template,
+resume and subfolder choices are kept between sessions."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
-from hdr_studio.api.catalogue import MethodInfo
-from hdr_studio.app.state import JobState
+from hdr_studio.app.model.batch import (
+    TEMPLATE_FIELDS,
+    BatchSettings,
+    apply_template,
+    check_template,
+    example_name,
+    template_values,
+)
+from hdr_studio.app.model.curve import curve_label
+from hdr_studio.app.model.export import extensions
+from hdr_studio.app.model.settings import Store
+from hdr_studio.app.model.state import AppState, JobState
+from hdr_studio.app.widgets import set_tip
 from hdr_studio.app.workers import JobController
+from hdr_studio.core.errors import InputError
 from hdr_studio.core.export import FORMATS
+from hdr_studio.core.formats import open_filter
 
 COLUMNS = ("Photo", "Status", "Seconds", "Message")
 
@@ -21,88 +37,91 @@ class _Events(QtCore.QObject):
 
 
 class BatchDialog(QtWidgets.QDialog):
-    """Inputs (files or a folder), output folder, method, format, camera curve, resume; Run,
-    Cancel. The strength and passes are the Reconstruct panel's, as the dialog says."""
+    """Inputs (files or a folder), output folder, naming template, method, format, camera
+    curve, resume; Run, Cancel, Open output folder. The strength and passes are the
+    Reconstruct panel's, as the dialog says."""
 
-    def __init__(
-        self,
-        parent,
-        methods: list[MethodInfo],
-        default: str,
-        curve: tuple[str, str | None] = ("As each file says", None),
-        strength: float = 1.0,
-        passes: int = 1,
-    ) -> None:
+    def __init__(self, parent, state: AppState, store: Store) -> None:
         super().__init__(parent)
         self.setWindowTitle("Batch")
-        self.resize(760, 520)
+        self.resize(780, 560)
+        self.store = store
+        self.saved = BatchSettings.load(store)
         self.state = JobState()
         self.jobs = JobController(self.state, self)
         self.events = _Events(self)
         self.events.event.connect(self._on_event)
         self.report_path: Path | None = None
         self.result: Any = None
+        edits = state.edits
+        self.strength, self.passes = edits.strength, edits.passes
 
         form = QtWidgets.QFormLayout()
-        self.inputs = QtWidgets.QListWidget()
-        self.inputs.setMaximumHeight(90)
-        add_files = QtWidgets.QPushButton("Add photos…")
-        add_folder = QtWidgets.QPushButton("Add folder…")
-        clear = QtWidgets.QPushButton("Clear")
-        add_files.clicked.connect(self._add_files)
-        add_folder.clicked.connect(self._add_folder)
-        clear.clicked.connect(self.inputs.clear)
-        row = QtWidgets.QHBoxLayout()
-        for b in (add_files, add_folder, clear):
-            row.addWidget(b)
-        self.recursive = QtWidgets.QCheckBox("Include subfolders")
-        row.addWidget(self.recursive)
-        box = QtWidgets.QVBoxLayout()
-        box.addWidget(self.inputs)
-        box.addLayout(row)
-        form.addRow("Inputs", box)
-        self.output = QtWidgets.QLineEdit()
+        form.addRow("Inputs", self._inputs_box())
+        self.output = QtWidgets.QLineEdit(self.saved.output)
         browse = QtWidgets.QPushButton("Choose…")
         browse.clicked.connect(self._choose_output)
         out_row = QtWidgets.QHBoxLayout()
         out_row.addWidget(self.output)
         out_row.addWidget(browse)
         form.addRow("Output folder", out_row)
+        self.template = QtWidgets.QLineEdit(self.saved.template)
+        self.template.setPlaceholderText("{name}")
+        set_tip(
+            self.template,
+            "Each output's name: "
+            + "; ".join(f"{{{k}}} {v}" for k, v in TEMPLATE_FIELDS.items())
+            + ". The format's extension is added.",
+        )
+        self.example = QtWidgets.QLabel()
+        name_row = QtWidgets.QHBoxLayout()
+        name_row.addWidget(self.template, 1)
+        name_row.addWidget(self.example)
+        form.addRow("Output names", name_row)
         self.method = QtWidgets.QComboBox()
-        for m in methods:
+        for m in state.methods.methods:
             if m.available:
                 self.method.addItem(m.label, m.name)
-        self.method.setCurrentIndex(max(0, self.method.findData(default)))
+        self.method.setCurrentIndex(max(0, self.method.findData(edits.method)))
         form.addRow("Method", self.method)
         self.format = QtWidgets.QComboBox()
         for name, fmt in FORMATS.items():
             self.format.addItem(fmt.description, name)
-        self.format.setCurrentIndex(self.format.findData("exr"))
+        self.format.setCurrentIndex(max(0, self.format.findData(self.saved.format)))
         form.addRow("Format", self.format)
         self.curve = QtWidgets.QComboBox()
         self.curve.addItem("As each file says", None)
         self.curve.addItem("Each photo's camera's measured curve, where kept", "camera")
         self.curve.addItem("Auto: that curve, else a weak estimate from each photo", "auto")
-        if curve[1] not in (None, "camera", "auto"):
-            self.curve.addItem(f"As in the Reconstruct panel: {curve[0]}", curve[1])
-        self.curve.setCurrentIndex(max(0, self.curve.findData(curve[1])))
-        self.curve.setToolTip(
+        if edits.curve not in (None, "camera", "auto"):
+            self.curve.addItem(
+                f"As in the Reconstruct panel: {curve_label(edits.curve)}", edits.curve
+            )
+        self.curve.setCurrentIndex(max(0, self.curve.findData(edits.curve)))
+        set_tip(
+            self.curve,
             "How 8/16-bit photos are linearised. A camera's curve is kept when a bracket shot "
-            "with it is measured (Camera curve ▸ Measure from a bracket…)."
+            "with it is measured (Camera curve ▸ Measure from a bracket…).",
         )
         form.addRow("Camera curve", self.curve)
-        self.strength, self.passes = strength, passes
         form.addRow(
             "",
             QtWidgets.QLabel(
-                f"Strength {round(strength * 100)} %, "
-                f"{'mirror passes' if passes == 3 else 'one pass'} "
+                f"Strength {round(self.strength * 100)} %, "
+                f"{'mirror passes' if self.passes == 3 else 'one pass'} "
                 "(as in the Reconstruct panel)"
             ),
         )
         self.resume = QtWidgets.QCheckBox("Skip photos whose output is current (resume)")
-        self.resume.setChecked(True)
+        self.resume.setChecked(self.saved.resume)
         form.addRow("", self.resume)
+        for signal in (
+            self.template.textChanged,
+            self.method.currentIndexChanged,
+            self.format.currentIndexChanged,
+        ):
+            signal.connect(lambda *_: self._show_example())
+        self._show_example()
 
         self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -114,11 +133,16 @@ class BatchDialog(QtWidgets.QDialog):
         self.run_button = QtWidgets.QPushButton("Run")
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
+        self.open_folder = QtWidgets.QPushButton("Open output folder")
+        self.open_folder.setEnabled(False)
+        set_tip(self.open_folder, "Show the outputs in the file manager")
         close = QtWidgets.QPushButton("Close")
         self.run_button.clicked.connect(self.run)
         self.cancel_button.clicked.connect(self.jobs.cancel)
+        self.open_folder.clicked.connect(self.open_output_folder)
         close.clicked.connect(self.close)
         buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.open_folder)
         buttons.addStretch(1)
         for b in (self.run_button, self.cancel_button, close):
             buttons.addWidget(b)
@@ -131,13 +155,31 @@ class BatchDialog(QtWidgets.QDialog):
         self.state.subscribe(self._job_changed)
 
     # --- inputs ----------------------------------------------------------------------
+    def _inputs_box(self) -> QtWidgets.QVBoxLayout:
+        self.inputs = QtWidgets.QListWidget()
+        self.inputs.setMaximumHeight(90)
+        add_files = QtWidgets.QPushButton("Add photos…")
+        add_folder = QtWidgets.QPushButton("Add folder…")
+        clear = QtWidgets.QPushButton("Clear")
+        add_files.clicked.connect(self._add_files)
+        add_folder.clicked.connect(self._add_folder)
+        clear.clicked.connect(self.inputs.clear)
+        row = QtWidgets.QHBoxLayout()
+        for b in (add_files, add_folder, clear):
+            row.addWidget(b)
+        self.recursive = QtWidgets.QCheckBox("Include subfolders")
+        self.recursive.setChecked(self.saved.recursive)
+        row.addWidget(self.recursive)
+        box = QtWidgets.QVBoxLayout()
+        box.addWidget(self.inputs)
+        box.addLayout(row)
+        return box
+
     def add_inputs(self, paths: list[str | Path]) -> None:
         for p in paths:
             self.inputs.addItem(str(p))
 
     def _add_files(self) -> None:
-        from hdr_studio.core.formats import open_filter
-
         files, _ = QtWidgets.QFileDialog.getOpenFileNames(self, "Photos", "", open_filter())
         self.add_inputs(files)
 
@@ -151,30 +193,57 @@ class BatchDialog(QtWidgets.QDialog):
         if folder:
             self.output.setText(folder)
 
+    def _values(self) -> dict[str, str]:
+        return template_values(
+            self.method.currentData() or "", self.strength, self.format.currentData()
+        )
+
+    def _show_example(self) -> None:
+        fmt = self.format.currentData()
+        text = example_name(self.template.text() or "{name}", self._values(), extensions(fmt)[0])
+        self.example.setText(f"IMG_0001 → {text}")
+
     # --- running ---------------------------------------------------------------------
+    def _remember(self) -> None:
+        BatchSettings(
+            output=self.output.text().strip(),
+            format=self.format.currentData(),
+            resume=self.resume.isChecked(),
+            recursive=self.recursive.isChecked(),
+            template=self.template.text() or "{name}",
+        ).save(self.store)
+
     def run(self) -> None:
         inputs = [self.inputs.item(i).text() for i in range(self.inputs.count())]
         outdir = self.output.text().strip()
         if not inputs or not outdir:
             self.status.setText("Add photos or a folder, and choose an output folder.")
             return
+        template = self.template.text() or "{name}"
+        try:
+            check_template(template)
+        except InputError as exc:
+            self.status.setText(str(exc))
+            return
+        self._remember()
         method, fmt = self.method.currentData(), self.format.currentData()
         curve, strength, passes = self.curve.currentData(), self.strength, self.passes
         recursive, resume = self.recursive.isChecked(), self.resume.isChecked()
+        values = self._values()
         self.table.setRowCount(0)
-        self._rows: dict[str, int] = {}
+        self.open_folder.setEnabled(False)
         emit = self.events.event.emit
 
         def work(progress, cancel):
             from hdr_studio.api.request import ReconstructRequest
             from hdr_studio.batch.inputs import collect
             from hdr_studio.batch.run import plan, run_batch
-            from hdr_studio.core.errors import InputError
 
-            items = collect(inputs, recursive, FORMATS[fmt].extensions[0])
+            items = collect(inputs, recursive, extensions(fmt)[0])
             if not items:
                 raise InputError("no photos found in the inputs")
-            template = ReconstructRequest(
+            items = apply_template(items, template, values)
+            request = ReconstructRequest(
                 input=Path(),
                 method=method,
                 format=fmt,
@@ -183,7 +252,10 @@ class BatchDialog(QtWidgets.QDialog):
                 passes=passes,
             )
             out = Path(outdir)
-            tasks, skipped, manifest = plan(items, out, template, resume, not resume)
+            tasks, skipped, manifest = plan(items, out, request, resume, not resume)
+            total = len(tasks) + len(skipped)
+            for i, rec in enumerate(skipped):  # the photos already current show too
+                emit({"event": "photo", **asdict(rec), "done": i + 1, "total": total})
             out.mkdir(parents=True, exist_ok=True)
             report = run_batch(tasks, skipped, manifest, 1, emit, lambda: cancel.cancelled)
             path, _ = report.write(out / "batch-report.json")
@@ -194,18 +266,18 @@ class BatchDialog(QtWidgets.QDialog):
     def _on_event(self, event: dict[str, Any]) -> None:
         if event["event"] == "start":
             self.progress.setRange(0, max(1, event["total"]))
-            self.progress.setValue(0)
         elif event["event"] == "photo":
             row = self.table.rowCount()
             self.table.insertRow(row)
             values = (
                 Path(event["file"]).name,
                 event["status"],
-                f"{event['seconds']:.1f}",
-                event["message"],
+                f"{event.get('seconds', 0.0):.1f}",
+                event.get("message", ""),
             )
             for col, text in enumerate(values):
                 self.table.setItem(row, col, QtWidgets.QTableWidgetItem(text))
+            self.progress.setRange(0, max(1, event["total"]))
             self.progress.setValue(event["done"])
             self.status.setText(f"{event['done']} of {event['total']} photos")
 
@@ -213,10 +285,18 @@ class BatchDialog(QtWidgets.QDialog):
         report, path = result
         self.result, self.report_path = report, path
         state = "interrupted" if report.interrupted else "done"
+        if not report.interrupted:
+            self.progress.setValue(self.progress.maximum())
+        self.open_folder.setEnabled(True)
         self.status.setText(
             f"Batch {state}: {report.count('ok')} done, {report.count('current')} already "
             f"current, {report.count('failed')} failed. Report: {path}"
         )
+
+    def open_output_folder(self) -> None:
+        folder = self.output.text().strip()
+        if folder:
+            QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(folder))
 
     def _job_changed(self, field: str) -> None:
         running = self.state.state == "running"
@@ -228,4 +308,5 @@ class BatchDialog(QtWidgets.QDialog):
     def closeEvent(self, event) -> None:
         self.jobs.cancel()
         self.jobs.wait(60000)
+        self._remember()
         super().closeEvent(event)

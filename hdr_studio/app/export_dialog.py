@@ -1,13 +1,17 @@
-"""The export dialog: format, reference white, peak and quality, then a file name."""
+"""The export dialog: format, reference white, peak and quality (enabled where the format
+uses them), the 'invented' channel (an EXR of a reconstruction), then a file name."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 from hdr_studio.api.engine import check_export, formats_for
-from hdr_studio.app.state import Document
+from hdr_studio.app.model.export import export_path, extensions, invented_available, uses
+from hdr_studio.app.model.settings import Store, stored_bool
+from hdr_studio.app.model.state import Document
+from hdr_studio.app.widgets import set_tip
 from hdr_studio.core.errors import OutputError
 from hdr_studio.core.export import FORMATS, ExportOptions
 from hdr_studio.core.result import ResultKind
@@ -17,7 +21,7 @@ class ExportDialog(QtWidgets.QDialog):
     """Lists the formats that fit the result's kind (an SDR declipping result is offered SDR
     and linear formats, never PQ)."""
 
-    def __init__(self, parent, doc: Document, settings: QtCore.QSettings, kind: ResultKind) -> None:
+    def __init__(self, parent, doc: Document, settings: Store, kind: ResultKind) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.doc = doc
@@ -26,8 +30,8 @@ class ExportDialog(QtWidgets.QDialog):
         form = QtWidgets.QFormLayout(self)
         self.format = QtWidgets.QComboBox()
         for name in formats_for(kind):
-            fmt = FORMATS[name]
-            self.format.addItem(f"{fmt.description}  ({fmt.extensions[0]})", name)
+            record = FORMATS[name]
+            self.format.addItem(f"{record.description}  ({record.extensions[0]})", name)
         self.format.setCurrentIndex(
             max(0, self.format.findData(settings.value("export/format", "png-pq")))
         )
@@ -35,34 +39,36 @@ class ExportDialog(QtWidgets.QDialog):
         self.white.setRange(1, 10000)
         self.white.setValue(float(settings.value("export/white", 203.0)))
         self.white.setSuffix(" cd/m²")
+        set_tip(self.white, "The luminance SDR white (linear 1.0) takes in PQ files (BT.2408: 203)")
         self.peak = QtWidgets.QDoubleSpinBox()
         self.peak.setRange(100, 10000)
         self.peak.setValue(float(settings.value("export/peak", 1000.0)))
         self.peak.setSuffix(" cd/m²")
+        set_tip(self.peak, "Brighter light rolls off to this peak (BT.2390), never a hard clip")
         self.quality = QtWidgets.QSpinBox()
         self.quality.setRange(1, 100)
         self.quality.setValue(int(settings.value("export/quality", 92)))
+        set_tip(self.quality, "Compression quality of the lossy formats (JPEG, AVIF)")
         form.addRow("Format", self.format)
         form.addRow("SDR white maps to", self.white)
         form.addRow("Peak", self.peak)
         form.addRow("Quality (lossy)", self.quality)
         self.invented = QtWidgets.QCheckBox("Add an 'invented' channel (EXR)")
-        self.invented.setToolTip(
-            "0–1 per pixel: the share of its light that was reconstructed, not measured; "
-            "after Mirror passes also 'uncertain': the stops by which they disagreed"
-        )
-        self.invented.setChecked(settings.value("export/invented", "false") == "true")
+        self._invented_wanted = stored_bool(settings.value("export/invented", "false"))
         form.addRow("", self.invented)
-        self.format.currentIndexChanged.connect(
-            lambda _: self.invented.setEnabled(self.format.currentData() == "exr")
-        )
-        self.invented.setEnabled(self.format.currentData() == "exr")
+        self.invented.toggled.connect(self._invented_toggled)
+        self.format.currentIndexChanged.connect(lambda _: self._format_changed())
         what = (
             "the reconstruction"
             if doc.result is not None
             else "the linearised photo (no reconstruction yet)"
         )
         form.addRow(QtWidgets.QLabel(f"Exports {what}."))
+        self.problem = QtWidgets.QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #e55;")
+        self.problem.hide()
+        form.addRow(self.problem)
         buttons = QtWidgets.QDialogButtonBox(
             QtWidgets.QDialogButtonBox.StandardButton.Save
             | QtWidgets.QDialogButtonBox.StandardButton.Cancel
@@ -70,11 +76,64 @@ class ExportDialog(QtWidgets.QDialog):
         buttons.accepted.connect(self._choose)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self.file_dialog: QtWidgets.QFileDialog | None = None
         self.path = ""
         self.fmt = "png-pq"
         self.options = ExportOptions()
+        self._format_changed()
 
+    # --- what the format uses ----------------------------------------------------------
+    def _format_changed(self) -> None:
+        fmt = self.format.currentData()
+        for widget, option in (
+            (self.white, "reference_white"),
+            (self.peak, "peak_nits"),
+            (self.quality, "quality"),
+        ):
+            widget.setEnabled(uses(fmt, option))
+        available = invented_available(fmt, self.doc.result is not None)
+        self.invented.setEnabled(available)
+        self.invented.blockSignals(True)
+        self.invented.setChecked(available and self._invented_wanted)
+        self.invented.blockSignals(False)
+        set_tip(
+            self.invented,
+            "0–1 per pixel: the share of its light that was reconstructed, not measured; "
+            "after Mirror passes also 'uncertain': the stops by which they disagreed"
+            if available
+            else "Only an OpenEXR export of a reconstruction carries it: nothing is invented "
+            "before one, and other formats have no room for it",
+        )
+        self.problem.hide()
+
+    def _invented_toggled(self, on: bool) -> None:
+        self._invented_wanted = on
+
+    # --- the file name -----------------------------------------------------------------
     def _choose(self) -> None:
+        fmt = self.format.currentData()
+        ext = extensions(fmt)[0]
+        src = self.doc.path or Path.home() / "untitled"
+        folder = Path(self.settings.value("export/dir", str(src.parent)))
+        dlg = QtWidgets.QFileDialog(self, "Export", str(folder / f"{src.stem}_hdr{ext}"))
+        dlg.setAcceptMode(QtWidgets.QFileDialog.AcceptMode.AcceptSave)
+        globs = " ".join(f"*{e}" for e in extensions(fmt))
+        dlg.setNameFilter(f"{FORMATS[fmt].description} ({globs})")
+        dlg.setDefaultSuffix(ext.lstrip("."))
+        # The name typed may still change (an extension added): the overwrite question is
+        # asked below, of the file that will be written.
+        dlg.setOption(QtWidgets.QFileDialog.Option.DontConfirmOverwrite, True)
+        dlg.fileSelected.connect(self.file_chosen)
+        self.file_dialog = dlg
+        dlg.open()
+
+    def file_chosen(self, typed: str) -> None:
+        """Check the name the file dialog returned and accept the export, or say why not."""
+        fmt = self.format.currentData()
+        path, why = export_path(typed, fmt)
+        if path is None:
+            self._refuse(why)
+            return
         try:
             options = ExportOptions(
                 self.white.value(),
@@ -82,33 +141,30 @@ class ExportDialog(QtWidgets.QDialog):
                 self.quality.value(),
                 invented_channel=self.invented.isChecked() and self.invented.isEnabled(),
             )
-        except ValueError as exc:
-            QtWidgets.QMessageBox.warning(self, "Export", str(exc))
+            check_export(self.doc.image, path, self.kind, fmt)
+        except (ValueError, OutputError) as exc:
+            self._refuse(f"{exc}: choose another name.")
             return
-        fmt = self.format.currentData()
-        ext = FORMATS[fmt].extensions[0]
-        src = self.doc.path or Path.home() / "untitled"
-        suggested = (
-            Path(self.settings.value("export/dir", str(src.parent))) / f"{src.stem}_hdr{ext}"
-        )
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export", str(suggested), f"*{ext}")
-        if not path:
+        if path.exists() and not self._confirm_replace(path):
             return
-        if not path.lower().endswith(FORMATS[fmt].extensions):
-            path += ext
-        try:
-            check_export(self.doc.image, Path(path), self.kind, fmt)
-        except OutputError as exc:
-            QtWidgets.QMessageBox.warning(self, "Export", f"{exc}: choose another name.")
-            return
-        self.path, self.fmt, self.options = path, fmt, options
+        self.path, self.fmt, self.options = str(path), fmt, options
         for k, v in (
             ("format", fmt),
             ("white", options.reference_white),
             ("peak", options.peak_nits),
             ("quality", options.quality),
-            ("invented", "true" if self.invented.isChecked() else "false"),
-            ("dir", str(Path(path).parent)),
+            ("invented", "true" if self._invented_wanted else "false"),
+            ("dir", str(path.parent)),
         ):
             self.settings.setValue(f"export/{k}", v)
         self.accept()
+
+    def _refuse(self, why: str) -> None:
+        self.problem.setText(why)
+        self.problem.show()
+
+    def _confirm_replace(self, path: Path) -> bool:
+        answer = QtWidgets.QMessageBox.question(
+            self, "Export", f"{path.name} already exists. Replace it?"
+        )
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes

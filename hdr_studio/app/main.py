@@ -7,6 +7,31 @@ import sys
 import time
 from pathlib import Path
 
+#: The name window managers know the app by: X11's WM_CLASS (instance and class) matches
+#: the desktop entry's ``StartupWMClass``, whatever script started the process
+#: (``hdr-studio``, ``python -m hdr_studio`` whose argv[0] is ``__main__.py``, a bundle).
+APP_NAME = "hdr-studio"
+DISPLAY_NAME = "HDR Studio"
+DESKTOP_ID = "org.hdrstudio.HDRStudio"
+
+
+def application():
+    """The QApplication, named for the desktop (WM_CLASS, Wayland app id, icon)."""
+    from PySide6 import QtGui, QtWidgets
+
+    from hdr_studio.desktop import icon_file
+
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        # argv[0] names the X11 WM_CLASS instance.
+        app = QtWidgets.QApplication([APP_NAME])
+    app.setApplicationName(APP_NAME)  # the WM_CLASS class
+    app.setApplicationDisplayName(DISPLAY_NAME)
+    app.setOrganizationName(DISPLAY_NAME)
+    app.setDesktopFileName(DESKTOP_ID)
+    app.setWindowIcon(QtGui.QIcon(str(icon_file())))
+    return app
+
 
 def run(
     path: str | None = None,
@@ -18,21 +43,16 @@ def run(
 ) -> int:
     """The app. ``session``: open the layer a host sent through the bridge instead of a
     file; ``reconstruct``: run that method once the photo is open; ``send_back``: when that
-    reconstruction is done, send the result back to the host and quit (scripting)."""
-    from PySide6 import QtCore, QtWidgets
+    reconstruction is done, send the result back to the host and quit (scripting);
+    ``screenshot``: draw, save the window as a picture and quit, touching none of the
+    user's settings (recent files, last folder, window layout)."""
+    from PySide6 import QtCore
 
     from hdr_studio.app.main_window import MainWindow
+    from hdr_studio.app.model.settings import MemoryStore
 
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
-    app.setApplicationName("HDR Studio")
-    app.setOrganizationName("HDR Studio")
-    app.setDesktopFileName("org.hdrstudio.HDRStudio")
-    from PySide6 import QtGui
-
-    from hdr_studio.desktop import icon_file
-
-    app.setWindowIcon(QtGui.QIcon(str(icon_file())))
-    win = MainWindow()
+    app = application()
+    win = MainWindow(store=MemoryStore() if screenshot else None)
     failed: list[str] = []  # scripted runs (--send-back) that could not finish
     if screenshot:
         win.resize(1500, 950)
@@ -66,19 +86,28 @@ def run(
 
             win.state.job.subscribe(give_up_on_failure)
         if reconstruct:
-            started = []
-
-            def start_when_open(field: str) -> None:
-                if field == "image" and not started:
-                    started.append(True)
-                    QtCore.QTimer.singleShot(0, lambda: win.reconstruct(reconstruct))
-
-            win.state.document.subscribe(start_when_open)
+            _reconstruct_when_ready(win, reconstruct)
     if not screenshot:
         code = app.exec()
         win.shutdown()
         return 1 if failed else code
     return _screenshot(app, win, path, screenshot, timeout)
+
+
+def _reconstruct_when_ready(win, method: str) -> None:
+    """Start ``method`` once the photo is open and the method list is in."""
+    from PySide6 import QtCore
+
+    started: list[bool] = []
+    s = win.state
+
+    def check(_field: str) -> None:
+        if not started and s.document.image is not None and s.methods.loaded:
+            started.append(True)
+            QtCore.QTimer.singleShot(0, lambda: win.reconstruct(method))
+
+    s.document.subscribe(check)
+    s.methods.subscribe(check)
 
 
 def _screenshot(app, win, path: str | None, screenshot: str, timeout: float) -> int:

@@ -1,127 +1,285 @@
-"""The window's menus and toolbar: actions bound to the window's slots and to the state."""
+"""The window's menus and toolbar: actions bound to handlers (plain callables the window
+passes) and to the plain models. Nothing here knows the window's class."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from hdr_studio import __version__
+from hdr_studio.app.model.state import AppState
+from hdr_studio.app.widgets import ResetSpinBox, blocked, set_tip
 
-if TYPE_CHECKING:
-    from hdr_studio.app.main_window import MainWindow
+Slot = Callable[..., object]
+
+
+@dataclass
+class Handlers:
+    """What the menus' actions do (the window's methods, mostly)."""
+
+    open: Slot
+    export: Slot
+    batch: Slot
+    send_back: Slot
+    quit: Slot
+    clear_recent: Slot
+    undo: Slot
+    redo: Slot
+    apply_to_next: Slot
+    select_rectangle: Slot
+    whole_photo: Slot
+    next_photo: Slot
+    previous_photo: Slot
+    fit: Slot
+    actual_pixels: Slot
+    zoom_in: Slot
+    zoom_out: Slot
+    toggle_result: Slot
+    keep_reference: Slot
+    reconstruct: Slot
+    cancel: Slot
+    shortcuts: Slot
+    about: Slot
+
+
+@dataclass
+class Menus:
+    """The actions and menus the window updates."""
+
+    recent: QtWidgets.QMenu
+    clear_recent: QtGui.QAction
+    undo: QtGui.QAction
+    redo: QtGui.QAction
+    send_back: QtGui.QAction
+    overlay: QtGui.QAction
+    split: QtGui.QAction
+    side: QtGui.QAction
+    ab: QtGui.QAction
+    next_photo: QtGui.QAction
+    previous_photo: QtGui.QAction
 
 
 def _action(
-    win: MainWindow,
+    win: QtWidgets.QWidget,
     menu: QtWidgets.QMenu,
     text: str,
-    slot,
-    shortcut: str | None = None,
+    slot: Slot,
+    shortcuts: str | tuple[str, ...] = (),
     checkable: bool = False,
+    tooltip: str = "",
 ) -> QtGui.QAction:
     act = QtGui.QAction(text, win)
-    if shortcut:
-        act.setShortcut(QtGui.QKeySequence(shortcut))
+    keys = (shortcuts,) if isinstance(shortcuts, str) else shortcuts
+    if keys:
+        act.setShortcuts([QtGui.QKeySequence(k) for k in keys])
     act.setCheckable(checkable)
+    if tooltip:
+        set_tip(act, tooltip)
     act.triggered.connect(slot)
     menu.addAction(act)
     win.addAction(act)
     return act
 
 
-def build_menus(win: MainWindow) -> None:
-    """File, View, Reconstruct and Help menus; sets ``win.recent_menu``, ``win.act_overlay``,
-    ``win.act_split`` and ``win.act_side``."""
-    view = win.state.view
+def build_menus(win: QtWidgets.QMainWindow, state: AppState, h: Handlers) -> Menus:
+    """File, Edit, View, Photo, Reconstruct and Help."""
+    view = state.view
     bar = win.menuBar()
     f = bar.addMenu("&File")
-    _action(win, f, "&Open…", win.open_dialog, "Ctrl+O")
-    win.recent_menu = f.addMenu("Open &Recent")
-    _action(win, f, "&Export…", win.export_dialog, "Ctrl+E")
-    _action(win, f, "&Batch…", win.batch_dialog, "Ctrl+B")
+    _action(win, f, "&Open…", h.open, "Ctrl+O")
+    recent = f.addMenu("Open &Recent")
+    clear_recent = QtGui.QAction("&Clear recent", win)
+    clear_recent.triggered.connect(h.clear_recent)
+    _action(win, f, "&Export…", h.export, "Ctrl+E")
+    _action(win, f, "&Batch…", h.batch, "Ctrl+B")
     # Shown when a host (GIMP, Krita) sent a layer through the bridge.
-    win.act_send_back = _action(win, f, "&Send back to host", win.send_back, "Ctrl+Return")
-    win.act_send_back.setVisible(False)
-    win.act_send_back.setEnabled(False)
+    send_back = _action(win, f, "&Send back to host", h.send_back, "Ctrl+Return")
+    send_back.setVisible(False)
+    send_back.setEnabled(False)
     f.addSeparator()
-    _action(win, f, "&Quit", win.close, "Ctrl+Q")
+    _action(win, f, "&Quit", h.quit, "Ctrl+Q")
+
+    e = bar.addMenu("&Edit")
+    undo = _action(win, e, "&Undo", h.undo, ("Ctrl+Z",))
+    redo = _action(win, e, "&Redo", h.redo, ("Ctrl+Shift+Z", "Ctrl+Y"))
+    e.addSeparator()
+    _action(
+        win,
+        e,
+        "Apply these settings to the &next photo",
+        h.apply_to_next,
+        "Ctrl+Shift+N",
+        tooltip="Open the next photo of the folder with this photo's settings (and "
+        "reconstruct it, when this photo was)",
+    )
+    e.addSeparator()
+    _action(
+        win,
+        e,
+        "&Limit the result to a rectangle",
+        h.select_rectangle,
+        "M",
+        tooltip="Outside the rectangle the photo stays as measured; drag its edges to fit",
+    )
+    _action(win, e, "&Whole photo (no selection)", h.whole_photo, "Ctrl+Shift+A")
+
     v = bar.addMenu("&View")
-    _action(win, v, "&Fit", win.viewer.fit, "F")
-    _action(win, v, "&100 %", win.viewer.actual_pixels, "1")
-    _action(win, v, "Zoom &in", lambda: win.viewer.zoom(1.25), "+")
-    _action(win, v, "Zoom &out", lambda: win.viewer.zoom(0.8), "-")
+    _action(win, v, "&Fit", h.fit, "F")
+    _action(win, v, "&100 %", h.actual_pixels, "1")
+    _action(win, v, "Zoom &in", h.zoom_in, "+")
+    _action(win, v, "Zoom &out", h.zoom_out, "-")
     v.addSeparator()
-    win.act_overlay = _action(
-        win, v, "Clipping &overlay", lambda on: win.state.overlay.update(enabled=on), "O", True
+    overlay = _action(
+        win, v, "Clipping &overlay", lambda on: state.overlay.update(enabled=on), "O", True
     )
-    win.act_split = _action(
+
+    def compare(mode: str) -> Slot:
+        return lambda on: view.update(compare=mode if on else "none")
+
+    split = _action(win, v, "&Split before/after", compare("split"), "S", True)
+    side = _action(win, v, "Si&de by side", compare("side-by-side"), "D", True)
+    _action(
         win,
         v,
-        "&Split before/after",
-        lambda on: view.update(compare="split" if on else "none"),
-        "S",
-        True,
+        "&Keep this result as A",
+        h.keep_reference,
+        "K",
+        tooltip="Keep the current result; the next reconstruction (another method or "
+        "strength) shows beside it as B",
     )
-    win.act_side = _action(
-        win,
-        v,
-        "Si&de by side",
-        lambda on: view.update(compare="side-by-side" if on else "none"),
-        "D",
-        True,
-    )
-    _action(win, v, "Toggle photo / &result", win.toggle_result, "Space")
+    ab = _action(win, v, "Compare A / &B", compare("ab"), "B", True)
+    _action(win, v, "Toggle photo / &result", h.toggle_result, "Space")
+
+    p = bar.addMenu("&Photo")
+    next_photo = _action(win, p, "&Next photo", h.next_photo, ("PgDown", "Ctrl+Right"))
+    previous_photo = _action(win, p, "&Previous photo", h.previous_photo, ("PgUp", "Ctrl+Left"))
+
     r = bar.addMenu("&Reconstruct")
-    _action(
-        win, r, "&Run", lambda: win.reconstruct(win.reconstruct_panel.current_method()), "Ctrl+R"
-    )
-    _action(win, r, "&Cancel", win.jobs.cancel, "Esc")
-    h = bar.addMenu("&Help")
-    _action(
-        win,
-        h,
-        "&About",
-        lambda: QtWidgets.QMessageBox.about(
-            win, "HDR Studio", f"HDR Studio {__version__}\nRecovers clipped highlights as HDR."
-        ),
+    _action(win, r, "&Run", h.reconstruct, "Ctrl+R")
+    _action(win, r, "&Cancel", h.cancel, "Esc")
+
+    hm = bar.addMenu("&Help")
+    _action(win, hm, "&Keyboard shortcuts", h.shortcuts, ("F1", "Ctrl+/"))
+    _action(win, hm, "&About", h.about)
+    return Menus(
+        recent,
+        clear_recent,
+        undo,
+        redo,
+        send_back,
+        overlay,
+        split,
+        side,
+        ab,
+        next_photo,
+        previous_photo,
     )
 
 
-def build_toolbar(win: MainWindow) -> None:
-    """Exposure, compare mode and the SDR-result switch; sets ``win.exposure``,
-    ``win.compare`` and ``win.sdr_result``."""
-    view = win.state.view
+@dataclass
+class Toolbar:
+    exposure: ResetSpinBox
+    compare: QtWidgets.QComboBox
+    sdr_result: QtWidgets.QCheckBox
+
+
+COMPARE_CHOICES = (
+    ("Single", "none"),
+    ("Split", "split"),
+    ("Side by side", "side-by-side"),
+    ("A / B", "ab"),
+)
+
+
+def build_toolbar(win: QtWidgets.QMainWindow, state: AppState, menus: Menus) -> Toolbar:
+    """Exposure, compare mode and the SDR-result switch."""
+    view = state.view
     tb = win.addToolBar("View")
     tb.setObjectName("view-toolbar")
-    tb.addAction(win.act_send_back)  # visible in the round trip only
+    tb.addAction(menus.send_back)  # visible in the round trip only
     tb.addWidget(QtWidgets.QLabel(" Exposure "))
-    win.exposure = QtWidgets.QDoubleSpinBox()
-    win.exposure.setRange(-8, 8)
-    win.exposure.setSingleStep(0.5)
-    win.exposure.setSuffix(" EV")
-    win.exposure.valueChanged.connect(lambda v: view.update(exposure=v))
-    tb.addWidget(win.exposure)
+    exposure = ResetSpinBox(0.0)
+    exposure.setRange(-8, 8)
+    exposure.setSingleStep(0.5)
+    exposure.setSuffix(" EV")
+    set_tip(
+        exposure,
+        "Brightness of the view in stops (the tone map's exposure); exports are not changed. "
+        "Type a value, or double-click to go back to 0.",
+    )
+    exposure.valueChanged.connect(lambda v: view.update(exposure=v))
+    tb.addWidget(exposure)
     tb.addSeparator()
-    win.compare = QtWidgets.QComboBox()
-    for label, value in (("Single", "none"), ("Split", "split"), ("Side by side", "side-by-side")):
-        win.compare.addItem(label, value)
-    win.compare.currentIndexChanged.connect(lambda i: view.update(compare=win.compare.itemData(i)))
+    compare = QtWidgets.QComboBox()
+    for label, value in COMPARE_CHOICES:
+        compare.addItem(label, value)
+    set_tip(
+        compare,
+        "Single: one picture. Split (S): the photo left of a line you drag, the result right. "
+        "Side by side (D): photo and result in linked panes. A / B (B): a kept result (K) "
+        "beside the current one, to compare two methods or strengths.",
+    )
+    compare.currentIndexChanged.connect(lambda i: view.update(compare=compare.itemData(i)))
     tb.addWidget(QtWidgets.QLabel(" Compare "))
-    tb.addWidget(win.compare)
+    tb.addWidget(compare)
     tb.addSeparator()
-    win.sdr_result = QtWidgets.QCheckBox("SDR result")
-    win.sdr_result.setToolTip("Show the model's SDR result instead of its HDR result")
-    win.sdr_result.setEnabled(False)
-    win.sdr_result.toggled.connect(lambda on: view.update(show_sdr_result=on))
-    tb.addWidget(win.sdr_result)
+    sdr_result = QtWidgets.QCheckBox("SDR result")
+    set_tip(sdr_result, "Show the model's SDR result instead of its HDR result")
+    sdr_result.setEnabled(False)
+    sdr_result.toggled.connect(lambda on: view.update(show_sdr_result=on))
+    tb.addWidget(sdr_result)
+    return Toolbar(exposure, compare, sdr_result)
 
 
-def sync_view_actions(win: MainWindow) -> None:
+def sync_view_actions(menus: Menus, toolbar: Toolbar, state: AppState) -> None:
     """Check the compare actions and combo box for the view's mode (signals blocked)."""
-    mode = win.state.view.compare
-    for act, value in ((win.act_split, "split"), (win.act_side, "side-by-side")):
-        with QtCore.QSignalBlocker(act):
+    mode = state.view.compare
+    for act, value in ((menus.split, "split"), (menus.side, "side-by-side"), (menus.ab, "ab")):
+        with blocked(act):
             act.setChecked(mode == value)
-    with QtCore.QSignalBlocker(win.compare):
-        win.compare.setCurrentIndex(win.compare.findData(mode))
+    with blocked(toolbar.compare):
+        toolbar.compare.setCurrentIndex(toolbar.compare.findData(mode))
+    with blocked(toolbar.exposure):
+        toolbar.exposure.setValue(state.view.exposure)
+
+
+def shortcut_rows(win: QtWidgets.QWidget) -> list[tuple[str, str]]:
+    """(action, keys) for every action of ``win`` that has a shortcut, in menu order."""
+    rows = []
+    for act in win.actions():
+        keys = [k.toString(QtGui.QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts()]
+        if keys:
+            rows.append((act.text().replace("&", "").rstrip("…"), " or ".join(keys)))
+    return rows
+
+
+def show_shortcuts(win: QtWidgets.QWidget) -> QtWidgets.QDialog:
+    """Help ▸ Keyboard shortcuts: every action with its keys, read from the actions."""
+    dlg = QtWidgets.QDialog(win)
+    dlg.setWindowTitle("Keyboard shortcuts")
+    layout = QtWidgets.QVBoxLayout(dlg)
+    rows = shortcut_rows(win)
+    table = QtWidgets.QTableWidget(len(rows), 2)
+    table.setHorizontalHeaderLabels(("Action", "Keys"))
+    table.verticalHeader().hide()
+    table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+    for i, (text, keys) in enumerate(rows):
+        table.setItem(i, 0, QtWidgets.QTableWidgetItem(text))
+        table.setItem(i, 1, QtWidgets.QTableWidgetItem(keys))
+    table.resizeColumnsToContents()
+    table.horizontalHeader().setStretchLastSection(True)
+    layout.addWidget(table)
+    layout.addWidget(
+        QtWidgets.QLabel(
+            "In the viewer: the wheel zooms at the cursor, a drag pans, the split line drags. "
+            "On a slider: type a value in its box, double-click to reset."
+        )
+    )
+    close = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
+    close.rejected.connect(dlg.close)
+    layout.addWidget(close)
+    dlg.resize(520, 560)
+    dlg.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+    dlg.show()
+    return dlg

@@ -1,6 +1,8 @@
-"""The image viewer: tone-mapped pixels, the clipping overlay, the before/after split line
-and a linked side-by-side view, built on pyqtgraph (wheel zooms to the cursor, drag pans).
-Coordinates are display-level pixels; ``factor`` maps them to the full image."""
+"""The image viewer: tone-mapped pixels, the clipping overlay, the before/after split line,
+linked side-by-side panes (photo | result, or result A | result B), labels saying which
+side is which, the zoom readout and the selection rectangle; built on pyqtgraph (the wheel
+zooms to the cursor, a drag pans). Coordinates are display-level pixels; ``factor`` maps
+them to the full image."""
 
 from __future__ import annotations
 
@@ -10,6 +12,11 @@ from PySide6 import QtCore, QtWidgets
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
+LABEL_STYLE = (
+    "QLabel { background: rgba(20, 20, 20, 190); color: white; padding: 3px 7px; "
+    "border-radius: 3px; }"
+)
+
 
 class _Pane:
     def __init__(self, layout: pg.GraphicsLayout, col: int) -> None:
@@ -17,14 +24,13 @@ class _Pane:
             row=0, col=col, lockAspect=True, invertY=True, enableMenu=False
         )
         self.box.setBackgroundColor((38, 38, 38))
-        self.image = pg.ImageItem()  # uint8 without levels: zero-copy QImage, no per-paint rescale
-        self.after = pg.ImageItem()  # uint8 without levels: zero-copy QImage, no per-paint rescale
-        self.overlay = (
-            pg.ImageItem()
-        )  # uint8 without levels: zero-copy QImage, no per-paint rescale
+        # uint8 images without levels: zero-copy QImages, no rescaling on each paint.
+        self.image = pg.ImageItem()
+        self.after = pg.ImageItem()
+        self.overlay = pg.ImageItem()
         # Full-resolution pixels of the visible region, drawn over the display level when
         # zoomed in beyond it (with the overlay blended in).
-        self.detail = pg.ImageItem()  # uint8 without levels: zero-copy QImage, no per-paint rescale
+        self.detail = pg.ImageItem()
         for z, item in enumerate((self.image, self.after, self.overlay, self.detail)):
             item.setZValue(z)
             self.box.addItem(item)
@@ -35,6 +41,8 @@ class ImageViewer(QtWidgets.QWidget):
 
     split_moved = QtCore.Signal(float)
     hovered = QtCore.Signal(int, int)  # full-resolution pixel under the cursor
+    zoom_changed = QtCore.Signal(str)  # the zoom readout ("Fit · 23 %", "100 %")
+    selection_moved = QtCore.Signal(object)  # (x0, y0, x1, y1) full-resolution, or None
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,8 +70,19 @@ class ImageViewer(QtWidgets.QWidget):
         self._before: np.ndarray | None = None
         self._after: np.ndarray | None = None
         self._overlay: np.ndarray | None = None
+        self._overlay_on_result = False
         self._split = 0.5
+        self._fitted = True
+        self.labels = (QtWidgets.QLabel(self.graphics), QtWidgets.QLabel(self.graphics))
+        for label in self.labels:
+            label.setStyleSheet(LABEL_STYLE)
+            label.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            label.hide()
+        self._label_text = ("", "")
+        self.roi: pg.RectROI | None = None
         self.graphics.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.main.box.sigRangeChanged.connect(lambda *_: self._range_changed())
+        self.main.box.sigRangeChangedManually.connect(lambda *_: setattr(self, "_fitted", False))
 
     # --- content ---------------------------------------------------------------------
     def set_frames(
@@ -78,28 +97,39 @@ class ImageViewer(QtWidgets.QWidget):
         (the invented-light map), not on the original's (clipping)."""
         new_size = before.shape[:2] != self.size
         self.size = before.shape[:2]
+        if new_size and self.roi is not None:  # bounds of another picture: set again
+            self.main.box.removeItem(self.roi)
+            self.roi = None
         self.factor = factor
         self._before, self._after, self._overlay = before, after, overlay
         self._overlay_on_result = overlay_on_result
         self.main.image.setImage(before, autoLevels=False)
         self._place_after()
         if self.side is not None:
-            self._set_overlay(self.side, overlay)
-        if self.side is not None:
+            # The second pane shows a result: only a map of the result goes over it.
+            self._set_overlay(self.side, overlay if overlay_on_result else None)
             self.side.image.setImage(after if after is not None else before, autoLevels=False)
         self.line.setBounds((0, self.size[1]))
         if new_size:
             self.line.setValue(self._split * self.size[1])
             self.fit()
+        self._place_labels()
 
-    def set_compare(self, mode: str, split: float) -> None:
+    def show_preview(self, rgb: np.ndarray) -> None:
+        """A first picture of a photo being opened, alone (no result, overlay or labels)."""
+        self.set_compare("none", self._split, redraw=False)
+        self.set_labels("", "")
+        self.set_frames(rgb, None, None, 1)
+
+    def set_compare(self, mode: str, split: float, redraw: bool = True) -> None:
         self.mode = mode
         self._split = split
-        if mode == "side-by-side" and self.side is None:
+        two_panes = mode in ("side-by-side", "ab")
+        if two_panes and self.side is None:
             self.side = _Pane(self.graphics.ci, 1)
             self.side.box.setXLink(self.main.box)
             self.side.box.setYLink(self.main.box)
-        elif mode != "side-by-side" and self.side is not None:
+        elif not two_panes and self.side is not None:
             self.graphics.ci.removeItem(self.side.box)
             self.side = None
         self.line.setVisible(mode == "split")
@@ -107,8 +137,11 @@ class ImageViewer(QtWidgets.QWidget):
             self.line.blockSignals(True)
             self.line.setValue(split * self.size[1])
             self.line.blockSignals(False)
-        if self._before is not None:
-            self.set_frames(self._before, self._after, self._overlay, self.factor)
+        if redraw and self._before is not None:
+            self.set_frames(
+                self._before, self._after, self._overlay, self.factor, self._overlay_on_result
+            )
+        QtCore.QTimer.singleShot(0, self._place_labels)  # once the panes have their size
 
     @staticmethod
     def _set_overlay(pane: _Pane, overlay: np.ndarray | None) -> None:
@@ -123,7 +156,7 @@ class ImageViewer(QtWidgets.QWidget):
         # In split view the overlay marks the original's clipping on the original's side
         # only, so the result side shows what was recovered.
         overlay = self._overlay
-        on_result = getattr(self, "_overlay_on_result", False)
+        on_result = self._overlay_on_result
         if overlay is not None and self.mode == "split" and self._after is not None:
             x = round(self._split * overlay.shape[1])
             if on_result:  # shown right of the line only, over the result
@@ -131,11 +164,11 @@ class ImageViewer(QtWidgets.QWidget):
                 overlay[:, :x, 3] = 0
             else:
                 overlay = overlay[:, :x]
-        elif on_result and self.mode == "side-by-side":
+        elif on_result and self.mode in ("side-by-side", "ab"):
             overlay = None  # the side pane (the result) carries it
         self._set_overlay(self.main, overlay)
         after = self._after
-        if after is None or self.mode == "side-by-side":
+        if after is None or self.mode in ("side-by-side", "ab"):
             self.main.after.clear()
             self.main.after.hide()
             return
@@ -157,6 +190,55 @@ class ImageViewer(QtWidgets.QWidget):
         self._split = float(np.clip(self.line.value() / self.size[1], 0.0, 1.0))
         self._place_after()
         self.split_moved.emit(self._split)
+
+    # --- labels ------------------------------------------------------------------------
+    def set_labels(self, left: str, right: str) -> None:
+        """Name the two sides of a comparison ("Before" / "After — method, strength");
+        hidden in single view."""
+        self._label_text = (left, right)
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        left_label, right_label = self.labels
+        show = self.mode != "none" and self._after is not None and bool(self._label_text[0])
+        for label, text in zip(self.labels, self._label_text, strict=True):
+            label.setText(text)
+            label.adjustSize()
+            label.setVisible(show and bool(text))
+        if not show:
+            return
+        main = self.main.box.sceneBoundingRect()
+        margin = 8
+        left_label.move(int(main.left()) + margin, int(main.top()) + margin)
+        if self.mode == "split" or self.side is None:
+            right_label.move(
+                int(main.right()) - right_label.width() - margin, int(main.top()) + margin
+            )
+        else:
+            side = self.side.box.sceneBoundingRect()
+            right_label.move(int(side.left()) + margin, int(side.top()) + margin)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        QtCore.QTimer.singleShot(0, self._place_labels)
+
+    # --- zoom --------------------------------------------------------------------------
+    def zoom_percent(self) -> float:
+        """Screen pixels per full-resolution pixel, in percent (0 without an image)."""
+        region = self.visible_region()
+        if region is None:
+            return 0.0
+        return region[4] * 100.0
+
+    def zoom_text(self) -> str:
+        percent = self.zoom_percent()
+        if not percent:
+            return ""
+        shown = f"{percent:.0f} %" if percent >= 10 else f"{percent:.1f} %"
+        return f"Fit · {shown}" if self._fitted else shown
+
+    def _range_changed(self) -> None:
+        self.zoom_changed.emit(self.zoom_text())
 
     def visible_region(self) -> tuple[int, int, int, int, float] | None:
         """Visible part of the image in full-resolution pixels (x0, y0, x1, y1) and screen
@@ -188,7 +270,9 @@ class ImageViewer(QtWidgets.QWidget):
     # --- navigation ------------------------------------------------------------------
     def fit(self) -> None:
         if self.size[0]:
+            self._fitted = True
             self.main.box.setRange(QtCore.QRectF(0, 0, self.size[1], self.size[0]), padding=0.02)
+            self.zoom_changed.emit(self.zoom_text())
 
     def actual_pixels(self) -> None:
         """100 %: one full-resolution pixel per screen pixel, centred on the view."""
@@ -198,9 +282,11 @@ class ImageViewer(QtWidgets.QWidget):
         centre = box.viewRect().center()
         w = w_px / self.factor
         h = h_px / self.factor
+        self._fitted = False
         box.setRange(QtCore.QRectF(centre.x() - w / 2, centre.y() - h / 2, w, h), padding=0)
 
     def zoom(self, factor: float) -> None:
+        self._fitted = False
         self.main.box.scaleBy((1 / factor, 1 / factor))
 
     def _mouse_moved(self, pos) -> None:
@@ -209,3 +295,38 @@ class ImageViewer(QtWidgets.QWidget):
                 p = pane.box.mapSceneToView(pos)
                 self.hovered.emit(int(p.x() * self.factor), int(p.y() * self.factor))
                 return
+
+    # --- selection ---------------------------------------------------------------------
+    def set_selection(self, rect: tuple[int, int, int, int] | None) -> None:
+        """Show the selection rectangle (full-resolution pixels), or none."""
+        if rect is None:
+            if self.roi is not None:
+                self.main.box.removeItem(self.roi)
+                self.roi = None
+            return
+        f = self.factor
+        x0, y0, x1, y1 = (v / f for v in rect)
+        if self.roi is None:
+            self.roi = pg.RectROI(
+                (x0, y0),
+                (x1 - x0, y1 - y0),
+                pen=pg.mkPen((255, 220, 0), width=2, style=QtCore.Qt.PenStyle.DashLine),
+                maxBounds=QtCore.QRectF(0, 0, self.size[1], self.size[0]),
+            )
+            self.roi.setZValue(20)
+            self.roi.sigRegionChangeFinished.connect(self._roi_moved)
+            self.main.box.addItem(self.roi)
+            return
+        with QtCore.QSignalBlocker(self.roi):
+            self.roi.setPos((x0, y0), update=False, finish=False)
+            self.roi.setSize((x1 - x0, y1 - y0), update=True, finish=False)
+
+    def _roi_moved(self) -> None:
+        if self.roi is None:
+            return
+        f = self.factor
+        pos, size = self.roi.pos(), self.roi.size()
+        x0, y0 = max(0, round(pos.x() * f)), max(0, round(pos.y() * f))
+        x1 = min(self.size[1] * f, round((pos.x() + size.x()) * f))
+        y1 = min(self.size[0] * f, round((pos.y() + size.y()) * f))
+        self.selection_moved.emit((x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None)

@@ -11,7 +11,8 @@ from typing import Any
 
 from PySide6 import QtCore
 
-from hdr_studio.app.state import JobState
+from hdr_studio.app.model.jobs import fail_job
+from hdr_studio.app.model.state import JobState
 from hdr_studio.core.errors import Cancelled, HdrStudioError
 from hdr_studio.core.jobs import CancelToken
 from hdr_studio.core.memory import release_free_memory
@@ -136,8 +137,7 @@ class JobController(QtCore.QObject):
 
     def _failed(self, generation: int, message: str) -> None:
         if self._current(generation):
-            # error first: listeners react to "state" and must see the message
-            self.state.update(error=message, message="failed", state="failed")
+            fail_job(self.state, message)
 
     def _cancelled(self, generation: int) -> None:
         if self._current(generation):
@@ -165,9 +165,11 @@ class LatestOnly(QtCore.QObject):
         self._timer.setInterval(debounce_ms)
         self._timer.timeout.connect(self._launch)
         self.applied = 0
+        self._in_flight = 0  # launched, their answer not handled yet on the GUI thread
         self.signals = _Signals(self)
         self.signals.finished.connect(self._done)
         self.signals.failed.connect(self._failed)
+        self.signals.cancelled.connect(self._dropped)
 
     def request(self, compute: Callable[[], Any]) -> None:
         self._generation += 1
@@ -176,9 +178,12 @@ class LatestOnly(QtCore.QObject):
 
     @property
     def idle(self) -> bool:
+        # A finished computation's answer may still wait in the event queue after its
+        # thread is done: idle only once it is handled.
         return (
             self._pending is None
             and not self._timer.isActive()
+            and self._in_flight == 0
             and self.pool.activeThreadCount() == 0
         )
 
@@ -187,15 +192,27 @@ class LatestOnly(QtCore.QObject):
         if compute is None:
             return
         job = Job(self._generation, lambda progress, token: compute(), CancelToken(), self.signals)
+        self._in_flight += 1
         self.pool.start(job.run)
 
     def _done(self, generation: int, result: Any) -> None:
+        self._in_flight -= 1
         if generation == self._generation:
             self._apply(result)
             self.applied += 1
 
+    def _dropped(self, _generation: int) -> None:
+        self._in_flight -= 1
+
     def _failed(self, generation: int, message: str) -> None:
+        self._in_flight -= 1
         QtCore.qWarning(f"background computation failed: {message}")
 
     def wait(self, msecs: int = -1) -> bool:
         return self.pool.waitForDone(msecs)
+
+
+def run_closure(apply: Callable[[], None]) -> None:
+    """The ``apply`` of a :class:`LatestOnly` whose computations return what to do on the
+    GUI thread (the model's background runners)."""
+    apply()

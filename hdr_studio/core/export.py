@@ -370,7 +370,8 @@ class ExportFormat:
     Rec.2020), ``"linear"`` (scene-linear, primaries tagged), ``"gain-map"`` (SDR base and
     ISO 21496-1 gain map) or ``"srgb"``. bit_depth: bits per channel written (16 for half
     floats). metadata: the source's Exif/IPTC/GPS attributes are carried. alpha: the
-    source's alpha channel is carried. encoder: writes the file."""
+    source's alpha channel is carried. encoder: writes the file. options: the
+    :class:`ExportOptions` fields the encoder reads (the app enables only those)."""
 
     name: str
     description: str
@@ -381,6 +382,7 @@ class ExportFormat:
     metadata: bool
     alpha: bool
     encoder: Callable[[Path, ExportFormat, _Encoding], None]
+    options: frozenset[str] = frozenset()
 
 
 _EXPORT_FORMATS = (
@@ -394,6 +396,7 @@ _EXPORT_FORMATS = (
         True,
         True,
         _encode_png_pq,
+        options=frozenset({"reference_white", "peak_nits"}),
     ),
     ExportFormat(
         "avif-pq",
@@ -405,6 +408,7 @@ _EXPORT_FORMATS = (
         False,
         False,
         _encode_avif_pq,
+        options=frozenset({"reference_white", "peak_nits", "quality"}),
     ),
     ExportFormat(
         "jxl-pq",
@@ -416,6 +420,7 @@ _EXPORT_FORMATS = (
         True,
         False,
         _encode_jxl_pq,
+        options=frozenset({"reference_white", "peak_nits"}),
     ),
     ExportFormat(
         "jpeg-uhdr",
@@ -427,6 +432,7 @@ _EXPORT_FORMATS = (
         True,
         False,
         _encode_ultrahdr,
+        options=frozenset({"reference_white", "peak_nits"}),
     ),
     ExportFormat(
         "exr",
@@ -438,6 +444,7 @@ _EXPORT_FORMATS = (
         True,
         True,
         _encode_linear,
+        options=frozenset({"invented_channel"}),
     ),
     ExportFormat(
         "tiff-float",
@@ -449,12 +456,31 @@ _EXPORT_FORMATS = (
         True,
         True,
         _encode_linear,
+        options=frozenset(),
     ),
     ExportFormat(
-        "hdr", "Radiance RGBE, linear", (".hdr",), True, "linear", 32, True, False, _encode_linear
+        "hdr",
+        "Radiance RGBE, linear",
+        (".hdr",),
+        True,
+        "linear",
+        32,
+        True,
+        False,
+        _encode_linear,
+        options=frozenset(),
     ),
     ExportFormat(
-        "png-sdr", "PNG 16-bit sRGB (SDR)", (".png",), False, "srgb", 16, True, True, _encode_sdr
+        "png-sdr",
+        "PNG 16-bit sRGB (SDR)",
+        (".png",),
+        False,
+        "srgb",
+        16,
+        True,
+        True,
+        _encode_sdr,
+        options=frozenset({"sdr_exposure"}),
     ),
     ExportFormat(
         "jpeg-sdr",
@@ -466,6 +492,7 @@ _EXPORT_FORMATS = (
         True,
         False,
         _encode_sdr,
+        options=frozenset({"quality", "sdr_exposure"}),
     ),
     ExportFormat(
         "tiff-sdr",
@@ -477,6 +504,7 @@ _EXPORT_FORMATS = (
         True,
         True,
         _encode_sdr,
+        options=frozenset({"sdr_exposure"}),
     ),
 )
 #: Export formats by name (:class:`ExportFormat` records).

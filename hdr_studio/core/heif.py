@@ -41,9 +41,9 @@ def _decoder_missing(path: Path, heif: Any) -> bool:
 
 def read_heif(path: Path, max_pixels: int) -> Any:
     """Decode the HEIC/HEIF file ``path`` to an :class:`~hdr_studio.core.image.Image`."""
+    from hdr_studio.core.colour_tags import decode_nclx, icc_encoding
     from hdr_studio.core.exif import exif_fields
     from hdr_studio.core.image import Image
-    from hdr_studio.core.reader import decode_nclx, icc_encoding
 
     heif = _pillow_heif()
     if _decoder_missing(path, heif):

@@ -21,10 +21,12 @@ from typing import Any
 
 import numpy as np
 
+from hdr_studio.core.colour_tags import CICP_PRIMARIES as _CICP_PRIMARIES
+from hdr_studio.core.colour_tags import CICP_TRANSFER as _CICP_TRANSFER
+from hdr_studio.core.colour_tags import decode_nclx, icc_encoding
 from hdr_studio.core.errors import InputError, library_message
 from hdr_studio.core.formats import RAW_EXTENSIONS
 from hdr_studio.core.gamut import identify_primaries
-from hdr_studio.core.icc import parse_icc
 from hdr_studio.core.image import Image, float_code_values
 
 __all__ = ["DEFAULT_MAX_PIXELS", "float_code_values", "read_image"]
@@ -43,15 +45,6 @@ _KEEP_NAMES = {
     "FNumber",
 }
 _KEEP_PREFIXES = ("Exif:", "GPS:", "IPTC:")
-_CICP_PRIMARIES = {1: "rec709", 9: "rec2020", 12: "p3"}
-_CICP_TRANSFER = {
-    13: "srgb",
-    16: "pq",
-    8: "linear",
-    18: "hlg",
-    4: "gamma:2.2",
-    **dict.fromkeys((1, 6, 14, 15), "gamma:2.4"),  # BT.709-family SDR: BT.1886 display
-}
 
 
 def _oiio():
@@ -93,31 +86,6 @@ def _reorient(pixels: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(out.get_pixels(oiio.FLOAT)).reshape(
         out.spec().height, out.spec().width, c
     )
-
-
-def decode_nclx(path: Path, primaries: int, transfer: int) -> tuple[str, str]:
-    """(primaries, transfer) names for ITU-T H.273 code points (cICP, nclx): BT.709, P3 and
-    BT.2020 primaries; sRGB, BT.709-family, linear, PQ and HLG transfers; others are read
-    as sRGB / BT.709."""
-    return _CICP_PRIMARIES.get(primaries, "rec709"), _CICP_TRANSFER.get(transfer, "srgb")
-
-
-def icc_encoding(
-    icc: bytes, notes: list[str], is_float: bool = False
-) -> tuple[str, str] | tuple[None, None]:
-    """(primaries, transfer) an embedded ICC profile declares, or (None, None) with a note
-    when it is unreadable or unknown (the caller then assumes sRGB)."""
-    try:
-        enc = parse_icc(icc)
-    except ValueError:
-        notes.append("embedded ICC profile is unreadable; assuming sRGB")
-        return None, None
-    if enc.primaries is None:
-        notes.append(f"unrecognised ICC profile '{enc.description}'; assuming sRGB")
-        return None, None
-    if is_float:
-        return enc.primaries, "linear"
-    return enc.primaries, "srgb" if enc.transfer == "table" else enc.transfer
 
 
 def _encoding(spec: Any, is_float: bool, path: Path) -> tuple[str, str, list[str]]:

@@ -9,17 +9,15 @@ image, before tiling.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
-import numpy as np
 from torch import nn
 
 from hdr_studio.core.errors import InputError
 from hdr_studio.core.fill import RAW, Calibration
-from hdr_studio.core.image import Image
-from hdr_studio.core.jobs import ProgressFn
-from hdr_studio.core.result import MethodKind, ModelResult
+from hdr_studio.core.result import ModelResult
+from hdr_studio.inference.model_spec import REGISTRY as _REGISTRY
+from hdr_studio.inference.model_spec import ModelSpec, register
 
 __all__ = [
     "RAW",
@@ -32,66 +30,9 @@ __all__ = [
     "register",
 ]
 
-_REGISTRY: dict[str, ModelSpec] = {}
-
 
 class UnknownModelError(InputError):
     pass
-
-
-@dataclass
-class ModelSpec:
-    name: ClassVar[str]
-    kind: ClassVar[MethodKind]
-    title: ClassVar[str]
-    paper: ClassVar[str]
-    in_channels: ClassVar[int]
-    out_channels: ClassVar[int]
-    input_domain: ClassVar[str]
-    output_domain: ClassVar[str]
-    #: Named configurations: "full" is the paper's size, "small" the CPU variant we ship.
-    configs: ClassVar[dict[str, dict[str, Any]]]
-    #: Tile overlap (pixels) that makes tiled inference match a whole-image run.
-    halo: ClassVar[int] = 64
-    options: dict[str, Any] = field(default_factory=dict)
-
-    def build(self, config: dict[str, Any]) -> nn.Module:
-        raise NotImplementedError
-
-    def stride(self, config: dict[str, Any]) -> int:
-        return int(self.build(config).stride)
-
-    def bytes_per_pixel(self, config: dict[str, Any]) -> int:
-        """Rough fp32 activation memory per input pixel, for choosing tile sizes."""
-        return 4 * 12 * int(max(v for k, v in config.items() if "width" in k))
-
-    def prepare(self, image: Image) -> np.ndarray:
-        """The network input for ``image``: (H, W, in_channels) float32."""
-        return np.ascontiguousarray(image.code)
-
-    def needed(self, image: Image) -> np.ndarray | None:
-        """(H, W) bool: the pixels whose network output :meth:`finish` reads (the runner
-        skips tiles with none of them); ``None``: all of them."""
-        return None
-
-    def finish(
-        self,
-        out: np.ndarray,
-        image: Image,
-        cal: Calibration = RAW,
-        coarse_ratio: np.ndarray | None = None,
-        progress: ProgressFn | None = None,
-    ) -> ModelResult:
-        """The model's result from the network output ``out``, with the gains ``cal``; HDR
-        models take ``coarse_ratio`` (the coarse-scale pass's log ratio, full size) in wide
-        clipped regions (:func:`hdr_studio.core.fill.keep_measured`), and report its steps
-        to ``progress`` (fractions of this step)."""
-        raise NotImplementedError
-
-
-def register(cls: type[ModelSpec]) -> type[ModelSpec]:
-    _REGISTRY[cls.name] = cls()
-    return cls
 
 
 def get_spec(name: str) -> ModelSpec:

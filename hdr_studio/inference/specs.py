@@ -20,7 +20,7 @@ from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import ProgressFn
 from hdr_studio.core.result import MethodKind, ModelResult
 from hdr_studio.core.transfer import srgb_decode
-from hdr_studio.inference.registry import ModelSpec, register
+from hdr_studio.inference.model_spec import ModelSpec, register
 
 
 @register

@@ -91,9 +91,8 @@ def test_batch_dialog_takes_the_panels_settings_and_camera_curves(qtbot, tmp_pat
     qtbot.addWidget(win)
     qtbot.waitUntil(win.idle, timeout=60000)
     panel = win.reconstruct_panel
-    panel.strength_slider.setValue(60)
-    box = panel.curve_box
-    box.combo.setCurrentIndex(box.combo.findData("gamma:2.4"))
+    panel.strength_slider.slider.setValue(60)
+    win.state.edits.update(curve="gamma:2.4")
     dlg = win.batch_dialog()
     assert dlg.curve.currentData() == "gamma:2.4"
     assert dlg.curve.currentText() == "As in the Reconstruct panel: Gamma 2.4"

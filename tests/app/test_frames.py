@@ -5,22 +5,20 @@ no window shown."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from hdr_studio.app import render
-from hdr_studio.app.frames import (
+from hdr_studio.app.model import render
+from hdr_studio.app.model.frames import (
     FrameInputs,
     compute_detail,
     compute_frame,
     compute_panels,
     detail_inputs,
 )
-from hdr_studio.app.state import AppState
-from hdr_studio.app.tonemap_cache import ToneMapCache
+from hdr_studio.app.model.state import AppState
+from hdr_studio.app.model.tonemap_cache import ToneMapCache
 from hdr_studio.core.image import Image
-from hdr_studio.core.reader import read_image
 from hdr_studio.core.result import ResultKind
-from tests.helpers import SAMPLES, gradient
+from tests.helpers import gradient
 
 
 def _state(h=60, w=90) -> tuple[AppState, render.DisplayLevel]:
@@ -146,43 +144,19 @@ def test_detail_only_when_zoomed_past_the_display_level():
 
 def test_panels_use_the_images_primaries():
     lin = np.zeros((8, 8, 3), np.float32)
-    lin[..., 1] = 1.0  # pure green: luminance differs between Rec.709 and Rec.2020
+    lin[..., 1] = 1.0  # pure green: its chromaticity and luminance depend on the primaries
     for prim, y in (("rec709", 0.7152), ("rec2020", 0.6780)):
         image = Image.from_pixels(lin, prim, "linear")
         level = render.DisplayLevel.of(image)
-        out = compute_panels(level, prim, image.code, None, need_layers=True)
-        edges, sdr, _ = out["hist"]
-        centre = 0.5 * (edges[1:] + edges[:-1])[np.argmax(sdr)]
-        assert centre == pytest.approx(np.log2(y), abs=0.15)
+        out = compute_panels(level, prim, image.code, None, True, (0.98, 0.01))
+        assert out["hist"].unit == "code" and out["hist"].counts[1, -1] == 64
+        from hdr_studio.core.gamut import xy_primaries
+
+        gx, gy = xy_primaries(prim)[1]
+        rows, cols = out["density"].shape[:2]
+        row = int(gy / render.DENSITY_RANGE[1] * rows)
+        col = int(gx / render.DENSITY_RANGE[0] * cols)
+        assert out["density"][row - 1 : row + 2, col - 1 : col + 2, 3].max() > 200
         assert out["base"].shape == (8, 8, 3) and out["thumb_result"] is None
         probe = render.probe(image, None, 1, 1, 203.0, 0.98, 0.01)
         assert f"{y * 203:.0f} cd/m²" in probe
-
-
-def test_controller_reconstructs_and_exports_through_the_engine(qtbot, tmp_path):
-    """No window: the controller's jobs run on the worker and update the plain state; an SDR
-    declipping result is exported as SDR, never as PQ."""
-    from hdr_studio.app.controller import DocumentController
-    from hdr_studio.app.workers import JobController
-    from hdr_studio.core.errors import OutputError
-    from hdr_studio.core.export import ExportOptions
-
-    state = AppState()
-    jobs = JobController(state.job)
-    ctl = DocumentController(state, jobs)
-    sample = SAMPLES / "sunset_lomiri.jpg"
-    ctl.open(sample)
-    qtbot.waitUntil(lambda: state.document.image is not None, timeout=30000)
-    assert ctl.export_kind() is ResultKind.HDR
-    ctl.reconstruct("declipnet")
-    qtbot.waitUntil(lambda: state.job.state == "done", timeout=60000)
-    doc = state.document
-    assert doc.result_kind is ResultKind.SDR and doc.result_sdr is None
-    assert doc.outcome.method == "declipnet" and state.view.compare == "split"
-    out = tmp_path / "d.png"
-    ctl.export(out, None, ExportOptions())
-    qtbot.waitUntil(lambda: state.job.state == "done" and out.exists(), timeout=60000)
-    assert read_image(out).transfer == "srgb"
-    with pytest.raises(OutputError, match="source"):
-        ctl.export(sample, "jpeg-sdr", ExportOptions())
-    jobs.wait(30000)

@@ -6,7 +6,9 @@ import pytest
 pytest.importorskip("PySide6")
 from PySide6 import QtGui
 
-from hdr_studio.app.panels import AFTER_RGB, BEFORE_RGB, ChromaticityPanel, LayersPanel
+from hdr_studio.app.model.render import AFTER_RGB, BEFORE_RGB
+from hdr_studio.app.panels import LayersPanel
+from hdr_studio.app.plots import ChromaticityPanel
 
 
 def grab_rgb(widget) -> np.ndarray:

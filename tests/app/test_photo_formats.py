@@ -39,7 +39,7 @@ def test_a_raw_shows_a_first_picture_then_its_full_decode(qtbot, win, raw_file):
     assert seen[:2] == ["raw half-size", "raw"]  # the first picture, then the full decode
     assert not doc.preview and doc.image.raw is not None and doc.image.width == 320
     assert "sensor saturation" in win.statusBar().currentMessage()
-    assert str(raw_file) in win._recent()
+    assert str(raw_file) in win.recent.paths()
     win.reconstruct("classical")
     qtbot.waitUntil(lambda: win.state.job.state == "done", timeout=60000)
     settle(qtbot, win)

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from hdr_studio.app import render
-from hdr_studio.app.state import AppState, OverlaySettings
+from hdr_studio.app.model import render
+from hdr_studio.app.model.state import AppState, OverlaySettings
 from hdr_studio.core.clipping import clip_overlay
 from hdr_studio.core.image import Image
 from hdr_studio.core.transfer import srgb_decode
@@ -47,15 +47,22 @@ def test_split_histogram_probe():
     assert (s[:, :3] == 0).all() and (s[:, 3:] == 255).all()
     lin = np.full((8, 8, 3), 4.0, np.float32)
     lin[:4] = 0.25
-    _edges, sdr, hdr = render.histogram(lin)
-    assert sdr.sum() == 32 and hdr.sum() == 32
+    code = np.clip(lin, 0, 1)
+    hist = render.rgb_histogram(code, lin, render.clipped_shares(code, 0.98, 0.02))
+    assert hist.unit == "stops" and hist.white == 0.0
+    assert hist.counts.shape == (3, 128) and (hist.counts.sum(axis=1) == 64).all()
+    centres = 0.5 * (hist.edges[1:] + hist.edges[:-1])
+    assert hist.counts[0][centres > 0].sum() == 32  # +2 stops: above diffuse white
+    assert hist.over == 0.5 and hist.under == 0.0
+    photo = render.rgb_histogram(code, None, (hist.over, hist.under))
+    assert photo.unit == "code" and photo.white == 1.0 and photo.counts[1, -1] == 32
     im = Image(linear=lin, code=np.clip(lin, 0, 1))
     text = render.probe(im, None, 1, 6, 203.0, 0.98, 0.02)
     assert "812 cd/m²" in text and "+2.00 stops" in text and "over: RGB" in text
 
 
 def test_chromaticity_density_marks_where_pixels_fall():
-    from hdr_studio.app.panels import density
+    from hdr_studio.app.model.render import density
 
     white = np.array([[0.3127, 0.3290]] * 50, np.float32)
     red = np.array([[0.64, 0.33]] * 5, np.float32)

@@ -25,16 +25,16 @@ def test_strength_slider_rescales_without_a_rerun(qtbot, win, tmp_path):  # noqa
     full = doc.result.copy()
     outcome = doc.outcome
     panel = win.reconstruct_panel
-    panel.strength_slider.setValue(0)
+    panel.strength_slider.slider.setValue(0)  # a drag of the slider
     qtbot.waitUntil(lambda: doc.outcome.metadata.get("strength") == 0.0, timeout=30000)
     settle(qtbot, win)
     assert doc.outcome is outcome  # the same reconstruction, rescaled
     np.testing.assert_allclose(doc.result, doc.image.linear, rtol=1e-5, atol=1e-6)
-    panel.strength_slider.setValue(150)
+    panel.strength_slider.spin.setValue(150)  # a value typed into its box
     qtbot.waitUntil(lambda: doc.outcome.metadata.get("strength") == 1.5, timeout=30000)
     settle(qtbot, win)
     assert doc.result.max() > full.max()
-    assert panel.strength_label.text() == "150 %"
+    assert panel.strength_slider.slider.value() == 150 and win.state.edits.strength == 1.5
     out = tmp_path / "strong.exr"
     from hdr_studio.core.export import ExportOptions
 
@@ -49,8 +49,7 @@ def test_camera_curve_box(qtbot, win, tmp_path):  # noqa: F811
     open_sample(qtbot, win, SAMPLE)  # settles: the panel with the networks is in place
     box = win.reconstruct_panel.curve_box
     assert box.curve() is None  # the file's own encoding by default
-    box.combo.setCurrentIndex(box.combo.findData("gamma:2.6"))
-    box._draw()
+    pick(box, "gamma:2.6")
     x, y = box.line.getData()
     np.testing.assert_allclose(y, x**2.6, atol=1e-3)  # the plot shows the chosen curve
     win.reconstruct("none")
@@ -61,7 +60,15 @@ def test_camera_curve_box(qtbot, win, tmp_path):  # noqa: F811
     np.testing.assert_allclose(doc.result, np.clip(doc.image.code, 0, 1) ** 2.6, atol=2e-3)
     table = tmp_path / "curve.csv"
     table.write_text("0,0\n0.5,0.1\n1,1\n")
-    assert box.set_file(str(table)) and box.curve() == str(table)
+    assert box.use_file(str(table)) and box.curve() == str(table)
+    assert box.combo.currentText() == "Measured: curve.csv"
+
+
+def pick(box, spec) -> None:
+    """A user's pick in the curve box: the index, then the signal."""
+    index = box.combo.findData(spec)
+    box.combo.setCurrentIndex(index)
+    box.combo.activated.emit(index)
 
 
 def test_auto_curve_plots_the_estimate_the_engine_uses(qtbot, win):  # noqa: F811
@@ -73,13 +80,11 @@ def test_auto_curve_plots_the_estimate_the_engine_uses(qtbot, win):  # noqa: F81
     box = win.reconstruct_panel.curve_box
     index = box.combo.findData("auto")
     assert box.combo.itemText(index) == "Auto: estimated from the photo"
-    box.combo.setCurrentIndex(index)
-    box.combo.activated.emit(index)
+    pick(box, "auto")
     expected = estimated_curve(win.state.document.image.code)
     x, y = box.line.getData()
     np.testing.assert_allclose(y, expected(x), atol=1e-6)
-    exponent = expected.name.rsplit(": ", 1)[-1]
-    assert box.combo.currentText() == f"Auto: estimated, {exponent}"
+    assert box.caption.text() == f"Drawn: {expected.name}"  # named as the engine names it
     win.reconstruct("none")
     qtbot.waitUntil(lambda: win.state.document.outcome is not None, timeout=60000)
     settle(qtbot, win)
@@ -90,7 +95,7 @@ def test_auto_curve_plots_the_estimate_the_engine_uses(qtbot, win):  # noqa: F81
 
 def fresh_window(qtbot, tmp_path):
     """A main window with settings of its own, caught before the start-up worker has listed
-    the networks (the Reconstruct panel is the first one)."""
+    the networks."""
     from PySide6 import QtCore
 
     from hdr_studio.app.main_window import MainWindow
@@ -106,19 +111,21 @@ def fresh_window(qtbot, tmp_path):
 
 
 def test_choices_made_before_the_networks_are_listed_stay(qtbot, tmp_path):
-    """The Reconstruct panel is rebuilt when the start-up worker has listed the networks;
-    the strength, camera curve, mirror passes and option values set before that are kept."""
+    """The method list grows when the start-up worker has listed the networks; the panel
+    shows the same settings before and after (they live in the model, not the widgets)."""
     w = fresh_window(qtbot, tmp_path)
-    first = w.reconstruct_panel
-    first.strength_slider.setValue(70)
-    first.curve_box.combo.setCurrentIndex(first.curve_box.combo.findData("gamma:2.4"))
-    first.mirror.setChecked(True)
-    first.option("classical", "max_gain").setValue(2.5)
-    qtbot.waitUntil(lambda: w.reconstruct_panel is not first, timeout=60000)
     panel = w.reconstruct_panel
-    assert panel.passes() == 3
-    assert panel.option("classical", "max_gain").value() == 2.5
-    assert panel.strength() == 0.7 and panel.curve() == "gamma:2.4"
+    assert not w.state.methods.loaded and not panel.run.isEnabled()
+    panel.strength_slider.slider.setValue(70)
+    pick(panel.curve_box, "gamma:2.4")
+    panel.mirror.setChecked(True)
+    panel.option("classical", "max_gain").setValue(2.5)
+    qtbot.waitUntil(lambda: w.state.methods.loaded, timeout=60000)
+    assert w.reconstruct_panel is panel
+    edits = w.state.edits
+    assert edits.passes == 3 and edits.options_for("classical") == {"max_gain": 2.5}
+    assert edits.strength == 0.7 and edits.curve == "gamma:2.4"
+    assert panel.option("classical", "max_gain").value() == 2.5 and panel.mirror.isChecked()
     w.shutdown()
 
 
@@ -148,8 +155,7 @@ def test_camera_curve_measured_from_a_bracket(qtbot, win, tmp_path, monkeypatch)
     )
     open_sample(qtbot, win, SAMPLE)
     box = win.reconstruct_panel.curve_box
-    box.combo.setCurrentIndex(box.combo.findData("bracket"))  # a user's pick: index, then signal
-    box.combo.activated.emit(box.combo.currentIndex())
+    pick(box, "bracket")
     assert box.curve() is None  # nothing changes until the measured curve is in
     qtbot.waitUntil(lambda: box.curve() == str(out), timeout=30000)
     assert asked == [str(tmp_path / "shot0.curve.txt")]  # proposed beside the first shot
@@ -163,7 +169,7 @@ def test_camera_curve_measured_from_a_bracket(qtbot, win, tmp_path, monkeypatch)
 
     hand = tmp_path / "hand"
     hand.mkdir()
-    box.measure([str(p) for p in hand_held_files(hand)], str(hand / "c.txt"), 2.0)
+    measure(win, [str(p) for p in hand_held_files(hand)], str(hand / "c.txt"), 2.0)
     qtbot.waitUntil(lambda: box.curve() == str(hand / "c.txt"), timeout=30000)
     assert "(aligned, moved up to 7 px; fit residual" in box.status.text()
     # a bracket that cannot be measured: the message shows, the choice stays
@@ -172,43 +178,37 @@ def test_camera_curve_measured_from_a_bracket(qtbot, win, tmp_path, monkeypatch)
 
     for p in flat:
         write(p, np.full((32, 32, 3), 255, np.uint8))
-    box.measure(flat, str(tmp_path / "bad.txt"), 2.0)
-    qtbot.waitUntil(lambda: box.job.state == "failed", timeout=30000)
+    measure(win, flat, str(tmp_path / "bad.txt"), 2.0)
+    qtbot.waitUntil(lambda: win.curve_jobs.state.state == "failed", timeout=30000)
     assert "Could not measure" in box.status.text() and "unclipped" in box.status.text()
     assert box.curve() == str(hand / "c.txt") and not (tmp_path / "bad.txt").exists()
-    box.combo.setCurrentIndex(box.combo.findData("srgb"))  # a user's pick: index, then signal
-    box.combo.activated.emit(box.combo.currentIndex())
-    assert box.curve() == "srgb" and box.status.isHidden()
+    pick(box, "srgb")
+    assert box.curve() == "srgb"
 
 
-def test_a_bracket_measured_while_the_panel_is_rebuilt(qtbot, tmp_path):
-    """The Reconstruct panel is rebuilt once the networks are listed. A bracket measurement
-    started before that reports to the new panel's curve box (its status, its choice), and
-    the window waits for it when it closes."""
-    from hdr_studio.app.main_window import _startup
+def measure(window, shots, out, stops):
+    """What "Measure from a bracket…" starts once its dialogs are answered."""
+    window.curves.measure(window.curve_jobs, window.state.edits, shots, out, stops)
+
+
+def test_a_bracket_measured_while_the_method_list_loads(qtbot, tmp_path):
+    """A bracket measurement started before the networks are listed reports to the curve
+    box once done, and the window waits for it when it closes."""
     from tests.api.test_bracket import bracket_files
 
     w = fresh_window(qtbot, tmp_path)
-    qtbot.waitUntil(lambda: w.startup_worker.applied == 1, timeout=60000)
-    listed = _startup()  # the start-up's look-ups again (cached): the rebuild is repeated
-    first = w.reconstruct_panel
+    box = w.reconstruct_panel.curve_box
     shots = [str(p) for p in bracket_files(tmp_path, exif=False, ext="png")]
     out = tmp_path / "bracket.curve.txt"
-    first.curve_box.measure(shots, str(out), 2.0)
-    assert first.curve_box.job.state == "running"
-    w._apply_startup(listed)  # the rebuild, before the result is in
-    box = w.reconstruct_panel.curve_box
-    assert box is not first.curve_box and box.status.text() == "Measuring the curve…"
-    qtbot.waitUntil(lambda: box.curve() == str(out), timeout=30000)
+    measure(w, shots, str(out), 2.0)
+    assert w.curve_jobs.state.state == "running"
+    qtbot.waitUntil(lambda: box.curve() == str(out), timeout=60000)
     assert "Measured from 3 shots" in box.status.text() and not box.status.isHidden()
-    assert first.curve_box.curve() is None  # the old box got nothing
-    box.measure(shots[:1], str(tmp_path / "one.txt"), 2.0)  # the box measures again
+    measure(w, shots[:1], str(tmp_path / "one.txt"), 2.0)  # the box measures again
     w.shutdown()
-    assert box.jobs.pool.activeThreadCount() == 0  # waited for
-    qtbot.waitUntil(lambda: box.job.state == "failed", timeout=5000)
+    assert w.curve_jobs.pool.activeThreadCount() == 0  # waited for
+    qtbot.waitUntil(lambda: w.curve_jobs.state.state == "failed", timeout=5000)
     assert "two or more" in box.status.text()
-    w._apply_startup(listed)
-    assert w.reconstruct_panel.curve() == str(out)
 
 
 def test_this_cameras_curve(qtbot, win, tmp_path):  # noqa: F811
@@ -221,14 +221,13 @@ def test_this_cameras_curve(qtbot, win, tmp_path):  # noqa: F811
     open_sample(qtbot, win, mine)
     box = win.reconstruct_panel.curve_box
     index = box.combo.findData("camera")
-    assert box.camera == "Canon EOS 80D"
+    assert win.curves.camera == "Canon EOS 80D"
     assert box.combo.itemText(index) == "Camera's curve (none kept)"
-    box.measure([str(p) for p in canon_bracket(tmp_path)], str(tmp_path / "c.txt"), 2.0)
+    measure(win, [str(p) for p in canon_bracket(tmp_path)], str(tmp_path / "c.txt"), 2.0)
     qtbot.waitUntil(lambda: box.curve() == str(tmp_path / "c.txt"), timeout=30000)
     assert "Kept for Canon EOS 80D" in box.status.text()
     assert box.combo.itemText(index) == "Camera's curve: Canon EOS 80D"
-    box.combo.setCurrentIndex(index)  # a user's pick: index, then signal
-    box.combo.activated.emit(index)
+    pick(box, "camera")
     assert box.curve() == "camera"
     x, y = box.line.getData()
     mask = x > 0.05
@@ -240,15 +239,14 @@ def test_this_cameras_curve(qtbot, win, tmp_path):  # noqa: F811
     assert win.statusBar().currentMessage() == "camera curve: the one measured for Canon EOS 80D"
     auto = box.combo.findData("auto")  # "Auto" takes the kept curve too, and plots it
     assert box.combo.itemText(auto) == "Auto: camera's curve (Canon EOS 80D)"
-    box.combo.setCurrentIndex(auto)
-    box.combo.activated.emit(auto)
+    pick(box, "auto")
     np.testing.assert_array_equal(box.line.getData()[1], y)
     open_sample(qtbot, win, SAMPLE)  # a photo that names no camera
-    assert box.camera is None
+    assert win.curves.camera is None
     assert box.combo.itemText(index) == "Camera's curve (none kept)"
-    assert box.combo.itemText(auto).startswith("Auto: estimated, sRGB^")
-    box.combo.setCurrentIndex(index)
-    box.combo.activated.emit(index)
+    assert box.combo.itemText(auto) == "Auto: estimated from the photo"
+    assert box.caption.text().startswith("Drawn: estimated from the photo: sRGB^")
+    pick(box, "camera")
     x, y = box.line.getData()
     np.testing.assert_allclose(y, box.reference.getData()[1])  # the file's sRGB
 
@@ -259,22 +257,22 @@ def test_the_camera_curve_choice_is_kept_across_sessions(qtbot, tmp_path):
     to the file's encoding without a word."""
     w = fresh_window(qtbot, tmp_path)
     box = w.reconstruct_panel.curve_box
-    box.combo.setCurrentIndex(box.combo.findData("camera"))
+    pick(box, "camera")
     w.close()
     w = fresh_window(qtbot, tmp_path)
     box = w.reconstruct_panel.curve_box
     assert box.curve() == "camera"
     table = tmp_path / "mine.curve.txt"
     table.write_text("0,0\n0.5,0.2\n1,1\n")
-    assert box.set_file(str(table))
+    assert box.use_file(str(table))
     w.close()
     w = fresh_window(qtbot, tmp_path)
-    assert w.reconstruct_panel.curve() == str(table)
+    assert w.reconstruct_panel.curve_box.curve() == str(table)
     assert w.reconstruct_panel.curve_box.combo.currentText() == "Measured: mine.curve.txt"
     qtbot.waitUntil(lambda: w.startup_worker.applied == 1, timeout=60000)
-    assert w.reconstruct_panel.curve() == str(table)  # through the panel's rebuild too
+    assert w.reconstruct_panel.curve_box.curve() == str(table)  # once the networks are in
     w.close()
     table.unlink()
     w = fresh_window(qtbot, tmp_path)
-    assert w.reconstruct_panel.curve() is None
+    assert w.reconstruct_panel.curve_box.curve() is None
     w.close()

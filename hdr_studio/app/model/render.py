@@ -1,6 +1,6 @@
-"""numpy rendering for the viewer: a display level of at most ~8 MP (so 24 MP photos stay
+"""numpy rendering for the viewer: a display level of at most ~4 MP (so 24 MP photos stay
 fluid), tone mapping for an SDR screen, clipping overlays at display resolution, the
-before/after split, histograms. No Qt here."""
+before/after split, histograms, the chromaticity density. No Qt here."""
 
 from __future__ import annotations
 
@@ -42,24 +42,28 @@ def reduce_mean(a: np.ndarray, f: int) -> np.ndarray:
 class DisplayLevel:
     """An image at display resolution: ``factor`` full-resolution pixels per side per
     display pixel. ``code_max``/``code_min`` are block max/min of the code values, so a
-    display pixel shows clipping if any pixel under it clipped."""
+    display pixel shows clipping if any pixel under it clipped; ``sensor``: a raw file's
+    sensor saturation (:attr:`Image.sensor_clip`), any pixel of a block."""
 
     factor: int
     linear: np.ndarray
     code_max: np.ndarray
     code_min: np.ndarray
+    sensor: np.ndarray | None = None
 
     @classmethod
     def of(cls, image: Image, max_side: int = DISPLAY_MAX_SIDE) -> DisplayLevel:
         f = display_factor(image.height, image.width, max_side)
+        sensor = image.sensor_clip
         if f == 1:
-            return cls(1, image.linear, image.code, image.code)
+            return cls(1, image.linear, image.code, image.code, sensor)
         b = _blocks(image.code, f)
         return cls(
             f,
             np.ascontiguousarray(reduce_mean(image.linear, f)),
             np.ascontiguousarray(b.max(axis=(1, 3))),
             np.ascontiguousarray(b.min(axis=(1, 3))),
+            None if sensor is None else np.ascontiguousarray(_blocks(sensor, f).any(axis=(1, 3))),
         )
 
 
@@ -89,9 +93,12 @@ def overlay_for(
 ) -> np.ndarray:
     """RGBA uint8 overlay at display resolution. Over-exposure is judged on block maxima and
     under-exposure on block minima; at factor 1 it is exactly the core's overlay."""
+    sensor = level.sensor
     if level.factor == 1:
-        return clip_overlay(level.code_max, mode, over, under, opacity, show_over, show_under)
-    o = clip_overlay(level.code_max, mode, over, under, opacity, show_over, False)
+        return clip_overlay(
+            level.code_max, mode, over, under, opacity, show_over, show_under, sensor
+        )
+    o = clip_overlay(level.code_max, mode, over, under, opacity, show_over, False, sensor)
     u = clip_overlay(level.code_min, mode, over, under, opacity, False, show_under)
     return np.where(o[..., 3:4] > 0, o, u)
 
@@ -128,17 +135,92 @@ def blend_overlay(rgb: np.ndarray, overlay: np.ndarray) -> np.ndarray:
     return (rgb * (1 - a) + overlay[..., :3] * a + 0.5).astype(np.uint8)
 
 
-def histogram(
-    linear: np.ndarray, primaries: str = "rec709", bins: int = 128
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Luminance histogram in stops relative to SDR white (log2 Y, Y from ``primaries``):
-    (edges, sdr, hdr) counts, where ``hdr`` counts pixels above SDR white (> 0 stops)."""
-    y = luminance(linear, primaries)
-    stops = np.log2(np.maximum(y.ravel(), 2.0**-12))
-    edges = np.linspace(-12.0, 6.0, bins + 1)
-    counts, _ = np.histogram(np.clip(stops, -12, 6), edges)
-    centres = 0.5 * (edges[1:] + edges[:-1])
-    return edges, np.where(centres <= 0, counts, 0), np.where(centres > 0, counts, 0)
+@dataclass(frozen=True)
+class Histogram:
+    """The histogram panel's content. ``counts``: (3, bins) pixel counts per channel (R, G,
+    B) over ``edges``; ``unit``: "code" (the photo's code values, 0–1) or "stops" (an HDR
+    result, log2 of linear light relative to diffuse white, 0 = SDR white); ``over`` and
+    ``under``: the share of the photo's pixels the clipping overlay marks at either end
+    (any channel at or past the thresholds)."""
+
+    edges: np.ndarray
+    counts: np.ndarray
+    unit: str
+    over: float
+    under: float
+
+    @property
+    def white(self) -> float:
+        """Where diffuse (SDR) white lies on the x axis."""
+        return 1.0 if self.unit == "code" else 0.0
+
+
+#: The stops the HDR histogram spans, relative to diffuse white.
+STOPS_RANGE = (-10.0, 6.0)
+
+
+def clipped_shares(
+    code: np.ndarray, over: float, under: float, sensor: np.ndarray | None = None
+) -> tuple[float, float]:
+    """The shares of ``code``'s pixels (H, W, 3) with any channel at or above ``over`` (or
+    saturated on the ``sensor``, for a raw file) and at or below ``under``: what the
+    clipping overlay marks in its "any channel" mode."""
+    flat = code.reshape(-1, 3)
+    n = max(flat.shape[0], 1)
+    over_any = (flat >= np.float32(over)) if sensor is None else sensor.reshape(-1, 3)
+    high = np.count_nonzero(over_any.any(axis=1))
+    low = np.count_nonzero((flat <= np.float32(under)).any(axis=1))
+    return float(high) / n, float(low) / n
+
+
+def rgb_histogram(
+    code: np.ndarray,
+    result: np.ndarray | None,
+    shares: tuple[float, float],
+    bins: int = 128,
+) -> Histogram:
+    """R, G and B histograms: of the photo's code values ``code`` (H, W, 3), or of the
+    ``result`` (linear, 1.0 = diffuse white) in stops when there is one; ``shares``: the
+    clipped (over, under) shares the indicators show (:func:`clipped_shares`)."""
+    if result is None:
+        edges = np.linspace(0.0, 1.0, bins + 1)
+        values, unit = code.reshape(-1, 3), "code"
+    else:
+        lo, hi = STOPS_RANGE
+        edges = np.linspace(lo, hi, bins + 1)
+        values = np.log2(np.maximum(result.reshape(-1, 3), np.float32(2.0**lo)))
+        unit = "stops"
+    top = edges[-1]
+    counts = np.stack(
+        [np.histogram(np.minimum(values[:, c], top), edges)[0] for c in range(3)]
+    ).astype(np.int64)
+    return Histogram(edges, counts, unit, shares[0], shares[1])
+
+
+DENSITY_RANGE = (0.8, 0.9)
+BEFORE_RGB = (80, 140, 255)
+AFTER_RGB = (255, 140, 40)
+
+
+def density(before_xy: np.ndarray | None, after_xy: np.ndarray | None, bins: int = 400):
+    """RGBA uint8 image (rows = y upwards) of where xy points fall: photo in blue, result in
+    orange, opacity by log density."""
+    h_bins = round(bins * DENSITY_RANGE[1] / DENSITY_RANGE[0])
+    out = np.zeros((h_bins, bins, 4), np.float32)
+    for xy, colour in ((before_xy, BEFORE_RGB), (after_xy, AFTER_RGB)):
+        if xy is None or len(xy) == 0:
+            continue
+        hist, _, _ = np.histogram2d(
+            xy[:, 1],
+            xy[:, 0],
+            bins=(h_bins, bins),
+            range=((0, DENSITY_RANGE[1]), (0, DENSITY_RANGE[0])),
+        )
+        a = np.log1p(hist) / max(np.log1p(hist.max()), 1e-6)
+        a = np.where(hist > 0, 0.35 + 0.65 * a, 0.0)[..., None]
+        out[..., :3] = out[..., :3] * (1 - a) + np.asarray(colour, np.float32) * a
+        out[..., 3:] = np.maximum(out[..., 3:], a * 255)
+    return (out + 0.5).astype(np.uint8)
 
 
 def probe(

@@ -13,7 +13,7 @@ from collections.abc import Callable, Hashable
 
 import numpy as np
 
-from hdr_studio.app import render
+from hdr_studio.app.model import render
 
 
 class ToneMapCache:

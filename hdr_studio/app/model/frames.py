@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from hdr_studio.app import render
-from hdr_studio.app.state import AppState
-from hdr_studio.app.tonemap_cache import ToneMapCache
+from hdr_studio.app.model import render
+from hdr_studio.app.model.state import AppState
+from hdr_studio.app.model.tonemap_cache import ToneMapCache
 
 #: Largest full-resolution region rendered for the zoomed-in view (pixels).
 DETAIL_MAX_PIXELS = 6_000_000
@@ -47,13 +47,18 @@ class FrameInputs:
     overlay: OverlayArgs | None  # None: overlay off
     spread: np.ndarray | None = None  # mirror passes' disagreement (stops), at strength 1
     strength: float = 1.0
+    reference: np.ndarray | None = None  # the kept result A (A/B)
+    reference_key: tuple = ()
 
     @classmethod
     def capture(cls, state: AppState, level: render.DisplayLevel) -> FrameInputs:
         doc, view, ov = state.document, state.view, state.overlay
         use_sdr = view.show_sdr_result and doc.result_sdr is not None
         field = "result_sdr" if use_sdr else "result"
+        ref = doc.reference
         return cls(
+            reference=None if ref is None else ref.pixels,
+            reference_key=("reference", doc.version("reference")),
             level=level,
             original_key=("original", doc.version("image")),
             result=getattr(doc, field),
@@ -84,10 +89,19 @@ def compute_frame(inp: FrameInputs, cache: ToneMapCache) -> Frame:
         result = cache.get(
             inp.result_key, inp.exposure, lambda: render.reduce_mean(full, level.factor)
         )
-    if inp.compare in ("split", "side-by-side"):
+    # Whether the picture on the left (or alone) is the photo: the clipping overlay marks the
+    # photo's pixels and never covers a result.
+    photo_shown = True
+    if inp.compare == "ab" and inp.reference is not None and result is not None:
+        ref = inp.reference
+        before = cache.get(
+            inp.reference_key, inp.exposure, lambda: render.reduce_mean(ref, level.factor)
+        )
+        after, photo_shown = result, False
+    elif inp.compare in ("split", "side-by-side", "ab"):
         before, after = original, result
     elif inp.layer == "result" and result is not None:
-        before, after = result, None
+        before, after, photo_shown = result, None, False
     elif inp.layer in ("base", "detail") and inp.base is not None:
         layer = inp.base if inp.layer == "base" else inp.detail
         before, after = render.layer_rgb(inp.layer, layer), None
@@ -107,7 +121,7 @@ def compute_frame(inp: FrameInputs, cache: ToneMapCache) -> Frame:
             reduced = render.reduce_mean(inp.spread, level.factor)
             overlay = _uncertain_overlay(reduced, inp.strength, inp.overlay[3])
         return Frame(before, after, overlay, level.factor, overlay_on_result=True)
-    if inp.overlay is not None:
+    if inp.overlay is not None and photo_shown:
         overlay = render.overlay_for(level, *inp.overlay)
     return Frame(before, after, overlay, level.factor)
 
@@ -128,6 +142,7 @@ class DetailInputs:
     result: np.ndarray | None = None  # the result, wherever it is shown
     spread: np.ndarray | None = None  # mirror passes' disagreement (stops), at strength 1
     strength: float = 1.0
+    sensor: np.ndarray | None = None  # a raw file's sensor saturation (full resolution)
 
 
 def detail_inputs(
@@ -163,6 +178,7 @@ def detail_inputs(
         overlay=overlay_args(state) if state.overlay.enabled else None,
         measured=image.linear,
         result=doc.result,
+        sensor=image.sensor_clip,
         **_spread_args(doc),
     )
 
@@ -220,7 +236,9 @@ def compute_detail(inp: DetailInputs) -> tuple[np.ndarray, int, int]:
     rgb = render.tonemapped(np.ascontiguousarray(inp.left[y0:y1, x0:x1]), inp.exposure)
     if inp.overlay is not None and inp.overlay[0] not in RESULT_MAPS and cut > 0:
         code = np.ascontiguousarray(inp.code[y0:y1, x0 : x0 + cut])
-        rgb[:, :cut] = render.blend_overlay(rgb[:, :cut], clip_overlay(code, *inp.overlay))
+        sensor = None if inp.sensor is None else inp.sensor[y0:y1, x0 : x0 + cut]
+        overlay = clip_overlay(code, *inp.overlay, sensor=sensor)
+        rgb[:, :cut] = render.blend_overlay(rgb[:, :cut], overlay)
     if inp.right is not None and cut < x1 - x0:
         after = np.ascontiguousarray(inp.right[y0:y1, x0 + cut : x1])
         rgb[:, cut:] = render.tonemapped(after, inp.exposure)
@@ -238,11 +256,13 @@ def compute_panels(
     code: np.ndarray,
     result: np.ndarray | None,
     need_layers: bool,
+    thresholds: tuple[float, float],
+    sensor: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """The panels' content: chromaticity density before/after, the histogram (luminance in
-    the image's primaries), layer thumbnails, and (once per photo) the WLS base and detail
-    layers of the display level."""
-    from hdr_studio.app.panels import density
+    """The panels' content: chromaticity density before/after, the RGB histogram (of the
+    photo's code values, or of the result in stops; with the shares clipped at
+    ``thresholds`` (over, under)), layer thumbnails, and (once per photo) the WLS base and
+    detail layers of the display level."""
     from hdr_studio.core.chromaticity import subsample_xy
     from hdr_studio.core.decompose import decompose
 
@@ -250,17 +270,31 @@ def compute_panels(
     xy_before = subsample_xy(level.linear, primaries, 200_000)
     res_lin = None if result is None else render.reduce_mean(result, level.factor)
     xy_after = None if res_lin is None else subsample_xy(res_lin, primaries, 200_000)
-    out["density"] = density(xy_before, xy_after)
-    out["hist"] = render.histogram(res_lin if res_lin is not None else level.linear, primaries)
+    out["density"] = render.density(xy_before, xy_after)
+    code_level = render.reduce_mean(code, level.factor)
+    out["hist"] = compute_histogram(code, code_level, res_lin, thresholds, sensor)
     thumb_f = render.display_factor(*level.linear.shape[:2], max_side=THUMB_SIDE)
     out["thumb_original"] = render.tonemapped(render.reduce_mean(level.linear, thumb_f))
     out["thumb_result"] = (
         None if res_lin is None else render.tonemapped(render.reduce_mean(res_lin, thumb_f))
     )
     if need_layers:
-        base, detail = decompose(render.reduce_mean(code, level.factor))
+        base, detail = decompose(code_level)
         out["base"], out["detail"] = base, detail
         f = render.display_factor(*base.shape[:2], max_side=THUMB_SIDE)
         for kind, layer in (("base", base), ("detail", detail)):
             out[f"thumb_{kind}"] = render.layer_rgb(kind, render.reduce_mean(layer, f))
     return out
+
+
+def compute_histogram(
+    code: np.ndarray,
+    code_level: np.ndarray,
+    result_level: np.ndarray | None,
+    thresholds: tuple[float, float],
+    sensor: np.ndarray | None = None,
+) -> render.Histogram:
+    """The histogram of the display level (photo or result) with the clipped shares of the
+    full-resolution ``code`` (a reduced level would blur small clipped areas away)."""
+    shares = render.clipped_shares(code, *thresholds, sensor)
+    return render.rgb_histogram(code_level, result_level, shares)

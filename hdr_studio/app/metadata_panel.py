@@ -1,0 +1,119 @@
+"""The Metadata panel: the photo's camera, lens, exposure, colour encoding and camera curve,
+and what an export in the chosen format will carry (found by encoding a crop with the
+export's writer, on a worker)."""
+
+from __future__ import annotations
+
+from PySide6 import QtWidgets
+
+from hdr_studio.api.engine import formats_for
+from hdr_studio.app.model import metadata
+from hdr_studio.app.model.settings import Store
+from hdr_studio.app.model.state import AppState
+from hdr_studio.app.widgets import blocked, set_tip
+from hdr_studio.app.workers import LatestOnly
+from hdr_studio.core.export import FORMATS
+
+
+class MetadataPanel(QtWidgets.QWidget):
+    def __init__(self, state: AppState, store: Store) -> None:
+        super().__init__()
+        self.state, self.store = state, store
+        layout = QtWidgets.QVBoxLayout(self)
+        self.tree = QtWidgets.QTreeWidget()
+        self.tree.setColumnCount(2)
+        self.tree.setHeaderLabels(("", ""))
+        self.tree.setHeaderHidden(True)
+        self.tree.setRootIsDecorated(False)
+        self.tree.setWordWrap(True)
+        layout.addWidget(self.tree, 1)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(QtWidgets.QLabel("Export as"))
+        self.format = QtWidgets.QComboBox()
+        set_tip(
+            self.format,
+            "The format whose metadata is listed below (also the Export dialog's choice)",
+        )
+        row.addWidget(self.format, 1)
+        layout.addLayout(row)
+        self.photo = QtWidgets.QTreeWidgetItem(["Photo", ""])
+        self.export = QtWidgets.QTreeWidgetItem(["Written into the export", ""])
+        for item in (self.photo, self.export):
+            font = item.font(0)
+            font.setBold(True)
+            item.setFont(0, font)
+            item.setFirstColumnSpanned(False)
+        self.tree.addTopLevelItems([self.photo, self.export])
+        self.worker = LatestOnly(self._export_done, debounce_ms=100, parent=self)
+        self.format.currentIndexChanged.connect(self._format_chosen)
+        state.document.subscribe(self._document_changed)
+        state.edits.subscribe(lambda name: self.sync_photo() if name == "curve" else None)
+        self._fill_formats()
+        self.sync_photo()
+
+    def _fill_formats(self) -> None:
+        doc = self.state.document
+        kind = doc.outcome.kind if doc.outcome is not None else None
+        names = formats_for(kind) if kind is not None else tuple(FORMATS)
+        wanted = str(self.store.value("export/format", "png-pq"))
+        with blocked(self.format):
+            self.format.clear()
+            for name in names:
+                self.format.addItem(FORMATS[name].description, name)
+            self.format.setCurrentIndex(max(0, self.format.findData(wanted)))
+
+    def _format_chosen(self, _index: int) -> None:
+        self.store.setValue("export/format", self.format.currentData())
+        self.sync_export()
+
+    def _document_changed(self, name: str) -> None:
+        if name == "outcome":
+            self._fill_formats()
+        if name in ("image", "outcome"):
+            self.sync_photo()
+            self.sync_export()
+
+    @staticmethod
+    def _fill(parent: QtWidgets.QTreeWidgetItem, rows) -> None:
+        parent.takeChildren()
+        for label, value in rows:
+            child = QtWidgets.QTreeWidgetItem([label, value])
+            child.setToolTip(1, value)
+            parent.addChild(child)
+        parent.setExpanded(True)
+
+    def sync_photo(self) -> None:
+        doc = self.state.document
+        if doc.image is None:
+            self._fill(self.photo, [("", "Open a photo")])
+            return
+        outcome = doc.outcome
+        if outcome is not None:
+            curve = f"{outcome.metadata.get('curve')} (used by the result)"
+        else:
+            curve = self.state.edits.curve or f"as the file says ({doc.image.transfer})"
+        self._fill(self.photo, metadata.photo_rows(doc.image, curve))
+        self.tree.resizeColumnToContents(0)
+
+    def sync_export(self) -> None:
+        doc = self.state.document
+        fmt = self.format.currentData()
+        if doc.image is None or fmt is None:
+            self._fill(self.export, [])
+            return
+        image = metadata.with_curve_metadata(doc.image, doc.outcome)
+        self._fill(self.export, [("", "checking…")])
+        self.worker.request(lambda: (fmt, metadata.export_rows(image, fmt)))
+
+    def _export_done(self, answer) -> None:
+        fmt, rows = answer
+        if fmt == self.format.currentData():
+            self._fill(self.export, rows)
+            self.tree.resizeColumnToContents(0)
+
+    def export_rows(self) -> list[tuple[str, str]]:
+        """What the panel lists under "Written into the export" (for tests)."""
+        return [
+            (self.export.child(i).text(0), self.export.child(i).text(1))
+            for i in range(self.export.childCount())
+        ]

@@ -1,0 +1,344 @@
+"""The document's jobs and the policy around them: open a photo (a quick first picture, then
+the photo, then the panels), reconstruct it with the editor's settings, rescale the result
+when the strength or the selection changes, keep a result for A/B, export. Each job
+captures what it needs from the plain state, runs through a job runner
+(:mod:`hdr_studio.app.model.jobs`) on the engine (:mod:`hdr_studio.api`) — the same request
+and policy as the command line — and applies its result to the state. No Qt here: the
+window passes thread-pool runners, tests may pass inline ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from hdr_studio.api.engine import Outcome, check_export
+from hdr_studio.api.request import ReconstructRequest
+from hdr_studio.app.model import render
+from hdr_studio.app.model.files import quick_preview
+from hdr_studio.app.model.jobs import Jobs
+from hdr_studio.app.model.session import Session
+from hdr_studio.app.model.settings import absolute
+from hdr_studio.app.model.state import AppState, Reference
+from hdr_studio.core.clipping import ClipStats
+from hdr_studio.core.export import ExportOptions
+from hdr_studio.core.image import Image
+from hdr_studio.core.result import ResultKind
+
+Opened = Callable[[Path, ClipStats], None]
+NO_PHOTO = "Open a photo first (File ▸ Open…, Ctrl+O, or drop one on the window)."
+LOADING_METHODS = "The method list is still loading; Reconstruct is ready in a moment."
+RAW_DECODING = "The raw file is still decoding; Reconstruct is ready in a moment."
+
+
+class Background(Protocol):
+    """A latest-only runner: ``request(compute)`` runs ``compute()`` off the GUI thread
+    (newer requests replace waiting ones) and calls the closure it returns on the GUI
+    thread."""
+
+    def request(self, compute: Callable[[], Callable[[], None]]) -> None: ...
+
+
+class InlineBackground:
+    """Runs ``compute()`` and its closure at once (tests and scripts without Qt)."""
+
+    def request(self, compute: Callable[[], Callable[[], None]]) -> None:
+        compute()()
+
+
+def reconstruct_refusal(state: AppState) -> str | None:
+    """Why Reconstruct cannot run now (None when it can): no photo, the method list not in
+    yet, a raw file still decoding."""
+    if state.document.image is None:
+        return NO_PHOTO
+    if not state.methods.loaded:
+        return LOADING_METHODS
+    if state.document.preview:
+        return RAW_DECODING
+    return None
+
+
+def result_label(state: AppState, outcome: Outcome, strength: float) -> str:
+    """What made a result, for the compare labels and the history: method and strength."""
+    label = outcome.metadata.get("label") or state.methods.label(outcome.method)
+    return f"{label}, {round(strength * 100)} %"
+
+
+def selection_mask(rect: tuple[int, int, int, int] | None, height: int, width: int):
+    """The (H, W) float32 mask of a selection rectangle (1 inside), None for the whole."""
+    if rect is None:
+        return None
+    x0, y0, x1, y1 = rect
+    mask = np.zeros((height, width), np.float32)
+    mask[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = 1.0
+    return mask
+
+
+class DocumentController:
+    """Opening, reconstruction and export of the one open document."""
+
+    def __init__(
+        self,
+        state: AppState,
+        jobs: Jobs,
+        previews: Background | None = None,
+        refinish: Background | None = None,
+    ) -> None:
+        self.state = state
+        self.jobs = jobs
+        self.previews = previews or InlineBackground()
+        self.refinish = refinish or InlineBackground()
+        #: Each photo's settings while the app runs (set by the window; None: not kept).
+        self.session: Session | None = None
+        #: The open photo at display resolution (set with the document).
+        self.level: render.DisplayLevel | None = None
+        state.job.subscribe(self._job_changed)
+
+    # --- opening -----------------------------------------------------------------------
+    def open(self, path: str | Path, on_opened: Opened | None = None) -> None:
+        """Read ``path`` (made absolute) and analyse its clipping on the worker; a quick first
+        picture shows meanwhile. Then the document shows it and ``on_opened(path, stats)``
+        runs on the GUI thread."""
+        path = absolute(path)
+
+        def read():
+            from hdr_studio.core.reader import read_image
+
+            return read_image(path)
+
+        self.state.document.update(loading=path, first_picture=None)
+        from hdr_studio.core.reader import sniff
+
+        try:
+            kind = sniff(path) if path.is_file() else ""
+        except OSError:
+            kind = ""
+        if kind == "raw":
+            # A camera raw: its embedded preview or a half-size decode is the document at
+            # once (reconstruction waits), and the full decode replaces it.
+            def quick():
+                from hdr_studio.core.raw import quick_picture
+
+                return quick_picture(path)
+
+            def then_full(_path: Path, _stats: ClipStats) -> None:
+                self.open_image(path, read, on_opened, from_file=True)
+
+            self.open_image(path, quick, then_full, from_file=True, preview=True)
+            return
+
+        def first_picture() -> Callable[[], None]:
+            rgb = quick_preview(path)
+
+            def show() -> None:
+                if self.state.document.loading == path and rgb is not None:
+                    self.state.document.update(first_picture=rgb)
+
+            return show
+
+        self.previews.request(first_picture)
+        self.open_image(path, read, on_opened, from_file=True)
+
+    def open_image(
+        self,
+        path: Path,
+        read: Callable[[], Image],
+        on_opened: Opened | None,
+        from_file: bool = False,
+        preview: bool = False,
+    ) -> None:
+        """Open what ``read()`` returns (on the worker) as the document named ``path``: a
+        file (``from_file``), or a host's layer in the round trip. ``preview``: a raw's
+        first picture, which the full decode replaces."""
+        over, under = self.state.overlay.over, self.state.overlay.under
+        if self.state.document.loading != path:
+            self.state.document.update(loading=path, first_picture=None)
+
+        def load(progress, cancel):
+            from hdr_studio.core.clipping import clip_stats
+
+            progress(0.1, "reading")
+            image = read()
+            cancel.raise_if_cancelled()
+            progress(0.6, "analysing clipping")
+            level = render.DisplayLevel.of(image)
+            cancel.raise_if_cancelled()
+            stats = clip_stats(image.code, over, under, sensor=image.sensor_clip)
+            return image, level, stats
+
+        def done(res) -> None:
+            image, level, stats = res
+            session = self.session
+            if session is not None:
+                session.leaving(self.state.document.path)
+            self.level = level
+            self.state.view.update(layer="original", compare="none")
+            self.state.analysis.update(pending=True)  # layers and chromaticity follow
+            self.state.document.update(
+                path=path,
+                image=image,
+                preview=preview,
+                result=None,
+                result_kind=ResultKind.HDR,
+                result_sdr=None,
+                result_method="",
+                result_label="",
+                outcome=None,
+                base=None,
+                detail=None,
+                reference=None,
+                loading=None,
+                first_picture=None,
+            )
+            run = session.arrived(path, from_file) if session is not None else False
+            if on_opened is not None:
+                on_opened(path, stats)
+            if run:  # "apply these settings to the next photo" of a reconstructed photo
+                self.reconstruct()
+
+        self.jobs.start("Open", load, done)
+
+    def _job_changed(self, name: str) -> None:
+        job = self.state.job
+        if name == "state" and job.name == "Open" and job.state in ("failed", "cancelled"):
+            # The photo that was loading is not coming: the open one shows again.
+            self.state.document.update(loading=None, first_picture=None)
+
+    # --- reconstruction ----------------------------------------------------------------
+    def refusal(self) -> str | None:
+        """Why Reconstruct cannot run now (None when it can)."""
+        return reconstruct_refusal(self.state)
+
+    def request(self) -> ReconstructRequest:
+        """The engine request for reconstructing the open photo with the editor's
+        settings (the selection is applied when the result is finished)."""
+        doc, edits = self.state.document, self.state.edits
+        assert doc.image is not None
+        return ReconstructRequest(
+            input=doc.image,
+            method=edits.method,
+            options=edits.options_for(edits.method),
+            over=self.state.overlay.over,
+            strength=edits.strength,
+            curve=edits.curve,
+            passes=edits.passes,
+        )
+
+    def reconstruct(self) -> str | None:
+        """Reconstruct the open photo with the editor's settings on the worker; the result
+        replaces the document's. Returns why not, when it cannot start."""
+        why = self.refusal()
+        if why is not None:
+            return why
+        request = self.request()
+        rect = self.state.edits.selection
+
+        def work(progress, cancel) -> Outcome:
+            from hdr_studio.api.engine import reconstruct
+
+            image = request.input
+            mask = selection_mask(rect, image.height, image.width)  # the rest stays measured
+            job = replace(request, selection=mask)
+            return reconstruct(job, progress, cancel, image=image)
+
+        def done(outcome: Outcome) -> None:
+            second = outcome.results.sdr if outcome.kind is ResultKind.HDR else None
+            outcome.metadata["selection"] = rect
+            self.state.analysis.update(pending=True)
+            self.state.document.update(
+                result=outcome.pixels,
+                result_kind=outcome.kind,
+                result_sdr=second,
+                result_method=outcome.method,
+                result_label=result_label(self.state, outcome, request.strength),
+                outcome=outcome,
+            )
+            if self.state.view.compare == "none":
+                self.state.view.update(compare="split")
+            self.refresh_result()  # the strength or selection moved while it ran
+
+        label = self.state.methods.label(request.method)
+        self.jobs.start(f"Reconstruct ({label})", work, done)
+        return None
+
+    def refresh_result(self) -> None:
+        """Rescale the current result to the editor's strength and selection on the
+        background runner: the method's results are kept, no network runs again."""
+        doc = self.state.document
+        outcome = doc.outcome
+        if outcome is None:
+            return
+        strength, rect = self.state.edits.strength, self.state.edits.selection
+        if (
+            outcome.metadata.get("strength") == strength
+            and outcome.metadata.get("selection") == rect
+        ):
+            return
+        image = outcome.image  # as the job linearised it (a camera curve may differ)
+
+        def compute() -> Callable[[], None]:
+            from hdr_studio.api.engine import finish
+
+            mask = selection_mask(rect, image.height, image.width)
+            pixels = finish(image, outcome.results, outcome.kind, strength, mask)
+
+            def apply() -> None:
+                if outcome is not self.state.document.outcome:
+                    return  # a new reconstruction replaced it meanwhile
+                outcome.pixels = pixels
+                outcome.metadata["strength"] = strength
+                outcome.metadata["selection"] = rect
+                self.state.document.update(
+                    result=pixels, result_label=result_label(self.state, outcome, strength)
+                )
+
+            return apply
+
+        self.refinish.request(compute)
+
+    def keep_reference(self) -> str | None:
+        """Keep the current result as A and compare the next ones with it (A/B)."""
+        doc = self.state.document
+        if doc.result is None:
+            return "Reconstruct first: A/B compares a kept result with the current one."
+        doc.update(reference=Reference(doc.result, doc.result_label))
+        self.state.view.update(compare="ab")
+        return None
+
+    # --- export ------------------------------------------------------------------------
+    def export_kind(self) -> ResultKind:
+        """The kind of what an export writes now: the result's, or HDR for the linearised
+        photo when nothing was reconstructed."""
+        doc = self.state.document
+        return doc.outcome.kind if doc.outcome is not None else ResultKind.HDR
+
+    def export(
+        self,
+        path: str | Path,
+        fmt: str | None,
+        options: ExportOptions,
+        on_done: Callable[[Path], None] | None = None,
+    ) -> str | None:
+        """Write the result (or, before any reconstruction, the linearised photo) on the
+        worker. Refusals that need no pixels (the source file, a bad format) raise at once;
+        returns why not when there is nothing to export."""
+        doc = self.state.document
+        if doc.image is None:
+            return NO_PHOTO
+        image, outcome = doc.image, doc.outcome
+        check_export(image, Path(path), self.export_kind(), fmt)
+
+        def work(progress, cancel):
+            from hdr_studio.api.engine import reconstruct, write
+
+            done = outcome
+            if done is None:  # nothing reconstructed: the linearised photo
+                done = reconstruct(ReconstructRequest(input=image, method="none"), image=image)
+            progress(0.2, "writing")
+            return write(done, path, fmt, options, force=True)
+
+        self.jobs.start("Export", work, on_done or (lambda _p: None))
+        return None

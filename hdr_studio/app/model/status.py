@@ -1,0 +1,43 @@
+"""What the progress bar and the job's status line say. A job is reported done only when
+what it shows is on screen: after an Open or a reconstruction the panels (histogram,
+layers, chromaticity) follow on a worker, and until they are in, the line says so. No Qt
+here."""
+
+from __future__ import annotations
+
+from hdr_studio.app.model.state import Analysis, JobState
+from hdr_studio.core.clipping import ClipStats
+
+#: Where the bar stands while the panels follow a finished job.
+PANELS_PROGRESS = 0.95
+
+
+def job_status(job: JobState, analysis: Analysis) -> tuple[str, float]:
+    """(status line, progress 0–1) for the job ``job`` with the panels in ``analysis``."""
+    if job.state == "running":
+        return f"{job.name}: {job.message}", job.progress
+    if job.state == "done":
+        if analysis.pending and (job.name == "Open" or job.name.startswith("Reconstruct")):
+            return f"{job.name}: updating histogram, layers and chromaticity…", PANELS_PROGRESS
+        return f"{job.name}: done", 1.0
+    if job.state == "cancelled":
+        return f"{job.name}: cancelled", 0.0
+    if job.state == "failed":
+        return f"{job.name} failed: {job.error}", 0.0
+    return "", 0.0
+
+
+def describe_opened(image, stats: ClipStats) -> str:
+    """The status line for an opened photo: size, encoding, what clipped and against what
+    (a raw file's sensor, an HDR photo's own headroom), and whether it is HDR already."""
+    line = (
+        f"{image.width}×{image.height}, {image.bit_depth}-bit {image.transfer}/"
+        f"{image.primaries}; {stats.over_any * 100:.2f} % over-exposed"
+        + (" (sensor saturation)" if image.sensor_clip is not None else "")
+        + f", {stats.under_any * 100:.2f} % under-exposed"
+    )
+    if image.gain_map is not None:
+        line += f". {image.gain_map.summary()}; reconstruction still recovers what clipped"
+    elif image.transfer in ("pq", "hlg"):
+        line += f". Already HDR ({image.transfer.upper()}); reconstruction still offered"
+    return line

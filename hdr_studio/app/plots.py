@@ -1,0 +1,178 @@
+"""The plots: the RGB histogram with its clipping indicators, and the CIE 1931 chromaticity
+diagram. They draw what the workers computed (:mod:`hdr_studio.app.model.frames`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from hdr_studio.app.model.render import AFTER_RGB, BEFORE_RGB, DENSITY_RANGE, Histogram
+from hdr_studio.app.model.state import OverlaySettings
+from hdr_studio.app.widgets import set_tip
+from hdr_studio.core.chromaticity import gamut_triangle, spectral_locus
+
+
+class ChromaticityPanel(pg.PlotWidget):
+    """CIE 1931 xy: spectral locus, Rec.709 / P3 / Rec.2020 triangles, the photo's pixels
+    before (blue) and after reconstruction (orange)."""
+
+    def __init__(self) -> None:
+        super().__init__(background=(30, 30, 30))
+        self.setAspectLocked(True)
+        self.setRange(xRange=(0, 0.8), yRange=(0, 0.9), padding=0)
+        for axis in ("bottom", "left"):
+            self.getAxis(axis).enableAutoSIPrefix(False)  # before labels, or ticks get scaled
+        self.setLabel("bottom", "x")
+        self.setLabel("left", "y")
+        self.legend = self.addLegend(offset=(-10, 10))
+        self.locus = self.plot([], [], pen=pg.mkPen((200, 200, 200), width=1.5))
+        self.triangles = {}
+        for name, colour, label in (
+            ("rec709", (255, 255, 255), "Rec.709"),
+            ("p3", (255, 210, 0), "Display P3"),
+            ("rec2020", (0, 200, 255), "Rec.2020"),
+        ):
+            self.triangles[name] = self.plot([], [], pen=pg.mkPen(colour, width=1), name=label)
+        # The pixels as a density image (computed on a worker by :func:`density`): building
+        # tens of thousands of scatter points on the GUI thread stalled it.
+        self.density = pg.ImageItem()
+        self.addItem(self.density)
+        # Legend swatches for the density colours. An empty plot() item would not do: its
+        # scatter only takes the symbol brush once it has data, so the legend drew the default
+        # grey. A scatter item of its own, never added to the plot, carries the brush.
+        self.swatches = {}
+        for label, colour in (("photo", BEFORE_RGB), ("result", AFTER_RGB)):
+            swatch = pg.ScatterPlotItem(symbol="s", size=8, pen=None, brush=pg.mkBrush(*colour))
+            self.legend.addItem(swatch, label)
+            self.swatches[label] = swatch
+
+    @staticmethod
+    def static_curves() -> dict[str, np.ndarray]:
+        """The locus and gamut triangles (colour-science: slow to import, so a worker calls
+        this and :meth:`set_static` draws the result)."""
+        locus = spectral_locus()
+        curves = {"locus": np.vstack([locus, locus[:1]])}
+        for name in ("rec709", "p3", "rec2020"):
+            curves[name] = gamut_triangle(name)
+        return curves
+
+    def set_static(self, curves: dict[str, np.ndarray]) -> None:
+        self.locus.setData(curves["locus"][:, 0], curves["locus"][:, 1])
+        for name, item in self.triangles.items():
+            item.setData(curves[name][:, 0], curves[name][:, 1])
+
+    def set_density(self, rgba: np.ndarray | None) -> None:
+        if rgba is None:
+            self.density.clear()
+        else:
+            self.density.setImage(rgba, autoLevels=False)
+            # setRect only takes once an image exists: place it in xy units after each set.
+            self.density.setRect(QtCore.QRectF(0, 0, DENSITY_RANGE[0], DENSITY_RANGE[1]))
+
+
+CHANNEL_PENS = ((255, 80, 80), (80, 220, 80), (90, 140, 255))
+
+
+class HistogramPanel(QtWidgets.QWidget):
+    """R, G and B histograms (square-root counts, so small tails stay visible): of the
+    photo's code values, or of the result in stops above diffuse white, the part above
+    white shaded. Clipping indicators at both ends show the share of the photo's pixels the
+    overlay marks; a click shows or hides that side of the overlay."""
+
+    def __init__(self, overlay: OverlaySettings) -> None:
+        super().__init__()
+        self.overlay = overlay
+        self.setMinimumWidth(320)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        row = QtWidgets.QHBoxLayout()
+        self.under_button = QtWidgets.QToolButton()
+        self.over_button = QtWidgets.QToolButton()
+        for b in (self.under_button, self.over_button):
+            b.setCheckable(True)
+            b.setAutoRaise(True)
+        self.title = QtWidgets.QLabel("Open a photo")
+        self.title.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        row.addWidget(self.under_button)
+        row.addWidget(self.title, 1)
+        row.addWidget(self.over_button)
+        layout.addLayout(row)
+        self.plot = pg.PlotWidget(background=(30, 30, 30))
+        self.plot.setMinimumHeight(150)
+        self.plot.getAxis("bottom").enableAutoSIPrefix(False)
+        self.plot.getAxis("left").setStyle(showValues=False)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.hdr_region = pg.LinearRegionItem(
+            (0, 6), movable=False, brush=(255, 150, 40, 40), pen=pg.mkPen(None)
+        )
+        self.hdr_region.setZValue(-10)
+        self.plot.addItem(self.hdr_region)
+        self.white = pg.InfiniteLine(
+            0, angle=90, pen=pg.mkPen((255, 255, 255, 120), style=QtCore.Qt.PenStyle.DashLine)
+        )
+        self.plot.addItem(self.white)
+        self.curves = [
+            self.plot.plot(
+                [0, 1],
+                [0],
+                stepMode="center",
+                fillLevel=0,
+                brush=(*colour, 70),
+                pen=pg.mkPen(colour, width=1),
+            )
+            for colour in CHANNEL_PENS
+        ]
+        layout.addWidget(self.plot, 1)
+        self.histogram: Histogram | None = None
+        self.under_button.clicked.connect(lambda: self._toggle("show_under"))
+        self.over_button.clicked.connect(lambda: self._toggle("show_over"))
+        overlay.subscribe(lambda _: self._sync_indicators())
+        self._sync_indicators()
+
+    def _toggle(self, side: str) -> None:
+        ov = self.overlay
+        if not ov.enabled:  # the overlay was off: show it, with this side
+            ov.update(enabled=True, **{side: True})
+        else:
+            ov.update(**{side: not getattr(ov, side)})
+
+    def set_histogram(self, hist: Histogram) -> None:
+        self.histogram = hist
+        for curve, counts in zip(self.curves, hist.counts, strict=True):
+            curve.setData(hist.edges, np.sqrt(counts.astype(np.float64)))
+        hdr = hist.unit == "stops"
+        self.hdr_region.setVisible(hdr)
+        self.hdr_region.setRegion((0.0, float(hist.edges[-1])))
+        self.white.setValue(hist.white)
+        self.plot.setLabel(
+            "bottom", "stops above diffuse white" if hdr else "code value (photo, 0–1)"
+        )
+        self.plot.setXRange(float(hist.edges[0]), float(hist.edges[-1]), padding=0.01)
+        self.title.setText("Result (HDR)" if hdr else "Photo")
+        self._sync_indicators()
+
+    def _sync_indicators(self) -> None:
+        ov, hist = self.overlay, self.histogram
+        for button, share, side, colour, name, arrow in (
+            (self.under_button, hist.under if hist else 0.0, "show_under", "#3c3", "under", "◀"),
+            (self.over_button, hist.over if hist else 0.0, "show_over", "#e33", "over", "▶"),
+        ):
+            shown = ov.enabled and getattr(ov, side)
+            text = f"{share * 100:.2f} % {name}"
+            button.setText(f"{arrow} {text}" if arrow == "◀" else f"{text} {arrow}")
+            with QtCore.QSignalBlocker(button):
+                button.setChecked(shown)
+            lit = share > 0
+            button.setStyleSheet(
+                f"QToolButton {{ color: {colour if lit else '#888'}; "
+                f"font-weight: {'bold' if lit and shown else 'normal'}; }}"
+            )
+            set_tip(
+                button,
+                f"{share * 100:.2f} % of the photo's pixels are {name}-exposed (any channel at "
+                "the threshold). Click to "
+                + ("hide" if shown else "show")
+                + f" them in the clipping overlay ({'green' if name == 'under' else 'red'}).",
+            )

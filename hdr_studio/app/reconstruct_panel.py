@@ -1,0 +1,172 @@
+"""The Reconstruct panel: method (from the catalogue: unavailable ones disabled, with the
+reason), device, the chosen method's options, camera curve, strength, mirror passes,
+Reconstruct / Cancel and the job's progress. It shows the plain models and writes the
+editor's changes to them; it holds no state of its own."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from hdr_studio.app.curve_box import CurveBox
+from hdr_studio.app.model.controller import reconstruct_refusal
+from hdr_studio.app.model.curve import CurveModel
+from hdr_studio.app.model.state import AppState
+from hdr_studio.app.model.status import job_status
+from hdr_studio.app.widgets import ValueSlider, blocked, set_tip, tip
+from hdr_studio.core.strength import MAX_STRENGTH, MIN_STRENGTH
+
+RUN_TIP = "Reconstruct the clipped highlights of the open photo with the chosen method (Ctrl+R)"
+
+
+class ReconstructPanel(QtWidgets.QWidget):
+    run_requested = QtCore.Signal()
+    cancel_requested = QtCore.Signal()
+
+    def __init__(self, state: AppState, curves: CurveModel, curve_jobs) -> None:
+        super().__init__()
+        self.state = state
+        layout = QtWidgets.QVBoxLayout(self)
+        self.method = QtWidgets.QComboBox()
+        set_tip(
+            self.method,
+            "How the clipped light is reconstructed: the networks (HDR Studio's own and the "
+            "papers' models) or the classical, network-free method. Hover a method for its "
+            "paper; unavailable ones say why.",
+        )
+        layout.addWidget(QtWidgets.QLabel("Method"))
+        layout.addWidget(self.method)
+        self.device = QtWidgets.QLabel()
+        self.device.setWordWrap(True)
+        layout.addWidget(self.device)
+        self.params_box = QtWidgets.QVBoxLayout()
+        layout.addLayout(self.params_box)
+        self.params: dict[str, QtWidgets.QGroupBox] = {}
+        self._options: dict[str, dict[str, QtWidgets.QDoubleSpinBox]] = {}
+        self.curve_box = CurveBox(state.edits, curves, curve_jobs)
+        layout.addWidget(self.curve_box)
+        self.strength_slider = ValueSlider(
+            "Strength", MIN_STRENGTH * 100, MAX_STRENGTH * 100, 100.0, " %"
+        )
+        self.strength_slider.setToolTip(
+            "How far the result goes beyond the measured pixels: 0 % is the linearised "
+            "photo, 100 % the method's calibrated result. Changes the view without rerunning. "
+            "Type a value, or double-click to go back to 100 %."
+        )
+        layout.addWidget(self.strength_slider)
+        self.mirror = QtWidgets.QCheckBox("Mirror passes (3× time, finer fill)")
+        set_tip(
+            self.mirror,
+            "Also run the network on the photo's mirror images and average the three "
+            "results: about three times the time, a little more accurate in clipped areas. "
+            "The built-in methods run once.",
+        )
+        layout.addWidget(self.mirror)
+        buttons = QtWidgets.QHBoxLayout()
+        self.run = QtWidgets.QPushButton("Reconstruct")
+        self.run.setDefault(True)
+        self.cancel = QtWidgets.QPushButton("Cancel")
+        set_tip(self.cancel, "Stop the running job (Esc); nothing it made is kept")
+        buttons.addWidget(self.run)
+        buttons.addWidget(self.cancel)
+        layout.addLayout(buttons)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.status = QtWidgets.QLabel("")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+
+        edits = state.edits
+        self.method.currentIndexChanged.connect(
+            lambda _: edits.update(method=self.current_method() or edits.method)
+        )
+        self.strength_slider.valueChanged.connect(lambda v: edits.update(strength=v / 100.0))
+        self.mirror.toggled.connect(lambda on: edits.update(passes=3 if on else 1))
+        self.run.clicked.connect(self.run_requested.emit)
+        self.cancel.clicked.connect(self.cancel_requested.emit)
+        state.methods.subscribe(lambda _: self._methods_changed())
+        edits.subscribe(lambda _: self.sync_edits())
+        for model in (state.job, state.analysis, state.document):
+            model.subscribe(lambda _: self.sync_job())
+        self._methods_changed()
+
+    # --- the method list ----------------------------------------------------------------
+    def _methods_changed(self) -> None:
+        methods = self.state.methods
+        model = QtGui.QStandardItemModel()
+        for m in methods.methods:
+            item = QtGui.QStandardItem(m.label if m.available else f"{m.label} — unavailable")
+            item.setData(m.name, QtCore.Qt.ItemDataRole.UserRole)
+            item.setEnabled(m.available)
+            item.setToolTip(tip(m.paper if m.available else m.reason))
+            model.appendRow(item)
+        with blocked(self.method):
+            self.method.setModel(model)
+        self.device.setText(f"Device: {methods.device}")
+        for group in self.params.values():
+            self.params_box.removeWidget(group)
+            group.deleteLater()
+        self.params, self._options = {}, {}
+        for m in methods.methods:
+            if m.options:
+                self._add_options(m)
+        self.sync_edits()
+        self.sync_job()
+
+    def _add_options(self, m) -> None:
+        group = QtWidgets.QGroupBox(f"{m.label.split(' (')[0]} parameters")
+        form = QtWidgets.QFormLayout(group)
+        boxes = {}
+        for opt in m.options:
+            box = QtWidgets.QDoubleSpinBox()
+            box.setRange(opt.minimum, opt.maximum)
+            box.setSingleStep(0.5)
+            box.setValue(opt.default)
+            set_tip(box, opt.help)
+            box.valueChanged.connect(
+                lambda v, method=m.name, name=opt.name: self.state.edits.update(
+                    options=self.state.edits.with_option(method, name, v)
+                )
+            )
+            form.addRow(opt.label, box)
+            boxes[opt.name] = box
+        self.params[m.name], self._options[m.name] = group, boxes
+        self.params_box.addWidget(group)
+
+    # --- showing the models ------------------------------------------------------------
+    def sync_edits(self) -> None:
+        edits = self.state.edits
+        index = self.method.findData(edits.method, QtCore.Qt.ItemDataRole.UserRole)
+        with blocked(self.method):
+            self.method.setCurrentIndex(max(index, 0))
+        for name, group in self.params.items():
+            group.setVisible(name == edits.method)
+        for method, boxes in self._options.items():
+            info = self.state.methods.get(method)
+            values = edits.options_for(method)
+            for opt in info.options if info is not None else ():
+                with blocked(boxes[opt.name]):
+                    boxes[opt.name].setValue(values.get(opt.name, opt.default))
+        self.strength_slider.setValue(edits.strength * 100.0)
+        with blocked(self.mirror):
+            self.mirror.setChecked(edits.passes == 3)
+
+    def sync_job(self) -> None:
+        s = self.state
+        running = s.job.state == "running"
+        why = reconstruct_refusal(s)
+        self.run.setEnabled(not running and why is None)
+        set_tip(self.run, why or RUN_TIP)
+        self.cancel.setEnabled(running)
+        text, progress = job_status(s.job, s.analysis)
+        self.progress.setValue(round(progress * 1000))
+        self.status.setText(text)
+
+    # --- what tests and the Batch dialog ask -----------------------------------------
+    def current_method(self) -> str:
+        return self.method.currentData(QtCore.Qt.ItemDataRole.UserRole) or ""
+
+    def option(self, method: str, name: str) -> QtWidgets.QDoubleSpinBox:
+        """The spin box of ``method``'s option ``name``."""
+        return self._options[method][name]

@@ -1,0 +1,409 @@
+"""The twelve defects of issue #31 (the app tried as a new user would), each in a real
+(offscreen) window; each test failed before its fix. Defect 10 also runs under a real X
+server (Xvfb) when one is installed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from hdr_studio.core.reader import read_image
+from tests.app.test_main_window import open_sample, settle, win  # noqa: F401 (fixture)
+from tests.helpers import SAMPLE_FILES, SAMPLES, write
+
+SAMPLE = SAMPLES / "sunset_lomiri.jpg"
+
+
+def action(w, shortcut: str) -> QtGui.QAction:
+    """The window's action bound to ``shortcut``."""
+    key = QtGui.QKeySequence(shortcut)
+    return next(a for a in w.actions() if key in a.shortcuts())
+
+
+def big_photo(tmp_path, name="big.png", size=(4000, 3000)) -> Path:
+    code = read_image(SAMPLE).code
+    px = (np.clip(cv2.resize(code, size, interpolation=cv2.INTER_CUBIC), 0, 1) * 255).round()
+    return write(tmp_path / name, px.astype(np.uint8))
+
+
+# 1 ---------------------------------------------------------------------------------------
+def test_1_every_photo_opened_gets_its_own_layers(qtbot, win):  # noqa: F811
+    """Open four photos in a row: each shows the Base/Detail layers of its own pixels (every
+    second one kept the previous photo's)."""
+    from hdr_studio.core.decompose import decompose
+
+    for path in SAMPLE_FILES:
+        open_sample(qtbot, win, path)
+        doc = win.state.document
+        assert doc.path.name == path.name and doc.base is not None
+        np.testing.assert_allclose(doc.base, decompose(doc.image.code)[0], atol=1e-5)
+
+
+# 2 ---------------------------------------------------------------------------------------
+def test_2_reconstruct_waits_for_the_method_list(qtbot, tmp_path):
+    """Reconstruct is not offered before the networks are listed (it ran 'classical', then
+    the box switched to the default network); the result is made by the method shown."""
+    from hdr_studio.app.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    panel = w.reconstruct_panel
+    open_started = False
+    assert w.startup_worker.applied == 0  # still listing the networks
+    assert not panel.run.isEnabled()
+    assert "loading" in panel.run.toolTip().lower() or "open a photo" in panel.run.toolTip().lower()
+    w.open(SAMPLE)
+    open_started = True
+    qtbot.waitUntil(lambda: w.state.document.image is not None, timeout=30000)
+    if w.startup_worker.applied == 0:  # the photo is in before the list: still not offered
+        assert not panel.run.isEnabled()
+        action(w, "Ctrl+R").trigger()
+        assert w.state.job.name == "Open" and "loading" in w.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: w.startup_worker.applied == 1, timeout=60000)
+    settle(qtbot, w)
+    assert open_started and panel.run.isEnabled()
+    shown = w.reconstruct_panel.current_method()
+    from hdr_studio.api import default_method
+
+    assert shown == default_method()
+    w.reconstruct_panel.run.click()
+    qtbot.waitUntil(lambda: w.state.job.state == "done", timeout=120000)
+    settle(qtbot, w)
+    assert w.state.document.result_method == shown == w.reconstruct_panel.current_method()
+    w.shutdown()
+
+
+# 3 ---------------------------------------------------------------------------------------
+def test_3_the_clipping_overlay_never_covers_the_result(qtbot, win):  # noqa: F811
+    open_sample(qtbot, win)
+    win.reconstruct("classical")
+    qtbot.waitUntil(lambda: win.state.job.state == "done", timeout=60000)
+    settle(qtbot, win)
+    view = win.state.view
+    assert win.state.overlay.enabled
+    view.update(compare="none", layer="result")  # Single (result)
+    settle(qtbot, win)
+    assert not win.viewer.main.overlay.isVisible()
+    view.update(compare="side-by-side")
+    settle(qtbot, win)
+    side = win.viewer.side
+    assert win.viewer.main.overlay.isVisible()  # the photo's pane: its clipping marked
+    assert side is not None and not side.overlay.isVisible()  # the result's pane: clear
+    view.update(compare="none", layer="original")
+    settle(qtbot, win)
+    assert win.viewer.main.overlay.isVisible()
+
+
+# 4 ---------------------------------------------------------------------------------------
+def test_4_recent_files_are_absolute_and_a_gone_one_leaves_the_list(
+    qtbot,
+    win,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copy(SAMPLE, folder / "x.jpg")
+    monkeypatch.chdir(folder)
+    win.open("x.jpg")  # as given relatively on the command line
+    qtbot.waitUntil(lambda: win.state.document.image is not None, timeout=30000)
+    settle(qtbot, win)
+    settings = QtCore.QSettings("HDR Studio", "HDR Studio")
+    recent = settings.value("recent")
+    recent = [recent] if isinstance(recent, str) else list(recent)
+    assert recent[0] == str(folder / "x.jpg")
+    assert settings.value("lastDir") == str(folder)
+    monkeypatch.chdir(tmp_path)  # from another folder the entry still opens
+    (folder / "x.jpg").unlink()
+    menu = next(m for m in win.findChildren(QtWidgets.QMenu) if m.title() == "Open &Recent")
+    entry = next(a for a in menu.actions() if a.text() == str(folder / "x.jpg"))
+    entry.trigger()
+    qtbot.waitUntil(lambda: "no such file" in win.last_error, timeout=30000)
+    settle(qtbot, win)
+    assert all(a.text() != str(folder / "x.jpg") for a in menu.actions())
+
+
+# 5 ---------------------------------------------------------------------------------------
+def test_5_screenshot_runs_leave_the_users_settings_alone(tmp_path):
+    config = tmp_path / "config"
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(config),
+    )
+    out = tmp_path / "shot.png"
+    r = subprocess.run(
+        [sys.executable, "-m", "hdr_studio", "gui", str(SAMPLE), "--screenshot", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    assert out.stat().st_size > 50_000
+    written = list(config.rglob("*.conf")) if config.exists() else []
+    assert not any("recent" in f.read_text() or "lastDir" in f.read_text() for f in written)
+    assert not any("geometry" in f.read_text() for f in written)
+
+
+# 6 ---------------------------------------------------------------------------------------
+def test_6_the_progress_bar_resets_after_a_failed_open(qtbot, win, tmp_path):  # noqa: F811
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8\xffnot really")
+    win.open(bad)
+    qtbot.waitUntil(lambda: win.state.job.state == "failed", timeout=30000)
+    panel = win.reconstruct_panel
+    assert panel.progress.value() == 0
+    assert "failed" in panel.status.text()
+
+
+# 7 ---------------------------------------------------------------------------------------
+def test_7_a_batch_of_current_photos_shows_them_all(qtbot, win, tmp_path):  # noqa: F811
+    folder = tmp_path / "in"
+    folder.mkdir()
+    code = read_image(SAMPLES / "seeding_lomiri.jpg").code
+    px = (cv2.resize(code, (120, 80), interpolation=cv2.INTER_AREA) * 255 + 0.5).astype(np.uint8)
+    for i in range(3):
+        cv2.imwrite(str(folder / f"p{i}.jpg"), px)
+    settle(qtbot, win)
+    dlg = win.batch_dialog()
+    dlg.add_inputs([folder])
+    dlg.output.setText(str(tmp_path / "out"))
+    dlg.method.setCurrentIndex(dlg.method.findData("classical"))
+    dlg.run()
+    qtbot.waitUntil(lambda: dlg.result is not None, timeout=120000)
+    dlg.result = None
+    dlg.run()  # everything current now
+    qtbot.waitUntil(lambda: dlg.result is not None, timeout=120000)
+    assert dlg.result.count("current") == 3
+    assert dlg.table.rowCount() == 3
+    assert sorted(dlg.table.item(r, 1).text() for r in range(3)) == ["current"] * 3
+    assert dlg.progress.value() == dlg.progress.maximum() > 0
+    dlg.close()
+
+
+# 8 ---------------------------------------------------------------------------------------
+def test_8_open_is_done_only_when_the_panels_are_filled(qtbot, win, tmp_path):  # noqa: F811
+    """A large photo: the status says "Open: done" (at 100 %) only once the thumbnails and
+    the chromaticity plot are filled."""
+    path = big_photo(tmp_path)
+    settle(qtbot, win)
+    panel, layers = win.reconstruct_panel, win.findChild(QtWidgets.QWidget, "Layers")
+    base_button = layers.widget().buttons["base"]
+    early: list[str] = []
+
+    def watch() -> bool:
+        done = panel.status.text() == "Open: done"
+        if done and not base_button.isEnabled():
+            early.append(panel.status.text())
+        return done and win.state.document.base is not None
+
+    win.open(path)
+    qtbot.waitUntil(watch, timeout=120000)
+    assert early == []
+    assert panel.progress.value() == 1000 and base_button.isEnabled()
+
+
+# 9 ---------------------------------------------------------------------------------------
+def export_dialog(win):  # noqa: F811
+    from hdr_studio.app.export_dialog import ExportDialog
+
+    return ExportDialog(win, win.state.document, win.settings, win.controller.export_kind())
+
+
+def test_9_export_dialog_offers_what_each_format_uses(qtbot, win):  # noqa: F811
+    open_sample(qtbot, win)
+    win.settings.setValue("export/invented", "true")  # chosen in an earlier session
+    dlg = export_dialog(win)
+    dlg.format.setCurrentIndex(dlg.format.findData("exr"))
+    assert not dlg.peak.isEnabled() and not dlg.quality.isEnabled()
+    assert not dlg.invented.isEnabled() and not dlg.invented.isChecked()  # nothing invented yet
+    dlg.format.setCurrentIndex(dlg.format.findData("png-pq"))
+    assert dlg.peak.isEnabled() and dlg.white.isEnabled() and not dlg.quality.isEnabled()
+    dlg.format.setCurrentIndex(dlg.format.findData("jpeg-sdr"))
+    assert dlg.quality.isEnabled() and not dlg.peak.isEnabled()
+    dlg.close()
+    win.reconstruct("classical")
+    qtbot.waitUntil(lambda: win.state.job.state == "done", timeout=60000)
+    settle(qtbot, win)
+    dlg = export_dialog(win)
+    dlg.format.setCurrentIndex(dlg.format.findData("exr"))
+    assert dlg.invented.isEnabled() and dlg.invented.isChecked()  # the earlier choice
+    dlg.close()
+
+
+def test_9_a_name_of_another_format_is_refused_not_renamed(qtbot, win, tmp_path, monkeypatch):  # noqa: F811
+    """x.jpg typed with PNG chosen: a clear message, nothing accepted (x.jpg.png was
+    written); x typed: x.png."""
+    typed = str(tmp_path / "x.jpg")
+    # Before the fix the name came from the static dialog; answer it where it is asked.
+    monkeypatch.setattr(
+        QtWidgets.QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (typed, ""))
+    )
+    open_sample(qtbot, win)
+    dlg = export_dialog(win)
+    dlg.format.setCurrentIndex(dlg.format.findData("png-pq"))
+
+    def save_as(name: str) -> None:
+        dlg.findChild(QtWidgets.QDialogButtonBox).accepted.emit()
+        chooser = getattr(dlg, "file_dialog", None)
+        if chooser is not None:  # the dialog's own file chooser, answered as a user would
+            chooser.selectFile(name)
+            chooser.accept()
+
+    save_as(typed)
+    assert dlg.path == "" and dlg.result() != QtWidgets.QDialog.DialogCode.Accepted
+    assert "x.jpg" in dlg.problem.text() and ".png" in dlg.problem.text()
+    save_as(str(tmp_path / "x"))
+    assert dlg.path == str(tmp_path / "x.png")
+    assert dlg.result() == QtWidgets.QDialog.DialogCode.Accepted
+
+
+# 10 --------------------------------------------------------------------------------------
+def test_10_the_app_is_named_as_its_desktop_entry_says(tmp_path):
+    """WM_CLASS is the application's argv[0] (instance) and name (class): both must be the
+    desktop entry's StartupWMClass, also when started as ``python -m hdr_studio``."""
+    from hdr_studio.core.resources import package_resource
+    from hdr_studio.desktop import APP_ID
+
+    entry = package_resource("desktop", f"{APP_ID}.desktop").read_text()
+    wm_class = next(
+        line.split("=", 1)[1] for line in entry.splitlines() if line.startswith("StartupWMClass=")
+    )
+    script = tmp_path / "__main__.py"  # what argv[0] is under ``python -m``
+    script.write_text(
+        "from pathlib import Path\n"
+        "from hdr_studio.app.main import application\n"
+        "app = application()\n"
+        "print(Path(app.arguments()[0]).name, app.applicationName())\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    r = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, check=False
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [wm_class, wm_class]
+
+
+def _xvfb():
+    tools = ("Xvfb", "xprop", "xdotool")
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)} (apt-get install xvfb x11-utils xdotool)")
+
+
+@pytest.mark.slow
+def test_10_under_x11_the_window_class_is_the_desktop_entrys(tmp_path):
+    """As the bridge starts it for a round trip (``python -m hdr_studio gui``), under a real
+    X server: WM_CLASS was ("__main__.py", "HDR Studio")."""
+    _xvfb()
+    display = f":{90 + os.getpid() % 400}"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24"])
+    env = dict(os.environ, DISPLAY=display, HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path))
+    env.pop("QT_QPA_PLATFORM", None)
+    app = None
+    try:
+        time.sleep(1.0)
+        app = subprocess.Popen(
+            [sys.executable, "-m", "hdr_studio", "gui"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        found = subprocess.run(
+            ["xdotool", "search", "--sync", "--onlyvisible", "--name", "HDR Studio"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout.split()
+        prop = subprocess.run(
+            ["xprop", "-id", found[0], "WM_CLASS"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout
+        assert prop.split("=", 1)[1].strip() == '"hdr-studio", "hdr-studio"'
+    finally:
+        if app is not None:
+            app.terminate()
+            app.wait(30)
+        xvfb.terminate()
+        xvfb.wait(30)
+
+
+# 11 --------------------------------------------------------------------------------------
+def _tooltips(w) -> list[tuple[str, str]]:
+    tips = []
+    for widget in w.findChildren(QtWidgets.QWidget):
+        if widget.toolTip():
+            tips.append((f"{type(widget).__name__} {widget.objectName()}", widget.toolTip()))
+        if isinstance(widget, QtWidgets.QComboBox):
+            for i in range(widget.count()):
+                t = widget.itemData(i, QtCore.Qt.ItemDataRole.ToolTipRole)
+                if t:
+                    tips.append((f"item {widget.itemText(i)}", t))
+    for act in w.findChildren(QtGui.QAction):
+        if act.toolTip() and act.toolTip() != act.text().replace("&", ""):
+            tips.append((f"action {act.text()}", act.toolTip()))
+    return tips
+
+
+def test_11_tooltips_wrap_and_the_main_controls_have_one(qtbot, win):  # noqa: F811
+    settle(qtbot, win)
+    panel = win.reconstruct_panel
+    exposure = next(s for s in win.findChildren(QtWidgets.QDoubleSpinBox) if s.suffix() == " EV")
+    compare = next(
+        c
+        for c in win.findChildren(QtWidgets.QComboBox)
+        if c.findText("Split") >= 0 and c.findText("Single") >= 0
+    )
+    for widget in (panel.method, exposure, compare, panel.run):
+        assert widget.toolTip(), f"{widget} has no tooltip"
+    tips = _tooltips(win)
+    assert len(tips) > 20
+    anchor = win.centralWidget()
+    wide = []
+    for name, text in tips:
+        QtWidgets.QToolTip.showText(anchor.mapToGlobal(QtCore.QPoint(5, 5)), text, anchor)
+        label = next(
+            t
+            for t in QtWidgets.QApplication.topLevelWidgets()
+            if t.metaObject().className() == "QTipLabel"
+        )
+        if label.sizeHint().width() > 520:
+            wide.append((name, label.sizeHint().width()))
+        QtWidgets.QToolTip.hideText()
+    assert wide == []
+
+
+# 12 --------------------------------------------------------------------------------------
+def test_12_reconstruct_and_export_without_a_photo_say_so(qtbot, win):  # noqa: F811
+    settle(qtbot, win)
+    bar = win.statusBar()
+    bar.clearMessage()
+    action(win, "Ctrl+R").trigger()
+    assert "open a photo" in bar.currentMessage().lower()
+    assert win.state.job.state == "idle"
+    bar.clearMessage()
+    action(win, "Ctrl+E").trigger()
+    assert "open a photo" in bar.currentMessage().lower()
+    assert not win.reconstruct_panel.run.isEnabled()
+    assert "open a photo" in win.reconstruct_panel.run.toolTip().lower()
