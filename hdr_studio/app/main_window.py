@@ -10,13 +10,14 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from hdr_studio.app.docks import Docks, build_docks
+from hdr_studio.app.hdr_view import HdrPresenter
 from hdr_studio.app.menus import Handlers, build_menus, build_toolbar, show_shortcuts
 from hdr_studio.app.model import render
 from hdr_studio.app.model.controller import NO_PHOTO, DocumentController
 from hdr_studio.app.model.curve import CurveModel, choice_of
 from hdr_studio.app.model.history import History
 from hdr_studio.app.model.session import Session
-from hdr_studio.app.model.settings import RecentFiles, Store
+from hdr_studio.app.model.settings import RecentFiles, Store, stored_bool
 from hdr_studio.app.model.state import AppState, JobState
 from hdr_studio.app.model.status import describe_opened
 from hdr_studio.app.model.tonemap_cache import ToneMapCache
@@ -45,9 +46,16 @@ def _startup() -> tuple[list, str, str, dict]:
 
 class MainWindow(QtWidgets.QMainWindow):
     """``store``: where settings live between sessions (default: the user's QSettings; a
-    :class:`~hdr_studio.app.model.settings.MemoryStore` leaves them untouched)."""
+    :class:`~hdr_studio.app.model.settings.MemoryStore` leaves them untouched);
+    ``hdr_backend``: the HDR view's graphics backend (default: the platform's; "null":
+    Qt's null backend, which draws nothing)."""
 
-    def __init__(self, state: AppState | None = None, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        state: AppState | None = None,
+        store: Store | None = None,
+        hdr_backend: str | None = None,
+    ) -> None:
         super().__init__()
         self.state = s = state or AppState()
         self.setWindowTitle("HDR Studio")
@@ -81,9 +89,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.menus = build_menus(self, s, self._handlers())
         self.toolbar = build_toolbar(self, s, self.menus)
         self.binding = ViewBinding(self)
+        self.hdr = HdrPresenter(self, hdr_backend)
         self.statusBar().showMessage("Open a photo (Ctrl+O) or drop one here.")
         self._restore()
         QtCore.QTimer.singleShot(0, lambda: self.startup_worker.request(_startup))
+        QtCore.QTimer.singleShot(0, self.probe_display)
 
     # --- shortcuts for tests and scripts ---------------------------------------------
     @property
@@ -139,6 +149,7 @@ class MainWindow(QtWidgets.QMainWindow):
             zoom_in=lambda: v.zoom(1.25),
             zoom_out=lambda: v.zoom(0.8),
             toggle_result=self.toggle_result,
+            hdr_view=self.want_hdr_view,
             keep_reference=self.keep_reference,
             reconstruct=self.reconstruct,
             cancel=self.jobs.cancel,
@@ -166,6 +177,8 @@ class MainWindow(QtWidgets.QMainWindow):
         ws = st.value("windowState")
         if ws is not None:
             self.restoreState(ws)
+        self.state.display.update(wanted=stored_bool(st.value("display/hdr"), True))
+        self.menus.hdr.setChecked(self.state.display.wanted)
         o = self.state.overlay
         with self.history.unrecorded():
             o.update(
@@ -207,6 +220,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.refinish,
             self.startup_worker,
             *self.binding.workers(),
+            self.hdr.worker,
             self.docks.filmstrip.thumbs,
             self.docks.metadata.worker,
         ]
@@ -223,6 +237,21 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.state.job.state != "running" and all(
             w.idle for w in self.workers() if isinstance(w, LatestOnly)
         )
+
+    # --- the display -------------------------------------------------------------------
+    def probe_display(self) -> None:
+        """Ask Qt what the window's screen offers (again when it moves to another)."""
+        from hdr_studio.app.hdr_view import probe_display
+
+        handle = self.windowHandle()
+        if handle is not None and not getattr(self, "_screen_watched", False):
+            handle.screenChanged.connect(lambda _s: self.probe_display())
+            self._screen_watched = True
+        self.state.display.offered(probe_display(self.screen()))
+
+    def want_hdr_view(self, on: bool) -> None:
+        self.state.display.want(bool(on))
+        self.settings.setValue("display/hdr", "true" if on else "false")
 
     # --- recent files ------------------------------------------------------------------
     def _refresh_recent(self) -> None:

@@ -36,6 +36,7 @@ class Handlers:
     zoom_in: Slot
     zoom_out: Slot
     toggle_result: Slot
+    hdr_view: Slot
     keep_reference: Slot
     reconstruct: Slot
     cancel: Slot
@@ -58,6 +59,7 @@ class Menus:
     ab: QtGui.QAction
     next_photo: QtGui.QAction
     previous_photo: QtGui.QAction
+    hdr: QtGui.QAction
 
 
 def _action(
@@ -150,6 +152,18 @@ def build_menus(win: QtWidgets.QMainWindow, state: AppState, h: Handlers) -> Men
     )
     ab = _action(win, v, "Compare A / &B", compare("ab"), "B", True)
     _action(win, v, "Toggle photo / &result", h.toggle_result, "Space")
+    v.addSeparator()
+    hdr = _action(
+        win,
+        v,
+        "&HDR view where the display offers one",
+        h.hdr_view,
+        checkable=True,
+        tooltip="On a display with an HDR surface (Windows HDR, macOS extended range, "
+        "Wayland with colour management) the result alone is shown in HDR; elsewhere, and "
+        "with this off, it is tone-mapped. The status bar says which view is in use.",
+    )
+    hdr.setChecked(state.display.wanted)
 
     p = bar.addMenu("&Photo")
     next_photo = _action(win, p, "&Next photo", h.next_photo, ("PgDown", "Ctrl+Right"))
@@ -174,6 +188,7 @@ def build_menus(win: QtWidgets.QMainWindow, state: AppState, h: Handlers) -> Men
         ab,
         next_photo,
         previous_photo,
+        hdr,
     )
 
 

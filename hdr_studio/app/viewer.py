@@ -49,9 +49,11 @@ class ImageViewer(QtWidgets.QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.setContentsMargins(0, 0, 0, 0)
         self.graphics.ci.setSpacing(2)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.graphics)
+        # The SDR view, or (on an HDR display) a window of its own showing the result.
+        self.stack = QtWidgets.QStackedLayout(self)
+        self.stack.setContentsMargins(0, 0, 0, 0)
+        self.stack.addWidget(self.graphics)
+        self.canvas: QtWidgets.QWidget | None = None
         self.main = _Pane(self.graphics.ci, 0)
         self.side: _Pane | None = None
         self.line = pg.InfiniteLine(
@@ -190,6 +192,14 @@ class ImageViewer(QtWidgets.QWidget):
         self._split = float(np.clip(self.line.value() / self.size[1], 0.0, 1.0))
         self._place_after()
         self.split_moved.emit(self._split)
+
+    def show_canvas(self, widget: QtWidgets.QWidget | None) -> None:
+        """Show ``widget`` (the HDR view's window) in place of the SDR view, or the SDR view
+        again; the pan and zoom stay the SDR view's (its range drives the canvas)."""
+        if widget is not None and self.stack.indexOf(widget) < 0:
+            self.stack.addWidget(widget)
+        self.canvas = widget
+        self.stack.setCurrentWidget(widget if widget is not None else self.graphics)
 
     # --- labels ------------------------------------------------------------------------
     def set_labels(self, left: str, right: str) -> None:

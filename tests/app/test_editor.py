@@ -218,3 +218,103 @@ def test_a_selection_limits_the_result(qtbot, win):  # noqa: F811
         "Selection 600×400",
         "Selection: whole photo",
     ]
+
+
+def test_metadata_panel_lists_the_photo_and_what_the_export_carries(qtbot, win, tmp_path):  # noqa: F811
+    """A photo with its camera's Exif: the panel names camera, lens, exposure and colour;
+    under "Written into the export" it lists what the exported file then holds."""
+    import OpenImageIO as oiio
+
+    from hdr_studio.core.export import ExportOptions
+    from hdr_studio.core.reader import read_image
+    from tests.helpers import write
+
+    code = read_image(SAMPLE).code
+    photo = write(
+        tmp_path / "canon.jpg",
+        (code * 255 + 0.5).astype(np.uint8),
+        Make="Canon",
+        Model="Canon EOS 80D",
+        Exif__LensModel="EF-S18-55mm f/3.5-5.6 IS STM",
+        ExposureTime=(oiio.TypeDesc("float"), 1 / 250),
+        FNumber=(oiio.TypeDesc("float"), 8.0),
+        Exif__PhotographicSensitivity=(oiio.TypeDesc("int"), 200),
+        Exif__FocalLength=(oiio.TypeDesc("float"), 35.0),
+    )
+    open_sample(qtbot, win, photo)
+    panel = win.docks.metadata
+    rows = {
+        panel.photo.child(i).text(0): panel.photo.child(i).text(1)
+        for i in range(panel.photo.childCount())
+    }
+    assert rows["Camera"] == "Canon EOS 80D"
+    assert rows["Lens"] == "EF-S18-55mm f/3.5-5.6 IS STM"
+    assert rows["Exposure"] == "1/250 s · f/8 · ISO 200 · 35 mm"
+    assert rows["Colour"].startswith("Rec.709 / sRGB primaries, srgb")
+    panel.format.setCurrentIndex(panel.format.findData("exr"))
+    qtbot.waitUntil(
+        lambda: panel.export_rows() and panel.export_rows()[0][1] != "checking…", timeout=30000
+    )
+    listed = dict(panel.export_rows())
+    assert listed["Format"].startswith("OpenEXR") and listed["Model"] == "Canon EOS 80D"
+    out = tmp_path / "out.exr"
+    win.export(out, "exr", ExportOptions())
+    qtbot.waitUntil(out.exists, timeout=60000)
+    settle(qtbot, win)
+    spec = oiio.ImageInput.open(str(out)).spec()
+    written = {p.name for p in spec.extra_attribs}
+    claimed = set(listed) - {"Format", "Not carried", "Metadata"}
+    assert claimed and claimed <= written  # every row it lists is in the file
+    for name in listed.get("Not carried", "").split(", "):
+        assert not name or name not in written  # and what it says is dropped, is
+
+
+def test_batch_remembers_names_outputs_and_opens_the_folder(qtbot, win, tmp_path):  # noqa: F811
+    import cv2
+
+    from hdr_studio.core.reader import read_image
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    px = (read_image(SAMPLE).code[:80, :120] * 255 + 0.5).astype(np.uint8)
+    for i in range(2):
+        cv2.imwrite(str(folder / f"p{i}.jpg"), px)
+    settle(qtbot, win)
+    dlg = win.batch_dialog()
+    dlg.add_inputs([folder])
+    dlg.output.setText(str(tmp_path / "out"))
+    dlg.method.setCurrentIndex(dlg.method.findData("classical"))
+    dlg.format.setCurrentIndex(dlg.format.findData("png-pq"))
+    dlg.template.setText("{name}_{method}")
+    assert dlg.example.text() == "IMG_0001 → IMG_0001_classical.png"
+    dlg.resume.setChecked(False)
+    assert not dlg.open_folder.isEnabled()
+    dlg.run()
+    qtbot.waitUntil(lambda: dlg.result is not None, timeout=120000)
+    names = sorted(p.name for p in (tmp_path / "out").glob("*.png"))
+    assert names == ["p0_classical.png", "p1_classical.png"]
+    opened = []
+
+    class Handler(QtCore.QObject):
+        @QtCore.Slot(QtCore.QUrl)
+        def show(self, url):
+            opened.append(url.toLocalFile())
+
+    handler = Handler()
+    QtGui.QDesktopServices.setUrlHandler("file", handler, "show")
+    try:
+        assert dlg.open_folder.isEnabled()
+        dlg.open_folder.click()
+    finally:
+        QtGui.QDesktopServices.unsetUrlHandler("file")
+    assert opened == [str(tmp_path / "out")]
+    dlg.close()
+    again = win.batch_dialog()  # a new dialog: as it was left
+    assert again.output.text() == str(tmp_path / "out")
+    assert again.format.currentData() == "png-pq" and again.template.text() == "{name}_{method}"
+    assert not again.resume.isChecked()
+    again.template.setText("{method}")  # one name for every photo: refused before any work
+    again.add_inputs([folder])
+    again.run()
+    assert "needs {name}" in again.status.text() and again.state.state == "idle"
+    again.close()

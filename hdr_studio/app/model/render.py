@@ -252,3 +252,45 @@ def probe(
         f"x {x}  y {y}   linear {px[0]:.3f} {px[1]:.3f} {px[2]:.3f}   "
         f"{nits:.0f} cd/m²   {stops:+.2f} stops   " + ("  ".join(clip) or "not clipped")
     )
+
+
+#: SDR white on Windows' scRGB surfaces (1.0 = 80 cd/m² there); BT.2408's 203 cd/m².
+SCRGB_WHITE_NITS = 203.0
+#: Surfaces and the primaries their values are in.
+SURFACE_PRIMARIES = {"scrgb": "rec709", "p3-linear": "p3", "hdr10": "rec2020", "sdr": "rec709"}
+
+
+def surface_pixels(
+    linear: np.ndarray,
+    primaries: str,
+    surface: str,
+    headroom: float,
+    exposure: float = 0.0,
+    platform: str = "",
+) -> np.ndarray:
+    """(H, W, 4) float32 values for an HDR surface (:mod:`hdr_studio.app.model.display`):
+    the linear picture (1.0 = SDR white, ``primaries``) at ``exposure`` stops, in the
+    surface's primaries, its light above ``headroom`` × SDR white rolled off (BT.2390), then
+    encoded: ``scrgb`` linear (1.0 = 80 cd/m² on Windows, SDR white on macOS),
+    ``p3-linear`` linear (1.0 = SDR white), ``hdr10`` PQ code values (SDR white at 203
+    cd/m²); ``sdr`` the SDR view's tone-mapped sRGB code values (what an SDR surface shows:
+    the same picture as the viewer draws)."""
+    from hdr_studio.core.gamut import convert_primaries
+    from hdr_studio.core.tonemap import limit_peak
+    from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, pq_encode
+
+    h, w, _ = linear.shape
+    out = np.ones((h, w, 4), np.float32)
+    if surface == "sdr":
+        out[..., :3] = tonemapped(linear, exposure).astype(np.float32) / np.float32(255.0)
+        return out
+    gain = np.float32(2.0**exposure)
+    rgb = convert_primaries(np.maximum(linear, 0) * gain, primaries, SURFACE_PRIMARIES[surface])
+    rgb = limit_peak(np.maximum(rgb, 0), float(headroom))
+    if surface == "hdr10":
+        out[..., :3] = pq_encode(rgb * np.float32(REFERENCE_WHITE_NITS))
+    elif surface == "scrgb" and platform == "windows":
+        out[..., :3] = rgb * np.float32(SCRGB_WHITE_NITS / 80.0)
+    else:
+        out[..., :3] = rgb
+    return out

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from hdr_studio.app.model.display import DisplayState
 from hdr_studio.app.model.observable import Listener, Observable
 from hdr_studio.core.clipping import DEFAULT_OVER, DEFAULT_UNDER
 from hdr_studio.core.image import Image
@@ -174,3 +175,4 @@ class AppState:
     edits: EditSettings = field(default_factory=EditSettings)
     methods: Methods = field(default_factory=Methods)
     analysis: Analysis = field(default_factory=Analysis)
+    display: DisplayState = field(default_factory=DisplayState)
