@@ -119,7 +119,7 @@ def test_the_result_alone_goes_to_the_hdr_canvas(qtbot):
     np.testing.assert_allclose(w.hdr.canvas._picture, want, rtol=1e-6)
     assert want[..., :3].max() > 203 / 80  # light above SDR white stays above it
     x0, y0, x1, y1 = w.hdr.canvas._region
-    assert -0.5 < x0 < 0 < 1 < x1 < 1.5 and -0.5 < y0 <= 0 < 1 <= y1 < 1.5  # fitted: all of it
+    assert -0.5 < x0 <= 0 and 1 <= x1 < 1.5 and -0.5 < y0 <= 0 and 1 <= y1 < 1.5  # all of it
     w.viewer.zoom(2.0)
     assert w.hdr.canvas._region[2] - w.hdr.canvas._region[0] < (x1 - x0) * 0.6  # in step
     w.state.view.update(exposure=-1.0)
