@@ -161,7 +161,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             bit_depth=image.bit_depth,
             format=image.source_format,
             over_source="sensor" if sensor is not None else "threshold",
-            hdr_photo=image.gain_map.to_dict() if image.gain_map is not None else None,
+            hdr_photo=(
+                image.gain_map.to_dict()
+                if image.gain_map is not None
+                else {"encoding": image.transfer}
+                if image.transfer in ("pq", "hlg")
+                else None
+            ),
         )
         print(json.dumps(d, indent=2))
         return 0
@@ -176,7 +182,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     )
     print(f"  thresholds: over {over_text}, under <= {stats.under_threshold * 255:.1f}/255")
     if image.gain_map is not None:
-        print(f"  {image.gain_map.summary()}")
+        print(f"  {image.gain_map.summary()}; reconstruction still recovers what clipped")
+    elif image.transfer in ("pq", "hlg"):
+        print(
+            f"  HDR photo: {image.transfer.upper()}-encoded, peak {image.linear.max():.2f}x SDR "
+            "white; reconstruction still recovers what clipped"
+        )
     for label, per, anyv, allv, n, big in (
         (
             "over-exposed ",

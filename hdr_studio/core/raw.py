@@ -132,6 +132,26 @@ def _open(path: Path) -> Any:
     return raw
 
 
+def _planes(cfa: np.ndarray, colours: np.ndarray | None, c: int) -> list[np.ndarray]:
+    """The photosites of colour ``c``: strided views of a 2×2 mosaic (no copies), a
+    gathered array for other mosaics, the plane of a demosaiced (H, W, C) raw."""
+    if colours is None:
+        return [cfa[..., c]]
+    if colours.shape[0] >= 2 and colours.shape[1] >= 2 and _is_2x2(colours):
+        return [cfa[i::2, j::2] for i in (0, 1) for j in (0, 1) if colours[i, j] == c]
+    return [cfa[colours == c]]
+
+
+def _is_2x2(colours: np.ndarray) -> bool:
+    """Whether the colour layout repeats every 2×2 photosites (a Bayer mosaic)."""
+    h, w = colours.shape
+    tile = colours[:2, :2]
+    reps = np.tile(tile, ((h + 1) // 2, (w + 1) // 2))[:h, :w]
+    return bool(np.array_equal(reps[:64, :64], colours[:64, :64])) and bool(
+        np.array_equal(reps[-64:, -64:], colours[-64:, -64:])
+    )
+
+
 def _white_levels(raw: Any, cfa: np.ndarray, colours: np.ndarray, n: int) -> np.ndarray:
     """Per colour index (0..3), the photosite value counted as clipped."""
     declared = raw.camera_white_level_per_channel
@@ -141,17 +161,14 @@ def _white_levels(raw: Any, cfa: np.ndarray, colours: np.ndarray, n: int) -> np.
     black = np.asarray(raw.black_level_per_channel, dtype=np.float64)
     levels = declared.copy()
     for c in range(n):
-        values = cfa[colours == c] if colours is not None else cfa[..., c]
-        if values.size == 0:
+        parts = _planes(cfa, colours, c)
+        size = sum(v.size for v in parts)
+        if size == 0:
             continue
-        top = int(values.max())
-        on_top = int(np.count_nonzero(values == top))
+        top = max(int(v.max()) for v in parts)
+        on_top = sum(int(np.count_nonzero(v == top)) for v in parts)
         floor = black[c] + 0.75 * (declared[c] - black[c])
-        if (
-            top < declared[c]
-            and top > floor
-            and on_top >= max(_PLATEAU_MIN, _PLATEAU_SHARE * values.size)
-        ):
+        if top < declared[c] and top > floor and on_top >= max(_PLATEAU_MIN, _PLATEAU_SHARE * size):
             levels[c] = top
     return levels
 
@@ -177,16 +194,29 @@ def sensor_clip_mask(
             planes = planes[:h, :w].reshape(h // 2, 2, w // 2, 2, 3).any(axis=(1, 3))
         return np.ascontiguousarray(planes)
     thresholds = np.minimum(whites, np.iinfo(cfa.dtype).max).astype(cfa.dtype)
-    clipped = cfa >= thresholds[colours]
     size = 2 * reach + 1
     kernel = np.ones((size, size), np.uint8)
     h, w = cfa.shape
     shape = (h // 2, w // 2, 3) if half else (h, w, 3)
     out = np.zeros(shape, bool)
+    bayer = _is_2x2(colours)
     for channel, members in ((0, (0,)), (1, (1, 3)), (2, (2,))):
-        own = clipped & (colours == members[0])
-        if len(members) > 1:
-            own |= clipped & (colours == members[1])
+        if bayer and half:  # one pixel per 2×2 block: its photosites of this colour
+            for i in (0, 1):
+                for j in (0, 1):
+                    if colours[i, j] in members:
+                        site = cfa[i::2, j::2][: h // 2, : w // 2]
+                        out[..., channel] |= site >= thresholds[colours[i, j]]
+            continue
+        if bayer:  # per position of the 2×2 tile: strided views, no full-size gathers
+            own = np.zeros((h, w), bool)
+            for i in (0, 1):
+                for j in (0, 1):
+                    if colours[i, j] in members:
+                        own[i::2, j::2] = cfa[i::2, j::2] >= thresholds[colours[i, j]]
+        else:
+            clipped = cfa >= thresholds[colours]
+            own = clipped & np.isin(colours, members)
         if not own.any():
             continue
         if half:

@@ -54,7 +54,7 @@ def test_heic_8bit_srgb_with_camera_metadata(tmp_path):
 
 
 @pytest.mark.parametrize("transfer", [16, 18])
-def test_heic_10bit_pq_and_hlg_are_hdr(tmp_path, transfer):
+def test_heic_10bit_pq_and_hlg_are_hdr(tmp_path, transfer, capsys):
     ramp = np.linspace(0.0, 1.0, 64 * 48 * 3).reshape(48, 64, 3)
     px = (np.round(ramp * 1023).astype(np.uint16) << 6).astype(np.uint16)
     nclx = {
@@ -68,6 +68,14 @@ def test_heic_10bit_pq_and_hlg_are_hdr(tmp_path, transfer):
     assert im.transfer == ("pq" if transfer == 16 else "hlg")
     assert im.linear.max() > 4.0  # far above SDR white: HDR input
     assert im.already_linear is False
+    import json
+
+    from hdr_studio.cli import main
+
+    assert main(["analyze", str(tmp_path / "p.heic"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["hdr_photo"] == {"encoding": im.transfer}
+    assert main(["analyze", str(tmp_path / "p.heic")]) == 0
+    assert "HDR photo: " + im.transfer.upper() in capsys.readouterr().out
 
 
 def test_hlg_reference_white_is_sdr_white():
