@@ -10,6 +10,9 @@ Read here:
   HDR = (SDR + OffsetSDR) · 2^boost − OffsetHDR, in the base's linear primaries. Read at
   the file's own headroom (W = 1: the display that shows the full HDR rendition,
   HDRCapacityMax stops above SDR white).
+* **ISO 21496-1 in HEIF**: a ``tmap`` derived item (ISO/IEC 23008-12) whose inputs are the
+  base and the gain map, its payload the same metadata; the gain map is read where libheif
+  exposes it (an auxiliary image, as iPhones write it).
 * **Apple's HDR gain map** (HEIC auxiliary image or MPF JPEG with
   ``HDRGainMap:HDRGainMapHeadroom``): HDR = SDR · (1 + (headroom − 1) · sRGB⁻¹(g)) (Apple,
   "Applying Apple HDR effect to your photos").
@@ -38,6 +41,7 @@ __all__ = [
     "apply_apple_gain_map",
     "apply_gain_map",
     "find_jpeg_gain_map",
+    "heif_tmap",
     "read_gain_map_jpeg",
 ]
 
@@ -367,3 +371,108 @@ def read_gain_map_jpeg(path: Path, base: Any, data: bytes, where: tuple[int, int
     hdr = apply_gain_map(base.linear, gain, params)
     info = GainMapInfo(kind, params.capacity_max, sdr=base, params=params)
     return _hdr_image(base, hdr, info)
+
+
+# --- ISO 21496-1 in HEIF: the 'tmap' derived item ----------------------------------------
+def _boxes(buf: bytes, start: int, end: int):
+    """(type, body start, end) of the ISO-BMFF boxes in ``buf[start:end]``."""
+    i = start
+    while i + 8 <= end:
+        size, kind = struct.unpack(">I4s", buf[i : i + 8])
+        head = 8
+        if size == 1:
+            (size,) = struct.unpack(">Q", buf[i + 8 : i + 16])
+            head = 16
+        elif size == 0:
+            size = end - i
+        if size < head or i + size > end:
+            return
+        yield kind, i + head, i + size
+        i += size
+
+
+def _uint(buf: bytes, pos: int, size: int) -> int:
+    return int.from_bytes(buf[pos : pos + size], "big") if size else 0
+
+
+def _iloc(buf: bytes, body: int, end: int) -> dict[int, tuple[int, list[tuple[int, int]]]]:
+    """item ID → (construction method, [(offset, length)]) from an ``iloc`` box."""
+    version = buf[body]
+    pos = body + 4
+    offset_size, length_size = buf[pos] >> 4, buf[pos] & 15
+    base_size, index_size = buf[pos + 1] >> 4, (buf[pos + 1] & 15 if version in (1, 2) else 0)
+    pos += 2
+    count_size = 2 if version < 2 else 4
+    count = _uint(buf, pos, count_size)
+    pos += count_size
+    items = {}
+    for _ in range(count):
+        item = _uint(buf, pos, count_size)
+        pos += count_size
+        method = 0
+        if version in (1, 2):
+            method = _uint(buf, pos, 2) & 15
+            pos += 2
+        pos += 2  # data reference index
+        base = _uint(buf, pos, base_size)
+        pos += base_size
+        extents = []
+        n_extents = _uint(buf, pos, 2)
+        pos += 2
+        for _ in range(n_extents):
+            pos += index_size
+            off = _uint(buf, pos, offset_size)
+            pos += offset_size
+            length = _uint(buf, pos, length_size)
+            pos += length_size
+            extents.append((base + off, length))
+        items[item] = (method, extents)
+        if pos > end:
+            break
+    return items
+
+
+def heif_tmap(data: bytes) -> tuple[GainMapParams, int] | None:
+    """The ISO 21496-1 parameters of a HEIF file's ``tmap`` item (ISO/IEC 23008-12 derived
+    image: the base and the gain map as its two inputs) and the gain map's item ID; None
+    when the file has no ``tmap``. ValueError for metadata that cannot be read."""
+    meta = next(((b, e) for kind, b, e in _boxes(data, 0, len(data)) if kind == b"meta"), None)
+    if meta is None:
+        return None
+    children = {kind: (b, e) for kind, b, e in _boxes(data, meta[0] + 4, meta[1])}
+    if b"iinf" not in children or b"iref" not in children or b"iloc" not in children:
+        return None
+    b, e = children[b"iinf"]
+    start = b + (6 if data[b] == 0 else 8)
+    tmap_id = None
+    for kind, ib, _ie in _boxes(data, start, e):
+        if kind != b"infe" or data[ib] < 2:
+            continue
+        id_size = 2 if data[ib] == 2 else 4
+        item = _uint(data, ib + 4, id_size)
+        if data[ib + 4 + id_size + 2 : ib + 4 + id_size + 6] == b"tmap":
+            tmap_id = item
+    if tmap_id is None:
+        return None
+    b, e = children[b"iref"]
+    id_size = 2 if data[b] == 0 else 4
+    inputs: list[int] = []
+    for kind, rb, _re in _boxes(data, b + 4, e):
+        if kind == b"dimg" and _uint(data, rb, id_size) == tmap_id:
+            count = _uint(data, rb + id_size, 2)
+            first = rb + id_size + 2
+            inputs = [_uint(data, first + k * id_size, id_size) for k in range(count)]
+    if len(inputs) != 2:
+        raise ValueError("the tmap item does not name a base and a gain map")
+    method, extents = _iloc(data, *children[b"iloc"]).get(tmap_id, (0, []))
+    if method == 1 and b"idat" in children:
+        origin = children[b"idat"][0]
+        payload = b"".join(data[origin + o : origin + o + n] for o, n in extents)
+    else:
+        payload = b"".join(data[o : o + n] for o, n in extents)
+    if len(payload) < 6 or payload[0] != 0:
+        raise ValueError("unreadable tmap item")
+    params = _params_from_iso(payload[1:])
+    if params is None:
+        raise ValueError("unreadable tmap item")
+    return params, inputs[1]

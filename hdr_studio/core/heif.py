@@ -8,6 +8,7 @@ HEIC is HDR input. Apple's HDR gain map (an auxiliary image
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -92,17 +93,52 @@ def read_heif(path: Path, max_pixels: int) -> Any:
         metadata=metadata,
         notes=notes,
     )
-    gain_ids = (info.get("aux") or {}).get(APPLE_GAIN_MAP) or []
-    if gain_ids and transfer not in ("pq", "hlg"):
-        from hdr_studio.core.gainmap import apple_headroom, apply_apple_gain_map
+    if transfer in ("pq", "hlg"):
+        return image
+    return _apply_gain_map(path, container, image)
 
-        headroom = apple_headroom(path.read_bytes())
-        if headroom is None:
-            image.notes.append("an Apple HDR gain map without a headroom: read as SDR")
-            return image
-        try:
-            gain = np.asarray(container.get_aux_image(gain_ids[0]))
-        except Exception as exc:
-            raise _fail(path, f"unreadable Apple HDR gain map ({exc})") from None
-        return apply_apple_gain_map(image, gain, headroom)
-    return image
+
+def _apply_gain_map(path: Path, container: Any, image: Any) -> Any:
+    """The HDR rendition of a HEIC with a gain map: ISO 21496-1 (a ``tmap`` item) where its
+    gain map is an auxiliary image libheif hands over, else Apple's own (its headroom in
+    the XMP); the SDR photo as it is when there is none."""
+    from hdr_studio.core.gainmap import (
+        GainMapInfo,
+        apple_headroom,
+        apply_apple_gain_map,
+        apply_gain_map,
+        heif_tmap,
+    )
+
+    aux = container.info.get("aux") or {}
+    aux_ids = {i for ids in aux.values() for i in ids}
+    data = path.read_bytes()
+    try:
+        tmap = heif_tmap(data)
+        if tmap is not None:
+            tmap[0].check()
+    except (ValueError, IndexError, struct.error) as exc:
+        raise _fail(path, f"inconsistent gain-map metadata ({exc})") from None
+    if tmap is not None and tmap[1] in aux_ids and not tmap[0].base_is_hdr:
+        params, item = tmap
+        gain = _aux(path, container, item)
+        hdr = apply_gain_map(image.linear, gain, params)
+        from hdr_studio.core.gainmap import _hdr_image
+
+        info = GainMapInfo("iso21496", params.capacity_max, sdr=image, params=params)
+        return _hdr_image(image, hdr, info)
+    apple = aux.get(APPLE_GAIN_MAP) or []
+    if not apple:
+        return image
+    headroom = apple_headroom(data)
+    if headroom is None:
+        image.notes.append("an Apple HDR gain map without a headroom: read as SDR")
+        return image
+    return apply_apple_gain_map(image, _aux(path, container, apple[0]), headroom)
+
+
+def _aux(path: Path, container: Any, item: int) -> np.ndarray:
+    try:
+        return np.asarray(container.get_aux_image(item))
+    except Exception as exc:
+        raise _fail(path, f"unreadable HDR gain map ({exc})") from None

@@ -202,3 +202,52 @@ def test_cli_says_a_photo_is_already_hdr_and_still_reconstructs(tmp_path, capsys
             main(["reconstruct", str(path), "-o", str(dst), "--method", "none", "--format", fmt])
             == 0
         )
+
+
+def _box(kind: bytes, body: bytes, full: tuple[int, int] | None = None) -> bytes:
+    import struct
+
+    if full is not None:
+        body = bytes([full[0]]) + full[1].to_bytes(3, "big") + body
+    return struct.pack(">I4s", 8 + len(body), kind) + body
+
+
+def _iso_payload(gain_max: float, headroom: float) -> bytes:
+    import struct
+
+    den = 1_000_000
+    flags = 0x00  # one channel, separate denominators
+    head = struct.pack(">HHB", 0, 0, flags)
+    heads = struct.pack(">IIII", 0, 1, round(headroom * den), den)
+    channel = struct.pack(">iIiIIIiIiI", 0, 1, round(gain_max * den), den, 1, 1, 0, 1, 0, 1)
+    return head + heads + channel
+
+
+def test_iso_21496_tmap_item_in_heif_is_found():
+    """A HEIF 'meta' box written here: item 1 the base, 2 the gain map, 3 a 'tmap' whose
+    payload (in 'idat', construction method 1) is ISO 21496-1 metadata."""
+    import struct
+
+    from hdr_studio.core.gainmap import heif_tmap
+
+    def infe(item: int, kind: bytes) -> bytes:
+        return _box(b"infe", struct.pack(">HH", item, 0) + kind + b"\x00", (2, 0))
+
+    payload = b"\x00" + _iso_payload(gain_max=2.5, headroom=2.5)
+    iinf = _box(
+        b"iinf",
+        struct.pack(">H", 3) + infe(1, b"hvc1") + infe(2, b"hvc1") + infe(3, b"tmap"),
+        (0, 0),
+    )
+    iref = _box(b"iref", _box(b"dimg", struct.pack(">HHHH", 3, 2, 1, 2)), (0, 0))
+    # iloc v1: offset 4 bytes, length 4 bytes, base 0, index 0; item 3 from idat.
+    iloc_body = bytes([0x44, 0x00]) + struct.pack(">H", 1)
+    iloc_body += struct.pack(">HHHH", 3, 1, 0, 1) + struct.pack(">II", 0, len(payload))
+    iloc = _box(b"iloc", iloc_body, (1, 0))
+    idat = _box(b"idat", payload)
+    meta = _box(b"meta", _box(b"hdlr", b"\x00" * 20, (0, 0)) + iinf + iref + iloc + idat, (0, 0))
+    data = _box(b"ftyp", b"heic\x00\x00\x00\x00mif1heic") + meta
+    params, gain_item = heif_tmap(data)
+    assert gain_item == 2
+    assert params.gain_max == (2.5, 2.5, 2.5) and params.capacity_max == 2.5
+    assert heif_tmap(_box(b"ftyp", b"heic\x00\x00\x00\x00")) is None
