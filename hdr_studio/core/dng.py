@@ -35,6 +35,44 @@ def _rational(value: float, signed: bool) -> tuple[int, int]:
     return round(value * den), den
 
 
+def _entry(tag: int, typ: int, values) -> tuple[int, int, int, bytes]:
+    """One IFD entry: (tag, type, count, payload bytes)."""
+    if typ == _ASCII:
+        return tag, typ, len(values), values
+    if typ in (_RATIONAL, _SRATIONAL):
+        fmt = "<" + ("ii" if typ == _SRATIONAL else "II") * len(values)
+        flat = [x for v in values for x in _rational(v, typ == _SRATIONAL)]
+        return tag, typ, len(values), struct.pack(fmt, *flat)
+    code = {_SHORT: "H", _LONG: "I", _BYTE: "B"}[typ]
+    return tag, typ, len(values), struct.pack("<" + code * len(values), *values)
+
+
+def _tiff(entries: list[tuple[int, int, int, bytes]], pixels: bytes) -> bytes:
+    """A little-endian TIFF of one IFD (``entries`` sorted by tag; tag 273, StripOffsets,
+    is pointed at ``pixels``, which follow the IFD's out-of-line values)."""
+    ifd_offset = 8
+    data_start = ifd_offset + 2 + 12 * len(entries) + 4
+    extra = bytearray()
+    fields = []
+    for tag, typ, count, payload in entries:
+        if len(payload) <= 4:
+            fields.append((tag, typ, count, payload.ljust(4, b"\x00")))
+            continue
+        if (data_start + len(extra)) % 2:
+            extra += b"\x00"
+        fields.append((tag, typ, count, struct.pack("<I", data_start + len(extra))))
+        extra += payload
+    strip_offset = data_start + len(extra) + ((data_start + len(extra)) % 2)
+    out = bytearray(b"II*\x00" + struct.pack("<I", ifd_offset))
+    out += struct.pack("<H", len(fields))
+    for tag, typ, count, value in fields:
+        payload = struct.pack("<I", strip_offset) if tag == 273 else value
+        out += struct.pack("<HHI", tag, typ, count) + payload
+    out += struct.pack("<I", 0) + extra
+    out += b"\x00" * (strip_offset - len(out))
+    return bytes(out + pixels)
+
+
 def write_dng(
     path: str | Path,
     cfa: np.ndarray,
@@ -63,79 +101,35 @@ def write_dng(
     h, w = data.shape
     matrix = np.eye(3) if color_matrix is None else np.asarray(color_matrix, dtype=np.float64)
     pixels = data.astype("<u2").tobytes()
-    text = {
-        271: make.encode() + b"\x00",
-        272: model.encode() + b"\x00",
-        50708: f"{make} {model}".encode() + b"\x00",
-    }
-    entries: list[tuple[int, int, int, bytes]] = []  # tag, type, count, payload
-
-    def add(tag: int, typ: int, values, count: int | None = None) -> None:
-        if typ == _ASCII:
-            payload = values
-            n = len(values)
-        elif typ in (_RATIONAL, _SRATIONAL):
-            fmt = "<" + ("ii" if typ == _SRATIONAL else "II") * len(values)
-            flat = [x for v in values for x in _rational(v, typ == _SRATIONAL)]
-            payload, n = struct.pack(fmt, *flat), len(values)
-        else:
-            code = {_SHORT: "H", _LONG: "I", _BYTE: "B"}[typ]
-            payload, n = struct.pack("<" + code * len(values), *values), len(values)
-        entries.append((tag, typ, count if count is not None else n, payload))
-
-    add(254, _LONG, [0])  # NewSubFileType: the main image
-    add(256, _LONG, [w])
-    add(257, _LONG, [h])
-    add(258, _SHORT, [16])
-    add(259, _SHORT, [1])  # no compression
-    add(262, _SHORT, [32803])  # PhotometricInterpretation: CFA
-    add(271, _ASCII, text[271])
-    add(272, _ASCII, text[272])
-    add(273, _LONG, [0])  # StripOffsets, patched below
-    add(274, _SHORT, [orientation])
-    add(277, _SHORT, [1])
-    add(278, _LONG, [h])
-    add(279, _LONG, [len(pixels)])
-    add(284, _SHORT, [1])
-    add(33421, _SHORT, [2, 2])  # CFARepeatPatternDim
-    add(33422, _BYTE, list(CFA_PATTERNS[pattern]))  # CFAPattern
-    add(50706, _BYTE, [1, 4, 0, 0])  # DNGVersion
-    add(50707, _BYTE, [1, 1, 0, 0])  # DNGBackwardVersion
-    add(50708, _ASCII, text[50708])  # UniqueCameraModel
-    add(50710, _BYTE, [0, 1, 2])  # CFAPlaneColor
-    add(50711, _SHORT, [1])  # CFALayout: rectangular
-    add(50714, _LONG, [black])  # BlackLevel
-    add(50717, _LONG, [white])  # WhiteLevel
-    add(50721, _SRATIONAL, [float(v) for v in matrix.ravel()])  # ColorMatrix1
-    add(50728, _RATIONAL, [float(v) for v in as_shot_neutral])  # AsShotNeutral
-    add(50778, _SHORT, [21])  # CalibrationIlluminant1: D65
-    entries.sort()
-
-    ifd_offset = 8
-    ifd_size = 2 + 12 * len(entries) + 4
-    extra = bytearray()
-    data_start = ifd_offset + ifd_size
-    fields = []
-    for tag, typ, count, payload in entries:
-        if len(payload) <= 4:
-            fields.append((tag, typ, count, payload.ljust(4, b"\x00")))
-        else:
-            if (data_start + len(extra)) % 2:
-                extra += b"\x00"
-            offset = data_start + len(extra)
-            extra += payload
-            fields.append((tag, typ, count, struct.pack("<I", offset)))
-    strip_offset = data_start + len(extra) + ((data_start + len(extra)) % 2)
-    out = bytearray(b"II*\x00" + struct.pack("<I", ifd_offset))
-    out += struct.pack("<H", len(fields))
-    for tag, typ, count, value in fields:
-        payload = struct.pack("<I", strip_offset) if tag == 273 else value
-        out += struct.pack("<HHI", tag, typ, count) + payload
-    out += struct.pack("<I", 0)
-    out += extra
-    out += b"\x00" * (strip_offset - len(out))
-    out += pixels
+    entries = [
+        _entry(254, _LONG, [0]),  # NewSubFileType: the main image
+        _entry(256, _LONG, [w]),
+        _entry(257, _LONG, [h]),
+        _entry(258, _SHORT, [16]),
+        _entry(259, _SHORT, [1]),  # no compression
+        _entry(262, _SHORT, [32803]),  # PhotometricInterpretation: CFA
+        _entry(271, _ASCII, make.encode() + b"\x00"),
+        _entry(272, _ASCII, model.encode() + b"\x00"),
+        _entry(273, _LONG, [0]),  # StripOffsets: set by _tiff
+        _entry(274, _SHORT, [orientation]),
+        _entry(277, _SHORT, [1]),
+        _entry(278, _LONG, [h]),
+        _entry(279, _LONG, [len(pixels)]),
+        _entry(284, _SHORT, [1]),
+        _entry(33421, _SHORT, [2, 2]),  # CFARepeatPatternDim
+        _entry(33422, _BYTE, list(CFA_PATTERNS[pattern])),  # CFAPattern
+        _entry(50706, _BYTE, [1, 4, 0, 0]),  # DNGVersion
+        _entry(50707, _BYTE, [1, 1, 0, 0]),  # DNGBackwardVersion
+        _entry(50708, _ASCII, f"{make} {model}".encode() + b"\x00"),  # UniqueCameraModel
+        _entry(50710, _BYTE, [0, 1, 2]),  # CFAPlaneColor
+        _entry(50711, _SHORT, [1]),  # CFALayout: rectangular
+        _entry(50714, _LONG, [black]),  # BlackLevel
+        _entry(50717, _LONG, [white]),  # WhiteLevel
+        _entry(50721, _SRATIONAL, [float(v) for v in matrix.ravel()]),  # ColorMatrix1
+        _entry(50728, _RATIONAL, [float(v) for v in as_shot_neutral]),  # AsShotNeutral
+        _entry(50778, _SHORT, [21]),  # CalibrationIlluminant1: D65
+    ]
     path = Path(path)
     with atomic_path(path, force=force) as tmp:
-        tmp.write_bytes(bytes(out))
+        tmp.write_bytes(_tiff(sorted(entries), pixels))
     return path

@@ -302,12 +302,45 @@ def _demosaic(raw: Any, half: bool) -> np.ndarray:
     return rgb
 
 
+def _to_linear(
+    rgb16: np.ndarray,
+    clip: np.ndarray,
+    whites: np.ndarray,
+    black: np.ndarray,
+    white_level: float,
+    bayer: bool,
+    wb: np.ndarray,
+    matrix: np.ndarray,
+    flip: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """LibRaw's demosaiced 16-bit camera RGB → linear output pixels (each channel's own
+    white at its white-balance multiplier, then the camera matrix) and the clip mask
+    matched to its size, both oriented as the file says."""
+    from hdr_studio.core.gamut import apply_matrix
+
+    hh, ww = rgb16.shape[:2]
+    clip = clip[:hh, :ww]
+    if clip.shape[:2] != (hh, ww):  # odd sizes: LibRaw's picture has a row or column more
+        pad = ((0, hh - clip.shape[0]), (0, ww - clip.shape[1]), (0, 0))
+        clip = np.pad(clip, pad, mode="edge")
+    # LibRaw scaled every channel by 65535 / (white − black) with the file's one white:
+    # rescale so that 1.0 is each channel's own white (the level its mask was made at).
+    common = float(white_level)
+    channel_white = np.array(
+        [whites[0], min(whites[1], whites[3]) if bayer else whites[1], whites[2]]
+    )
+    scale = (common - black[:3]) / np.maximum(channel_white - black[:3], 1.0) / 65535.0
+    linear = apply_matrix(rgb16.astype(np.float32), matrix @ np.diag(scale * wb))
+    linear = _orient(linear, flip)
+    clip = _orient(clip, flip)
+    return linear, clip
+
+
 def read_raw(path: Path, max_pixels: int, half: bool = False) -> Any:
     """Decode the camera raw file ``path`` (see module docstring) to an
     :class:`~hdr_studio.core.image.Image` in linear Rec.2020 with ``sensor_clip`` and
     ``raw`` set. ``half``: a half-size decode (each 2×2 block one pixel), for a quick first
     picture."""
-    from hdr_studio.core.gamut import apply_matrix
     from hdr_studio.core.image import Image
 
     raw = _open(path)
@@ -334,21 +367,7 @@ def read_raw(path: Path, max_pixels: int, half: bool = False) -> Any:
         metadata = _metadata(path, raw)
     finally:
         raw.close()
-    hh, ww = rgb16.shape[:2]
-    clip = clip[:hh, :ww]
-    if clip.shape[:2] != (hh, ww):  # odd sizes: LibRaw's picture has a row or column more
-        pad = ((0, hh - clip.shape[0]), (0, ww - clip.shape[1]), (0, 0))
-        clip = np.pad(clip, pad, mode="edge")
-    # LibRaw scaled every channel by 65535 / (white − black) with the file's one white:
-    # rescale so that 1.0 is each channel's own white (the level its mask was made at).
-    common = float(white_level)
-    channel_white = np.array(
-        [whites[0], min(whites[1], whites[3]) if bayer else whites[1], whites[2]]
-    )
-    scale = (common - black[:3]) / np.maximum(channel_white - black[:3], 1.0) / 65535.0
-    linear = apply_matrix(rgb16.astype(np.float32), matrix @ np.diag(scale * wb))
-    linear = _orient(linear, flip)
-    clip = _orient(clip, flip)
+    linear, clip = _to_linear(rgb16, clip, whites, black, white_level, bayer, wb, matrix, flip)
     code = sensor_code(linear, clip)
     info = RawInfo(
         camera_to_output=matrix.astype(np.float32),
