@@ -75,6 +75,15 @@ def installed(tmp_path_factory) -> Path:
     ):
         assert f"hdr_studio/resources/{f}" in names, f
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    # The camera raw and HEIC readers are extras, and [app] brings them.
+    wheel_meta = (
+        zipfile.ZipFile(wheel)
+        .read(next(n for n in names if n.endswith(".dist-info/METADATA")))
+        .decode()
+    )
+    for extra in ("raw", "heif"):
+        assert f"Provides-Extra: {extra}" in wheel_meta
+    assert "rawpy" in wheel_meta and "pillow-heif" in wheel_meta
     assert not any("__pycache__" in n for n in names if "/plugins/" in n)
     env_dir = work / "venv"
     venv.create(env_dir, with_pip=False)
