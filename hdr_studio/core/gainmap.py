@@ -310,12 +310,39 @@ def apply_gain_map(sdr: np.ndarray, gain: np.ndarray, params: GainMapParams) -> 
     return ((sdr + o_sdr) * np.exp2(boost) - o_hdr).astype(np.float32)
 
 
-def _hdr_image(base: Any, hdr: np.ndarray, info: GainMapInfo) -> Any:
-    """The HDR :class:`Image`: code values as for any float file, relative to the brightest
-    value the photo reaches (its own headroom), so only its ceiling counts as clipped."""
-    from hdr_studio.core.image import float_code_values
+#: Within this share of a channel's ceiling a gain-map photo's pixel counts as clipped.
+_CEILING_SHARE = 0.98
 
-    code = float_code_values(hdr)
+
+def _peak(info: GainMapInfo) -> np.ndarray:
+    """Per channel, the brightest value the photo can hold: SDR white lifted by the largest
+    gain (its own headroom)."""
+    if info.params is None:  # Apple's: SDR white × headroom
+        return np.full(3, 2.0**info.headroom_stops, np.float32)
+    p = info.params
+    top = [
+        (1 + s) * 2.0**m - h for s, m, h in zip(p.offset_sdr, p.gain_max, p.offset_hdr, strict=True)
+    ]
+    return np.asarray(top, np.float32)
+
+
+def _hdr_image(base: Any, hdr: np.ndarray, info: GainMapInfo) -> Any:
+    """The HDR :class:`Image`. Its code values say what clipped against the photo's own
+    headroom: 1.0 in the channels at their ceiling (an SDR highlight the gain map lifted
+    as far as it goes, or as far as the photo goes: the scene was brighter still), the SDR
+    photo's own code values
+    elsewhere, held below every method's clip ramp (as a raw's,
+    :data:`hdr_studio.core.raw.UNCLIPPED_CODE_CEILING`) — so the overlays and the
+    reconstruction see only what clipped in the HDR photo, and shadows as the SDR photo
+    has them."""
+    from hdr_studio.core.raw import UNCLIPPED_CODE_CEILING
+
+    # The ceiling: the headroom's, or the brightest value the photo reaches when its encoder
+    # left headroom unused (a clipped highlight is then a plateau at that value).
+    ceiling = np.minimum(_peak(info), np.float32(hdr.max()) if hdr.size else np.float32(1))
+    at_ceiling = hdr >= np.float32(_CEILING_SHARE) * ceiling
+    code = np.minimum(base.code, np.float32(UNCLIPPED_CODE_CEILING))
+    code = np.where(at_ceiling, np.float32(1.0), code).astype(np.float32)
     return replace(
         base,
         linear=np.ascontiguousarray(hdr, dtype=np.float32),
