@@ -7,6 +7,7 @@ pixels in between, as the app does) and only shows the outcome."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,7 +159,8 @@ def run_method(
     three."""
     if method == "none":
         return ModelResult(hdr=reconstruct_classical(image, "none"))
-    if image.raw is not None:
+    raw = image.raw is not None
+    if raw:
         from hdr_studio.core.raw_highlights import recovered_image
 
         image = recovered_image(image)
@@ -172,17 +174,58 @@ def run_method(
         return ModelResult(hdr=hdr)
     from hdr_studio.inference.pipeline import run_model
 
-    return run_model(
-        image,
-        method,
-        device=device,
-        tile=tile,
-        progress=progress,
-        cancel=cancel,
-        folder=models,
-        precision=precision,
-        passes=passes,
-    )
+    def network(part: Image, report: ProgressFn | None) -> ModelResult:
+        return run_model(
+            part,
+            method,
+            device=device,
+            tile=tile,
+            progress=report,
+            cancel=cancel,
+            folder=models,
+            precision=precision,
+            passes=passes,
+        )
+
+    if raw:
+        return _fill_raw_regions(image, network, progress)
+    return network(image, progress)
+
+
+def _fill_raw_regions(
+    image: Image, network: Callable[[Image, ProgressFn | None], ModelResult], progress
+) -> ModelResult:
+    """A network's fill of a raw file whose partly clipped pixels are already rebuilt: what
+    is left to fill is where all three channels clipped, so the network runs on crops
+    around those regions (with a margin for its reach and its fill's smoothing) instead of
+    on the whole picture, and the rest is the rebuilt raw as it is. The whole picture when
+    the crops would cover most of it."""
+    from dataclasses import replace as replace_image
+
+    from hdr_studio.core.regions import fill_boxes
+
+    boxes = fill_boxes(image.code.min(axis=2) >= np.float32(1.0))
+    if not boxes:
+        return ModelResult(hdr=image.linear.copy())
+    area = sum((b[2] - b[0]) * (b[3] - b[1]) for b in boxes)
+    if area > 0.6 * image.width * image.height:
+        return network(image, progress)
+    hdr = image.linear.copy()
+    for k, (x0, y0, x1, y1) in enumerate(boxes):
+        part = replace_image(
+            image,
+            linear=np.ascontiguousarray(image.linear[y0:y1, x0:x1]),
+            code=np.ascontiguousarray(image.code[y0:y1, x0:x1]),
+            alpha=None if image.alpha is None else image.alpha[y0:y1, x0:x1],
+        )
+        share = (k / len(boxes), (k + 1) / len(boxes))
+        report = None if progress is None else _scaled(progress, *share)
+        result = network(part, report)
+        if result.sdr is not None or result.hdr is None:
+            # An SDR head answers for every pixel: it runs on the whole picture.
+            return network(image, progress)
+        hdr[y0:y1, x0:x1] = result.hdr
+    return ModelResult(hdr=hdr)
 
 
 def select(results: ModelResult, kind: ResultKind) -> np.ndarray:

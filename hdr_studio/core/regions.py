@@ -47,3 +47,48 @@ def coarse_weight(mask: np.ndarray, near: float, far: float) -> np.ndarray:
         raise ValueError(f"need 0 <= near < far, got {near}, {far}")
     r = region_inradius(mask)
     return np.clip((r - np.float32(near)) / np.float32(far - near), 0, 1).astype(np.float32)
+
+
+def fill_boxes(
+    mask: np.ndarray, margin: int | None = None, merge_gap: int = 0
+) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) around the 8-connected regions of the (H, W) bool ``mask``,
+    each grown by ``margin`` pixels (default: 1/32 of the long side, at least 96 — a
+    network's reach and its fill's smoothing) and clipped to the picture; boxes that
+    overlap (or come within ``merge_gap``) are merged until none do."""
+    import cv2
+
+    m = np.ascontiguousarray(mask, dtype=bool)
+    h, w = m.shape
+    if not m.any():
+        return []
+    grow = max(96, round(max(h, w) / 32)) if margin is None else margin
+    n, _, stats, _ = cv2.connectedComponentsWithStats(m.view(np.uint8), connectivity=8)
+    boxes = [
+        (
+            max(0, int(x) - grow),
+            max(0, int(y) - grow),
+            min(w, int(x + bw) + grow),
+            min(h, int(y + bh) + grow),
+        )
+        for x, y, bw, bh, _area in stats[1:n]
+    ]
+    merged = True
+    while merged:
+        merged = False
+        out: list[tuple[int, int, int, int]] = []
+        for b in sorted(boxes):
+            for i, o in enumerate(out):
+                if (
+                    b[0] <= o[2] + merge_gap
+                    and o[0] <= b[2] + merge_gap
+                    and b[1] <= o[3] + merge_gap
+                    and o[1] <= b[3] + merge_gap
+                ):
+                    out[i] = (min(b[0], o[0]), min(b[1], o[1]), max(b[2], o[2]), max(b[3], o[3]))
+                    merged = True
+                    break
+            else:
+                out.append(b)
+        boxes = out
+    return boxes

@@ -134,3 +134,24 @@ def test_raw_without_libraw_says_what_to_install(tmp_path):
     r = run_without(("rawpy",), CLI, "analyze", str(DATA / "RAW_KODAK_DC50.KDC"))
     assert r.returncode == 2 and "pip install 'hdr-studio[raw]'" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_a_network_fills_raw_only_around_what_clipped_in_all_three(tmp_path):
+    pytest.importorskip("torch")
+    from hdr_studio.api.engine import run_method
+    from hdr_studio.core.regions import fill_boxes
+
+    yy, xx = np.mgrid[0:300, 0:900].astype(np.float32)
+    s = np.stack([0.2 + 0.05 * np.sin(xx / 13), 0.22 + 0.0 * yy, 0.18 + 0.04 * np.cos(yy / 9)], -1)
+    s[140:160, 440:470] = 8.0  # one small light, clipped in every channel
+    im = read_image(simulate_raw(s, exposure=1.0).write(tmp_path / "spot.dng"))
+    rebuilt = recovered_image(im)
+    (box,) = fill_boxes(rebuilt.code.min(axis=2) >= 1.0)
+    out = run_method(im, "masked").hdr
+    x0, y0, x1, y1 = box
+    outside = np.ones(out.shape[:2], bool)
+    outside[y0:y1, x0:x1] = False
+    assert outside.mean() > 0.3
+    np.testing.assert_array_equal(out[outside], rebuilt.linear[outside])
+    inside = rebuilt.code.min(axis=2) >= 1.0
+    assert out[inside].mean() > rebuilt.linear[inside].mean() * 1.2  # the light was filled

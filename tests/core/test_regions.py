@@ -29,3 +29,15 @@ def test_coarse_weight_ramp():
     assert 0 < w[15, 20] < 0.5
     with pytest.raises(ValueError):
         coarse_weight(m, 5, 5)
+
+
+def test_fill_boxes_grow_merge_and_clip():
+    from hdr_studio.core.regions import fill_boxes
+
+    m = np.zeros((400, 600), bool)
+    assert fill_boxes(m) == []
+    m[10:20, 10:20] = True
+    m[300:310, 500:520] = True
+    assert fill_boxes(m, margin=16) == [(0, 0, 36, 36), (484, 284, 536, 326)]
+    # Boxes that overlap once grown are one.
+    assert fill_boxes(m, margin=300) == [(0, 0, 600, 400)]
