@@ -10,6 +10,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from hdr_studio.api.engine import Outcome, prepare, reconstruct
 from hdr_studio.api.request import ReconstructRequest
@@ -37,6 +38,7 @@ class Job(Leased):
     cancel: CancelToken = field(default_factory=CancelToken)
     created: float = field(default_factory=time.monotonic)
     cancel_reason: str = "cancelled"
+    source: Any = None  # the layer's format (its colour space, for results in it)
     timings: dict[str, float] = field(default_factory=dict)
 
     def status(self) -> dict:

@@ -44,8 +44,10 @@ from hdr_studio.bridge.sessions import SessionManager
 from hdr_studio.core.errors import HdrStudioError, InputError, OutputError
 from hdr_studio.core.image import Image
 from hdr_studio.core.layer import (
+    LayerFormat,
     decode_layer,
     encode_layer_array,
+    encode_source,
     layer_format,
     space_name,
     split_selection,
@@ -117,8 +119,9 @@ class Bridge:
         self.log_file = ""  # where this bridge logs ("" when it does not: in-process tests)
 
     # --- requests --------------------------------------------------------------------------
-    def layer_request(self, body: bytes) -> tuple[dict, Image, np.ndarray | None]:
-        """(header, image, selection mask or None) of a layer message; 400/413 when bad."""
+    def layer_request(self, body: bytes) -> tuple[dict, Image, np.ndarray | None, LayerFormat]:
+        """(header, image, selection mask or None, the layer's format) of a layer message;
+        400/413 when bad."""
         try:
             header, data = unpack(body)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -138,7 +141,7 @@ class Bridge:
             image = decode_layer(fmt, data)
         except InputError as exc:
             raise HttpError(400, str(exc)) from None
-        return header, image, selection
+        return header, image, selection, fmt
 
     def reconstruct_request(
         self, header: dict, image: Image, selection: np.ndarray | None = None
@@ -197,8 +200,17 @@ class Bridge:
             selection=selection,
         )
 
-    def layer_response(self, image: Image, rgb: np.ndarray, query: dict, extra: dict) -> list:
-        """``rgb`` (linear, the image's primaries) converted as the client asks."""
+    def layer_response(
+        self,
+        image: Image,
+        rgb: np.ndarray,
+        query: dict,
+        extra: dict,
+        source: LayerFormat | None = None,
+    ) -> list:
+        """``rgb`` (linear, the image's primaries) converted as the client asks;
+        ``transfer=source`` with ``primaries=source`` is exactly the layer's own encoding
+        ``source`` (its ICC profile through LittleCMS, its PQ with its white)."""
         from hdr_studio.core.gamut import PRIMARIES, convert_primaries
 
         sample = _choice(query, "sample", ("f32", "f16", "u16", "u8"), "f32")
@@ -208,13 +220,29 @@ class Bridge:
             query, "transfer", ("linear", "srgb", "source"), "linear" if is_float else "srgb"
         )
         primaries = _choice(query, "primaries", ("source", *PRIMARIES), "source")
+        alpha = image.alpha if len(order) == 4 else None
+        own = source is not None and (source.profile is not None or source.transfer == "pq")
+        if transfer == "source" and own:
+            assert source is not None
+            if primaries != "source":
+                raise HttpError(400, "transfer=source keeps the layer's profile: primaries=source")
+            code = encode_source(rgb, source)
+            header = {
+                "width": image.width,
+                "height": image.height,
+                "channels": len(order),
+                "sample": sample,
+                "order": order,
+                "colorspace": {"source": True, "description": source.description},
+                **extra,
+            }
+            return parts(header, encode_layer_array(code, alpha, sample, order, "linear"))
         if primaries not in ("source", image.primaries):
             rgb = convert_primaries(rgb, image.primaries, primaries)
         else:
             primaries = image.primaries
         if transfer == "source":
             transfer = image.transfer
-        alpha = image.alpha if len(order) == 4 else None
         data = encode_layer_array(rgb, alpha, sample, order, transfer)
         header = {
             "width": image.width,
@@ -230,7 +258,7 @@ class Bridge:
     def analyse(self, body: bytes, query: dict) -> list:
         from hdr_studio.core.clipping import clip_overlay, clip_stats
 
-        _, image, _ = self.layer_request(body)
+        _, image, _, _ = self.layer_request(body)
         over = _number(query, "over", 250 / 255, 1e-3, 1.0)
         under = _number(query, "under", 4 / 255, 0.0, 1.0)
         if under >= over:
@@ -275,7 +303,8 @@ class Bridge:
         if len(pixels) != fmt.nbytes:
             raise HttpError(400, f"body has {len(pixels)} pixel bytes, expected {fmt.nbytes}")
         digest = hashlib.blake2b(pixels, digest_size=16)
-        digest.update(json.dumps([fmt.__dict__, size, header.get("colorspace")]).encode())
+        described = (fmt.width, fmt.height, fmt.channels, fmt.sample, fmt.order, fmt.white_nits)
+        digest.update(json.dumps([described, size, header.get("colorspace")]).encode())
         key = digest.digest()
         with self._previews_lock:
             image = self._previews.get(key)
@@ -543,7 +572,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def submit(self, query: dict, body: bytes) -> tuple[int, dict]:
         b = self.bridge
-        return 202, b.jobs.submit(b.reconstruct_request(*b.layer_request(body))).status()
+        header, image, selection, fmt = b.layer_request(body)
+        job = b.jobs.submit(b.reconstruct_request(header, image, selection))
+        job.source = fmt
+        return 202, job.status()
 
     def shutdown(self, query: dict, body: bytes) -> tuple[int, dict]:
         log.info("shutdown requested")
@@ -571,7 +603,7 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(409, f"job {id} is {job.state}, not done")
         o = job.outcome
         extra = {"method": o.method, "kind": o.kind.value, "label": o.metadata.get("label", "")}
-        return 200, self.bridge.layer_response(o.image, o.pixels, query, extra)
+        return 200, self.bridge.layer_response(o.image, o.pixels, query, extra, job.source)
 
     def _session(self, sid: str):
         session = self.bridge.sessions.get(sid)
@@ -580,9 +612,11 @@ class Handler(BaseHTTPRequestHandler):
         return session
 
     def session_open(self, query: dict, body: bytes) -> tuple[int, dict]:
-        header, image, _ = self.bridge.layer_request(body)
+        header, image, _, fmt = self.bridge.layer_request(body)
         name = str(header.get("name", "Layer"))[:200]
-        return 201, self.bridge.sessions.open(image, name, bytes(body)).status()
+        session = self.bridge.sessions.open(image, name, bytes(body))
+        session.source = fmt
+        return 201, session.status()
 
     def session_status(self, query: dict, body: bytes, id: str) -> tuple[int, dict]:
         return 200, self._session(id).status()
@@ -596,7 +630,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def session_deliver(self, query: dict, body: bytes, id: str) -> tuple[int, dict]:
         session = self._session(id)
-        header, image, _ = self.bridge.layer_request(body)
+        header, image, _, _ = self.bridge.layer_request(body)
         if image.primaries != session.image.primaries:  # kept in the layer's primaries
             from hdr_studio.core.gamut import convert_primaries
 
@@ -616,7 +650,7 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(409, f"session {id} is {session.state}: no result")
         res = session.result  # linear, in the layer's primaries (as delivered)
         extra = {"name": session.result_name, "kind": session.result_kind}
-        return 200, self.bridge.layer_response(res, res.linear, query, extra)
+        return 200, self.bridge.layer_response(res, res.linear, query, extra, session.source)
 
     def session_close(self, query: dict, body: bytes, id: str) -> tuple[int, dict]:
         self._session(id)

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from hdr_studio.bridge.lease import Leased, Leases
 from hdr_studio.core.image import Image
@@ -40,6 +41,7 @@ class Session(Leased):
     result_name: str = ""
     result_kind: str = ""
     process: subprocess.Popen | None = None
+    source: Any = None  # the layer's format (its colour space, for results in it)
     stderr: collections.deque = field(default_factory=lambda: collections.deque(maxlen=20))
 
     def status(self) -> dict:

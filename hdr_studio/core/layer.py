@@ -3,15 +3,28 @@ little-endian samples ↔ an :class:`~hdr_studio.core.image.Image` and back.
 
 A description says width, height, channels (3 or 4), sample type (``u8``, ``u16``, ``f16``,
 ``f32``), channel order (``RGBA``/``BGRA``/``RGB``/``BGR``: Krita's integer layers are
-BGRA) and the colour space, by name (:data:`NAMED_SPACES`, or a host's profile name such as
-Krita's ``sRGB-elle-V2-g10.icc``) or as ICC profile bytes. Integer samples are code values
-in the space's encoding; float samples in a linear space are linear light that may exceed 1.
+BGRA) and the colour space: the document's ICC profile (what the plug-ins send), a name
+(:data:`NAMED_SPACES`, the profiles :mod:`hdr_studio.core.cms` builds, or a host's profile
+name such as Krita's ``sRGB-elle-V2-g10.icc``) or primaries and a transfer. Integer samples
+are code values in the space's encoding; float samples in a linear space are linear light
+that may exceed 1.
+
+A profile is used for what it does, not for its name: one whose curves and colorants are
+exactly sRGB, Display P3, Adobe RGB or Rec.2020 with an sRGB or gamma curve is decoded as
+the engine's own space (the same pixels as ``hdr-studio`` reading the file); any other RGB
+profile (ProPhoto, ACEScg, WideRGB, a tabulated curve, esRGB …) is converted by LittleCMS
+to linear Rec.2020 and back. A PQ (SMPTE ST 2084) profile marks an HDR layer: its white
+(``white_nits``, Krita's 80 cd/m² by default for PQ canvases: where SDR white lands) becomes
+1.0, so the clipping analysis judges against the document's own white.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -39,9 +52,22 @@ NAMED_SPACES = {
 }
 
 
+#: What to do in each host when a profile cannot be used.
+CONVERT_ADVICE = {
+    "krita": "Image ▸ Convert Image Color Space… to sRGB or Rec.2020",
+    "gimp": "Image ▸ Color Management ▸ Convert to Color Profile… (sRGB or Rec.2020)",
+    "": "convert the image to sRGB or Rec.2020 in its editor",
+}
+#: SDR white in a PQ layer when the client does not say (Krita's convention: 1.0 = 80 cd/m²).
+PQ_WHITE_NITS = 80.0
+
+
 @dataclass(frozen=True)
 class LayerFormat:
-    """How a buffer is laid out and encoded."""
+    """How a buffer is laid out and encoded. ``profile``: the LittleCMS profile the samples
+    are encoded for when they go through LittleCMS (then ``primaries`` is the working
+    ``rec2020`` and ``transfer`` ``linear``); ``white_nits``: the luminance of SDR white in
+    an HDR (PQ) layer."""
 
     width: int
     height: int
@@ -51,16 +77,25 @@ class LayerFormat:
     primaries: str
     transfer: str
     alpha: bool = True  # with 4 channels: the 4th is straight alpha (False: padding, ignored)
+    profile: Any = field(default=None, compare=False)
+    white_nits: float | None = None
+    description: str = ""
+    linear_profile: bool = False  # the profile's curves are linear (float samples: light)
 
     @property
     def nbytes(self) -> int:
         return self.width * self.height * self.channels * SAMPLES[self.sample].itemsize
 
 
-def space_from_name(name: str) -> tuple[str, str]:
+def _advice(host: str) -> str:
+    return CONVERT_ADVICE.get(host, CONVERT_ADVICE[""])
+
+
+def space_from_name(name: str, host: str = "") -> tuple[str, str]:
     """(primaries, transfer) of a named space or of a host profile name (Krita's profile
     names: ``sRGB-elle-V2-srgbtrc.icc``, ``Rec2020-elle-V4-g10.icc``, ``scRGB (linear)``,
-    ``sRGB built-in``, the Rec. 2020 PQ profile…)."""
+    ``sRGB built-in``, the Rec. 2020 PQ profile…). Spaces outside the engine's four
+    primaries (ProPhoto, ACEScg, WideRGB) are :func:`cms_name` profiles instead."""
     key = name.strip().lower()
     if key in NAMED_SPACES:
         return NAMED_SPACES[key]
@@ -73,24 +108,43 @@ def space_from_name(name: str) -> tuple[str, str]:
             primaries = "p3"
         elif "clayrgb" in key or "adobe" in key:
             primaries = "adobergb"
-        elif "srgb" in key or "scrgb" in key or "709" in key:
+        elif re.search(r"(?<![a-z])(sc|s)rgb|\b709\b", key):  # not esRGB
             primaries = "rec709"
         else:
-            raise InputError(
-                f"unknown colour space {name!r} (named spaces: {', '.join(NAMED_SPACES)}; "
-                "or send the ICC profile)"
-            )
+            raise InputError(f"unknown colour space {name!r}: {_advice(host)}")
         if re.search(r"g10\b|linear", key):
             transfer = "linear"
         elif "g22" in key:
             transfer = "gamma:2.19921875" if primaries == "adobergb" else "gamma:2.2"
         elif "g18" in key:
             transfer = "gamma:1.8"
-        elif "srgbtrc" in key or "srgb" in key:
+        elif "srgbtrc" in key or "srgb" in key or key == "display p3":
             transfer = "srgb"
+        elif "adobe rgb" in key:
+            transfer = "gamma:2.19921875"
         else:
-            raise InputError(f"colour space {name!r}: unknown tone curve")
+            raise InputError(f"colour space {name!r}: unknown tone curve; {_advice(host)}")
     return primaries, transfer
+
+
+def cms_name(name: str) -> str | None:
+    """The :data:`hdr_studio.core.cms.NAMED` profile a name means (``prophoto``,
+    ``acescg``, Krita's ``LargeRGB-elle-…``, ``ACEScg-elle-…``, ``WideRGB-elle-…``), if
+    any."""
+    from hdr_studio.core.cms import NAMED
+
+    key = name.strip().lower()
+    if key in NAMED:
+        return key
+    linear = bool(re.search(r"g10\b|linear", key))
+    for word, base in (("largergb", "prophoto"), ("prophoto", "prophoto"), ("romm", "prophoto")):
+        if word in key:
+            return base + ("-linear" if linear else "")
+    if "acescg" in key:
+        return "acescg"
+    if "widergb" in key:
+        return "widergb"
+    return None
 
 
 def space_from_icc(data: bytes) -> tuple[str, str]:
@@ -110,6 +164,49 @@ def space_from_icc(data: bytes) -> tuple[str, str]:
     return enc.primaries, transfer
 
 
+@functools.lru_cache(maxsize=32)
+def _profile_space(data: bytes, host: str) -> tuple[str, str, Any, str, bool]:
+    """(primaries, transfer, LittleCMS profile or None, description, linear) of ICC bytes.
+
+    The profile is opened with LittleCMS; when its conversion to linear Rec.2020 equals the
+    engine's own decoding of what :mod:`hdr_studio.core.icc` reads from it (within 5e-4 on
+    a ramp of every channel, so a gamma stored as 563/256 reads as 2.2 as the file reader
+    does), the engine's space is used (no LittleCMS on the pixels);
+    otherwise LittleCMS converts. PQ profiles are the engine's ``pq``."""
+    from hdr_studio.core import cms
+    from hdr_studio.core.gamut import convert_primaries
+    from hdr_studio.core.transfer import decode
+
+    try:
+        profile = cms.Profile.from_icc(data)
+    except cms.CmsError as exc:
+        raise InputError(
+            f"the image's colour profile cannot be used ({exc}): {_advice(host)}"
+        ) from None
+    description = profile.description
+    ramp = np.linspace(0.0, 1.0, 257, dtype=np.float32)
+    probe = np.concatenate([np.stack([ramp, 0 * ramp, 0 * ramp], -1), np.stack([ramp] * 3, -1)])
+    probe = np.concatenate([probe, probe[:, [1, 0, 2]], probe[:, [1, 2, 0]]])
+    try:
+        want = cms.convert(probe, profile, cms.working())
+    except cms.CmsError as exc:
+        raise InputError(
+            f"the image's colour profile '{description}': {exc}; {_advice(host)}"
+        ) from None
+    gray = want[257:514].mean(axis=1)
+    linear = bool(abs(gray[128] / max(gray[256], 1e-9) - 0.5) < 2e-3)
+    if re.search(r"2084|\bpq\b", description.lower()):
+        return "rec2020", "pq", None, description, False
+    try:
+        primaries, transfer = space_from_icc(data)
+        mine = convert_primaries(decode(probe, transfer), primaries, "rec2020")
+        if float(np.max(np.abs(mine - want))) < 5e-4:  # what the file reader decodes
+            return primaries, transfer, None, description, transfer == "linear"
+    except InputError:
+        pass
+    return "rec2020", "linear", profile, description, linear
+
+
 def space_name(primaries: str, transfer: str) -> dict[str, str]:
     """The ``colorspace`` object of a header for ``primaries`` and ``transfer``."""
     for name, pair in NAMED_SPACES.items():
@@ -119,9 +216,8 @@ def space_name(primaries: str, transfer: str) -> dict[str, str]:
 
 
 def layer_format(header: dict) -> LayerFormat:
-    """Check a client's description (one-line errors) and return it as a :class:`LayerFormat`."""
-    import base64
-
+    """Check a client's description (one-line errors) and return it as a :class:`LayerFormat`.
+    ``header["host"]`` (``krita``, ``gimp``) picks the advice a refused profile gets."""
     try:
         width, height = int(header["width"]), int(header["height"])
         channels = int(header.get("channels", 4))
@@ -142,14 +238,23 @@ def layer_format(header: dict) -> LayerFormat:
         space = {"name": space}
     if not isinstance(space, dict):
         raise InputError("colorspace must be an object with 'name' or 'icc'")
+    host = str(header.get("host", ""))
+    profile, description, linear_profile = None, "", False
     if space.get("icc"):
         try:
             icc = base64.b64decode(str(space["icc"]), validate=True)
         except ValueError:
             raise InputError("colorspace.icc is not base64") from None
-        primaries, transfer = space_from_icc(icc)
+        primaries, transfer, profile, description, linear_profile = _profile_space(icc, host)
     elif space.get("name"):
-        primaries, transfer = space_from_name(str(space["name"]))
+        named = cms_name(str(space["name"]))
+        if named is not None and named not in NAMED_SPACES:
+            from hdr_studio.core import cms
+
+            icc = cms.Profile.named(named).icc()
+            primaries, transfer, profile, description, linear_profile = _profile_space(icc, host)
+        else:
+            primaries, transfer = space_from_name(str(space["name"]), host)
     elif space.get("primaries") and space.get("transfer"):
         from hdr_studio.core.gamut import PRIMARIES
 
@@ -164,10 +269,31 @@ def layer_format(header: dict) -> LayerFormat:
             raise InputError(f"gamma must be in [0.2, 5], got {transfer[6:]}")
     else:
         raise InputError("colorspace must have 'name', 'icc' or 'primaries' and 'transfer'")
+    white_nits = None
+    if transfer == "pq":
+        white = space.get("white_nits", header.get("white_nits", PQ_WHITE_NITS))
+        if not isinstance(white, int | float) or isinstance(white, bool) or not 1 <= white <= 1e4:
+            raise InputError("white_nits must be a number in [1, 10000]")
+        white_nits = float(white)
+    if transfer == "linear" and profile is None:
+        linear_profile = True
     alpha = header.get("alpha", channels == 4)
     if not isinstance(alpha, bool) or (alpha and channels != 4):
         raise InputError("alpha must be true or false, and true only with 4 channels")
-    return LayerFormat(width, height, channels, sample, order, primaries, transfer, alpha)
+    return LayerFormat(
+        width,
+        height,
+        channels,
+        sample,
+        order,
+        primaries,
+        transfer,
+        alpha,
+        profile=profile,
+        white_nits=white_nits,
+        description=description,
+        linear_profile=linear_profile,
+    )
 
 
 def _to_rgba_order(px: np.ndarray, order: str) -> np.ndarray:
@@ -202,6 +328,21 @@ def decode_layer(fmt: LayerFormat, data: bytes | memoryview) -> Image:
         if alpha is not None:
             alpha /= np.float32(levels - 1)
     bits = {"u8": 8, "u16": 16, "f16": 16, "f32": 32}[fmt.sample]
+    if fmt.transfer == "pq":  # an HDR layer: its SDR white becomes 1.0
+        from hdr_studio.core.transfer import decode
+
+        linear = decode(rgb, "pq", reference_white=fmt.white_nits or PQ_WHITE_NITS)
+        return Image.from_pixels(
+            linear,
+            fmt.primaries,
+            "linear",
+            is_float=True,
+            alpha=alpha,
+            bit_depth=bits,
+            source_format="layer",
+        )
+    if fmt.profile is not None:
+        return _decode_profile(fmt, raw, rgb, alpha, levels, bits)
     linear_float = is_float and fmt.transfer == "linear"
     return Image.from_pixels(
         rgb,
@@ -213,6 +354,65 @@ def decode_layer(fmt: LayerFormat, data: bytes | memoryview) -> Image:
         levels=levels,
         source_format="layer",
     )
+
+
+def _decode_profile(fmt, raw, code, alpha, levels, bits) -> Image:
+    """Samples encoded for a LittleCMS profile → linear Rec.2020. Integer samples of a
+    matrix-shaper profile go through per-channel tables of LittleCMS's answers (a linear
+    target makes the conversion the sum of each channel's part): the same values, fast."""
+    from hdr_studio.core import cms
+
+    target = cms.working(fmt.primaries)
+    if levels is not None and fmt.profile.matrix_shaper:
+        ramp = np.arange(levels, dtype=np.float32) / np.float32(levels - 1)
+        zero = np.zeros_like(ramp)
+        tables = [
+            cms.convert(
+                np.stack([ramp if k == c else zero for k in range(3)], -1), fmt.profile, target
+            )
+            for c in range(3)
+        ]
+        black = cms.convert(np.zeros((1, 3), np.float32), fmt.profile, target)[0]
+        index = raw[..., :3]  # already in RGB(A) order
+        linear = tables[0][index[..., 0]] + tables[1][index[..., 1]] + tables[2][index[..., 2]]
+        linear -= 2 * black  # each table holds the black point once
+    else:
+        linear = cms.convert(code, fmt.profile, target)
+    if fmt.sample in ("f16", "f32") and fmt.linear_profile:  # light already: an HDR layer
+        return Image.from_pixels(
+            linear,
+            fmt.primaries,
+            "linear",
+            is_float=True,
+            alpha=alpha,
+            bit_depth=bits,
+            source_format="layer",
+        )
+    return Image(
+        linear=np.ascontiguousarray(linear, dtype=np.float32),
+        code=np.ascontiguousarray(np.clip(code, 0.0, 1.0), dtype=np.float32),
+        primaries=fmt.primaries,
+        transfer="linear",
+        bit_depth=bits,
+        alpha=alpha,
+        source_format="layer",
+        notes=[f"colour converted from '{fmt.description}' by LittleCMS"],
+    )
+
+
+def encode_source(rgb: np.ndarray, fmt: LayerFormat) -> np.ndarray:
+    """Linear ``rgb`` in the layer's working primaries → code values (or, for a linear
+    profile, light) in the layer's own encoding: its profile through LittleCMS, its PQ
+    with its white, or its transfer. Never clipped (the caller quantises)."""
+    from hdr_studio.core.transfer import encode
+
+    if fmt.transfer == "pq":
+        return encode(rgb, "pq", reference_white=fmt.white_nits or PQ_WHITE_NITS)
+    if fmt.profile is not None:
+        from hdr_studio.core import cms
+
+        return cms.convert(rgb, cms.working(fmt.primaries), fmt.profile)
+    return encode(rgb, fmt.transfer)
 
 
 def encode_layer_array(
