@@ -343,14 +343,18 @@ class MainWindow(QtWidgets.QMainWindow):
             self._error("Reconstruct first: Send back returns the result to the host.")
             return
         outcome, image = doc.outcome, doc.image
+        from hdr_studio.bridge.client import layer_name
+
         label = outcome.metadata.get("label") or outcome.method
+        strength = float(outcome.metadata.get("strength", 1.0))
 
         def work(progress, cancel):
             progress(0.2, "sending back")
-            trip.send_back(image, outcome.pixels, outcome.kind.value, label)
+            trip.send_back(image, outcome.pixels, outcome.kind.value, label, strength)
 
         def done(_):
-            self.statusBar().showMessage(f"Sent back to the host as 'HDR Studio – {label}'", 8000)
+            name = layer_name(label, strength)
+            self.statusBar().showMessage(f"Sent back to the host as '{name}'", 8000)
             if on_sent is not None:
                 on_sent()
 

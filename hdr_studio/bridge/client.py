@@ -79,6 +79,12 @@ def read_connection() -> dict | None:
     return info
 
 
+def layer_name(label: str, strength: float = 1.0) -> str:
+    """The name every HDR Studio result layer gets, in both hosts' actions and the app's
+    round trip: ``HDR Studio: Masked features, 100 %``."""
+    return f"HDR Studio: {label}, {round(strength * 100)} %"
+
+
 def parts(header: dict, data=b"") -> list:
     """One layer message as pieces to send one after the other (no copy of the samples):
     magic and header length, JSON header, samples (bytes or any buffer)."""
@@ -232,7 +238,8 @@ class Client:
 
     def wait(self, item_id, progress=None, cancelled=None, prefix="/v1/jobs/", poll=0.2):
         """Poll a job or app session until it ends (each poll also tells the bridge that
-        this client is still there); cancels it when ``cancelled()`` turns true."""
+        this client is still there); cancels it when ``cancelled()`` turns true (the
+        answer's state is then ``cancelled``, whatever the bridge still does with it)."""
         while True:
             status = self.json("GET", prefix + item_id)
             if progress is not None and "progress" in status:
@@ -241,7 +248,10 @@ class Client:
                 return status
             if cancelled is not None and cancelled():
                 self.request("DELETE", prefix + item_id)
-                return self.json("GET", prefix + item_id)
+                final = self.json("GET", prefix + item_id)
+                if final["state"] in ("queued", "running", "open"):  # stopping: done with it
+                    final = dict(final, state="cancelled")
+                return final
             time.sleep(poll)
 
     def open_in_app(self, layer: dict, data: bytes, name: str) -> str:

@@ -52,6 +52,7 @@ class Job(Leased):
             d["error"] = self.error
         if self.outcome is not None:
             d["method"] = self.outcome.method
+            d["label"] = self.outcome.metadata.get("label", self.outcome.method)
             d["kind"] = self.outcome.kind.value
             d["width"], d["height"] = self.outcome.image.width, self.outcome.image.height
             d["primaries"] = self.outcome.image.primaries

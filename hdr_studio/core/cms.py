@@ -30,6 +30,7 @@ INTENT_RELATIVE_COLORIMETRIC = 1
 FLAGS_NOCACHE = 0x0040
 FLAGS_BLACKPOINTCOMPENSATION = 0x2000
 SIG_RGB = 0x52474220  # 'RGB '
+SIG_DESCRIPTION = 0x64657363  # 'desc'
 INFO_DESCRIPTION = 0
 
 
@@ -81,6 +82,14 @@ def _lib() -> ctypes.CDLL:
             ("cmsCreateTransform", p, [p, u32, p, u32, u32, u32]),
             ("cmsDeleteTransform", None, [p]),
             ("cmsDoTransform", None, [p, p, p, u32]),
+            ("cmsMLUalloc", p, [p, u32]),
+            (
+                "cmsMLUsetASCII",
+                ctypes.c_int,
+                [p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p],
+            ),
+            ("cmsMLUfree", None, [p]),
+            ("cmsWriteTag", ctypes.c_int, [p, u32, p]),
         ):
             fn = getattr(lib, name)
             fn.restype, fn.argtypes = res, args
@@ -180,12 +189,17 @@ class Profile:
         lib.cmsFreeToneCurve(tone)
         if not handle:
             raise CmsError(f"LittleCMS could not build a profile for {primaries}")
-        return cls(handle, description or f"{primaries} {curve}")
+        description = description or f"{primaries} {curve}"
+        mlu = lib.cmsMLUalloc(None, 1)
+        lib.cmsMLUsetASCII(mlu, b"en", b"US", description.encode("ascii", "replace"))
+        lib.cmsWriteTag(handle, SIG_DESCRIPTION, mlu)
+        lib.cmsMLUfree(mlu)
+        return cls(handle, description)
 
     @classmethod
-    def named(cls, name: str) -> Profile:
+    def named(cls, name: str, description: str | None = None) -> Profile:
         primaries, curve = NAMED[name]
-        return cls.from_parameters(primaries, curve, name)
+        return cls.from_parameters(primaries, curve, description or name)
 
     @property
     def matrix_shaper(self) -> bool:

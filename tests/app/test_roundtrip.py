@@ -59,9 +59,8 @@ def test_open_reconstruct_send_back(qtbot, win, session_bridge):  # noqa: F811
         timeout=30000,
     )
     status = client.json("GET", f"/v1/sessions/{session}")
-    assert (
-        status["result_name"] == "HDR Studio – Classical (no network)" and status["kind"] == "hdr"
-    )
+    assert status["result_name"] == "HDR Studio: Classical (no network), 100 %"
+    assert status["kind"] == "hdr"
     _, pixels = client.session_result(session, sample="f32")
     got = np.frombuffer(pixels, np.float32).reshape(48, 64, 4)
     np.testing.assert_array_equal(got[..., :3], win.state.document.outcome.pixels)

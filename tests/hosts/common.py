@@ -30,6 +30,32 @@ def make_photo(path: Path) -> Path:
     return write(path, crop)
 
 
+#: The integer profiles the colour-managed path is tested with in each host: name → the
+#: description the test profile carries (hosts register profiles by that name).
+TAGGED = {
+    "display-p3": "Display P3 (HDR Studio test)",
+    "adobergb": "Adobe RGB (1998) (HDR Studio test)",
+    "prophoto": "ProPhoto RGB (HDR Studio test)",
+}
+
+
+def tagged_photo(path: Path, name: str) -> tuple[Path, bytes]:
+    """The test photo's code values as a PNG tagged with the named profile (built by
+    LittleCMS): the same numbers, another colour space. Returns (path, ICC bytes)."""
+    import OpenImageIO as oiio
+
+    from hdr_studio.core import cms
+
+    icc = cms.Profile.named(name, TAGGED[name]).icc()
+    code = np.rint(read_image(make_photo(path.with_suffix(".src.png"))).code * 255)
+    write(
+        path,
+        code.astype(np.uint8),
+        ICCProfile=(oiio.TypeDesc(f"uint8[{len(icc)}]"), np.frombuffer(icc, np.uint8)),
+    )
+    return path, icc
+
+
 def expected(photo: Path, method: str | None, result: str = "auto") -> np.ndarray:
     return reconstruct(ReconstructRequest(input=photo, method=method, result=result)).pixels
 
@@ -38,6 +64,7 @@ def start_bridge(runtime: Path, *args: str, env: dict | None = None) -> subproce
     """``hdr-studio bridge serve`` with its connection file in ``runtime``; returns once it
     answers."""
     env = dict(os.environ if env is None else env, HDR_STUDIO_RUNTIME_DIR=str(runtime))
+    env.setdefault("XDG_STATE_HOME", str(runtime.parent / "state"))
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     proc = subprocess.Popen(
         [HDR_STUDIO, "bridge", "serve", *args],

@@ -1,10 +1,12 @@
-"""Run inside real Krita by ``kritarunner`` (tests/test_krita_plugin.py): open a photo, run
-the HDR Studio plug-in's actions against a real bridge, dump each new layer's pixels and
-export the HDR document, and write what happened to ``OUT/result.json``.
+"""Run inside real Krita by ``kritarunner`` (tests/hosts/test_krita_plugin.py): open photos,
+run the HDR Studio plug-in's operations against a real bridge, dump each new layer's pixels
+(and export HDR documents), and write what happened to ``OUT/result.json``.
 
-Usage: kritarunner -s krita_actions -f main PHOTO OUT ACTION[,ACTION...] [METHOD]
-Actions: clipping, hdr, sdr, selection, app. kritarunner exits 0 even when this raises,
-so errors are written to result.json too."""
+Usage: kritarunner -s krita_actions -f main SPEC.json
+SPEC: {"out": DIR, "method": M or null, "runs": [{"photo": PATH, "name": N,
+"convert": [depth, profile] or null, "actions": [...]}]}.
+Actions: clipping, hdr, sdr, selection, half, app, overlay_then_hdr, cancel, none_sdr,
+none_hdr. kritarunner exits 0 even when this raises, so errors go to result.json too."""
 
 import json
 import os
@@ -25,68 +27,114 @@ def dump(out, name, doc, layer):
         "height": doc.height(),
         "file": name + ".raw",
         "document_layers": [n.name() for n in doc.topLevelNodes()],
+        "document_name": doc.name(),
     }
 
 
+def run_one(ops, client, run, out, method):
+    app = Krita.instance()
+    doc = app.openDocument(run["photo"])
+    doc.setBatchmode(True)
+    if run.get("convert"):
+        depth, profile = run["convert"]
+        doc.setColorSpace("RGBA", depth, profile)
+    source = doc.topLevelNodes()[0]  # the photo's layer (no view: no active node)
+    report = {
+        "document": {"depth": doc.colorDepth(), "profile": doc.colorProfile()},
+        "actions": {},
+    }
+    prefix = run["name"] + "-"
+    with open(os.path.join(out, prefix + "source.raw"), "wb") as f:
+        f.write(bytes(source.pixelData(0, 0, doc.width(), doc.height())))
+    for action in run["actions"]:
+        key = prefix + action
+        if action == "clipping":
+            layer, stats = ops.show_clipping(doc, client, node=source)
+            entry = dump(out, key, doc, layer)
+            entry["stats"] = stats
+        elif action == "overlay_then_hdr":  # Show clipping, then Reconstruct on its overlay
+            overlay, _ = ops.show_clipping(doc, client, node=source)
+            target, layer, status = ops.reconstruct(doc, client, method, "hdr", node=overlay)
+            entry = dump(out, key, target, layer)
+        elif action == "cancel":
+            before = [n.name() for n in doc.topLevelNodes()]
+            target, layer, status = ops.reconstruct(
+                doc, client, method, "hdr", node=source, cancelled=lambda: True
+            )
+            entry = {
+                "state": status["state"],
+                "placed": layer is not None,
+                "layers_unchanged": before == [n.name() for n in doc.topLevelNodes()],
+                "documents": len(Krita.instance().documents()),
+            }
+        elif action in ("none_sdr", "none_hdr"):
+            result = action.split("_")[1]
+            target, layer, status = ops.reconstruct(doc, client, "none", result, node=source)
+            entry = dump(out, key, target, layer)
+            entry["same_document"] = target is doc
+        elif action == "half":
+            target, layer, status = ops.reconstruct(
+                doc, client, method, "hdr", node=source, strength=0.5, passes=3
+            )
+            entry = dump(out, key, target, layer)
+        elif action in ("hdr", "sdr", "selection"):
+            if action == "selection":
+                sel = Selection()
+                sel.select(0, 0, doc.width() // 2, doc.height(), 255)
+                doc.setSelection(sel)
+            updates = []
+            target, layer, status = ops.reconstruct(
+                doc,
+                client,
+                method,
+                "sdr" if action == "sdr" else "hdr",
+                progress=lambda f, m, seen=updates: seen.append(f),
+                node=source,
+            )
+            if action == "selection":
+                doc.setSelection(Selection())
+            entry = dump(out, key, target, layer)
+            entry["status"] = status
+            entry["progress_updates"] = len(updates)
+            entry["new_document"] = target is not doc
+            if target is not doc:
+                path = os.path.join(out, key + ".exr")
+                target.setBatchmode(True)
+                entry["exported"] = bool(target.exportImage(path, InfoObject()))
+        elif action == "app":
+            target, layer = ops.open_in_app(doc, client, node=source)
+            entry = {"returned": layer is not None}
+            if layer is not None:
+                entry.update(dump(out, key, target, layer))
+                entry["new_document"] = target is not doc
+        elif action == "app_fails":
+            try:
+                ops.open_in_app(doc, client, node=source)
+                entry = {"error": None}
+            except ops.PluginError as exc:
+                entry = {"error": str(exc)}
+            entry["layers"] = [n.name() for n in doc.topLevelNodes()]
+        else:
+            raise ValueError("unknown action " + action)
+        report["actions"][action] = entry
+    return report
+
+
 def main(args):
-    photo, out, actions = args[0], args[1], args[2].split(",")
-    method = args[3] if len(args) > 3 else None
-    report = {"actions": {}}
+    with open(args[0]) as f:
+        spec = json.load(f)
+    out = spec["out"]
+    report = {"runs": {}}
     try:
         app = Krita.instance()
         app.setBatchmode(True)
         from hdr_studio_krita import hdr_studio_client as bridge
         from hdr_studio_krita import operations as ops
 
-        doc = app.openDocument(photo)
-        doc.setBatchmode(True)
-        report["document"] = {"depth": doc.colorDepth(), "profile": doc.colorProfile()}
         client = bridge.connect()
         report["health"] = client.health()
-        source = doc.topLevelNodes()[0]  # the photo's layer (no view: no active node)
-        for action in actions:
-            if action == "clipping":
-                layer, stats = ops.show_clipping(doc, client, node=source)
-                entry = dump(out, action, doc, layer)
-                entry["stats"] = stats
-            elif action == "half":
-                target, layer, status = ops.reconstruct(
-                    doc, client, method, "hdr", node=source, strength=0.5, passes=3
-                )
-                entry = dump(out, action, target, layer)
-            elif action in ("hdr", "sdr", "selection"):
-                if action == "selection":
-                    sel = Selection()
-                    sel.select(0, 0, doc.width() // 2, doc.height(), 255)
-                    doc.setSelection(sel)
-                updates = []
-                target, layer, status = ops.reconstruct(
-                    doc,
-                    client,
-                    method,
-                    "sdr" if action == "sdr" else "hdr",
-                    progress=lambda f, m, seen=updates: seen.append(f),
-                    node=source,
-                )
-                if action == "selection":
-                    doc.setSelection(Selection())
-                entry = dump(out, action, target, layer)
-                entry["status"] = status
-                entry["progress_updates"] = len(updates)
-                entry["new_document"] = target is not doc
-                if target is not doc:
-                    path = os.path.join(out, action + ".exr")
-                    target.setBatchmode(True)
-                    entry["exported"] = bool(target.exportImage(path, InfoObject()))
-            elif action == "app":
-                target, layer = ops.open_in_app(doc, client, node=source)
-                entry = {"returned": layer is not None}
-                if layer is not None:
-                    entry.update(dump(out, action, target, layer))
-                    entry["new_document"] = target is not doc
-            else:
-                raise ValueError("unknown action " + action)
-            report["actions"][action] = entry
+        for run in spec["runs"]:
+            report["runs"][run["name"]] = run_one(ops, client, run, out, spec.get("method"))
         report["ok"] = True
     except Exception:
         report["ok"] = False

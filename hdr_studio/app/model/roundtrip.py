@@ -8,7 +8,14 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
-from hdr_studio.bridge.client import BridgeError, Client, parts, read_connection, unpack
+from hdr_studio.bridge.client import (
+    BridgeError,
+    Client,
+    layer_name,
+    parts,
+    read_connection,
+    unpack,
+)
 from hdr_studio.core.errors import InputError
 from hdr_studio.core.image import Image
 from hdr_studio.core.layer import decode_layer, encode_layer_array, layer_format, space_name
@@ -45,8 +52,11 @@ class RoundTrip:
         self.name = str(header.get("name", "Layer"))
         return decode_layer(layer_format(header), data)
 
-    def send_back(self, image: Image, pixels, kind: str, label: str) -> None:
-        """The result (linear, the image's primaries, alpha kept) to the host."""
+    def send_back(
+        self, image: Image, pixels, kind: str, label: str, strength: float = 1.0
+    ) -> None:
+        """The result (linear, the image's primaries, alpha kept) to the host, named as the
+        plug-ins name their own results (:func:`~hdr_studio.bridge.client.layer_name`)."""
         header = {
             "width": image.width,
             "height": image.height,
@@ -54,7 +64,7 @@ class RoundTrip:
             "sample": "f32",
             "order": "RGBA",
             "colorspace": space_name(image.primaries, "linear"),
-            "name": f"HDR Studio – {label}",
+            "name": layer_name(label, strength),
             "kind": kind,
         }
         body = parts(header, encode_layer_array(pixels, image.alpha, "f32", "RGBA", "linear"))

@@ -1,11 +1,16 @@
-"""Tools ▸ HDR Studio in Krita: the menu, the dialog, and progress with Cancel. Network work
-runs on a Python thread; Krita's document API is only touched on Krita's GUI thread (before
-the thread starts and in the finishing callback), so Krita stays responsive."""
+"""Tools ▸ HDR Studio in Krita: the menu, the dialogs (with a live preview), progress with
+Cancel. Every bridge call runs on a Python thread (connecting, the method list, previews,
+jobs); Krita's document API is only touched on Krita's GUI thread (before a thread starts
+and in its finishing callback), so Krita never waits on the bridge. Dialogs keep their last
+settings in Krita's configuration (``[hdr_studio]`` in kritarc)."""
 
+import json
 import threading
+import time
 
 from krita import Extension, Krita
 from PyQt5.QtCore import QTimer
+from PyQt5.QtGui import QImage, QPixmap
 from PyQt5.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -13,35 +18,69 @@ from PyQt5.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
+    QLabel,
     QMenu,
     QMessageBox,
     QProgressDialog,
+    QVBoxLayout,
 )
 
 from . import hdr_studio_client as bridge
 from . import operations
 
 MENU = "hdr_studio"
+GROUP = "hdr_studio"
+PREVIEW_SIZE = 480
+
+
+def setting(name, default):
+    """A remembered dialog value (JSON in Krita's configuration)."""
+    try:
+        return json.loads(Krita.instance().readSetting(GROUP, name, json.dumps(default)))
+    except ValueError:
+        return default
+
+
+def remember(name, value):
+    Krita.instance().writeSetting(GROUP, name, json.dumps(value))
+
+
+def status_bar(text, ms=5000):
+    window = Krita.instance().activeWindow()
+    if window is not None and window.qwindow() is not None:
+        window.qwindow().statusBar().showMessage(text, ms)
+
+
+def warn(text):
+    status_bar("HDR Studio: " + text, 10000)
+    QMessageBox.warning(None, "HDR Studio", text)
 
 
 class Background:
-    """Run ``work(progress, cancelled)`` on a thread with a non-modal progress dialog; call
-    ``done(result)`` (or show the error) on the GUI thread when it ends."""
+    """Run ``work(progress, cancelled)`` on a thread; call ``done(result)`` (or show the
+    error) on the GUI thread when it ends. ``title``: a non-modal progress dialog with
+    Cancel and the status bar show progress; None: quiet (the dialogs' own calls)."""
 
-    def __init__(self, title, work, done):
+    def __init__(self, title, work, done, failed=None):
         self.state = {"fraction": 0.0, "message": "", "cancel": False}
         self.result, self.error = None, None
-        self.dialog = QProgressDialog(title, "Cancel", 0, 1000)
-        self.dialog.setWindowTitle("HDR Studio")
-        self.dialog.setModal(False)
-        self.dialog.setMinimumDuration(300)
-        self.dialog.canceled.connect(lambda: self.state.update(cancel=True))
-        self.done = done
+        self.title, self.done, self.failed = title, done, failed
+        self.dialog = None
+        if title:
+            self.dialog = QProgressDialog(title, "Cancel", 0, 1000)
+            self.dialog.setWindowTitle("HDR Studio")
+            self.dialog.setModal(False)
+            self.dialog.setMinimumDuration(300)
+            self.dialog.canceled.connect(self.cancel)
         self.timer = QTimer()
         self.timer.timeout.connect(self._tick)
         self.thread = threading.Thread(target=self._run, args=(work,), daemon=True)
         self.thread.start()
-        self.timer.start(100)
+        self.timer.start(50)
+
+    def cancel(self):
+        self.state["cancel"] = True
 
     def _run(self, work):
         def progress(fraction, message):
@@ -55,24 +94,32 @@ class Background:
             self.error = f"{type(exc).__name__}: {exc}"
 
     def _tick(self):
-        self.dialog.setValue(int(self.state["fraction"] * 1000))
-        if self.state["message"]:
-            self.dialog.setLabelText(self.state["message"])
+        if self.dialog is not None:
+            self.dialog.setValue(int(self.state["fraction"] * 1000))
+            if self.state["message"]:
+                self.dialog.setLabelText(self.state["message"])
+                status_bar(f"HDR Studio: {self.state['message']}", 2000)
         if self.thread.is_alive():
             return
         self.timer.stop()
-        self.dialog.reset()
+        if self.dialog is not None:
+            self.dialog.reset()
         if self.error:
-            QMessageBox.warning(None, "HDR Studio", self.error)
-        elif not self.state["cancel"]:
+            if self.failed is not None:
+                self.failed(self.error)
+            else:
+                warn(self.error)
+        elif self.state["cancel"]:
+            status_bar("HDR Studio: cancelled; the image is unchanged")
+        else:
             try:
                 self.done(self.result)
             except (bridge.BridgeError, operations.PluginError) as exc:
-                QMessageBox.warning(None, "HDR Studio", str(exc))
+                warn(str(exc))
 
 
 class ClippingDialog(QDialog):
-    """Overlay mode and thresholds, as in the app's Clipping panel."""
+    """Overlay mode and thresholds, as in the app's Clipping panel (remembered)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -85,36 +132,61 @@ class ClippingDialog(QDialog):
             ("Per channel (colour shows which)", "channel"),
         ):
             self.mode.addItem(label, mode)
+        self.mode.setCurrentIndex(max(0, self.mode.findData(setting("clip_mode", "all"))))
         form.addRow("Mode", self.mode)
         self.over, self.under = QDoubleSpinBox(), QDoubleSpinBox()
-        for spin, value in ((self.over, 250.0), (self.under, 4.0)):
+        for spin, key, value in ((self.over, "clip_over", 250.0), (self.under, "clip_under", 4.0)):
             spin.setRange(0.0, 255.0)
             spin.setDecimals(1)
-            spin.setValue(value)
+            spin.setValue(float(setting(key, value)))
+            spin.valueChanged.connect(self._check)
         form.addRow("Over-exposed at or above (of 255)", self.over)
         form.addRow("Under-exposed at or below (of 255)", self.under)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.problem = QLabel("")
+        self.problem.setStyleSheet("color: #c33")
+        form.addRow(self.problem)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+        self._check()
+
+    def _check(self):
+        ok = self.under.value() < self.over.value()
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(ok)
+        self.problem.setText("" if ok else "Under-exposed must be below over-exposed.")
+
+    def accept(self):
+        remember("clip_mode", self.mode.currentData())
+        remember("clip_over", self.over.value())
+        remember("clip_under", self.under.value())
+        super().accept()
 
     def values(self):
         return self.mode.currentData(), self.over.value() / 255.0, self.under.value() / 255.0
 
 
 class ReconstructDialog(QDialog):
-    """Method (from the bridge's catalogue), result kind and the method's options."""
+    """Method (from the bridge's catalogue), result kind, the method's options, strength,
+    mirror passes, and a live preview computed by the bridge on a reduced copy of the layer
+    (updated as the choices change; stale answers are dropped). Choices are remembered."""
 
-    def __init__(self, methods, parent=None):
+    def __init__(self, methods, preview_source=None, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Reconstruct highlights – HDR Studio")
         self.methods = [m for m in methods if m["available"]]
-        form = QFormLayout(self)
+        self.preview_source = preview_source  # (client, header, data) or None
+        outer = QHBoxLayout(self)
+        left = QVBoxLayout()
+        outer.addLayout(left)
+        form = QFormLayout()
+        left.addLayout(form)
         self.method = QComboBox()
+        remembered = setting("method", None)
         for m in self.methods:
             label = m["label"] + (" (default)" if m.get("default") else "")
             self.method.addItem(label, m["name"])
-            if m.get("default"):
+            if m["name"] == remembered or (remembered is None and m.get("default")):
                 self.method.setCurrentIndex(self.method.count() - 1)
         form.addRow("Method", self.method)
         self.result = QComboBox()
@@ -123,11 +195,12 @@ class ReconstructDialog(QDialog):
         form.addRow("Result", self.result)
         self.strength = QDoubleSpinBox()
         self.strength.setRange(0.0, 150.0)
-        self.strength.setValue(100.0)
+        self.strength.setValue(float(setting("strength", 100.0)))
         self.strength.setSuffix(" %")
         self.strength.setToolTip("How far the result goes beyond the measured pixels")
         form.addRow("Strength", self.strength)
         self.mirror = QCheckBox("Mirror passes (3× time, finer fill)")
+        self.mirror.setChecked(bool(setting("mirror", False)))
         self.mirror.setToolTip(
             "Also run the network on the layer's mirror images and average the results"
         )
@@ -135,20 +208,86 @@ class ReconstructDialog(QDialog):
         self.form, self.spins = form, {}
         self.method.currentIndexChanged.connect(self._options)
         self._options()
+        self.result.setCurrentIndex(max(0, self.result.findData(setting("result", "hdr"))))
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        left.addWidget(buttons)
+        self._preview_setup(outer)
 
+    # --- preview ---------------------------------------------------------------------------
+    def _preview_setup(self, outer):
+        self.preview_label = QLabel("Preview…" if self.preview_source else "")
+        self.preview_label.setObjectName("hdr_studio_preview")
+        self.preview_label.setMinimumSize(PREVIEW_SIZE, PREVIEW_SIZE * 2 // 3)
+        self.show_clipping = QCheckBox("Show clipping in the preview")
+        self.show_clipping.setChecked(bool(setting("preview_clipping", False)))
+        right = QVBoxLayout()
+        right.addWidget(self.preview_label)
+        right.addWidget(self.show_clipping)
+        self.preview_note = QLabel("")
+        right.addWidget(self.preview_note)
+        outer.addLayout(right)
+        self.preview_seq, self.previews_shown, self.preview_task = 0, 0, None
+        self.preview_timer = QTimer(self)
+        self.preview_timer.setSingleShot(True)
+        self.preview_timer.setInterval(250)  # debounce: one request after a burst of changes
+        self.preview_timer.timeout.connect(self._preview_now)
+        for signal in (
+            self.method.currentIndexChanged,
+            self.result.currentIndexChanged,
+            self.strength.valueChanged,
+            self.mirror.toggled,
+            self.show_clipping.toggled,
+        ):
+            signal.connect(lambda *_: self.preview_timer.start())
+        if self.preview_source is None:
+            self.preview_label.hide()
+            self.show_clipping.hide()
+        else:
+            self.preview_timer.start()
+
+    def _preview_now(self):
+        if self.preview_source is None:
+            return
+        client, header, data = self.preview_source
+        self.preview_seq += 1
+        seq, request = self.preview_seq, self.request_fields()
+        overlay = self.show_clipping.isChecked()
+
+        def work(progress, cancelled):
+            t0 = time.monotonic()
+            answer = operations.preview(client, header, data, request, PREVIEW_SIZE, overlay)
+            return answer, time.monotonic() - t0
+
+        def done(result, seq=seq):
+            if seq != self.preview_seq:
+                return  # a newer preview is on its way
+            (w, h, pixels, head), took = result
+            self._pixels = pixels  # the QImage refers to these bytes
+            image = QImage(pixels, w, h, 4 * w, QImage.Format_RGBA8888)
+            self.preview_label.setPixmap(QPixmap.fromImage(image))
+            self.previews_shown += 1
+            self.preview_note.setText(f"{head['kind'].upper()} preview, {took:.2f} s")
+
+        def failed(message, seq=seq):
+            if seq == self.preview_seq:
+                self.preview_label.setText("No preview: " + message)
+
+        self.preview_task = Background(None, work, done, failed)
+
+    # --- choices ---------------------------------------------------------------------------
     def _options(self):
         for spin in self.spins.values():
             self.form.removeRow(spin)
         self.spins = {}
         method = self.methods[self.method.currentIndex()]
+        kept = setting("options", {}).get(method["name"], {})
         for opt in method.get("options", []):
             spin = QDoubleSpinBox()
             spin.setRange(opt["minimum"], opt["maximum"])
-            spin.setValue(opt["default"])
+            spin.setValue(float(kept.get(opt["name"], opt["default"])))
+            spin.valueChanged.connect(lambda *_: self.preview_timer.start())
             # after Method and Result, before Strength and the mirror passes
             self.form.insertRow(2 + len(self.spins), opt["label"], spin)
             self.spins[opt["name"]] = spin
@@ -162,11 +301,27 @@ class ReconstructDialog(QDialog):
         passes = 3 if self.mirror.isChecked() else 1
         return self.method.currentData(), self.result.currentData(), options, strength, passes
 
+    def request_fields(self):
+        return operations.request_fields(*self.request())
+
+    def accept(self):
+        method, result, options, _, _ = self.request()
+        remember("method", method)
+        remember("result", result)
+        remember("strength", self.strength.value())
+        remember("mirror", self.mirror.isChecked())
+        remember("preview_clipping", self.show_clipping.isChecked())
+        kept = setting("options", {})
+        kept[method] = options
+        remember("options", kept)
+        super().accept()
+
 
 class HDRStudioExtension(Extension):
     def __init__(self, parent):
         super().__init__(parent)
         self.tasks = []
+        self.dialog = None  # the open dialog (tests and the preview look at it)
 
     def setup(self):
         pass
@@ -206,25 +361,28 @@ class HDRStudioExtension(Extension):
         return doc
 
     def _layer(self, doc):
-        """The active layer (node, header, pixels), or None after telling the user why."""
+        """The source layer (node, header, pixels), or None after telling the user why."""
         try:
             return operations.read_layer(doc)
         except operations.PluginError as exc:
-            QMessageBox.warning(None, "HDR Studio", str(exc))
+            warn(str(exc))
             return None
 
-    def _run(self, title, work, done):
-        task = Background(title, work, done)
+    def _run(self, title, work, done, failed=None):
+        task = Background(title, work, done, failed)
         self.tasks = [t for t in self.tasks if t.thread.is_alive()] + [task]
+        return task
 
     def show_clipping(self):
         doc = self._document()
         if doc is None:
             return
-        dialog = ClippingDialog()
-        if dialog.exec_() != QDialog.Accepted:
+        self.dialog = ClippingDialog()
+        accepted = self.dialog.exec_() == QDialog.Accepted
+        mode, over, under = self.dialog.values()
+        self.dialog = None
+        if not accepted:
             return
-        mode, over, under = dialog.values()
         layer = self._layer(doc)
         if layer is None:
             return
@@ -238,7 +396,8 @@ class HDRStudioExtension(Extension):
 
         def done(answer):
             _, overlay = answer  # (statistics, overlay)
-            operations.add_layer(doc, node, "Clipping (HDR Studio)", overlay)
+            operations.place_overlay(doc, node, overlay)
+            status_bar("HDR Studio: clipping shown in a new layer")
 
         self._run("Showing clipped pixels…", work, done)
 
@@ -246,49 +405,42 @@ class HDRStudioExtension(Extension):
         doc = self._document()
         if doc is None:
             return
-        try:
-            client = bridge.connect()
-            methods = client.models()
-        except bridge.BridgeError as exc:
-            QMessageBox.warning(None, "HDR Studio", str(exc))
-            return
-        dialog = ReconstructDialog(methods)
-        if dialog.exec_() != QDialog.Accepted:
-            return
-        method, result, options, strength, passes = dialog.request()
         layer = self._layer(doc)
         if layer is None:
             return
+
+        def connect(progress, cancelled):
+            progress(0.1, "Starting HDR Studio…")
+            client = bridge.connect()
+            return client, client.models()
+
+        self._run(
+            "Starting HDR Studio…",
+            connect,
+            lambda answer: self._reconstruct_dialog(doc, layer, *answer),
+        )
+
+    def _reconstruct_dialog(self, doc, layer, client, methods):
         node, header, data = layer
+        self.dialog = ReconstructDialog(methods, (client, header, data))
+        accepted = self.dialog.exec_() == QDialog.Accepted
+        dialog, self.dialog = self.dialog, None
+        if not accepted:
+            return
+        fields = dialog.request_fields()
+        strength = fields["strength"]
         message, payload = operations.with_selection(doc, header, data)
-        request = {
-            "method": method,
-            "result": result,
-            "options": options,
-            "strength": strength,
-            "passes": passes,
-        }
 
         def work(progress, cancelled):
-            job_id = client.submit(message, payload, request)
-            status = client.wait(job_id, progress, cancelled)
-            return job_id, status
+            job_id = client.submit(message, payload, fields)
+            return job_id, client.wait(job_id, progress, cancelled)
 
         def done(answer):
             job_id, status = answer
-            try:
-                if status["state"] != "done":
-                    raise operations.PluginError(status.get("error") or status["state"])
-
-                def fetch(**conversion):
-                    return client.result(job_id, **conversion)
-
-                name = f"HDR Studio – {status['method']}"
-                operations.place_result(
-                    doc, node, header, fetch, name, status["kind"], status["primaries"]
-                )
-            finally:
-                client.cancel(job_id)
+            if status["state"] == "cancelled":
+                return
+            operations.finish_job(doc, node, header, client, job_id, status, strength)
+            status_bar("HDR Studio: result added")
 
         self._run("Reconstructing highlights…", work, done)
 
@@ -310,14 +462,6 @@ class HDRStudioExtension(Extension):
 
         def done(answer):
             client, session, status = answer
-            if status["state"] != "returned":
-                return  # closed without sending back: the document stays as it was
-
-            def fetch(**conversion):
-                return client.session_result(session, **conversion)
-
-            operations.place_result(
-                doc, node, header, fetch, status["result_name"], status["kind"], status["primaries"]
-            )
+            operations.finish_session(doc, node, header, client, session, status)
 
         self._run("Waiting for HDR Studio…", work, done)

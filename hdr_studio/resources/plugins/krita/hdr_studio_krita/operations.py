@@ -1,11 +1,19 @@
-"""What the Krita actions do, without any dialog: read the active layer at its depth with its
-profile, ask the bridge, and put the answer into Krita (a new layer, or a new linear float
-document for an HDR result). Krita + the standard library only (the tests call these
-functions in a real Krita through ``kritarunner``)."""
+"""What the Krita actions do, without any dialog: read the layer at its depth with the
+document's ICC profile, ask the bridge, and put the answer into Krita (a new layer in the
+document's own colour space, or a new linear float document for an HDR result of an
+integer document). Krita + the standard library only (the tests call these functions in a
+real Krita through ``kritarunner``). Everything here touches Krita's document API: call it
+on Krita's GUI thread; only the ``client`` calls may run on another thread."""
 
+import base64
 import contextlib
+import os
+import shutil
+import struct
+import tempfile
+import zlib
 
-from krita import Krita
+from krita import InfoObject, Krita
 
 from . import hdr_studio_client as bridge
 
@@ -16,43 +24,122 @@ DEPTHS = {
     "F16": ("f16", "RGBA"),
     "F32": ("f32", "RGBA"),
 }
-#: Linear profiles Krita ships, for HDR results: source primaries → (profile, primaries asked).
+#: Linear profiles Krita ships, for HDR results of integer documents, by working primaries.
 LINEAR_PROFILES = {"rec709": "sRGB-elle-V2-g10.icc", "rec2020": "Rec2020-elle-V4-g10.icc"}
+#: Where SDR white sits in Krita's HDR canvases (scene-linear 1.0 and PQ): 80 cd/m².
+KRITA_WHITE_NITS = 80.0
+OVERLAY = "HDR Studio: Clipping"
+#: The one layer of a new HDR document: the name Krita gives a plain EXR's layer, which its
+#: EXR export writes as plain R, G, B, A channels (any other name prefixes the channels).
+HDR_LAYER = "HDR Layer"
+_ICC = {}  # profile name → ICC bytes (or None when Krita would not give them)
 
 
 class PluginError(Exception):
     """A one-line problem to show to the user."""
 
 
-def is_linear(profile):
-    name = profile.lower()
-    return "g10" in name or "linear" in name
+def layer_name(label, strength=1.0):
+    """The one name every HDR Studio result layer gets (actions and the round trip)."""
+    return bridge.layer_name(label, strength)
 
 
-def read_layer(doc, node=None):
-    """(node, layer header, pixel bytes) of the active layer over the whole canvas."""
+def is_pq(profile):
+    return "2084" in profile or " PQ" in profile
+
+
+def is_hdr_canvas(node):
+    """A float canvas, or a PQ one: it holds HDR values, so results land in it."""
+    return node.colorDepth() in ("F16", "F32") or is_pq(node.colorProfile())
+
+
+def _png_icc(path):
+    """The ICC profile a PNG file embeds (its iCCP chunk), or None."""
+    with open(path, "rb") as f:
+        data = f.read()
+    pos = 8
+    while pos + 8 <= len(data):
+        n, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        if kind == b"iCCP":
+            chunk = data[pos + 8 : pos + 8 + n]
+            return zlib.decompress(chunk.split(b"\0", 1)[1][1:])
+        if kind == b"IEND":
+            break
+        pos += 12 + n
+    return None
+
+
+def profile_icc(profile):
+    """The ICC bytes of a Krita profile (by its name): Krita's scripting API names
+    profiles but does not hand out their data, so a 1×1 document in that profile is
+    exported as PNG (which embeds it) and the profile read back; kept per name."""
+    if profile in _ICC:
+        return _ICC[profile]
+    icc, folder = None, tempfile.mkdtemp(prefix="hdr-studio-icc-")
+    doc = Krita.instance().createDocument(1, 1, "hdr-studio-profile", "RGBA", "U16", profile, 72)
+    try:
+        if doc is not None and doc.colorProfile() == profile:
+            doc.setBatchmode(True)
+            info = InfoObject()
+            info.setProperty("forceSRGB", False)
+            info.setProperty("saveSRGBProfile", True)
+            path = os.path.join(folder, "profile.png")
+            if doc.exportImage(path, info):
+                icc = _png_icc(path)
+    finally:
+        if doc is not None:
+            doc.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    _ICC[profile] = icc
+    return icc
+
+
+def source_layer(doc, node=None):
+    """The layer an action works on: ``node``, else the active layer, else the top paint
+    layer; an HDR Studio clipping overlay stands for the layer beneath it (the photo)."""
     node = node or doc.activeNode()
     if node is None:  # no view (a script): the top layer
         layers = [n for n in doc.topLevelNodes() if n.type() == "paintlayer"]
         if not layers:
             raise PluginError("no active layer")
         node = layers[-1]
+    if node.name().startswith(OVERLAY):
+        siblings = node.parentNode().childNodes()
+        below = [
+            n
+            for n in siblings[: siblings.index(node)]
+            if n.type() == "paintlayer" and not n.name().startswith(OVERLAY)
+        ]
+        if not below:
+            raise PluginError("the active layer is a clipping overlay with no layer below it")
+        node = below[-1]
+    return node
+
+
+def read_layer(doc, node=None):
+    """(node, layer header, pixel bytes) of the source layer over the whole canvas, with
+    the document's ICC profile."""
+    node = source_layer(doc, node)
     if node.colorModel() != "RGBA":
         raise PluginError(
             f"the layer is {node.colorModel()}; HDR Studio needs an RGB layer "
-            "(Image ▸ Convert Image Color Space)"
+            "(Image ▸ Convert Image Color Space…)"
         )
     if node.colorDepth() not in DEPTHS:
         raise PluginError(f"unsupported layer depth {node.colorDepth()}")
     sample, order = DEPTHS[node.colorDepth()]
     w, h = doc.width(), doc.height()
+    profile = node.colorProfile()
+    icc = profile_icc(profile)
+    space = {"icc": base64.b64encode(icc).decode("ascii")} if icc else {"name": profile}
     header = {
         "width": w,
         "height": h,
         "channels": 4,
         "sample": sample,
         "order": order,
-        "colorspace": {"name": node.colorProfile()},
+        "colorspace": dict(space, white_nits=KRITA_WHITE_NITS),
+        "host": "krita",
     }
     return node, header, bytes(node.pixelData(0, 0, w, h))
 
@@ -66,19 +153,23 @@ def with_selection(doc, header, data):
     return dict(header, selection=True), data + mask
 
 
-def add_layer(doc, above, name, data):
-    """A new paint layer named ``name`` above ``above`` holding ``data`` (the document's depth)."""
+def add_layer(doc, above, name, data, activate=True):
+    """A new paint layer named ``name`` above ``above`` holding ``data`` (the document's
+    depth and profile); active unless ``activate`` is false."""
     layer = doc.createNode(name, "paintlayer")
     parent = above.parentNode() if above is not None else doc.rootNode()
     parent.addChildNode(layer, above)
     layer.setPixelData(bytes(data), 0, 0, doc.width(), doc.height())
-    doc.setActiveNode(layer)
+    if activate:
+        doc.setActiveNode(layer)
     doc.refreshProjection()
     return layer
 
 
 def clipping_overlay(client, header, data, mode="all", over=250 / 255, under=4 / 255):
     """(statistics, overlay pixels in the layer's own depth and order) from the bridge."""
+    if not under < over:
+        raise PluginError("the under-exposure threshold must be below the over-exposure one")
     info, overlay = client.analyse(
         header,
         data,
@@ -91,39 +182,55 @@ def clipping_overlay(client, header, data, mode="all", over=250 / 255, under=4 /
     return info["stats"], overlay
 
 
+def place_overlay(doc, node, overlay):
+    """The overlay as a layer above ``node``; ``node`` stays the active layer, so the next
+    action works on the photo, not on the overlay."""
+    layer = add_layer(doc, node, OVERLAY, overlay, activate=False)
+    with contextlib.suppress(Exception):
+        doc.setActiveNode(node)
+    return layer
+
+
 def show_clipping(doc, client, mode="all", over=250 / 255, under=4 / 255, node=None):
     """A layer with the red (over) / green (under) overlay of the active layer; returns
     (layer, clipping statistics)."""
     node, header, data = read_layer(doc, node)
     stats, overlay = clipping_overlay(client, header, data, mode, over, under)
-    layer = add_layer(doc, node, "Clipping (HDR Studio)", overlay)
-    return layer, stats
+    return place_overlay(doc, node, overlay), stats
+
+
+def document_stem(doc):
+    """The source's name for a new document: its file's name without extension."""
+    name = os.path.splitext(os.path.basename(doc.fileName() or ""))[0]
+    return name or doc.name() or "Untitled"
 
 
 def place_result(doc, node, header, fetch, name, kind, primaries):
     """Put a result into Krita. ``fetch(**conversion)`` gets the pixels from the bridge.
 
-    HDR: a new layer when the document is already linear float, else a new 32-bit float
-    document with a linear profile Krita ships. SDR: a new layer in this document."""
-    if kind == "sdr" or (header["sample"] in ("f16", "f32") and is_linear(node.colorProfile())):
-        transfer = "source" if kind == "sdr" else "linear"
-        _, pixels = fetch(sample=header["sample"], order=header["order"], transfer=transfer)
+    An SDR result, or any result for an HDR canvas (float or PQ): a new layer in this
+    document, in its own colour space. An HDR result of an integer document: a new 32-bit
+    float document named after the source and the result ("photo – HDR Studio: Masked
+    features, 100 %"), with a linear profile Krita ships, its one layer Krita's "HDR Layer"
+    (exported to EXR as channels R, G, B, A)."""
+    if kind == "sdr" or is_hdr_canvas(node):
+        conversion = dict(sample=header["sample"], order=header["order"])
+        _, pixels = fetch(transfer="source", primaries="source", **conversion)
         return doc, add_layer(doc, node, name, pixels)
     primaries = "rec709" if primaries == "rec709" else "rec2020"  # wider gamuts: Rec.2020
     _, pixels = fetch(sample="f32", order="RGBA", transfer="linear", primaries=primaries)
     app = Krita.instance()
-    title = f"{doc.name() or 'Untitled'} (HDR)"
     new = app.createDocument(
         doc.width(),
         doc.height(),
-        title,
+        f"{document_stem(doc)} – {name}",
         "RGBA",
         "F32",
         LINEAR_PROFILES[primaries],
         doc.resolution(),
     )
     new.setBatchmode(doc.batchmode())
-    layer = add_layer(new, None, name, pixels)
+    layer = add_layer(new, None, HDR_LAYER, pixels)
     for other in new.topLevelNodes():
         if other.name() != layer.name():
             other.remove()
@@ -132,6 +239,34 @@ def place_result(doc, node, header, fetch, name, kind, primaries):
         window.addView(new)
     new.refreshProjection()
     return new, layer
+
+
+def request_fields(method=None, result="hdr", options=None, strength=1.0, passes=1):
+    request = {"result": result, "options": dict(options or {}), "strength": strength}
+    if passes != 1:
+        request["passes"] = passes
+    if method:
+        request["method"] = method
+    return request
+
+
+def finish_job(doc, node, header, client, job_id, status, strength=1.0):
+    """Place a finished job's result (on the GUI thread) and free it on the bridge."""
+    try:
+        if status["state"] != "done":
+            raise PluginError(status.get("error") or f"reconstruction {status['state']}")
+
+        def fetch(**conversion):
+            return client.result(job_id, **conversion)
+
+        name = layer_name(status.get("label") or status["method"], strength)
+        target, layer = place_result(
+            doc, node, header, fetch, name, status["kind"], status["primaries"]
+        )
+    finally:
+        with contextlib.suppress(bridge.BridgeError):
+            client.cancel(job_id)  # frees the result on the bridge
+    return target, layer
 
 
 def reconstruct(
@@ -146,47 +281,53 @@ def reconstruct(
     strength=1.0,
     passes=1,
 ):
-    """Reconstruct the active layer; returns (document holding the result, layer, job status).
+    """Reconstruct the active layer; returns (document holding the result, layer, job
+    status), or (None, None, status) when cancelled (the document is left as it was).
     ``passes`` 3 averages the network's results on the layer and its mirror images."""
     node, header, data = read_layer(doc, node)
     message, payload = with_selection(doc, header, data)
-    request = {"result": result, "options": dict(options or {}), "strength": strength}
-    if passes != 1:
-        request["passes"] = passes
-    if method:
-        request["method"] = method
+    request = request_fields(method, result, options, strength, passes)
     job_id = client.submit(message, payload, request)
-    try:
-        status = client.wait(job_id, progress, cancelled)
-        if status["state"] != "done":
-            raise PluginError(status.get("error") or f"reconstruction {status['state']}")
-        name = f"HDR Studio – {status.get('method', method or 'default')}"
-
-        def fetch(**conversion):
-            return client.result(job_id, **conversion)
-
-        target, layer = place_result(
-            doc, node, header, fetch, name, status["kind"], status["primaries"]
-        )
-    finally:
-        client.cancel(job_id)  # frees the result on the bridge
+    status = client.wait(job_id, progress, cancelled)
+    if status["state"] == "cancelled":
+        return None, None, status
+    target, layer = finish_job(doc, node, header, client, job_id, status, strength)
     return target, layer, status
+
+
+def preview(client, header, data, request, size=480, overlay=False, mode="all"):
+    """(width, height, RGBA u8 bytes) of the bridge's preview of ``request`` on a copy of
+    the layer reduced to ``size`` pixels on its long side."""
+    query = {"size": size, "overlay": "true" if overlay else "false", "mode": mode}
+    _, _, body = client.request(
+        "POST", "/v1/preview", bridge.parts(dict(header, request=request), data), query
+    )
+    head, pixels = bridge.unpack(body)
+    return head["width"], head["height"], bytes(pixels), head
 
 
 def open_in_app(doc, client, progress=None, cancelled=None, node=None):
     """Send the active layer to the HDR Studio app and wait for **Send back**; returns
     (document, layer) with the result, or (None, None) when the app was closed without it
-    (the document is left untouched)."""
+    (the document is left untouched). An app that could not start is a PluginError with
+    its reason."""
     node, header, data = read_layer(doc, node)
     session = client.open_in_app(header, data, node.name())
     status = client.wait(session, progress, cancelled, prefix="/v1/sessions/", poll=0.3)
-    if status["state"] != "returned":
-        return None, None
+    return finish_session(doc, node, header, client, session, status)
 
-    def fetch(**conversion):
-        return client.session_result(session, **conversion)
 
+def finish_session(doc, node, header, client, session, status):
+    """Place a round trip's result (GUI thread); a failed app is an error with its reason."""
     try:
+        if status["state"] == "failed":
+            raise PluginError(status.get("message") or "HDR Studio could not start")
+        if status["state"] != "returned":
+            return None, None
+
+        def fetch(**conversion):
+            return client.session_result(session, **conversion)
+
         return place_result(
             doc, node, header, fetch, status["result_name"], status["kind"], status["primaries"]
         )
