@@ -1,13 +1,25 @@
-"""A test helper loaded into real Krita (GUI, under Xvfb) beside the HDR Studio plug-in:
-once the window is up it opens PHOTO, records the Tools ▸ HDR Studio menu, triggers
-Show clipping, shows the menu open, saves a screenshot and quits. Writes OUT/menu.json."""
+"""A test helper loaded into real Krita (GUI, under Xvfb) beside the HDR Studio plug-in.
+Once the window is up it drives the plug-in as an editor would, through its menu actions
+and dialogs, and writes what it saw to OUT/report.json (screenshots beside):
+
+1. Show clipping with no bridge running (a slow start): the dialog refuses under ≥ over;
+   how long Krita's GUI thread stalled until the overlay came; the photo stays active.
+2. Reconstruct: the dialog (method list loaded off the GUI thread), its live preview (and
+   with clipping shown); 50 %; the result is the photo's (not the overlay's), dumped.
+3. Reconstruct again in the new float HDR document: 50 % remembered; a layer in it.
+4. Open in HDR Studio with an app that cannot start: the message Krita shows.
+5. A connection file with a wrong token: the message and how long it took.
+Steps run from QTimer callbacks, so Krita's event loop keeps running between them."""
 
 import json
 import os
+import time
 
 from krita import Extension, Krita
-from PyQt5.QtCore import QPoint, QTimer
-from PyQt5.QtWidgets import QApplication
+from PyQt5.QtCore import QTimer
+from PyQt5.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+
+OUT = os.environ.get("OUT", "/tmp")
 
 
 class Probe(Extension):
@@ -15,94 +27,235 @@ class Probe(Extension):
         pass
 
     def createActions(self, window):
-        self.note("window created")
+        self.report = {"steps": []}
+        self.beats, self.gap, self.last = 0, 0.0, time.monotonic()
+        self.heart = QTimer()
+        self.heart.timeout.connect(self._beat)
+        self.heart.start(20)
         QTimer.singleShot(3000, self.guard(self.open_photo))
 
+    # --- plumbing --------------------------------------------------------------------------
+    def _beat(self):
+        now = time.monotonic()
+        self.gap = max(self.gap, now - self.last)
+        self.last = now
+
     def note(self, text):
-        with open(os.path.join(os.environ["OUT"], "probe.log"), "a", encoding="utf-8") as f:
+        self.report["steps"].append(text)
+        with open(os.path.join(OUT, "probe.log"), "a", encoding="utf-8") as f:
             f.write(text + "\n")
 
     def guard(self, fn):
-        def run():
+        def run(*args):
             try:
-                fn()
+                fn(*args)
             except Exception as exc:
+                import traceback
+
+                self.report["error"] = traceback.format_exc()
                 self.note("error: " + repr(exc))
-                self.finish({"error": repr(exc)})
+                self.finish()
 
         return run
 
-    def open_photo(self):
-        doc = Krita.instance().openDocument(os.environ["PHOTO"])
-        self.window = Krita.instance().activeWindow()  # the wrapper of createActions is gone
-        self.window.qwindow().setGeometry(0, 0, 1400, 900)
-        self.window.addView(doc)
-        self.doc = doc
-        self.note("photo open")
-        QTimer.singleShot(2000, self.guard(self.run_action))
+    def wait_for(self, predicate, then, what, timeout=120.0):
+        """Call ``then(value)`` once ``predicate()`` is truthy (polled every 200 ms)."""
+        deadline = time.monotonic() + timeout
 
-    def _menu(self):
+        def poll():
+            value = predicate()
+            if value:
+                then(value)
+            elif time.monotonic() > deadline:
+                QApplication.primaryScreen().grabWindow(0).save(os.path.join(OUT, "timeout.png"))
+                shown = [
+                    (type(w).__name__, w.windowTitle(), getattr(w, "text", lambda: "")())
+                    for w in QApplication.topLevelWidgets()
+                    if w.isVisible()
+                ]
+                raise TimeoutError(f"waited too long for {what}; visible: {shown}")
+            else:
+                QTimer.singleShot(200, self.guard(poll))
+
+        QTimer.singleShot(200, self.guard(poll))
+
+    def modal(self, title):
+        def find():
+            w = QApplication.activeModalWidget()
+            return w if w is not None and w.windowTitle() == title else None
+
+        return find
+
+    def message_box(self):
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, QMessageBox) and w.isVisible():
+                return w
+        return None
+
+    def shot(self, widget, name):
+        widget.grab().save(os.path.join(OUT, name))
+
+    def trigger(self, action):
+        QTimer.singleShot(0, Krita.instance().action(action).trigger)
+
+    # --- the steps -------------------------------------------------------------------------
+    def open_photo(self):
+        app = Krita.instance()
+        self.doc = app.openDocument(os.environ["PHOTO"])
+        self.window = app.activeWindow()
+        self.window.qwindow().setGeometry(0, 0, 1400, 900)
+        self.window.addView(self.doc)
         bar = self.window.qwindow().menuBar()
         tools = next(a.menu() for a in bar.actions() if a.objectName() == "tools")
         sub = next(a.menu() for a in tools.actions() if a.objectName() == "hdr_studio")
-        return bar, tools, sub
+        self.report["menu"] = [sub.title(), [a.text() for a in sub.actions()]]
+        self.note("photo open")
+        QTimer.singleShot(1500, self.guard(self.clipping))
 
-    def run_action(self):
-        try:
-            _, _, sub = self._menu()
-            self.report = {
-                "submenu": sub.title(),
-                "actions": [a.text() for a in sub.actions()],
-                "layers_before": [n.name() for n in self.doc.topLevelNodes()],
-            }
-            self.tries = 0
-            QTimer.singleShot(1500, self.guard(self.accept_dialog))
-            Krita.instance().action("hdr_studio_show_clipping").trigger()  # modal: the dialog
-            self.started = 0
-            QTimer.singleShot(500, self.guard(self.wait_for_layer))
-        except Exception as exc:
-            self.finish({"error": repr(exc)})
+    def clipping(self):
+        """Show clipping with no bridge running: it starts (slowly) off the GUI thread."""
+        self.trigger("hdr_studio_show_clipping")
+        self.wait_for(self.modal("Show clipping – HDR Studio"), self.clipping_dialog, "clipping")
 
-    def accept_dialog(self):
-        dialog = QApplication.activeModalWidget()
-        self.tries += 1
-        if dialog is None and self.tries < 60:  # a loaded machine: the dialog is not up yet
-            QTimer.singleShot(500, self.guard(self.accept_dialog))
-            return
-        self.report["dialog"] = dialog.windowTitle() if dialog is not None else None
-        self.note(f"dialog after {self.tries} looks: {self.report['dialog']}")
-        if dialog is not None:
-            dialog.accept()
+    def clipping_dialog(self, dialog):
+        ok = dialog.buttons.button(QDialogButtonBox.Ok)
+        dialog.under.setValue(252.0)
+        self.report["ok_with_under_above_over"] = ok.isEnabled()
+        self.report["clip_problem"] = dialog.problem.text()
+        dialog.under.setValue(4.0)
+        self.report["ok_with_under_below_over"] = ok.isEnabled()
+        self.gap, self.last, self.t0 = 0.0, time.monotonic(), time.monotonic()
+        dialog.accept()
+        self.wait_for(
+            lambda: "HDR Studio: Clipping" in [n.name() for n in self.doc.topLevelNodes()],
+            self.clipping_done,
+            "the overlay layer",
+        )
 
-    def wait_for_layer(self):
-        names = [n.name() for n in self.doc.topLevelNodes()]
-        self.started += 1
-        if "Clipping (HDR Studio)" not in names and self.started < 120:
-            QTimer.singleShot(500, self.guard(self.wait_for_layer))
-            return
-        self.report["layers_after"] = names
-        bar, tools, sub = self._menu()
-        tools_action = next(a for a in bar.actions() if a.objectName() == "tools")
-        pos = bar.mapToGlobal(bar.actionGeometry(tools_action).bottomLeft())
-        tools.popup(pos)
-        QTimer.singleShot(600, self.guard(lambda: self.open_sub(tools, sub)))
+    def clipping_done(self, _):
+        self.report["overlay_after_s"] = round(time.monotonic() - self.t0, 2)
+        self.report["clipping_stall_s"] = round(self.gap, 3)
+        self.report["layers_after_clipping"] = [n.name() for n in self.doc.topLevelNodes()]
+        active = self.doc.activeNode()
+        self.report["active_after_clipping"] = active.name() if active else None
+        self.note("overlay added")
+        QTimer.singleShot(500, self.guard(self.first_reconstruct))
 
-    def open_sub(self, tools, sub):
-        hdr = next(a for a in tools.actions() if a.objectName() == "hdr_studio")
-        tools.setActiveAction(hdr)
-        sub.popup(tools.mapToGlobal(tools.actionGeometry(hdr).topRight()) + QPoint(2, 0))
-        QTimer.singleShot(800, self.guard(self.shoot))
+    def first_reconstruct(self):
+        self.docs_before = len(Krita.instance().documents())
+        self.gap, self.last, self.t0 = 0.0, time.monotonic(), time.monotonic()
+        self.trigger("hdr_studio_reconstruct")
+        self.wait_for(
+            self.modal("Reconstruct highlights – HDR Studio"), self.dialog_up, "the dialog"
+        )
 
-    def shoot(self):
-        screen = QApplication.primaryScreen()
-        screen.grabWindow(0).save(os.path.join(os.environ["OUT"], "krita.png"))
-        self.finish(self.report)
+    def dialog_up(self, dialog):
+        self.report["dialog_after_s"] = round(time.monotonic() - self.t0, 2)
+        self.report["dialog_stall_s"] = round(self.gap, 3)
+        self.dialog = dialog
+        self.t0 = time.monotonic()
+        self.wait_for(lambda: dialog.previews_shown >= 1, self.preview_one, "a preview")
 
-    def finish(self, report):
-        with open(os.path.join(os.environ["OUT"], "menu.json"), "w", encoding="utf-8") as f:
-            json.dump(report, f)
-        if getattr(self, "doc", None) is not None:
-            self.doc.setModified(False)
+    def preview_one(self, _):
+        self.report["first_preview_s"] = round(time.monotonic() - self.t0, 2)
+        self.report["preview_size"] = [
+            self.dialog.preview_label.pixmap().width(),
+            self.dialog.preview_label.pixmap().height(),
+        ]
+        self.report["preview_note"] = self.dialog.preview_note.text()
+        self.shot(self.dialog, "reconstruct-dialog.png")
+        self.dialog.show_clipping.setChecked(True)
+        self.wait_for(lambda: self.dialog.previews_shown >= 2, self.preview_two, "the overlay")
+
+    def preview_two(self, _):
+        self.shot(self.dialog, "reconstruct-dialog-clipping.png")
+        QApplication.primaryScreen().grabWindow(0).save(os.path.join(OUT, "krita.png"))
+        self.dialog.strength.setValue(50.0)
+        self.dialog.accept()
+        self.note("first reconstruct accepted (the overlay is the active layer's neighbour)")
+        self.wait_for(
+            lambda: len(Krita.instance().documents()) > self.docs_before,
+            self.first_result,
+            "the HDR document",
+        )
+
+    def first_result(self, _):
+        new = Krita.instance().documents()[-1]
+        layer = new.topLevelNodes()[0]
+        with open(os.path.join(OUT, "first.raw"), "wb") as f:
+            f.write(bytes(layer.pixelData(0, 0, new.width(), new.height())))
+        self.report["first"] = {
+            "document": new.name(),
+            "file": os.path.basename(new.fileName()),
+            "layer": layer.name(),
+            "depth": layer.colorDepth(),
+            "size": [new.width(), new.height()],
+        }
+        self.hdr_doc = new
+        QTimer.singleShot(1000, self.guard(self.second_reconstruct))
+
+    def second_reconstruct(self):
+        """Reconstruct again, now in the float HDR document: the dialog remembers 50 %, and
+        the result is a layer in that document."""
+        self.trigger("hdr_studio_reconstruct")
+        self.wait_for(
+            self.modal("Reconstruct highlights – HDR Studio"), self.second_dialog, "dialog 2"
+        )
+
+    def second_dialog(self, dialog):
+        self.report["remembered_strength"] = dialog.strength.value()
+        self.report["remembered_preview_clipping"] = dialog.show_clipping.isChecked()
+        dialog.accept()
+        self.wait_for(
+            lambda: len(self.hdr_doc.topLevelNodes()) > 1,
+            self.second_result,
+            "the second result layer",
+        )
+
+    def second_result(self, _):
+        self.report["hdr_document_layers"] = [n.name() for n in self.hdr_doc.topLevelNodes()]
+        self.report["documents"] = len(Krita.instance().documents())
+        QTimer.singleShot(500, self.guard(self.open_app))
+
+    def open_app(self):
+        self.layers_before_app = [n.name() for n in self.hdr_doc.topLevelNodes()]
+        self.trigger("hdr_studio_open_in_app")
+        self.wait_for(self.message_box, self.app_message, "the app's failure message")
+
+    def app_message(self, box):
+        self.report["app_message"] = box.text()
+        after = [n.name() for n in self.hdr_doc.topLevelNodes()]
+        self.report["layers_unchanged_after_app"] = after == self.layers_before_app
+        box.accept()
+        self.note("app failure shown")
+        path = os.path.join(os.environ["HDR_STUDIO_RUNTIME_DIR"], "bridge.json")
+        with open(path) as f:
+            info = json.load(f)
+        info["token"] = "stale-" + "0" * 40
+        with open(path, "w") as f:
+            json.dump(info, f)
+        QTimer.singleShot(500, self.guard(self.wrong_token))
+
+    def wrong_token(self):
+        self.trigger("hdr_studio_show_clipping")
+        self.wait_for(self.modal("Show clipping – HDR Studio"), self.token_dialog, "clipping 2")
+
+    def token_dialog(self, dialog):
+        self.t0 = time.monotonic()
+        dialog.accept()
+        self.wait_for(self.message_box, self.token_message, "the token message")
+
+    def token_message(self, box):
+        self.report["token_message"] = box.text()
+        self.report["token_message_after_s"] = round(time.monotonic() - self.t0, 2)
+        box.accept()
+        self.finish()
+
+    def finish(self):
+        with open(os.path.join(OUT, "report.json"), "w", encoding="utf-8") as f:
+            json.dump(self.report, f, indent=1)
+        for doc in Krita.instance().documents():
+            doc.setModified(False)
         QApplication.quit()
 
 

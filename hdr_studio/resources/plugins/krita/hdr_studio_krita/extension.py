@@ -57,12 +57,18 @@ def warn(text):
     QMessageBox.warning(None, "HDR Studio", text)
 
 
+_RUNNING = set()  # every Background until its end is handled on the GUI thread
+
+
 class Background:
     """Run ``work(progress, cancelled)`` on a thread; call ``done(result)`` (or show the
     error) on the GUI thread when it ends. ``title``: a non-modal progress dialog with
-    Cancel and the status bar show progress; None: quiet (the dialogs' own calls)."""
+    Cancel and the status bar show progress; None: quiet (the dialogs' own calls).
+    Each one is held in ``_RUNNING`` until its end is handled, so its Qt objects are always
+    released on the GUI thread (never by the worker thread dropping the last reference)."""
 
     def __init__(self, title, work, done, failed=None):
+        _RUNNING.add(self)
         self.state = {"fraction": 0.0, "message": "", "cancel": False}
         self.result, self.error = None, None
         self.title, self.done, self.failed = title, done, failed
@@ -102,8 +108,13 @@ class Background:
         if self.thread.is_alive():
             return
         self.timer.stop()
+        self.timer.timeout.disconnect()  # no cycle left: freed by reference, on this thread
+        self.timer.deleteLater()
+        QTimer.singleShot(0, lambda: _RUNNING.discard(self))  # after this call returns
         if self.dialog is not None:
             self.dialog.reset()
+            self.dialog.canceled.disconnect()
+            self.dialog.deleteLater()
         if self.error:
             if self.failed is not None:
                 self.failed(self.error)
@@ -247,8 +258,13 @@ class ReconstructDialog(QDialog):
         else:
             self.preview_timer.start()
 
+    def done(self, result):
+        self.closed = True  # previews still on their way are dropped
+        self.preview_timer.stop()
+        super().done(result)
+
     def _preview_now(self):
-        if self.preview_source is None:
+        if self.preview_source is None or getattr(self, "closed", False):
             return
         client, header, data = self.preview_source
         self.preview_seq += 1
@@ -261,8 +277,8 @@ class ReconstructDialog(QDialog):
             return answer, time.monotonic() - t0
 
         def done(result, seq=seq):
-            if seq != self.preview_seq:
-                return  # a newer preview is on its way
+            if seq != self.preview_seq or getattr(self, "closed", False):
+                return  # a newer preview is on its way, or the dialog is gone
             (w, h, pixels, head), took = result
             self._pixels = pixels  # the QImage refers to these bytes
             image = QImage(pixels, w, h, 4 * w, QImage.Format_RGBA8888)
@@ -271,7 +287,7 @@ class ReconstructDialog(QDialog):
             self.preview_note.setText(f"{head['kind'].upper()} preview, {took:.2f} s")
 
         def failed(message, seq=seq):
-            if seq == self.preview_seq:
+            if seq == self.preview_seq and not getattr(self, "closed", False):
                 self.preview_label.setText("No preview: " + message)
 
         self.preview_task = Background(None, work, done, failed)
@@ -380,6 +396,7 @@ class HDRStudioExtension(Extension):
         self.dialog = ClippingDialog()
         accepted = self.dialog.exec_() == QDialog.Accepted
         mode, over, under = self.dialog.values()
+        self.dialog.deleteLater()  # Qt frees it here, on the GUI thread
         self.dialog = None
         if not accepted:
             return
@@ -397,6 +414,8 @@ class HDRStudioExtension(Extension):
         def done(answer):
             _, overlay = answer  # (statistics, overlay)
             operations.place_overlay(doc, node, overlay)
+            # Krita activates a new layer once its view has seen it: the photo again, after
+            QTimer.singleShot(100, lambda: doc.setActiveNode(node))
             status_bar("HDR Studio: clipping shown in a new layer")
 
         self._run("Showing clipped pixels…", work, done)
@@ -425,9 +444,10 @@ class HDRStudioExtension(Extension):
         self.dialog = ReconstructDialog(methods, (client, header, data))
         accepted = self.dialog.exec_() == QDialog.Accepted
         dialog, self.dialog = self.dialog, None
+        fields = dialog.request_fields()
+        dialog.deleteLater()  # Qt frees it here, on the GUI thread
         if not accepted:
             return
-        fields = dialog.request_fields()
         strength = fields["strength"]
         message, payload = operations.with_selection(doc, header, data)
 

@@ -205,6 +205,15 @@ def document_stem(doc):
     return name or doc.name() or "Untitled"
 
 
+def free_name(folder, stem, ext=".kra"):
+    """``folder/stem.kra``, or ``stem-2.kra``… when that file exists."""
+    path, n = os.path.join(folder, stem + ext), 1
+    while os.path.exists(path):
+        n += 1
+        path = os.path.join(folder, f"{stem}-{n}{ext}")
+    return path
+
+
 def place_result(doc, node, header, fetch, name, kind, primaries):
     """Put a result into Krita. ``fetch(**conversion)`` gets the pixels from the bridge.
 
@@ -230,6 +239,8 @@ def place_result(doc, node, header, fetch, name, kind, primaries):
         doc.resolution(),
     )
     new.setBatchmode(doc.batchmode())
+    if doc.fileName():  # the tab shows the source's name; Save writes beside it, never over
+        new.setFileName(free_name(os.path.dirname(doc.fileName()), document_stem(doc) + "-hdr"))
     layer = add_layer(new, None, HDR_LAYER, pixels)
     for other in new.topLevelNodes():
         if other.name() != layer.name():
