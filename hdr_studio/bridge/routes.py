@@ -18,6 +18,7 @@ _CONVERSION = (
     ("order", ("RGBA", "BGRA", "RGB", "BGR")),
     ("transfer", ("linear", "srgb", "source")),
     ("primaries", ("source", "rec709", "rec2020", "p3", "adobergb")),
+    ("icc", "string"),
 )
 _ANALYSE = (
     ("over", "number"),
@@ -89,7 +90,7 @@ ROUTES: tuple[Route, ...] = (
         "a reduced copy of a layer reconstructed at once (the dialogs' live preview)",
         answer="layer",
         body="layer",
-        query=(*_PREVIEW, *_CONVERSION[:2]),
+        query=(*_PREVIEW, ("order", ("RGBA", "BGRA"))),
         errors=(400, 404, 408, 409, 411, 413),
     ),
     Route(

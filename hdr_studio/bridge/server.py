@@ -143,6 +143,26 @@ class Bridge:
             raise HttpError(400, str(exc)) from None
         return header, image, selection, fmt
 
+    @staticmethod
+    def in_profile(rgb: np.ndarray, primaries: str, icc_b64: str) -> np.ndarray:
+        """Linear ``rgb`` in ``primaries`` encoded for the ICC profile ``icc_b64`` by
+        LittleCMS (float, unbounded between matrix-shaper profiles)."""
+        import base64
+
+        from hdr_studio.core import cms
+        from hdr_studio.core.gamut import convert_primaries
+        from hdr_studio.core.layer import space_for_icc
+        from hdr_studio.core.transfer import encode
+
+        try:
+            icc = base64.b64decode(icc_b64, validate=True)
+            target, curve, profile = space_for_icc(icc)
+        except (ValueError, InputError) as exc:
+            raise HttpError(400, f"icc: not a usable RGB ICC profile ({exc})") from None
+        if profile is None and curve != "pq":  # the engine's own space: its own numbers
+            return encode(convert_primaries(rgb, primaries, target), curve)
+        return cms.convert(rgb, cms.working(primaries), profile or cms.Profile.from_icc(icc))
+
     def reconstruct_request(
         self, header: dict, image: Image, selection: np.ndarray | None = None
     ) -> ReconstructRequest:
@@ -221,6 +241,18 @@ class Bridge:
         )
         primaries = _choice(query, "primaries", ("source", *PRIMARIES), "source")
         alpha = image.alpha if len(order) == 4 else None
+        if query.get("icc"):  # exactly this ICC profile's encoding (e.g. a linear twin)
+            code = self.in_profile(rgb, image.primaries, query["icc"])
+            header = {
+                "width": image.width,
+                "height": image.height,
+                "channels": len(order),
+                "sample": sample,
+                "order": order,
+                "colorspace": {"icc": query["icc"]},
+                **extra,
+            }
+            return parts(header, encode_layer_array(code, alpha, sample, order, "linear"))
         own = source is not None and (source.profile is not None or source.transfer == "pq")
         if transfer == "source" and own:
             assert source is not None

@@ -14,8 +14,8 @@ exactly sRGB, Display P3, Adobe RGB or Rec.2020 with an sRGB or gamma curve is d
 the engine's own space (the same pixels as ``hdr-studio`` reading the file); any other RGB
 profile (ProPhoto, ACEScg, WideRGB, a tabulated curve, esRGB …) is converted by LittleCMS
 to linear Rec.2020 and back. A PQ (SMPTE ST 2084) profile marks an HDR layer: its white
-(``white_nits``, Krita's 80 cd/m² by default for PQ canvases: where SDR white lands) becomes
-1.0, so the clipping analysis judges against the document's own white.
+(``white_nits``: BT.2408's 203 cd/m² unless the client says, Krita's 80 for its canvases)
+becomes 1.0, so the clipping analysis judges against the document's own white.
 """
 
 from __future__ import annotations
@@ -58,8 +58,9 @@ CONVERT_ADVICE = {
     "gimp": "Image ▸ Color Management ▸ Convert to Color Profile… (sRGB or Rec.2020)",
     "": "convert the image to sRGB or Rec.2020 in its editor",
 }
-#: SDR white in a PQ layer when the client does not say (Krita's convention: 1.0 = 80 cd/m²).
-PQ_WHITE_NITS = 80.0
+#: SDR white in a PQ layer when the client does not say: ITU-R BT.2408's 203 cd/m² (Krita
+#: says 80, where its scene-linear 1.0 and its PQ canvases put SDR white).
+PQ_WHITE_NITS = 203.0
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,13 @@ def _profile_space(data: bytes, host: str) -> tuple[str, str, Any, str, bool]:
     except InputError:
         pass
     return "rec2020", "linear", profile, description, linear
+
+
+def space_for_icc(data: bytes, host: str = "") -> tuple[str, str, Any]:
+    """(primaries, transfer, LittleCMS profile or None) the bridge uses for ICC bytes: the
+    engine's own space when the profile is exactly one (profile None), else the profile."""
+    primaries, transfer, profile, _, _ = _profile_space(bytes(data), host)
+    return primaries, transfer, profile
 
 
 def space_name(primaries: str, transfer: str) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """Run inside real GIMP 3 by ``gimp-console-3.0 --batch-interpreter=python-fu-eval``
-(tests/hosts/test_gimp_plugin.py): load a photo, run the HDR Studio procedures through the
-PDB against a real bridge, dump each new layer's pixels, write OUT/result.json.
-Environment: PHOTO, OUT, ACTIONS (clipping,hdr,sdr,selection,app), METHOD (optional)."""
+(tests/hosts/test_gimp_plugin.py): load photos, run the HDR Studio procedures through the
+PDB against a real bridge, dump each new layer's pixels (in the image's own format and as
+linear float), write OUT/result.json. Environment: SPEC (a JSON file: {"out", "method",
+"runs": [{"name", "photo", "float": bool, "actions": [...]}]})."""
 
 import json
 import os
@@ -9,12 +10,18 @@ import traceback
 
 from gi.repository import Gegl, Gimp, Gio
 
-PHOTO, OUT = os.environ["PHOTO"], os.environ["OUT"]
-report = {"actions": {}}
+with open(os.environ["SPEC"]) as f:
+    SPEC = json.load(f)
+OUT = SPEC["out"]
+report = {"runs": {}}
 
 
-def load():
-    return Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(PHOTO))
+def load(path, to_float=False):
+    image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(path))
+    if to_float:
+        image.convert_precision(Gimp.Precision.FLOAT_LINEAR)
+    image.clean_all()
+    return image
 
 
 def run(name, image, drawable, **props):
@@ -31,38 +38,57 @@ def run(name, image, drawable, **props):
     status = result.index(0)
     if status != Gimp.PDBStatusType.SUCCESS:
         error = result.index(1) if result.length() > 1 else None
-        raise RuntimeError(f"{name}: {status} {error}")
+        message = error if isinstance(error, str) else getattr(error, "message", str(error))
+        raise RuntimeError(f"{name}: {status} {message}")
     return proc
 
 
-def dump(action, image, fmt, size):
-    layer = image.get_layers()[0]
+def dump(key, image, layer=None):
+    layer = layer or image.get_layers()[0]
     w, h = layer.get_width(), layer.get_height()
-    data = layer.get_buffer().get(Gegl.Rectangle.new(0, 0, w, h), 1.0, fmt, Gegl.AbyssPolicy.CLAMP)
-    with open(os.path.join(OUT, action + ".raw"), "wb") as f:
-        f.write(bytes(data))
+    rect = Gegl.Rectangle.new(0, 0, w, h)
+    files = {}
+    for kind, fmt in (("native", None), ("float", "RGBA float")):
+        data = layer.get_buffer().get(rect, 1.0, fmt, Gegl.AbyssPolicy.CLAMP)
+        files[kind] = f"{key}-{kind}.raw"
+        with open(os.path.join(OUT, files[kind]), "wb") as f:
+            f.write(bytes(data))
     return {
         "layer": layer.get_name(),
         "layers": [item.get_name() for item in image.get_layers()],
+        "selected": [item.get_name() for item in image.get_selected_layers()],
         "precision": str(image.get_precision().value_nick),
+        "bpp": layer.get_bpp(),
         "width": w,
         "height": h,
-        "file": action + ".raw",
-        "size": size,
+        "files": files,
+        "dirty": image.is_dirty(),
     }
 
 
-try:
-    method = os.environ.get("METHOD", "") or "default"
-    proc = Gimp.get_pdb().lookup_procedure("plug-in-hdr-studio-reconstruct")
-    report["menu"] = list(proc.get_menu_paths()) if proc else []
-    report["label"] = proc.get_menu_label() if proc else ""
-    for action in os.environ["ACTIONS"].split(","):
-        image = load()
+def one(spec, method):
+    out = {"actions": {}}
+    for action in spec["actions"]:
+        image = load(spec["photo"], spec.get("float", False))
         source = image.get_layers()[0]
-        if action == "clipping":
+        key = spec["name"] + "-" + action
+        if action == "source":
+            entry = dump(key, image, source)
+        elif action == "clipping":
             run("plug-in-hdr-studio-show-clipping", image, source, mode="all")
-            entry = dump(action, image, "R'G'B'A u8", 1)
+            entry = dump(key, image)
+        elif action == "overlay_then_hdr":
+            run("plug-in-hdr-studio-show-clipping", image, source, mode="all")
+            overlay = image.get_layers()[0]
+            run("plug-in-hdr-studio-reconstruct", image, overlay, method=method, result="hdr")
+            entry = dump(key, image)
+        elif action == "bad_thresholds":
+            try:
+                run("plug-in-hdr-studio-show-clipping", image, source, over=200.0, under=220.0)
+                entry = {"error": None}
+            except RuntimeError as exc:
+                entry = {"error": str(exc)}
+            entry["layers"] = [item.get_name() for item in image.get_layers()]
         elif action == "half":
             run(
                 "plug-in-hdr-studio-reconstruct",
@@ -73,7 +99,11 @@ try:
                 strength=50.0,
                 mirror_passes=True,
             )
-            entry = dump(action, image, "RGBA float", 4)
+            entry = dump(key, image)
+        elif action in ("none_sdr", "none_hdr"):
+            result = action.split("_")[1]
+            run("plug-in-hdr-studio-reconstruct", image, source, method="none", result=result)
+            entry = dump(key, image)
         elif action in ("hdr", "sdr", "selection"):
             if action == "selection":
                 image.select_rectangle(
@@ -81,17 +111,36 @@ try:
                 )
             result = "sdr" if action == "sdr" else "hdr"
             run("plug-in-hdr-studio-reconstruct", image, source, method=method, result=result)
-            if action == "sdr":
-                entry = dump(action, image, "R'G'B'A u8", 1)
-            else:
-                entry = dump(action, image, "RGBA float", 4)
-        elif action == "app":
-            run("plug-in-hdr-studio-open-in-app", image, source)
-            entry = dump(action, image, "RGBA float", 4)
+            entry = dump(key, image)
+        elif action == "killed":  # the test ends the plug-in while it waits for its job
+            try:
+                run("plug-in-hdr-studio-reconstruct", image, source, method="classical")
+                entry = {"error": None}
+            except RuntimeError as exc:
+                entry = {"error": str(exc)}
+            entry["layers"] = [item.get_name() for item in image.get_layers()]
+            entry["dirty"] = image.is_dirty()
+        elif action in ("app", "app_fails"):
+            try:
+                run("plug-in-hdr-studio-open-in-app", image, source)
+                entry = dump(key, image) if action == "app" else {"error": None}
+            except RuntimeError as exc:
+                entry = {"error": str(exc)}
+            entry["layers"] = [item.get_name() for item in image.get_layers()]
+            entry["dirty"] = image.is_dirty()
         else:
             raise ValueError("unknown action " + action)
-        report["actions"][action] = entry
+        out["actions"][action] = entry
         image.delete()
+    return out
+
+
+try:
+    method = SPEC.get("method") or "default"
+    proc = Gimp.get_pdb().lookup_procedure("plug-in-hdr-studio-reconstruct")
+    report["menu"] = list(proc.get_menu_paths()) if proc else []
+    for spec in SPEC["runs"]:
+        report["runs"][spec["name"]] = one(spec, method)
     report["ok"] = True
 except Exception:
     report["ok"] = False

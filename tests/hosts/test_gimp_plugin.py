@@ -1,9 +1,10 @@
 """The GIMP 3 plug-in in a real GIMP 3.0 (Debian 13, in a root next to this Debian 12 that
-``tests/hosts/gimp3_root.sh`` builds once and ``.ci/run`` caches), headless through
+``tests/hosts/gimp3_root.sh`` builds once and ``make hosts`` caches), headless through
 ``gimp-console-3.0``: installed from its zip, its procedures run through the PDB against a
 real bridge outside the root (same network namespace, 127.0.0.1), and each new layer is
-compared with ``hdr-studio``'s own result. Skipped where the root is missing or we are not
-root (chroot)."""
+compared with ``hdr-studio``'s own result; the colour-managed path with six profiles
+(sRGB, Display P3, Adobe RGB, ProPhoto, Rec.2020 PQ, linear Rec.709 float). One GIMP start
+serves these checks. Skipped where the root is missing or we are not root (chroot)."""
 
 from __future__ import annotations
 
@@ -13,18 +14,26 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from hdr_studio.api import ReconstructRequest, reconstruct
+from hdr_studio.bridge import client as bridge_client
 from hdr_studio.bridge import plugins
+from hdr_studio.core import cms
 from hdr_studio.core.clipping import clip_overlay
+from hdr_studio.core.gamut import convert_primaries
 from hdr_studio.core.reader import read_image
-from hdr_studio.core.transfer import srgb_encode
-from tests.hosts.common import expected, make_photo, start_bridge, stop_bridge
+from hdr_studio.core.transfer import pq_encode, srgb_decode, srgb_encode
+from tests.helpers import write
+from tests.hosts.common import TAGGED, expected, make_photo, start_bridge, stop_bridge, tagged_photo
 
 ROOT = Path(os.environ.get("HDR_STUDIO_GIMP_ROOT", "/var/cache/hdr-studio/gimp3-root"))
+PQ_ICC = Path("/usr/share/color/icc/krita/ITUR_2100_PQ_FULL.ICC")  # Krita's PQ profile
 pytestmark = [
     pytest.mark.hosts,
     pytest.mark.skipif(
@@ -33,101 +42,309 @@ pytestmark = [
     ),
 ]
 SCRIPT = Path(__file__).with_name("gimp_actions.py")
-
-
-@pytest.fixture
-def work():
-    folder = Path(tempfile.mkdtemp(prefix="hdr-studio-test-", dir=ROOT / "tmp"))
-    yield folder
-    stop_bridge(folder / "run")
-    shutil.rmtree(folder, ignore_errors=True)
+H, W = 160, 256
 
 
 def inside(path: Path) -> str:
     return "/" + str(path.relative_to(ROOT))
 
 
-def run_gimp(work: Path, actions: str, method: str = "") -> dict:
+def new_work() -> Path:
+    return Path(tempfile.mkdtemp(prefix="hdr-studio-test-", dir=ROOT / "tmp"))
+
+
+def run_gimp(work: Path, runs: list[dict], method: str = "", extra_env=()) -> dict:
     gimpdir = work / "gimp"
     if not gimpdir.exists():
         archive = plugins.package("gimp", work / "hdr-studio-gimp-plugin.zip")
         plugins.unpack(archive, gimpdir / "plug-ins")  # the user's plug-in folder layout
-    out = work / f"out-{actions.replace(',', '-')}"
-    out.mkdir()
+    out = work / "out"
+    out.mkdir(exist_ok=True)
+    for run in runs:
+        run["photo"] = inside(Path(run["photo"]))
+    spec = work / "spec.json"
+    spec.write_text(json.dumps({"out": inside(out), "method": method, "runs": runs}))
     env = [
         "HOME=" + inside(work),
         "GIMP3_DIRECTORY=" + inside(gimpdir),
         "PATH=/usr/bin:/bin",
         "LANG=C.UTF-8",
         "HDR_STUDIO_RUNTIME_DIR=" + inside(work / "run"),
-        "PHOTO=" + inside(work / "photo.png"),
-        "OUT=" + inside(out),
-        "ACTIONS=" + actions,
-        "METHOD=" + method,
+        "SPEC=" + inside(spec),
+        *extra_env,
     ]
     cmd = ["chroot", str(ROOT), "env", "-i", *env, "gimp-console-3.0", "-i", "--quit"]
     cmd += ["--batch-interpreter=python-fu-eval", "-b", "-"]
     proc = subprocess.run(
-        cmd, input=SCRIPT.read_bytes(), capture_output=True, timeout=600, check=False
+        cmd, input=SCRIPT.read_bytes(), capture_output=True, timeout=900, check=False
     )
-    assert (out / "result.json").exists(), (
-        proc.stdout.decode()[-2000:] + proc.stderr.decode()[-2000:]
-    )
+    (out / "gimp.log").write_bytes(proc.stdout + proc.stderr)
+    assert (out / "result.json").exists(), proc.stderr.decode()[-3000:]
     result = json.loads((out / "result.json").read_text())
     assert result["ok"], result.get("error")
-    result["out"] = out
+    result["out"], result["log"] = out, (proc.stdout + proc.stderr).decode("utf-8", "replace")
     return result
 
 
-def pixels(result: dict, action: str) -> np.ndarray:
-    entry = result["actions"][action]
-    dtype = np.uint8 if entry["size"] == 1 else np.float32
-    return np.fromfile(result["out"] / entry["file"], dtype).reshape(
-        entry["height"], entry["width"], 4
+def native(result: dict, run: str, action: str, dtype) -> np.ndarray:
+    entry = result["runs"][run]["actions"][action]
+    data = np.fromfile(result["out"] / entry["files"]["native"], dtype)
+    return data.reshape(entry["height"], entry["width"], -1)
+
+
+def linear(result: dict, run: str, action: str) -> np.ndarray:
+    """The layer as linear float in sRGB primaries (GIMP's babl converts it)."""
+    entry = result["runs"][run]["actions"][action]
+    data = np.fromfile(result["out"] / entry["files"]["float"], np.float32)
+    return data.reshape(entry["height"], entry["width"], 4)[..., :3]
+
+
+def pq_photo(path: Path, photo: Path) -> Path:
+    """The photo as 16-bit Rec.2020 PQ (SDR white at BT.2408's 203 cd/m²), tagged with
+    Krita's PQ profile."""
+    import OpenImageIO as oiio
+
+    lin = convert_primaries(read_image(photo).linear, "rec709", "rec2020")
+    code = np.rint(np.clip(pq_encode(lin * 203.0), 0, 1) * 65535).astype(np.uint16)
+    icc = PQ_ICC.read_bytes()
+    return write(
+        path, code, ICCProfile=(oiio.TypeDesc(f"uint8[{len(icc)}]"), np.frombuffer(icc, np.uint8))
     )
 
 
-def test_gimp_procedures_match_the_command_line(work):
+@pytest.fixture(scope="module")
+def gimp():
+    work = new_work()
     photo = make_photo(work / "photo.png")
+    tagged = {name: tagged_photo(work / f"{name}.png", name) for name in TAGGED}
+    runs = [
+        {
+            "name": "photo",
+            "photo": str(photo),
+            "actions": [
+                "clipping",
+                "hdr",
+                "sdr",
+                "selection",
+                "half",
+                "overlay_then_hdr",
+                "bad_thresholds",
+                "none_sdr",
+                "source",
+            ],
+        },
+        *[
+            {
+                "name": name,
+                "photo": str(path),
+                "actions": ["source", "clipping", "none_sdr", "none_hdr", "hdr"],
+            }
+            for name, (path, _) in tagged.items()
+        ],
+        {
+            "name": "linear",
+            "photo": str(photo),
+            "float": True,
+            "actions": ["source", "clipping", "none_hdr", "hdr"],
+        },
+    ]
+    if PQ_ICC.exists():
+        pq = pq_photo(work / "pq.png", photo)
+        runs.append({"name": "pq", "photo": str(pq), "actions": ["source", "clipping", "sdr"]})
     start_bridge(work / "run")
-    result = run_gimp(work, "clipping,hdr,sdr,selection,half")
+    try:
+        result = run_gimp(work, runs)
+    finally:
+        stop_bridge(work / "run")
+    result["photo"], result["tagged"] = photo, tagged
+    yield result
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def test_gimp_procedures_match_the_command_line(gimp):
+    result, photo = gimp, gimp["photo"]
     assert result["menu"] == ["<Image>/Filters/Enhance/HDR Studio"]
     image = read_image(photo)
+    run = result["runs"]["photo"]
 
-    overlay = pixels(result, "clipping")
+    overlay = native(result, "photo", "clipping", np.uint8)
     np.testing.assert_array_equal(overlay, clip_overlay(image.code, mode="all"))
+    clipping = run["actions"]["clipping"]
+    assert clipping["layer"] == "HDR Studio: Clipping"
+    assert clipping["selected"] == ["Background"]  # the photo stays the active layer
 
-    hdr = result["actions"]["hdr"]
-    assert hdr["precision"] == "float-linear" and hdr["layer"].startswith("HDR Studio – ")
-    got = pixels(result, "hdr")[..., :3]
+    hdr = run["actions"]["hdr"]
+    assert hdr["precision"] == "float-linear"
+    assert hdr["layer"].startswith("HDR Studio: ") and hdr["layer"].endswith(", 100 %")
+    got = linear(result, "photo", "hdr")
     want = expected(photo, None)
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
     assert got.max() > 1.0  # values above 1.0 survive in GIMP
 
-    sdr = result["actions"]["sdr"]
+    sdr = run["actions"]["sdr"]
     assert sdr["precision"] == "u8-non-linear"
     want = np.rint(np.clip(srgb_encode(expected(photo, None, "sdr")), 0, 1) * 255)
-    np.testing.assert_array_equal(pixels(result, "sdr")[..., :3], want.astype(np.uint8))
+    np.testing.assert_array_equal(native(result, "photo", "sdr", np.uint8)[..., :3], want)
 
-    got = pixels(result, "selection")[..., :3]
+    got = linear(result, "photo", "selection")
     w = got.shape[1] // 2
     np.testing.assert_allclose(got[:, :w], expected(photo, None)[:, :w], rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(got[:, w:], image.linear[:, w:], rtol=1e-6, atol=1e-6)
 
-    from hdr_studio.api import ReconstructRequest, reconstruct
-
     half = reconstruct(ReconstructRequest(input=photo, strength=0.5, passes=3)).pixels
-    np.testing.assert_allclose(pixels(result, "half")[..., :3], half, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(linear(result, "photo", "half"), half, rtol=1e-6, atol=1e-6)
+    assert run["actions"]["half"]["layer"].endswith(", 50 %")
+
+
+def test_reconstruct_on_the_clipping_overlay_works_on_the_photo(gimp):
+    """#32 defect 1: Reconstruct run with the overlay as the drawable."""
+    got = linear(gimp, "photo", "overlay_then_hdr")
+    np.testing.assert_allclose(got, expected(gimp["photo"], None), rtol=1e-6, atol=1e-6)
+
+
+def test_thresholds_under_above_over_are_refused_before_any_work(gimp):
+    entry = gimp["runs"]["photo"]["actions"]["bad_thresholds"]
+    assert "under-exposure threshold must be below" in entry["error"]
+    assert entry["layers"] == ["Background"]
+
+
+@pytest.mark.parametrize("name", ["photo", *TAGGED])
+def test_integer_images_are_read_and_written_in_their_own_profile(gimp, name):
+    """#32 defect 6: the drawable's own code values travel with the image's profile: the
+    clipping overlay is the file's (Adobe RGB is not converted to sRGB first), an SDR result
+    of ``none`` is the layer back, an HDR result is LittleCMS's conversion of it."""
+    result = gimp
+    codes = native(result, name, "source", np.uint8)[..., :3]
+    np.testing.assert_array_equal(codes, np.rint(read_image(result["photo"]).code * 255))
+    code = codes.astype(np.float32) / 255
+    overlay = native(result, name, "clipping", np.uint8)
+    np.testing.assert_array_equal(overlay, clip_overlay(code, mode="all"))
+    back = native(result, name, "none_sdr", np.uint8)[..., :3].astype(int)
+    if name == "photo":
+        assert np.abs(back - codes).max() <= 1
+        return
+    profile = cms.Profile.from_icc(result["tagged"][name][1])
+    in2020 = cms.convert(code, profile, cms.working("rec2020"))
+    inside = (in2020.min(axis=2) >= -1e-3) & (in2020.max(axis=2) <= 1 + 1e-3)
+    assert inside.mean() > (0.5 if name == "prophoto" else 0.99)
+    assert np.abs(back - codes)[inside].max() <= (2 if name == "prophoto" else 1)
+    assert result["runs"][name]["actions"]["none_hdr"]["precision"] == "float-linear"
+    want = cms.convert(code, profile, cms.working("rec709"))
+    np.testing.assert_allclose(linear(result, name, "none_hdr"), want, atol=2e-3)
+    if name == "adobergb":  # the command line reads the same file the same way
+        cli = reconstruct(ReconstructRequest(input=result["tagged"][name][0]))
+        want = convert_primaries(cli.pixels, cli.image.primaries, "rec709")
+        got = linear(result, name, "hdr")
+        assert np.quantile(np.abs(got - want), 0.99) < 2e-3
+
+
+def test_a_linear_float_image_is_hdr_input(gimp):
+    result = gimp
+    layer = linear(result, "linear", "source")
+    np.testing.assert_allclose(layer, srgb_decode(read_image(result["photo"]).code), atol=1e-5)
+    clipped = native(result, "linear", "clipping", np.float32)[..., 3] > 0
+    want = clip_overlay(read_image(result["photo"]).code, mode="all")[..., 3] > 0
+    assert np.mean(clipped != want) < 0.005
+    np.testing.assert_allclose(linear(result, "linear", "none_hdr"), layer, atol=1e-5)
+    diff = np.abs(linear(result, "linear", "hdr") - expected(result["photo"], None))
+    assert np.quantile(diff, 0.99) < 1e-3 and diff.max() < 0.05
+
+
+@pytest.mark.skipif(not PQ_ICC.exists(), reason="Krita's PQ profile is not installed")
+def test_a_pq_image_is_judged_against_its_own_white(gimp):
+    """A 16-bit Rec.2020 PQ image (SDR white at 203 cd/m²): the clipped sky is clipped."""
+    result = gimp
+    clipped = native(result, "pq", "clipping", np.uint16)[..., 3] > 0
+    want = clip_overlay(read_image(result["photo"]).code, mode="all")[..., 3] > 0
+    assert np.mean(clipped != want) < 0.005 and clipped.mean() > 0.01
+    assert result["runs"]["pq"]["actions"]["sdr"]["precision"] == "u16-non-linear"
+
+
+def _plugin_pids(work: Path) -> list[int]:
+    """The HDR Studio plug-in processes of this test's GIMP (by their path in its folder)."""
+    marker = str(inside(work / "gimp" / "plug-ins" / "hdr-studio" / "hdr-studio.py")).encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "cmdline").read_bytes():
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+def test_a_cancelled_reconstruction_leaves_the_image_clean():
+    """#32 defect 9: GIMP ends a plug-in whose progress is cancelled. Here the plug-in is
+    ended while it waits for its job (queued behind another): the image is not dirty, has
+    no new layer, and GIMP does not warn that its undo is in an inconsistent state."""
+    work = new_work()
+    photo = make_photo(work / "photo.png")
+    start_bridge(work / "run", "--jobs", "1")
+    os.environ["HDR_STUDIO_RUNTIME_DIR"] = str(work / "run")
+    try:
+        client = bridge_client.connect(start=False)
+        big = np.zeros((2000, 3000, 4), np.uint8)
+        big[..., :3], big[:500, :, :3] = 128, 255
+        header = {"width": 3000, "height": 2000, "channels": 4, "sample": "u8", "order": "RGBA"}
+        blockers = [client.submit(header, big.tobytes(), {"method": "classical"})]
+        done = threading.Event()
+
+        def hold_and_kill():
+            """Keep a job running until the plug-in's job waits behind it, then end the
+            plug-in."""
+            killed = False
+            while not done.is_set():
+                if client.job(blockers[-1])["state"] not in ("queued", "running") and not killed:
+                    blockers.append(client.submit(header, big.tobytes(), {"method": "classical"}))
+                if not killed and client.health()["jobs"] >= 2:
+                    time.sleep(0.5)
+                    for pid in _plugin_pids(work):
+                        os.kill(pid, 9)  # a plug-in process this test's GIMP started
+                        killed = True
+                time.sleep(0.2)
+
+        killer = threading.Thread(target=hold_and_kill, daemon=True)
+        killer.start()
+        result = run_gimp(work, [{"name": "k", "photo": str(photo), "actions": ["killed"]}])
+        done.set()
+        for blocker in blockers:
+            client.cancel(blocker)
+    finally:
+        os.environ.pop("HDR_STUDIO_RUNTIME_DIR", None)
+        stop_bridge(work / "run")
+    entry = result["runs"]["k"]["actions"]["killed"]
+    assert entry["error"] is not None and entry["layers"] == ["Background"]
+    assert entry["dirty"] is False
+    assert "inconsistent" not in result["log"]
+    shutil.rmtree(work, ignore_errors=True)
 
 
 @pytest.mark.slow
-def test_gimp_round_trip_through_the_app(work):
+def test_gimp_round_trip_through_the_app():
+    work = new_work()
     photo = make_photo(work / "photo.png")
     app = f"{sys.executable} -m hdr_studio gui --reconstruct classical --send-back"
     start_bridge(work / "run", "--app-command", app)
-    result = run_gimp(work, "app")
-    entry = result["actions"]["app"]
-    assert entry["layer"] == "HDR Studio – Classical (no network)"
+    try:
+        result = run_gimp(work, [{"name": "trip", "photo": str(photo), "actions": ["app"]}])
+    finally:
+        stop_bridge(work / "run")
+    entry = result["runs"]["trip"]["actions"]["app"]
+    assert entry["layer"] == "HDR Studio: Classical (no network), 100 %"
     np.testing.assert_allclose(
-        pixels(result, "app")[..., :3], expected(photo, "classical"), rtol=1e-6, atol=1e-6
+        linear(result, "trip", "app"), expected(photo, "classical"), rtol=1e-6, atol=1e-6
     )
+    failing = work / "failing-app"
+    failing.write_text("#!/bin/sh\necho 'cannot open display :0' >&2\nexit 1\n")
+    failing.chmod(0o755)
+    (result["out"] / "result.json").unlink()
+    start_bridge(work / "run", "--app-command", str(failing))
+    try:
+        result = run_gimp(work, [{"name": "f", "photo": str(photo), "actions": ["app_fails"]}])
+    finally:
+        stop_bridge(work / "run")
+    entry = result["runs"]["f"]["actions"]["app_fails"]
+    assert "exited with status 1: cannot open display :0" in entry["error"]  # #32 defect 4
+    assert entry["layers"] == ["Background"] and entry["dirty"] is False
+    shutil.rmtree(work, ignore_errors=True)

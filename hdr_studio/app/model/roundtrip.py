@@ -52,9 +52,7 @@ class RoundTrip:
         self.name = str(header.get("name", "Layer"))
         return decode_layer(layer_format(header), data)
 
-    def send_back(
-        self, image: Image, pixels, kind: str, label: str, strength: float = 1.0
-    ) -> None:
+    def send_back(self, image: Image, pixels, kind: str, label: str, strength: float = 1.0) -> None:
         """The result (linear, the image's primaries, alpha kept) to the host, named as the
         plug-ins name their own results (:func:`~hdr_studio.bridge.client.layer_name`)."""
         header = {

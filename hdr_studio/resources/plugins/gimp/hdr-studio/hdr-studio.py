@@ -2,18 +2,29 @@
 """HDR Studio for GIMP 3: Filters ▸ Enhance ▸ HDR Studio (show clipping, reconstruct
 highlights, open in HDR Studio) on the active drawable and selection. The work happens in
 HDR Studio's bridge; this plug-in uses only GIMP's Python (PyGObject) and the standard
-library."""
+library.
 
+Colour by profile: a drawable is read in its own pixel format (the image's own code
+values, not a conversion to sRGB) and sent with the image's ICC profile (its linear or
+sRGB-curve variant for linear and perceptual precisions); results come back encoded for
+that profile. Nothing in the image changes until a result is in hand: then one undo step
+adds it (converting to 32-bit linear float first for an HDR result, asked before the work
+when interactive), so cancelling GIMP's progress leaves the image as it was."""
+
+import base64
 import contextlib
+import json
 import os
 import sys
+import threading
 import time
 
 import gi
 
 gi.require_version("Gimp", "3.0")
 gi.require_version("Gegl", "0.4")
-from gi.repository import Gegl, Gimp, GLib, GObject  # noqa: E402
+gi.require_version("Babl", "0.1")
+from gi.repository import Babl, Gegl, Gimp, GLib, GObject  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hdr_studio_client as bridge  # noqa: E402
@@ -33,19 +44,10 @@ PROCS = {
         "Compare and reconstruct in the HDR Studio app, then send the result back",
     ),
 }
-INTEGER = {
-    Gimp.Precision.U8_NON_LINEAR: ("u8", "R'G'B'A u8", "srgb"),
-    Gimp.Precision.U8_PERCEPTUAL: ("u8", "R'G'B'A u8", "srgb"),
-    Gimp.Precision.U8_LINEAR: ("u8", "RGBA u8", "srgb-linear"),
-    Gimp.Precision.U16_NON_LINEAR: ("u16", "R'G'B'A u16", "srgb"),
-    Gimp.Precision.U16_PERCEPTUAL: ("u16", "R'G'B'A u16", "srgb"),
-    Gimp.Precision.U16_LINEAR: ("u16", "RGBA u16", "srgb-linear"),
-}
-LINEAR_FLOAT = (
-    Gimp.Precision.FLOAT_LINEAR,
-    Gimp.Precision.HALF_LINEAR,
-    Gimp.Precision.DOUBLE_LINEAR,
-)
+#: babl component type → the protocol's sample type
+SAMPLES = {"u8": "u8", "u16": "u16", "half": "f16", "float": "f32"}
+OVERLAY = "HDR Studio: Clipping"
+PREVIEW_SIZE = 480
 
 
 class PluginError(Exception):
@@ -54,8 +56,6 @@ class PluginError(Exception):
 
 def _methods():
     """The method list ``hdr-studio plugins install`` wrote beside this file."""
-    import json
-
     try:
         with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "methods.json")) as f:
             return json.load(f)
@@ -66,24 +66,71 @@ def _methods():
 METHODS = _methods()
 
 
-def read_drawable(image, drawable):
-    """(layer header, pixel bytes, rectangle) of a drawable: integer images as their code
-    values (sRGB), float images as linear light, through GEGL (babl converts from the
-    image's profile to sRGB primaries)."""
+def native(drawable):
+    """(sample, channels, trc) of a drawable's own pixel format: trc ``'`` (the profile's
+    curve), ``~`` (perceptual: the sRGB curve) or ``""`` (linear); None when the protocol
+    has no sample type for it (32-bit integers, doubles)."""
+    encoding = Babl.format_get_encoding(drawable.get_format())  # e.g. "R'G'B'A u8"
+    components, _, kind = encoding.rpartition(" ")
+    if kind not in SAMPLES:
+        return None
+    trc = "'" if "'" in components else ("~" if "~" in components else "")
+    channels = 4 if components.rstrip("'~").endswith("A") else 3
+    return SAMPLES[kind], channels, trc
+
+
+def profile_for(image, trc):
+    """The ICC profile the drawable's samples are encoded for."""
+    profile = image.get_effective_color_profile()
+    if trc == "":
+        profile = Gimp.ColorProfile.new_linear_from_color_profile(profile) or profile
+    elif trc == "~":
+        profile = Gimp.ColorProfile.new_srgb_trc_from_color_profile(profile) or profile
+    return bytes(profile.get_icc_profile())
+
+
+def b64(data):
+    return base64.b64encode(data).decode("ascii")
+
+
+def read_drawable(image, drawable, scale=1.0):
+    """(layer header, pixel bytes) of a drawable in its own format with the image's
+    profile; ``scale`` < 1 reads a reduced copy (the dialog's preview)."""
     w, h = drawable.get_width(), drawable.get_height()
+    form = native(drawable)
+    if scale < 1.0:
+        w, h = max(1, int(w * scale)), max(1, int(h * scale))
     rect = Gegl.Rectangle.new(0, 0, w, h)
-    precision = image.get_precision()
-    sample, fmt, space = INTEGER.get(precision, ("f32", "RGBA float", "srgb-linear"))
-    data = drawable.get_buffer().get(rect, 1.0, fmt, Gegl.AbyssPolicy.CLAMP)
+    if form is None:  # doubles, 32-bit integers: linear float in sRGB primaries
+        data = drawable.get_buffer().get(rect, scale, "RGBA float", Gegl.AbyssPolicy.CLAMP)
+        space, sample, channels = {"name": "srgb-linear"}, "f32", 4
+    else:
+        sample, channels, trc = form
+        data = drawable.get_buffer().get(rect, scale, None, Gegl.AbyssPolicy.CLAMP)
+        space = {"icc": b64(profile_for(image, trc))}
     header = {
         "width": w,
         "height": h,
-        "channels": 4,
+        "channels": channels,
         "sample": sample,
-        "order": "RGBA",
-        "colorspace": {"name": space},
+        "order": "RGBA"[:channels],
+        "colorspace": space,
+        "host": "gimp",
     }
-    return header, bytes(data), rect
+    return header, bytes(data)
+
+
+def source_drawable(image, drawable):
+    """An HDR Studio clipping overlay stands for the layer beneath it (the photo)."""
+    if not drawable.get_name().startswith(OVERLAY):
+        return drawable
+    parent = drawable.get_parent()
+    siblings = parent.get_children() if parent is not None else image.get_layers()
+    index = [s.get_id() for s in siblings].index(drawable.get_id())
+    for below in siblings[index + 1 :]:  # GIMP lists layers top to bottom
+        if not below.get_name().startswith(OVERLAY):
+            return below
+    raise PluginError("the active layer is a clipping overlay with no layer below it")
 
 
 def with_selection(image, drawable, header, data):
@@ -96,66 +143,276 @@ def with_selection(image, drawable, header, data):
     return dict(header, selection=True), data + bytes(mask)
 
 
-def progress_loop(client, item, prefix):
-    """Wait for a job or session with GIMP's progress bar (a cancelled plug-in stops polling;
-    the bridge then cancels the job)."""
-
-    def progress(fraction, message):
-        Gimp.progress_update(max(0.0, min(1.0, fraction)))
-        if message:
-            Gimp.progress_set_text("HDR Studio: " + message)
-
-    return client.wait(item, progress, None, prefix=prefix)
-
-
-def add_layer(image, drawable, name, data, fmt):
-    """A new layer above ``drawable`` (same size and offsets) holding ``data`` in babl ``fmt``."""
+def new_layer(image, drawable, name):
+    """A new RGBA layer above ``drawable`` (same size and offsets), not yet filled."""
     w, h = drawable.get_width(), drawable.get_height()
     layer = Gimp.Layer.new(
         image, name, w, h, Gimp.ImageType.RGBA_IMAGE, 100.0, Gimp.LayerMode.NORMAL
     )
-    parent = drawable.get_parent() if hasattr(drawable, "get_parent") else None
-    position = image.get_item_position(drawable) if drawable.is_layer() else 0
-    image.insert_layer(layer, parent, position)
+    parent = drawable.get_parent()
+    image.insert_layer(layer, parent, image.get_item_position(drawable))
     _, ox, oy = drawable.get_offsets()
     layer.set_offsets(ox, oy)
-    buf = layer.get_buffer()
-    buf.set(Gegl.Rectangle.new(0, 0, w, h), fmt, bytes(data))
-    buf.flush()
-    layer.update(0, 0, w, h)
     return layer
 
 
-def place_result(image, drawable, fetch, name, kind, run_mode):
-    """HDR: the image becomes 32-bit linear float (asking first when interactive) and the
-    result a new layer with values above 1.0 kept; SDR: a new layer at the image's precision."""
-    precision = image.get_precision()
-    if kind == "hdr" and precision not in LINEAR_FLOAT:
-        if run_mode == Gimp.RunMode.INTERACTIVE and not confirm_float():
-            raise PluginError("cancelled: an HDR result needs a 32-bit linear float image")
-        image.convert_precision(Gimp.Precision.FLOAT_LINEAR)
-        precision = image.get_precision()
-    if kind == "sdr" and precision in INTEGER:
-        sample, fmt, space = INTEGER[precision]
-        transfer = "linear" if space == "srgb-linear" else "srgb"
-        _, pixels = fetch(sample=sample, order="RGBA", transfer=transfer, primaries="rec709")
-    else:
-        _, pixels = fetch(sample="f32", order="RGBA", transfer="linear", primaries="rec709")
-        fmt = "RGBA float"
-    return add_layer(image, drawable, name, pixels, fmt)
+def fill(layer, data):
+    """``data`` in the layer's own format (babl's name for it carries the image's colour
+    space, so nothing is converted) into the layer."""
+    w, h = layer.get_width(), layer.get_height()
+    buf = layer.get_buffer()
+    buf.set(Gegl.Rectangle.new(0, 0, w, h), Babl.get_name(layer.get_format()), bytes(data))
+    buf.flush()
+    layer.update(0, 0, w, h)
 
 
-def ask(procedure, config):
-    """GIMP's dialog for the procedure's arguments (interactive runs)."""
+def wait(client, item, prefix, message):
+    """Wait for a job or session with GIMP's progress bar. GIMP ends a plug-in whose
+    progress is cancelled: the image is untouched until now, and the bridge cancels the
+    job when this client stops asking about it."""
+    Gimp.progress_set_text("HDR Studio: " + message)
+
+    def progress(fraction, text):
+        Gimp.progress_update(max(0.0, min(1.0, fraction)))
+        if text:
+            Gimp.progress_set_text("HDR Studio: " + text)
+
+    return client.wait(item, progress, None, prefix=prefix, poll=0.2)
+
+
+def is_integer(image):
+    return native_precision(image) in ("u8", "u16", None)
+
+
+def native_precision(image):
+    nick = image.get_precision().value_nick  # e.g. "u8-non-linear", "float-linear"
+    return {"u8": "u8", "u16": "u16", "half": "f16", "float": "f32"}.get(nick.split("-")[0])
+
+
+def place_result(image, drawable, fetch, name, kind):
+    """Add the result as a new layer in one undo step. An HDR result needs a float image:
+    an integer one is converted to 32-bit linear float first (the caller asked)."""
+    image.undo_group_start()
+    try:
+        converted = kind == "hdr" and is_integer(image)
+        if converted:
+            image.convert_precision(Gimp.Precision.FLOAT_LINEAR)
+        layer = new_layer(image, drawable, name)
+        form = native(layer)
+        if form is None:
+            raise PluginError("this image's precision is not supported for results")
+        sample, _, trc = form
+        if converted:  # now linear float: encoded for the image profile's linear variant
+            _, pixels = fetch(sample=sample, order="RGBA", icc=b64(profile_for(image, trc)))
+        else:  # the same format the drawable was sent in: its own encoding
+            _, pixels = fetch(sample=sample, order="RGBA", transfer="source", primaries="source")
+        fill(layer, pixels)
+    finally:
+        image.undo_group_end()
+    return layer
+
+
+def show_clipping(image, drawable, config, run_mode):
+    over, under = config.get_property("over") / 255.0, config.get_property("under") / 255.0
+    if under >= over:
+        raise PluginError("the under-exposure threshold must be below the over-exposure one")
+    drawable = source_drawable(image, drawable)
+    header, data = read_drawable(image, drawable)
+    client = bridge.connect()
+    Gimp.progress_set_text("HDR Studio: analysing…")
+    mode = config.get_property("mode")
+    sample = {"u8": "u8", "u16": "u16", "f16": "f16"}.get(native_precision(image), "f32")
+    _, overlay = client.analyse(
+        header, data, mode=mode, over=over, under=under, sample=sample, order="RGBA"
+    )
+    image.undo_group_start()
+    try:
+        fill(new_layer(image, drawable, OVERLAY), overlay)  # 0 and 1: any curve
+        image.set_selected_layers([drawable])  # the photo stays the active layer
+    finally:
+        image.undo_group_end()
+
+
+def reconstruct(image, drawable, config, run_mode):
+    active, drawable = drawable, source_drawable(image, drawable)
+    header, data = read_drawable(image, drawable)
+    message, payload = with_selection(image, drawable, header, data)
+    client = bridge.connect()
+    request = request_of(config)
+    job = client.submit(message, payload, request)
+    try:
+        status = wait(client, job, "/v1/jobs/", "reconstructing…")
+        if status["state"] != "done":
+            raise PluginError(status.get("error") or "reconstruction " + status["state"])
+        name = bridge.layer_name(status.get("label") or status["method"], request["strength"])
+
+        def fetch(**conversion):
+            return client.result(job, **conversion)
+
+        place_result(image, active, fetch, name, status["kind"])  # on top of what was active
+    finally:
+        with contextlib.suppress(bridge.BridgeError):
+            client.cancel(job)
+
+
+def request_of(config):
+    request = {
+        "result": config.get_property("result"),
+        "strength": config.get_property("strength") / 100.0,
+        "passes": 3 if config.get_property("mirror-passes") else 1,
+    }
+    method = config.get_property("method")
+    if method and method != "default":
+        request["method"] = method
+    return request
+
+
+def open_in_app(image, drawable, config, run_mode):
+    drawable = source_drawable(image, drawable)
+    header, data = read_drawable(image, drawable)
+    client = bridge.connect()
+    session = client.open_in_app(header, data, drawable.get_name())
+    try:
+        status = wait(client, session, "/v1/sessions/", "waiting for Send back in the app…")
+        if status["state"] == "failed":
+            raise PluginError(status.get("message") or "HDR Studio could not start")
+        if status["state"] != "returned":
+            return  # closed without sending back: the image stays as it was
+
+        def fetch(**conversion):
+            return client.session_result(session, **conversion)
+
+        place_result(image, drawable, fetch, status["result_name"], status["kind"])
+    finally:
+        with contextlib.suppress(bridge.BridgeError):
+            client.request("DELETE", "/v1/sessions/" + session)
+
+
+ACTIONS = {
+    "plug-in-hdr-studio-show-clipping": show_clipping,
+    "plug-in-hdr-studio-reconstruct": reconstruct,
+    "plug-in-hdr-studio-open-in-app": open_in_app,
+}
+
+
+class Preview:
+    """The Reconstruct dialog's live preview: a reduced copy of the drawable (read once,
+    GEGL scales it), sent to the bridge whenever the arguments change (debounced; the
+    request runs on a thread, stale answers are dropped), shown as a GTK image."""
+
+    def __init__(self, image, drawable, config, box):
+        gi.require_version("Gtk", "3.0")
+        gi.require_version("GdkPixbuf", "2.0")
+        from gi.repository import Gtk
+
+        w, h = drawable.get_width(), drawable.get_height()
+        scale = min(1.0, PREVIEW_SIZE / max(w, h))
+        self.header, self.data = read_drawable(image, source_drawable(image, drawable), scale)
+        self.config, self.seq, self.shown, self.pending = config, 0, 0, None
+        self.client, self.error = None, None
+        self.picture = Gtk.Image()
+        self.picture.set_size_request(PREVIEW_SIZE, PREVIEW_SIZE * 2 // 3)
+        self.clipping = Gtk.CheckButton(label="Show clipping in the preview")
+        self.note = Gtk.Label(label="Preview…")
+        for widget in (self.picture, self.clipping, self.note):
+            box.pack_start(widget, False, False, 4)
+            widget.show()
+        self.clipping.connect("toggled", lambda *_: self.later())
+        config.connect("notify", lambda *_: self.later())
+        self.later()
+
+    def later(self):
+        if self.pending is not None:
+            GLib.source_remove(self.pending)
+        self.pending = GLib.timeout_add(250, self.now)
+
+    def now(self):
+        self.pending = None
+        self.seq += 1
+        seq, request = self.seq, request_of(self.config)
+        overlay = self.clipping.get_active()
+        threading.Thread(target=self.work, args=(seq, request, overlay), daemon=True).start()
+        return False
+
+    def work(self, seq, request, overlay):
+        t0 = time.monotonic()
+        try:
+            if self.client is None:
+                self.client = bridge.connect()
+            query = {"size": PREVIEW_SIZE, "overlay": "true" if overlay else "false"}
+            body = bridge.parts(dict(self.header, request=request), self.data)
+            _, _, answer = self.client.request("POST", "/v1/preview", body, query)
+            head, pixels = bridge.unpack(answer)
+            result = (head, bytes(pixels), time.monotonic() - t0)
+        except bridge.BridgeError as exc:
+            result = (None, str(exc), 0.0)
+        GLib.idle_add(self.show, seq, result)
+
+    def show(self, seq, result):
+        from gi.repository import GdkPixbuf
+
+        if seq != self.seq:
+            return False  # a newer preview is on its way
+        head, pixels, took = result
+        if head is None:
+            self.note.set_text("No preview: " + pixels)
+            return False
+        w, h = head["width"], head["height"]
+        pixbuf = GdkPixbuf.Pixbuf.new_from_bytes(
+            GLib.Bytes.new(pixels), GdkPixbuf.Colorspace.RGB, True, 8, w, h, 4 * w
+        )
+        self.picture.set_from_pixbuf(pixbuf)
+        self.note.set_text(f"{head['kind'].upper()} preview, {took:.2f} s")
+        self.shown += 1
+        return False
+
+
+def ask(procedure, config, image=None, drawable=None):
+    """GIMP's dialog for the procedure's arguments (interactive runs; GIMP remembers the
+    last values), with the live preview for Reconstruct."""
     gi.require_version("GimpUi", "3.0")
     from gi.repository import GimpUi
 
     GimpUi.init("hdr-studio")
     dialog = GimpUi.ProcedureDialog.new(procedure, config, PROCS[procedure.get_name()][0])
     dialog.fill(None)
+    preview = None
+    if procedure.get_name() == "plug-in-hdr-studio-reconstruct" and image is not None:
+        preview = Preview(image, drawable, config, dialog.get_content_area())
+        test_hook(dialog, preview)
     accepted = dialog.run()
     dialog.destroy()
     return accepted
+
+
+def test_hook(dialog, preview):
+    """For the tests under Xvfb only (``HDR_STUDIO_TEST_SHOTS`` names a folder): once the
+    preview shows, save the dialog's window (and again with clipping shown), then press OK."""
+    folder = os.environ.get("HDR_STUDIO_TEST_SHOTS")
+    if not folder:
+        return
+    from gi.repository import Gtk
+
+    def shoot(name):
+        window = dialog.get_window()
+        from gi.repository import Gdk
+
+        pixbuf = Gdk.pixbuf_get_from_window(window, 0, 0, window.get_width(), window.get_height())
+        pixbuf.savev(os.path.join(folder, name), "png", [], [])
+
+    def step():
+        if preview.shown == 1 and not preview.clipping.get_active():
+            shoot("gimp-reconstruct-dialog.png")
+            with open(os.path.join(folder, "gimp-preview.json"), "w") as f:
+                json.dump({"note": preview.note.get_text(), "shown": preview.shown}, f)
+            preview.clipping.set_active(True)
+        elif preview.shown >= 2:
+            shoot("gimp-reconstruct-dialog-clipping.png")
+            dialog.response(Gtk.ResponseType.OK)
+            return False
+        return True
+
+    GLib.timeout_add(300, step)
 
 
 def confirm_float():
@@ -169,90 +426,14 @@ def confirm_float():
         text="Convert the image to 32-bit linear floating point?",
     )
     dialog.format_secondary_text(
-        "An HDR result keeps values above 1.0 only in a linear float image."
+        "An HDR result keeps values above 1.0 only in a linear float image. The image is "
+        "converted when the result is added (one undo step)."
     )
+    if os.environ.get("HDR_STUDIO_TEST_SHOTS"):
+        GLib.timeout_add(300, lambda: dialog.response(Gtk.ResponseType.OK) and False)
     answer = dialog.run()
     dialog.destroy()
     return answer == Gtk.ResponseType.OK
-
-
-def show_clipping(image, drawable, config, run_mode):
-    header, data, _ = read_drawable(image, drawable)
-    client = bridge.connect()
-    precision = image.get_precision()
-    if precision in INTEGER:
-        sample, fmt, _ = INTEGER[precision]
-    else:
-        sample, fmt = "f32", "RGBA float"
-    over, under = config.get_property("over") / 255.0, config.get_property("under") / 255.0
-    if under >= over:
-        raise PluginError("the under-exposure threshold must be below the over-exposure one")
-    mode = config.get_property("mode")
-    _, overlay = client.analyse(
-        header, data, mode=mode, over=over, under=under, sample=sample, order="RGBA"
-    )
-    if sample != "f32":
-        fmt = "RGBA " + sample  # the overlay's 0/1 values need no encoding
-    add_layer(image, drawable, "Clipping (HDR Studio)", overlay, fmt)
-
-
-def reconstruct(image, drawable, config, run_mode):
-    header, data, _ = read_drawable(image, drawable)
-    message, payload = with_selection(image, drawable, header, data)
-    client = bridge.connect()
-    request = {
-        "result": config.get_property("result"),
-        "strength": config.get_property("strength") / 100.0,
-        "passes": 3 if config.get_property("mirror-passes") else 1,
-    }
-    method = config.get_property("method")
-    if method and method != "default":
-        request["method"] = method
-    job = client.submit(message, payload, request)
-    try:
-        status = progress_loop(client, job, "/v1/jobs/")
-        if status["state"] != "done":
-            raise PluginError(status.get("error") or "reconstruction " + status["state"])
-
-        def fetch(**conversion):
-            return client.result(job, **conversion)
-
-        place_result(
-            image, drawable, fetch, "HDR Studio – " + status["method"], status["kind"], run_mode
-        )
-    finally:
-        client.cancel(job)
-
-
-def open_in_app(image, drawable, config, run_mode):
-    header, data, _ = read_drawable(image, drawable)
-    client = bridge.connect()
-    session = client.open_in_app(header, data, drawable.get_name())
-    Gimp.progress_set_text("HDR Studio: waiting for Send back in the app…")
-    while True:
-        status = client.json("GET", "/v1/sessions/" + session)
-        if status["state"] != "open":
-            break
-        Gimp.progress_pulse()
-        time.sleep(0.3)
-    if status["state"] != "returned":
-        return  # closed without sending back: the image stays as it was
-
-    def fetch(**conversion):
-        return client.session_result(session, **conversion)
-
-    try:
-        place_result(image, drawable, fetch, status["result_name"], status["kind"], run_mode)
-    finally:
-        with contextlib.suppress(bridge.BridgeError):
-            client.request("DELETE", "/v1/sessions/" + session)
-
-
-ACTIONS = {
-    "plug-in-hdr-studio-show-clipping": show_clipping,
-    "plug-in-hdr-studio-reconstruct": reconstruct,
-    "plug-in-hdr-studio-open-in-app": open_in_app,
-}
 
 
 class HDRStudio(Gimp.PlugIn):
@@ -292,7 +473,7 @@ class HDRStudio(Gimp.PlugIn):
             proc.add_double_argument(
                 "under",
                 "_Under-exposed at",
-                "code value (of 255) and below",
+                "code value (of 255) and below; must be below over-exposed",
                 0.0,
                 254.0,
                 4.0,
@@ -333,18 +514,21 @@ class HDRStudio(Gimp.PlugIn):
     def run(self, procedure, run_mode, image, drawables, config, run_data):
         if len(drawables) != 1:
             return self._fail(procedure, "select one layer")
+        name = procedure.get_name()
         interactive = run_mode == Gimp.RunMode.INTERACTIVE
-        has_arguments = procedure.get_name() != "plug-in-hdr-studio-open-in-app"
-        if interactive and has_arguments and not ask(procedure, config):
+        has_arguments = name != "plug-in-hdr-studio-open-in-app"
+        if interactive and has_arguments and not ask(procedure, config, image, drawables[0]):
             return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
-        Gimp.progress_init("HDR Studio: " + PROCS[procedure.get_name()][0])
-        image.undo_group_start()
+        hdr = name == "plug-in-hdr-studio-reconstruct" and config.get_property("result") == "hdr"
+        if hdr and interactive and is_integer(image) and not confirm_float():
+            # asked before any work: saying no leaves the image exactly as it was
+            return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
+        Gimp.progress_init("HDR Studio: " + PROCS[name][0])
         try:
-            ACTIONS[procedure.get_name()](image, drawables[0], config, run_mode)
+            ACTIONS[name](image, drawables[0], config, run_mode)
         except (bridge.BridgeError, PluginError) as exc:
             return self._fail(procedure, str(exc))
         finally:
-            image.undo_group_end()
             Gimp.progress_end()
         Gimp.displays_flush()
         return procedure.new_return_values(Gimp.PDBStatusType.SUCCESS, GLib.Error())
