@@ -38,6 +38,10 @@ class CmsError(ValueError):
     """A profile LittleCMS cannot read or use, or LittleCMS is missing."""
 
 
+class LibraryMissing(CmsError):
+    """No LittleCMS library could be loaded."""
+
+
 class _XyY(ctypes.Structure):
     _fields_ = (("x", ctypes.c_double), ("y", ctypes.c_double), ("Y", ctypes.c_double))
 
@@ -94,7 +98,7 @@ def _lib() -> ctypes.CDLL:
             fn = getattr(lib, name)
             fn.restype, fn.argtypes = res, args
         return lib
-    raise CmsError("LittleCMS 2 (liblcms2) was not found: install Pillow or liblcms2")
+    raise LibraryMissing("LittleCMS 2 (liblcms2) was not found: install Pillow or liblcms2")
 
 
 @dataclass(frozen=True)
@@ -276,6 +280,7 @@ __all__ = [
     "PRIMARIES_XY",
     "CmsError",
     "Curve",
+    "LibraryMissing",
     "Profile",
     "convert",
     "gamma",

@@ -180,6 +180,9 @@ def _profile_space(data: bytes, host: str) -> tuple[str, str, Any, str, bool]:
 
     try:
         profile = cms.Profile.from_icc(data)
+    except cms.LibraryMissing:  # no LittleCMS: what the profile's own tags say, as files are
+        primaries, transfer = space_from_icc(data)
+        return primaries, transfer, None, "", transfer == "linear"
     except cms.CmsError as exc:
         raise InputError(
             f"the image's colour profile cannot be used ({exc}): {_advice(host)}"
