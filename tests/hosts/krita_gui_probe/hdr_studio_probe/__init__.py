@@ -135,6 +135,9 @@ class Probe(Extension):
     def clipping_done(self, _):
         self.report["overlay_after_s"] = round(time.monotonic() - self.t0, 2)
         self.report["clipping_stall_s"] = round(self.gap, 3)
+        QTimer.singleShot(1500, self.guard(self.clipping_settled))  # as an editor looks
+
+    def clipping_settled(self):
         self.report["layers_after_clipping"] = [n.name() for n in self.doc.topLevelNodes()]
         active = self.doc.activeNode()
         self.report["active_after_clipping"] = active.name() if active else None
@@ -173,13 +176,20 @@ class Probe(Extension):
         self.dialog.strength.setValue(50.0)
         self.dialog.accept()
         self.note("first reconstruct accepted (the overlay is the active layer's neighbour)")
-        self.wait_for(
-            lambda: len(Krita.instance().documents()) > self.docs_before,
-            self.first_result,
-            "the HDR document",
-        )
+        self.wait_for(self.hdr_document, self.first_result, "the HDR document")
+
+    def hdr_document(self):
+        """The new HDR document once the plug-in has filled it."""
+        docs = Krita.instance().documents()
+        if len(docs) <= self.docs_before:
+            return None
+        layers = [n.name() for n in docs[-1].topLevelNodes()]
+        return docs[-1] if layers == ["HDR Layer"] else None
 
     def first_result(self, _):
+        QTimer.singleShot(500, self.guard(self.first_settled))
+
+    def first_settled(self):
         new = Krita.instance().documents()[-1]
         layer = new.topLevelNodes()[0]
         with open(os.path.join(OUT, "first.raw"), "wb") as f:

@@ -415,7 +415,7 @@ class HDRStudioExtension(Extension):
             _, overlay = answer  # (statistics, overlay)
             operations.place_overlay(doc, node, overlay)
             # Krita activates a new layer once its view has seen it: the photo again, after
-            QTimer.singleShot(100, lambda: doc.setActiveNode(node))
+            QTimer.singleShot(300, lambda: doc.setActiveNode(node))
             status_bar("HDR Studio: clipping shown in a new layer")
 
         self._run("Showing clipped pixels…", work, done)
