@@ -240,7 +240,8 @@ class Client:
         """Poll a job or app session until it ends (each poll also tells the bridge that
         this client is still there); cancels it when ``cancelled()`` turns true (the
         answer's state is then ``cancelled``, whatever the bridge still does with it)."""
-        while True:
+        pause = min(0.02, poll)  # a short job is seen done at once; a long one is polled
+        while True:  # at ``poll`` (the bridge counts a client silent for 30 s as gone)
             status = self.json("GET", prefix + item_id)
             if progress is not None and "progress" in status:
                 progress(float(status["progress"]), status.get("message", ""))
@@ -252,7 +253,8 @@ class Client:
                 if final["state"] in ("queued", "running", "open"):  # stopping: done with it
                     final = dict(final, state="cancelled")
                 return final
-            time.sleep(poll)
+            time.sleep(pause)
+            pause = min(pause * 2, poll)
 
     def open_in_app(self, layer: dict, data: bytes, name: str) -> str:
         """Send a layer to the desktop app (started by the bridge); returns the session id."""
