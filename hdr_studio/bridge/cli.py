@@ -129,7 +129,14 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     if args.action == "install":
         where = plugins.install(args.host, dest)
         print(f"installed the {args.host} plug-in into {where}")
+        print(f"it starts HDR Studio as: {' '.join(plugins.install_command())}")
         print(plugins.NEXT_STEPS[args.host])
+        if args.host == "krita" and os.environ.get("VIRTUAL_ENV"):
+            print(
+                "note: start Krita from the menu or a shell without an activated venv: "
+                "Krita's own Python takes the venv's python3 from PATH and then has no "
+                "PyQt5 (no Python plug-in loads); the HDR Studio plug-in needs no venv."
+            )
     else:
         where = plugins.uninstall(args.host, dest)
         print(f"removed the {args.host} plug-in from {where}" if where else "nothing to remove")
