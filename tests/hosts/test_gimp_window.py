@@ -35,16 +35,24 @@ SCRIPT = """
 import json, os, traceback
 from gi.repository import Gegl, Gimp, Gio
 report = {}
-try:
-    image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(os.environ["PHOTO"]))
-    display = Gimp.Display.new(image)
-    proc = Gimp.get_pdb().lookup_procedure("plug-in-hdr-studio-reconstruct")
+proc = Gimp.get_pdb().lookup_procedure("plug-in-hdr-studio-reconstruct")
+def interactive(image):
     cfg = proc.create_config()
     cfg.set_property("run-mode", Gimp.RunMode.INTERACTIVE)
     cfg.set_property("image", image)
     cfg.set_core_object_array("drawables", [image.get_layers()[0]])
-    result = proc.run(cfg)
-    report["status"] = str(result.index(0))
+    return str(proc.run(cfg).index(0))
+try:
+    answer = os.path.join(os.environ["SHOTS"], "float-answer")
+    image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(os.environ["PHOTO"]))
+    image.clean_all()
+    display = Gimp.Display.new(image)
+    open(answer, "w").write("cancel")  # "Convert to 32-bit float?" answered no
+    report["declined"] = {"status": interactive(image), "dirty": image.is_dirty(),
+                          "layers": [l.get_name() for l in image.get_layers()],
+                          "precision": str(image.get_precision().value_nick)}
+    os.remove(answer)
+    report["status"] = interactive(image)
     layer = image.get_layers()[0]
     w, h = layer.get_width(), layer.get_height()
     data = layer.get_buffer().get(Gegl.Rectangle.new(0, 0, w, h), 1.0, "RGBA float",
@@ -147,3 +155,12 @@ def test_the_interactive_run_adds_the_hdr_result(window):
     w, h = report["size"]
     got = np.fromfile(shots / "result.raw", np.float32).reshape(h, w, 4)[..., :3]
     np.testing.assert_allclose(got, expected(photo, None), rtol=1e-6, atol=1e-6)
+
+
+def test_declining_the_float_conversion_leaves_the_image_untouched(window):
+    """#32 defect 8: asked before the work; no is a cancel with nothing changed (no
+    result thrown away, no error, no undo step, not modified)."""
+    report, _, _ = window
+    declined = report["declined"]
+    assert "CANCEL" in declined["status"] and declined["dirty"] is False
+    assert declined["layers"] == ["Background"] and declined["precision"] == "u8-non-linear"

@@ -429,8 +429,15 @@ def confirm_float():
         "An HDR result keeps values above 1.0 only in a linear float image. The image is "
         "converted when the result is added (one undo step)."
     )
-    if os.environ.get("HDR_STUDIO_TEST_SHOTS"):
-        GLib.timeout_add(300, lambda: dialog.response(Gtk.ResponseType.OK) and False)
+    folder = os.environ.get("HDR_STUDIO_TEST_SHOTS")
+    if folder:  # the tests under Xvfb: answer as the file "float-answer" says (else OK)
+        try:
+            with open(os.path.join(folder, "float-answer")) as f:
+                no = f.read().strip() == "cancel"
+        except OSError:
+            no = False
+        reply = Gtk.ResponseType.CANCEL if no else Gtk.ResponseType.OK
+        GLib.timeout_add(300, lambda: dialog.response(reply) and False)
     answer = dialog.run()
     dialog.destroy()
     return answer == Gtk.ResponseType.OK
