@@ -153,16 +153,18 @@ def with_selection(doc, header, data):
     return dict(header, selection=True), data + mask
 
 
-def add_layer(doc, above, name, data, activate=True):
+def add_layer(doc, above, name, data, activate=True, refresh=True):
     """A new paint layer named ``name`` above ``above`` holding ``data`` (the document's
-    depth and profile); active unless ``activate`` is false."""
+    depth and profile); active unless ``activate`` is false; the projection is recomputed
+    unless ``refresh`` is false (the caller does it once, after more changes)."""
     layer = doc.createNode(name, "paintlayer")
     parent = above.parentNode() if above is not None else doc.rootNode()
     parent.addChildNode(layer, above)
     layer.setPixelData(bytes(data), 0, 0, doc.width(), doc.height())
     if activate:
         doc.setActiveNode(layer)
-    doc.refreshProjection()
+    if refresh:
+        doc.refreshProjection()
     return layer
 
 
@@ -241,7 +243,7 @@ def place_result(doc, node, header, fetch, name, kind, primaries):
     new.setBatchmode(doc.batchmode())
     if doc.fileName():  # the tab shows the source's name; Save writes beside it, never over
         new.setFileName(free_name(os.path.dirname(doc.fileName()), document_stem(doc) + "-hdr"))
-    layer = add_layer(new, None, HDR_LAYER, pixels)
+    layer = add_layer(new, None, HDR_LAYER, pixels, refresh=False)
     for other in new.topLevelNodes():
         if other.name() != layer.name():
             other.remove()
