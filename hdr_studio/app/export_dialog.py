@@ -119,9 +119,9 @@ class ExportDialog(QtWidgets.QDialog):
         dlg.setAcceptMode(QtWidgets.QFileDialog.AcceptMode.AcceptSave)
         globs = " ".join(f"*{e}" for e in extensions(fmt))
         dlg.setNameFilter(f"{FORMATS[fmt].description} ({globs})")
-        dlg.setDefaultSuffix(ext.lstrip("."))
-        # The name typed may still change (an extension added): the overwrite question is
-        # asked below, of the file that will be written.
+        # No default suffix (a native dialog may add it to any name, x.jpg.png): the name
+        # typed is checked and completed here, and the overwrite question is asked below, of
+        # the file that will be written.
         dlg.setOption(QtWidgets.QFileDialog.Option.DontConfirmOverwrite, True)
         dlg.fileSelected.connect(self.file_chosen)
         self.file_dialog = dlg

@@ -72,6 +72,7 @@ def _action(
     tooltip: str = "",
 ) -> QtGui.QAction:
     act = QtGui.QAction(text, win)
+    act.setProperty("name", text.replace("&", "").rstrip("…"))  # its text may change (Undo X)
     keys = (shortcuts,) if isinstance(shortcuts, str) else shortcuts
     if keys:
         act.setShortcuts([QtGui.QKeySequence(k) for k in keys])
@@ -265,7 +266,8 @@ def shortcut_rows(win: QtWidgets.QWidget) -> list[tuple[str, str]]:
     for act in win.actions():
         keys = [k.toString(QtGui.QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts()]
         if keys:
-            rows.append((act.text().replace("&", "").rstrip("…"), " or ".join(keys)))
+            name = act.property("name") or act.text().replace("&", "").rstrip("…")
+            rows.append((name, " or ".join(keys)))
     return rows
 
 

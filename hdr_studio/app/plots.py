@@ -125,6 +125,10 @@ class HistogramPanel(QtWidgets.QWidget):
             for colour in CHANNEL_PENS
         ]
         layout.addWidget(self.plot, 1)
+        self.hdr_region.hide()
+        self.white.setValue(1.0)
+        self.plot.setXRange(0.0, 1.0, padding=0.01)
+        self.plot.setLabel("bottom", "code value (photo, 0–1)")
         self.histogram: Histogram | None = None
         self.under_button.clicked.connect(lambda: self._toggle("show_under"))
         self.over_button.clicked.connect(lambda: self._toggle("show_over"))

@@ -85,6 +85,9 @@ class ImageViewer(QtWidgets.QWidget):
         self.graphics.scene().sigMouseMoved.connect(self._mouse_moved)
         self.main.box.sigRangeChanged.connect(lambda *_: self._range_changed())
         self.main.box.sigRangeChangedManually.connect(lambda *_: setattr(self, "_fitted", False))
+        # A fitted photo stays fitted when the view changes size (a pane added or removed,
+        # the window resized).
+        self.main.box.sigResized.connect(lambda *_: self._fitted and self.fit())
 
     # --- content ---------------------------------------------------------------------
     def set_frames(

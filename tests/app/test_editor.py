@@ -97,6 +97,7 @@ def test_compare_labels_zoom_readout_and_a_b(qtbot, win):  # noqa: F811
     open_sample(qtbot, win)
     zoom = win.binding.zoom_label
     assert zoom.text().startswith("Fit · ") and zoom.text().endswith(" %")
+    fitted = win.viewer.zoom_percent()
     action(win, "1").trigger()  # 100 %
     qtbot.waitUntil(lambda: zoom.text() == "100 %", timeout=5000)
     action(win, "F").trigger()
@@ -122,6 +123,9 @@ def test_compare_labels_zoom_readout_and_a_b(qtbot, win):  # noqa: F811
     win.state.view.update(compare="none")
     settle(qtbot, win)
     assert not left.isVisible() and not right.isVisible()
+    # Back in one pane the photo is fitted to it again (not left at the two panes' scale).
+    qtbot.waitUntil(lambda: abs(win.viewer.zoom_percent() - fitted) < 0.05 * fitted, timeout=5000)
+    assert zoom.text().startswith("Fit")
 
 
 def test_histogram_rgb_stops_and_its_clipping_indicators(qtbot, win):  # noqa: F811
