@@ -69,7 +69,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.curve_jobs = JobController(JobState(), self)
         self.previews = LatestOnly(run_closure, debounce_ms=0, parent=self)
         self.refinish = LatestOnly(run_closure, debounce_ms=40, parent=self)
-        self.controller = DocumentController(s, self.jobs, self.previews, self.refinish)
+        self.analyses = LatestOnly(run_closure, debounce_ms=0, parent=self)
+        self.controller = DocumentController(
+            s, self.jobs, self.previews, self.refinish, self.analyses
+        )
         self.history = History()
         self.history.watch(s)
         self.session = Session()
@@ -218,6 +221,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.curve_jobs,
             self.previews,
             self.refinish,
+            self.analyses,
             self.startup_worker,
             *self.binding.workers(),
             self.hdr.worker,
@@ -366,7 +370,6 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.roundtrip is None:
             self.recent.add(path)
             self._refresh_recent()
-        self.setWindowTitle(f"{path.name} — HDR Studio")
         notes = "".join(f"; {note}" for note in image.notes)
         self.statusBar().showMessage(f"{path.name}: {describe_opened(image, stats)}{notes}", 15000)
 

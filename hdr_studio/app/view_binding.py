@@ -100,6 +100,8 @@ class ViewBinding(QtCore.QObject):
             return
         if name == "loading" and doc.loading is None:
             self.request_render()  # a failed open: the open photo shows again
+        if name == "path" and doc.path is not None:
+            self.win.setWindowTitle(f"{doc.path.name} — HDR Studio")
         if name == "image":
             self.win.tonemaps.clear()  # the old photo's renderings will not be asked again
             self.win.curves.set_photo(doc.image)

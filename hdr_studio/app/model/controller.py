@@ -86,11 +86,14 @@ class DocumentController:
         jobs: Jobs,
         previews: Background | None = None,
         refinish: Background | None = None,
+        analyses: Background | None = None,
     ) -> None:
         self.state = state
         self.jobs = jobs
         self.previews = previews or InlineBackground()
         self.refinish = refinish or InlineBackground()
+        #: The clipping statistics of an opened photo, computed once it is on screen.
+        self.analyses = analyses or InlineBackground()
         #: Each photo's settings while the app runs (set by the window; None: not kept).
         self.session: Session | None = None
         #: The open photo at display resolution (set with the document).
@@ -158,19 +161,28 @@ class DocumentController:
             self.state.document.update(loading=path, first_picture=None)
 
         def load(progress, cancel):
-            from hdr_studio.core.clipping import clip_stats
-
             progress(0.1, "reading")
             image = read()
             cancel.raise_if_cancelled()
-            progress(0.6, "analysing clipping")
-            level = render.DisplayLevel.of(image)
-            cancel.raise_if_cancelled()
-            stats = clip_stats(image.code, over, under, sensor=image.sensor_clip)
-            return image, level, stats
+            progress(0.7, "display level")
+            return image, render.DisplayLevel.of(image)
+
+        def analysed(image: Image) -> Callable[[], Callable[[], None]]:
+            def compute() -> Callable[[], None]:
+                from hdr_studio.core.clipping import clip_stats
+
+                stats = clip_stats(image.code, over, under, sensor=image.sensor_clip)
+
+                def apply() -> None:
+                    if on_opened is not None and self.state.document.image is image:
+                        on_opened(path, stats)
+
+                return apply
+
+            return compute
 
         def done(res) -> None:
-            image, level, stats = res
+            image, level = res
             session = self.session
             if session is not None:
                 session.leaving(self.state.document.path)
@@ -194,8 +206,8 @@ class DocumentController:
                 first_picture=None,
             )
             run = session.arrived(path, from_file) if session is not None else False
-            if on_opened is not None:
-                on_opened(path, stats)
+            # The photo is on screen: its clipping statistics follow (status bar, panel).
+            self.analyses.request(analysed(image))
             if run:  # "apply these settings to the next photo" of a reconstructed photo
                 self.reconstruct()
 

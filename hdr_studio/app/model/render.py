@@ -23,9 +23,17 @@ def display_factor(height: int, width: int, max_side: int = DISPLAY_MAX_SIDE) ->
     return max(1, -(-max(height, width) // max_side))
 
 
-def _blocks(a: np.ndarray, f: int) -> np.ndarray:
+def block_extreme(a: np.ndarray, f: int, op=np.maximum) -> np.ndarray:
+    """The maximum (``op`` np.maximum) or minimum (np.minimum) of each f × f block of ``a``
+    (H, W, ...), trailing rows and columns that fill no block dropped: f² strided passes,
+    several times faster than a reduction over a reshaped array."""
     h, w = a.shape[0] // f * f, a.shape[1] // f * f
-    return a[:h, :w].reshape(h // f, f, w // f, f, *a.shape[2:])
+    out = np.array(a[0:h:f, 0:w:f])
+    for dy in range(f):
+        for dx in range(f):
+            if dy or dx:
+                op(out, a[dy:h:f, dx:w:f], out=out)
+    return out
 
 
 def reduce_mean(a: np.ndarray, f: int) -> np.ndarray:
@@ -57,13 +65,12 @@ class DisplayLevel:
         sensor = image.sensor_clip
         if f == 1:
             return cls(1, image.linear, image.code, image.code, sensor)
-        b = _blocks(image.code, f)
         return cls(
             f,
             np.ascontiguousarray(reduce_mean(image.linear, f)),
-            np.ascontiguousarray(b.max(axis=(1, 3))),
-            np.ascontiguousarray(b.min(axis=(1, 3))),
-            None if sensor is None else np.ascontiguousarray(_blocks(sensor, f).any(axis=(1, 3))),
+            block_extreme(image.code, f, np.maximum),
+            block_extreme(image.code, f, np.minimum),
+            None if sensor is None else block_extreme(sensor, f, np.logical_or),
         )
 
 
