@@ -56,6 +56,19 @@ class BatchDialog(QtWidgets.QDialog):
         edits = state.edits
         self.strength, self.passes = edits.strength, edits.passes
 
+        form = self._settings_form(state)
+        buttons = self._run_area()
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self.state.subscribe(self._job_changed)
+
+    def _settings_form(self, state: AppState) -> QtWidgets.QFormLayout:
+        """Inputs, output folder and names, method, format, camera curve, resume."""
+        edits = state.edits
         form = QtWidgets.QFormLayout()
         form.addRow("Inputs", self._inputs_box())
         self.output = QtWidgets.QLineEdit(self.saved.output)
@@ -89,20 +102,7 @@ class BatchDialog(QtWidgets.QDialog):
             self.format.addItem(fmt.description, name)
         self.format.setCurrentIndex(max(0, self.format.findData(self.saved.format)))
         form.addRow("Format", self.format)
-        self.curve = QtWidgets.QComboBox()
-        self.curve.addItem("As each file says", None)
-        self.curve.addItem("Each photo's camera's measured curve, where kept", "camera")
-        self.curve.addItem("Auto: that curve, else a weak estimate from each photo", "auto")
-        if edits.curve not in (None, "camera", "auto"):
-            self.curve.addItem(
-                f"As in the Reconstruct panel: {curve_label(edits.curve)}", edits.curve
-            )
-        self.curve.setCurrentIndex(max(0, self.curve.findData(edits.curve)))
-        set_tip(
-            self.curve,
-            "How 8/16-bit photos are linearised. A camera's curve is kept when a bracket shot "
-            "with it is measured (Camera curve ▸ Measure from a bracket…).",
-        )
+        self.curve = self._curve_box(edits.curve)
         form.addRow("Camera curve", self.curve)
         form.addRow(
             "",
@@ -122,7 +122,27 @@ class BatchDialog(QtWidgets.QDialog):
         ):
             signal.connect(lambda *_: self._show_example())
         self._show_example()
+        return form
 
+    @staticmethod
+    def _curve_box(panel_curve: str | None) -> QtWidgets.QComboBox:
+        """The camera-curve choices, with the Reconstruct panel's selected."""
+        curve = QtWidgets.QComboBox()
+        curve.addItem("As each file says", None)
+        curve.addItem("Each photo's camera's measured curve, where kept", "camera")
+        curve.addItem("Auto: that curve, else a weak estimate from each photo", "auto")
+        if panel_curve not in (None, "camera", "auto"):
+            curve.addItem(f"As in the Reconstruct panel: {curve_label(panel_curve)}", panel_curve)
+        curve.setCurrentIndex(max(0, curve.findData(panel_curve)))
+        set_tip(
+            curve,
+            "How 8/16-bit photos are linearised. A camera's curve is kept when a bracket shot "
+            "with it is measured (Camera curve ▸ Measure from a bracket…).",
+        )
+        return curve
+
+    def _run_area(self) -> QtWidgets.QHBoxLayout:
+        """The photos' table, the progress, the status line and the buttons."""
         self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -146,13 +166,7 @@ class BatchDialog(QtWidgets.QDialog):
         buttons.addStretch(1)
         for b in (self.run_button, self.cancel_button, close):
             buttons.addWidget(b)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
-        layout.addLayout(buttons)
-        self.state.subscribe(self._job_changed)
+        return buttons
 
     # --- inputs ----------------------------------------------------------------------
     def _inputs_box(self) -> QtWidgets.QVBoxLayout:

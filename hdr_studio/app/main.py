@@ -91,7 +91,7 @@ def run(
         code = app.exec()
         win.shutdown()
         return 1 if failed else code
-    return _screenshot(app, win, path, screenshot, timeout)
+    return _screenshot(app, win, path, screenshot, timeout, bool(reconstruct))
 
 
 def _reconstruct_when_ready(win, method: str) -> None:
@@ -110,8 +110,11 @@ def _reconstruct_when_ready(win, method: str) -> None:
     s.methods.subscribe(check)
 
 
-def _screenshot(app, win, path: str | None, screenshot: str, timeout: float) -> int:
-    """Wait until the file is open and everything is drawn, then grab the window and quit."""
+def _screenshot(
+    app, win, path: str | None, screenshot: str, timeout: float, reconstructs: bool = False
+) -> int:
+    """Wait until the file is open (and reconstructed, with ``reconstructs``) and everything
+    is drawn, then grab the window and quit."""
     from PySide6 import QtCore
 
     deadline = time.monotonic() + timeout
@@ -123,6 +126,9 @@ def _screenshot(app, win, path: str | None, screenshot: str, timeout: float) -> 
                 break
             continue
         opened = True
+        job = win.state.job
+        if reconstructs and win.state.document.outcome is None and job.state != "failed":
+            continue
         if (
             win.idle()
             and win.renderer.applied > 0

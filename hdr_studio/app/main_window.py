@@ -17,31 +17,18 @@ from hdr_studio.app.model.controller import NO_PHOTO, DocumentController
 from hdr_studio.app.model.curve import CurveModel, choice_of
 from hdr_studio.app.model.history import History
 from hdr_studio.app.model.session import Session
-from hdr_studio.app.model.settings import RecentFiles, Store, stored_bool
+from hdr_studio.app.model.settings import RecentFiles, Store
 from hdr_studio.app.model.state import AppState, JobState
 from hdr_studio.app.model.status import describe_opened
 from hdr_studio.app.model.tonemap_cache import ToneMapCache
+from hdr_studio.app.startup import StartUp
 from hdr_studio.app.view_binding import ViewBinding
 from hdr_studio.app.viewer import ImageViewer
+from hdr_studio.app.window_settings import restore_window
 from hdr_studio.app.workers import JobController, LatestOnly, run_closure
 from hdr_studio.core.clipping import ClipStats
 from hdr_studio.core.errors import HdrStudioError
 from hdr_studio.core.formats import open_filter
-
-
-def _startup() -> tuple[list, str, str, dict]:
-    """Slow imports and look-ups for the window, done on a worker after it is shown: the
-    method catalogue (imports torch), the device, the default method (its network loaded
-    now, so the first reconstruction starts without loading it), the CIE curves."""
-    from hdr_studio.api.catalogue import catalogue, default_method, device_line
-    from hdr_studio.app.plots import ChromaticityPanel
-
-    methods, default = catalogue(), default_method()
-    if default not in ("classical", "none"):
-        from hdr_studio.inference.pipeline import load_model
-
-        load_model(default)  # kept in the process's model cache
-    return methods, device_line(), default, ChromaticityPanel.static_curves()
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -79,7 +66,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session.attach(s, self.history)
         self.controller.session = self.session
         self.curves = CurveModel()
-        self.startup_worker = LatestOnly(self._apply_startup, debounce_ms=0, parent=self)
         self.last_error = ""
         self.roundtrip = None  # set when a host's layer is open (hdr_studio.app.model.roundtrip)
 
@@ -95,8 +81,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.hdr = HdrPresenter(self, hdr_backend)
         self.statusBar().showMessage("Open a photo (Ctrl+O) or drop one here.")
         self._restore()
-        QtCore.QTimer.singleShot(0, self._start_up)
-        QtCore.QTimer.singleShot(0, self.probe_display)
+        self.startup = StartUp(self)
+        QtCore.QTimer.singleShot(0, self.startup.start)
+        QtCore.QTimer.singleShot(0, self.hdr.probe)
 
     # --- shortcuts for tests and scripts ---------------------------------------------
     @property
@@ -122,6 +109,10 @@ class MainWindow(QtWidgets.QMainWindow):
     @property
     def sdr_result(self) -> QtWidgets.QCheckBox:
         return self.toolbar.sdr_result
+
+    @property
+    def startup_worker(self) -> LatestOnly:
+        return self.startup.worker
 
     @property
     def renderer(self) -> LatestOnly:
@@ -152,7 +143,7 @@ class MainWindow(QtWidgets.QMainWindow):
             zoom_in=lambda: v.zoom(1.25),
             zoom_out=lambda: v.zoom(0.8),
             toggle_result=self.toggle_result,
-            hdr_view=self.want_hdr_view,
+            hdr_view=lambda on: self.hdr.want(bool(on)),
             keep_reference=self.keep_reference,
             reconstruct=self.reconstruct,
             cancel=self.jobs.cancel,
@@ -160,62 +151,9 @@ class MainWindow(QtWidgets.QMainWindow):
             about=self.about,
         )
 
-    def _start_up(self) -> None:
-        """List the methods and load the default network on a worker — after the photo
-        being opened is on screen, if one is (on two cores the start-up's torch import
-        would otherwise halve the speed of the first picture's reading)."""
-        doc = self.state.document
-        if self.startup_worker.applied or getattr(self, "_starting", False):
-            return
-        if doc.loading is not None and doc.image is None:
-            unsubscribe = None
-
-            def opened(name: str) -> None:
-                if name in ("image", "loading") and (doc.image is not None or doc.loading is None):
-                    unsubscribe()
-                    QtCore.QTimer.singleShot(0, self._start_up)
-
-            unsubscribe = doc.subscribe(opened)
-            return
-        self._starting = True
-        self.startup_worker.request(_startup)
-
-    def _apply_startup(self, result) -> None:
-        methods, device, default, curves = result
-        self.docks.chroma.set_static(curves)
-        s = self.state
-        s.methods.update(methods=tuple(methods), device=device, default=default, loaded=True)
-        if not s.edits.method or s.methods.get(s.edits.method) is None:
-            with self.history.unrecorded():
-                s.edits.update(method=default)
-
     # --- settings --------------------------------------------------------------------
     def _restore(self) -> None:
-        st = self.settings
-        geo = st.value("geometry")
-        if geo is not None:
-            self.restoreGeometry(geo)
-        else:
-            self.resize(1400, 900)
-        ws = st.value("windowState")
-        if ws is not None:
-            self.restoreState(ws)
-        self.state.display.update(wanted=stored_bool(st.value("display/hdr"), True))
-        self.menus.hdr.setChecked(self.state.display.wanted)
-        o = self.state.overlay
-        with self.history.unrecorded():
-            o.update(
-                mode=str(st.value("overlay/mode", o.mode)),
-                over=float(st.value("overlay/over", o.over)),
-                under=float(st.value("overlay/under", o.under)),
-                opacity=float(st.value("overlay/opacity", o.opacity)),
-            )
-            choice, file = str(st.value("curve/choice", "")), str(st.value("curve/file", ""))
-            if choice == "file":
-                if file and self.curves.use_file(file) is None:
-                    self.state.edits.update(curve=file)
-            elif choice and choice != "bracket":
-                self.state.edits.update(curve=choice)
+        restore_window(self)
         self.history.restore(None, "Opened")
         self._refresh_recent()
 
@@ -242,7 +180,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.previews,
             self.refinish,
             self.analyses,
-            self.startup_worker,
+            self.startup.worker,
             *self.binding.workers(),
             self.hdr.worker,
             self.docks.filmstrip.thumbs,
@@ -261,21 +199,6 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.state.job.state != "running" and all(
             w.idle for w in self.workers() if isinstance(w, LatestOnly)
         )
-
-    # --- the display -------------------------------------------------------------------
-    def probe_display(self) -> None:
-        """Ask Qt what the window's screen offers (again when it moves to another)."""
-        from hdr_studio.app.hdr_view import probe_display
-
-        handle = self.windowHandle()
-        if handle is not None and not getattr(self, "_screen_watched", False):
-            handle.screenChanged.connect(lambda _s: self.probe_display())
-            self._screen_watched = True
-        self.state.display.offered(probe_display(self.screen()))
-
-    def want_hdr_view(self, on: bool) -> None:
-        self.state.display.want(bool(on))
-        self.settings.setValue("display/hdr", "true" if on else "false")
 
     # --- recent files ------------------------------------------------------------------
     def _refresh_recent(self) -> None:

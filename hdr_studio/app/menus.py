@@ -87,8 +87,38 @@ def _action(
 
 def build_menus(win: QtWidgets.QMainWindow, state: AppState, h: Handlers) -> Menus:
     """File, Edit, View, Photo, Reconstruct and Help."""
-    view = state.view
     bar = win.menuBar()
+    recent, clear_recent, send_back = _file_menu(win, bar, h)
+    undo, redo = _edit_menu(win, bar, h)
+    overlay, split, side, ab, hdr = _view_menu(win, bar, state, h)
+    p = bar.addMenu("&Photo")
+    next_photo = _action(win, p, "&Next photo", h.next_photo, ("PgDown", "Ctrl+Right"))
+    previous_photo = _action(win, p, "&Previous photo", h.previous_photo, ("PgUp", "Ctrl+Left"))
+
+    r = bar.addMenu("&Reconstruct")
+    _action(win, r, "&Run", h.reconstruct, "Ctrl+R")
+    _action(win, r, "&Cancel", h.cancel, "Esc")
+
+    hm = bar.addMenu("&Help")
+    _action(win, hm, "&Keyboard shortcuts", h.shortcuts, ("F1", "Ctrl+/"))
+    _action(win, hm, "&About", h.about)
+    return Menus(
+        recent,
+        clear_recent,
+        undo,
+        redo,
+        send_back,
+        overlay,
+        split,
+        side,
+        ab,
+        next_photo,
+        previous_photo,
+        hdr,
+    )
+
+
+def _file_menu(win, bar, h: Handlers):
     f = bar.addMenu("&File")
     _action(win, f, "&Open…", h.open, "Ctrl+O")
     recent = f.addMenu("Open &Recent")
@@ -103,6 +133,10 @@ def build_menus(win: QtWidgets.QMainWindow, state: AppState, h: Handlers) -> Men
     f.addSeparator()
     _action(win, f, "&Quit", h.quit, "Ctrl+Q")
 
+    return recent, clear_recent, send_back
+
+
+def _edit_menu(win, bar, h: Handlers):
     e = bar.addMenu("&Edit")
     undo = _action(win, e, "&Undo", h.undo, ("Ctrl+Z",))
     redo = _action(win, e, "&Redo", h.redo, ("Ctrl+Shift+Z", "Ctrl+Y"))
@@ -127,6 +161,11 @@ def build_menus(win: QtWidgets.QMainWindow, state: AppState, h: Handlers) -> Men
     )
     _action(win, e, "&Whole photo (no selection)", h.whole_photo, "Ctrl+Shift+A")
 
+    return undo, redo
+
+
+def _view_menu(win, bar, state: AppState, h: Handlers):
+    view = state.view
     v = bar.addMenu("&View")
     _action(win, v, "&Fit", h.fit, "F")
     _action(win, v, "&100 %", h.actual_pixels, "1")
@@ -166,31 +205,7 @@ def build_menus(win: QtWidgets.QMainWindow, state: AppState, h: Handlers) -> Men
     )
     hdr.setChecked(state.display.wanted)
 
-    p = bar.addMenu("&Photo")
-    next_photo = _action(win, p, "&Next photo", h.next_photo, ("PgDown", "Ctrl+Right"))
-    previous_photo = _action(win, p, "&Previous photo", h.previous_photo, ("PgUp", "Ctrl+Left"))
-
-    r = bar.addMenu("&Reconstruct")
-    _action(win, r, "&Run", h.reconstruct, "Ctrl+R")
-    _action(win, r, "&Cancel", h.cancel, "Esc")
-
-    hm = bar.addMenu("&Help")
-    _action(win, hm, "&Keyboard shortcuts", h.shortcuts, ("F1", "Ctrl+/"))
-    _action(win, hm, "&About", h.about)
-    return Menus(
-        recent,
-        clear_recent,
-        undo,
-        redo,
-        send_back,
-        overlay,
-        split,
-        side,
-        ab,
-        next_photo,
-        previous_photo,
-        hdr,
-    )
+    return overlay, split, side, ab, hdr
 
 
 @dataclass

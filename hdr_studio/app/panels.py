@@ -23,32 +23,7 @@ class ClippingPanel(QtWidgets.QWidget):
         set_tip(
             self.enabled, "Mark the photo's clipped pixels over the photo (never over a result)"
         )
-        self.mode = QtWidgets.QComboBox()
-        for label, value in (
-            ("All channels", "all"),
-            ("Any channel", "any"),
-            ("Per channel", "channel"),
-            ("Invented light (result)", "invented"),
-            ("Uncertain (mirror passes disagree)", "uncertain"),
-        ):
-            self.mode.addItem(label, value)
-        for index, text in (
-            (0, "Red where all three channels clipped"),
-            (1, "Red where any channel clipped (partial clipping is the most common kind)"),
-            (2, "Each clipped channel in its own colour: which channels clipped"),
-            (
-                3,
-                "Magenta where the result's light was reconstructed rather than measured, as "
-                "opaque as the invented share",
-            ),
-            (
-                4,
-                "Cyan where the network's results on the photo and its mirror images disagree "
-                "(fully opaque at one stop): reconstruct with Mirror passes to see it",
-            ),
-        ):
-            self.mode.setItemData(index, tip(text), QtCore.Qt.ItemDataRole.ToolTipRole)
-        set_tip(self.mode, "What the overlay marks; hover an entry for what it shows")
+        self.mode = self._mode_box()
         self.over = ResetSpinBox(DEFAULT_OVER * 255.0)
         self.over.setRange(1, 255)
         self.over.setDecimals(1)
@@ -88,6 +63,36 @@ class ClippingPanel(QtWidgets.QWidget):
         self.show_under.toggled.connect(lambda v: overlay.update(show_under=v))
         overlay.subscribe(lambda _: self.sync())
         self.sync()
+
+    @staticmethod
+    def _mode_box() -> QtWidgets.QComboBox:
+        mode = QtWidgets.QComboBox()
+        for label, value in (
+            ("All channels", "all"),
+            ("Any channel", "any"),
+            ("Per channel", "channel"),
+            ("Invented light (result)", "invented"),
+            ("Uncertain (mirror passes disagree)", "uncertain"),
+        ):
+            mode.addItem(label, value)
+        for index, text in (
+            (0, "Red where all three channels clipped"),
+            (1, "Red where any channel clipped (partial clipping is the most common kind)"),
+            (2, "Each clipped channel in its own colour: which channels clipped"),
+            (
+                3,
+                "Magenta where the result's light was reconstructed rather than measured, as "
+                "opaque as the invented share",
+            ),
+            (
+                4,
+                "Cyan where the network's results on the photo and its mirror images disagree "
+                "(fully opaque at one stop): reconstruct with Mirror passes to see it",
+            ),
+        ):
+            mode.setItemData(index, tip(text), QtCore.Qt.ItemDataRole.ToolTipRole)
+        set_tip(mode, "What the overlay marks; hover an entry for what it shows")
+        return mode
 
     def sync(self) -> None:
         m = self.model

@@ -77,6 +77,12 @@ class ReconstructPanel(QtWidgets.QWidget):
         layout.addWidget(self.status)
         layout.addStretch(1)
 
+        self._connect()
+        self._methods_changed()
+
+    def _connect(self) -> None:
+        """Edits to the model, the model to the widgets."""
+        state = self.state
         edits = state.edits
         self.method.currentIndexChanged.connect(
             lambda _: edits.update(method=self.current_method() or edits.method)
@@ -89,7 +95,6 @@ class ReconstructPanel(QtWidgets.QWidget):
         edits.subscribe(lambda _: self.sync_edits())
         for model in (state.job, state.analysis, state.document):
             model.subscribe(lambda _: self.sync_job())
-        self._methods_changed()
 
     # --- the method list ----------------------------------------------------------------
     def _methods_changed(self) -> None:

@@ -167,20 +167,6 @@ class DocumentController:
             progress(0.7, "display level")
             return image, render.DisplayLevel.of(image)
 
-        def analysed(image: Image) -> Callable[[], Callable[[], None]]:
-            def compute() -> Callable[[], None]:
-                from hdr_studio.core.clipping import clip_stats
-
-                stats = clip_stats(image.code, over, under, sensor=image.sensor_clip)
-
-                def apply() -> None:
-                    if on_opened is not None and self.state.document.image is image:
-                        on_opened(path, stats)
-
-                return apply
-
-            return compute
-
         def done(res) -> None:
             image, level = res
             session = self.session
@@ -207,11 +193,30 @@ class DocumentController:
             )
             run = session.arrived(path, from_file) if session is not None else False
             # The photo is on screen: its clipping statistics follow (status bar, panel).
-            self.analyses.request(analysed(image))
+            self.analyses.request(self._statistics(path, image, (over, under), on_opened))
             if run:  # "apply these settings to the next photo" of a reconstructed photo
                 self.reconstruct()
 
         self.jobs.start("Open", load, done)
+
+    def _statistics(
+        self, path: Path, image: Image, thresholds: tuple[float, float], on_opened
+    ) -> Callable[[], Callable[[], None]]:
+        """The computation of ``image``'s clipping statistics (for the background runner),
+        handed to ``on_opened(path, stats)`` while that image is still the document's."""
+
+        def compute() -> Callable[[], None]:
+            from hdr_studio.core.clipping import clip_stats
+
+            stats = clip_stats(image.code, *thresholds, sensor=image.sensor_clip)
+
+            def apply() -> None:
+                if on_opened is not None and self.state.document.image is image:
+                    on_opened(path, stats)
+
+            return apply
+
+        return compute
 
     def _job_changed(self, name: str) -> None:
         job = self.state.job

@@ -1,0 +1,48 @@
+"""What the window keeps between sessions (in its settings store): geometry and dock
+layout, the overlay's settings, the camera-curve choice, the HDR-view preference."""
+
+from __future__ import annotations
+
+from hdr_studio.app.model.curve import choice_of
+from hdr_studio.app.model.settings import stored_bool
+
+
+def restore_window(win) -> None:
+    """Bring back what :func:`save_window` kept (no history step: they are no edits)."""
+    st = win.settings
+    geo = st.value("geometry")
+    if geo is not None:
+        win.restoreGeometry(geo)
+    else:
+        win.resize(1400, 900)
+    ws = st.value("windowState")
+    if ws is not None:
+        win.restoreState(ws)
+    win.state.display.update(wanted=stored_bool(st.value("display/hdr"), True))
+    win.menus.hdr.setChecked(win.state.display.wanted)
+    o = win.state.overlay
+    with win.history.unrecorded():
+        o.update(
+            mode=str(st.value("overlay/mode", o.mode)),
+            over=float(st.value("overlay/over", o.over)),
+            under=float(st.value("overlay/under", o.under)),
+            opacity=float(st.value("overlay/opacity", o.opacity)),
+        )
+        choice, file = str(st.value("curve/choice", "")), str(st.value("curve/file", ""))
+        if choice == "file":
+            if file and win.curves.use_file(file) is None:
+                win.state.edits.update(curve=file)
+        elif choice and choice != "bracket":
+            win.state.edits.update(curve=choice)
+
+
+def save_window(win) -> None:
+    st = win.settings
+    st.setValue("geometry", win.saveGeometry())
+    st.setValue("windowState", win.saveState())
+    o = win.state.overlay
+    for k in ("mode", "over", "under", "opacity"):
+        st.setValue(f"overlay/{k}", getattr(o, k))
+    curve = win.state.edits.curve
+    st.setValue("curve/choice", "file" if choice_of(curve) == "file" else (curve or ""))
+    st.setValue("curve/file", win.curves.file)
