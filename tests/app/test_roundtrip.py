@@ -50,6 +50,7 @@ def test_open_reconstruct_send_back(qtbot, win, session_bridge):  # noqa: F811
     np.testing.assert_array_equal(image.code, px[..., :3].astype(np.float32) / 255)
     assert win.windowTitle().startswith("Background")
     assert win.act_send_back.isVisible() and not win.act_send_back.isEnabled()
+    qtbot.waitUntil(lambda: win.state.methods.loaded, timeout=60000)  # Reconstruct offered
     win.reconstruct("classical")
     qtbot.waitUntil(lambda: win.state.document.outcome is not None, timeout=60000)
     assert win.act_send_back.isEnabled()
