@@ -6,6 +6,7 @@ pixels in between, as the app does) and only shows the outcome."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import CancelToken, ProgressFn, no_progress
 from hdr_studio.core.memory import release_free_memory
 from hdr_studio.core.result import ModelResult, ResultKind
+
+log = logging.getLogger(__name__)
 
 #: The SDR format an SDR result takes when the output's extension names an HDR one.
 SDR_COUNTERPART = {"png-pq": "png-sdr", "jpeg-uhdr": "jpeg-sdr", "tiff-float": "tiff-sdr"}
@@ -392,6 +395,14 @@ def reconstruct(
     release_free_memory()  # processes that live on (app, bridge, batch) do not pile up heap
     timings["total"] = time.perf_counter() - t0
     outcome.timings = timings
+    log.info(
+        "reconstructed %dx%d with %s (%s result) in %.2f s",
+        image.width,
+        image.height,
+        plan.method.name,
+        plan.result.value,
+        timings["total"],
+    )
     return outcome
 
 

@@ -4,7 +4,9 @@ image with progress and cancel. Front ends do not call this directly: they go th
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +25,8 @@ from hdr_studio.inference.devices import resolve_device, resolve_precision
 from hdr_studio.inference.registry import ModelSpec, config_from_metadata, get_spec
 from hdr_studio.inference.runner import run_tiled
 from hdr_studio.inference.weights import WeightsError, load_weights, models_dir, read_manifest
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -67,6 +71,7 @@ def load_model(name: str, device: str = "auto", folder: Path | None = None) -> L
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
+    t0 = time.perf_counter()
     state, meta = load_weights(name, folder)
     config = config_from_metadata(spec, meta)
     net = spec.build(config)
@@ -78,6 +83,7 @@ def load_model(name: str, device: str = "auto", folder: Path | None = None) -> L
     except (ValueError, TypeError, KeyError) as exc:
         raise WeightsError(f"model '{name}': bad calibration metadata ({exc})") from None
     loaded = LoadedModel(spec, net, config, meta, dev, int(net.stride), cal)
+    log.info("model %s loaded on %s in %.2f s", name, dev, time.perf_counter() - t0)
     with _cache_lock:
         _cache[key] = loaded
         while len(_cache) > CACHE_SIZE:

@@ -121,6 +121,7 @@ def test_status_shows_the_log_and_the_log_never_holds_a_token(tmp_path):
     assert "started on 127.0.0.1" in text and "bridge stopped" in text
     assert "GET /v1/health 401" in text and "POST /v1/jobs 202" in text
     assert "queued: classical" in text and "done in" in text
+    assert "reconstructed 64x48 with classical (hdr result)" in text  # the engine logs too
     assert info["token"] not in text and wrong not in text
     assert (logfile.stat().st_mode & 0o077) == 0
 
