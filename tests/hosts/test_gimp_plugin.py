@@ -287,22 +287,24 @@ def test_a_cancelled_reconstruction_leaves_the_image_clean():
         big = np.zeros((2000, 3000, 4), np.uint8)
         big[..., :3], big[:500, :, :3] = 128, 255
         header = {"width": 3000, "height": 2000, "channels": 4, "sample": "u8", "order": "RGBA"}
-        blockers = [client.submit(header, big.tobytes(), {"method": "classical"})]
+        blockers: list[str] = []
         done = threading.Event()
 
         def hold_and_kill():
-            """Keep a job running until the plug-in's job waits behind it, then end the
-            plug-in."""
+            """Keep two jobs of ours in the bridge (one running, one queued) until the
+            plug-in's job waits behind them, then end the plug-in at once."""
             killed = False
             while not done.is_set():
-                if client.job(blockers[-1])["state"] not in ("queued", "running") and not killed:
+                states = {b: client.job(b)["state"] for b in blockers}  # keeps their leases
+                ours = sum(state in ("queued", "running") for state in states.values())
+                while not killed and ours < 2:
                     blockers.append(client.submit(header, big.tobytes(), {"method": "classical"}))
-                if not killed and client.health()["jobs"] >= 2:
-                    time.sleep(0.5)
+                    ours += 1
+                if not killed and client.health()["jobs"] > ours:
                     for pid in _plugin_pids(work):
                         os.kill(pid, 9)  # a plug-in process this test's GIMP started
                         killed = True
-                time.sleep(0.2)
+                time.sleep(0.05)
 
         killer = threading.Thread(target=hold_and_kill, daemon=True)
         killer.start()
