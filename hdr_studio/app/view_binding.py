@@ -196,8 +196,8 @@ class ViewBinding(QtCore.QObject):
             return
         ov = self.state.overlay
         args = (level, doc.image.primaries, doc.image.code, doc.result, doc.base is None)
-        thresholds, sensor = (ov.over, ov.under), doc.image.sensor_clip
-        self.panel_worker.request(lambda: compute_panels(*args, thresholds, sensor))
+        thresholds = (ov.over, ov.under)
+        self.panel_worker.request(lambda: compute_panels(*args, thresholds))
 
     def request_histogram(self) -> None:
         doc, level = self.state.document, self.level
@@ -205,12 +205,12 @@ class ViewBinding(QtCore.QObject):
             return
         ov = self.state.overlay
         code, result, factor = doc.image.code, doc.result, level.factor
-        thresholds, sensor = (ov.over, ov.under), doc.image.sensor_clip
+        thresholds = (ov.over, ov.under)
 
         def compute():
             code_level = render.reduce_mean(code, factor)
             res = None if result is None else render.reduce_mean(result, factor)
-            return compute_histogram(code, code_level, res, thresholds, sensor)
+            return compute_histogram(level, code_level, res, thresholds)
 
         self.histogram_worker.request(compute)
 

@@ -48,7 +48,8 @@ def test_split_histogram_probe():
     lin = np.full((8, 8, 3), 4.0, np.float32)
     lin[:4] = 0.25
     code = np.clip(lin, 0, 1)
-    hist = render.rgb_histogram(code, lin, render.clipped_shares(code, 0.98, 0.02))
+    level = render.DisplayLevel.of(Image(linear=lin, code=code))
+    hist = render.rgb_histogram(code, lin, render.clipped_shares(level, 0.98, 0.02))
     assert hist.unit == "stops" and hist.white == 0.0
     assert hist.counts.shape == (3, 128) and (hist.counts.sum(axis=1) == 64).all()
     centres = 0.5 * (hist.edges[1:] + hist.edges[:-1])

@@ -257,7 +257,6 @@ def compute_panels(
     result: np.ndarray | None,
     need_layers: bool,
     thresholds: tuple[float, float],
-    sensor: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The panels' content: chromaticity density before/after, the RGB histogram (of the
     photo's code values, or of the result in stops; with the shares clipped at
@@ -272,7 +271,7 @@ def compute_panels(
     xy_after = None if res_lin is None else subsample_xy(res_lin, primaries, 200_000)
     out["density"] = render.density(xy_before, xy_after)
     code_level = render.reduce_mean(code, level.factor)
-    out["hist"] = compute_histogram(code, code_level, res_lin, thresholds, sensor)
+    out["hist"] = compute_histogram(level, code_level, res_lin, thresholds)
     thumb_f = render.display_factor(*level.linear.shape[:2], max_side=THUMB_SIDE)
     out["thumb_original"] = render.tonemapped(render.reduce_mean(level.linear, thumb_f))
     out["thumb_result"] = (
@@ -288,13 +287,12 @@ def compute_panels(
 
 
 def compute_histogram(
-    code: np.ndarray,
+    level: render.DisplayLevel,
     code_level: np.ndarray,
     result_level: np.ndarray | None,
     thresholds: tuple[float, float],
-    sensor: np.ndarray | None = None,
 ) -> render.Histogram:
-    """The histogram of the display level (photo or result) with the clipped shares of the
-    full-resolution ``code`` (a reduced level would blur small clipped areas away)."""
-    shares = render.clipped_shares(code, *thresholds, sensor)
+    """The histogram of the display level (photo: ``code_level``, its mean code values; or
+    ``result_level``) with the shares the overlay marks (:func:`render.clipped_shares`)."""
+    shares = render.clipped_shares(level, *thresholds)
     return render.rgb_histogram(code_level, result_level, shares)

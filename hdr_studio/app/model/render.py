@@ -166,17 +166,18 @@ class Histogram:
 STOPS_RANGE = (-10.0, 6.0)
 
 
-def clipped_shares(
-    code: np.ndarray, over: float, under: float, sensor: np.ndarray | None = None
-) -> tuple[float, float]:
-    """The shares of ``code``'s pixels (H, W, 3) with any channel at or above ``over`` (or
-    saturated on the ``sensor``, for a raw file) and at or below ``under``: what the
-    clipping overlay marks in its "any channel" mode."""
-    flat = code.reshape(-1, 3)
-    n = max(flat.shape[0], 1)
-    over_any = (flat >= np.float32(over)) if sensor is None else sensor.reshape(-1, 3)
-    high = np.count_nonzero(over_any.any(axis=1))
-    low = np.count_nonzero((flat <= np.float32(under)).any(axis=1))
+def clipped_shares(level: DisplayLevel, over: float, under: float) -> tuple[float, float]:
+    """The shares of the display level's pixels the clipping overlay marks in its "any
+    channel" mode: any channel of a block at or above ``over`` (or saturated on a raw file's
+    sensor), any at or below ``under``. Exact at full resolution (factor 1); on a reduced
+    level a block counts when any pixel in it clipped, as the overlay shows it."""
+    high_px = level.code_max if level.sensor is None else None
+    n = max(level.code_max.shape[0] * level.code_max.shape[1], 1)
+    if high_px is not None:
+        high = np.count_nonzero((high_px >= np.float32(over)).any(axis=2))
+    else:
+        high = np.count_nonzero(level.sensor.any(axis=2))
+    low = np.count_nonzero((level.code_min <= np.float32(under)).any(axis=2))
     return float(high) / n, float(low) / n
 
 
