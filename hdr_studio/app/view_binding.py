@@ -5,6 +5,7 @@ only builds and routes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6 import QtCore, QtWidgets
@@ -16,7 +17,6 @@ from hdr_studio.app.model.frames import (
     FrameInputs,
     compute_detail,
     compute_frame,
-    compute_histogram,
     compute_panels,
     detail_inputs,
 )
@@ -200,17 +200,17 @@ class ViewBinding(QtCore.QObject):
         self.panel_worker.request(lambda: compute_panels(*args, thresholds))
 
     def request_histogram(self) -> None:
+        """New thresholds: the clipping indicators' shares again (the counts stay)."""
         doc, level = self.state.document, self.level
-        if doc.image is None or level is None:
+        shown = self.docks.histogram.histogram
+        if doc.image is None or level is None or shown is None:
             return
         ov = self.state.overlay
-        code, result, factor = doc.image.code, doc.result, level.factor
         thresholds = (ov.over, ov.under)
 
         def compute():
-            code_level = render.reduce_mean(code, factor)
-            res = None if result is None else render.reduce_mean(result, factor)
-            return compute_histogram(level, code_level, res, thresholds)
+            over, under = render.clipped_shares(level, *thresholds)
+            return replace(shown, over=over, under=under)
 
         self.histogram_worker.request(compute)
 

@@ -171,13 +171,18 @@ def clipped_shares(level: DisplayLevel, over: float, under: float) -> tuple[floa
     channel" mode: any channel of a block at or above ``over`` (or saturated on a raw file's
     sensor), any at or below ``under``. Exact at full resolution (factor 1); on a reduced
     level a block counts when any pixel in it clipped, as the overlay shows it."""
-    high_px = level.code_max if level.sensor is None else None
+    import cv2
+
+    def channel_extreme(a: np.ndarray, op) -> np.ndarray:
+        r, g, b = cv2.split(np.ascontiguousarray(a))
+        return op(op(r, g), b)
+
     n = max(level.code_max.shape[0] * level.code_max.shape[1], 1)
-    if high_px is not None:
-        high = np.count_nonzero((high_px >= np.float32(over)).any(axis=2))
+    if level.sensor is None:
+        high = np.count_nonzero(channel_extreme(level.code_max, cv2.max) >= np.float32(over))
     else:
         high = np.count_nonzero(level.sensor.any(axis=2))
-    low = np.count_nonzero((level.code_min <= np.float32(under)).any(axis=2))
+    low = np.count_nonzero(channel_extreme(level.code_min, cv2.min) <= np.float32(under))
     return float(high) / n, float(low) / n
 
 
