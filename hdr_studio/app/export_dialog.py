@@ -66,6 +66,7 @@ class ExportDialog(QtWidgets.QDialog):
         form.addRow(QtWidgets.QLabel(f"Exports {what}."))
         self.problem = QtWidgets.QLabel()
         self.problem.setWordWrap(True)
+        self.problem.setMinimumWidth(420)
         self.problem.setStyleSheet("color: #e55;")
         self.problem.hide()
         form.addRow(self.problem)
@@ -162,6 +163,7 @@ class ExportDialog(QtWidgets.QDialog):
     def _refuse(self, why: str) -> None:
         self.problem.setText(why)
         self.problem.show()
+        self.adjustSize()  # the whole reason shows, not its first line
 
     def _confirm_replace(self, path: Path) -> bool:
         answer = QtWidgets.QMessageBox.question(
