@@ -34,14 +34,21 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-# The freedesktop validators the desktop-integration tests run (Debian packages; installed
-# when missing and we are root with apt, else those tests skip and say why).
+# The freedesktop validators the desktop-integration tests run, and an X server for the app's
+# X11 tests (Debian packages; installed when missing and we are root with apt, else those
+# tests skip and say why).
 host-tools:
 	@command -v desktop-file-validate >/dev/null && command -v appstreamcli >/dev/null || \
 		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 		  { apt-get install -y -qq desktop-file-utils appstream >/dev/null 2>&1 || \
 		    { apt-get update -qq && apt-get install -y -qq desktop-file-utils appstream >/dev/null; }; }; } || \
 		echo "note: desktop-file-utils/appstream not installed; their tests will skip"
+	@# A real X server for the app's window-class and HDR-view tests (Xvfb, xprop, xdotool).
+	@command -v Xvfb >/dev/null && command -v xprop >/dev/null && command -v xdotool >/dev/null || \
+		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		  { apt-get install -y -qq xvfb x11-utils xdotool libxcb-icccm4 libxcb-keysyms1 >/dev/null 2>&1 || \
+		    { apt-get update -qq && apt-get install -y -qq xvfb x11-utils xdotool libxcb-icccm4 libxcb-keysyms1 >/dev/null; }; }; } || \
+		echo "note: Xvfb/xprop/xdotool not installed; the app's X11 tests will skip"
 
 # The real hosts the plug-in tests drive: Krita 5 from Debian, and GIMP 3 in a Debian 13 root
 # built once and cached in /var/cache/hdr-studio (needs root and apt; else those tests skip).
