@@ -118,9 +118,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.cluster and args.cluster != "ray" and not args.cluster.startswith("ray:"):
         raise InputError(f"unknown cluster '{args.cluster}' (use ray or ray:HOST:PORT)")
     if args.cluster:
-        from hdr_studio.batch.cluster import _ray
+        from hdr_studio.batch.cluster import require_ray
 
-        _ray()  # one line saying what to install, before any work
+        require_ray()  # one line saying what to install, before any work
     if args.format not in FORMATS:
         raise OutputError(f"unknown format '{args.format}' (known: {', '.join(FORMATS)})")
     outdir = Path(args.output)

@@ -1,8 +1,14 @@
 """Batch photos on a Ray cluster: the same tasks and records as the local pool, run by Ray
 actors that keep their model loaded.
 
-* ``--cluster ray`` connects to ``$RAY_ADDRESS`` (or starts a local Ray when none is set),
-  ``--cluster ray:HOST:PORT`` to that head.
+* ``--cluster ray`` connects to ``$RAY_ADDRESS`` (or starts a local Ray of its own when none
+  is set), ``--cluster ray:HOST:PORT`` to that head.
+* A local Ray started here is private to the run: it is started with Ray's token
+  authentication and a token made for it in this process's environment
+  (``RAY_AUTH_TOKEN``), so nothing is written to ``~/.ray/auth_token`` (Ray's own default
+  writes one there, and a later ``ray start`` of another cluster then fails with
+  ``InvalidAuthToken``). It stops with the run; Ray leaves its session logs under
+  ``/tmp/ray/``.
 * One actor per GPU (``num_gpus=1``) with ``--device cuda``, else CPU actors of ``threads``
   CPUs each; as many actors as ``workers``.
 * Backpressure: at most two photos per actor in flight, so a list of a million photos never
@@ -18,6 +24,7 @@ Ray is an optional extra: ``pip install 'hdr-studio[cluster]'``."""
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -31,6 +38,15 @@ RESULTS = ("shared", "bytes")
 
 class ClusterError(HdrStudioError):
     exit_code = 2
+
+
+def require_ray() -> None:
+    """One line saying what to install when Ray is missing (without importing it: a local
+    Ray's settings must be in the environment before Ray reads them at import)."""
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        raise ClusterError("--cluster ray needs Ray: pip install 'hdr-studio[cluster]'")
 
 
 def _ray():
@@ -63,6 +79,22 @@ def run_for_bytes(task: Task) -> tuple[Record, bytes]:
         return rec, b""
 
 
+def private_local_ray() -> None:
+    """Make the local Ray that ``ray.init(address="local")`` starts use a token of this run's
+    own (in the environment its processes inherit) instead of writing
+    ``~/.ray/auth_token``, which would outlive the run and make a later cluster that
+    reads it refuse its nodes (``InvalidAuthToken``)."""
+    import sys
+
+    os.environ["RAY_AUTH_MODE"] = "token"
+    os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
+    if "ray" in sys.modules:  # Ray read its settings at import: have it read them again
+        from ray._raylet import AuthenticationTokenLoader, Config
+
+        Config.initialize("")
+        AuthenticationTokenLoader.instance().reset_cache()
+
+
 class _Actor:
     """A Ray actor: one process that keeps its model loaded between photos."""
 
@@ -90,11 +122,16 @@ class RayPool:
     ) -> None:
         if results not in RESULTS:
             raise ClusterError(f"results must be one of {', '.join(RESULTS)}")
-        ray = self.ray = _ray()
         addr = address or os.environ.get("RAY_ADDRESS") or None
+        if addr is None:
+            private_local_ray()
+        ray = self.ray = _ray()
         try:
             ray.init(
-                address=addr, include_dashboard=False, log_to_driver=False, configure_logging=False
+                address=addr or "local",
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
             )
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise ClusterError(f"cannot reach the Ray cluster at {addr}: {exc}") from None
