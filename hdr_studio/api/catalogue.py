@@ -12,20 +12,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hdr_studio.api.errors import UnavailableMethodError, UnknownMethodError
 from hdr_studio.core.classical import ClassicalParams
 from hdr_studio.core.errors import InputError
 from hdr_studio.core.result import MethodKind
 
 NO_TORCH = "needs PyTorch: pip install 'hdr-studio[nets]'"
 NO_WEIGHTS = "no trained weights are installed for this model"
-
-
-class UnknownMethodError(InputError):
-    """A method name that is not in the catalogue."""
-
-
-class UnavailableMethodError(InputError):
-    """A known method that cannot run here (no weights, no PyTorch)."""
 
 
 @dataclass(frozen=True)

@@ -5,23 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from hdr_studio.api.parameters import RESULTS, check_request
 from hdr_studio.core.clipping import DEFAULT_OVER
 from hdr_studio.core.export import ExportOptions
 from hdr_studio.core.image import Image
 from hdr_studio.core.reader import DEFAULT_MAX_PIXELS
 
-#: Which result a job delivers: ``auto`` is the method's HDR result when it has one, else
-#: its SDR result; ``sdr`` of an HDR-only method is its HDR result tone-mapped for SDR.
-RESULTS = ("auto", "hdr", "sdr")
-
 
 @dataclass(frozen=True)
 class ReconstructRequest:
-    """Everything one reconstruction needs.
+    """Everything one reconstruction needs. The fields a front end offers are described,
+    with their ranges, defaults and help, in :data:`hdr_studio.api.parameters.RECONSTRUCT`,
+    and checked against it here.
 
     input: a file path, or an :class:`~hdr_studio.core.image.Image` built from pixels in
         memory (:meth:`Image.from_pixels`) with its colour space.
@@ -83,38 +81,7 @@ class ReconstructRequest:
             object.__setattr__(self, "input", Path(self.input))
         if isinstance(self.output, str):
             object.__setattr__(self, "output", Path(self.output))
-        if self.result not in RESULTS:
-            raise ValueError(f"result must be one of {', '.join(RESULTS)}, got {self.result!r}")
-        if self.threads is not None and self.threads < 1:
-            raise ValueError(f"threads must be at least 1, got {self.threads}")
-        if not 0.0 <= self.strength <= 1.5:
-            raise ValueError(f"strength must be in [0, 1.5] (0–150 %), got {self.strength}")
-        if self.passes not in (1, 3):
-            raise ValueError(f"passes must be 1 or 3, got {self.passes}")
-        if not 0.0 < self.over <= 1.0:
-            raise ValueError(f"over-exposure threshold must be in (0, 1], got {self.over}")
+        check_request({name: getattr(self, name) for name in self.__dataclass_fields__})
 
 
-def shared_fields(options: Any) -> dict[str, Any]:
-    """The request fields ``reconstruct`` and ``batch`` take from the same command-line
-    options (one set of argparse helpers defines them): method, threshold, result, format,
-    export options, device, precision, tile, strength (given in percent), curve and passes.
-    ``options``: the parsed arguments; ``ValueError`` for values out of range."""
-    return {
-        "method": options.method,
-        "over": options.over,
-        "result": options.result,
-        "format": options.format,
-        "export": ExportOptions(
-            reference_white=options.reference_white,
-            peak_nits=options.peak_nits,
-            quality=options.quality,
-            invented_channel=options.invented_channel,
-        ),
-        "device": options.device,
-        "precision": options.precision,
-        "tile": options.tile,
-        "strength": options.strength / 100.0,
-        "curve": options.curve,
-        "passes": options.passes,
-    }
+__all__ = ["RESULTS", "ReconstructRequest"]

@@ -40,13 +40,13 @@ class ClusterError(HdrStudioError):
     exit_code = 2
 
 
-def require_ray() -> None:
-    """One line saying what to install when Ray is missing (without importing it: a local
-    Ray's settings must be in the environment before Ray reads them at import)."""
-    import importlib.util
-
-    if importlib.util.find_spec("ray") is None:
-        raise ClusterError("--cluster ray needs Ray: pip install 'hdr-studio[cluster]'")
+def require_ray(local: bool = False) -> None:
+    """One line saying what to install when Ray is missing, before any work. ``local``: the
+    run will start a Ray of its own, whose settings must be in the environment before Ray
+    reads them at import (:func:`private_local_ray`)."""
+    if local:
+        private_local_ray()
+    _ray()
 
 
 def _ray():
@@ -87,7 +87,7 @@ def private_local_ray() -> None:
     import sys
 
     os.environ["RAY_AUTH_MODE"] = "token"
-    os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
+    os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
     if "ray" in sys.modules:  # Ray read its settings at import: have it read them again
         from ray._raylet import AuthenticationTokenLoader, Config
 

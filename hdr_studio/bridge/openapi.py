@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hdr_studio.api.parameters import Parameter, json_schema, property_schema
 from hdr_studio.bridge.routes import LAYER_TYPE, PATH_PARAMETERS, ROUTES, Route
 
 _ERROR = {
@@ -25,8 +26,9 @@ _LAYER_BODY = {
     "description": (
         "A layer message: b'HSL1', uint32 LE header length, JSON header (width, height, "
         "channels, sample u8|u16|f16|f32, order RGBA|BGRA|RGB|BGR, colorspace "
-        "{name|icc|primaries+transfer}), then width*height*channels little-endian samples. "
-        "See plugins/PROTOCOL.md."
+        "{name|icc|primaries+transfer}; for a job or a preview also request: a "
+        "ReconstructRequest, see components/schemas), then width*height*channels "
+        "little-endian samples. See plugins/PROTOCOL.md."
     ),
     "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
 }
@@ -47,7 +49,10 @@ _STATUS = {
 }
 
 
-def _query(name: str, kind: Any) -> dict[str, Any]:
+def _query(item: Any) -> dict[str, Any]:
+    if isinstance(item, Parameter):
+        return {"name": item.name, "in": "query", "schema": property_schema(item)}
+    name, kind = item
     schema = {"type": "string", "enum": list(kind)} if isinstance(kind, tuple) else {"type": kind}
     return {"name": name, "in": "query", "schema": schema}
 
@@ -58,7 +63,7 @@ def _operation(route: Route) -> dict[str, Any]:
         for name, p in PATH_PARAMETERS.items()
         if "{" + name + "}" in route.path
     ]
-    params += [_query(name, kind) for name, kind in route.query]
+    params += [_query(item) for item in route.query]
     if route.answer == "layer":
         success = _LAYER_ANSWER
     else:
@@ -95,6 +100,11 @@ def openapi_document(version: str) -> dict[str, Any]:
         },
         "servers": [{"url": "http://127.0.0.1"}],
         "security": [{"token": []}],
-        "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},
+        "components": {
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+            # The "request" of a job's or a preview's layer header, from the request's
+            # parameter table (the fields the bridge shows).
+            "schemas": {"ReconstructRequest": json_schema()},
+        },
         "paths": paths,
     }

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from hdr_studio.api.parameters import ANALYSE, parameter, shown_by
+
 #: Path parameters: name → pattern (job and session ids are 16 hex digits).
 PATH_PARAMETERS = {"id": "[0-9a-f]{16}"}
 LAYER_TYPE = "application/x-hdr-studio-layer"
@@ -21,16 +23,14 @@ _CONVERSION = (
     ("icc", "string"),
 )
 _ANALYSE = (
-    ("over", "number"),
-    ("under", "number"),
-    ("mode", ("all", "any", "channel")),
+    *shown_by("bridge", ANALYSE),  # over, under, mode: the analysis's parameter table
     ("sample", ("u8", "u16", "f16", "f32")),
     ("order", ("RGBA", "BGRA")),
 )
 _PREVIEW = (
     ("size", "integer"),
     ("overlay", ("true", "false")),
-    ("mode", ("all", "any", "channel")),
+    parameter("mode", ANALYSE),
 )
 
 
@@ -43,7 +43,8 @@ class Route:
         it; it is called with ``(query, body, **path parameters)``.
     status: the success status; answer: ``json`` (a description), or ``layer``.
     body: ``layer`` when it takes a layer message, else ``None``.
-    query: query parameters as (name, "number" | "integer" | a tuple of choices).
+    query: query parameters as (name, "number" | "integer" | a tuple of choices), or an
+        entry of an api parameter table (:class:`~hdr_studio.api.parameters.Parameter`).
     errors: the error statuses it may answer besides 401/403.
     summary: one line for the OpenAPI document.
     quiet: requests a client repeats several times a second (status polls) are logged at
@@ -57,7 +58,7 @@ class Route:
     status: int = 200
     answer: str = "json"
     body: str | None = None
-    query: tuple[tuple[str, Any], ...] = ()
+    query: tuple[Any, ...] = ()
     errors: tuple[int, ...] = ()
     quiet: bool = False
 

@@ -20,7 +20,7 @@ import signal
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -28,7 +28,8 @@ import numpy as np
 
 from hdr_studio import __version__
 from hdr_studio.api.catalogue import UnavailableMethodError, UnknownMethodError, catalogue
-from hdr_studio.api.request import RESULTS, ReconstructRequest
+from hdr_studio.api.parameters import ANALYSE, from_json, parameter
+from hdr_studio.api.request import ReconstructRequest
 from hdr_studio.bridge.client import PROTOCOL, parts, unpack
 from hdr_studio.bridge.connection import (
     SingleInstance,
@@ -37,6 +38,7 @@ from hdr_studio.bridge.connection import (
     write_connection,
 )
 from hdr_studio.bridge.jobs import JobManager, QueueFull
+from hdr_studio.bridge.limits import Limits
 from hdr_studio.bridge.log import log_path, redact, start_file_log
 from hdr_studio.bridge.openapi import openapi_document
 from hdr_studio.bridge.routes import LAYER_TYPE, NoRoute, match
@@ -54,27 +56,8 @@ from hdr_studio.core.layer import (
 )
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 PREVIEW_SIZE = 640  # the long side of a preview, by default (pixels)
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Limits:
-    """What one request may ask for (413 above), how long reading it may take, how many
-    jobs run and wait, and when an idle bridge exits."""
-
-    max_pixels: int = 100_000_000
-    max_body: int = 0  # 0: what max_pixels of f32 RGBA need, plus 16 MiB of header
-    request_timeout: float = 60.0
-    running: int = 1
-    queue: int = 8
-    client_timeout: float = 30.0
-    idle_timeout: float = 900.0
-
-    @property
-    def body_limit(self) -> int:
-        return self.max_body or self.max_pixels * 16 + (16 << 20)
 
 
 _STATUS_OF = {UnknownMethodError: 404, UnavailableMethodError: 409, QueueFull: 503}
@@ -91,6 +74,23 @@ def _choice(query: dict[str, str], key: str, allowed: tuple[str, ...], default: 
     if value not in allowed:
         raise HttpError(400, f"{key} must be one of {', '.join(allowed)}, got {value!r}")
     return value
+
+
+def _parameter(query: dict[str, str], name: str) -> Any:
+    """The analysis parameter ``name`` from the query (its table entry's default when
+    absent), checked by :data:`hdr_studio.api.parameters.ANALYSE`; 400 when wrong."""
+    p = parameter(name, ANALYSE)
+    if name not in query:
+        return p.default
+    text = query[name]
+    try:
+        value = text if p.kind is str else float(text)
+    except ValueError:
+        raise HttpError(400, f"{name} must be a number, got {text!r}") from None
+    try:
+        return p.check(value)
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from None
 
 
 def _number(query: dict[str, str], key: str, default: float, lo: float, hi: float) -> float:
@@ -166,58 +166,15 @@ class Bridge:
     def reconstruct_request(
         self, header: dict, image: Image, selection: np.ndarray | None = None
     ) -> ReconstructRequest:
-        spec = header.get("request", {})
-        if not isinstance(spec, dict):
-            raise HttpError(400, "request must be a JSON object")
-        known = {"method", "options", "result", "over", "precision", "strength", "curve", "passes"}
-        unknown = set(spec) - known
-        if unknown:
-            raise HttpError(400, f"unknown request field(s): {', '.join(sorted(unknown))}")
-        options = spec.get("options", {})
-        if not isinstance(options, dict) or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) for v in options.values()
-        ):
-            raise HttpError(400, "options must map names to numbers")
-        method = spec.get("method")
-        if method is not None and not isinstance(method, str):
-            raise HttpError(400, "method must be a string")
-        result = spec.get("result", "auto")
-        if result not in RESULTS:
-            raise HttpError(400, f"result must be one of {', '.join(RESULTS)}")
-        precision = spec.get("precision", "auto")
-        if precision not in PRECISIONS:
-            raise HttpError(400, f"precision must be one of {', '.join(PRECISIONS)}")
-        over = spec.get("over", 250 / 255)
-        if not isinstance(over, int | float) or isinstance(over, bool) or not 0 < over <= 1:
-            raise HttpError(400, "over must be a number in (0, 1]")
-        strength = spec.get("strength", 1.0)
-        if (
-            not isinstance(strength, int | float)
-            or isinstance(strength, bool)
-            or not 0 <= strength <= 1.5
-        ):
-            raise HttpError(400, "strength must be a number in [0, 1.5]")
-        passes = spec.get("passes", 1)
-        if passes not in (1, 3) or isinstance(passes, bool):
-            raise HttpError(400, "passes must be 1 or 3")
-        curve = spec.get("curve")
-        if curve is not None and (
-            not isinstance(curve, str)
-            or not (curve in ("srgb", "auto") or curve.startswith("gamma:"))
-        ):  # no file paths: the bridge reads no file a client names
-            raise HttpError(400, "curve must be srgb, gamma:G or auto")
+        """The job a layer message's ``request`` asks for: the fields of the request's
+        parameter table that the bridge shows (:func:`hdr_studio.api.parameters.from_json`;
+        no file paths), on the layer's pixels; 400 when one is wrong."""
+        try:
+            fields = from_json(header.get("request", {}), "bridge")
+        except ValueError as exc:
+            raise HttpError(400, str(exc)) from None
         return ReconstructRequest(
-            input=image,
-            curve=curve,
-            strength=float(strength),
-            passes=int(passes),
-            method=method,
-            options={k: float(v) for k, v in options.items()},
-            result=result,
-            over=float(over),
-            precision=precision,
-            max_pixels=self.limits.max_pixels,
-            selection=selection,
+            input=image, max_pixels=self.limits.max_pixels, selection=selection, **fields
         )
 
     def layer_response(
@@ -288,16 +245,17 @@ class Bridge:
         return parts(header, data)
 
     def analyse(self, body: bytes, query: dict) -> list:
-        from hdr_studio.core.clipping import clip_overlay, clip_stats
+        from hdr_studio.api.analysis import analyse
 
         _, image, _, _ = self.layer_request(body)
-        over = _number(query, "over", 250 / 255, 1e-3, 1.0)
-        under = _number(query, "under", 4 / 255, 0.0, 1.0)
-        if under >= over:
-            raise HttpError(400, "under must be below over")
-        mode = _choice(query, "mode", ("all", "any", "channel"), "all")
-        stats = clip_stats(image.code, over=over, under=under).to_dict()
-        overlay = clip_overlay(image.code, mode=mode, over=over, under=under)
+        over = _parameter(query, "over")
+        under = _parameter(query, "under")
+        mode = _parameter(query, "mode")
+        try:
+            analysis = analyse(image, over, under)
+        except ValueError as exc:
+            raise HttpError(400, str(exc)) from None
+        overlay = analysis.overlay(mode)
         sample = _choice(query, "sample", ("u8", "u16", "f16", "f32"), "u8")
         order = _choice(query, "order", ("RGBA", "BGRA"), "RGBA")
         rgba = overlay.astype(np.float32) * np.float32(1 / 255)
@@ -308,7 +266,7 @@ class Bridge:
             "channels": 4,
             "sample": sample,
             "order": order,
-            "stats": stats,
+            "stats": analysis.stats.to_dict(),
             "mode": mode,
         }
         return parts(header, data)
@@ -364,8 +322,8 @@ class Bridge:
         """The dialog's live preview: the request run at once on a reduced copy, as display
         pixels (sRGB u8; an HDR result tone-mapped so recovered highlights show), with the
         clipping overlay on top when asked."""
+        from hdr_studio.api.analysis import overlay_of
         from hdr_studio.api.engine import reconstruct
-        from hdr_studio.core.clipping import clip_overlay
         from hdr_studio.core.gamut import convert_primaries
         from hdr_studio.core.tonemap import to_display_uint8, tonemap_to_sdr
         from hdr_studio.core.transfer import srgb_encode
@@ -373,11 +331,12 @@ class Bridge:
         t0 = time.perf_counter()
         size = int(_number(query, "size", PREVIEW_SIZE, 16, 4096))
         overlay = _choice(query, "overlay", ("true", "false"), "false") == "true"
-        mode = _choice(query, "mode", ("all", "any", "channel"), "all")
+        mode = _parameter(query, "mode")
         order = _choice(query, "order", ("RGBA", "BGRA"), "RGBA")
         _choice(query, "sample", ("u8",), "u8")
         header, image = self.reduced(body, size)
-        outcome = reconstruct(self.reconstruct_request(header, image))
+        request = self.reconstruct_request(header, image)
+        outcome = reconstruct(request)
         rgb = outcome.pixels
         if image.primaries != "rec709":
             rgb = convert_primaries(rgb, image.primaries, "rec709")
@@ -385,8 +344,7 @@ class Bridge:
         code = tonemap_to_sdr(rgb) if outcome.kind.value == "hdr" else srgb_encode(rgb)
         shown = to_display_uint8(code)
         if overlay:
-            over = float(header.get("request", {}).get("over", 250 / 255))
-            marks = clip_overlay(image.code, mode=mode, over=over)
+            marks = overlay_of(image, mode=mode, over=request.over)
             alpha = marks[..., 3:4].astype(np.float32) * np.float32(0.6 / 255)
             mixed = shown * (1 - alpha) + marks[..., :3] * alpha
             shown = np.rint(mixed).astype(np.uint8)

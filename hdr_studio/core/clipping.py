@@ -11,6 +11,9 @@ Modes (for masks, statistics and the overlay):
 * ``"any"``: at least one channel past the threshold;
 * ``"channel"`` (overlay only): shows which channels clipped.
 
+The overlay's default is ``"any"`` (:data:`DEFAULT_MODE`), in every front end: it marks
+every pixel that lost information in some channel, as the statistics' first figure counts.
+
 Soft masks from the seeds:
 
 * :func:`santos_mask`: β(T) of Santos et al. 2020, 1 for well-exposed, falling linearly to 0
@@ -31,8 +34,13 @@ from hdr_studio.core.channels import all_channels, any_channel
 DEFAULT_OVER = 250.0 / 255.0
 DEFAULT_UNDER = 4.0 / 255.0
 SANTOS_THRESHOLD = 0.96
+#: The hybrid's mask threshold τ on the base layer (:func:`hybrid_mask`).
+HYBRID_TAU = 0.95
 
 Mode = Literal["all", "any", "channel"]
+MODES: tuple[Mode, ...] = ("any", "all", "channel")
+#: The overlay's mode unless one is asked for (the CLI, the app, the bridge, the plug-ins).
+DEFAULT_MODE: Mode = "any"
 _CHANNELS = ("R", "G", "B")
 
 
@@ -131,7 +139,7 @@ def santos_mask(code: np.ndarray, threshold: float = SANTOS_THRESHOLD) -> np.nda
     )
 
 
-def hybrid_mask(base: np.ndarray, tau: float = 0.95) -> np.ndarray:
+def hybrid_mask(base: np.ndarray, tau: float = HYBRID_TAU) -> np.ndarray:
     """The base/detail hybrid's mask (its eq. 1), per channel on the base layer S_b:
     M_c = max(0, S_b,c − τ) / (1 − τ), bounded to [0, 1]; τ ∈ [0.75, 0.995]."""
     if not 0.0 <= tau < 1.0:
@@ -241,7 +249,7 @@ GREEN = (0, 255, 0)
 
 def clip_overlay(
     code: np.ndarray,
-    mode: Mode = "all",
+    mode: Mode = DEFAULT_MODE,
     over: float = DEFAULT_OVER,
     under: float = DEFAULT_UNDER,
     opacity: float = 1.0,

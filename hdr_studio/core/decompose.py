@@ -26,6 +26,8 @@ import numpy as np
 DEFAULT_LAMBDA = 1.0
 DEFAULT_ALPHA = 1.2
 DEFAULT_EPS = 1e-4
+#: The solvers :func:`decompose` offers: ``auto`` (exact up to :data:`EXACT_MAX_PIXELS`).
+SOLVERS = ("auto", "exact", "fast")
 #: Above this many pixels ``method="auto"`` uses the fast solver (exact: ~2 s at 0.25 MP).
 EXACT_MAX_PIXELS = 250_000
 _LOG_FLOOR = 1e-4

@@ -11,6 +11,7 @@ import sys
 import torch
 
 from hdr_studio.core.errors import InputError
+from hdr_studio.inference.number_formats import PRECISIONS
 
 
 class DeviceError(InputError):
@@ -44,7 +45,6 @@ def resolve_device(name: str = "auto") -> torch.device:
     raise DeviceError(f"unknown device '{name}' (use auto, cpu, cuda, cuda:N or mps)")
 
 
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 _NAMES = {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}
 
 

@@ -1,5 +1,6 @@
-"""``hdr-studio batch``: the command line of batch runs (options → one request template →
-:mod:`hdr_studio.batch.run`; progress as a bar or JSON lines; a summary and a report)."""
+"""``hdr-studio batch``: reconstruct many photos (files, folders, @lists) into a folder, on
+this machine's processes or a Ray cluster, with the options of the request's parameter
+table; progress as a bar or JSON lines; a summary and a report."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hdr_studio.cli.common import positive_int
+from hdr_studio.cli.options import add_parameters, given
+
 
 class BatchProgress:
     """Count, rate and time left on a terminal (one line, redrawn), or one JSON object per
     event on stdout (``--progress json``), or nothing."""
 
-    def __init__(self, mode: str, stream=None) -> None:
+    def __init__(self, mode: str, stream: Any = None) -> None:
         self.stream = stream or (sys.stdout if mode == "json" else sys.stderr)
         self.mode = "bar" if mode == "auto" and self.stream.isatty() else mode
         self.t0 = time.monotonic()
@@ -43,9 +47,8 @@ class BatchProgress:
         self.stream.flush()
 
 
-def add_command(sub, positive_int, thresholds, precision, export_options) -> None:
-    """The ``batch`` subcommand; the option helpers are the ones ``reconstruct`` uses."""
-    from hdr_studio.core.formats import readable_summary
+def register(sub) -> None:
+    from hdr_studio.api.formats import readable_summary
 
     b = sub.add_parser(
         "batch",
@@ -58,39 +61,8 @@ def add_command(sub, positive_int, thresholds, precision, export_options) -> Non
     b.add_argument("inputs", nargs="+", metavar="INPUT")
     b.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output folder")
     b.add_argument("--recursive", action="store_true", help="include subfolders (mirrored)")
-    b.add_argument("--method", default=None, help="as for reconstruct (default: the default)")
-    b.add_argument(
-        "--format",
-        default="exr",
-        help="output format (default exr): png-pq, avif-pq, jxl-pq, jpeg-uhdr, exr, "
-        "tiff-float, hdr, png-sdr, jpeg-sdr, tiff-sdr",
-    )
-    b.add_argument("--result", choices=("auto", "hdr", "sdr"), default="auto")
-    export_options(b)
-    b.add_argument(
-        "--workers",
-        type=positive_int,
-        default=None,
-        help="processes on this machine (default 1), or actors on a cluster (default: as "
-        "many as the cluster's CPUs allow)",
-    )
-    b.add_argument(
-        "--cluster",
-        metavar="ray[:HOST:PORT]",
-        help="run on a Ray cluster: $RAY_ADDRESS (or a local Ray when unset), or the head "
-        "at HOST:PORT (pip install 'hdr-studio[cluster]')",
-    )
-    b.add_argument(
-        "--cluster-results",
-        choices=("shared", "bytes"),
-        default="shared",
-        help="cluster workers write outputs to a file system shared with this machine "
-        "(default), or return them as bytes for this machine to write",
-    )
-    b.add_argument("--threads", type=positive_int, default=None, help="threads per worker or actor")
-    b.add_argument("--device", default="auto")
-    precision(b)
-    b.add_argument("--tile", type=positive_int, default=None)
+    add_parameters(b, "batch")
+    _pool_options(b)
     b.add_argument("--resume", action="store_true", help="skip photos whose output is current")
     b.add_argument("--force", action="store_true", help="redo photos whose output exists")
     b.add_argument(
@@ -104,33 +76,50 @@ def add_command(sub, positive_int, thresholds, precision, export_options) -> Non
         default="auto",
         help="a bar on a terminal (auto), JSON lines on stdout, or none",
     )
-    thresholds(b, under=False)
-    b.set_defaults(func=cmd_batch)
+    b.set_defaults(func=run)
 
 
-def cmd_batch(args: argparse.Namespace) -> int:
-    from hdr_studio.api.request import ReconstructRequest, shared_fields
+def _pool_options(b: argparse.ArgumentParser) -> None:
+    b.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        help="processes on this machine (default 1), or actors on a cluster (default: as "
+        "many as the cluster's CPUs allow)",
+    )
+    b.add_argument(
+        "--cluster",
+        metavar="ray[:HOST:PORT]",
+        help="run on a Ray cluster: $RAY_ADDRESS (or a local Ray of its own when unset), or "
+        "the head at HOST:PORT (pip install 'hdr-studio[cluster]')",
+    )
+    b.add_argument(
+        "--cluster-results",
+        choices=("shared", "bytes"),
+        default="shared",
+        help="cluster workers write outputs to a file system shared with this machine "
+        "(default), or return them as bytes for this machine to write",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from hdr_studio.api import ReconstructRequest
+    from hdr_studio.api.errors import InputError, OutputError
+    from hdr_studio.api.formats import EXPORT_FORMATS
+    from hdr_studio.api.parameters import request_fields
     from hdr_studio.batch.inputs import collect
     from hdr_studio.batch.run import LocalPool, plan, run_batch
-    from hdr_studio.core.errors import InputError, OutputError
-    from hdr_studio.core.export import FORMATS
 
-    if args.cluster and args.cluster != "ray" and not args.cluster.startswith("ray:"):
-        raise InputError(f"unknown cluster '{args.cluster}' (use ray or ray:HOST:PORT)")
-    if args.cluster:
-        from hdr_studio.batch.cluster import require_ray
-
-        require_ray()  # one line saying what to install, before any work
-    if args.format not in FORMATS:
-        raise OutputError(f"unknown format '{args.format}' (known: {', '.join(FORMATS)})")
+    _check_cluster(args.cluster)
     outdir = Path(args.output)
     if outdir.exists() and not outdir.is_dir():
         raise OutputError(f"{outdir}: exists and is not a folder")
     try:
-        template = ReconstructRequest(input=Path(), **shared_fields(args))
+        fields = request_fields(given(args, "batch"), "batch")
+        template = ReconstructRequest(input=Path(), **fields)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    items = collect(args.inputs, args.recursive, FORMATS[args.format].extensions[0])
+    items = collect(args.inputs, args.recursive, EXPORT_FORMATS[args.format].extensions[0])
     if not items:
         raise InputError("no photos found in the inputs")
     tasks, skipped, manifest = plan(items, outdir, template, args.resume, args.force)
@@ -140,16 +129,27 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.cluster:
         make_pool = _ray_pool(args, tasks)
     report = run_batch(
-        tasks,
-        skipped,
-        manifest,
-        args.workers or 1,
-        BatchProgress(args.progress),
-        make_pool=make_pool,
+        tasks, skipped, manifest, workers, BatchProgress(args.progress), make_pool=make_pool
     )
     path, csv_path = report.write(
         Path(args.report) if args.report else outdir / "batch-report.json"
     )
+    _summary(report, path, csv_path)
+    return report.exit_code
+
+
+def _check_cluster(cluster: str | None) -> None:
+    from hdr_studio.api.errors import InputError
+
+    if cluster and cluster != "ray" and not cluster.startswith("ray:"):
+        raise InputError(f"unknown cluster '{cluster}' (use ray or ray:HOST:PORT)")
+    if cluster:
+        from hdr_studio.batch.cluster import require_ray
+
+        require_ray(local=cluster == "ray" and not os.environ.get("RAY_ADDRESS"))
+
+
+def _summary(report, path: Path, csv_path: Path) -> None:
     summary = (
         f"batch: {report.count('ok')} done, {report.count('current')} already current, "
         f"{report.count('failed')} failed"
@@ -162,7 +162,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
             print(f"hdr-studio: failed: {r.message}", file=sys.stderr)
     if report.interrupted:
         print("hdr-studio: interrupted: run again with --resume to finish", file=sys.stderr)
-    return report.exit_code
 
 
 def _ray_pool(args: argparse.Namespace, tasks):
