@@ -11,9 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hdr_studio.core.errors import OutputError
-from hdr_studio.core.formats import mime_types
-from hdr_studio.core.resources import package_resource
+from hdr_studio.api.errors import OutputError
+from hdr_studio.api.formats import mime_types
+from hdr_studio.api.resources import package_resource
 
 APP_ID = "org.hdrstudio.HDRStudio"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)

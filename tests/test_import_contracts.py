@@ -121,3 +121,26 @@ def test_the_cycle_finder_finds_a_cycle(tmp_path, monkeypatch):
     (pkg / "d.py").write_text("import circle_pkg.a\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert import_cycles("circle_pkg") == [["circle_pkg.a", "circle_pkg.b", "circle_pkg.c"]]
+
+
+FRONT_ENDS = ("cli", "app", "bridge", "batch", "desktop.py")
+
+
+def test_front_ends_import_nothing_from_core_or_inference():
+    """Every operation has a front door in hdr_studio.api; a front end that reaches past it
+    into the engine's layers (an import inside a function counts too) fails here, and in
+    import-linter's contract of the same name."""
+    for front in FRONT_ENDS:
+        files = [PKG / front] if front.endswith(".py") else (PKG / front).rglob("*.py")
+        for py in files:
+            for node in ast.walk(ast.parse(py.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                elif isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                else:
+                    continue
+                bad = [
+                    n for n in names if n.startswith(("hdr_studio.core", "hdr_studio.inference"))
+                ]
+                assert not bad, f"{py.relative_to(PKG)}:{node.lineno} imports {bad[0]}"

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from hdr_studio.api.photos import DEFAULT_MAX_PIXELS, read_photo
 from hdr_studio.core.clipping import (
     DEFAULT_MODE,
     DEFAULT_OVER,
@@ -20,16 +21,9 @@ from hdr_studio.core.clipping import (
     Mode,
     clip_overlay,
     clip_stats,
+    over_mask,
 )
 from hdr_studio.core.image import Image
-from hdr_studio.core.reader import DEFAULT_MAX_PIXELS, read_image
-
-
-def read_photo(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image:
-    """A photo as the engine sees it (code values, linear light, colour space, notes on
-    what reading it decided); :class:`~hdr_studio.api.errors.InputError` when it cannot be
-    used."""
-    return read_image(path, max_pixels=max_pixels)
 
 
 def check_thresholds(over: float, under: float) -> None:
@@ -130,6 +124,11 @@ def analyse(
     return Analysis(image, stats, over, under)
 
 
+def clipped_share(image: Image, over: float = DEFAULT_OVER) -> float:
+    """The share of ``image``'s pixels over-exposed in any channel (0–1)."""
+    return float(over_mask(image.code, over).mean())
+
+
 def write_overlay(overlay: np.ndarray, path: str | Path, force: bool, image: Image) -> Path:
     """Write an overlay (RGBA uint8) as an 8-bit PNG, atomically; never over ``image``'s
     own file; an existing file only with ``force``."""
@@ -147,6 +146,8 @@ __all__ = [
     "ClipStats",
     "analyse",
     "check_thresholds",
+    "clip_overlay",
+    "clipped_share",
     "overlay_of",
     "read_photo",
     "write_overlay",

@@ -11,6 +11,9 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from hdr_studio.api.errors import InputError
+from hdr_studio.api.formats import EXPORT_FORMATS as FORMATS
+from hdr_studio.api.formats import open_filter
 from hdr_studio.app.model.batch import (
     TEMPLATE_FIELDS,
     BatchSettings,
@@ -25,9 +28,6 @@ from hdr_studio.app.model.settings import Store
 from hdr_studio.app.model.state import AppState, JobState
 from hdr_studio.app.widgets import set_tip
 from hdr_studio.app.workers import JobController
-from hdr_studio.core.errors import InputError
-from hdr_studio.core.export import FORMATS
-from hdr_studio.core.formats import open_filter
 
 COLUMNS = ("Photo", "Status", "Seconds", "Message")
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from hdr_studio.api.formats import open_filter
 from hdr_studio.app.model.curve import CHOICES, CurveModel, choice_of
 from hdr_studio.app.model.state import EditSettings
 from hdr_studio.app.widgets import blocked, set_tip, tip
-from hdr_studio.core.formats import open_filter
 
 
 class CurveBox(QtWidgets.QGroupBox):

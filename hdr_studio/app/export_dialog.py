@@ -8,13 +8,14 @@ from pathlib import Path
 from PySide6 import QtWidgets
 
 from hdr_studio.api.engine import check_export, formats_for
+from hdr_studio.api.errors import OutputError
+from hdr_studio.api.formats import EXPORT_FORMATS as FORMATS
+from hdr_studio.api.formats import ExportOptions
+from hdr_studio.api.types import ResultKind
 from hdr_studio.app.model.export import export_path, extensions, invented_available, uses
 from hdr_studio.app.model.settings import Store, stored_bool
 from hdr_studio.app.model.state import Document
 from hdr_studio.app.widgets import set_tip
-from hdr_studio.core.errors import OutputError
-from hdr_studio.core.export import FORMATS, ExportOptions
-from hdr_studio.core.result import ResultKind
 
 
 class ExportDialog(QtWidgets.QDialog):

@@ -37,7 +37,7 @@ def backend_for(platform: str):
 
 
 def _shader(name: str) -> QtGui.QShader:
-    from hdr_studio.core.resources import package_resource
+    from hdr_studio.api.resources import package_resource
 
     return QtGui.QShader.fromSerialized(package_resource("shaders", name).read_bytes())
 

@@ -9,6 +9,9 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from hdr_studio.api.errors import HdrStudioError
+from hdr_studio.api.formats import open_filter
+from hdr_studio.api.types import ClipStats
 from hdr_studio.app.docks import Docks, build_docks
 from hdr_studio.app.hdr_view import HdrPresenter
 from hdr_studio.app.menus import Handlers, build_menus, build_toolbar, show_shortcuts
@@ -26,9 +29,6 @@ from hdr_studio.app.view_binding import ViewBinding
 from hdr_studio.app.viewer import ImageViewer
 from hdr_studio.app.window_settings import restore_window
 from hdr_studio.app.workers import JobController, LatestOnly, run_closure
-from hdr_studio.core.clipping import ClipStats
-from hdr_studio.core.errors import HdrStudioError
-from hdr_studio.core.formats import open_filter
 
 
 class MainWindow(QtWidgets.QMainWindow):

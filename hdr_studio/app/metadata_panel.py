@@ -7,12 +7,12 @@ from __future__ import annotations
 from PySide6 import QtWidgets
 
 from hdr_studio.api.engine import formats_for
+from hdr_studio.api.formats import EXPORT_FORMATS as FORMATS
 from hdr_studio.app.model import metadata
 from hdr_studio.app.model.settings import Store
 from hdr_studio.app.model.state import AppState
 from hdr_studio.app.widgets import blocked, set_tip
 from hdr_studio.app.workers import LatestOnly
-from hdr_studio.core.export import FORMATS
 
 
 class MetadataPanel(QtWidgets.QWidget):

@@ -7,9 +7,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from hdr_studio.api.analysis import DEFAULT_OVER, DEFAULT_UNDER
+from hdr_studio.api.types import ClipStats
 from hdr_studio.app.model.state import OverlaySettings
 from hdr_studio.app.widgets import ResetSpinBox, ValueSlider, blocked, set_tip, tip
-from hdr_studio.core.clipping import DEFAULT_OVER, DEFAULT_UNDER, ClipStats
 
 
 class ClippingPanel(QtWidgets.QWidget):

@@ -7,10 +7,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from hdr_studio.api.display import gamut_triangle, spectral_locus
 from hdr_studio.app.model.render import AFTER_RGB, BEFORE_RGB, DENSITY_RANGE, Histogram
 from hdr_studio.app.model.state import OverlaySettings
 from hdr_studio.app.widgets import set_tip
-from hdr_studio.core.chromaticity import gamut_triangle, spectral_locus
 
 
 class ChromaticityPanel(pg.PlotWidget):

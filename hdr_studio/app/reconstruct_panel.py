@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from hdr_studio.api.parameters import parameter
 from hdr_studio.app.curve_box import CurveBox
 from hdr_studio.app.model.controller import reconstruct_refusal
 from hdr_studio.app.model.curve import CurveModel
 from hdr_studio.app.model.state import AppState
 from hdr_studio.app.model.status import job_status
 from hdr_studio.app.widgets import ValueSlider, blocked, set_tip, tip
-from hdr_studio.core.strength import MAX_STRENGTH, MIN_STRENGTH
 
 RUN_TIP = "Reconstruct the clipped highlights of the open photo with the chosen method (Ctrl+R)"
 
@@ -44,9 +44,11 @@ class ReconstructPanel(QtWidgets.QWidget):
         self._options: dict[str, dict[str, QtWidgets.QDoubleSpinBox]] = {}
         self.curve_box = CurveBox(state.edits, curves, curve_jobs)
         layout.addWidget(self.curve_box)
+        strength = parameter("strength")  # range and default from the request's table
         self.strength_slider = ValueSlider(
-            "Strength", MIN_STRENGTH * 100, MAX_STRENGTH * 100, 100.0, " %"
+            "Strength", strength.minimum * 100, strength.maximum * 100, strength.default * 100, " %"
         )
+        self.strength_slider.setProperty("parameter", strength.name)
         self.strength_slider.setToolTip(
             "How far the result goes beyond the measured pixels: 0 % is the linearised "
             "photo, 100 % the method's calibrated result. Changes the view without rerunning. "

@@ -17,9 +17,9 @@ def look_up() -> tuple[list, str, str, dict]:
 
     methods, default = catalogue(), default_method()
     if default not in ("classical", "none"):
-        from hdr_studio.inference.pipeline import load_model
+        from hdr_studio.api import warm_up
 
-        load_model(default)  # kept in the process's model cache
+        warm_up(default)  # kept in the process's model cache
     return methods, device_line(), default, ChromaticityPanel.static_curves()
 
 

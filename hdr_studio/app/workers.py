@@ -11,11 +11,11 @@ from typing import Any
 
 from PySide6 import QtCore
 
+from hdr_studio.api.errors import Cancelled, HdrStudioError
+from hdr_studio.api.memory import release_free_memory
+from hdr_studio.api.types import CancelToken
 from hdr_studio.app.model.jobs import fail_job
 from hdr_studio.app.model.state import JobState
-from hdr_studio.core.errors import Cancelled, HdrStudioError
-from hdr_studio.core.jobs import CancelToken
-from hdr_studio.core.memory import release_free_memory
 
 JobFn = Callable[[Callable[[float, str], None], CancelToken], Any]
 

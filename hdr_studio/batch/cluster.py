@@ -30,8 +30,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from hdr_studio.api.errors import HdrStudioError
 from hdr_studio.batch.run import Record, Task, run_task
-from hdr_studio.core.errors import HdrStudioError
 
 RESULTS = ("shared", "bytes")
 
@@ -59,8 +59,8 @@ def _ray():
 
 def run_for_bytes(task: Task) -> tuple[Record, bytes]:
     """Reconstruct one photo without writing it; the record and the output file's bytes."""
+    from hdr_studio.api.analysis import clipped_share
     from hdr_studio.api.engine import encode, reconstruct
-    from hdr_studio.core.clipping import over_mask
 
     t0 = time.perf_counter()
     src, out = str(task.item.source), str(task.request.output)
@@ -70,7 +70,7 @@ def run_for_bytes(task: Task) -> tuple[Record, bytes]:
 
         fmt = export_format(outcome.kind, Path(out), task.request.format)
         data = encode(outcome, fmt, task.request.export)
-        share = float(over_mask(outcome.image.code).mean())
+        share = clipped_share(outcome.image)
         return Record(src, out, "ok", outcome.method, time.perf_counter() - t0, share), data
     except HdrStudioError as exc:
         rec = Record(
@@ -188,7 +188,7 @@ class RayPool:
         """The driver writes a worker's bytes atomically (results="bytes")."""
         if record.status != "ok":
             return record
-        from hdr_studio.core.atomic import atomic_path
+        from hdr_studio.api.files import atomic_path
 
         out = Path(task.request.output)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -12,8 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from hdr_studio.core.errors import InputError
-from hdr_studio.core.formats import readable_extensions
+from hdr_studio.api.errors import InputError
+from hdr_studio.api.formats import readable_extensions
 
 #: Extensions taken from folders (files named one by one are taken whatever their name):
 #: every format the reader knows (:mod:`hdr_studio.core.formats`).

@@ -21,12 +21,11 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from hdr_studio.api.errors import HdrStudioError, OutputError
+from hdr_studio.api.files import file_sha256, remove_stale_temporaries
 from hdr_studio.api.request import ReconstructRequest
 from hdr_studio.batch.inputs import Item
 from hdr_studio.batch.manifest import Manifest, settings_key
-from hdr_studio.core.atomic import remove_stale_temporaries
-from hdr_studio.core.digest import file_sha256
-from hdr_studio.core.errors import HdrStudioError, OutputError
 
 SOME_FAILED = 4
 Event = Callable[[dict[str, Any]], None]
@@ -112,7 +111,7 @@ def _curve_contents(curve: str | None) -> dict[str, str]:
     if curve in (CAMERA, AUTO):
         files = [c.path for c in remembered()]
         if curve == AUTO:
-            from hdr_studio.core.curve_estimate import prior_path
+            from hdr_studio.api.curves import prior_path
 
             files.append(prior_path())
     elif curve is not None and Path(curve).is_file():
@@ -192,8 +191,8 @@ def _init_worker(threads: int) -> None:
 
 def run_task(task: Task) -> Record:
     """Reconstruct one photo (in a worker); every error becomes the record's exit class."""
+    from hdr_studio.api.analysis import clipped_share
     from hdr_studio.api.engine import reconstruct
-    from hdr_studio.core.clipping import over_mask
 
     t0 = time.perf_counter()
     src, out = str(task.item.source), str(task.request.output)
@@ -201,7 +200,7 @@ def run_task(task: Task) -> Record:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         outcome = reconstruct(task.request)
-        share = float(over_mask(outcome.image.code).mean())
+        share = clipped_share(outcome.image)
         return Record(src, out, "ok", outcome.method, time.perf_counter() - t0, share)
     except HdrStudioError as exc:
         return Record(

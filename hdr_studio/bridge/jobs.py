@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hdr_studio.api.engine import Outcome, prepare, reconstruct
+from hdr_studio.api.errors import Cancelled, HdrStudioError
 from hdr_studio.api.request import ReconstructRequest
+from hdr_studio.api.types import CancelToken
 from hdr_studio.bridge.lease import Leased, Leases
-from hdr_studio.core.errors import Cancelled, HdrStudioError
-from hdr_studio.core.jobs import CancelToken
 
 log = logging.getLogger(__name__)
 

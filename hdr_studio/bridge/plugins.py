@@ -20,9 +20,9 @@ import sys
 import zipfile
 from pathlib import Path
 
-from hdr_studio.core.atomic import atomic_path
-from hdr_studio.core.errors import OutputError
-from hdr_studio.core.resources import package_resource
+from hdr_studio.api.errors import OutputError
+from hdr_studio.api.files import atomic_path
+from hdr_studio.api.resources import package_resource
 
 CLIENT_NAME = "hdr_studio_client.py"
 COMMAND_NAME = "hdr_studio_command.json"  # the client's COMMAND_FILE

@@ -28,8 +28,20 @@ import numpy as np
 
 from hdr_studio import __version__
 from hdr_studio.api.catalogue import UnavailableMethodError, UnknownMethodError, catalogue
+from hdr_studio.api.errors import HdrStudioError, InputError, OutputError
+from hdr_studio.api.layers import (
+    LayerFormat,
+    decode_layer,
+    encode_for_profile,
+    encode_layer_array,
+    encode_source,
+    layer_format,
+    space_name,
+    split_selection,
+)
 from hdr_studio.api.parameters import ANALYSE, from_json, parameter
 from hdr_studio.api.request import ReconstructRequest
+from hdr_studio.api.types import Image
 from hdr_studio.bridge.client import PROTOCOL, parts, unpack
 from hdr_studio.bridge.connection import (
     SingleInstance,
@@ -43,17 +55,6 @@ from hdr_studio.bridge.log import log_path, redact, start_file_log
 from hdr_studio.bridge.openapi import openapi_document
 from hdr_studio.bridge.routes import LAYER_TYPE, NoRoute, match
 from hdr_studio.bridge.sessions import SessionManager
-from hdr_studio.core.errors import HdrStudioError, InputError, OutputError
-from hdr_studio.core.image import Image
-from hdr_studio.core.layer import (
-    LayerFormat,
-    decode_layer,
-    encode_layer_array,
-    encode_source,
-    layer_format,
-    space_name,
-    split_selection,
-)
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 PREVIEW_SIZE = 640  # the long side of a preview, by default (pixels)
@@ -145,23 +146,12 @@ class Bridge:
 
     @staticmethod
     def in_profile(rgb: np.ndarray, primaries: str, icc_b64: str) -> np.ndarray:
-        """Linear ``rgb`` in ``primaries`` encoded for the ICC profile ``icc_b64`` by
-        LittleCMS (float, unbounded between matrix-shaper profiles)."""
-        import base64
-
-        from hdr_studio.core import cms
-        from hdr_studio.core.gamut import convert_primaries
-        from hdr_studio.core.layer import space_for_icc
-        from hdr_studio.core.transfer import encode
-
+        """Linear ``rgb`` in ``primaries`` encoded for the ICC profile ``icc_b64``
+        (:func:`hdr_studio.api.layers.encode_for_profile`); 400 when it is not usable."""
         try:
-            icc = base64.b64decode(icc_b64, validate=True)
-            target, curve, profile = space_for_icc(icc)
-        except (ValueError, InputError) as exc:
-            raise HttpError(400, f"icc: not a usable RGB ICC profile ({exc})") from None
-        if profile is None and curve != "pq":  # the engine's own space: its own numbers
-            return encode(convert_primaries(rgb, primaries, target), curve)
-        return cms.convert(rgb, cms.working(primaries), profile or cms.Profile.from_icc(icc))
+            return encode_for_profile(rgb, primaries, icc_b64)
+        except ValueError as exc:
+            raise HttpError(400, str(exc)) from None
 
     def reconstruct_request(
         self, header: dict, image: Image, selection: np.ndarray | None = None
@@ -188,7 +178,7 @@ class Bridge:
         """``rgb`` (linear, the image's primaries) converted as the client asks;
         ``transfer=source`` with ``primaries=source`` is exactly the layer's own encoding
         ``source`` (its ICC profile through LittleCMS, its PQ with its white)."""
-        from hdr_studio.core.gamut import PRIMARIES, convert_primaries
+        from hdr_studio.api.display import PRIMARIES, convert_primaries
 
         sample = _choice(query, "sample", ("f32", "f16", "u16", "u8"), "f32")
         order = _choice(query, "order", ("RGBA", "BGRA", "RGB", "BGR"), "RGBA")
@@ -277,7 +267,7 @@ class Bridge:
         for the next preview of the same pixels (a dialog asks again for every change)."""
         import cv2
 
-        from hdr_studio.core.layer import SAMPLES
+        from hdr_studio.api.layers import SAMPLES
 
         try:
             header, data = unpack(body)
@@ -323,10 +313,13 @@ class Bridge:
         pixels (sRGB u8; an HDR result tone-mapped so recovered highlights show), with the
         clipping overlay on top when asked."""
         from hdr_studio.api.analysis import overlay_of
+        from hdr_studio.api.display import (
+            convert_primaries,
+            srgb_encode,
+            to_display_uint8,
+            tonemap_to_sdr,
+        )
         from hdr_studio.api.engine import reconstruct
-        from hdr_studio.core.gamut import convert_primaries
-        from hdr_studio.core.tonemap import to_display_uint8, tonemap_to_sdr
-        from hdr_studio.core.transfer import srgb_encode
 
         t0 = time.perf_counter()
         size = int(_number(query, "size", PREVIEW_SIZE, 16, 4096))
@@ -622,7 +615,7 @@ class Handler(BaseHTTPRequestHandler):
         session = self._session(id)
         header, image, _, _ = self.bridge.layer_request(body)
         if image.primaries != session.image.primaries:  # kept in the layer's primaries
-            from hdr_studio.core.gamut import convert_primaries
+            from hdr_studio.api.display import convert_primaries
 
             image = replace(
                 image,

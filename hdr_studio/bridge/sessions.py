@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from hdr_studio.api.types import Image
 from hdr_studio.bridge.lease import Leased, Leases
-from hdr_studio.core.image import Image
 
 log = logging.getLogger(__name__)
 

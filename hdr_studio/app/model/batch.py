@@ -9,9 +9,9 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from hdr_studio.api.errors import InputError
 from hdr_studio.app.model.settings import Store, stored_bool
 from hdr_studio.batch.inputs import Item
-from hdr_studio.core.errors import InputError
 
 #: The fields a naming template may use.
 TEMPLATE_FIELDS = {

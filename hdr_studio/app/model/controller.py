@@ -17,16 +17,13 @@ import numpy as np
 
 from hdr_studio.api.engine import Outcome, check_export
 from hdr_studio.api.request import ReconstructRequest
+from hdr_studio.api.types import ClipStats, ExportOptions, Image, ResultKind
 from hdr_studio.app.model import render
 from hdr_studio.app.model.files import quick_preview
 from hdr_studio.app.model.jobs import Jobs
 from hdr_studio.app.model.session import Session
 from hdr_studio.app.model.settings import absolute
 from hdr_studio.app.model.state import AppState, Reference
-from hdr_studio.core.clipping import ClipStats
-from hdr_studio.core.export import ExportOptions
-from hdr_studio.core.image import Image
-from hdr_studio.core.result import ResultKind
 
 Opened = Callable[[Path, ClipStats], None]
 NO_PHOTO = "Open a photo first (File ▸ Open…, Ctrl+O, or drop one on the window)."
@@ -108,24 +105,24 @@ class DocumentController:
         path = absolute(path)
 
         def read():
-            from hdr_studio.core.reader import read_image
+            from hdr_studio.api.photos import read_photo
 
-            return read_image(path)
+            return read_photo(path)
 
         self.state.document.update(loading=path, first_picture=None)
-        from hdr_studio.core.reader import sniff
+        from hdr_studio.api.photos import file_kind
 
         try:
-            kind = sniff(path) if path.is_file() else ""
+            kind = file_kind(path) if path.is_file() else ""
         except OSError:
             kind = ""
         if kind == "raw":
             # A camera raw: its embedded preview or a half-size decode is the document at
             # once (reconstruction waits), and the full decode replaces it.
             def quick():
-                from hdr_studio.core.raw import quick_picture
+                from hdr_studio.api.photos import first_picture
 
-                return quick_picture(path)
+                return first_picture(path)
 
             def then_full(_path: Path, _stats: ClipStats) -> None:
                 self.open_image(path, read, on_opened, from_file=True)
@@ -206,9 +203,9 @@ class DocumentController:
         handed to ``on_opened(path, stats)`` while that image is still the document's."""
 
         def compute() -> Callable[[], None]:
-            from hdr_studio.core.clipping import clip_stats
+            from hdr_studio.api.analysis import analyse
 
-            stats = clip_stats(image.code, *thresholds, sensor=image.sensor_clip)
+            stats = analyse(image, *thresholds).stats
 
             def apply() -> None:
                 if on_opened is not None and self.state.document.image is image:

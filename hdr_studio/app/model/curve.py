@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from hdr_studio.api.curves import InverseCurve
+from hdr_studio.api.errors import HdrStudioError
 from hdr_studio.app.model.jobs import Jobs
 from hdr_studio.app.model.observable import Observable
 from hdr_studio.app.model.state import EditSettings
-from hdr_studio.core.curve import InverseCurve
-from hdr_studio.core.errors import HdrStudioError
 
 #: The box's choices: label and the request's ``curve`` for each ("file" and "bracket" are
 #: actions that end in a curve file's path).
@@ -80,7 +80,7 @@ class CurveModel(Observable):
         """Read the curve kept for the camera given (None: the photo names none), or, with
         none given, for the open photo's again (a measurement may have kept one)."""
         from hdr_studio.api.camera_curves import curve_for
-        from hdr_studio.core.curve import parse_curve
+        from hdr_studio.api.curves import parse_curve
 
         camera = camera[0] if camera else self.camera
         found = curve_for(camera)
@@ -142,7 +142,7 @@ class CurveModel(Observable):
 
     def use_file(self, path: str) -> str | None:
         """Make ``path`` the measured curve in use; returns why not when it is not one."""
-        from hdr_studio.core.curve import parse_curve
+        from hdr_studio.api.curves import parse_curve
 
         try:
             curve = parse_curve(path)
@@ -155,7 +155,7 @@ class CurveModel(Observable):
         """The plot of the request's ``curve`` for the open photo: code values, linear
         values, and the name of the curve drawn (sRGB where a choice falls back to the
         file's encoding)."""
-        from hdr_studio.core.curve import parse_curve
+        from hdr_studio.api.curves import parse_curve
 
         x = np.linspace(0.0, 1.0, 256, dtype=np.float32)
         srgb = parse_curve("srgb")

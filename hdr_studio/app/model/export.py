@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hdr_studio.core.export import FORMATS
+from hdr_studio.api.formats import EXPORT_FORMATS as FORMATS
 
 
 def format_label(fmt: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hdr_studio.core.formats import readable_extensions
+from hdr_studio.api.formats import readable_extensions
 
 #: Longest side of the quick first picture (the viewer's display level is at most 2048 px).
 PREVIEW_SIDE = 1600

@@ -110,7 +110,7 @@ def compute_frame(inp: FrameInputs, cache: ToneMapCache) -> Frame:
     overlay = None
     if inp.overlay is not None and inp.overlay[0] == "invented":
         if inp.result is not None:  # where the result's light was invented, not measured
-            from hdr_studio.core.strength import invented_fraction
+            from hdr_studio.api.display import invented_fraction
 
             reduced = render.reduce_mean(inp.result, level.factor)
             share = invented_fraction(reduced, level.linear)
@@ -197,7 +197,7 @@ def _spread_args(doc) -> dict:
 
 def _uncertain_overlay(spread: np.ndarray, strength: float, opacity: float) -> np.ndarray:
     """Cyan, as opaque as the disagreement (at the shown strength; one stop = opaque)."""
-    from hdr_studio.core.strength import scaled_spread
+    from hdr_studio.api.display import scaled_spread
 
     share = scaled_spread(spread, strength) / np.float32(render.UNCERTAIN_FULL_STOPS)
     return render.invented_overlay(share, opacity, render.UNCERTAIN)
@@ -206,7 +206,7 @@ def _uncertain_overlay(spread: np.ndarray, strength: float, opacity: float) -> n
 def _result_map_detail(inp: DetailInputs, rgb: np.ndarray) -> None:
     """The invented-light or uncertainty map over the part of the region that shows the
     result."""
-    from hdr_studio.core.strength import invented_fraction
+    from hdr_studio.api.display import invented_fraction
 
     x0, y0, x1, y1 = inp.region
     if inp.result is None or inp.measured is None:
@@ -229,7 +229,7 @@ def _result_map_detail(inp: DetailInputs, rgb: np.ndarray) -> None:
 
 def compute_detail(inp: DetailInputs) -> tuple[np.ndarray, int, int]:
     """(uint8 RGB of the region, x0, y0)."""
-    from hdr_studio.core.clipping import clip_overlay
+    from hdr_studio.api.analysis import clip_overlay
 
     x0, y0, x1, y1 = inp.region
     cut = inp.cut
@@ -262,8 +262,8 @@ def compute_panels(
     photo's code values, or of the result in stops; with the shares clipped at
     ``thresholds`` (over, under)), layer thumbnails, and (once per photo) the WLS base and
     detail layers of the display level."""
-    from hdr_studio.core.chromaticity import subsample_xy
-    from hdr_studio.core.decompose import decompose
+    from hdr_studio.api.decomposition import decompose
+    from hdr_studio.api.display import subsample_xy
 
     out: dict[str, Any] = {}
     xy_before = subsample_xy(level.linear, primaries, 200_000)
@@ -278,7 +278,8 @@ def compute_panels(
         None if res_lin is None else render.tonemapped(render.reduce_mean(res_lin, thumb_f))
     )
     if need_layers:
-        base, detail = decompose(code_level)
+        layers = decompose(code_level)
+        base, detail = layers.base, layers.detail
         out["base"], out["detail"] = base, detail
         f = render.display_factor(*base.shape[:2], max_side=THUMB_SIDE)
         for kind, layer in (("base", base), ("detail", detail)):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from hdr_studio.api.errors import Cancelled, HdrStudioError
+from hdr_studio.api.types import CancelToken
 from hdr_studio.app.model.state import JobState
-from hdr_studio.core.errors import Cancelled, HdrStudioError
-from hdr_studio.core.jobs import CancelToken
 
 ProgressFn = Callable[[float, str], None]
 JobFn = Callable[[ProgressFn, CancelToken], Any]

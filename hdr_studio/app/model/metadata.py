@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from hdr_studio.core.image import Image
+from hdr_studio.api.types import Image
 
 Rows = list[tuple[str, str]]
 
@@ -117,7 +117,8 @@ def written_metadata(image: Image, fmt: str) -> dict[str, str]:
     carries none (or cannot be read back here)."""
     import OpenImageIO as oiio
 
-    from hdr_studio.core.export import FORMATS, ExportOptions, encode_result
+    from hdr_studio.api.formats import EXPORT_FORMATS as FORMATS
+    from hdr_studio.api.formats import ExportOptions, encode_result
 
     side = 64
     crop = Image(
@@ -150,8 +151,8 @@ def written_metadata(image: Image, fmt: str) -> dict[str, str]:
 def export_rows(image: Image, fmt: str) -> Rows:
     """(label, value) rows of what an export in ``fmt`` writes: the photo's metadata it
     keeps, and what the writer adds (software, orientation, colour signalling)."""
-    from hdr_studio.core.errors import HdrStudioError
-    from hdr_studio.core.export import FORMATS
+    from hdr_studio.api.errors import HdrStudioError
+    from hdr_studio.api.formats import EXPORT_FORMATS as FORMATS
 
     desc = FORMATS[fmt].description
     try:

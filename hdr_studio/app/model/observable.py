@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from hdr_studio.core.image import Image
+from hdr_studio.api.types import Image
 
 Listener = Callable[[str], None]
 

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hdr_studio.core.clipping import clip_overlay
-from hdr_studio.core.gamut import luminance
-from hdr_studio.core.image import Image
-from hdr_studio.core.tonemap import to_display_uint8, tonemap_to_sdr
+from hdr_studio.api.analysis import clip_overlay
+from hdr_studio.api.display import luminance, to_display_uint8, tonemap_to_sdr
+from hdr_studio.api.types import Image
 
 #: Images with a longer side than this are shown through a block-reduced display level
 #: (2048 px keeps overlay updates of a 24 MP photo fast; see bench/RESULTS.md).
@@ -82,7 +81,7 @@ def tonemapped(linear: np.ndarray, exposure: float = 0.0, reference_white: float
 def layer_rgb(kind: str, layer: np.ndarray) -> np.ndarray:
     """uint8 RGB of a WLS layer of the code values: ``base`` (shown through the same
     tone map as photos) or ``detail`` (:func:`~hdr_studio.core.decompose.detail_visual`)."""
-    from hdr_studio.core.decompose import detail_visual
+    from hdr_studio.api.display import detail_visual
 
     if kind == "base":
         return tonemapped(layer**2.2)
@@ -288,9 +287,12 @@ def surface_pixels(
     ``p3-linear`` linear (1.0 = SDR white), ``hdr10`` PQ code values (SDR white at 203
     cd/m²); ``sdr`` the SDR view's tone-mapped sRGB code values (what an SDR surface shows:
     the same picture as the viewer draws)."""
-    from hdr_studio.core.gamut import convert_primaries
-    from hdr_studio.core.tonemap import limit_peak
-    from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, pq_encode
+    from hdr_studio.api.display import (
+        REFERENCE_WHITE_NITS,
+        convert_primaries,
+        limit_peak,
+        pq_encode,
+    )
 
     h, w, _ = linear.shape
     out = np.ones((h, w, 4), np.float32)

@@ -8,6 +8,9 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
+from hdr_studio.api.errors import InputError
+from hdr_studio.api.layers import decode_layer, encode_layer_array, layer_format, space_name
+from hdr_studio.api.types import Image
 from hdr_studio.bridge.client import (
     BridgeError,
     Client,
@@ -16,9 +19,6 @@ from hdr_studio.bridge.client import (
     read_connection,
     unpack,
 )
-from hdr_studio.core.errors import InputError
-from hdr_studio.core.image import Image
-from hdr_studio.core.layer import decode_layer, encode_layer_array, layer_format, space_name
 
 
 @dataclass

@@ -10,11 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from hdr_studio.api.analysis import DEFAULT_OVER, DEFAULT_UNDER
+from hdr_studio.api.types import Image, ResultKind
 from hdr_studio.app.model.display import DisplayState
 from hdr_studio.app.model.observable import Listener, Observable
-from hdr_studio.core.clipping import DEFAULT_OVER, DEFAULT_UNDER
-from hdr_studio.core.image import Image
-from hdr_studio.core.result import ResultKind
 
 __all__ = [
     "Analysis",

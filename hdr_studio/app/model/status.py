@@ -5,8 +5,8 @@ here."""
 
 from __future__ import annotations
 
+from hdr_studio.api.types import ClipStats
 from hdr_studio.app.model.state import Analysis, JobState
-from hdr_studio.core.clipping import ClipStats
 
 #: Where the bar stands while the panels follow a finished job.
 PANELS_PROGRESS = 0.95
