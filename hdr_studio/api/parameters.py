@@ -360,6 +360,7 @@ ANALYSE: tuple[Parameter, ...] = (
         f"{DEFAULT_UNDER:.3f})",
         minimum=0.0,
         maximum=1.0,
+        open_maximum=True,  # below over, which is at most 1
         levels=255,
         fronts=frozenset({"analyze", "bridge", "app"}),
     ),
@@ -381,7 +382,7 @@ DECOMPOSE: tuple[Parameter, ...] = (
     Parameter("lam", float, WLS_LAMBDA, f"WLS λ (default {WLS_LAMBDA:g})", minimum=0.0,
               open_minimum=True, flag="--lambda", fronts=frozenset({"decompose"})),
     Parameter("alpha", float, WLS_ALPHA, f"WLS α (default {WLS_ALPHA:g})", minimum=0.0,
-              open_minimum=True, fronts=frozenset({"decompose", "app"})),
+              open_minimum=True, fronts=frozenset({"decompose"})),
     Parameter("tau", float, HYBRID_TAU, f"mask threshold τ (default {HYBRID_TAU:g})",
               minimum=0.0, maximum=1.0, open_maximum=True, fronts=frozenset({"decompose"})),
     Parameter("solver", str, "auto", "exact sparse solve or fast separable solver (auto: by "

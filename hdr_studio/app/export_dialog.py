@@ -15,7 +15,7 @@ from hdr_studio.api.types import ResultKind
 from hdr_studio.app.model.export import export_path, extensions, invented_available, uses
 from hdr_studio.app.model.settings import Store, stored_bool
 from hdr_studio.app.model.state import Document
-from hdr_studio.app.widgets import set_tip
+from hdr_studio.app.widgets import parameter_widget, set_tip, tag_parameter
 
 
 class ExportDialog(QtWidgets.QDialog):
@@ -36,25 +36,24 @@ class ExportDialog(QtWidgets.QDialog):
         self.format.setCurrentIndex(
             max(0, self.format.findData(settings.value("export/format", "png-pq")))
         )
-        self.white = QtWidgets.QDoubleSpinBox()
-        self.white.setRange(1, 10000)
-        self.white.setValue(float(settings.value("export/white", 203.0)))
+        # Ranges and defaults from the request's parameter table; the last values used win.
+        self.white = parameter_widget("reconstruct.export.reference_white")
+        self.white.setValue(float(settings.value("export/white", self.white.value())))
         self.white.setSuffix(" cd/m²")
         set_tip(self.white, "The luminance SDR white (linear 1.0) takes in PQ files (BT.2408: 203)")
-        self.peak = QtWidgets.QDoubleSpinBox()
-        self.peak.setRange(100, 10000)
-        self.peak.setValue(float(settings.value("export/peak", 1000.0)))
+        self.peak = parameter_widget("reconstruct.export.peak_nits")
+        self.peak.setValue(float(settings.value("export/peak", self.peak.value())))
         self.peak.setSuffix(" cd/m²")
         set_tip(self.peak, "Brighter light rolls off to this peak (BT.2390), never a hard clip")
-        self.quality = QtWidgets.QSpinBox()
-        self.quality.setRange(1, 100)
-        self.quality.setValue(int(settings.value("export/quality", 92)))
+        self.quality = parameter_widget("reconstruct.export.quality")
+        self.quality.setValue(int(settings.value("export/quality", self.quality.value())))
         set_tip(self.quality, "Compression quality of the lossy formats (JPEG, AVIF)")
         form.addRow("Format", self.format)
         form.addRow("SDR white maps to", self.white)
         form.addRow("Peak", self.peak)
         form.addRow("Quality (lossy)", self.quality)
         self.invented = QtWidgets.QCheckBox("Add an 'invented' channel (EXR)")
+        tag_parameter(self.invented, "reconstruct.export.invented_channel")
         self._invented_wanted = stored_bool(settings.value("export/invented", "false"))
         form.addRow("", self.invented)
         self.invented.toggled.connect(self._invented_toggled)

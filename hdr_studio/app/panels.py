@@ -7,10 +7,16 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from hdr_studio.api.analysis import DEFAULT_OVER, DEFAULT_UNDER
 from hdr_studio.api.types import ClipStats
 from hdr_studio.app.model.state import OverlaySettings
-from hdr_studio.app.widgets import ResetSpinBox, ValueSlider, blocked, set_tip, tip
+from hdr_studio.app.widgets import (
+    ValueSlider,
+    blocked,
+    parameter_widget,
+    set_tip,
+    tag_parameter,
+    tip,
+)
 
 
 class ClippingPanel(QtWidgets.QWidget):
@@ -25,17 +31,13 @@ class ClippingPanel(QtWidgets.QWidget):
             self.enabled, "Mark the photo's clipped pixels over the photo (never over a result)"
         )
         self.mode = self._mode_box()
-        self.over = ResetSpinBox(DEFAULT_OVER * 255.0)
-        self.over.setRange(1, 255)
-        self.over.setDecimals(1)
-        self.over.setSuffix(" / 255")
+        # Thresholds in 8-bit levels, their ranges and defaults from the analysis's table.
+        self.over = parameter_widget("analyse.over")
+        tag_parameter(self.over, "analyse.over", "reconstruct.over")  # one threshold for both
         set_tip(
             self.over, "Code values at or above this count as over-exposed (double-click: default)"
         )
-        self.under = ResetSpinBox(DEFAULT_UNDER * 255.0)
-        self.under.setRange(0, 254)
-        self.under.setDecimals(1)
-        self.under.setSuffix(" / 255")
+        self.under = parameter_widget("analyse.under")
         set_tip(
             self.under,
             "Code values at or below this count as under-exposed (double-click: default)",
@@ -93,6 +95,7 @@ class ClippingPanel(QtWidgets.QWidget):
         ):
             mode.setItemData(index, tip(text), QtCore.Qt.ItemDataRole.ToolTipRole)
         set_tip(mode, "What the overlay marks; hover an entry for what it shows")
+        tag_parameter(mode, "analyse.mode")
         return mode
 
     def sync(self) -> None:

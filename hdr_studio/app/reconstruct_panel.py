@@ -10,10 +10,11 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from hdr_studio.api.parameters import parameter
 from hdr_studio.app.curve_box import CurveBox
 from hdr_studio.app.model.controller import reconstruct_refusal
+from hdr_studio.app.model.controls import control_range
 from hdr_studio.app.model.curve import CurveModel
 from hdr_studio.app.model.state import AppState
 from hdr_studio.app.model.status import job_status
-from hdr_studio.app.widgets import ValueSlider, blocked, set_tip, tip
+from hdr_studio.app.widgets import ValueSlider, blocked, set_tip, tag_parameter, tip
 
 RUN_TIP = "Reconstruct the clipped highlights of the open photo with the chosen method (Ctrl+R)"
 
@@ -44,11 +45,11 @@ class ReconstructPanel(QtWidgets.QWidget):
         self._options: dict[str, dict[str, QtWidgets.QDoubleSpinBox]] = {}
         self.curve_box = CurveBox(state.edits, curves, curve_jobs)
         layout.addWidget(self.curve_box)
-        strength = parameter("strength")  # range and default from the request's table
+        shown = control_range(parameter("strength"))  # from the request's table: 0–150 %
         self.strength_slider = ValueSlider(
-            "Strength", strength.minimum * 100, strength.maximum * 100, strength.default * 100, " %"
+            "Strength", shown.minimum, shown.maximum, shown.default, shown.suffix
         )
-        self.strength_slider.setProperty("parameter", strength.name)
+        tag_parameter(self.strength_slider, "reconstruct.strength")
         self.strength_slider.setToolTip(
             "How far the result goes beyond the measured pixels: 0 % is the linearised "
             "photo, 100 % the method's calibrated result. Changes the view without rerunning. "
@@ -63,6 +64,10 @@ class ReconstructPanel(QtWidgets.QWidget):
             "The built-in methods run once.",
         )
         layout.addWidget(self.mirror)
+        tag_parameter(self.mirror, "reconstruct.passes")
+        tag_parameter(self.method, "reconstruct.method")
+        tag_parameter(self.curve_box, "reconstruct.curve")
+        tag_parameter(self, "reconstruct.options")  # each method's own, from the catalogue
         buttons = QtWidgets.QHBoxLayout()
         self.run = QtWidgets.QPushButton("Reconstruct")
         self.run.setDefault(True)

@@ -114,3 +114,42 @@ class ValueSlider(QtWidgets.QWidget):
     def setToolTip(self, text: str) -> None:
         for w in (self, self.slider, self.spin, self.label):
             QtWidgets.QWidget.setToolTip(w, tip(text))
+
+
+def tag_parameter(widget: QtWidgets.QWidget, *tags: str) -> None:
+    """Name the api parameters ``widget`` shows (``TABLE.NAME``, Qt property ``parameter``:
+    the tests walk the parameter tables through the app by it)."""
+    widget.setProperty("parameter", " ".join(tags))
+
+
+def parameter_widget(tagged: str) -> QtWidgets.QWidget:
+    """A control for the api parameter ``tagged`` (``reconstruct.export.quality``) made
+    from its table entry: a spin box with its range and default (in the shown units), a
+    check box, or a list of its choices; its tooltip is the entry's help."""
+    from hdr_studio.app.model.controls import control_range, entry
+
+    p = entry(tagged)
+    widget: QtWidgets.QWidget
+    if p.kind is bool:
+        widget = QtWidgets.QCheckBox()
+        widget.setChecked(bool(p.default))
+    elif p.choices is not None:
+        widget = QtWidgets.QComboBox()
+        for choice in p.choices:
+            widget.addItem(str(choice), choice)
+        widget.setCurrentIndex(max(0, widget.findData(p.default)))
+    else:
+        shown = control_range(p)
+        if p.kind is int and shown.scale == 1.0:
+            widget = QtWidgets.QSpinBox()
+            widget.setRange(int(shown.minimum), int(shown.maximum))
+            widget.setValue(int(shown.default))
+        else:
+            widget = ResetSpinBox(shown.default)
+            widget.setDecimals(shown.decimals)
+            widget.setRange(shown.minimum, shown.maximum)
+            widget.setValue(shown.default)
+        widget.setSuffix(shown.suffix)
+    set_tip(widget, p.help[:1].upper() + p.help[1:])
+    tag_parameter(widget, tagged)
+    return widget
