@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh Debian 12 machine with Python 3.11:
 #   make run    reconstructs a bundled sample photo into out/ (creates .venv first)
-#   make test   runs lint, the import contracts and the test suite (creates .venv first)
+#   make test   runs lint (ruff, the import contracts, the type check) and the test suite
+#               (creates .venv first)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -33,6 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/pyright
 
 # The freedesktop validators the desktop-integration tests run, and an X server for the app's
 # X11 tests (Debian packages; installed when missing and we are root with apt, else those

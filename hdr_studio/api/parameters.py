@@ -131,17 +131,18 @@ class Parameter:
     def _number(self, label: str, value: Any) -> float | int:
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise ValueError(f"{label} must be a number, got {value!r}")
-        if not math.isfinite(value):
+        number = float(value)  # numpy's numbers too; the value itself is what is returned
+        if not math.isfinite(number):
             raise ValueError(f"{label} must be a finite number, got {value!r}")
-        if self.kind is int and value != int(value):
+        if self.kind is int and number != int(number):
             raise ValueError(f"{label} must be a whole number, got {value!r}")
         lo, hi = self.minimum, self.maximum
-        below = lo is not None and (value <= lo if self.open_minimum else value < lo)
-        above = hi is not None and (value >= hi if self.open_maximum else value > hi)
+        below = lo is not None and (number <= lo if self.open_minimum else number < lo)
+        above = hi is not None and (number >= hi if self.open_maximum else number > hi)
         if below or above:
-            shown = f"{value * 100:g} %" if self.percent else f"{value:g}"
+            shown = f"{number * 100:g} %" if self.percent else f"{number:g}"
             raise ValueError(f"{label} must be {self.range_text()}, got {shown}")
-        return self.kind(value)
+        return int(number) if self.kind is int else number
 
 
 def _either(choices: Iterable[Any]) -> str:
@@ -449,7 +450,8 @@ def from_json(spec: Any, front: str = "bridge") -> dict[str, Any]:
     if unknown:
         raise ValueError(f"unknown request field(s): {', '.join(unknown)}")
     for name, value in spec.items():
-        problem = known[name].remote(value) if known[name].remote is not None else None
+        check = known[name].remote
+        problem = check(value) if check is not None else None
         if problem is not None and value is not None:
             raise ValueError(problem)
     fields_ = request_fields(spec, front)

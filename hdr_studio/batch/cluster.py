@@ -89,7 +89,8 @@ def private_local_ray() -> None:
     os.environ["RAY_AUTH_MODE"] = "token"
     os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
     if "ray" in sys.modules:  # Ray read its settings at import: have it read them again
-        from ray._raylet import AuthenticationTokenLoader, Config
+        # compiled, and no stub names them
+        from ray._raylet import AuthenticationTokenLoader, Config  # type: ignore[attr-defined]
 
         Config.initialize("")
         AuthenticationTokenLoader.instance().reset_cache()
@@ -161,7 +162,8 @@ class RayPool:
                 if task is None:
                     return
                 a = self.actors[i]
-                ref = a.shared.remote(task) if self.results == "shared" else a.bytes.remote(task)
+                method = a.shared if self.results == "shared" else a.bytes
+                ref = method.remote(task)  # type: ignore[attr-defined]  (an actor's method)
                 self.running[ref] = (task, i)
                 load[i] += 1
 
@@ -190,6 +192,7 @@ class RayPool:
             return record
         from hdr_studio.api.files import atomic_path
 
+        assert task.request.output is not None  # every batch task names its output
         out = Path(task.request.output)
         out.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(out, force=True) as tmp:
@@ -205,5 +208,5 @@ class RayPool:
 
     def close(self) -> None:
         for a in self.actors:
-            self.ray.kill(a)
+            self.ray.kill(a)  # type: ignore[arg-type]  (Ray's stubs: a handle, not a proxy)
         self.ray.shutdown()

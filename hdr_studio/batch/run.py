@@ -356,6 +356,7 @@ def run_batch(
                     )
                 )
         for task in tasks:  # a worker killed outright cannot remove its temporary file
+            assert task.request.output is not None  # every batch task names its output
             remove_stale_temporaries(Path(task.request.output))
         manifest.save()
         report.seconds = time.perf_counter() - t0

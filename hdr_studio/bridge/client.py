@@ -17,6 +17,7 @@ import subprocess
 import time
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 PROTOCOL = 1
 MAGIC = b"HSL1"
@@ -85,7 +86,7 @@ def layer_name(label: str, strength: float = 1.0) -> str:
     return f"HDR Studio: {label}, {round(strength * 100)} %"
 
 
-def parts(header: dict, data=b"") -> list:
+def parts(header: dict, data: Any = b"") -> list:
     """One layer message as pieces to send one after the other (no copy of the samples):
     magic and header length, JSON header, samples (bytes or any buffer)."""
     head = json.dumps(header).encode("utf-8")
@@ -188,7 +189,7 @@ class Client:
             raise BridgeError(message, status)
         return status, resp_headers, data
 
-    def json(self, method: str, path: str, body: bytes | None = None, query=None):
+    def json(self, method: str, path: str, body: bytes | list | None = None, query=None):
         return json.loads(self.request(method, path, body, query)[2].decode("utf-8"))
 
     # --- the API -------------------------------------------------------------------------

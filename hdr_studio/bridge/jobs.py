@@ -10,6 +10,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hdr_studio.api.engine import Outcome, prepare, reconstruct
@@ -99,7 +100,7 @@ class JobManager:
             self._waiting.append(job)
             self._lock.notify_all()
         image = request.input
-        size = f"{image.width}x{image.height}" if hasattr(image, "width") else str(image)
+        size = str(image) if isinstance(image, Path) else f"{image.width}x{image.height}"
         log.info(
             "job %s queued: %s, %s result, %s", job.id, plan.method.name, plan.result.value, size
         )

@@ -425,7 +425,7 @@ class Handler(BaseHTTPRequestHandler):
         if not hmac.compare_digest(given.encode(), self.bridge.token.encode()):
             raise HttpError(401, "missing or wrong token (see the bridge's connection file)")
 
-    def _body(self) -> bytes:
+    def _body(self) -> bytes | bytearray:
         length = self.headers.get("Content-Length")
         if self.headers.get("Transfer-Encoding"):
             self.close_connection = True
@@ -606,7 +606,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def session_cancel(self, query: dict, body: bytes, id: str) -> tuple[int, dict]:
         self._session(id)
-        return 200, self.bridge.sessions.close(id, "cancelled", "cancelled by the host").status()
+        return 200, self._closed(
+            self.bridge.sessions.close(id, "cancelled", "cancelled by the host"), id
+        )
 
     def session_input(self, query: dict, body: bytes, id: str) -> tuple[int, list]:
         return 200, [self._session(id).raw]  # the layer exactly as sent
@@ -637,7 +639,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def session_close(self, query: dict, body: bytes, id: str) -> tuple[int, dict]:
         self._session(id)
-        return 200, self.bridge.sessions.close(id).status()
+        return 200, self._closed(self.bridge.sessions.close(id), id)
+
+    @staticmethod
+    def _closed(session, sid: str) -> dict:
+        """A closed session's status; 404 when it went in the meantime (its lease ran out)."""
+        if session is None:
+            raise HttpError(404, f"no session {sid}")
+        return session.status()
 
 
 def make_server(bridge: Bridge, port: int = 0) -> ThreadingHTTPServer:

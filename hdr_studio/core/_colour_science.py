@@ -13,5 +13,6 @@ def colour() -> ModuleType:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import colour as _colour
-    _colour.utilities.filter_warnings(colour_usage_warnings=True)
+    # colour.utilities is loaded lazily: no stub names it as an attribute.
+    _colour.utilities.filter_warnings(colour_usage_warnings=True)  # type: ignore[attr-defined]
     return _colour

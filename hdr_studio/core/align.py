@@ -66,7 +66,7 @@ def _bitmap(grey: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]
 def _pyramid(grey: np.ndarray) -> list[np.ndarray]:
     import cv2
 
-    levels = [grey.astype(np.float32)]
+    levels: list[np.ndarray] = [grey.astype(np.float32)]
     while min(levels[-1].shape) >= 2 * COARSEST:
         g = levels[-1]
         levels.append(

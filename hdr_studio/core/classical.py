@@ -71,7 +71,7 @@ def push_pull(values: np.ndarray, weights: np.ndarray, saturation: float = 0.2) 
 
     v = (values * weights[..., None]).astype(np.float32)
     w = weights.astype(np.float32)
-    levels = [(v, w)]
+    levels: list[tuple[np.ndarray, np.ndarray]] = [(v, w)]
     while min(v.shape[:2]) > 2:
         v = cv2.pyrDown(v)
         w = cv2.pyrDown(w)

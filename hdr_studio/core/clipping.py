@@ -76,8 +76,8 @@ def _channel_masks_u8(
             raise ValueError(f"sensor mask must have shape {c.shape}, got {sensor.shape}")
         o = np.ascontiguousarray(sensor, dtype=bool).view(np.uint8) * np.uint8(255)
     else:
-        o = cv2.compare(flat, float(np.float32(over)), cv2.CMP_GE).reshape(h, w, 3)
-    u = cv2.compare(flat, float(np.float32(under)), cv2.CMP_LE).reshape(h, w, 3)
+        o = cv2.compare(flat, float(np.float32(over)), cv2.CMP_GE).reshape(h, w, 3)  # type: ignore[call-overload]  (a scalar operand: OpenCV's stubs name arrays only)
+    u = cv2.compare(flat, float(np.float32(under)), cv2.CMP_LE).reshape(h, w, 3)  # type: ignore[call-overload]
     return o, u
 
 

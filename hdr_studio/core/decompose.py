@@ -93,7 +93,8 @@ def wls_exact(
 
 def _solve_chunk(planes: np.ndarray, a: np.ndarray, lam: np.float32, r0: int, r1: int) -> None:
     """Solve lines ``r0:r1`` of ``planes`` (C, R, n) in place (see :func:`_solve_lines`)."""
-    from scipy.linalg.lapack import sptsv
+    # made at run time from LAPACK (no stub names it)
+    from scipy.linalg.lapack import sptsv  # type: ignore[attr-defined]
 
     c, _, n = planes.shape
     rr = r1 - r0

@@ -82,7 +82,7 @@ def _ifd(tiff: bytes, order: str, offset: int, wanted: dict, out: dict) -> int |
             value = _value(tiff, order, typ, count, entry[8:12])
             if value not in (None, ""):
                 name, kind = wanted[tag]
-                out[name] = (kind, float(value) if kind == "float" else value)
+                out[name] = (kind, float(value) if kind == "float" else value)  # type: ignore[arg-type]
     return sub
 
 

@@ -302,11 +302,13 @@ def apply_gain_map(sdr: np.ndarray, gain: np.ndarray, params: GainMapParams) -> 
     """HDR rendition at the file's own headroom (W = 1) from the SDR base's linear pixels
     (H, W, 3) float32 and the gain map ((h, w) or (h, w, 3) uint8 code values)."""
     g = _resize_to(gain, sdr.shape[:2])
-    lo, hi = np.float32(params.gain_min), np.float32(params.gain_max)
-    gamma = np.float32(params.gamma)
+    # Per channel (three values each): float32 arrays of shape (3,).
+    lo, hi = np.asarray(params.gain_min, np.float32), np.asarray(params.gain_max, np.float32)
+    gamma = np.asarray(params.gamma, np.float32)
     g = np.power(np.clip(g, 0.0, 1.0), np.float32(1.0) / gamma)
     boost = lo + (hi - lo) * g
-    o_sdr, o_hdr = np.float32(params.offset_sdr), np.float32(params.offset_hdr)
+    o_sdr = np.asarray(params.offset_sdr, np.float32)
+    o_hdr = np.asarray(params.offset_hdr, np.float32)
     return ((sdr + o_sdr) * np.exp2(boost) - o_hdr).astype(np.float32)
 
 

@@ -78,7 +78,9 @@ def read_heif(path: Path, max_pixels: int) -> Any:
             path, int(nclx.get("color_primaries", 1)), int(nclx.get("transfer_characteristics", 13))
         )
     elif icc:
-        primaries, transfer = icc_encoding(bytes(icc), notes)
+        declared = icc_encoding(bytes(icc), notes)  # (None, None): unreadable, stays sRGB
+        if declared[0] is not None and declared[1] is not None:
+            primaries, transfer = declared
     metadata = exif_fields(bytes(info.get("exif") or b""))
     metadata.pop("Orientation", None)  # libheif applies the file's rotation itself
     image = Image.from_pixels(

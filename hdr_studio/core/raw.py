@@ -152,7 +152,7 @@ def _is_2x2(colours: np.ndarray) -> bool:
     )
 
 
-def _white_levels(raw: Any, cfa: np.ndarray, colours: np.ndarray, n: int) -> np.ndarray:
+def _white_levels(raw: Any, cfa: np.ndarray, colours: np.ndarray | None, n: int) -> np.ndarray:
     """Per colour index (0..3), the photosite value counted as clipped."""
     declared = raw.camera_white_level_per_channel
     declared = np.asarray(
@@ -355,7 +355,7 @@ def read_raw(path: Path, max_pixels: int, half: bool = False) -> Any:
         colours = raw.raw_colors_visible if bayer else None
         whites = _white_levels(raw, visible, colours, 4 if bayer else 3)
         black = np.asarray(raw.black_level_per_channel, dtype=np.float64)
-        reach = 1 if bayer and np.shape(raw.raw_pattern)[0] == 2 else 2
+        reach = 1 if bayer and np.shape(raw.raw_pattern)[0] == 2 else 2  # type: ignore[arg-type]
         clip = sensor_clip_mask(visible, colours, whites, reach, half)
         rgb16 = _demosaic(raw, half)
         wb, note = _white_balance(raw)

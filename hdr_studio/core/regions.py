@@ -32,7 +32,8 @@ def region_inradius(mask: np.ndarray) -> np.ndarray:
     x0, x1 = max(int(cols[0]) - 1, 0), min(int(cols[-1]) + 2, m.shape[1])
     box = np.ascontiguousarray(m[y0:y1, x0:x1])
     dist = cv2.distanceTransform(box, cv2.DIST_L2, 3)
-    n, labels = cv2.connectedComponents(box, connectivity=8)
+    n, found = cv2.connectedComponents(box, connectivity=8)
+    labels = np.asarray(found, np.int32)  # OpenCV's labels are int32 already: no copy
     top = np.zeros(n, np.float32)
     np.maximum.at(top, labels.ravel(), dist.ravel())
     top[0] = 0.0  # label 0 is outside the mask

@@ -188,6 +188,7 @@ def measure_response(
         )
     log_t = np.log(t)
     trust = np.ones_like(w)  # 1, or less for readings that disagree with the rest (robust)
+    g = np.empty(0)  # the curve (ln light per code level), solved below at least once
     for refit in range(1 + robust):
         try:
             g = _solve(z, w * trust, log_t, smoothness)

@@ -18,9 +18,10 @@ def _eetf_params(
     source_peak: float, target_peak: float, source_black: float
 ) -> tuple[float, float, float, float]:
     """(PQ of the source black, PQ span of the source, maxLum, knee start KS) — BT.2390."""
-    pq_lb = float(pq_encode(np.float64(source_black)))
-    span = float(pq_encode(np.float64(source_peak))) - pq_lb
-    max_lum = (float(pq_encode(np.float64(target_peak))) - pq_lb) / span
+    # One number each: the transfer functions work on scalars as on arrays.
+    pq_lb = float(pq_encode(np.float64(source_black)))  # type: ignore[arg-type]
+    span = float(pq_encode(np.float64(source_peak))) - pq_lb  # type: ignore[arg-type]
+    max_lum = (float(pq_encode(np.float64(target_peak))) - pq_lb) / span  # type: ignore[arg-type]
     return pq_lb, span, max_lum, 1.5 * max_lum - 0.5
 
 
@@ -52,7 +53,7 @@ def knee_nits(source_peak: float, target_peak: float, source_black: float = 0.0)
     if source_peak <= target_peak:
         return float("inf")
     pq_lb, span, _, ks = _eetf_params(source_peak, target_peak, source_black)
-    return float(pq_decode(np.float64(ks * span + pq_lb)))
+    return float(pq_decode(np.float64(ks * span + pq_lb)))  # type: ignore[arg-type]
 
 
 def limit_peak(nits_rgb: np.ndarray, peak_nits: float, source_peak: float | None = None):

@@ -61,6 +61,8 @@ class PartialConv2d(nn.Module):
     """Partial convolution with a multi-channel validity mask (1 = valid); returns
     (features, updated mask with ``out_channels`` identical channels)."""
 
+    ones: torch.Tensor  # a buffer (registered in __init__)
+
     def __init__(
         self,
         in_channels: int,
@@ -85,7 +87,7 @@ class PartialConv2d(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         with torch.no_grad():
-            valid = F.conv2d(
+            valid = F.conv2d(  # type: ignore[call-overload]  (padding: the conv's own ints)
                 mask, self.ones.to(mask.dtype), stride=self.conv.stride, padding=self.conv.padding
             )
             updated = (valid > 0).to(x.dtype)

@@ -39,7 +39,7 @@ class ModelSpec:
         raise NotImplementedError
 
     def stride(self, config: dict[str, Any]) -> int:
-        return int(self.build(config).stride)
+        return int(self.build(config).stride)  # type: ignore[arg-type]  (each net's int)
 
     def bytes_per_pixel(self, config: dict[str, Any]) -> int:
         """Rough fp32 activation memory per input pixel, for choosing tile sizes."""

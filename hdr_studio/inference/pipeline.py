@@ -77,12 +77,13 @@ def load_model(name: str, device: str = "auto", folder: Path | None = None) -> L
     net = spec.build(config)
     net.load_state_dict(state, strict=True)
     # Channels-last: the layout the fast convolution kernels (oneDNN, cuDNN) work in.
-    net.eval().to(dev, memory_format=torch.channels_last)
+    net.eval().to(dev, memory_format=torch.channels_last)  # type: ignore[call-overload]
     try:
         cal = Calibration.from_metadata(meta)
     except (ValueError, TypeError, KeyError) as exc:
         raise WeightsError(f"model '{name}': bad calibration metadata ({exc})") from None
-    loaded = LoadedModel(spec, net, config, meta, dev, int(net.stride), cal)
+    stride = int(net.stride)  # type: ignore[arg-type]  (every network sets an int)
+    loaded = LoadedModel(spec, net, config, meta, dev, stride, cal)
     log.info("model %s loaded on %s in %.2f s", name, dev, time.perf_counter() - t0)
     with _cache_lock:
         _cache[key] = loaded

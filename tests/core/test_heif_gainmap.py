@@ -251,3 +251,15 @@ def test_iso_21496_tmap_item_in_heif_is_found():
     assert gain_item == 2
     assert params.gain_max == (2.5, 2.5, 2.5) and params.capacity_max == 2.5
     assert heif_tmap(_box(b"ftyp", b"heic\x00\x00\x00\x00")) is None
+
+
+def test_heic_with_an_unreadable_icc_profile_is_read_as_srgb(tmp_path):
+    """An ICC profile that cannot be parsed leaves the photo sRGB with a note (it handed
+    the image no colour space at all, found by the type check)."""
+    px = (gradient(24, 32) * 255).astype(np.uint8)
+    f = heif.from_bytes(mode="RGB", size=(32, 24), data=np.ascontiguousarray(px).tobytes())
+    path = tmp_path / "bad-icc.heic"
+    f.save(str(path), quality=-1, icc_profile=b"not an ICC profile at all" * 8)
+    image = read_image(path)
+    assert (image.primaries, image.transfer) == ("rec709", "srgb")
+    assert any("ICC" in note for note in image.notes)
