@@ -369,7 +369,8 @@ class ExportFormat:
     above SDR white (HDR) or is display-referred SDR. encoding: ``"pq"`` (ST 2084,
     Rec.2020), ``"linear"`` (scene-linear, primaries tagged), ``"gain-map"`` (SDR base and
     ISO 21496-1 gain map) or ``"srgb"``. bit_depth: bits per channel written (16 for half
-    floats). metadata: the source's Exif/IPTC/GPS attributes are carried. alpha: the
+    floats). metadata: the source's Exif/IPTC/GPS attributes are carried (OpenImageIO's JPEG
+    XL, Ultra HDR and Radiance writers and the AVIF encoder write none; tested). alpha: the
     source's alpha channel is carried. encoder: writes the file. options: the
     :class:`ExportOptions` fields the encoder reads (the app enables only those)."""
 
@@ -417,7 +418,7 @@ _EXPORT_FORMATS = (
         True,
         "pq",
         16,
-        True,
+        False,
         False,
         _encode_jxl_pq,
         options=frozenset({"reference_white", "peak_nits"}),
@@ -429,7 +430,7 @@ _EXPORT_FORMATS = (
         True,
         "gain-map",
         8,
-        True,
+        False,
         False,
         _encode_ultrahdr,
         options=frozenset({"reference_white", "peak_nits"}),
@@ -465,7 +466,7 @@ _EXPORT_FORMATS = (
         True,
         "linear",
         32,
-        True,
+        False,
         False,
         _encode_linear,
         options=frozenset(),

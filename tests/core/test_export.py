@@ -214,3 +214,23 @@ def test_metadata_survives_and_orientation_is_reset(tmp_path, source, hdr):
 
 
 _ = zlib  # PNG chunk CRCs are not checked here; OIIO's reader validates them.
+
+
+@pytest.mark.parametrize("fmt", sorted(ex.FORMATS))
+def test_a_format_carries_metadata_iff_its_record_says_so(tmp_path, source, hdr, fmt):
+    """Each record's ``metadata`` tells the truth: the source's camera (Exif Make) is in
+    the written file exactly when the record claims it (read back by OpenImageIO, and
+    looked for in the bytes, which also finds a tag OpenImageIO's reader would skip)."""
+    source.metadata["Artist"] = ("string", "Photographer Q")
+    data = ex.encode_result(hdr, source, fmt, ex.ExportOptions())
+    path = tmp_path / f"m{ex.FORMATS[fmt].extensions[0]}"
+    path.write_bytes(data)
+    inp = oiio.ImageInput.open(str(path))
+    if inp is None:  # this OpenImageIO has no AVIF reader
+        oiio.geterror()
+        read_back = False
+    else:
+        read_back = inp.spec().get_string_attribute("Make") == "TestCam"
+        inp.close()
+    in_bytes = b"TestCam" in data and b"Photographer Q" in data
+    assert read_back == in_bytes == ex.FORMATS[fmt].metadata, fmt
