@@ -103,6 +103,10 @@ def _is_oom(exc: BaseException) -> bool:
     return isinstance(exc, oom) or "out of memory" in str(exc).lower()
 
 
+#: The smallest side (pixels) a network is run on; smaller pictures are padded to it.
+MIN_SIDE = 32
+
+
 def run_tiled(
     net: nn.Module,
     image: np.ndarray,
@@ -165,7 +169,10 @@ def _run(
     net, image, device, stride, tile, halo, progress, cancel, dtype, needed, out_channels
 ) -> np.ndarray:
     h, w, _ = image.shape
-    hp, wp = math.ceil(h / stride) * stride, math.ceil(w / stride) * stride
+    # at least MIN_SIDE each way: oneDNN's bf16 convolutions gave garbage (±1e33) on a
+    # 40×8 input once other networks had run in the process (a 37×1 picture, declipnet)
+    hp = math.ceil(max(h, MIN_SIDE) / stride) * stride
+    wp = math.ceil(max(w, MIN_SIDE) / stride) * stride
     src = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))[None]
     src = _pad_to(src, hp, wp)
     th, tw = min(tile, hp), min(tile, wp)
