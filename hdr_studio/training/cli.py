@@ -39,6 +39,8 @@ def cmd_data(args: argparse.Namespace) -> int:
     from hdr_studio.training.data import dataset
 
     root = dataset.data_root(args.data)
+    if args.action == "real":
+        return _data_real(root, args)
     try:
         if args.action in ("photos", "all"):
             from hdr_studio.training.data.photos import fetch_photos
@@ -74,6 +76,28 @@ def cmd_data(args: argparse.Namespace) -> int:
         raise TrainingError(str(exc)) from None
     except (ValueError, OSError) as exc:
         raise InputError(str(exc)) from None
+    return 0
+
+
+def _data_real(root: Path, args: argparse.Namespace) -> int:
+    from hdr_studio.training.data.real import build_real, load_sources
+
+    if not args.source_dir:
+        raise InputError("data real needs --from DIR: the folder holding the fetched photographs")
+    folder = Path(args.source_dir)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder")
+    try:
+        summary = build_real(root, folder, load_sources(), progress=_progress("real"))
+    except FileNotFoundError as exc:
+        raise InputError(str(exc)) from None
+    except (ValueError, OSError) as exc:
+        raise InputError(str(exc)) from None
+    for m in summary["missing"]:
+        print(f"missing: {m['repo']} {m['path']} (commit {m['commit'][:12]})", file=sys.stderr)
+    for split, s in summary["splits"].items():
+        print(f"real/{split}: {s['crops']} crops of {s['sources']} photographs")
+    print(f"real/valset, real/evalset: pairs in {root / 'real'}")
     return 0
 
 
@@ -203,8 +227,17 @@ def cmd_curve_prior(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub, common_positive_int) -> None:
-    d = sub.add_parser("data", help="fetch photos, render HDR scenes, build the evaluation set")
-    d.add_argument("action", choices=("photos", "render", "evalset", "valset", "all"))
+    d = sub.add_parser(
+        "data",
+        help="fetch photos, render HDR scenes, build the evaluation sets, crop real HDR photos",
+    )
+    d.add_argument("action", choices=("photos", "render", "evalset", "valset", "real", "all"))
+    d.add_argument(
+        "--from",
+        dest="source_dir",
+        metavar="DIR",
+        help="real: the folder holding the fetched HDR photographs (DATA.md)",
+    )
     d.add_argument("--data", metavar="DIR", help="data root (default $HDR_STUDIO_DATA or ./data)")
     d.add_argument(
         "--split", choices=("train", "val", "eval"), default="train", help="render: which split"

@@ -26,6 +26,7 @@ import numpy as np
 from hdr_studio.api.catalogue import catalogue
 from hdr_studio.api.engine import run_method
 from hdr_studio.core.clipping import over_mask
+from hdr_studio.core.fill import HARD_CLIP
 from hdr_studio.core.jobs import ProgressFn, no_progress
 from hdr_studio.core.result import MethodKind
 from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, srgb_encode
@@ -79,6 +80,8 @@ def evaluate(
     total = max(1, len(hdr_items) * len(hdr_methods) + len(sdr_items) * len(sdr_methods))
     done = 0
     per: dict[str, dict[str, list[float]]] = {m: {} for m in hdr_methods}
+    #: the same by the pair's camera curve (real-photo sets: srgb and sigmoid)
+    groups: dict[str, dict[str, dict[str, list[float]]]] = {}
     seconds: dict[str, float] = {m: 0.0 for m in methods}
     for item in hdr_items:
         image = read_image(set_dir / "hdr" / f"{item['name']}.png")
@@ -86,23 +89,30 @@ def evaluate(
         clipped = over_mask(image.code)
         fully = over_mask(image.code, mode="all")  # all three channels clipped
         partly = clipped & ~fully  # one or two channels clipped, the others measured
+        # pixels whose code values did not reach the clip: what a photo measured
+        unclipped = ~over_mask(image.code, HARD_CLIP)
+        group = groups.setdefault(item.get("curve", "all"), {m: {} for m in hdr_methods})
         for m in hdr_methods:
             t = time.perf_counter()
             hdr = run_method(
                 image, m, device=device, models=models_folder, precision=precision, passes=passes
             ).hdr
             seconds[m] += time.perf_counter() - t
-            r = per[m]
+            mean_stops, top_stops = M.brightness_errors(hdr, truth, clipped)
             for key, val in (
                 ("pu21_all", M.pu21_psnr(hdr, truth)),
                 ("pu21_in", M.pu21_psnr(hdr, truth, clipped) if clipped.any() else np.nan),
                 ("pu21_out", M.pu21_psnr(hdr, truth, ~clipped)),
+                ("pu21_unclipped", M.pu21_psnr(hdr, truth, unclipped)),
+                ("bright_mean", mean_stops),
+                ("bright_top", top_stops),
                 ("logl1_in", M.log_l1(hdr, truth, clipped) if clipped.any() else np.nan),
                 ("pq_all", M.pq_psnr(hdr, truth)),
                 ("de_partial", M.delta_e_itp(hdr, truth, partly, image.primaries)),
                 ("de_full", M.delta_e_itp(hdr, truth, fully, image.primaries)),
             ):
-                r.setdefault(key, []).append(val)
+                per[m].setdefault(key, []).append(val)
+                group[m].setdefault(key, []).append(val)
             if vdp is not None:
                 import torch
 
@@ -112,7 +122,7 @@ def evaluate(
                         torch.from_numpy(np.maximum(truth, 0) * REFERENCE_WHITE_NITS),
                         dim_order="HWC",
                     )
-                r.setdefault("jod", []).append(float(q))
+                per[m].setdefault("jod", []).append(float(q))
             done += 1
             progress(done / total, f"{m} {item['name']}")
     sdr_per: dict[str, dict[str, list[float]]] = {m: {} for m in sdr_methods}
@@ -148,6 +158,16 @@ def evaluate(
         "precision": precision,
         "passes": passes,
         "hdr": {m: {k: _mean(v) for k, v in r.items()} for m, r in per.items()},
+        "hdr_groups": {
+            g: {m: {k: _mean(v) for k, v in r.items()} for m, r in gm.items()}
+            for g, gm in groups.items()
+        }
+        if len(groups) > 1
+        else {},
+        "hdr_counts": {
+            g: len(next(iter(gm.values())).get("pu21_all", [])) if gm else 0
+            for g, gm in groups.items()
+        },
         "sdr": {m: {k: _mean(v) for k, v in r.items()} for m, r in sdr_per.items()},
         "seconds": seconds,
     }
@@ -170,32 +190,11 @@ def format_report(report: dict[str, Any], command: str | None = None) -> str:
         "and with all three clipped):",
         "",
     ]
-    cols = ["pu21_all", "pu21_in", "pu21_out", "logl1_in", "pq_all", "de_partial", "de_full"] + (
-        ["jod"] if report["cvvdp"] else []
-    )
-    names = {
-        "pu21_all": "PU21 all",
-        "pu21_in": "PU21 in",
-        "pu21_out": "PU21 out",
-        "logl1_in": "log-L1 in",
-        "pq_all": "PQ-PSNR all",
-        "de_partial": "ΔE_ITP partly clipped",
-        "de_full": "ΔE_ITP fully clipped",
-        "jod": "cvvdp JOD",
-    }
-    lines.append("| method | " + " | ".join(names[c] for c in cols) + " |")
-    lines.append("|---|" + "---|" * len(cols))
-    for m, r in report["hdr"].items():
-        lines.append(
-            f"| {m} | "
-            + " | ".join(
-                f"{r.get(c, float('nan')):.3f}"
-                if c == "logl1_in"
-                else f"{r.get(c, float('nan')):.2f}"
-                for c in cols
-            )
-            + " |"
-        )
+    lines += _hdr_table(report["hdr"], report["cvvdp"])
+    for g, table in report.get("hdr_groups", {}).items():
+        n = report.get("hdr_counts", {}).get(g, 0)
+        lines += ["", f"Pairs shot through the `{g}` camera curve ({n}):", ""]
+        lines += _hdr_table(table, report["cvvdp"])
     if not report["cvvdp"]:
         lines += ["", "ColorVideoVDP: not installed (optional), no JOD column."]
     lines += [
@@ -212,6 +211,48 @@ def format_report(report: dict[str, Any], command: str | None = None) -> str:
     if command:
         lines += ["", f"Command: `{command}`"]
     return "\n".join(lines)
+
+
+def _hdr_table(rows: dict[str, dict[str, float]], jod: bool) -> list[str]:
+    cols = [
+        "pu21_all",
+        "pu21_in",
+        "pu21_out",
+        "pu21_unclipped",
+        "logl1_in",
+        "pq_all",
+        "de_partial",
+        "de_full",
+        "bright_mean",
+        "bright_top",
+    ] + (["jod"] if jod else [])
+    names = {
+        "pu21_all": "PU21 all",
+        "pu21_in": "PU21 in",
+        "pu21_out": "PU21 out",
+        "pu21_unclipped": "PU21 unclipped",
+        "bright_mean": "brightness in, stops",
+        "bright_top": "brightest 1 % in, stops",
+        "logl1_in": "log-L1 in",
+        "pq_all": "PQ-PSNR all",
+        "de_partial": "ΔE_ITP partly clipped",
+        "de_full": "ΔE_ITP fully clipped",
+        "jod": "cvvdp JOD",
+    }
+    lines = ["| method | " + " | ".join(names[c] for c in cols) + " |"]
+    lines.append("|---|" + "---|" * len(cols))
+    for m, r in rows.items():
+        lines.append(
+            f"| {m} | "
+            + " | ".join(
+                f"{r.get(c, float('nan')):.3f}"
+                if c == "logl1_in"
+                else f"{r.get(c, float('nan')):.2f}"
+                for c in cols
+            )
+            + " |"
+        )
+    return lines
 
 
 def write_report(report: dict[str, Any], path: Path | None, command: str | None = None) -> str:

@@ -153,3 +153,25 @@ def delta_e_itp(
     d = ictcp(p, primaries, reference_white) - ictcp(t, primaries, reference_white)
     d[:, 1] *= 0.5  # T = Ct / 2
     return float(np.mean(720.0 * np.sqrt(np.sum(d * d, axis=1))))
+
+
+def luminance(linear: np.ndarray) -> np.ndarray:
+    """Relative luminance of linear Rec.709 pixels (…, 3) (BT.709 weights), float64."""
+    return np.asarray(linear, np.float64) @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def brightness_errors(
+    pred: np.ndarray, truth: np.ndarray, mask: np.ndarray, floor: float = 1e-4
+) -> tuple[float, float]:
+    """How bright a reconstruction's clipped region came back, in stops (log2), over the
+    pixels of ``mask``: (the signed mean of log2(Ŷ / Y) per pixel, log2 of the ratio of the
+    99th percentiles of Ŷ and Y — how bright its brightest 1 % came back). Negative: too
+    dark. ``nan`` for an empty mask."""
+    m = np.asarray(mask, dtype=bool)
+    if not m.any():
+        return float("nan"), float("nan")
+    yp = np.maximum(luminance(pred[m]), floor)
+    yt = np.maximum(luminance(truth[m]), floor)
+    mean = float(np.mean(np.log2(yp / yt)))
+    top = float(np.log2(np.percentile(yp, 99) / np.percentile(yt, 99)))
+    return mean, top

@@ -38,10 +38,22 @@ class ShotBatch:
 
 
 class HdrPool:
-    def __init__(self, scenes: Sequence[np.ndarray]) -> None:
-        if not scenes:
+    def __init__(
+        self,
+        scenes: Sequence[np.ndarray],
+        real: Sequence[np.ndarray] = (),
+        real_share: float = 0.0,
+    ) -> None:
+        """``scenes``: rendered and procedural scenes; ``real``: crops of real HDR
+        photographs (:mod:`hdr_studio.training.data.real`), drawn with probability
+        ``real_share``."""
+        if not scenes and not real:
             raise ValueError("no HDR scenes to train on (run: hdr-studio data render)")
+        if real_share > 0 and not real:
+            raise ValueError("real_share > 0 but no real HDR crops (run: hdr-studio data real)")
         self.scenes = [np.ascontiguousarray(s, np.float32) for s in scenes]
+        self.real = [np.ascontiguousarray(s, np.float32) for s in real]
+        self.real_share = float(real_share) if self.scenes else 1.0
 
     @classmethod
     def load(
@@ -50,20 +62,24 @@ class HdrPool:
         synthetic: int = 0,
         synthetic_seed: int = 0,
         extra: int = 0,
+        real: Sequence[Path] = (),
+        real_share: float = 0.0,
     ) -> HdrPool:
         """The rendered scenes at ``paths``, ``synthetic`` procedural scenes and ``extra``
         scenes of the wider kinds (night lights, clouds, backlit, neon), seeded from
-        ``synthetic_seed``."""
+        ``synthetic_seed``; the real photographs' crops at ``real``, drawn with probability
+        ``real_share``."""
         from hdr_studio.training.data.dataset import read_hdr
         from hdr_studio.training.data.synthetic import render_extra_scene, render_scene
 
         scenes = [read_hdr(p) for p in paths]
         scenes += [render_scene(synthetic_seed + i, 192, 256) for i in range(synthetic)]
         scenes += [render_extra_scene(synthetic_seed + i, 192, 256) for i in range(extra)]
-        return cls(scenes)
+        return cls(scenes, [read_hdr(p) for p in real], real_share)
 
     def crop(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        s = self.scenes[int(rng.integers(len(self.scenes)))]
+        pool = self.real if self.real and rng.random() < self.real_share else self.scenes
+        s = pool[int(rng.integers(len(pool)))]
         h, w = s.shape[:2]
         if min(h, w) < size:
             import cv2

@@ -338,6 +338,20 @@ def _stage_at(cfg: dict, step: int) -> dict:
     return cfg["stages"][-1]
 
 
+def _init_weights(net, model: str, init: str) -> None:
+    """Start from trained weights (a fine-tune): ``shipped`` (the weights the package ships
+    for ``model``) or a models folder holding them. A checkpoint, when the run has one,
+    replaces them."""
+    from hdr_studio.inference.weights import load_weights
+
+    folder = None if init == "shipped" else Path(init)
+    state, _meta = load_weights(model, folder)
+    try:
+        net.load_state_dict(state)
+    except RuntimeError as exc:
+        raise ValueError(f"init {init!r}: the weights do not fit this config ({exc})") from None
+
+
 def train(opts: TrainOptions, progress: ProgressFn | None = None) -> dict[str, Any]:
     import torch
 
@@ -346,6 +360,7 @@ def train(opts: TrainOptions, progress: ProgressFn | None = None) -> dict[str, A
     from hdr_studio.inference.registry import get_spec
     from hdr_studio.training.data.dataset import data_root, render_paths
     from hdr_studio.training.data.photos import photo_paths
+    from hdr_studio.training.data.real import real_paths
     from hdr_studio.training.losses import VGGFeatures
     from hdr_studio.training.recipes import RECIPES
     from hdr_studio.training.samplers import HdrPool, PhotoPool
@@ -371,6 +386,8 @@ def train(opts: TrainOptions, progress: ProgressFn | None = None) -> dict[str, A
     spec = get_spec(opts.model)
     net_cfg = dict(spec.configs[cfg.get("size", "small")], **cfg.get("net", {}))
     net = spec.build(net_cfg)
+    if cfg.get("init"):
+        _init_weights(net, opts.model, cfg["init"])
     vgg = VGGFeatures.from_file(opts.vgg) if opts.vgg else None
     recipe = RECIPES[opts.model](net, cfg, device, vgg)
     root = data_root(opts.data)
@@ -381,11 +398,14 @@ def train(opts: TrainOptions, progress: ProgressFn | None = None) -> dict[str, A
     if recipe.needs_photos and not photo_paths(root, "train"):
         raise ValueError(f"no photos in {root / 'photos' / 'train'} (run: hdr-studio data photos)")
     if recipe.needs_hdr:
+        share = float(cfg.get("real_share", 0.0))
         recipe.hdr = HdrPool.load(
             render_paths(root, "train")[: cfg.get("renders", None)],
             synthetic=int(cfg.get("synthetic", 0)),
             synthetic_seed=int(cfg.get("synthetic_seed", 0)),
             extra=int(cfg.get("synthetic_extra", 0)),
+            real=real_paths(root, "train") if share > 0 else (),
+            real_share=share,
         )
     if recipe.needs_photos:
         recipe.photos = PhotoPool.load(photo_paths(root, "train"))
