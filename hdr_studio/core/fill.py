@@ -39,6 +39,18 @@ COARSE_REACH = (4.0, 12.0)
 FILL_SMOOTH = 1.0 / 32.0
 
 
+#: A code value at or above this is at the clip: the sensor or the encoder saturated there
+#: (JPEG's ringing leaves a clipped 255 anywhere in 254–255).
+HARD_CLIP = 253.5 / 255.0
+
+#: How far (pixels) from a pixel at the clip a nearly clipped one may still be changed: fully
+#: up to the first distance, fading to not at all at the second. Further away a near-white
+#: pixel is a measurement and stays the photo's own: on a plain sRGB photo the band below
+#: the clip is as exact as any other code value, and only the rim of a clipped region (where
+#: JPEG and demosaicing smear the clip) gains from the network (bench/QUALITY.md, round three).
+SEED_REACH = (1.5, 3.0)
+
+
 @dataclass(frozen=True)
 class Calibration:
     """Gains on what a network changes; 1 = the raw network.
@@ -86,6 +98,33 @@ def near_clip(code: np.ndarray) -> np.ndarray:
     return channel_max(code) > np.float32(SANTOS_THRESHOLD)
 
 
+def at_clip(image: Image) -> np.ndarray:
+    """(H, W) bool: the pixels that clipped — a channel the sensor saturated (camera raw
+    files), else a code value at :data:`HARD_CLIP` or above."""
+    if image.sensor_clip is not None:
+        return np.asarray(image.sensor_clip.any(axis=2), dtype=bool)
+    return channel_max(image.code) >= np.float32(HARD_CLIP)
+
+
+def seed_proximity(clipped: np.ndarray, near: np.ndarray, reach: tuple[float, float]) -> np.ndarray:
+    """(N,) float32 for the pixels of ``near``: 1 at a ``clipped`` pixel and up to
+    ``reach[0]`` pixels from one, falling linearly to 0 at ``reach[1]`` (Euclidean distance)."""
+    import cv2
+
+    lo, hi = reach
+    ys, xs = np.nonzero(near)
+    if not clipped.any():
+        return np.zeros(len(ys), np.float32)
+    # only the box around the pixels asked about, grown by the reach, is measured
+    pad = int(np.ceil(hi)) + 1
+    y0, y1 = max(0, ys.min() - pad), min(near.shape[0], ys.max() + pad + 1)
+    x0, x1 = max(0, xs.min() - pad), min(near.shape[1], xs.max() + pad + 1)
+    free = np.where(clipped[y0:y1, x0:x1], 0, 255).astype(np.uint8)
+    dist = cv2.distanceTransform(free, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    d = dist[ys - y0, xs - x0]
+    return np.clip((np.float32(hi) - d) / np.float32(max(hi - lo, 1e-6)), 0, 1).astype(np.float32)
+
+
 def sdr_changes(code: np.ndarray, band: float = 0.01) -> np.ndarray:
     """(H, W) bool: the pixels :func:`keep_unclipped` can change — a channel within ``band``
     of either clip (its weights are 0 everywhere else)."""
@@ -101,6 +140,8 @@ def keep_measured(
     decode: Callable[[np.ndarray], np.ndarray] | None = None,
     progress: ProgressFn | None = None,
     smooth: float = 0.0,
+    seed_reach: tuple[float, float] | None = SEED_REACH,
+    is_ratio: bool = False,
 ) -> np.ndarray:
     """Santos' eq. 1 applied to any network's HDR estimate, H = β·lin(T) + (1 − β)·max(Ĥ,
     lin(T)), with β(T) the well-exposed weight of the code values.
@@ -115,8 +156,12 @@ def keep_measured(
     pixels near the clip with a Gaussian of this fraction of the picture's long side
     (:func:`hdr_studio.core.smooth.smooth_in_mask`; 0: not at all) — taken where all three
     channels clipped, and where one still measures only when it is lower. ``progress(fraction,
-    message)`` is told of the steps (a 24 MP picture takes over a second). Returns (H, W, 3)
-    float32.
+    message)`` is told of the steps (a 24 MP picture takes over a second). ``seed_reach``:
+    a nearly clipped pixel further than this from one that clipped (:func:`at_clip`,
+    :func:`seed_proximity`) keeps its measurement (None: every pixel above Santos'
+    threshold takes the fill as eq. 1 says). ``is_ratio``: ``hdr`` is already the
+    estimate's log ratio to the measurement (a fill computed at a smaller working size and
+    brought up, :func:`upsample_log_ratio`). Returns (H, W, 3) float32.
 
     Only pixels with a channel above Santos' threshold are computed (β = 1 elsewhere: the
     measurement, exactly); on a typical photo that is a few per cent of them."""
@@ -126,12 +171,20 @@ def keep_measured(
     if not near.any():
         return out
     m = santos_mask(image.code[near])  # (N, 3)
+    if seed_reach is not None:
+        # β stays 1 (the measurement) away from what clipped: the band is changed only at
+        # the rim of a clipped region
+        w = seed_proximity(at_clip(image), near, seed_reach)[:, None]
+        m = 1 - w * (1 - m)
     lin_s = lin[near]
-    est = hdr[near]
-    if decode is not None:
-        est = decode(est)
     lo = np.maximum(lin_s, LOG_FLOOR)
-    r = log_ratio(est, lin_s)
+    if is_ratio:
+        r = np.maximum(hdr[near], np.float32(0))
+    else:
+        est = hdr[near]
+        if decode is not None:
+            est = decode(est)
+        r = log_ratio(est, lin_s)
     a = 1 - m.max(axis=1, keepdims=True)  # 1 where every channel clipped
     if smooth > 0:
         # The network's fill is blotchy; its neighbourhood mean is closer to the truth. Where

@@ -7,12 +7,15 @@ import numpy as np
 import pytest
 
 from hdr_studio.core.fill import (
+    SEED_REACH,
     Calibration,
+    at_clip,
     keep_measured,
     keep_unclipped,
     log_ratio,
     near_clip,
     sdr_changes,
+    seed_proximity,
 )
 from hdr_studio.core.image import Image
 from hdr_studio.core.transfer import srgb_decode
@@ -37,7 +40,9 @@ def test_keep_unclipped_gains_scale_the_change_per_clip_level():
 
 
 class _Img:
-    """The two fields keep_measured reads (code values and their linear decode)."""
+    """The fields keep_measured reads (code values, their linear decode, no sensor mask)."""
+
+    sensor_clip = None
 
     def __init__(self, code: np.ndarray) -> None:
         from hdr_studio.core.transfer import srgb_decode
@@ -104,7 +109,13 @@ def test_near_clip_and_sdr_changes_name_every_pixel_the_composites_read():
     assert 0.05 < near.mean() < 0.95
     ha, hb = keep_measured(image, a), keep_measured(image, b)
     np.testing.assert_array_equal(ha[~near], hb[~near])
-    assert (ha[near] != hb[near]).any(axis=1).all()
+    # of those, the ones within reach of a pixel that clipped take the fill ...
+    reach = np.zeros(near.shape, bool)
+    reach[near] = seed_proximity(at_clip(image), near, SEED_REACH) > 0
+    assert (ha[reach] != hb[reach]).any(axis=1).all()
+    # ... and a nearly clipped one away from them is the measurement, exactly
+    assert (near & ~reach).any()
+    np.testing.assert_array_equal(ha[near & ~reach], image.linear[near & ~reach])
     changes = sdr_changes(code)
     assert changes[:8].all() and 0.05 < changes[8:].mean() < 0.95
     sa, sb = keep_unclipped(code, a), keep_unclipped(code, b)
@@ -135,3 +146,47 @@ def test_fill_smoothing_evens_a_blotchy_core_and_adds_no_colour_at_the_rim():
     assert full.sum() > 200 and rim.sum() > 50
     assert np.log(smooth[full]).std() < 0.5 * np.log(plain[full]).std()
     assert (smooth[rim] <= plain[rim] * (1 + 1e-5)).all()
+
+
+def test_a_near_white_band_is_changed_only_at_the_rim_of_what_clipped():
+    """Round three: on a plain sRGB photo a code of 250 is a measurement. A bright wall
+    that never reaches the clip comes out exactly as measured; beside a clipped disc only
+    the pixels within SEED_REACH of it take the fill; without seed_reach (eq. 1 alone) the
+    whole band would."""
+    yy, xx = np.mgrid[0:64, 0:96].astype(np.float32)
+    code = np.full((64, 96, 3), 0.5, np.float32)
+    code[:, 48:] = 250 / 255  # a near-white wall, right half
+    disc = np.hypot(yy - 32, xx - 72) < 6
+    code[disc] = 1.0  # a lamp on it that clipped
+    code[:, :20] = 249 / 255  # another wall, far from any clip
+    image = Image(linear=srgb_decode(code), code=code)
+    est = image.linear * 4
+    out = keep_measured(image, est)
+    d = np.hypot(*np.meshgrid(np.arange(96) - 72.0, np.arange(64) - 32.0)[::-1]) - 6
+    changed = (out != image.linear).any(axis=2)
+    assert changed[disc].all()
+    assert changed[(d > 0) & (d < 1.5) & (code[..., 0] > 0.96)].all()
+    far = (d > SEED_REACH[1] + 1) & (code[..., 0] > 0.96)
+    assert far.sum() > 1000 and not changed[far].any()
+    assert not changed[:, :20].any()
+    eq1 = keep_measured(image, est, seed_reach=None)
+    assert (eq1 != image.linear).any(axis=2)[far].all()
+
+
+def test_seed_proximity_falls_from_one_to_zero_over_the_reach():
+    clipped = np.zeros((9, 40), bool)
+    clipped[:, 0] = True
+    near = np.ones((9, 40), bool)
+    w = seed_proximity(clipped, near, (1.5, 3.0)).reshape(9, 40)[4]
+    np.testing.assert_allclose(w[:5], [1, 1, 2 / 3, 0, 0], atol=1e-3)
+    assert not seed_proximity(np.zeros((9, 40), bool), near, (1.5, 3.0)).any()
+
+
+def test_keep_measured_takes_an_estimate_as_its_log_ratio():
+    rng = np.random.default_rng(5)
+    code = np.round(rng.random((32, 40, 3)) ** 0.2 * 255).astype(np.float32) / 255
+    image = Image(linear=srgb_decode(code), code=code)
+    est = image.linear * (1 + 3 * rng.random((32, 40, 3)).astype(np.float32))
+    a = keep_measured(image, est, gain=0.9, smooth=1 / 32)
+    b = keep_measured(image, log_ratio(est, image.linear), gain=0.9, smooth=1 / 32, is_ratio=True)
+    np.testing.assert_allclose(a, b, rtol=1e-5)
