@@ -33,6 +33,10 @@ class ModelSpec:
     configs: ClassVar[dict[str, dict[str, Any]]]
     #: Tile overlap (pixels) that makes tiled inference match a whole-image run.
     halo: ClassVar[int] = 64
+    #: Pictures with more pixels than this are filled at a working size of about this many
+    #: pixels, and the fill's log ratio brought up to full size (:meth:`finish_ratio`); the
+    #: measured pixels stay full size. None: always at full size.
+    work_pixels: ClassVar[int | None] = None
     options: dict[str, Any] = field(default_factory=dict)
 
     def build(self, config: dict[str, Any]) -> nn.Module:
@@ -67,6 +71,30 @@ class ModelSpec:
         clipped regions (:func:`hdr_studio.core.fill.keep_measured`), and report its steps
         to ``progress`` (fractions of this step)."""
         raise NotImplementedError
+
+    def estimate_ratio(self, out: np.ndarray, image: Image) -> np.ndarray:
+        """The network output's HDR estimate as a log ratio to ``image``'s measurement
+        (models with :attr:`work_pixels`)."""
+        raise NotImplementedError
+
+    def finish_ratio(
+        self,
+        ratio: np.ndarray,
+        image: Image,
+        cal: Calibration = RAW,
+        coarse_ratio: np.ndarray | None = None,
+        progress: ProgressFn | None = None,
+    ) -> ModelResult:
+        """As :meth:`finish`, from an estimate given as its log ratio to the measurement
+        (computed at the working size and brought up to ``image``'s)."""
+        raise NotImplementedError
+
+
+def work_scale(height: int, width: int, work_pixels: int | None) -> float:
+    """The factor (≤ 1) a picture is shrunk by to be filled at about ``work_pixels``."""
+    if work_pixels is None or height * width <= work_pixels:
+        return 1.0
+    return float(np.sqrt(work_pixels / (height * width)))
 
 
 def register(cls: type[ModelSpec]) -> type[ModelSpec]:

@@ -22,6 +22,7 @@ from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import CancelToken, ProgressFn, no_progress
 from hdr_studio.core.result import ModelResult
 from hdr_studio.inference.devices import resolve_device, resolve_precision
+from hdr_studio.inference.model_spec import work_scale
 from hdr_studio.inference.registry import ModelSpec, config_from_metadata, get_spec
 from hdr_studio.inference.runner import run_tiled
 from hdr_studio.inference.weights import WeightsError, load_weights, models_dir, read_manifest
@@ -143,15 +144,23 @@ def run_model(
         part = _mirror(image, axes)
         step = _scaled_progress(progress, k / passes, 1.0 / passes)
         label = "" if passes == 1 else f" (pass {k + 1} of {passes})"
-        out = run_network(model, part, tile, step, cancel, precision)
+        work = _work_copy(part, model.spec.work_pixels)
+        out = run_network(model, work or part, tile, step, cancel, precision)
         coarse = None
         if model.spec.kind.gives_hdr:
             step(0.94, "coarse pass" + label)
             coarse = coarse_ratio(model, part, precision)
         step(0.97, "filling clipped areas" + label)
-        result = model.spec.finish(
-            out, part, model.calibration, coarse, _scaled_progress(step, 0.97, 0.03)
-        )
+        finish_progress = _scaled_progress(step, 0.97, 0.03)
+        if work is None:
+            result = model.spec.finish(out, part, model.calibration, coarse, finish_progress)
+        else:  # the fill at the working size, brought up to the picture's
+            h, w = part.code.shape[:2]
+            ratio = upsample_log_ratio(model.spec.estimate_ratio(out, work), h, w)
+            result = model.spec.finish_ratio(
+                ratio, part, model.calibration, coarse, finish_progress
+            )
+            del ratio
         del out, coarse
         if passes == 1:
             progress(1.0, "done")
@@ -181,6 +190,26 @@ def run_model(
     return total
 
 
+def _work_copy(image: Image, work_pixels: int | None) -> Image | None:
+    """``image`` shrunk (area filter) to about ``work_pixels``, or None when it is no
+    larger (:func:`~hdr_studio.inference.model_spec.work_scale`)."""
+    h, w = image.code.shape[:2]
+    s = work_scale(h, w, work_pixels)
+    if s >= 1.0:
+        return None
+    return _shrink(image, (max(1, round(w * s)), max(1, round(h * s))))
+
+
+def _shrink(image: Image, size: tuple[int, int]) -> Image:
+    import cv2
+
+    def shrink(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(cv2.resize(a, size, interpolation=cv2.INTER_AREA))
+
+    clip = None if image.sensor_clip is None else shrink(image.sensor_clip.astype(np.uint8)) > 0
+    return replace(image, code=shrink(image.code), linear=shrink(image.linear), sensor_clip=clip)
+
+
 def _spread(logs: list[np.ndarray]) -> np.ndarray:
     """Per pixel, the standard deviation of ``logs`` (one map per pass)."""
     mean = sum(logs[1:], logs[0].copy()) / np.float32(len(logs))
@@ -203,18 +232,12 @@ def coarse_ratio(model: LoadedModel, image: Image, precision: str = "auto") -> n
     """The network run at :data:`WORK_SIDE` (long side): its estimate's log ratio to that
     scale's measurement, upsampled to full size; ``None`` for pictures not much larger than
     the working size."""
-    import cv2
 
     h, w = image.code.shape[:2]
     if max(h, w) <= 1.5 * WORK_SIDE:
         return None
     s = WORK_SIDE / max(h, w)
-    size = (max(1, round(w * s)), max(1, round(h * s)))
-
-    def shrink(a: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(cv2.resize(a, size, interpolation=cv2.INTER_AREA))
-
-    small = replace(image, code=shrink(image.code), linear=shrink(image.linear))
+    small = _shrink(image, (max(1, round(w * s)), max(1, round(h * s))))
     hdr = model.spec.finish(run_network(model, small, precision=precision), small, RAW).hdr
     assert hdr is not None
     return upsample_log_ratio(log_ratio(hdr, small.linear), h, w)
