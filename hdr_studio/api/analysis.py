@@ -144,6 +144,7 @@ __all__ = [
     "DEFAULT_UNDER",
     "Analysis",
     "ClipStats",
+    "Mode",
     "analyse",
     "check_thresholds",
     "clip_overlay",

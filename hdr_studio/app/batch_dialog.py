@@ -5,6 +5,7 @@ resume and subfolder choices are kept between sessions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,8 @@ COLUMNS = ("Photo", "Status", "Seconds", "Message")
 
 
 class _Events(QtCore.QObject):
-    event = QtCore.Signal(object)
+    # Not "event": that name is QObject.event(), which Qt calls for every event delivered.
+    posted = QtCore.Signal(object)
 
 
 class BatchDialog(QtWidgets.QDialog):
@@ -50,7 +52,7 @@ class BatchDialog(QtWidgets.QDialog):
         self.state = JobState()
         self.jobs = JobController(self.state, self)
         self.events = _Events(self)
-        self.events.event.connect(self._on_event)
+        self.events.posted.connect(self._on_event)
         self.report_path: Path | None = None
         self.result: Any = None
         edits = state.edits
@@ -189,7 +191,7 @@ class BatchDialog(QtWidgets.QDialog):
         box.addLayout(row)
         return box
 
-    def add_inputs(self, paths: list[str | Path]) -> None:
+    def add_inputs(self, paths: Sequence[str | Path]) -> None:
         for p in paths:
             self.inputs.addItem(str(p))
 
@@ -246,7 +248,7 @@ class BatchDialog(QtWidgets.QDialog):
         values = self._values()
         self.table.setRowCount(0)
         self.open_folder.setEnabled(False)
-        emit = self.events.event.emit
+        emit = self.events.posted.emit
 
         def work(progress, cancel):
             from hdr_studio.api.request import ReconstructRequest

@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtWidgets
 from hdr_studio.api.formats import open_filter
 from hdr_studio.app.model.curve import CHOICES, CurveModel, choice_of
 from hdr_studio.app.model.state import EditSettings
-from hdr_studio.app.widgets import blocked, set_tip, tip
+from hdr_studio.app.widgets import blocked, set_tip, tip, view_box
 
 
 class CurveBox(QtWidgets.QGroupBox):
@@ -33,8 +33,9 @@ class CurveBox(QtWidgets.QGroupBox):
         self.plot.setFixedHeight(110)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
-        self.plot.setXRange(0, 1, padding=0.02)
-        self.plot.setYRange(0, 1, padding=0.02)
+        box = view_box(self.plot)
+        box.setXRange(0, 1, padding=0.02)
+        box.setYRange(0, 1, padding=0.02)
         self.plot.getAxis("bottom").setLabel("code")
         self.plot.getAxis("left").setLabel("linear")
         self.line = self.plot.plot(pen=pg.mkPen((255, 200, 80), width=2))

@@ -15,7 +15,7 @@ from hdr_studio.api.types import ResultKind
 from hdr_studio.app.model.export import export_path, extensions, invented_available, uses
 from hdr_studio.app.model.settings import Store, stored_bool
 from hdr_studio.app.model.state import Document
-from hdr_studio.app.widgets import parameter_widget, set_tip, tag_parameter
+from hdr_studio.app.widgets import float_widget, int_widget, set_tip, tag_parameter
 
 
 class ExportDialog(QtWidgets.QDialog):
@@ -37,15 +37,15 @@ class ExportDialog(QtWidgets.QDialog):
             max(0, self.format.findData(settings.value("export/format", "png-pq")))
         )
         # Ranges and defaults from the request's parameter table; the last values used win.
-        self.white = parameter_widget("reconstruct.export.reference_white")
+        self.white = float_widget("reconstruct.export.reference_white")
         self.white.setValue(float(settings.value("export/white", self.white.value())))
         self.white.setSuffix(" cd/m²")
         set_tip(self.white, "The luminance SDR white (linear 1.0) takes in PQ files (BT.2408: 203)")
-        self.peak = parameter_widget("reconstruct.export.peak_nits")
+        self.peak = float_widget("reconstruct.export.peak_nits")
         self.peak.setValue(float(settings.value("export/peak", self.peak.value())))
         self.peak.setSuffix(" cd/m²")
         set_tip(self.peak, "Brighter light rolls off to this peak (BT.2390), never a hard clip")
-        self.quality = parameter_widget("reconstruct.export.quality")
+        self.quality = int_widget("reconstruct.export.quality")
         self.quality.setValue(int(settings.value("export/quality", self.quality.value())))
         set_tip(self.quality, "Compression quality of the lossy formats (JPEG, AVIF)")
         form.addRow("Format", self.format)
@@ -142,7 +142,9 @@ class ExportDialog(QtWidgets.QDialog):
                 self.quality.value(),
                 invented_channel=self.invented.isChecked() and self.invented.isEnabled(),
             )
-            check_export(self.doc.image, path, self.kind, fmt)
+            image = self.doc.image
+            assert image is not None  # the dialog opens only for an open photo's result
+            check_export(image, path, self.kind, fmt)
         except (ValueError, OutputError) as exc:
             self._refuse(f"{exc}: choose another name.")
             return

@@ -7,6 +7,7 @@ and zoom ask for. Its shaders are baked in ``hdr_studio/resources/shaders``."""
 from __future__ import annotations
 
 import gc
+from typing import Any
 
 import numpy as np
 from PySide6 import QtCore, QtGui
@@ -32,7 +33,9 @@ def backend_for(platform: str):
     if platform == "cocoa":
         return "Metal", rhi.Metal, getattr(QtGui, "QRhiMetalInitParams", None), surface.MetalSurface
     if platform == "wayland" and hasattr(QtGui, "QRhiVulkanInitParams"):
-        return "Vulkan", rhi.Vulkan, QtGui.QRhiVulkanInitParams, surface.VulkanSurface
+        # Only PySide6 builds with Vulkan have it, and the stubs of one without it lack it.
+        vulkan = QtGui.QRhiVulkanInitParams  # pyright: ignore[reportAttributeAccessIssue]
+        return "Vulkan", rhi.Vulkan, vulkan, surface.VulkanSurface
     return "OpenGL", rhi.OpenGLES2, QtGui.QRhiGles2InitParams, surface.OpenGLSurface
 
 
@@ -59,14 +62,16 @@ class HdrCanvas(QtGui.QWindow):
         if self._api[3] is not None:
             self.setSurfaceType(self._api[3])
         self.surface = surface
-        self.rhi = None
+        self.rhi: QtGui.QRhi | None = None
         self.frames = 0  # frames presented (tests)
         self._picture: np.ndarray | None = None
         self._uploaded = True
         self._region = (0.0, 0.0, 1.0, 1.0)
         self._background = (38 / 255, 38 / 255, 38 / 255, 1.0)
         self._keep: list = []
-        self.input = None  # a _CanvasInput: wheel and drags go to the viewer
+        # Wheel and drags go to the viewer through this (hdr_view's _CanvasInput, whose
+        # module imports this one; it has the signals wheel and dragged).
+        self.input: Any = None
         self._last: QtCore.QPointF | None = None
 
     # --- what it shows -------------------------------------------------------------------
@@ -116,15 +121,19 @@ class HdrCanvas(QtGui.QWindow):
     # --- the RHI -----------------------------------------------------------------------------
     def _start(self) -> None:
         name, impl, params_class, _surface = self._api
-        params = params_class()
+        if params_class is None:
+            raise RuntimeError(f"this PySide6 has no {name} bindings")
+        params: Any = params_class()  # each back end's own class (no common base)
         if impl == QtGui.QRhi.Implementation.OpenGLES2:
             params.fallbackSurface = QtGui.QRhiGles2InitParams.newFallbackSurface()
             params.window = self
             self._keep.append(params.fallbackSurface)
         elif impl == QtGui.QRhi.Implementation.Vulkan:
-            instance = QtGui.QVulkanInstance()
+            # Only PySide6 builds with Vulkan have these (backend_for chose Vulkan because
+            # QRhiVulkanInitParams is there); the stubs of a build without it lack them.
+            instance = QtGui.QVulkanInstance()  # pyright: ignore[reportAttributeAccessIssue]
             instance.create()
-            self.setVulkanInstance(instance)
+            self.setVulkanInstance(instance)  # pyright: ignore[reportAttributeAccessIssue]
             params.inst, params.window = instance, self
             self._keep.append(instance)
         self._keep.append(params)
@@ -167,6 +176,7 @@ class HdrCanvas(QtGui.QWindow):
     def _texture_for(self, w: int, h: int) -> None:
         """A texture of (w, h) and the bindings and pipeline that sample it."""
         rhi = self.rhi
+        assert rhi is not None  # started
         tex = rhi.newTexture(QtGui.QRhiTexture.Format.RGBA32F, QtCore.QSize(w, h))
         tex.create()
         srb = rhi.newShaderResourceBindings()
@@ -216,6 +226,7 @@ class HdrCanvas(QtGui.QWindow):
         from shiboken6 import VoidPtr
 
         rhi, sc = self.rhi, self.sc
+        assert rhi is not None  # event() renders only a started canvas
         if sc.currentPixelSize() != sc.surfacePixelSize() or not self._sized:
             self._sized = sc.createOrResize()
             if not self._sized:
@@ -224,12 +235,16 @@ class HdrCanvas(QtGui.QWindow):
             return
         updates = rhi.nextResourceUpdateBatch()
         if not self._vertices_uploaded:
-            updates.uploadStaticBuffer(self.vbuf, VoidPtr(self._corners, len(self._corners)))
+            # The stubs say the data is an int and a VoidPtr takes one argument; the
+            # bindings take a VoidPtr of (bytes, size), as here.
+            corners = VoidPtr(self._corners, len(self._corners))  # pyright: ignore[reportCallIssue]
+            updates.uploadStaticBuffer(self.vbuf, corners)  # pyright: ignore[reportCallIssue, reportArgumentType]
             self._vertices_uploaded = True
         if not self._uploaded and self._picture is not None:
             h, w = self._picture.shape[:2]
-            if self.texture.pixelSize() != QtCore.QSize(w, h):
+            if self.texture is None or self.texture.pixelSize() != QtCore.QSize(w, h):
                 self._texture_for(w, h)
+            assert self.texture is not None
             sub = QtGui.QRhiTextureSubresourceUploadDescription(
                 QtCore.QByteArray(self._picture.tobytes())  # a copy Qt owns
             )
@@ -237,7 +252,8 @@ class HdrCanvas(QtGui.QWindow):
             updates.uploadTexture(self.texture, QtGui.QRhiTextureUploadDescription(entry))
             self._uploaded = True
         view = np.array([*self._region, *self._background], np.float32).tobytes()
-        updates.updateDynamicBuffer(self.ubuf, 0, len(view), VoidPtr(view, len(view)))
+        data = VoidPtr(view, len(view))  # pyright: ignore[reportCallIssue]
+        updates.updateDynamicBuffer(self.ubuf, 0, len(view), data)  # pyright: ignore[reportArgumentType]
         cb = sc.currentFrameCommandBuffer()
         size = sc.currentPixelSize()
         cb.beginPass(
@@ -246,6 +262,7 @@ class HdrCanvas(QtGui.QWindow):
             QtGui.QRhiDepthStencilClearValue(1.0, 0),
             updates,
         )
+        assert self.pipeline is not None  # built with the first texture
         cb.setGraphicsPipeline(self.pipeline)
         cb.setViewport(QtGui.QRhiViewport(0, 0, size.width(), size.height()))
         cb.setShaderResources(self.srb)

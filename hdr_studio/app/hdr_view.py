@@ -12,6 +12,7 @@ written to Qt's documentation of ``QRhiSwapChain`` (``isFormatSupported``) only.
 from __future__ import annotations
 
 import gc
+from typing import Any
 
 import numpy as np
 from PySide6 import QtCore, QtGui
@@ -36,16 +37,17 @@ def probe_display(screen: QtGui.QScreen | None = None) -> DisplayOffer:
     window.resize(16, 16)
     keep = []  # objects the RHI uses until it is gone
     try:
-        params = params_class()
+        params: Any = params_class()  # each back end's own class (no common base)
         if impl == QtGui.QRhi.Implementation.OpenGLES2:
             params.fallbackSurface = QtGui.QRhiGles2InitParams.newFallbackSurface()
             params.window = window
             keep.append(params.fallbackSurface)
         elif impl == QtGui.QRhi.Implementation.Vulkan:
-            instance = QtGui.QVulkanInstance()
+            # Only PySide6 builds with Vulkan have these (see HdrCanvas._start).
+            instance = QtGui.QVulkanInstance()  # pyright: ignore[reportAttributeAccessIssue]
             if not instance.create():
                 return DisplayOffer(platform, backend=name, note="no Vulkan instance")
-            window.setVulkanInstance(instance)
+            window.setVulkanInstance(instance)  # pyright: ignore[reportAttributeAccessIssue]
             params.inst, params.window = instance, window
             keep.append(instance)
         window.create()
@@ -203,10 +205,10 @@ class HdrPresenter(QtCore.QObject):
             self.canvas.set_picture(pixels)
 
     def _region(self) -> None:
-        if self.canvas is None or not self.viewer.size[0]:
+        if self.canvas is None or not self.viewer.shown_size[0]:
             return
         r = self.viewer.main.box.viewRect()
-        h, w = self.viewer.size
+        h, w = self.viewer.shown_size
         self.canvas.set_region(r.left() / w, r.top() / h, r.right() / w, r.bottom() / h)
 
     def _wheel(self, degrees: float, pos: QtCore.QPointF) -> None:

@@ -22,7 +22,7 @@ def application():
     from hdr_studio.desktop import icon_file
 
     app = QtWidgets.QApplication.instance()
-    if app is None:
+    if not isinstance(app, QtWidgets.QApplication):
         # argv[0] names the X11 WM_CLASS instance.
         app = QtWidgets.QApplication([APP_NAME])
     app.setApplicationName(APP_NAME)  # the WM_CLASS class
@@ -65,7 +65,7 @@ def run(
     if path or session:
         if session:
             win.open_session(session)
-        else:
+        elif path:
             win.open(path)
         if send_back:
 

@@ -309,6 +309,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _opened(self, path: Path, stats: ClipStats) -> None:
         image = self.state.document.image
+        assert image is not None  # the photo that was opened
         self.docks.clipping.show_stats(stats)
         if self.roundtrip is None:
             self.recent.add(path)

@@ -113,7 +113,5 @@ class MetadataPanel(QtWidgets.QWidget):
 
     def export_rows(self) -> list[tuple[str, str]]:
         """What the panel lists under "Written into the export" (for tests)."""
-        return [
-            (self.export.child(i).text(0), self.export.child(i).text(1))
-            for i in range(self.export.childCount())
-        ]
+        items = (self.export.child(i) for i in range(self.export.childCount()))
+        return [(item.text(0), item.text(1)) for item in items if item is not None]

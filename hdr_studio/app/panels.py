@@ -12,7 +12,7 @@ from hdr_studio.app.model.state import OverlaySettings
 from hdr_studio.app.widgets import (
     ValueSlider,
     blocked,
-    parameter_widget,
+    float_widget,
     set_tip,
     tag_parameter,
     tip,
@@ -32,12 +32,12 @@ class ClippingPanel(QtWidgets.QWidget):
         )
         self.mode = self._mode_box()
         # Thresholds in 8-bit levels, their ranges and defaults from the analysis's table.
-        self.over = parameter_widget("analyse.over")
+        self.over = float_widget("analyse.over")
         tag_parameter(self.over, "analyse.over", "reconstruct.over")  # one threshold for both
         set_tip(
             self.over, "Code values at or above this count as over-exposed (double-click: default)"
         )
-        self.under = parameter_widget("analyse.under")
+        self.under = float_widget("analyse.under")
         set_tip(
             self.under,
             "Code values at or below this count as under-exposed (double-click: default)",
@@ -100,17 +100,17 @@ class ClippingPanel(QtWidgets.QWidget):
 
     def sync(self) -> None:
         m = self.model
-        for w, setter, value in (
-            (self.enabled, self.enabled.setChecked, m.enabled),
-            (self.mode, self.mode.setCurrentIndex, self.mode.findData(m.mode)),
-            (self.over, self.over.setValue, m.over * 255.0),
-            (self.under, self.under.setValue, m.under * 255.0),
-            (self.opacity, self.opacity.setValue, round(m.opacity * 100.0)),
-            (self.show_over, self.show_over.setChecked, m.show_over),
-            (self.show_under, self.show_under.setChecked, m.show_under),
+        for w, show in (
+            (self.enabled, lambda: self.enabled.setChecked(m.enabled)),
+            (self.mode, lambda: self.mode.setCurrentIndex(self.mode.findData(m.mode))),
+            (self.over, lambda: self.over.setValue(m.over * 255.0)),
+            (self.under, lambda: self.under.setValue(m.under * 255.0)),
+            (self.opacity, lambda: self.opacity.setValue(round(m.opacity * 100.0))),
+            (self.show_over, lambda: self.show_over.setChecked(m.show_over)),
+            (self.show_under, lambda: self.show_under.setChecked(m.show_under)),
         ):
             with blocked(w):
-                setter(value)
+                show()
 
     def show_stats(self, s: ClipStats | None) -> None:
         if s is None:

@@ -3,6 +3,8 @@ diagram. They draw what the workers computed (:mod:`hdr_studio.app.model.frames`
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
@@ -10,7 +12,11 @@ from PySide6 import QtCore, QtWidgets
 from hdr_studio.api.display import gamut_triangle, spectral_locus
 from hdr_studio.app.model.render import AFTER_RGB, BEFORE_RGB, DENSITY_RANGE, Histogram
 from hdr_studio.app.model.state import OverlaySettings
-from hdr_studio.app.widgets import set_tip
+from hdr_studio.app.widgets import set_tip, view_box
+
+#: The plots' background (an RGB triple; pyqtgraph's unannotated ``background='default'``
+#: makes a type checker expect a string, hence the ``Any``).
+PLOT_BACKGROUND: Any = (30, 30, 30)
 
 
 class ChromaticityPanel(pg.PlotWidget):
@@ -18,9 +24,9 @@ class ChromaticityPanel(pg.PlotWidget):
     before (blue) and after reconstruction (orange)."""
 
     def __init__(self) -> None:
-        super().__init__(background=(30, 30, 30))
+        super().__init__(background=PLOT_BACKGROUND)
         self.setAspectLocked(True)
-        self.setRange(xRange=(0, 0.8), yRange=(0, 0.9), padding=0)
+        view_box(self).setRange(xRange=(0, 0.8), yRange=(0, 0.9), padding=0)
         for axis in ("bottom", "left"):
             self.getAxis(axis).enableAutoSIPrefix(False)  # before labels, or ticks get scaled
         self.setLabel("bottom", "x")
@@ -98,7 +104,7 @@ class HistogramPanel(QtWidgets.QWidget):
         row.addWidget(self.title, 1)
         row.addWidget(self.over_button)
         layout.addLayout(row)
-        self.plot = pg.PlotWidget(background=(30, 30, 30))
+        self.plot = pg.PlotWidget(background=PLOT_BACKGROUND)
         self.plot.setMinimumHeight(150)
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.plot.getAxis("left").setStyle(showValues=False)
@@ -127,7 +133,7 @@ class HistogramPanel(QtWidgets.QWidget):
         layout.addWidget(self.plot, 1)
         self.hdr_region.hide()
         self.white.setValue(1.0)
-        self.plot.setXRange(0.0, 1.0, padding=0.01)
+        view_box(self.plot).setXRange(0.0, 1.0, padding=0.01)
         self.plot.setLabel("bottom", "code value (photo, 0–1)")
         self.histogram: Histogram | None = None
         self.under_button.clicked.connect(lambda: self._toggle("show_under"))
@@ -153,7 +159,8 @@ class HistogramPanel(QtWidgets.QWidget):
         self.plot.setLabel(
             "bottom", "stops above diffuse white" if hdr else "code value (photo, 0–1)"
         )
-        self.plot.setXRange(float(hist.edges[0]), float(hist.edges[-1]), padding=0.01)
+        box = view_box(self.plot)
+        box.setXRange(float(hist.edges[0]), float(hist.edges[-1]), padding=0.01)
         self.title.setText("Result (HDR)" if hdr else "Photo")
         self._sync_indicators()
 

@@ -35,7 +35,6 @@ class StartUp(QtCore.QObject):
         if self._started:
             return
         if doc.loading is not None and doc.image is None:
-            unsubscribe = None
 
             def opened(name: str) -> None:
                 if name in ("image", "loading") and (doc.image is not None or doc.loading is None):

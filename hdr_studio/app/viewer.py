@@ -67,7 +67,7 @@ class ImageViewer(QtWidgets.QWidget):
         self.main.box.addItem(self.line)
         self.line.hide()
         self.factor = 1
-        self.size = (0, 0)  # display (h, w)
+        self.shown_size = (0, 0)  # display (h, w)
         self.mode = "none"
         self._before: np.ndarray | None = None
         self._after: np.ndarray | None = None
@@ -82,7 +82,9 @@ class ImageViewer(QtWidgets.QWidget):
             label.hide()
         self._label_text = ("", "")
         self.roi: pg.RectROI | None = None
-        self.graphics.scene().sigMouseMoved.connect(self._mouse_moved)
+        scene = self.graphics.scene()
+        assert isinstance(scene, pg.GraphicsScene)  # pyqtgraph's, with its mouse signals
+        scene.sigMouseMoved.connect(self._mouse_moved)
         self.main.box.sigRangeChanged.connect(lambda *_: self._range_changed())
         self.main.box.sigRangeChangedManually.connect(lambda *_: setattr(self, "_fitted", False))
         # A fitted photo stays fitted when the view changes size (a pane added or removed,
@@ -100,8 +102,8 @@ class ImageViewer(QtWidgets.QWidget):
     ) -> None:
         """``overlay_on_result``: the overlay belongs on the result's side of a comparison
         (the invented-light map), not on the original's (clipping)."""
-        new_size = before.shape[:2] != self.size
-        self.size = before.shape[:2]
+        new_size = before.shape[:2] != self.shown_size
+        self.shown_size = before.shape[:2]
         if new_size and self.roi is not None:  # bounds of another picture: set again
             self.main.box.removeItem(self.roi)
             self.roi = None
@@ -114,9 +116,9 @@ class ImageViewer(QtWidgets.QWidget):
             # The second pane shows a result: only a map of the result goes over it.
             self._set_overlay(self.side, overlay if overlay_on_result else None)
             self.side.image.setImage(after if after is not None else before, autoLevels=False)
-        self.line.setBounds((0, self.size[1]))
+        self.line.setBounds((0, self.shown_size[1]))
         if new_size:
-            self.line.setValue(self._split * self.size[1])
+            self.line.setValue(self._split * self.shown_size[1])
             self.fit()
         self._place_labels()
 
@@ -138,9 +140,9 @@ class ImageViewer(QtWidgets.QWidget):
             self.graphics.ci.removeItem(self.side.box)
             self.side = None
         self.line.setVisible(mode == "split")
-        if mode == "split" and self.size[1]:
+        if mode == "split" and self.shown_size[1]:
             self.line.blockSignals(True)
-            self.line.setValue(split * self.size[1])
+            self.line.setValue(split * self.shown_size[1])
             self.line.blockSignals(False)
         if redraw and self._before is not None:
             self.set_frames(
@@ -190,9 +192,9 @@ class ImageViewer(QtWidgets.QWidget):
         self.main.after.show()
 
     def _line_moved(self) -> None:
-        if not self.size[1]:
+        if not self.shown_size[1]:
             return
-        self._split = float(np.clip(self.line.value() / self.size[1], 0.0, 1.0))
+        self._split = float(np.clip(self.line.value() / self.shown_size[1], 0.0, 1.0))
         self._place_after()
         self.split_moved.emit(self._split)
 
@@ -256,10 +258,10 @@ class ImageViewer(QtWidgets.QWidget):
     def visible_region(self) -> tuple[int, int, int, int, float] | None:
         """Visible part of the image in full-resolution pixels (x0, y0, x1, y1) and screen
         pixels per full-resolution pixel, or None without an image."""
-        if not self.size[0]:
+        if not self.shown_size[0]:
             return None
         r = self.main.box.viewRect()
-        h, w = self.size
+        h, w = self.shown_size
         x0, y0 = max(0.0, r.left()), max(0.0, r.top())
         x1, y1 = min(float(w), r.right()), min(float(h), r.bottom())
         if x1 <= x0 or y1 <= y0:
@@ -282,9 +284,11 @@ class ImageViewer(QtWidgets.QWidget):
 
     # --- navigation ------------------------------------------------------------------
     def fit(self) -> None:
-        if self.size[0]:
+        if self.shown_size[0]:
             self._fitted = True
-            self.main.box.setRange(QtCore.QRectF(0, 0, self.size[1], self.size[0]), padding=0.02)
+            self.main.box.setRange(
+                QtCore.QRectF(0, 0, self.shown_size[1], self.shown_size[0]), padding=0.02
+            )
             self.zoom_changed.emit(self.zoom_text())
 
     def actual_pixels(self) -> None:
@@ -324,7 +328,7 @@ class ImageViewer(QtWidgets.QWidget):
                 (x0, y0),
                 (x1 - x0, y1 - y0),
                 pen=pg.mkPen((255, 220, 0), width=2, style=QtCore.Qt.PenStyle.DashLine),
-                maxBounds=QtCore.QRectF(0, 0, self.size[1], self.size[0]),
+                maxBounds=QtCore.QRectF(0, 0, self.shown_size[1], self.shown_size[0]),
             )
             self.roi.setZValue(20)
             self.roi.sigRegionChangeFinished.connect(self._roi_moved)
@@ -340,6 +344,6 @@ class ImageViewer(QtWidgets.QWidget):
         f = self.factor
         pos, size = self.roi.pos(), self.roi.size()
         x0, y0 = max(0, round(pos.x() * f)), max(0, round(pos.y() * f))
-        x1 = min(self.size[1] * f, round((pos.x() + size.x()) * f))
-        y1 = min(self.size[0] * f, round((pos.y() + size.y()) * f))
+        x1 = min(self.shown_size[1] * f, round((pos.x() + size.x()) * f))
+        y1 = min(self.shown_size[0] * f, round((pos.y() + size.y()) * f))
         self.selection_moved.emit((x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 
+import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 
@@ -120,6 +121,31 @@ def tag_parameter(widget: QtWidgets.QWidget, *tags: str) -> None:
     """Name the api parameters ``widget`` shows (``TABLE.NAME``, Qt property ``parameter``:
     the tests walk the parameter tables through the app by it)."""
     widget.setProperty("parameter", " ".join(tags))
+
+
+def view_box(plot: pg.PlotWidget) -> pg.ViewBox:
+    """The view box of ``plot``: what ``PlotWidget.setXRange``/``setRange`` forward to at
+    run time (a forwarding a type checker cannot see)."""
+    item = plot.getPlotItem()
+    assert item is not None  # a PlotWidget makes its PlotItem when it is made
+    return item.getViewBox()
+
+
+def float_widget(tagged: str) -> QtWidgets.QDoubleSpinBox:
+    """:func:`parameter_widget` for a parameter shown with decimals (a float, or an int
+    shown in other units)."""
+    widget = parameter_widget(tagged)
+    if not isinstance(widget, QtWidgets.QDoubleSpinBox):
+        raise TypeError(f"{tagged} is not shown as a decimal number")
+    return widget
+
+
+def int_widget(tagged: str) -> QtWidgets.QSpinBox:
+    """:func:`parameter_widget` for an integer parameter shown as it is."""
+    widget = parameter_widget(tagged)
+    if not isinstance(widget, QtWidgets.QSpinBox):
+        raise TypeError(f"{tagged} is not shown as a whole number")
+    return widget
 
 
 def parameter_widget(tagged: str) -> QtWidgets.QWidget:

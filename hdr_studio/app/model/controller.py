@@ -249,11 +249,12 @@ class DocumentController:
             return why
         request = self.request()
         rect = self.state.edits.selection
+        image = self.state.document.image
+        assert image is not None  # refusal() said a photo is open
 
         def work(progress, cancel) -> Outcome:
             from hdr_studio.api.engine import reconstruct
 
-            image = request.input
             mask = selection_mask(rect, image.height, image.width)  # the rest stays measured
             job = replace(request, selection=mask)
             return reconstruct(job, progress, cancel, image=image)
@@ -274,7 +275,7 @@ class DocumentController:
                 self.state.view.update(compare="split")
             self.refresh_result()  # the strength or selection moved while it ran
 
-        label = self.state.methods.label(request.method)
+        label = self.state.methods.label(self.state.edits.method)
         self.jobs.start(f"Reconstruct ({label})", work, done)
         return None
 

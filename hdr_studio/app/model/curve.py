@@ -64,8 +64,8 @@ class CurveModel(Observable):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        object.__setattr__(self, "_photo", None)
-        object.__setattr__(self, "_auto", ())  # (curve or None,) once settled for the photo
+        self._photo: Any = None  # private: "_" names are no fields and notify nobody
+        self._auto: tuple[InverseCurve | None, ...] = ()  # (curve or None,) once settled
 
     # --- the open photo ----------------------------------------------------------------
     def set_photo(self, image: Any) -> None:
@@ -82,16 +82,16 @@ class CurveModel(Observable):
         from hdr_studio.api.camera_curves import curve_for
         from hdr_studio.api.curves import parse_curve
 
-        camera = camera[0] if camera else self.camera
-        found = curve_for(camera)
-        curve = None
+        name = camera[0] if camera else self.camera
+        found = curve_for(name)
+        curve, path = None, ""
         if found is not None:
             try:
-                curve = parse_curve(str(found.path))
+                curve, path = parse_curve(str(found.path)), str(found.path)
             except HdrStudioError:
                 curve = None
         object.__setattr__(self, "_auto", ())
-        self.update(camera=camera, kept=curve, kept_path=str(found.path) if curve else "")
+        self.update(camera=name, kept=curve, kept_path=path)
 
     def auto_curve(self) -> InverseCurve | None:
         """The curve "auto" settles on for the open photo, asked of the engine (None: the

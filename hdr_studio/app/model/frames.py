@@ -5,7 +5,7 @@ hands one of these to a worker, and applies the result."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -13,13 +13,24 @@ from hdr_studio.app.model import render
 from hdr_studio.app.model.state import AppState
 from hdr_studio.app.model.tonemap_cache import ToneMapCache
 
+if TYPE_CHECKING:
+    from hdr_studio.api.analysis import Mode
+
 #: Largest full-resolution region rendered for the zoomed-in view (pixels).
 DETAIL_MAX_PIXELS = 6_000_000
 #: Zoom (screen pixels per display-level pixel × factor) from which the full-resolution
 #: pixels are rendered.
 DETAIL_ZOOM = 1.2
 
+#: (mode, over, under, opacity, show_over, show_under): ``mode`` a clipping mode or one of
+#: :data:`RESULT_MAPS`.
 OverlayArgs = tuple[str, float, float, float, bool, bool]
+
+
+def clipping_args(overlay: OverlayArgs) -> tuple[Mode, float, float, float, bool, bool]:
+    """``overlay`` as the clipping overlay's arguments: its callers have drawn the result
+    maps already, so the mode left is a clipping mode."""
+    return (cast("Mode", overlay[0]), *overlay[1:])
 
 
 @dataclass
@@ -102,7 +113,7 @@ def compute_frame(inp: FrameInputs, cache: ToneMapCache) -> Frame:
         before, after = original, result
     elif inp.layer == "result" and result is not None:
         before, after, photo_shown = result, None, False
-    elif inp.layer in ("base", "detail") and inp.base is not None:
+    elif inp.layer in ("base", "detail") and inp.base is not None and inp.detail is not None:
         layer = inp.base if inp.layer == "base" else inp.detail
         before, after = render.layer_rgb(inp.layer, layer), None
     else:
@@ -122,7 +133,7 @@ def compute_frame(inp: FrameInputs, cache: ToneMapCache) -> Frame:
             overlay = _uncertain_overlay(reduced, inp.strength, inp.overlay[3])
         return Frame(before, after, overlay, level.factor, overlay_on_result=True)
     if inp.overlay is not None and photo_shown:
-        overlay = render.overlay_for(level, *inp.overlay)
+        overlay = render.overlay_for(level, *clipping_args(inp.overlay))
     return Frame(before, after, overlay, level.factor)
 
 
@@ -166,11 +177,12 @@ def detail_inputs(
     if zoom * level.factor < DETAIL_ZOOM or (x1 - x0) * (y1 - y0) > DETAIL_MAX_PIXELS:
         return None
     image = doc.image
-    use_result = single and view.layer == "result" and doc.result is not None
+    result = doc.result
+    use_result = single and view.layer == "result" and result is not None
     cut = round(view.split * image.width) - x0 if split else x1 - x0
     return DetailInputs(
         code=image.code,
-        left=doc.result if use_result else image.linear,
+        left=result if use_result and result is not None else image.linear,
         right=doc.result if split else None,
         region=(x0, y0, x1, y1),
         cut=min(max(cut, 0), x1 - x0),
@@ -209,7 +221,7 @@ def _result_map_detail(inp: DetailInputs, rgb: np.ndarray) -> None:
     from hdr_studio.api.display import invented_fraction
 
     x0, y0, x1, y1 = inp.region
-    if inp.result is None or inp.measured is None:
+    if inp.result is None or inp.measured is None or inp.overlay is None:
         return
     start = inp.cut if inp.right is not None else 0  # split: right of the line only
     if start >= x1 - x0:
@@ -237,7 +249,7 @@ def compute_detail(inp: DetailInputs) -> tuple[np.ndarray, int, int]:
     if inp.overlay is not None and inp.overlay[0] not in RESULT_MAPS and cut > 0:
         code = np.ascontiguousarray(inp.code[y0:y1, x0 : x0 + cut])
         sensor = None if inp.sensor is None else inp.sensor[y0:y1, x0 : x0 + cut]
-        overlay = clip_overlay(code, *inp.overlay, sensor=sensor)
+        overlay = clip_overlay(code, *clipping_args(inp.overlay), sensor=sensor)
         rgb[:, :cut] = render.blend_overlay(rgb[:, :cut], overlay)
     if inp.right is not None and cut < x1 - x0:
         after = np.ascontiguousarray(inp.right[y0:y1, x0 + cut : x1])

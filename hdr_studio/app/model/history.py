@@ -121,11 +121,12 @@ class History(Observable):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        object.__setattr__(self, "_targets", {})
-        object.__setattr__(self, "_snapshot", {})
-        object.__setattr__(self, "_applying", False)
-        object.__setattr__(self, "_group", None)
-        object.__setattr__(self, "_method_label", str)
+        # Private state, not fields (Observable.__setattr__ passes "_" names through).
+        self._targets: dict[str, Observable] = {}
+        self._snapshot: dict[tuple[str, str], Any] = {}
+        self._applying: bool = False
+        self._group: list[Change] | None = None
+        self._method_label: Callable[[str], str] = str
 
     # --- watching ----------------------------------------------------------------------
     def watch(self, state: AppState) -> None:

@@ -33,10 +33,15 @@ class Observable:
     on object identity. :meth:`update` sets several fields before it notifies any, so a
     listener never sees a half-changed object."""
 
+    # Private state, not fields (this base is no dataclass): set by __post_init__.
+    _listeners: list[Listener]
+    _versions: dict[str, int]
+    _held: list[str] | None  # names changed while an update runs
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "_listeners", [])
         object.__setattr__(self, "_versions", {})
-        object.__setattr__(self, "_held", None)  # names changed while an update runs
+        object.__setattr__(self, "_held", None)
 
     def version(self, name: str) -> int:
         """How many times field ``name`` has changed."""
@@ -84,7 +89,7 @@ class Observable:
         finally:
             held = self._held
             object.__setattr__(self, "_held", None)
-        for name in held:
+        for name in held or ():
             self._notify(name)
 
     def values(self, names: tuple[str, ...] | None = None) -> dict[str, Any]:

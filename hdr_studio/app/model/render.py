@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hdr_studio.api.analysis import clip_overlay
+from hdr_studio.api.analysis import Mode, clip_overlay
 from hdr_studio.api.display import luminance, to_display_uint8, tonemap_to_sdr
 from hdr_studio.api.types import Image
 
@@ -90,7 +90,7 @@ def layer_rgb(kind: str, layer: np.ndarray) -> np.ndarray:
 
 def overlay_for(
     level: DisplayLevel,
-    mode: str,
+    mode: Mode,
     over: float,
     under: float,
     opacity: float,

@@ -46,8 +46,8 @@ class Session(Observable):
     memory: dict[Path, PhotoMemory] = field(default_factory=dict)
 
     def attach(self, state: AppState, history: History) -> None:
-        object.__setattr__(self, "_state", state)
-        object.__setattr__(self, "_history", history)
+        self._state: AppState = state  # private: "_" names are no fields and notify nobody
+        self._history: History = history
 
     # --- the folder --------------------------------------------------------------------
     def neighbour(self, step: int) -> Path | None:

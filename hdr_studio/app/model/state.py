@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,6 +14,9 @@ from hdr_studio.api.analysis import DEFAULT_OVER, DEFAULT_UNDER
 from hdr_studio.api.types import Image, ResultKind
 from hdr_studio.app.model.display import DisplayState
 from hdr_studio.app.model.observable import Listener, Observable
+
+if TYPE_CHECKING:
+    from hdr_studio.api.catalogue import MethodInfo
 
 __all__ = [
     "Analysis",
@@ -151,12 +154,12 @@ class Methods(Observable):
     """The method catalogue as the app has it: the built-in methods at first, every method
     once the start-up worker has listed the networks (``loaded``)."""
 
-    methods: tuple = ()  # MethodInfo, in catalogue order
+    methods: tuple[MethodInfo, ...] = ()  # in catalogue order
     device: str = "…"
     default: str = "classical"
     loaded: bool = False
 
-    def get(self, name: str):
+    def get(self, name: str) -> MethodInfo | None:
         """The :class:`~hdr_studio.api.catalogue.MethodInfo` called ``name``, or None."""
         return next((m for m in self.methods if m.name == name), None)
 
