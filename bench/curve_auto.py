@@ -6,9 +6,10 @@ curve.
 
 The 16 held-out scenes of ``evalset/hdr`` photographed (8-bit, no noise) through the HDR-CNN
 sigmoid cameras of ``bench_curves.py`` (n ∈ [0.8, 1.2], σ ∈ [0.3, 1.0]; a family the prior
-was not fitted on) and through plain sRGB, as ``curve_auto_experiment.py`` draws them; each
-linearised with sRGB, with the curve ``--curve auto`` estimates (no curve kept for the
-camera: the photo has no Exif) and with the true inverse. PU21-PSNR over the whole image.
+was not fitted on) and through plain sRGB, as ``experiments/curve_auto_experiment.py``
+draws them; each linearised with sRGB, with the curve ``--curve auto`` estimates (no curve
+kept for the camera: the photo has no Exif) and with the true inverse. PU21-PSNR over the
+whole image.
 About half a minute.
 """
 

@@ -1,7 +1,7 @@
 """The camera curve from one photo's colour edges (Lin et al., CVPR 2004) — the experiment
 behind bench/QUALITY.md, "Colour edges: a curve from one photo, tried".
 
-    HDR_STUDIO_DATA=data .venv/bin/python bench/curve_edges_experiment.py [CACHE]
+    HDR_STUDIO_DATA=data .venv/bin/python bench/experiments/curve_edges_experiment.py [CACHE]
 
 Across an edge between two colours, a pixel that sees both mixes their light linearly, so in
 RGB its linear colour lies on the segment between them; the wrong inverse response bends the
@@ -27,14 +27,15 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "bench"))  # bench_curves
 
 import curve_auto_experiment as E  # noqa: E402
-from curve_ambiguity import best_exponent  # noqa: E402
 
 from hdr_studio.core.transfer import srgb_decode  # noqa: E402
+from hdr_studio.training.curve_prior import best_exponent  # noqa: E402  (moved there)
 
 EXPS = np.linspace(0.4, 1.8, 57)
 

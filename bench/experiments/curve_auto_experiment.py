@@ -1,7 +1,7 @@
 """Can the camera curve be estimated from one 8-bit photo here? (issue #15, part 1) — the
 experiment behind the "not shipped" verdict in bench/QUALITY.md.
 
-    HDR_STUDIO_DATA=data .venv/bin/python bench/curve_auto_experiment.py
+    HDR_STUDIO_DATA=data .venv/bin/python bench/experiments/curve_auto_experiment.py
 
 A learned regressor over image statistics a tone curve bends (luminance and per-channel
 histograms; mean edge strength per brightness level, which follows the curve's slope in log
@@ -27,9 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "bench"))  # bench_curves
 
 from hdr_studio.core.curve_estimate import features  # noqa: E402  (the shipped statistics)
 from hdr_studio.core.transfer import srgb_decode  # noqa: E402

@@ -1,7 +1,7 @@
 """Why one photo says little about its camera curve (issue #15, part 1) — the measurements
 behind bench/QUALITY.md, "Why one photo says little about its curve".
 
-    HDR_STUDIO_DATA=data .venv/bin/python bench/curve_ambiguity.py
+    HDR_STUDIO_DATA=data .venv/bin/python bench/experiments/curve_ambiguity.py
 
 1. Where the gain of a known curve lives (held-out scenes, 640 px, through the HDR-CNN
    sigmoid cameras of ``bench_curves.py``, 8-bit, no estimator involved): PU21-PSNR of the
@@ -27,9 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "bench"))  # bench_curves
 
 import curve_auto_experiment as E  # noqa: E402
 from bench_curves import camera  # noqa: E402
