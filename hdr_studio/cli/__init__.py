@@ -5,7 +5,8 @@ registers its options (those of an api operation made from its parameter table,
 
 Exit codes: 0 success; 2 bad input or usage (unreadable, corrupt, too large, bad option);
 3 output refused or failed (exists without --force, would overwrite the source, writer
-error); 130 cancelled (Ctrl-C); 1 unexpected internal error. Errors are one line on stderr.
+error); 4 some photos of a batch failed (the rest were done); 130 cancelled (Ctrl-C);
+1 unexpected internal error. Errors are one line on stderr.
 """
 
 from __future__ import annotations

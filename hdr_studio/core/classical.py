@@ -36,7 +36,7 @@ _EPS = np.float32(1e-4)
 
 @dataclass(frozen=True)
 class ClassicalParams:
-    """Parameters of :func:`reconstruct_classical` (defaults documented in the README).
+    """Parameters of :func:`reconstruct_classical` (defaults documented in docs/methods.md).
 
     over_threshold: code value at which a channel counts as clipped.
     feather: width δ (code values) of the soft ramp below the threshold.

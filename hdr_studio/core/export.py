@@ -1,6 +1,6 @@
 """Writing results: HDR as PQ (SMPTE ST 2084) in Rec.2020, linear, and SDR formats.
 
-Output contract (also in the README):
+Output contract (also in docs/formats.md):
 
 * **linear outputs** (OpenEXR, float TIFF, Radiance .hdr): 1.0 = the source's white,
   primaries tagged, nothing clipped;
