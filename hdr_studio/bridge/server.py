@@ -12,7 +12,6 @@ shutdown. A running bridge logs to :func:`hdr_studio.bridge.log.log_path` (never
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import hmac
 import json
 import logging
@@ -24,25 +23,10 @@ from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import numpy as np
-
 from hdr_studio import __version__
 from hdr_studio.api.catalogue import UnavailableMethodError, UnknownMethodError, catalogue
-from hdr_studio.api.errors import HdrStudioError, InputError, OutputError
-from hdr_studio.api.layers import (
-    LayerFormat,
-    decode_layer,
-    encode_for_profile,
-    encode_layer_array,
-    encode_source,
-    layer_format,
-    space_name,
-    split_selection,
-)
-from hdr_studio.api.parameters import ANALYSE, from_json, parameter
-from hdr_studio.api.request import ReconstructRequest
-from hdr_studio.api.types import Image
-from hdr_studio.bridge.client import PROTOCOL, parts, unpack
+from hdr_studio.api.errors import HdrStudioError, OutputError
+from hdr_studio.bridge.client import PROTOCOL
 from hdr_studio.bridge.connection import (
     SingleInstance,
     new_token,
@@ -53,55 +37,16 @@ from hdr_studio.bridge.jobs import JobManager, QueueFull
 from hdr_studio.bridge.limits import Limits
 from hdr_studio.bridge.log import log_path, redact, start_file_log
 from hdr_studio.bridge.openapi import openapi_document
+from hdr_studio.bridge.pixels import PixelWork
+from hdr_studio.bridge.queries import HttpError
 from hdr_studio.bridge.routes import LAYER_TYPE, NoRoute, match
 from hdr_studio.bridge.sessions import SessionManager
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-PREVIEW_SIZE = 640  # the long side of a preview, by default (pixels)
 log = logging.getLogger(__name__)
 
 
 _STATUS_OF = {UnknownMethodError: 404, UnavailableMethodError: 409, QueueFull: 503}
-
-
-class HttpError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def _choice(query: dict[str, str], key: str, allowed: tuple[str, ...], default: str) -> str:
-    value = query.get(key, default)
-    if value not in allowed:
-        raise HttpError(400, f"{key} must be one of {', '.join(allowed)}, got {value!r}")
-    return value
-
-
-def _parameter(query: dict[str, str], name: str) -> Any:
-    """The analysis parameter ``name`` from the query (its table entry's default when
-    absent), checked by :data:`hdr_studio.api.parameters.ANALYSE`; 400 when wrong."""
-    p = parameter(name, ANALYSE)
-    if name not in query:
-        return p.default
-    text = query[name]
-    try:
-        value = text if p.kind is str else float(text)
-    except ValueError:
-        raise HttpError(400, f"{name} must be a number, got {text!r}") from None
-    try:
-        return p.check(value)
-    except ValueError as exc:
-        raise HttpError(400, str(exc)) from None
-
-
-def _number(query: dict[str, str], key: str, default: float, lo: float, hi: float) -> float:
-    try:
-        value = float(query.get(key, default))
-    except ValueError:
-        raise HttpError(400, f"{key} must be a number, got {query[key]!r}") from None
-    if not lo <= value <= hi:
-        raise HttpError(400, f"{key} must be in [{lo:g}, {hi:g}], got {value:g}")
-    return value
 
 
 class Bridge:
@@ -111,253 +56,12 @@ class Bridge:
         self.limits = limits or Limits()
         self.token = token or new_token()
         redact(self.token)
-        self._previews: dict[bytes, Image] = {}  # reduced copies by digest of the layer
-        self._previews_lock = threading.Lock()
+        self.pixels = PixelWork(self.limits)  # reading, answering, analysis, previews
         self.jobs = JobManager(self.limits.running, self.limits.queue, self.limits.client_timeout)
         self.sessions = SessionManager(app_command, self.limits.client_timeout)
         self.last_activity = time.monotonic()
         self.server: ThreadingHTTPServer | None = None
         self.log_file = ""  # where this bridge logs ("" when it does not: in-process tests)
-
-    # --- requests --------------------------------------------------------------------------
-    def layer_request(self, body: bytes) -> tuple[dict, Image, np.ndarray | None, LayerFormat]:
-        """(header, image, selection mask or None, the layer's format) of a layer message;
-        400/413 when bad."""
-        try:
-            header, data = unpack(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise HttpError(400, f"bad layer message: {exc}") from None
-        try:
-            fmt = layer_format(header)
-        except InputError as exc:
-            raise HttpError(400, str(exc)) from None
-        if fmt.width * fmt.height > self.limits.max_pixels:
-            raise HttpError(
-                413,
-                f"layer is {fmt.width}x{fmt.height}, above the limit of "
-                f"{self.limits.max_pixels} pixels",
-            )
-        try:
-            data, selection = split_selection(fmt, data, bool(header.get("selection")))
-            image = decode_layer(fmt, data)
-        except InputError as exc:
-            raise HttpError(400, str(exc)) from None
-        return header, image, selection, fmt
-
-    @staticmethod
-    def in_profile(rgb: np.ndarray, primaries: str, icc_b64: str) -> np.ndarray:
-        """Linear ``rgb`` in ``primaries`` encoded for the ICC profile ``icc_b64``
-        (:func:`hdr_studio.api.layers.encode_for_profile`); 400 when it is not usable."""
-        try:
-            return encode_for_profile(rgb, primaries, icc_b64)
-        except ValueError as exc:
-            raise HttpError(400, str(exc)) from None
-
-    def reconstruct_request(
-        self, header: dict, image: Image, selection: np.ndarray | None = None
-    ) -> ReconstructRequest:
-        """The job a layer message's ``request`` asks for: the fields of the request's
-        parameter table that the bridge shows (:func:`hdr_studio.api.parameters.from_json`;
-        no file paths), on the layer's pixels; 400 when one is wrong."""
-        try:
-            fields = from_json(header.get("request", {}), "bridge")
-        except ValueError as exc:
-            raise HttpError(400, str(exc)) from None
-        return ReconstructRequest(
-            input=image, max_pixels=self.limits.max_pixels, selection=selection, **fields
-        )
-
-    def layer_response(
-        self,
-        image: Image,
-        rgb: np.ndarray,
-        query: dict,
-        extra: dict,
-        source: LayerFormat | None = None,
-    ) -> list:
-        """``rgb`` (linear, the image's primaries) converted as the client asks;
-        ``transfer=source`` with ``primaries=source`` is exactly the layer's own encoding
-        ``source`` (its ICC profile through LittleCMS, its PQ with its white)."""
-        from hdr_studio.api.display import PRIMARIES, convert_primaries
-
-        sample = _choice(query, "sample", ("f32", "f16", "u16", "u8"), "f32")
-        order = _choice(query, "order", ("RGBA", "BGRA", "RGB", "BGR"), "RGBA")
-        is_float = sample.startswith("f")
-        transfer = _choice(
-            query, "transfer", ("linear", "srgb", "source"), "linear" if is_float else "srgb"
-        )
-        primaries = _choice(query, "primaries", ("source", *PRIMARIES), "source")
-        alpha = image.alpha if len(order) == 4 else None
-        if query.get("icc"):  # exactly this ICC profile's encoding (e.g. a linear twin)
-            code = self.in_profile(rgb, image.primaries, query["icc"])
-            header = {
-                "width": image.width,
-                "height": image.height,
-                "channels": len(order),
-                "sample": sample,
-                "order": order,
-                "colorspace": {"icc": query["icc"]},
-                **extra,
-            }
-            return parts(header, encode_layer_array(code, alpha, sample, order, "linear"))
-        own = source is not None and (source.profile is not None or source.transfer == "pq")
-        if transfer == "source" and own:
-            assert source is not None
-            if primaries != "source":
-                raise HttpError(400, "transfer=source keeps the layer's profile: primaries=source")
-            code = encode_source(rgb, source)
-            header = {
-                "width": image.width,
-                "height": image.height,
-                "channels": len(order),
-                "sample": sample,
-                "order": order,
-                "colorspace": {"source": True, "description": source.description},
-                **extra,
-            }
-            return parts(header, encode_layer_array(code, alpha, sample, order, "linear"))
-        if primaries not in ("source", image.primaries):
-            rgb = convert_primaries(rgb, image.primaries, primaries)
-        else:
-            primaries = image.primaries
-        if transfer == "source":
-            transfer = image.transfer
-        data = encode_layer_array(rgb, alpha, sample, order, transfer)
-        header = {
-            "width": image.width,
-            "height": image.height,
-            "channels": len(order),
-            "sample": sample,
-            "order": order,
-            "colorspace": space_name(primaries, transfer),
-            **extra,
-        }
-        return parts(header, data)
-
-    def analyse(self, body: bytes, query: dict) -> list:
-        from hdr_studio.api.analysis import analyse
-
-        _, image, _, _ = self.layer_request(body)
-        over = _parameter(query, "over")
-        under = _parameter(query, "under")
-        mode = _parameter(query, "mode")
-        try:
-            analysis = analyse(image, over, under)
-        except ValueError as exc:
-            raise HttpError(400, str(exc)) from None
-        overlay = analysis.overlay(mode)
-        sample = _choice(query, "sample", ("u8", "u16", "f16", "f32"), "u8")
-        order = _choice(query, "order", ("RGBA", "BGRA"), "RGBA")
-        rgba = overlay.astype(np.float32) * np.float32(1 / 255)
-        data = encode_layer_array(rgba[..., :3], rgba[..., 3], sample, order, "linear")
-        header = {
-            "width": image.width,
-            "height": image.height,
-            "channels": 4,
-            "sample": sample,
-            "order": order,
-            "stats": analysis.stats.to_dict(),
-            "mode": mode,
-        }
-        return parts(header, data)
-
-    def reduced(self, body: bytes, size: int) -> tuple[dict, Image]:
-        """(header, a copy of the layer with its long side at most ``size``), averaged over
-        blocks of the layer's own samples (a clipped area stays at its code value) and kept
-        for the next preview of the same pixels (a dialog asks again for every change)."""
-        import cv2
-
-        from hdr_studio.api.layers import SAMPLES
-
-        try:
-            header, data = unpack(body)
-            fmt = layer_format(header)
-        except (ValueError, UnicodeDecodeError, InputError) as exc:
-            raise HttpError(400, f"bad layer message: {exc}") from None
-        if fmt.width * fmt.height > self.limits.max_pixels:
-            raise HttpError(413, f"layer is above the limit of {self.limits.max_pixels} pixels")
-        try:
-            pixels, _ = split_selection(fmt, data, bool(header.get("selection")))
-        except InputError as exc:
-            raise HttpError(400, str(exc)) from None
-        if len(pixels) != fmt.nbytes:
-            raise HttpError(400, f"body has {len(pixels)} pixel bytes, expected {fmt.nbytes}")
-        digest = hashlib.blake2b(pixels, digest_size=16)
-        described = (fmt.width, fmt.height, fmt.channels, fmt.sample, fmt.order, fmt.white_nits)
-        digest.update(json.dumps([described, size, header.get("colorspace")]).encode())
-        key = digest.digest()
-        with self._previews_lock:
-            image = self._previews.get(key)
-        if image is not None:
-            return header, image
-        raw = np.frombuffer(pixels, SAMPLES[fmt.sample]).reshape(fmt.height, fmt.width, -1)
-        step = -(-max(fmt.width, fmt.height) // size)
-        if step > 1:
-            w, h = max(1, fmt.width // step), max(1, fmt.height // step)
-            work = raw.astype(np.float32) if fmt.sample == "f16" else raw
-            small = cv2.resize(work, (w, h), interpolation=cv2.INTER_AREA).reshape(h, w, -1)
-            raw = small.astype(raw.dtype)
-            fmt = replace(fmt, width=w, height=h)
-        try:
-            image = decode_layer(fmt, np.ascontiguousarray(raw).tobytes())
-        except InputError as exc:
-            raise HttpError(400, str(exc)) from None
-        with self._previews_lock:
-            if len(self._previews) >= 4:
-                self._previews.pop(next(iter(self._previews)))
-            self._previews[key] = image
-        return header, image
-
-    def preview(self, body: bytes, query: dict) -> list:
-        """The dialog's live preview: the request run at once on a reduced copy, as display
-        pixels (sRGB u8; an HDR result tone-mapped so recovered highlights show), with the
-        clipping overlay on top when asked."""
-        from hdr_studio.api.analysis import overlay_of
-        from hdr_studio.api.display import (
-            convert_primaries,
-            srgb_encode,
-            to_display_uint8,
-            tonemap_to_sdr,
-        )
-        from hdr_studio.api.engine import reconstruct
-
-        t0 = time.perf_counter()
-        size = int(_number(query, "size", PREVIEW_SIZE, 16, 4096))
-        overlay = _choice(query, "overlay", ("true", "false"), "false") == "true"
-        mode = _parameter(query, "mode")
-        order = _choice(query, "order", ("RGBA", "BGRA"), "RGBA")
-        _choice(query, "sample", ("u8",), "u8")
-        header, image = self.reduced(body, size)
-        request = self.reconstruct_request(header, image)
-        outcome = reconstruct(request)
-        rgb = outcome.pixels
-        if image.primaries != "rec709":
-            rgb = convert_primaries(rgb, image.primaries, "rec709")
-        rgb = np.maximum(rgb, 0.0)
-        code = tonemap_to_sdr(rgb) if outcome.kind.value == "hdr" else srgb_encode(rgb)
-        shown = to_display_uint8(code)
-        if overlay:
-            marks = overlay_of(image, mode=mode, over=request.over)
-            alpha = marks[..., 3:4].astype(np.float32) * np.float32(0.6 / 255)
-            mixed = shown * (1 - alpha) + marks[..., :3] * alpha
-            shown = np.rint(mixed).astype(np.uint8)
-        rgba = np.empty((image.height, image.width, 4), np.uint8)
-        rgba[..., :3] = shown[..., ::-1] if order == "BGRA" else shown
-        rgba[..., 3] = 255
-        took = time.perf_counter() - t0
-        log.info("preview %dx%d (%s) in %.2f s", image.width, image.height, outcome.method, took)
-        head = {
-            "width": image.width,
-            "height": image.height,
-            "channels": 4,
-            "sample": "u8",
-            "order": order,
-            "colorspace": {"name": "srgb"},
-            "method": outcome.method,
-            "kind": outcome.kind.value,
-            "seconds": round(took, 4),
-        }
-        return parts(head, rgba)
 
     # --- life ------------------------------------------------------------------------------
     def busy(self) -> bool:
@@ -548,15 +252,15 @@ class Handler(BaseHTTPRequestHandler):
         return 200, {"methods": [m.to_dict() for m in catalogue()]}
 
     def analyse(self, query: dict, body: bytes) -> tuple[int, list]:
-        return 200, self.bridge.analyse(body, query)
+        return 200, self.bridge.pixels.analyse(body, query)
 
     def preview(self, query: dict, body: bytes) -> tuple[int, list]:
-        return 200, self.bridge.preview(body, query)
+        return 200, self.bridge.pixels.preview(body, query)
 
     def submit(self, query: dict, body: bytes) -> tuple[int, dict]:
         b = self.bridge
-        header, image, selection, fmt = b.layer_request(body)
-        job = b.jobs.submit(b.reconstruct_request(header, image, selection))
+        header, image, selection, fmt = b.pixels.layer_request(body)
+        job = b.jobs.submit(b.pixels.reconstruct_request(header, image, selection))
         job.source = fmt
         return 202, job.status()
 
@@ -586,7 +290,7 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(409, f"job {id} is {job.state}, not done")
         o = job.outcome
         extra = {"method": o.method, "kind": o.kind.value, "label": o.metadata.get("label", "")}
-        return 200, self.bridge.layer_response(o.image, o.pixels, query, extra, job.source)
+        return 200, self.bridge.pixels.layer_response(o.image, o.pixels, query, extra, job.source)
 
     def _session(self, sid: str):
         session = self.bridge.sessions.get(sid)
@@ -595,7 +299,7 @@ class Handler(BaseHTTPRequestHandler):
         return session
 
     def session_open(self, query: dict, body: bytes) -> tuple[int, dict]:
-        header, image, _, fmt = self.bridge.layer_request(body)
+        header, image, _, fmt = self.bridge.pixels.layer_request(body)
         name = str(header.get("name", "Layer"))[:200]
         session = self.bridge.sessions.open(image, name, bytes(body))
         session.source = fmt
@@ -615,7 +319,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def session_deliver(self, query: dict, body: bytes, id: str) -> tuple[int, dict]:
         session = self._session(id)
-        header, image, _, _ = self.bridge.layer_request(body)
+        header, image, _, _ = self.bridge.pixels.layer_request(body)
         if image.primaries != session.image.primaries:  # kept in the layer's primaries
             from hdr_studio.api.display import convert_primaries
 
@@ -635,7 +339,7 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(409, f"session {id} is {session.state}: no result")
         res = session.result  # linear, in the layer's primaries (as delivered)
         extra = {"name": session.result_name, "kind": session.result_kind}
-        return 200, self.bridge.layer_response(res, res.linear, query, extra, session.source)
+        return 200, self.bridge.pixels.layer_response(res, res.linear, query, extra, session.source)
 
     def session_close(self, query: dict, body: bytes, id: str) -> tuple[int, dict]:
         self._session(id)
