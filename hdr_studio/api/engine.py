@@ -313,6 +313,65 @@ def photo_curve(image: Image, spec: str) -> tuple[InverseCurve | None, str]:
     )
 
 
+def _linearised(
+    image: Image, request: ReconstructRequest, plan: Plan
+) -> tuple[Image, list[str], str | None]:
+    """``image`` through the request's camera curve (the plan's, or the one settled on for
+    this photo), the notes that say so, and the curve's name as the outcome records it."""
+    curve, notes = plan.curve, list(plan.notes)
+    if plan.per_photo is not None:
+        curve, note = photo_curve(image, plan.per_photo)
+        notes.append(note)
+    if curve is not None:
+        from hdr_studio.core.curve import apply_curve
+
+        image = apply_curve(image, curve)
+    if plan.per_photo is not None:  # the curve settled on for the photo, or its encoding
+        recorded_curve = curve.name if curve is not None else image.transfer
+    else:
+        recorded_curve = request.curve or image.transfer
+    return image, notes, recorded_curve
+
+
+def _metadata(request: ReconstructRequest, plan: Plan, curve: str | None) -> dict[str, Any]:
+    """What an outcome records of how it was made (outputs and resumed batches read it)."""
+    return {
+        "method": plan.method.name,
+        "label": plan.method.label,
+        "method_kind": plan.method.kind.value,
+        "result": plan.result.value,
+        "weights_sha256": plan.method.digest,
+        "precision": request.precision,
+        "strength": request.strength,
+        "passes": request.passes,
+        "curve": curve,
+    }
+
+
+def _run(
+    image: Image,
+    request: ReconstructRequest,
+    plan: Plan,
+    progress: ProgressFn,
+    cancel: CancelToken | None,
+) -> ModelResult:
+    """The plan's method on ``image`` with the request's options (the results of each of its
+    heads, before the strength, the selection and the choice of result)."""
+    return run_method(
+        image,
+        plan.method.name,
+        over=request.over,
+        options=request.options,
+        device=request.device,
+        precision=request.precision,
+        tile=request.tile,
+        progress=progress,
+        cancel=cancel,
+        models=request.models,
+        passes=request.passes,
+    )
+
+
 def reconstruct(
     request: ReconstructRequest,
     progress: ProgressFn | None = None,
@@ -328,20 +387,9 @@ def reconstruct(
     plan = plan or prepare(request)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    if image is None:
-        image = load_input(request)
-    curve, notes = plan.curve, list(plan.notes)
-    if plan.per_photo is not None:
-        curve, note = photo_curve(image, plan.per_photo)
-        notes.append(note)
-    if curve is not None:
-        from hdr_studio.core.curve import apply_curve
-
-        image = apply_curve(image, curve)
-    if plan.per_photo is not None:  # the curve settled on for the photo, or its encoding
-        recorded_curve = curve.name if curve is not None else image.transfer
-    else:
-        recorded_curve = request.curve or image.transfer
+    image, notes, recorded_curve = _linearised(
+        image if image is not None else load_input(request), request, plan
+    )
     timings["read"] = time.perf_counter() - t0
     if cancel is not None:
         cancel.raise_if_cancelled()
@@ -349,18 +397,8 @@ def reconstruct(
         import hdr_studio.inference.pipeline  # noqa: F401  (torch loaded: its threads are set)
     t1 = time.perf_counter()
     with compute_threads(request.threads):
-        results = run_method(
-            image,
-            plan.method.name,
-            over=request.over,
-            options=request.options,
-            device=request.device,
-            precision=request.precision,
-            tile=request.tile,
-            progress=_scaled(progress, 0.0, 0.9 if request.output else 1.0),
-            cancel=cancel,
-            models=request.models,
-            passes=request.passes,
+        results = _run(
+            image, request, plan, _scaled(progress, 0.0, 0.9 if request.output else 1.0), cancel
         )
         timings["reconstruct"] = time.perf_counter() - t1
         pixels = finish(image, results, plan.result, request.strength, request.selection)
@@ -372,17 +410,7 @@ def reconstruct(
             results=results,
             warnings=list(image.notes),
             notes=notes,
-            metadata={
-                "method": plan.method.name,
-                "label": plan.method.label,
-                "method_kind": plan.method.kind.value,
-                "result": plan.result.value,
-                "weights_sha256": plan.method.digest,
-                "precision": request.precision,
-                "strength": request.strength,
-                "passes": request.passes,
-                "curve": recorded_curve,
-            },
+            metadata=_metadata(request, plan, recorded_curve),
         )
         if request.output is not None:
             if cancel is not None:

@@ -339,36 +339,51 @@ def run_batch(
         report.interrupted = True
     finally:
         if pool is not None:
-            if report.interrupted:
-                for task, rec in pool.cancel_running():
-                    finished(task, rec)
-            else:
-                pool.close()
-        for task in tasks:
-            if id(task) not in done_tasks and report.interrupted:
-                report.records.append(
-                    Record(
-                        str(task.item.source),
-                        str(task.request.output),
-                        "cancelled",
-                        exit_class=130,
-                        message="cancelled",
-                    )
-                )
-        for task in tasks:  # a worker killed outright cannot remove its temporary file
-            assert task.request.output is not None  # every batch task names its output
-            remove_stale_temporaries(Path(task.request.output))
+            _close(pool, report.interrupted, finished)
+        _settle_the_rest(tasks, done_tasks, report)
         manifest.save()
         report.seconds = time.perf_counter() - t0
-    emit(
-        {
-            "event": "end",
-            "ok": report.count("ok"),
-            "current": report.count("current"),
-            "failed": report.count("failed"),
-            "cancelled": report.count("cancelled"),
-            "seconds": report.seconds,
-            "interrupted": report.interrupted,
-        }
-    )
+    emit(_end_event(report))
     return report
+
+
+def _close(pool: Any, interrupted: bool, finished: Callable[[Task, Record], None]) -> None:
+    """An interrupted batch cancels the photos in progress (each one recorded through
+    ``finished``); else the pool ends as its workers finish."""
+    if interrupted:
+        for task, rec in pool.cancel_running():
+            finished(task, rec)
+    else:
+        pool.close()
+
+
+def _settle_the_rest(tasks: list[Task], done: set[int], report: Report) -> None:
+    """An interrupted batch records the photos it never finished as cancelled; no task's
+    output keeps a stale temporary file (a worker killed outright cannot remove its own)."""
+    for task in tasks:
+        if id(task) not in done and report.interrupted:
+            report.records.append(
+                Record(
+                    str(task.item.source),
+                    str(task.request.output),
+                    "cancelled",
+                    exit_class=130,
+                    message="cancelled",
+                )
+            )
+    for task in tasks:
+        assert task.request.output is not None  # every batch task names its output
+        remove_stale_temporaries(Path(task.request.output))
+
+
+def _end_event(report: Report) -> dict[str, Any]:
+    """The batch's last event: the photos by outcome, the seconds, whether interrupted."""
+    return {
+        "event": "end",
+        "ok": report.count("ok"),
+        "current": report.count("current"),
+        "failed": report.count("failed"),
+        "cancelled": report.count("cancelled"),
+        "seconds": report.seconds,
+        "interrupted": report.interrupted,
+    }
