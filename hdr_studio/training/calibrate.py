@@ -84,7 +84,9 @@ def calibrate(
     gains = {"hdr": RAW.hdr, "over": RAW.over, "under": RAW.under}
 
     if hdr_items:
-        scores = {g: [] for g in HDR_GAINS}
+        scores: dict[float, list[float]] = {g: [] for g in HDR_GAINS}
+        # how bright the clipped regions come back at each gain (stops: mean, brightest 1 %)
+        bright: dict[float, list[tuple[float, float]]] = {g: [] for g in HDR_GAINS}
         for i, item in enumerate(hdr_items):
             image = read_image(set_dir / "hdr" / f"{item['name']}.png")
             truth = read_hdr(set_dir / "hdr" / f"{item['name']}_truth.exr")
@@ -96,10 +98,16 @@ def calibrate(
             for g in HDR_GAINS:
                 hdr = model.spec.finish(out, image, Calibration(hdr=g)).hdr
                 scores[g].append(M.pu21_psnr(hdr, truth, clipped))
+                bright[g].append(M.brightness_errors(hdr, truth, clipped))
         means = {g: float(np.mean(v)) for g, v in scores.items() if v}
         if means:
             gains["hdr"] = pick(means, lambda g: abs(g - 1))
             report["pu21_in"] = {str(g): round(v, 3) for g, v in means.items()}
+            report["brightness_in"] = {
+                str(g): [round(float(np.nanmean([b[k] for b in v])), 3) for k in (0, 1)]
+                for g, v in bright.items()
+                if v
+            }
 
     if sdr_items:
         pairs = []

@@ -147,6 +147,10 @@ class MaskedRecipe(Recipe):
             g = L.gradient_l1(log_h, log_t, sat)
             loss = loss + c.get("grad_weight", 0.5) * g
             terms["grad_log"] = g.item()
+        if c.get("peak_weight", 0.0) > 0:
+            pk = L.peak_l1(log_h, log_t, sat, c.get("peak_share", 0.01))
+            loss = loss + c["peak_weight"] * pk
+            terms["peak"] = pk.item()
         if c.get("chroma_weight", 0.0) > 0:
             ch = L.chroma_l1(h, truth, sat)
             loss = loss + c["chroma_weight"] * ch

@@ -1,0 +1,83 @@
+"""Does filling at a working size cost quality? The masked network at full size against the
+same network at a working size (``MaskedSpec.work_pixels``), on pairs brought up to the size
+of a photograph's clipped areas at 12 MP.
+
+    .venv/bin/python bench/work_size.py --set DATA/real/valset --scale 4 --limit 30
+
+Each pair's input (8-bit codes) and truth are enlarged ``--scale`` times (bicubic for the
+codes, then re-quantised; linear for the truth), so that a clipped area spans as many pixels
+as it would in a large photo; then each working scale (share of the side) is measured with
+the PU21 and ΔE figures ``hdr-studio eval`` reports, and the network's time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from hdr_studio.core.clipping import over_mask
+from hdr_studio.core.image import Image
+from hdr_studio.core.reader import read_image
+from hdr_studio.inference.pipeline import run_model
+from hdr_studio.inference.registry import get_spec
+from hdr_studio.training import metrics as M
+from hdr_studio.training.data.dataset import read_hdr
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--set", type=Path, required=True)
+    ap.add_argument("--scale", type=int, default=4)
+    ap.add_argument("--limit", type=int, default=30)
+    ap.add_argument("--work", default="1.0,0.7,0.5,0.35", help="working scales (side)")
+    args = ap.parse_args()
+    manifest = json.loads((args.set / "manifest.json").read_text())
+    spec_class = type(get_spec("masked"))
+    scales = [float(s) for s in args.work.split(",")]
+    rows: dict[float, dict[str, list[float]]] = {s: {} for s in scales}
+    for item in manifest["hdr"][: args.limit]:
+        small = read_image(args.set / "hdr" / f"{item['name']}.png")
+        truth = read_hdr(args.set / "hdr" / f"{item['name']}_truth.exr")
+        h, w = truth.shape[:2]
+        size = (w * args.scale, h * args.scale)
+        code = cv2.resize(small.code, size, interpolation=cv2.INTER_CUBIC)
+        code = (np.round(np.clip(code, 0, 1) * 255) / 255).astype(np.float32)
+        image = Image.from_pixels(code)
+        truth = cv2.resize(truth, size, interpolation=cv2.INTER_LINEAR)
+        clipped = over_mask(image.code)
+        fully = over_mask(image.code, mode="all")
+        pixels = size[0] * size[1]
+        for s in scales:
+            spec_class.work_pixels = None if s >= 1 else int(pixels * s * s)
+            t0 = time.perf_counter()
+            hdr = run_model(image, "masked", device="cpu").hdr
+            dt = time.perf_counter() - t0
+            assert hdr is not None
+            r = rows[s]
+            for key, val in (
+                ("pu21_in", M.pu21_psnr(hdr, truth, clipped)),
+                ("pu21_out", M.pu21_psnr(hdr, truth, ~clipped)),
+                ("de_partial", M.delta_e_itp(hdr, truth, clipped & ~fully)),
+                ("de_full", M.delta_e_itp(hdr, truth, fully)),
+                ("seconds", dt),
+            ):
+                r.setdefault(key, []).append(val)
+    print(f"{args.set}, {args.limit} pairs at ×{args.scale} ({size[0]}×{size[1]})")
+    print("| working scale (side) | PU21 in | PU21 out | ΔE partly | ΔE fully | seconds |")
+    print("|---|---|---|---|---|---|")
+    for s, r in rows.items():
+        v = {k: float(np.nanmean([x for x in a if np.isfinite(x)])) for k, a in r.items()}
+        print(
+            f"| {s:g} | {v['pu21_in']:.2f} | {v['pu21_out']:.2f} | {v['de_partial']:.2f} | "
+            f"{v['de_full']:.2f} | {sum(r['seconds']):.0f} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
