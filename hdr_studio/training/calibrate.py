@@ -141,9 +141,12 @@ def calibrate(
     return report
 
 
-def write_calibration(name: str, gains: dict[str, float], folder: Path | None = None) -> Path:
+def write_calibration(
+    name: str, gains: dict[str, float], folder: Path | None = None, set_dir: Path | None = None
+) -> Path:
     """Store ``gains`` in ``name``'s weights metadata (rewritten atomically, manifest digest
-    updated, default flag kept)."""
+    updated, default flag kept), and which pair set they were fitted on (``set_dir``:
+    ``valset`` or ``real/valset``, named in the model card)."""
     from hdr_studio.core.fill import Calibration
     from hdr_studio.inference.weights import load_weights, models_dir, read_manifest, save_weights
 
@@ -151,4 +154,9 @@ def write_calibration(name: str, gains: dict[str, float], folder: Path | None = 
     state, meta = load_weights(name, folder)
     default = bool(read_manifest(folder)["models"][name].get("default"))
     meta["calibration"] = Calibration(**gains).to_metadata()
+    if set_dir is not None:
+        parts = Path(set_dir).parts
+        meta["calibration_set"] = (
+            "real/valset" if len(parts) > 1 and parts[-2] == "real" else parts[-1]
+        )
     return save_weights(state, name, meta, folder, default=default)

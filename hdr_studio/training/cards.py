@@ -82,7 +82,7 @@ def card_text(name: str, entry: dict[str, Any], report: dict[str, Any], command:
         f"- Input: {spec.input_domain}. Output: {spec.output_domain}.",
         "",
         "## Training",
-        f"- Data: {_data_line(name, tc)}",
+        f"- Data: {_data_line(name, tc)}{_fine_tune_line(meta, tc)}",
         f"- Schedule: {stages}; batch {tc.get('batch')} patches of {tc.get('patch')} px, seed "
         f"{tc.get('seed')}, Adam.",
         f"- Perceptual (VGG) term: {meta.get('vgg', 'no')}.",
@@ -96,7 +96,7 @@ def card_text(name: str, entry: dict[str, Any], report: dict[str, Any], command:
         "## Calibration",
         _calibration_line(name, meta),
         "",
-        "## Evaluation (held-out set, never trained on)",
+        f"## Evaluation (held-out set `{_set_name(report)}`, never trained on)",
     ]
     if name in report.get("hdr", {}):
         r, none, cl = report["hdr"][name], report["hdr"]["none"], report["hdr"]["classical"]
@@ -148,13 +148,52 @@ def _calibration_line(name: str, meta: dict[str, str]) -> str:
         parts.append(
             f"SDR change kept at the top clip {cal['over']:g}, at the bottom {cal['under']:g}"
         )
+    where = meta.get("calibration_set", "valset")
+    if where == "real/valset":
+        split = (
+            "the real-photo validation split (`data/real/valset`: 120 pairs from 10 real HDR "
+            "photographs, sRGB and sigmoid cameras, neither trained on nor held out)"
+        )
+    else:
+        split = (
+            "the validation split (`data/valset`: render seeds 200000–200063 — networks "
+            "calibrated before 2026-11-29 saw the first 16 — and the Plasma wallpaper photos, "
+            "neither trained on nor part of the held-out set)"
+        )
     return (
-        f"- {'; '.join(parts)} — fitted by `hdr-studio calibrate {name}` on the validation "
-        "split (`data/valset`: render seeds 200000–200063 — networks calibrated before "
-        "2026-11-29 saw the first 16 — and the Plasma wallpaper photos, "
-        "neither trained on nor part of the held-out set); 1 = the raw network. See "
-        "`hdr_studio/training/calibrate.py`."
+        f"- {'; '.join(parts)} — fitted by `hdr-studio calibrate {name}` on {split}; "
+        "1 = the raw network. See `hdr_studio/training/calibrate.py`."
     )
+
+
+def _set_name(report: dict[str, Any]) -> str:
+    parts = Path(str(report.get("set", "evalset"))).parts
+    return "/".join(parts[-2:]) if len(parts) > 1 and parts[-2] == "real" else parts[-1]
+
+
+def _fine_tune_line(meta: dict[str, str], tc: dict[str, Any]) -> str:
+    """What a fine-tune started from and what it added (real photographs)."""
+    text = ""
+    if tc.get("real_share"):
+        text += (
+            f" {tc['real_share']:.0%} of the HDR patches are crops of real HDR photographs "
+            "(`real/train`: 312 crops of 26 photographs — ILM's OpenEXR photographs and Poly "
+            "Haven panoramas seen through perspective views; DATA.md)."
+        )
+    if tc.get("peak_weight"):
+        text += (
+            f" Loss adds {tc['peak_weight']:g} × the error of the brightest "
+            f"{tc.get('peak_share', 0.01):.0%} of each saturated area's log luminance."
+        )
+    for b in json.loads(meta.get("fine_tuned_from", "[]")):
+        btc = json.loads(b.get("training_config", "{}"))
+        text += (
+            f" Fine-tuned from weights trained {b.get('steps', '?')} steps "
+            f"({_config_file('masked', btc)}) on: "
+            f"{_data_line(str(btc.get('model', 'masked')), btc)}"
+            f"{_fine_tune_line({}, btc)}"
+        )
+    return text
 
 
 def _data_line(name: str, tc: dict[str, Any]) -> str:

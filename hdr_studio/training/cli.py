@@ -202,7 +202,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 )
             print(line)
             if not args.dry_run:
-                write_calibration(name, g, folder)
+                write_calibration(name, g, folder, set_dir)
             reports.append(report)
     except FileNotFoundError as exc:
         raise InputError(str(exc)) from None

@@ -338,18 +338,19 @@ def _stage_at(cfg: dict, step: int) -> dict:
     return cfg["stages"][-1]
 
 
-def _init_weights(net, model: str, init: str) -> None:
+def _init_weights(net, model: str, init: str) -> dict[str, str]:
     """Start from trained weights (a fine-tune): ``shipped`` (the weights the package ships
     for ``model``) or a models folder holding them. A checkpoint, when the run has one,
     replaces them."""
     from hdr_studio.inference.weights import load_weights
 
     folder = None if init == "shipped" else Path(init)
-    state, _meta = load_weights(model, folder)
+    state, meta = load_weights(model, folder)
     try:
         net.load_state_dict(state)
     except RuntimeError as exc:
         raise ValueError(f"init {init!r}: the weights do not fit this config ({exc})") from None
+    return meta
 
 
 def train(opts: TrainOptions, progress: ProgressFn | None = None) -> dict[str, Any]:
@@ -386,8 +387,7 @@ def train(opts: TrainOptions, progress: ProgressFn | None = None) -> dict[str, A
     spec = get_spec(opts.model)
     net_cfg = dict(spec.configs[cfg.get("size", "small")], **cfg.get("net", {}))
     net = spec.build(net_cfg)
-    if cfg.get("init"):
-        _init_weights(net, opts.model, cfg["init"])
+    base_meta = _init_weights(net, opts.model, cfg["init"]) if cfg.get("init") else None
     vgg = VGGFeatures.from_file(opts.vgg) if opts.vgg else None
     recipe = RECIPES[opts.model](net, cfg, device, vgg)
     root = data_root(opts.data)
@@ -466,7 +466,7 @@ def train(opts: TrainOptions, progress: ProgressFn | None = None) -> dict[str, A
     }
     if step >= total and opts.ship is not None:
         result["shipped"] = str(
-            ship(recipe, opts, cfg, net_cfg, step, time.monotonic() - t0, device, root)
+            ship(recipe, opts, cfg, net_cfg, step, time.monotonic() - t0, device, root, base_meta)
         )
     return result
 
@@ -495,7 +495,10 @@ def ship(
     seconds: float,
     device,
     root: Path,
+    base_meta: dict[str, str] | None = None,
 ) -> Path:
+    """Write the network's weights with what made them into ``opts.ship``; a fine-tune
+    (``base_meta``: the metadata of the weights it started from) records its base."""
     from hdr_studio.inference.weights import read_manifest, save_weights
 
     folder = opts.ship
@@ -522,4 +525,8 @@ def ship(
             else "one generator from the seed"
         ),
     }
+    if base_meta:  # the chain of weights this run started from, nearest first
+        base = {k: base_meta[k] for k in ("training_config", "steps") if k in base_meta}
+        earlier = json.loads(base_meta.get("fine_tuned_from", "[]"))
+        meta["fine_tuned_from"] = json.dumps([base, *earlier])
     return save_weights(recipe.net.state_dict(), opts.model, meta, folder, default=keep_default)

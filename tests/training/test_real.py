@@ -138,3 +138,33 @@ def test_brightness_errors_in_stops():
     mean, top = brightness_errors(dim, lamp, mask)
     assert top == pytest.approx(-2.0, abs=1e-6) and mean == pytest.approx(-0.25, abs=1e-6)
     assert np.isnan(brightness_errors(truth, truth, ~mask)[0])
+
+
+def test_a_fine_tuned_model_card_names_its_data_and_its_base():
+    from hdr_studio.training.cards import card_text
+
+    base_tc = {"model": "masked", "synthetic": 150, "stages": [{"name": "hdr", "steps": 5}]}
+    tc = {"model": "masked", "init": "shipped", "real_share": 0.5, "peak_weight": 1.0,
+          "stages": [{"name": "hdr", "steps": 3, "lr": 1e-4}]}  # fmt: skip
+    meta = {
+        "training_config": json.dumps(tc),
+        "config": '{"width": 16}',
+        "parameters": "10",
+        "calibration": json.dumps({"hdr": 1.0, "over": 1.0, "under": 1.0}),
+        "calibration_set": "real/valset",
+        "fine_tuned_from": json.dumps([{"training_config": json.dumps(base_tc), "steps": "2600"}]),
+    }
+    row = dict.fromkeys(
+        ("pu21_all", "pu21_in", "pu21_out", "logl1_in", "de_partial", "de_full"), 1.0
+    )
+    report = {
+        "set": "/data/real/evalset",
+        "hdr": {"masked": row, "none": row, "classical": row},
+        "sdr": {},
+    }
+    text = card_text("masked", {"metadata": meta, "bytes": 1}, report, "hdr-studio eval")
+    assert "50% of the HDR patches are crops of real HDR photographs" in text
+    assert "Fine-tuned from weights trained 2600 steps" in text
+    assert "brightest 1%" in text
+    assert "real-photo validation split" in text
+    assert "held-out set `real/evalset`" in text
