@@ -114,9 +114,13 @@ def installed(tmp_path_factory) -> Path:
     return env_dir
 
 
+def _clean_env() -> dict[str, str]:
+    """This environment without what would point the installed copy elsewhere."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "HDR_STUDIO_MODELS")}
+
+
 def _run(env_dir: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "HDR_STUDIO_MODELS")}
-    env = {**base, **(env or {})}
+    env = {**_clean_env(), **(env or {})}
     return subprocess.run(
         [str(env_dir / "bin" / "hdr-studio"), *args],
         capture_output=True,
@@ -133,6 +137,7 @@ def test_installed_wheel_has_every_network_and_the_checkouts_pixels(installed, t
         [installed / "bin" / "python", "-c", "import hdr_studio; print(hdr_studio.__file__)"],
         text=True,
         cwd=installed.parent,
+        env=_clean_env(),  # a PYTHONPATH of the caller's would name another copy
     )
     assert str(installed) in where and str(ROOT) not in where
     r = _run(installed, "--version")
