@@ -89,6 +89,67 @@ def _comments(
     ]
 
 
+def _read_shots(
+    files: list[Path], progress: ProgressFn, cancel: CancelToken | None
+) -> tuple[list[np.ndarray], list[float | None], set[str | None]]:
+    """Each shot's code levels, its exposure from the Exif (None when it has none) and the
+    cameras the shots name."""
+    from hdr_studio.api import camera_curves
+    from hdr_studio.core.reader import read_image
+
+    shots, exposures, cameras = [], [], set()
+    for i, path in enumerate(files):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        image = read_image(path)
+        shots.append(_levels(image))
+        exposures.append(exposure_of(image))
+        cameras.add(camera_curves.camera_of(image))
+        progress(0.7 * (i + 1) / len(files), f"read {path.name}")
+    return shots, exposures, cameras
+
+
+def _exposure_times(
+    files: list[Path],
+    shots: list[np.ndarray],
+    exposures: list[float | None],
+    stops: float | None,
+) -> tuple[list[float], str]:
+    """The shots' relative exposure times and where they came from: ``stops`` EV apart in
+    the order of the shots' brightness, else the Exif (``MissingExposure`` when a shot has
+    none)."""
+    if stops is not None:
+        brightness = [float(np.mean(s)) for s in shots]
+        rank = np.argsort(np.argsort(brightness))
+        times = [2.0 ** (stops * float(r)) for r in rank]
+        return times, f"--stops {stops:g} (shots ordered by brightness)"
+    missing = [p.name for p, t in zip(files, exposures, strict=True) if t is None]
+    if missing:
+        raise MissingExposure(
+            f"{missing[0]} has no shutter time in its metadata: give the bracket's "
+            "spacing in EV (--stops)"
+        )
+    times = [float(t) for t in exposures if t is not None]
+    return times, "Exif (shutter time x ISO / f-number^2)"
+
+
+def _fit_notes(fit: ResponseFit) -> list[str]:
+    """What the user should know of a fit: an extrapolated top, shots that disagree."""
+    notes = []
+    if fit.levels[1] < WELL_MEASURED_TOP:
+        notes.append(
+            f"no shot measured the brightest codes (above {fit.levels[1]}): the curve's top "
+            "is extrapolated; a darker shot would measure it"
+        )
+    if fit.residual > MISMATCH_STOPS:
+        notes.append(
+            f"the shots disagree by {fit.residual:.2f} stops on average: did the camera turn, "
+            "something in the scene move, or are the exposures wrong? The readings that "
+            "disagree most were discounted, but check the curve"
+        )
+    return notes
+
+
 def measure_bracket(
     paths: Sequence[str | os.PathLike[str]],
     output: str | os.PathLike[str],
@@ -112,7 +173,6 @@ def measure_bracket(
     from hdr_studio.core.align import align_bracket
     from hdr_studio.core.atomic import atomic_path, check_output
     from hdr_studio.core.curve import curve_text
-    from hdr_studio.core.reader import read_image
     from hdr_studio.core.response import measure_response
 
     progress = progress or no_progress
@@ -123,29 +183,8 @@ def measure_bracket(
     if stops is not None and not 0.3 <= stops <= 6.0:
         raise InputError(f"--stops must be 0.3 to 6 EV, got {stops:g}")
     check_output(out, force, tuple(files))
-    shots, exposures, cameras = [], [], set()
-    for i, path in enumerate(files):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        image = read_image(path)
-        shots.append(_levels(image))
-        exposures.append(exposure_of(image))
-        cameras.add(camera_curves.camera_of(image))
-        progress(0.7 * (i + 1) / len(files), f"read {path.name}")
-    if stops is not None:
-        brightness = [float(np.mean(s)) for s in shots]
-        rank = np.argsort(np.argsort(brightness))
-        times = [2.0 ** (stops * float(r)) for r in rank]
-        source = f"--stops {stops:g} (shots ordered by brightness)"
-    else:
-        missing = [p.name for p, t in zip(files, exposures, strict=True) if t is None]
-        if missing:
-            raise MissingExposure(
-                f"{missing[0]} has no shutter time in its metadata: give the bracket's "
-                "spacing in EV (--stops)"
-            )
-        times = [float(t) for t in exposures if t is not None]
-        source = "Exif (shutter time x ISO / f-number^2)"
+    shots, exposures, cameras = _read_shots(files, progress, cancel)
+    times, source = _exposure_times(files, shots, exposures, stops)
     shifts: list[tuple[int, int]] = []
     if align:
         progress(0.75, "aligning the shots")
@@ -154,18 +193,7 @@ def measure_bracket(
         cancel.raise_if_cancelled()
     progress(0.85, "fitting the curve")
     fit = measure_response(shots, times)
-    notes = []
-    if fit.levels[1] < WELL_MEASURED_TOP:
-        notes.append(
-            f"no shot measured the brightest codes (above {fit.levels[1]}): the curve's top "
-            "is extrapolated; a darker shot would measure it"
-        )
-    if fit.residual > MISMATCH_STOPS:
-        notes.append(
-            f"the shots disagree by {fit.residual:.2f} stops on average: did the camera turn, "
-            "something in the scene move, or are the exposures wrong? The readings that "
-            "disagree most were discounted, but check the curve"
-        )
+    notes = _fit_notes(fit)
     camera = cameras.pop() if len(cameras) == 1 else None
     text = curve_text(fit.curve, _comments(files, fit, source, shifts))
     with atomic_path(out, force, tuple(files)) as tmp:

@@ -226,6 +226,45 @@ def space_name(primaries: str, transfer: str) -> dict[str, str]:
     return {"primaries": primaries, "transfer": transfer}
 
 
+def _colour_space(space: dict, host: str) -> tuple[str, str, Any, str, bool]:
+    """(primaries, transfer, ICC profile or None, its description, whether the profile is
+    linear) of a header's ``colorspace``: an ICC profile, a name, or primaries and transfer
+    given apart; one-line errors."""
+    if space.get("icc"):
+        try:
+            icc = base64.b64decode(str(space["icc"]), validate=True)
+        except ValueError:
+            raise InputError("colorspace.icc is not base64") from None
+        return _profile_space(icc, host)
+    if space.get("name"):
+        named = cms_name(str(space["name"]))
+        if named is not None and named not in NAMED_SPACES:
+            from hdr_studio.core import cms
+
+            return _profile_space(cms.Profile.named(named).icc(), host)
+        primaries, transfer = space_from_name(str(space["name"]), host)
+        return primaries, transfer, None, "", False
+    if space.get("primaries") and space.get("transfer"):
+        return (*_explicit_space(str(space["primaries"]), str(space["transfer"])), None, "", False)
+    raise InputError("colorspace must have 'name', 'icc' or 'primaries' and 'transfer'")
+
+
+def _explicit_space(primaries: str, transfer: str) -> tuple[str, str]:
+    """``primaries`` and ``transfer`` checked (a known gamut; linear, srgb, pq or gamma:G
+    with G in [0.2, 5])."""
+    from hdr_studio.core.gamut import PRIMARIES
+
+    if primaries not in PRIMARIES:
+        raise InputError(f"unknown primaries {primaries!r} (known: {', '.join(PRIMARIES)})")
+    if transfer not in ("linear", "srgb", "pq") and not re.fullmatch(
+        r"gamma:\d+(\.\d+)?", transfer
+    ):
+        raise InputError(f"unknown transfer {transfer!r} (linear, srgb, pq, gamma:G)")
+    if transfer.startswith("gamma:") and not 0.2 <= float(transfer[6:]) <= 5.0:
+        raise InputError(f"gamma must be in [0.2, 5], got {transfer[6:]}")
+    return primaries, transfer
+
+
 def layer_format(header: dict) -> LayerFormat:
     """Check a client's description (one-line errors) and return it as a :class:`LayerFormat`.
     ``header["host"]`` (``krita``, ``gimp``) picks the advice a refused profile gets."""
@@ -250,36 +289,7 @@ def layer_format(header: dict) -> LayerFormat:
     if not isinstance(space, dict):
         raise InputError("colorspace must be an object with 'name' or 'icc'")
     host = str(header.get("host", ""))
-    profile, description, linear_profile = None, "", False
-    if space.get("icc"):
-        try:
-            icc = base64.b64decode(str(space["icc"]), validate=True)
-        except ValueError:
-            raise InputError("colorspace.icc is not base64") from None
-        primaries, transfer, profile, description, linear_profile = _profile_space(icc, host)
-    elif space.get("name"):
-        named = cms_name(str(space["name"]))
-        if named is not None and named not in NAMED_SPACES:
-            from hdr_studio.core import cms
-
-            icc = cms.Profile.named(named).icc()
-            primaries, transfer, profile, description, linear_profile = _profile_space(icc, host)
-        else:
-            primaries, transfer = space_from_name(str(space["name"]), host)
-    elif space.get("primaries") and space.get("transfer"):
-        from hdr_studio.core.gamut import PRIMARIES
-
-        primaries, transfer = str(space["primaries"]), str(space["transfer"])
-        if primaries not in PRIMARIES:
-            raise InputError(f"unknown primaries {primaries!r} (known: {', '.join(PRIMARIES)})")
-        if transfer not in ("linear", "srgb", "pq") and not re.fullmatch(
-            r"gamma:\d+(\.\d+)?", transfer
-        ):
-            raise InputError(f"unknown transfer {transfer!r} (linear, srgb, pq, gamma:G)")
-        if transfer.startswith("gamma:") and not 0.2 <= float(transfer[6:]) <= 5.0:
-            raise InputError(f"gamma must be in [0.2, 5], got {transfer[6:]}")
-    else:
-        raise InputError("colorspace must have 'name', 'icc' or 'primaries' and 'transfer'")
+    primaries, transfer, profile, description, linear_profile = _colour_space(space, host)
     white_nits = None
     if transfer == "pq":
         white = space.get("white_nits", header.get("white_nits", PQ_WHITE_NITS))
