@@ -93,6 +93,82 @@ def push_pull(values: np.ndarray, weights: np.ndarray, saturation: float = 0.2) 
     return est
 
 
+def _clip_masks(code: np.ndarray, p: ClassicalParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(per-channel clip confidence (H, W, 3), its channel max (H, W), the feathered mask
+    (H, W) the result is blended through): code values from ``over_threshold − feather``
+    up, the mask dilated a few pixels and blurred."""
+    import cv2
+
+    h, w, _ = code.shape
+    t0 = np.float32(p.over_threshold - p.feather)
+    conf = _smoothstep((code - t0) / np.float32(p.feather))  # 1 = clipped, per channel
+    clipped_any = channel_max(conf)
+    if not np.any(clipped_any > 0):
+        return conf, clipped_any, clipped_any
+    k = max(3, round(min(h, w) * 0.004) | 1)
+    feather = cv2.dilate(clipped_any, np.ones((k, k), np.uint8))
+    feather = cv2.GaussianBlur(feather, (0, 0), k / 2.0)
+    clipped = clipped_any > 0
+    feather[clipped] = np.maximum(feather[clipped], clipped_any[clipped])
+    return conf, clipped_any, feather
+
+
+def _colour_ratios(
+    lin: np.ndarray, code: np.ndarray, clipped_any: np.ndarray, p: ClassicalParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(log linear RGB, each pixel's log colour ratios to its channel mean, how far each
+    pixel's colour can be trusted): no channel near clipping, not too dark; bright
+    pixels (the skirts of highlights) weigh most, since they carry the colour of the light
+    that clipped."""
+    darkness = _smoothstep((channel_min(code) - 0.02) / 0.08)
+    brightness = channel_max(code) ** np.float32(p.brightness_power)
+    reliable = ((1.0 - clipped_any) * darkness * brightness).astype(np.float32)
+    reliable[clipped_any > 0] = 0.0
+    loglin = np.log(np.maximum(lin, 0) + _EPS)
+    rho = loglin - channel_mean(loglin)[..., None]
+    return loglin, rho, reliable
+
+
+def _propagated(rho: np.ndarray, reliable: np.ndarray, ys, xs) -> np.ndarray:
+    """The reliable colour ratios pushed into the clipped region (push-pull), at a working
+    resolution of ~1 MP (colour ratios vary slowly), at the pixels ``ys, xs``."""
+    import cv2
+
+    h, w = reliable.shape
+    scale = min(1.0, (1_000_000 / (h * w)) ** 0.5)
+    if scale < 1.0:
+        sw, sh = max(2, round(w * scale)), max(2, round(h * scale))
+        rho_s = cv2.resize(rho * reliable[..., None], (sw, sh), interpolation=cv2.INTER_AREA)
+        rel_s = cv2.resize(reliable, (sw, sh), interpolation=cv2.INTER_AREA)
+        rho_s = rho_s / np.maximum(rel_s, 1e-6)[..., None]
+    else:
+        rho_s, rel_s = rho, reliable
+    rho_hat_s = push_pull(rho_s, rel_s)
+    if scale < 1.0:
+        return cv2.resize(rho_hat_s, (w, h), interpolation=cv2.INTER_LINEAR)[ys, xs]
+    return rho_hat_s[ys, xs]
+
+
+def _fully_clipped(
+    conf: np.ndarray, x: np.ndarray, rho_hat: np.ndarray, ys, xs, p: ClassicalParams
+) -> np.ndarray:
+    """Where all channels clipped: the clip level times a gain that grows with the distance
+    into the region, tinted by the neighbours' colour fading to neutral inwards."""
+    import cv2
+
+    h, w, _ = conf.shape
+    full_mask = (channel_min(conf) > 0.5).astype(np.uint8)
+    dist = cv2.distanceTransform(full_mask, cv2.DIST_L2, 5)
+    dist = cv2.GaussianBlur(dist, (0, 0), 1.5)[ys, xs]
+    r = np.float32(max(2.0, p.radius * min(h, w)))
+    gain = 1.0 + np.float32(p.max_gain - 1.0) * (1.0 - np.exp(-dist / r))
+    fade = np.exp(-dist / (r * np.float32(p.tint_fade)))[:, None]
+    tint = np.exp(rho_hat * fade * np.float32(p.tint_strength))
+    tint = tint / tint.min(axis=1, keepdims=True)
+    clip_level = x.max(axis=1, keepdims=True)
+    return np.maximum(x, clip_level * gain[:, None] * tint)
+
+
 def reconstruct_classical(
     image: Image,
     params: ClassicalParams | None = None,
@@ -101,8 +177,6 @@ def reconstruct_classical(
 ) -> np.ndarray:
     """Reconstruct clipped highlights of ``image``; returns (H, W, 3) float32 linear RGB in
     the image's primaries, 1.0 = the source's white, values above white where recovered."""
-    import cv2
-
     p = params or ClassicalParams()
     steps = Steps(
         {
@@ -118,49 +192,20 @@ def reconstruct_classical(
         cancel,
     )
     lin = image.linear
-    code = image.code
-    h, w, _ = lin.shape
-    t0 = np.float32(p.over_threshold - p.feather)
-    conf = _smoothstep((code - t0) / np.float32(p.feather))  # 1 = clipped, per channel
-    clipped_any = channel_max(conf)
+    conf, clipped_any, feather = _clip_masks(image.code, p)
     if not np.any(clipped_any > 0):
         steps.done("blend")
         return lin.copy()
     steps.done("clip weights")
-    k = max(3, round(min(h, w) * 0.004) | 1)
-    feather = cv2.dilate(clipped_any, np.ones((k, k), np.uint8))
-    feather = cv2.GaussianBlur(feather, (0, 0), k / 2.0)
-    clipped = clipped_any > 0
-    feather[clipped] = np.maximum(feather[clipped], clipped_any[clipped])
     region = feather > 0
     steps.done("masks")
-
-    # Reliable colour: no channel near clipping, not too dark; bright pixels (the skirts of
-    # highlights) weigh most, since they carry the colour of the light that clipped.
-    darkness = _smoothstep((channel_min(code) - 0.02) / 0.08)
-    brightness = channel_max(code) ** np.float32(p.brightness_power)
-    reliable = ((1.0 - clipped_any) * darkness * brightness).astype(np.float32)
-    reliable[clipped] = 0.0
-    loglin = np.log(np.maximum(lin, 0) + _EPS)
-    rho = loglin - channel_mean(loglin)[..., None]
+    loglin, rho, reliable = _colour_ratios(lin, image.code, clipped_any, p)
     steps.done("colour ratios")
-    # Propagate over a working resolution of ~1 MP: colour ratios vary slowly.
-    scale = min(1.0, (1_000_000 / (h * w)) ** 0.5)
-    if scale < 1.0:
-        sw, sh = max(2, round(w * scale)), max(2, round(h * scale))
-        rho_s = cv2.resize(rho * reliable[..., None], (sw, sh), interpolation=cv2.INTER_AREA)
-        rel_s = cv2.resize(reliable, (sw, sh), interpolation=cv2.INTER_AREA)
-        rho_s = rho_s / np.maximum(rel_s, 1e-6)[..., None]
-    else:
-        rho_s, rel_s = rho, reliable
-    rho_hat_s = push_pull(rho_s, rel_s)
+    ys, xs = np.nonzero(region)
+    rho_hat = _propagated(rho, reliable, ys, xs)
     steps.done("propagate")
 
-    ys, xs = np.nonzero(region)
-    if scale < 1.0:
-        rho_hat = cv2.resize(rho_hat_s, (w, h), interpolation=cv2.INTER_LINEAR)[ys, xs]
-    else:
-        rho_hat = rho_hat_s[ys, xs]
+    # Partly clipped: the clipped channels from the surviving ones and the ratios.
     x = lin[ys, xs]
     c = conf[ys, xs]
     trust = (1.0 - c).astype(np.float32)
@@ -171,18 +216,8 @@ def reconstruct_classical(
     partial = x + c * (partial - x)
     steps.done("partial clipping")
 
-    # Fully clipped: distance-driven gain, colour fading to neutral.
     full = _smoothstep(c.min(axis=1) * 1.0)
-    full_mask = (channel_min(conf) > 0.5).astype(np.uint8)
-    dist = cv2.distanceTransform(full_mask, cv2.DIST_L2, 5)
-    dist = cv2.GaussianBlur(dist, (0, 0), 1.5)[ys, xs]
-    r = np.float32(max(2.0, p.radius * min(h, w)))
-    gain = 1.0 + np.float32(p.max_gain - 1.0) * (1.0 - np.exp(-dist / r))
-    fade = np.exp(-dist / (r * np.float32(p.tint_fade)))[:, None]
-    tint = np.exp(rho_hat * fade * np.float32(p.tint_strength))
-    tint = tint / tint.min(axis=1, keepdims=True)
-    clip_level = x.max(axis=1, keepdims=True)
-    full_val = np.maximum(x, clip_level * gain[:, None] * tint)
+    full_val = _fully_clipped(conf, x, rho_hat, ys, xs, p)
     # Where no channel survives the partial estimate has no information: use the gain map.
     no_info = np.clip(1.0 - tsum / 0.5, 0.0, 1.0)[:, None]
     weight_full = np.maximum(full[:, None], no_info)
