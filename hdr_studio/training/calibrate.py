@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from hdr_studio.core.jobs import ProgressFn, no_progress
+from hdr_studio.core.result import ModelResult
 
 HDR_GAINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5)
 SDR_GAINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -53,6 +54,12 @@ def _sdr_scores(outs: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
         "psnr": float(np.mean([M.psnr(o, t) for o, t in outs])),
         "ssim": float(np.mean([M.ssim(o, t) for o, t in outs])),
     }
+
+
+def _sdr(result: ModelResult, name: str) -> np.ndarray:
+    """``result``'s SDR image: ``name`` gives SDR, so it is there."""
+    assert result.sdr is not None, f"{name} gives SDR but returned none"
+    return result.sdr
 
 
 def calibrate(
@@ -97,6 +104,7 @@ def calibrate(
             out = run_network(model, image)
             for g in HDR_GAINS:
                 hdr = model.spec.finish(out, image, Calibration(hdr=g)).hdr
+                assert hdr is not None, f"{name} gives HDR but returned none"
                 scores[g].append(M.pu21_psnr(hdr, truth, clipped))
                 bright[g].append(M.brightness_errors(hdr, truth, clipped))
         means = {g: float(np.mean(v)) for g, v in scores.items() if v}
@@ -121,7 +129,7 @@ def calibrate(
         for o, u in grid:
             cal = Calibration(over=o, under=u)
             vals = [
-                M.psnr(srgb_encode(model.spec.finish(out, image, cal).sdr), target)
+                M.psnr(srgb_encode(_sdr(model.spec.finish(out, image, cal), name)), target)
                 for image, target, out in pairs
             ]
             means[(o, u)] = float(np.mean(vals))
@@ -131,7 +139,7 @@ def calibrate(
         for label, cal in (("raw", RAW), ("calibrated", Calibration(over=best[0], under=best[1]))):
             report[f"sdr_{label}"] = _sdr_scores(
                 [
-                    (srgb_encode(model.spec.finish(out, image, cal).sdr), target)
+                    (srgb_encode(_sdr(model.spec.finish(out, image, cal), name)), target)
                     for image, target, out in pairs
                 ]
             )
@@ -156,7 +164,8 @@ def write_calibration(
     meta["calibration"] = Calibration(**gains).to_metadata()
     if set_dir is not None:
         parts = Path(set_dir).parts
+        folder_name = parts[-1]  # before the len test (pyright reads parts as () past it)
         meta["calibration_set"] = (
-            "real/valset" if len(parts) > 1 and parts[-2] == "real" else parts[-1]
+            "real/valset" if len(parts) > 1 and parts[-2] == "real" else folder_name
         )
     return save_weights(state, name, meta, folder, default=default)

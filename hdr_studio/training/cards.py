@@ -168,7 +168,8 @@ def _calibration_line(name: str, meta: dict[str, str]) -> str:
 
 def _set_name(report: dict[str, Any]) -> str:
     parts = Path(str(report.get("set", "evalset"))).parts
-    return "/".join(parts[-2:]) if len(parts) > 1 and parts[-2] == "real" else parts[-1]
+    folder_name = parts[-1]  # before the len test (pyright reads parts as () past it)
+    return "/".join(parts[-2:]) if len(parts) > 1 and parts[-2] == "real" else folder_name
 
 
 def _fine_tune_line(meta: dict[str, str], tc: dict[str, Any]) -> str:

@@ -78,7 +78,10 @@ def photograph(h: np.ndarray, curve: Curve, rng: np.random.Generator | None) -> 
     code = np.rint(np.clip(curve(np.clip(x, 0, 1)), 0, 1) * 255).astype(np.uint8)
     if rng is not None and rng.random() < 0.5:
         q = int(rng.integers(60, 99))
-        code = cv2.imdecode(cv2.imencode(".jpg", code, [cv2.IMWRITE_JPEG_QUALITY, q])[1], 1)
+        decoded = cv2.imdecode(cv2.imencode(".jpg", code, [cv2.IMWRITE_JPEG_QUALITY, q])[1], 1)
+        if decoded is None:
+            raise RuntimeError("JPEG decoding failed")
+        code = decoded
     return code.astype(np.float32) / 255
 
 

@@ -98,6 +98,7 @@ def evaluate(
                 image, m, device=device, models=models_folder, precision=precision, passes=passes
             ).hdr
             seconds[m] += time.perf_counter() - t
+            assert hdr is not None, f"{m} gives HDR but returned none"
             mean_stops, top_stops = M.brightness_errors(hdr, truth, clipped)
             for key, val in (
                 ("pu21_all", M.pu21_psnr(hdr, truth)),
@@ -134,16 +135,16 @@ def evaluate(
                 code = image.code
             else:
                 t = time.perf_counter()
-                code = srgb_encode(
-                    run_method(
-                        image,
-                        m,
-                        device=device,
-                        models=models_folder,
-                        precision=precision,
-                        passes=passes,
-                    ).sdr
-                )
+                sdr = run_method(
+                    image,
+                    m,
+                    device=device,
+                    models=models_folder,
+                    precision=precision,
+                    passes=passes,
+                ).sdr
+                assert sdr is not None, f"{m} gives SDR but returned none"
+                code = srgb_encode(sdr)
                 seconds[m] += time.perf_counter() - t
             sdr_per[m].setdefault("psnr", []).append(M.psnr(code, target))
             sdr_per[m].setdefault("ssim", []).append(M.ssim(code, target))

@@ -122,6 +122,9 @@ class VGGFeatures(nn.Module):
     """VGG-16 conv layers returning the activations after pool1, pool2 and pool3 (Santos'
     perceptual layers) — ImageNet normalisation applied inside."""
 
+    mean: torch.Tensor  # buffers (register_buffer), (1, 3, 1, 1)
+    std: torch.Tensor
+
     def __init__(self) -> None:
         super().__init__()
         layers: list[nn.Module] = []
@@ -175,6 +178,7 @@ def perceptual_style(
     matrices (Santos §3.3), images given in a display-like [0, 1] domain."""
     fa, fb = vgg(a), vgg(b)
     perc = sum((x - y).abs().mean() for x, y in zip(fa, fb, strict=True))
+    assert isinstance(perc, torch.Tensor)  # sum() starts at 0; the three taps make a tensor
     style = a.new_zeros(())
     for x, y in zip(fa, fb, strict=True):
         _n, c, h, w = x.shape

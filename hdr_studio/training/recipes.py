@@ -175,6 +175,7 @@ class DeclipNetRecipe(Recipe):
 
     def step(self, rng):
         c, dev = self.cfg, self.device
+        assert self.photos is not None, "needs_photos: the trainer loads the photo pool"
         x, t = self.photos.declip(rng, c["batch"], c["patch"])
         x, t = _t(x, dev), _t(t, dev)
         disc = self.aux["disc"]
@@ -189,6 +190,7 @@ class DeclipNetRecipe(Recipe):
         if self.vgg is not None:
             fa, fb = self.vgg(y.clamp(0, 1)), self.vgg(t.clamp(0, 1))
             perc = sum(((a - b) ** 2).mean() for a, b in zip(fa, fb, strict=True))
+            assert isinstance(perc, torch.Tensor)  # sum() starts at 0; the taps make a tensor
             loss = loss + 0.095 * perc
             terms["perceptual"] = perc.item()
         self._update(loss)
@@ -201,17 +203,20 @@ class DRHTRecipe(Recipe):
     needs_photos = True
 
     def step(self, rng):
-        from hdr_studio.inference.drht import compress
+        from hdr_studio.inference.drht import DRHT, compress
 
         c, dev = self.cfg, self.device
         net = self.net
+        assert isinstance(net, DRHT)  # the drht spec builds one
         if self.stage == "joint" and rng.random() < c.get("photo_share", 0.5):
+            assert self.photos is not None, "needs_photos: the trainer loads the photo pool"
             x, t = self.photos.declip(rng, c["batch"], c["patch"])
             x, t = _t(x, dev), _t(t, dev)
             ldr = keep_unclipped(x, net(x)[:, 3:6])
             loss = ((ldr - t) ** 2).mean()
             self._update(loss)
             return {"loss": loss.item(), "ldr_photo": loss.item()}
+        assert self.hdr is not None, "needs_hdr: the trainer loads the HDR pool"
         b = self.hdr.shots(rng, c["batch"], c["patch"])
         x, truth, ldr_t = _t(b.code, dev), _t(b.truth, dev), _t(b.ldr, dev)
         target_s = compress(truth)
@@ -262,7 +267,11 @@ class HybridRecipe(Recipe):
         return to_nchw(xs), to_nchw(hs), to_nchw(hbs), to_nchw(hds)
 
     def step(self, rng):
+        from hdr_studio.inference.hybrid import HybridNet
+
         c, dev = self.cfg, self.device
+        assert isinstance(self.net, HybridNet)  # the hybrid spec builds one
+        assert self.hdr is not None, "needs_hdr: the trainer loads the HDR pool"
         b = self.hdr.shots(rng, c["batch"], c["patch"], textured=True)
         x, h, hb, hd = (_t(a, dev) for a in self.prepare(b.code, b.truth, c.get("tau", 0.95)))
         mask = x[:, 6:9]

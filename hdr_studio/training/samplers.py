@@ -105,7 +105,8 @@ class HdrPool:
                 if not textured:
                     best = shot
                     break
-                well = (shot.code < 0.96).all(axis=2).astype(np.float32)
+                # np.asarray: numpy's stubs type .all(axis=…) as maybe a scalar; it is (H, W)
+                well = np.asarray((shot.code < 0.96).all(axis=2)).astype(np.float32)
                 score = patch_metric(shot.truth, well) if well.min() < 1 else -0.5
                 if score > best_score:
                     best, best_score = shot, score

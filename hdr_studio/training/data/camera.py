@@ -90,7 +90,10 @@ def _jpeg(code8: np.ndarray, quality: int) -> np.ndarray:
     ok, buf = cv2.imencode(".jpg", code8[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise RuntimeError("JPEG encoding failed")
-    return cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1]
+    decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    if decoded is None:
+        raise RuntimeError("JPEG decoding failed")
+    return decoded[..., ::-1]
 
 
 @dataclass

@@ -133,7 +133,7 @@ class _Builder:
         if kind == "diffuse":
             return {"type": "diffuse", "reflectance": self.texture()}
         if kind in ("roughplastic", "plastic"):
-            d = {
+            d: dict[str, Any] = {
                 "type": str(kind),
                 "diffuse_reflectance": self.texture()
                 if self.rng.random() < 0.5
@@ -365,7 +365,10 @@ def render(
     mi = _mi(variant)
     desc = scene_description(seed, width, height, spp, textures, variant)
     kind = desc.pop("_kind")
-    img = np.array(mi.render(mi.load_dict(desc), seed=int(seed % 2**31)), dtype=np.float32)
+    # Mitsuba's stub types ``seed`` as a Dr.Jit UInt32, wrongly: it takes a Python int (the
+    # stub's own default is 0).
+    rendered = mi.render(mi.load_dict(desc), seed=int(seed % 2**31))  # pyright: ignore[reportArgumentType]
+    img = np.array(rendered, dtype=np.float32)
     img = np.nan_to_num(img[..., :3], nan=0.0, posinf=0.0, neginf=0.0)
     return np.ascontiguousarray(np.maximum(img, 0.0)), kind
 

@@ -60,6 +60,7 @@ class SimulatedRaw:
 
     def write(self, path: str | Path, force: bool = False) -> Path:
         """The mosaic as a DNG LibRaw reads."""
+        r, g, b = (float(v) for v in self.neutral)
         return write_dng(
             path,
             self.mosaic,
@@ -67,7 +68,7 @@ class SimulatedRaw:
             black=self.sensor.black,
             white=self.sensor.white,
             color_matrix=CAMERA_MATRIX,
-            as_shot_neutral=tuple(float(v) for v in self.neutral),
+            as_shot_neutral=(r, g, b),
             make="HDR Studio",
             model="Simulated sensor",
             force=force,
