@@ -12,7 +12,10 @@ evaluation set), each for the figure ``hdr-studio eval`` reports:
 * ``over`` / ``under``: the mean PSNR of the declipped SDR output.
 
 Of the grid points within ``TOLERANCE_DB`` of the best figure, the one closest to the raw
-network (gains 1) is kept: near-ties go to the network, not to doing nothing.
+network (gains 1) is kept: near-ties go to the network, not to doing nothing. The HDR gain
+also answers to how bright the clipped regions come back (issue #28: highlights came back
+2–4× too dark): of the gains within ``HDR_TOLERANCE_DB`` of the best PU21, the one whose
+brightest 1 % comes closest to the truth's (in stops) is kept.
 
 The chosen gains are written into the weights' metadata (key ``calibration``) and the
 manifest's digest is updated; inference applies them in :meth:`ModelSpec.finish`.
@@ -32,6 +35,8 @@ from hdr_studio.core.result import ModelResult
 HDR_GAINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5)
 SDR_GAINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 TOLERANCE_DB = 0.05
+#: How much PU21 inside the clipped region the HDR gain may give up for brightness.
+HDR_TOLERANCE_DB = 0.1
 
 
 def pick(means: dict, distance) -> Any:
@@ -40,6 +45,15 @@ def pick(means: dict, distance) -> Any:
     best = max(means.values())
     near = [k for k, v in means.items() if v >= best - TOLERANCE_DB]
     return min(near, key=lambda k: (distance(k), -means[k]))
+
+
+def pick_hdr(means: dict[float, float], top_error: dict[float, float]) -> float:
+    """The HDR gain: of those within :data:`HDR_TOLERANCE_DB` of the best mean PU21
+    (``means``), the one with the smallest brightest-1 % error (``top_error``, stops, ≥ 0);
+    ties go to the gain closest to 1."""
+    best = max(means.values())
+    near = [g for g, v in means.items() if v >= best - HDR_TOLERANCE_DB]
+    return min(near, key=lambda g: (round(top_error.get(g, 0.0), 3), abs(g - 1)))
 
 
 def _pairs(set_dir: Path, kind: str) -> list[dict[str, Any]]:
@@ -109,7 +123,8 @@ def calibrate(
                 bright[g].append(M.brightness_errors(hdr, truth, clipped))
         means = {g: float(np.mean(v)) for g, v in scores.items() if v}
         if means:
-            gains["hdr"] = pick(means, lambda g: abs(g - 1))
+            top = {g: abs(float(np.nanmean([b[1] for b in v]))) for g, v in bright.items() if v}
+            gains["hdr"] = pick_hdr(means, top)
             report["pu21_in"] = {str(g): round(v, 3) for g, v in means.items()}
             report["brightness_in"] = {
                 str(g): [round(float(np.nanmean([b[k] for b in v])), 3) for k in (0, 1)]

@@ -11,7 +11,13 @@ import pytest
 
 from hdr_studio.cli import main
 from hdr_studio.inference.weights import load_weights, models_dir, read_manifest
-from hdr_studio.training.calibrate import TOLERANCE_DB, calibrate, pick
+from hdr_studio.training.calibrate import (
+    HDR_TOLERANCE_DB,
+    TOLERANCE_DB,
+    calibrate,
+    pick,
+    pick_hdr,
+)
 from hdr_studio.training.data.dataset import build_evalset
 
 
@@ -40,6 +46,13 @@ def test_pick_prefers_the_network_among_near_ties():
     assert pick({0.0: 20.0, 1.0: 19.0}, lambda g: abs(g - 1)) == 0.0
 
 
+def test_the_hdr_gain_gives_up_a_little_pu21_for_highlights_as_bright_as_they_were():
+    means = {0.7: 20.13, 0.8: 20.13 - HDR_TOLERANCE_DB / 2, 0.9: 19.84, 1.0: 19.58}
+    top = {0.7: 1.9, 0.8: 1.69, 0.9: 1.48, 1.0: 1.28}  # brightest 1 %: |stops| off
+    assert pick_hdr(means, top) == 0.8  # brighter, within the tolerance
+    assert pick_hdr({0.9: 20.0, 1.0: 20.0}, {0.9: 1.0, 1.0: 1.0}) == 1.0  # tie: the network
+
+
 def test_calibrate_reports_the_grid_and_its_choice(valset, weights):
     r = calibrate("declipnet", valset, weights, device="cpu")
     g = r["gains"]
@@ -50,6 +63,8 @@ def test_calibrate_reports_the_grid_and_its_choice(valset, weights):
     assert r["sdr_calibrated"]["psnr"] >= r["sdr_raw"]["psnr"] - 1e-9
     m = calibrate("masked", valset, weights, device="cpu")
     assert set(m["pu21_in"]) >= {"0.0", "1.0"} and m["gains"]["over"] == 1.0
+    assert set(m["brightness_in"]) == set(m["pu21_in"])
+    assert m["pu21_in"][str(m["gains"]["hdr"])] >= max(m["pu21_in"].values()) - HDR_TOLERANCE_DB
 
 
 def test_calibrate_cli_writes_gains_into_the_weights(valset, weights, capsys):
