@@ -76,6 +76,8 @@ def evaluate(
     sdr_methods = ["input"] + [m for m in methods if m in known and known[m].gives_sdr]
     hdr_items = manifest["hdr"][:limit] if limit else manifest["hdr"]
     sdr_items = manifest["sdr"][:limit] if limit else manifest["sdr"]
+    if not sdr_items:  # an HDR-only set (the real-photo sets): no SDR table
+        sdr_methods = []
     vdp = _cvvdp()
     total = max(1, len(hdr_items) * len(hdr_methods) + len(sdr_items) * len(sdr_methods))
     done = 0
@@ -198,6 +200,8 @@ def format_report(report: dict[str, Any], command: str | None = None) -> str:
         lines += _hdr_table(table, report["cvvdp"])
     if not report["cvvdp"]:
         lines += ["", "ColorVideoVDP: not installed (optional), no JOD column."]
+    if not report["sdr"]:
+        return "\n".join(lines + (["", f"Command: `{command}`"] if command else []))
     lines += [
         "",
         "SDR declipping (code values against the unclipped target):",

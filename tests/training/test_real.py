@@ -168,3 +168,21 @@ def test_a_fine_tuned_model_card_names_its_data_and_its_base():
     assert "brightest 1%" in text
     assert "real-photo validation split" in text
     assert "held-out set `real/evalset`" in text
+
+
+def test_eval_on_a_real_photo_set_reports_each_curve_and_writes_cards(tmp_path):
+    """An HDR-only pair set (no SDR pairs): a table per camera curve, no SDR table, and the
+    model cards name the set."""
+    from hdr_studio.training.cards import card_text
+    from hdr_studio.training.evaluate import evaluate, format_report
+
+    real.build_real(tmp_path, FIXTURE / "files", _fixture_sources(), crops={"eval": 1})
+    report = evaluate(tmp_path / "real" / "evalset", methods=["none", "classical", "masked"])
+    assert set(report["hdr_groups"]) == set(real.CURVES) and report["sdr"] == {}
+    text = format_report(report, "hdr-studio eval")
+    assert "`sigmoid` camera curve" in text and "SDR declipping" not in text
+    assert "brightest 1 %" in text
+    from hdr_studio.inference.weights import read_manifest
+
+    card = card_text("masked", read_manifest()["models"]["masked"], report, "hdr-studio eval")
+    assert "held-out set `real/evalset`" in card
