@@ -27,6 +27,21 @@ class ReconstructPanel(QtWidgets.QWidget):
         super().__init__()
         self.state = state
         layout = QtWidgets.QVBoxLayout(self)
+        self._add_method(layout)
+        self.curve_box = CurveBox(state.edits, curves, curve_jobs)
+        layout.addWidget(self.curve_box)
+        self._add_strength(layout)
+        tag_parameter(self.method, "reconstruct.method")
+        tag_parameter(self.curve_box, "reconstruct.curve")
+        tag_parameter(self, "reconstruct.options")  # each method's own, from the catalogue
+        self._add_run(layout)
+        layout.addStretch(1)
+
+        self._connect()
+        self._methods_changed()
+
+    def _add_method(self, layout: QtWidgets.QVBoxLayout) -> None:
+        """The method box, the device line and the box of the method's own options."""
         self.method = QtWidgets.QComboBox()
         set_tip(
             self.method,
@@ -43,8 +58,9 @@ class ReconstructPanel(QtWidgets.QWidget):
         layout.addLayout(self.params_box)
         self.params: dict[str, QtWidgets.QGroupBox] = {}
         self._options: dict[str, dict[str, QtWidgets.QDoubleSpinBox]] = {}
-        self.curve_box = CurveBox(state.edits, curves, curve_jobs)
-        layout.addWidget(self.curve_box)
+
+    def _add_strength(self, layout: QtWidgets.QVBoxLayout) -> None:
+        """Strength (range from the request's parameter table) and mirror passes."""
         shown = control_range(parameter("strength"))  # from the request's table: 0–150 %
         self.strength_slider = ValueSlider(
             "Strength", shown.minimum, shown.maximum, shown.default, shown.suffix
@@ -65,9 +81,9 @@ class ReconstructPanel(QtWidgets.QWidget):
         )
         layout.addWidget(self.mirror)
         tag_parameter(self.mirror, "reconstruct.passes")
-        tag_parameter(self.method, "reconstruct.method")
-        tag_parameter(self.curve_box, "reconstruct.curve")
-        tag_parameter(self, "reconstruct.options")  # each method's own, from the catalogue
+
+    def _add_run(self, layout: QtWidgets.QVBoxLayout) -> None:
+        """Reconstruct and Cancel, the progress bar and the status line."""
         buttons = QtWidgets.QHBoxLayout()
         self.run = QtWidgets.QPushButton("Reconstruct")
         self.run.setDefault(True)
@@ -82,10 +98,6 @@ class ReconstructPanel(QtWidgets.QWidget):
         self.status.setWordWrap(True)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
-        layout.addStretch(1)
-
-        self._connect()
-        self._methods_changed()
 
     def _connect(self) -> None:
         """Edits to the model, the model to the widgets."""

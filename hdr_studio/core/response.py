@@ -135,21 +135,9 @@ def _solve(z: np.ndarray, w: np.ndarray, log_t: np.ndarray, smoothness: float) -
     return np.linalg.solve(m, rhs)
 
 
-def measure_response(
-    shots: Sequence[np.ndarray],
-    exposures: Sequence[float],
-    smoothness: float = 100.0,
-    per_level: int = 12,
-    seed: int = 0,
-    robust: int = ROBUST_PASSES,
-) -> ResponseFit:
-    """The inverse response from ``shots`` (integer code levels 0…255, (H, W, 3) each, the
-    same still scene) taken at relative ``exposures`` (shutter time × gain, any unit).
-    ``robust`` refits discount readings far from the fit (in code levels, so the noisy
-    darks are not discounted for their large log errors): a subject that moved between the
-    shots then barely bends the curve. The residual weighs every reading by the hat weight
-    alone, so it still says when shots differ. One-line :class:`InputError` for a bracket it cannot
-    measure."""
+def _checked_exposures(shots: Sequence[np.ndarray], exposures: Sequence[float]) -> np.ndarray:
+    """The exposures as float64, after the checks a bracket must pass (one-line
+    :class:`InputError` otherwise)."""
     if len(shots) < 2 or len(shots) != len(exposures):
         raise InputError("measuring a camera curve needs two or more shots with their exposures")
     shape = shots[0].shape
@@ -165,6 +153,52 @@ def measure_response(
             f"the shots' exposures span {np.log2(t.max() / t.min()):.2f} EV; a curve needs "
             "a bracket of at least 2/3 EV"
         )
+    return t
+
+
+def _robust_solve(
+    z: np.ndarray, w: np.ndarray, log_t: np.ndarray, smoothness: float, robust: int
+) -> np.ndarray:
+    """The curve (ln light per code level): solved, then refitted ``robust`` times with the
+    readings far from the fit (in code levels) discounted by a Cauchy weight."""
+    trust = np.ones_like(w)  # 1, or less for readings that disagree with the rest (robust)
+    g = np.empty(0)  # solved below at least once
+    for refit in range(1 + robust):
+        try:
+            g = _solve(z, w * trust, log_t, smoothness)
+        except np.linalg.LinAlgError:
+            raise InputError(
+                "the bracket does not determine a curve (too little overlap)"
+            ) from None
+        if not np.all(np.isfinite(g)):
+            raise InputError("the bracket does not determine a curve (too little overlap)")
+        if refit == robust:
+            break
+        wt2 = (w * trust) ** 2
+        e = (wt2 * (g[z] - log_t[None, :])).sum(1) / np.maximum(wt2.sum(1), 1e-12)
+        slope = np.maximum(np.gradient(g), 1e-4)  # ln light per code level
+        r = (g[z] - e[:, None] - log_t[None, :]) / (ROBUST_CODES * slope[z])
+        trust = 1.0 / np.sqrt(1.0 + r**2)  # Cauchy: w² scaled by 1 / (1 + r²)
+    return g
+
+
+def measure_response(
+    shots: Sequence[np.ndarray],
+    exposures: Sequence[float],
+    smoothness: float = 100.0,
+    per_level: int = 12,
+    seed: int = 0,
+    robust: int = ROBUST_PASSES,
+) -> ResponseFit:
+    """The inverse response from ``shots`` (integer code levels 0…255, (H, W, 3) each, the
+    same still scene) taken at relative ``exposures`` (shutter time × gain, any unit).
+    ``robust`` refits discount readings far from the fit (in code levels, so the noisy
+    darks are not discounted for their large log errors): a subject that moved between the
+    shots then barely bends the curve. The residual weighs every reading by the hat weight
+    alone, so it still says when shots differ. One-line :class:`InputError` for a bracket it cannot
+    measure."""
+    t = _checked_exposures(shots, exposures)
+    shape = shots[0].shape
     exposures_out = tuple(float(v) for v in t / t.max())  # in the shots' order
     order = np.argsort(t)
     # a strided subset (no averaging: that would mix code values) is plenty to sample from
@@ -187,24 +221,7 @@ def measure_response(
             f"(codes {max(low, 0)}–{max(high, 0)} of 255): add a brighter or darker shot"
         )
     log_t = np.log(t)
-    trust = np.ones_like(w)  # 1, or less for readings that disagree with the rest (robust)
-    g = np.empty(0)  # the curve (ln light per code level), solved below at least once
-    for refit in range(1 + robust):
-        try:
-            g = _solve(z, w * trust, log_t, smoothness)
-        except np.linalg.LinAlgError:
-            raise InputError(
-                "the bracket does not determine a curve (too little overlap)"
-            ) from None
-        if not np.all(np.isfinite(g)):
-            raise InputError("the bracket does not determine a curve (too little overlap)")
-        if refit == robust:
-            break
-        wt2 = (w * trust) ** 2
-        e = (wt2 * (g[z] - log_t[None, :])).sum(1) / np.maximum(wt2.sum(1), 1e-12)
-        slope = np.maximum(np.gradient(g), 1e-4)  # ln light per code level
-        r = (g[z] - e[:, None] - log_t[None, :]) / (ROBUST_CODES * slope[z])
-        trust = 1.0 / np.sqrt(1.0 + r**2)  # Cauchy: w² scaled by 1 / (1 + r²)
+    g = _robust_solve(z, w, log_t, smoothness, robust)
     e = ((w**2) * (g[z] - log_t[None, :])).sum(1) / (w**2).sum(1)  # each sample's ln E
     data = w * (g[z] - e[:, None] - log_t[None, :])
     residual = float(np.sqrt((data**2).sum() / (w**2).sum()) / np.log(2))
