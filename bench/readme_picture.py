@@ -20,7 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from contact_sheet import label, legend, thumb, to_u8  # noqa: E402
+from contact_sheet import label, legend, pad_row, thumb, to_u8  # noqa: E402
 
 
 def main() -> int:
@@ -45,11 +45,7 @@ def main() -> int:
             strict=True,
         ):
             label(cell, text)
-        rows.append(
-            np.concatenate(
-                [np.pad(c, ((2, 2), (2, 2), (0, 0)), constant_values=40) for c in cells], axis=1
-            )
-        )
+        rows.append(pad_row(cells, args.width, len(cells)))
     rows.append(legend(rows[-1].shape[1]))
     sheet = np.concatenate(rows, axis=0)
     write_array(sheet, Path(args.output), "png8", force=True)

@@ -140,17 +140,7 @@ class MaskedSpec(ModelSpec):
         coarse_ratio: np.ndarray | None = None,
         progress: ProgressFn | None = None,
     ) -> ModelResult:
-        return ModelResult(
-            hdr=keep_measured(
-                image,
-                out,
-                cal.hdr,
-                coarse_ratio,
-                decode=_decode_log1p,
-                progress=progress,
-                smooth=FILL_SMOOTH,
-            )
-        )
+        return self._fill(out, image, cal, coarse_ratio, progress, decode=_decode_log1p)
 
     def estimate_ratio(self, out: np.ndarray, image: Image) -> np.ndarray:
         return log_ratio(_decode_log1p(out), image.linear)
@@ -163,15 +153,15 @@ class MaskedSpec(ModelSpec):
         coarse_ratio: np.ndarray | None = None,
         progress: ProgressFn | None = None,
     ) -> ModelResult:
+        return self._fill(ratio, image, cal, coarse_ratio, progress, is_ratio=True)
+
+    @staticmethod
+    def _fill(est, image, cal, coarse_ratio, progress, **given) -> ModelResult:
+        """The smoothed fill of :func:`keep_measured` from the network's output
+        (``decode``) or from its log ratio (``is_ratio``)."""
         return ModelResult(
             hdr=keep_measured(
-                image,
-                ratio,
-                cal.hdr,
-                coarse_ratio,
-                progress=progress,
-                smooth=FILL_SMOOTH,
-                is_ratio=True,
+                image, est, cal.hdr, coarse_ratio, progress=progress, smooth=FILL_SMOOTH, **given
             )
         )
 

@@ -54,6 +54,22 @@ def sample_params(rng: np.random.Generator, under_exposed_share: float = 0.1) ->
     )
 
 
+def eval_camera(curve: str, quantile: float, noise: float, jpeg_quality: int) -> CameraParams:
+    """The evaluation sets' camera (DATA.md): the given curve with HDRCNN's gamma and sigmoid,
+    no colour jitter; the caller draws the exposure quantile, noise and JPEG quality."""
+    return CameraParams(
+        quantile=quantile,
+        curve=curve,
+        gamma=2.2,
+        sig_n=0.9,
+        sig_a=0.6,
+        noise=noise,
+        hue=0.0,
+        saturation=1.0,
+        jpeg_quality=jpeg_quality,
+    )
+
+
 def camera_curve(linear: np.ndarray, params: CameraParams) -> np.ndarray:
     """Apply the camera's tone curve to linear values, clipped to [0, 1] first."""
     return camera_curve_extended(np.clip(linear, 0.0, 1.0), params)

@@ -127,7 +127,7 @@ def build_evalset(
     import cv2
 
     from hdr_studio.core.export import write_array
-    from hdr_studio.training.data.camera import CameraParams, declip_pair, shoot
+    from hdr_studio.training.data.camera import declip_pair, eval_camera, shoot
     from hdr_studio.training.data.photos import photo_paths, read_photo
 
     if split not in PAIR_SETS:
@@ -143,17 +143,8 @@ def build_evalset(
     for src in hdr_sources:
         scene = read_hdr(src)
         q = int(rng.integers(80, 96))
-        params = CameraParams(
-            quantile=float(rng.uniform(0.85, 0.95)),
-            curve="srgb",
-            gamma=2.2,
-            sig_n=0.9,
-            sig_a=0.6,
-            noise=float(rng.uniform(0.0, 0.004)),
-            hue=0.0,
-            saturation=1.0,
-            jpeg_quality=q,
-        )
+        quantile = float(rng.uniform(0.85, 0.95))
+        params = eval_camera("srgb", quantile, float(rng.uniform(0.0, 0.004)), q)
         shot = shoot(scene, rng, params)
         name = src.stem
         code8 = np.round(shot.code * 255).astype(np.uint8)

@@ -202,19 +202,11 @@ def crops_of(
 
 
 def _camera(curve: str, rng: np.random.Generator):
-    from hdr_studio.training.data.camera import CameraParams
+    from hdr_studio.training.data.camera import eval_camera
 
-    return CameraParams(
-        quantile=float(rng.uniform(0.85, 0.95)),
-        curve=curve,
-        gamma=2.2,
-        sig_n=0.9,
-        sig_a=0.6,
-        noise=float(rng.uniform(0.0, 0.004)),
-        hue=0.0,
-        saturation=1.0,
-        jpeg_quality=int(rng.integers(80, 96)),
-    )
+    quantile = float(rng.uniform(0.85, 0.95))
+    noise = float(rng.uniform(0.0, 0.004))
+    return eval_camera(curve, quantile, noise, int(rng.integers(80, 96)))
 
 
 def write_pairs(crops: dict[str, np.ndarray], out: Path, seed: int, sources: dict) -> dict:
