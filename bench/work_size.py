@@ -3,11 +3,14 @@ same network at a working size (``MaskedSpec.work_pixels``), on pairs brought up
 of a photograph's clipped areas at 12 MP.
 
     .venv/bin/python bench/work_size.py --set DATA/real/valset --scale 4 --limit 30
+    .venv/bin/python bench/work_size.py --time 12     # the reconstruction step's time only
 
 Each pair's input (8-bit codes) and truth are enlarged ``--scale`` times (bicubic for the
 codes, then re-quantised; linear for the truth), so that a clipped area spans as many pixels
 as it would in a large photo; then each working scale (share of the side) is measured with
-the PU21 and ΔE figures ``hdr-studio eval`` reports, and the network's time.
+the PU21 and ΔE figures ``hdr-studio eval`` reports, and the network's time. ``--time MP``
+times ``run_model`` (in process, after a warm-up run) on bench_models.py's JPEG of that
+size, at full size and at the shipped working size, twice each.
 """
 
 from __future__ import annotations
@@ -29,13 +32,38 @@ from hdr_studio.training import metrics as M
 from hdr_studio.training.data.dataset import read_hdr
 
 
+def time_step(megapixels: float) -> None:
+    import sys
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_models import _jpeg
+
+    image = read_image(_jpeg(megapixels, Path(tempfile.mkdtemp())))
+    spec_class = type(get_spec("masked"))
+    shipped = spec_class.work_pixels
+    run_model(image, "masked", device="cpu")  # warm-up: weights, allocator
+    for work in (None, shipped, None, shipped):
+        spec_class.work_pixels = work
+        t0 = time.perf_counter()
+        run_model(image, "masked", device="cpu")
+        label = "full size" if work is None else f"working size {work / 1e6:g} MP"
+        print(f"{megapixels:g} MP, {label}: {time.perf_counter() - t0:.2f} s", flush=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--set", type=Path, required=True)
+    ap.add_argument("--time", type=float, metavar="MP", help="time the step at this size only")
+    ap.add_argument("--set", type=Path)
     ap.add_argument("--scale", type=int, default=4)
     ap.add_argument("--limit", type=int, default=30)
     ap.add_argument("--work", default="1.0,0.7,0.5,0.35", help="working scales (side)")
     args = ap.parse_args()
+    if args.time:
+        time_step(args.time)
+        return 0
+    if args.set is None:
+        ap.error("--set is needed (or --time)")
     manifest = json.loads((args.set / "manifest.json").read_text())
     spec_class = type(get_spec("masked"))
     scales = [float(s) for s in args.work.split(",")]
