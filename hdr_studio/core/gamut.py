@@ -1,8 +1,12 @@
 """RGB primaries (all D65 white): Rec.709/sRGB, Display P3, Adobe RGB (1998), Rec.2020.
 
-Matrices come from colour-science's colourspace definitions. Conversions are plain 3×3
-matrix products on linear float32 ``(..., 3)`` arrays and never clip: colours outside the
-destination gamut come out negative, as they should in a linear working space.
+Matrices are the normalised primary matrices (SMPTE RP 177) of the primaries' CIE 1931 xy
+chromaticities as their standards give them (ITU-R BT.709, BT.2020, SMPTE EG 432-1 for
+Display P3); Adobe RGB (1998) uses the matrix its specification publishes (section 4.3.4.1).
+They are computed here rather than taken from colour-science, which takes ~2 s to import:
+every raw file and every PQ export would pay it. Conversions are plain 3×3 matrix products
+on linear float32 ``(..., 3)`` arrays and never clip: colours outside the destination gamut
+come out negative, as they should in a linear working space.
 """
 
 from __future__ import annotations
@@ -10,8 +14,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-
-from hdr_studio.core._colour_science import colour
 
 #: Our names → colour-science colourspace names.
 PRIMARIES = {
@@ -25,6 +27,23 @@ PRIMARIES = {
 CICP_PRIMARIES = {"rec709": 1, "rec2020": 9, "p3": 12}
 
 
+#: CIE 1931 xy of the red, green and blue primaries.
+_XY = {
+    "rec709": ((0.64, 0.33), (0.30, 0.60), (0.15, 0.06)),
+    "p3": ((0.680, 0.320), (0.265, 0.690), (0.150, 0.060)),
+    "adobergb": ((0.64, 0.33), (0.21, 0.71), (0.15, 0.06)),
+    "rec2020": ((0.708, 0.292), (0.170, 0.797), (0.131, 0.046)),
+}
+#: CIE 1931 xy of D65 as these standards round it.
+D65_XY = (0.3127, 0.3290)
+#: Adobe RGB (1998) specification, 4.3.4.1: normalised XYZ of the primaries (columns).
+_ADOBE_RGB_TO_XYZ = (
+    (0.57667, 0.18556, 0.18823),
+    (0.29734, 0.62736, 0.07529),
+    (0.02703, 0.07069, 0.99134),
+)
+
+
 def _check(name: str) -> str:
     if name not in PRIMARIES:
         raise ValueError(f"unknown primaries {name!r}; expected one of {sorted(PRIMARIES)}")
@@ -34,8 +53,14 @@ def _check(name: str) -> str:
 @functools.cache
 def rgb_to_xyz_matrix(primaries: str) -> np.ndarray:
     """3×3 matrix from linear RGB with ``primaries`` to CIE XYZ (D65, Y of white = 1)."""
-    cs = colour().RGB_COLOURSPACES[PRIMARIES[_check(primaries)]]
-    return np.asarray(cs.matrix_RGB_to_XYZ, dtype=np.float64)
+    if _check(primaries) == "adobergb":
+        return np.array(_ADOBE_RGB_TO_XYZ, dtype=np.float64)
+    xy = xy_primaries(primaries)
+    # Each primary's XYZ up to scale (x/y, 1, z/y), scaled so that R + G + B is the white.
+    columns = np.stack([xy[:, 0] / xy[:, 1], np.ones(3), (1.0 - xy.sum(axis=1)) / xy[:, 1]])
+    wx, wy = D65_XY
+    white = np.array([wx / wy, 1.0, (1.0 - wx - wy) / wy])
+    return columns * np.linalg.solve(columns, white)
 
 
 @functools.cache
@@ -47,8 +72,7 @@ def rgb_to_rgb_matrix(src: str, dst: str) -> np.ndarray:
 @functools.cache
 def xy_primaries(primaries: str) -> np.ndarray:
     """The red, green and blue primaries' CIE 1931 xy chromaticities, shape (3, 2)."""
-    cs = colour().RGB_COLOURSPACES[PRIMARIES[_check(primaries)]]
-    return np.asarray(cs.primaries, dtype=np.float64)
+    return np.array(_XY[_check(primaries)], dtype=np.float64)
 
 
 def apply_matrix(pixels: np.ndarray, matrix: np.ndarray) -> np.ndarray:

@@ -56,6 +56,8 @@ _MIN_BITS_PER_PHOTOSITE = 0.5
 #: saturate below their declared white leave such a plateau (LibRaw's adjust_maximum).
 _PLATEAU_SHARE = 1e-5
 _PLATEAU_MIN = 16
+#: Codes under the data maximum searched for a spread saturation cluster.
+_CLUSTER_WINDOW = 256
 
 
 @dataclass(frozen=True)
@@ -78,14 +80,19 @@ def sensor_code(linear: np.ndarray, clip: np.ndarray) -> np.ndarray:
     ``clip`` marks, at most :data:`UNCLIPPED_CODE_CEILING` elsewhere."""
     import cv2
 
-    a = np.clip(np.asarray(linear, dtype=np.float32), 0.0, 1.0)
-    code = cv2.pow(a.reshape(-1, 1), 1.0 / 2.4).reshape(a.shape)
+    a = np.asarray(linear, dtype=np.float32)
+    # In place on flat copies (numpy's clip and boolean indexing cost 2× this on 24 MP).
+    x = np.maximum(a.reshape(-1, 1), np.float32(0.0))
+    np.minimum(x, np.float32(1.0), out=x)
+    code = cv2.pow(x, 1.0 / 2.4)
     code *= np.float32(1.055)
     code -= np.float32(0.055)
-    dark = a <= np.float32(0.0031308)
-    code[dark] = a[dark] * np.float32(12.92)
+    dark = x <= np.float32(0.0031308)
+    x *= np.float32(12.92)
+    np.copyto(code, x, where=dark)
     np.minimum(code, np.float32(UNCLIPPED_CODE_CEILING), out=code)
-    code[clip] = np.float32(1.0)
+    code = code.reshape(a.shape)
+    np.copyto(code, np.float32(1.0), where=np.asarray(clip, dtype=bool))
     return code
 
 
@@ -165,12 +172,44 @@ def _white_levels(raw: Any, cfa: np.ndarray, colours: np.ndarray | None, n: int)
         size = sum(v.size for v in parts)
         if size == 0:
             continue
-        top = max(int(v.max()) for v in parts)
-        on_top = sum(int(np.count_nonzero(v == top)) for v in parts)
         floor = black[c] + 0.75 * (declared[c] - black[c])
-        if top < declared[c] and top > floor and on_top >= max(_PLATEAU_MIN, _PLATEAU_SHARE * size):
-            levels[c] = top
+        found = _saturation_level(parts, float(declared[c]), floor, size)
+        if found is not None:
+            levels[c] = found
     return levels
+
+
+def _saturation_level(
+    parts: list[np.ndarray], declared: float, floor: float, size: int
+) -> float | None:
+    """Where one colour's photosites saturate when below the declared white (above
+    ``floor``), or None: a plateau of photosites on the data maximum (LibRaw's
+    adjust_maximum), or a dense cluster a few codes wide just under it, as sensors whose
+    saturated photosites still carry noise or per-column offsets leave (a Canon EOS D30's
+    green saturates anywhere in 4050–4079 of 4095); the cluster's lower edge is the level."""
+    top = max(int(v.max()) for v in parts)
+    if top >= declared or top <= floor:
+        return None
+    need = max(_PLATEAU_MIN, _PLATEAU_SHARE * size)
+    if sum(int(np.count_nonzero(v == top)) for v in parts) >= need:
+        return float(top)
+    lo = int(max(floor, top - _CLUSTER_WINDOW))
+    hist = np.zeros(top - lo + 1, np.int64)
+    for v in parts:
+        near = v[v >= lo]
+        hist += np.bincount(near.ravel().astype(np.int64) - lo, minlength=hist.size)
+    density = np.convolve(hist, np.ones(5) / 5.0, mode="same")
+    baseline = float(np.median(density[: hist.size // 2])) if hist.size >= 16 else 0.0
+    dense = density >= max(8.0 * baseline, 3.0)
+    if not dense.any():
+        return None
+    j = int(np.flatnonzero(dense)[-1])  # the cluster's top, then down to its lower edge
+    while j > 0 and dense[j - 1]:
+        j -= 1
+    edge = max(0, j - 2)  # half the smoothing kernel: keep the edge's photosites
+    if int(hist[edge:].sum()) < need or edge < hist.size // 2:
+        return None
+    return float(lo + edge)
 
 
 def sensor_clip_mask(
@@ -229,14 +268,24 @@ def sensor_clip_mask(
 
 def _camera_to_output(raw: Any) -> tuple[np.ndarray, str | None]:
     """(3, 3) white-balanced camera RGB → linear Rec.2020, and a note when the file and
-    LibRaw know no matrix for the camera."""
-    from hdr_studio.core.gamut import rgb_to_rgb_matrix
+    LibRaw know no matrix for the camera. LibRaw's ``rgb_cam`` when it gives one; else
+    from its XYZ → camera matrix (Adobe's ColorMatrix for the camera) as dcraw derives
+    ``rgb_cam``: camera from linear sRGB, each row scaled so that white is (1, 1, 1)
+    (white balance then makes a neutral neutral), inverted."""
+    from hdr_studio.core.gamut import rgb_to_rgb_matrix, rgb_to_xyz_matrix
 
     rgb_cam = np.asarray(raw.color_matrix, dtype=np.float64)[:, :3]
     note = None
     if not np.any(rgb_cam) or not np.all(np.isfinite(rgb_cam)):
-        rgb_cam = np.eye(3)
-        note = "no colour matrix for this camera: colours are the sensor's own"
+        cam_xyz = np.asarray(raw.rgb_xyz_matrix, dtype=np.float64)[:3, :3]
+        cam_rgb = cam_xyz @ rgb_to_xyz_matrix("rec709")
+        rows = cam_rgb.sum(axis=1, keepdims=True)
+        usable = np.all(np.isfinite(cam_rgb)) and np.all(np.abs(rows) > 1e-6)
+        if usable and abs(np.linalg.det(cam_rgb / rows)) > 1e-9:
+            rgb_cam = np.linalg.inv(cam_rgb / rows)
+        else:
+            rgb_cam = np.eye(3)
+            note = "no colour matrix for this camera: colours are the sensor's own"
     return rgb_to_rgb_matrix("rec709", "rec2020") @ rgb_cam, note
 
 

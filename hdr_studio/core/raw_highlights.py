@@ -54,17 +54,28 @@ def recover_partial(
     camera: (H, W, 3) float32 white-balanced camera RGB. clip: (H, W, 3) bool, the
     sensor's per-channel saturation. clip_levels: (3,) each channel's saturation level in
     ``camera``'s units. Returns (recovered (H, W, 3) float32, all_clipped (H, W) bool)."""
+    cam = np.asarray(camera, dtype=np.float32)
+    out = cam.copy()
+    (ys, xs), rebuilt, all_clipped = _recover_sparse(cam, clip, clip_levels, ring)
+    out[ys, xs] = rebuilt
+    return out, all_clipped
+
+
+def _recover_sparse(
+    cam: np.ndarray, clip: np.ndarray, clip_levels: np.ndarray, ring: int
+) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray]:
+    """:func:`recover_partial`'s work on the partially clipped pixels alone: ((ys, xs)
+    their positions, (K, 3) float32 their rebuilt values, (H, W) bool all_clipped)."""
     import cv2
 
-    cam = np.asarray(camera, dtype=np.float32)
     if cam.ndim != 3 or cam.shape[2] != 3 or clip.shape != cam.shape:
         raise ValueError(f"camera and clip must be (H, W, 3), got {cam.shape}, {clip.shape}")
     count = clip.view(np.uint8).sum(axis=2, dtype=np.uint8)
     all_clipped = count == 3
-    out = cam.copy()
     any_clip = (count > 0).view(np.uint8)
-    if not np.any(count[count > 0] < 3):
-        return out, all_clipped
+    ys, xs = np.nonzero((count > 0) & ~all_clipped)
+    if ys.size == 0:
+        return (ys, xs), np.zeros((0, 3), np.float32), all_clipped
     n, labels = cv2.connectedComponents(any_clip, connectivity=8, ltype=cv2.CV_32S)
     k = 2 * ring + 1
     grown = cv2.dilate(labels.astype(np.float32), np.ones((k, k), np.uint8))
@@ -83,7 +94,6 @@ def recover_partial(
     fallback = np.average(feats, axis=0, weights=weights) if weights.size else np.zeros(9)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(wsum[:, None] > 0, sums / wsum[:, None], fallback)
-    ys, xs = np.nonzero((count > 0) & ~all_clipped)
     f = means[labels[ys, xs]]
     x = cam[ys, xs].astype(np.float64)
     c3 = clip[ys, xs]
@@ -100,8 +110,7 @@ def recover_partial(
             if c != s:
                 j = 3 + _PAIRS.index((c, s))
                 rec[sel, c] = np.maximum(x[sel, c], np.exp(f[sel, j]) * x[sel, s])
-    out[ys, xs] = rec.astype(np.float32)
-    return out, all_clipped
+    return (ys, xs), rec.astype(np.float32), all_clipped
 
 
 def clip_to_white(camera: np.ndarray, clip: np.ndarray, clip_levels: np.ndarray) -> np.ndarray:
@@ -119,7 +128,8 @@ def recovered_image(image: Image) -> Image:
     pixels recovered (:func:`recover_partial`) and its fully clipped ones at white, marked
     as the only clipped pixels for the fill that follows (code values 1.0 there, below
     every method's clipping ramp elsewhere: :func:`hdr_studio.core.raw.sensor_code`).
-    Other images are returned as they are."""
+    Pixels with no channel clipped keep their values exactly. Other images are returned
+    as they are."""
     from dataclasses import replace
 
     from hdr_studio.core.gamut import apply_matrix
@@ -130,11 +140,18 @@ def recovered_image(image: Image) -> Image:
     matrix = np.asarray(image.raw.camera_to_output, dtype=np.float64)
     levels = np.asarray(image.raw.clip_levels, dtype=np.float32)
     camera = apply_matrix(image.linear, np.linalg.inv(matrix))
-    recovered, all_clipped = recover_partial(camera, image.sensor_clip, levels)
-    recovered[all_clipped] = np.minimum(recovered[all_clipped], np.min(levels))
-    linear = apply_matrix(recovered, matrix)
-    full = np.repeat(all_clipped[..., None], 3, axis=2)
-    code = sensor_code(linear, full)
+    (ys, xs), rebuilt, all_clipped = _recover_sparse(camera, image.sensor_clip, levels, ring=4)
+    # Only the pixels with a clipped channel change: the partial ones rebuilt, the full ones
+    # at the lowest channel's saturation level, both back through the camera matrix.
+    fy, fx = np.nonzero(all_clipped)
+    changed_y, changed_x = np.concatenate([ys, fy]), np.concatenate([xs, fx])
+    values = np.concatenate([rebuilt, np.minimum(camera[fy, fx], np.min(levels))])
+    values = apply_matrix(values, matrix)
+    linear = image.linear.copy()
+    linear[changed_y, changed_x] = values
+    code = np.array(image.code, dtype=np.float32, copy=True)
+    full = np.repeat(all_clipped[changed_y, changed_x][:, None], 3, axis=1)
+    code[changed_y, changed_x] = sensor_code(values, full)
     # What clipped is now in the code values alone: the method may resize or flip the image.
     return replace(
         image, linear=np.ascontiguousarray(linear), code=code, sensor_clip=None, raw=None

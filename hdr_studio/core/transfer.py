@@ -2,7 +2,7 @@
 
 All functions take and return float32 arrays of any shape and never clamp: values above 1
 (HDR) and below 0 (out-of-gamut) pass through the curves' natural extensions, sign-mirrored
-for negatives. The PQ constants come from colour-science (``CONSTANTS_ST2084``).
+for negatives. The PQ constants are ST 2084's own rational definitions.
 
 Named dispatch: :func:`decode` / :func:`encode` take ``"srgb"``, ``"linear"``,
 ``"gamma:<g>"`` or ``"pq"``.
@@ -10,11 +10,7 @@ Named dispatch: :func:`decode` / :func:`encode` take ``"srgb"``, ``"linear"``,
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
-
-from hdr_studio.core._colour_science import colour
 
 #: HDR reference white (ITU-R BT.2408): the luminance SDR diffuse white maps to, cd/m².
 REFERENCE_WHITE_NITS = 203.0
@@ -60,10 +56,9 @@ def gamma_encode(linear: np.ndarray, gamma: float) -> np.ndarray:
     return np.copysign(np.abs(x) ** np.float32(1.0 / gamma), x).astype(np.float32, copy=False)
 
 
-@functools.cache
 def _pq_constants() -> tuple[float, float, float, float, float]:
-    from_colour = colour().models.rgb.transfer_functions.st_2084.CONSTANTS_ST2084
-    return tuple(float(from_colour[k]) for k in ("m_1", "m_2", "c_1", "c_2", "c_3"))  # type: ignore[return-value]
+    """SMPTE ST 2084's m1, m2, c1, c2, c3 (its exact rational definitions)."""
+    return (2610 / 16384, 2523 / 4096 * 128, 3424 / 4096, 2413 / 4096 * 32, 2392 / 4096 * 32)
 
 
 def _float(x: np.ndarray | float) -> np.ndarray:

@@ -107,9 +107,13 @@ def test_raw_highlight_reconstruction_beats_none_and_clip_at_white(simulated):
     rec = recovered_image(im)
     assert rec.raw is None and (rec.code[full] == 1.0).all()
     assert (rec.code[~full] <= 0.94).all()
+    # Pixels with no channel clipped keep their values and code values exactly.
+    np.testing.assert_array_equal(rec.linear[count == 0], im.linear[count == 0])
+    np.testing.assert_array_equal(rec.code[count == 0], im.code[count == 0])
+    np.testing.assert_allclose(rec.linear[partial], rebuilt[partial] @ matrix.T, rtol=1e-5)
 
 
-def test_real_raws_of_two_makers():
+def test_real_raws_of_three_makers():
     kodak = read_image(DATA / "RAW_KODAK_DC50.KDC")
     # OpenImageIO's TIFF reader gave this file's 96x64 thumbnail, silently.
     assert kodak.linear.shape == (512, 768, 3) and kodak.source_format == "raw"
@@ -119,6 +123,15 @@ def test_real_raws_of_two_makers():
     assert bmd.linear.shape == (2176, 4128, 3) and bmd.raw is not None
     assert bmd.raw.white_balance[0] > 1.5 and np.isfinite(bmd.linear).all()
     assert bmd.sensor_clip.any() and not bmd.sensor_clip.all()
+    # A Canon CRW (CIFF, not TIFF): no as-shot white balance LibRaw can use, no rgb_cam;
+    # its sensor saturates over a cluster 4050-4079 of 4095, not on one plateau.
+    canon = read_image(DATA / "RAW_CANON_D30_SRGB.CRW")
+    assert canon.linear.shape == (1448, 2176, 3) and canon.raw is not None
+    assert canon.notes == ["no as-shot white balance in the file: daylight used"]
+    share = canon.sensor_clip.mean(axis=(0, 1))
+    assert (share > 0.004).all() and (share < 0.02).all(), share  # the lighter's highlights
+    red_cap = canon.linear[600:640, 1400:1450].mean(axis=(0, 1))  # through the camera matrix
+    assert red_cap[0] > 3 * red_cap[1] and red_cap[0] > 3 * red_cap[2], red_cap
 
 
 @pytest.mark.parametrize("path", sorted((DATA / "truncated").iterdir()), ids=lambda p: p.name)
