@@ -112,6 +112,29 @@ def unpack(body: bytes) -> tuple[dict, memoryview]:
     return header, memoryview(body)[8 + n :]
 
 
+def _read_layer(resp: Any) -> tuple[dict, bytearray]:
+    """(header, samples) of a layer message read from an HTTP response: the samples go
+    straight from the socket into one bytearray of their size."""
+    prefix = resp.read(8)
+    if len(prefix) < 8 or prefix[:4] != MAGIC:
+        raise ValueError("not a layer message (no HSL1 magic)")
+    (n,) = struct.unpack("<I", prefix[4:8])
+    header = json.loads(resp.read(n).decode("utf-8"))
+    if not isinstance(header, dict):
+        raise ValueError("layer header is not a JSON object")
+    length = resp.length  # what Content-Length says is left
+    if length is None:
+        return header, bytearray(resp.read())
+    samples = bytearray(length)
+    view, got = memoryview(samples), 0
+    while got < length:
+        k = resp.readinto(view[got:])
+        if not k:
+            raise ValueError(f"layer message ends after {got} of {length} sample bytes")
+        got += k
+    return header, samples
+
+
 def recorded_command() -> list[str] | None:
     """The command ``hdr-studio plugins install`` recorded beside this file, if it still
     exists."""
@@ -161,6 +184,17 @@ class Client:
         self, method: str, path: str, body: bytes | list | None = None, query: dict | None = None
     ) -> tuple[int, dict, bytes]:
         """(status, headers, body); :class:`BridgeError` for an error answer or no answer."""
+        return self._exchange(method, path, body, query, layer=False)  # type: ignore[return-value]
+
+    def layer(
+        self, method: str, path: str, body: bytes | list | None = None, query: dict | None = None
+    ) -> tuple[dict, bytearray]:
+        """(header, samples) of an answer that is a layer message, its samples read straight
+        into one ``bytearray`` (no joined body, no copy to cut the header off: a 12 MP float
+        result is 192 MB, and hosts take a bytearray as it is)."""
+        return self._exchange(method, path, body, query, layer=True)  # type: ignore[return-value]
+
+    def _exchange(self, method, path, body, query, layer):
         if query:
             path += "?" + urllib.parse.urlencode(query)
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
@@ -173,12 +207,17 @@ class Client:
         try:
             conn.request(method, path, body=body, headers=headers)
             resp = conn.getresponse()
+            status = resp.status
+            if layer and status < 400:
+                return _read_layer(resp)
             data = resp.read()
-            status, resp_headers = resp.status, {k.lower(): v for k, v in resp.getheaders()}
+            resp_headers = {k.lower(): v for k, v in resp.getheaders()}
         except (OSError, http.client.HTTPException) as exc:
             raise BridgeError(
                 f"HDR Studio bridge not reachable on port {self.port}: {exc}"
             ) from None
+        except ValueError as exc:
+            raise BridgeError(f"HDR Studio bridge sent a bad layer message: {exc}") from None
         finally:
             conn.close()
         if status >= 400:
@@ -201,8 +240,7 @@ class Client:
 
     def analyse(self, layer: dict, data: bytes, **params) -> tuple[dict, memoryview]:
         """Clipping statistics and the overlay (RGBA u8 unless ``sample``/``order`` say else)."""
-        _, _, body = self.request("POST", "/v1/analyse", parts(layer, data), params)
-        return unpack(body)
+        return self.layer("POST", "/v1/analyse", parts(layer, data), params)
 
     def submit(self, layer: dict, data: bytes, request: dict) -> str:
         """Start a reconstruction job; returns its id."""
@@ -219,10 +257,9 @@ class Client:
             if exc.status != 404:
                 raise
 
-    def result(self, job_id: str, **conversion) -> tuple[dict, memoryview]:
+    def result(self, job_id: str, **conversion) -> tuple[dict, bytearray]:
         """The finished job's pixels (``sample``, ``order``, ``transfer``, ``primaries``)."""
-        _, _, body = self.request("GET", f"/v1/jobs/{job_id}/result", query=conversion)
-        return unpack(body)
+        return self.layer("GET", f"/v1/jobs/{job_id}/result", query=conversion)
 
     def reconstruct(self, layer, data, request, progress=None, cancelled=None, **conversion):
         """Submit, wait (``progress(fraction, message)``; ``cancelled()`` true → cancel),
@@ -262,9 +299,8 @@ class Client:
         header = dict(layer, name=name)
         return self.json("POST", "/v1/sessions", parts(header, data))["id"]
 
-    def session_result(self, session_id: str, **conversion) -> tuple[dict, memoryview]:
-        _, _, body = self.request("GET", f"/v1/sessions/{session_id}/result", query=conversion)
-        return unpack(body)
+    def session_result(self, session_id: str, **conversion) -> tuple[dict, bytearray]:
+        return self.layer("GET", f"/v1/sessions/{session_id}/result", query=conversion)
 
 
 def _answering() -> Client | None:
