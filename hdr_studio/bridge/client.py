@@ -238,7 +238,7 @@ class Client:
     def models(self) -> list[dict]:
         return self.json("GET", "/v1/models")["methods"]
 
-    def analyse(self, layer: dict, data: bytes, **params) -> tuple[dict, memoryview]:
+    def analyse(self, layer: dict, data: bytes, **params) -> tuple[dict, bytearray]:
         """Clipping statistics and the overlay (RGBA u8 unless ``sample``/``order`` say else)."""
         return self.layer("POST", "/v1/analyse", parts(layer, data), params)
 
