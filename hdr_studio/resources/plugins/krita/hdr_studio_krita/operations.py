@@ -160,7 +160,7 @@ def add_layer(doc, above, name, data, activate=True, refresh=True):
     layer = doc.createNode(name, "paintlayer")
     parent = above.parentNode() if above is not None else doc.rootNode()
     parent.addChildNode(layer, above)
-    # Krita takes bytes or a bytearray as they are (the client reads results into one).
+    # Krita takes bytes or a bytearray as they are (the client reads results as bytes).
     pixels = data if isinstance(data, (bytes, bytearray)) else bytes(data)
     layer.setPixelData(pixels, 0, 0, doc.width(), doc.height())
     if activate:
