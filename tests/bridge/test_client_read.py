@@ -12,7 +12,7 @@ from hdr_studio.bridge.client import MAGIC, BridgeError, Client, pack
 
 def serve(body: bytes, length: int | None = None):
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's name)
+        def do_GET(self):
             self.send_response(200)
             self.send_header("Content-Length", str(len(body) if length is None else length))
             self.end_headers()
