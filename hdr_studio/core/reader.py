@@ -5,7 +5,8 @@ OIIO), OpenEXR, Radiance .hdr, WebP, JPEG XL, and anything else OIIO reads.
 
 Decoding, in order of precedence: a PNG/JPEG XL cICP tag (sRGB, PQ, BT.709/2020/P3
 primaries), an embedded ICC profile (sRGB, Display P3, Adobe RGB, Rec.2020; see
-:mod:`hdr_studio.core.icc`), the EXIF colour space, then the defaults: sRGB for integer
+:mod:`hdr_studio.core.icc`; any other RGB profile an integer file carries is converted by
+LittleCMS, :mod:`hdr_studio.core.cms`), the EXIF colour space, then the defaults: sRGB for integer
 files and linear Rec.709 for float files (OpenEXR chromaticities are honoured).
 EXIF orientation is applied. Float files with NaN/Inf are repaired with a note.
 
@@ -90,18 +91,34 @@ def _reorient(pixels: np.ndarray, orientation: int) -> np.ndarray:
 
 def _encoding(spec: Any, is_float: bool, path: Path) -> tuple[str, str, list[str]]:
     """(primaries, transfer, notes) for the file's pixels."""
+    primaries, transfer, notes, _ = _encoding_or_profile(spec, is_float)
+    return primaries, transfer, notes
+
+
+def _encoding_or_profile(spec: Any, is_float: bool) -> tuple[str, str, list[str], Any]:
+    """(primaries, transfer, notes, LittleCMS profile or None): an integer file whose
+    embedded ICC profile is none of the engine's spaces (ProPhoto, a camera's or a
+    printer's RGB profile…) is converted by LittleCMS (profile given; primaries and
+    transfer are then those of the conversion's target, linear Rec.2020)."""
     notes: list[str] = []
     cicp = _attr(spec, "CICP")
     if cicp is not None and len(cicp) >= 2:
         prim = _CICP_PRIMARIES.get(int(cicp[0]))
         tf = _CICP_TRANSFER.get(int(cicp[1]))
         if prim and tf:
-            return prim, tf, notes
+            return prim, tf, notes, None
     icc = _attr(spec, "ICCProfile")
     if icc is not None and len(icc) > 0:
-        prim, tf = icc_encoding(bytes(np.asarray(icc, dtype=np.uint8)), notes, is_float)
+        data = bytes(np.asarray(icc, dtype=np.uint8))
+        tried: list[str] = []
+        prim, tf = icc_encoding(data, tried, is_float)
         if prim is not None and tf is not None:
-            return prim, tf, notes
+            return prim, tf, notes + tried, None
+        profile = None if is_float else _cms_profile(data)
+        if profile is not None:
+            notes.append(f"colour converted from '{profile.description}' by LittleCMS")
+            return "rec2020", "linear", notes, profile
+        notes += tried
     chroma = _attr(spec, "chromaticities")
     if is_float:
         prim = "rec709"
@@ -111,15 +128,26 @@ def _encoding(spec: Any, is_float: bool, path: Path) -> tuple[str, str, list[str
                 notes.append("unknown chromaticities in file; assuming Rec.709 primaries")
             else:
                 prim = found
-        return prim, "linear", notes
+        return prim, "linear", notes, None
     if int(_attr(spec, "Exif:ColorSpace", 1)) == 2:  # DCF "Adobe RGB" marker
-        return "adobergb", "gamma:2.19921875", notes
+        return "adobergb", "gamma:2.19921875", notes, None
     cs = str(_attr(spec, "oiio:ColorSpace", "")).lower()
     if cs.startswith("lin_") or cs == "linear":
-        return "rec709", "linear", notes
+        return "rec709", "linear", notes, None
     if cs.startswith("g22_"):
-        return "rec709", "gamma:2.2", notes
-    return "rec709", "srgb", notes
+        return "rec709", "gamma:2.2", notes, None
+    return "rec709", "srgb", notes, None
+
+
+def _cms_profile(icc: bytes) -> Any:
+    """A LittleCMS profile of ICC bytes it reads as RGB, else None (then sRGB is assumed,
+    with the note :func:`~hdr_studio.core.colour_tags.icc_encoding` wrote)."""
+    from hdr_studio.core import cms
+
+    try:
+        return cms.Profile.from_icc(icc)
+    except (cms.LibraryMissing, cms.CmsError):
+        return None
 
 
 def _avif_nclx(data: bytes) -> tuple[int, int] | None:
@@ -369,7 +397,7 @@ def _read_oiio(p: Path, max_pixels: int) -> Image:
         if not 0 <= alpha_index < spec.nchannels:  # OIIO's GIF reader names channel 4 of 4 A
             alpha_index = channel_names.index("A") if "A" in channel_names else -1
         orientation = int(_attr(spec, "Orientation", 1))
-        primaries, transfer, notes = _encoding(spec, is_float, p)
+        primaries, transfer, notes, profile = _encoding_or_profile(spec, is_float)
         if orientation not in range(9):
             notes.append(f"ignored an invalid EXIF orientation ({orientation})")
             orientation = 1
@@ -385,6 +413,26 @@ def _read_oiio(p: Path, max_pixels: int) -> Image:
     if is_float:
         rgb, alpha = _repair_floats(rgb, alpha, notes)
     rgb, alpha = _orient(rgb, alpha, orientation)
+    if profile is not None:  # an ICC profile none of the engine's spaces is: LittleCMS
+        from hdr_studio.core import cms
+
+        try:
+            linear = cms.convert(rgb, profile, cms.working("rec2020"))
+        except cms.CmsError as exc:
+            why = f"its colour profile '{profile.description}' cannot be used ({exc})"
+            raise _fail(p, why) from None
+        return Image(
+            linear=linear,
+            code=np.ascontiguousarray(rgb, dtype=np.float32),
+            primaries="rec2020",
+            transfer="linear",
+            bit_depth=depth,
+            alpha=alpha,
+            source_format=source_format,
+            source_path=p,
+            metadata=metadata,
+            notes=notes,
+        )
     return Image.from_pixels(
         rgb,
         primaries,

@@ -82,6 +82,30 @@ def test_embedded_icc_profile_is_honoured(tmp_path, img, primaries, transfer, de
     np.testing.assert_allclose(im.linear, decoder(q.astype(np.float32) / 255), rtol=1e-5)
 
 
+def test_an_icc_profile_of_no_engine_space_is_converted_by_littlecms(tmp_path):
+    """A ProPhoto (ROMM) photo was read as sRGB: its greens came out ~30 % too weak."""
+    from hdr_studio.core import cms
+
+    icc = np.frombuffer(cms.Profile.named("prophoto").icc(), dtype=np.uint8)
+    px = np.zeros((4, 6, 3), np.uint8)
+    px[0], px[1], px[2], px[3] = [0, 200, 0], [128, 128, 128], [255, 255, 255], [200, 40, 30]
+    tag = (oiio.TypeDesc(f"uint8[{icc.size}]"), icc)
+    im = read_image(write(tmp_path / "prophoto.png", px, ICCProfile=tag))
+    assert (im.primaries, im.transfer) == ("rec2020", "linear")
+    assert im.notes == ["colour converted from 'prophoto' by LittleCMS"]
+    want = cms.convert(px / np.float32(255), cms.Profile.named("prophoto"), cms.working())
+    np.testing.assert_allclose(im.linear, want, atol=1e-5)
+    np.testing.assert_array_equal(im.code, px / np.float32(255))  # clipping: the file's codes
+    assert im.linear[0, 0, 1] > 0.6 and im.linear[0, 0, 0] < 0  # beyond Rec.2020's green
+    # An ICC profile LittleCMS cannot read either: sRGB assumed, and said.
+    bad = np.frombuffer(b"not an ICC profile at all", dtype=np.uint8)
+    im = read_image(
+        write(tmp_path / "bad.tif", px, ICCProfile=(oiio.TypeDesc(f"uint8[{bad.size}]"), bad))
+    )
+    assert (im.primaries, im.transfer) == ("rec709", "srgb")
+    assert any("assuming sRGB" in n for n in im.notes)
+
+
 def test_cicp_pq_png_is_decoded_to_linear(tmp_path):
     from hdr_studio.core.transfer import pq_encode
 
