@@ -257,10 +257,20 @@ class _Encoding(NamedTuple):
     uncertainty: np.ndarray | None
 
 
+#: libpng's PNG_FILTER_SUB (png.h): each sample minus the one to its left.
+PNG_FILTER_SUB = 0x10
+
+
 def _encode_png_pq(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
     q = _quantise(pq_rec2020(e.lin, e.source.primaries, e.options), fmt.bit_depth)
-    # zlib level 1: ~20 % faster than 3 at 12 MP for a 3 % larger file.
-    attrs = {"oiio:ColorSpace": "pq_rec2020_display", "png:compressionLevel": 1}
+    # zlib level 1: ~20 % faster than 3 at 12 MP for a 3 % larger file. libpng's "sub" filter
+    # on every row instead of its adaptive choice: 1.8 s instead of 3.3 s at 12 MP here, the
+    # file 2 % smaller (bench/RESULTS.md, round three).
+    attrs = {
+        "oiio:ColorSpace": "pq_rec2020_display",
+        "png:compressionLevel": 1,
+        "png:filter": PNG_FILTER_SUB,
+    }
     _write_oiio(tmp, _with_alpha(q, e.alpha, 65535), _oiio().UINT16, attrs, e.source.metadata)
 
 

@@ -166,8 +166,14 @@ def decode_levels(code: np.ndarray, transfer: str, levels: int) -> np.ndarray:
         return decode(code, transfer)
     c = _f32(code)
     top = np.float32(levels - 1)
-    index = np.rint(c * top).astype(np.uint16 if levels > 256 else np.uint8)
     table = decode(np.arange(levels, dtype=np.float32) / top, transfer)
+    if levels <= 256 and c.size >= 4096:  # 8-bit: OpenCV's rounding and table, SIMD
+        import cv2
+
+        flat = np.ascontiguousarray(c).reshape(c.shape[0], -1)
+        index = cv2.convertScaleAbs(flat, alpha=float(top))  # rounds to nearest, saturates
+        return cv2.LUT(index, table).reshape(c.shape)
+    index = np.rint(c * top).astype(np.uint16 if levels > 256 else np.uint8)
     return table[index]
 
 
