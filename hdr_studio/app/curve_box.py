@@ -8,6 +8,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from hdr_studio.api.curves import parse_curve
 from hdr_studio.api.formats import open_filter
 from hdr_studio.app.model.curve import CHOICES, CurveModel, choice_of
 from hdr_studio.app.model.state import EditSettings
@@ -151,7 +152,7 @@ class CurveBox(QtWidgets.QGroupBox):
             self.combo.setCurrentIndex(self.combo.findData(choice_of(curve)))
         x, y, name = self.model.shown(curve)
         self.line.setData(x, y)
-        self.reference.setData(x, self.model.shown(None)[1])  # sRGB, dashed, for comparison
+        self.reference.setData(x, parse_curve("srgb")(x))  # sRGB, dashed, for comparison
         self.caption.setText(f"Drawn: {name}")
 
     def curve(self) -> str | None:

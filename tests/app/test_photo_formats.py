@@ -40,6 +40,10 @@ def test_a_raw_shows_a_first_picture_then_its_full_decode(qtbot, win, raw_file):
     assert not doc.preview and doc.image.raw is not None and doc.image.width == 320
     assert "sensor saturation" in win.statusBar().currentMessage()
     assert str(raw_file) in win.recent.paths()
+    box = win.reconstruct_panel.curve_box  # "as the file says": the sensor's data is linear
+    assert box.caption.text() == "Drawn: the sensor's linear data (camera raw)"
+    x, y = box.line.getData()
+    np.testing.assert_array_equal(x, y)
     win.reconstruct("classical")
     qtbot.waitUntil(lambda: win.state.job.state == "done", timeout=60000)
     settle(qtbot, win)

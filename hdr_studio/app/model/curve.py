@@ -154,7 +154,7 @@ class CurveModel(Observable):
     def shown(self, curve: str | None) -> tuple[np.ndarray, np.ndarray, str]:
         """The plot of the request's ``curve`` for the open photo: code values, linear
         values, and the name of the curve drawn (sRGB where a choice falls back to the
-        file's encoding)."""
+        file's encoding; the identity for a camera raw file, whose data is linear)."""
         from hdr_studio.api.curves import parse_curve
 
         x = np.linspace(0.0, 1.0, 256, dtype=np.float32)
@@ -171,6 +171,10 @@ class CurveModel(Observable):
         else:
             chosen = self.file_curve if curve == self.file else None
         if chosen is None:
+            photo = self._photo
+            if photo is not None and str(photo.source_format).startswith("raw"):
+                # a camera raw file is the sensor's linear data: no curve to undo
+                return x, x.copy(), "the sensor's linear data (camera raw)"
             return x, srgb(x), "the file's encoding (sRGB shown)"
         return x, chosen(x), chosen.name
 
