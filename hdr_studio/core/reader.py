@@ -89,17 +89,12 @@ def _reorient(pixels: np.ndarray, orientation: int) -> np.ndarray:
     )
 
 
-def _encoding(spec: Any, is_float: bool, path: Path) -> tuple[str, str, list[str]]:
-    """(primaries, transfer, notes) for the file's pixels."""
-    primaries, transfer, notes, _ = _encoding_or_profile(spec, is_float)
-    return primaries, transfer, notes
-
-
-def _encoding_or_profile(spec: Any, is_float: bool) -> tuple[str, str, list[str], Any]:
-    """(primaries, transfer, notes, LittleCMS profile or None): an integer file whose
-    embedded ICC profile is none of the engine's spaces (ProPhoto, a camera's or a
-    printer's RGB profile…) is converted by LittleCMS (profile given; primaries and
-    transfer are then those of the conversion's target, linear Rec.2020)."""
+def _encoding(spec: Any, is_float: bool, convert: bool = False) -> tuple[str, str, list[str], Any]:
+    """(primaries, transfer, notes, LittleCMS profile or None) for the file's pixels.
+    ``convert``: an integer file whose embedded ICC profile is none of the engine's spaces
+    (ProPhoto, a camera's or a printer's RGB profile…) is to be converted by LittleCMS
+    (profile given; primaries and transfer are then the conversion's target, linear
+    Rec.2020); without it such a profile is read as sRGB, with a note."""
     notes: list[str] = []
     cicp = _attr(spec, "CICP")
     if cicp is not None and len(cicp) >= 2:
@@ -114,7 +109,7 @@ def _encoding_or_profile(spec: Any, is_float: bool) -> tuple[str, str, list[str]
         prim, tf = icc_encoding(data, tried, is_float)
         if prim is not None and tf is not None:
             return prim, tf, notes + tried, None
-        profile = None if is_float else _cms_profile(data)
+        profile = _cms_profile(data) if convert and not is_float else None
         if profile is not None:
             notes.append(f"colour converted from '{profile.description}' by LittleCMS")
             return "rec2020", "linear", notes, profile
@@ -289,7 +284,7 @@ def _read_gain_map_jpeg(p: Path, max_pixels: int, data: bytes, where: tuple[int,
     try:
         spec = inp.spec()
         _check_pixels(p, spec.width, spec.height, 3, max_pixels)
-        primaries, transfer, notes = _encoding(spec, False, p)
+        primaries, transfer, notes, _ = _encoding(spec, False)
         orientation = int(_attr(spec, "Orientation", 1))
         metadata = _metadata(spec)
     finally:
@@ -397,7 +392,7 @@ def _read_oiio(p: Path, max_pixels: int) -> Image:
         if not 0 <= alpha_index < spec.nchannels:  # OIIO's GIF reader names channel 4 of 4 A
             alpha_index = channel_names.index("A") if "A" in channel_names else -1
         orientation = int(_attr(spec, "Orientation", 1))
-        primaries, transfer, notes, profile = _encoding_or_profile(spec, is_float)
+        primaries, transfer, notes, profile = _encoding(spec, is_float, convert=True)
         if orientation not in range(9):
             notes.append(f"ignored an invalid EXIF orientation ({orientation})")
             orientation = 1

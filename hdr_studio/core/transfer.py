@@ -71,7 +71,7 @@ def _pow(a: np.ndarray, exponent: float, inplace: bool = False) -> np.ndarray:
     """``a ** exponent`` for non-negative ``a``; float32 through OpenCV's SIMD pow (3× numpy).
     ``inplace``: into ``a`` itself (an array the caller owns)."""
     if a.dtype != np.float32 or a.size < 4096:
-        if inplace and isinstance(a, np.ndarray):
+        if inplace:
             np.power(a, a.dtype.type(exponent), out=a)
             return a
         return a**exponent
@@ -95,10 +95,7 @@ def pq_encode(nits: np.ndarray) -> np.ndarray:
     m1, m2, c1, c2, c3 = _pq_constants()
     a = _float(nits)
     t = a.dtype.type
-    if a.size < 4096:
-        ym = (np.maximum(a, 0) / t(PQ_PEAK_NITS)) ** m1
-        return (((c1 + c2 * ym) / (1 + c3 * ym)) ** m2).astype(a.dtype, copy=False)
-    y = np.maximum(a, t(0))  # a fresh array: ours to overwrite
+    y = np.maximum(a, t(0)).reshape(-1)  # a fresh array, ours to overwrite (0-d: 1-d)
     y /= t(PQ_PEAK_NITS)
     ym = _pow(y, m1, inplace=True)
     num = ym * t(c2)
@@ -107,7 +104,7 @@ def pq_encode(nits: np.ndarray) -> np.ndarray:
     ym += t(1)
     num /= ym
     del ym, y
-    return _pow(num, m2, inplace=True)
+    return _pow(num, m2, inplace=True).reshape(a.shape)[()]  # a scalar for a scalar
 
 
 def pq_decode(signal: np.ndarray) -> np.ndarray:
