@@ -50,6 +50,21 @@ def test_a_raw_shows_a_first_picture_then_its_full_decode(qtbot, win, raw_file):
     assert doc.result is not None and doc.result.shape == (240, 320, 3)
 
 
+def test_a_raw_without_exif_has_its_curve_drawn_linear(qtbot, win):  # noqa: F811
+    """A raw naming no camera, opened where no camera was named either: the curve box was
+    not told the photo changed and went on drawing sRGB."""
+    win.open(Path(__file__).parents[1] / "data" / "raw" / "RAW_CANON_D30_SRGB.CRW")
+    qtbot.waitUntil(
+        lambda: (
+            win.state.document.image is not None and win.state.document.image.source_format == "raw"
+        ),
+        timeout=60000,
+    )
+    settle(qtbot, win)
+    box = win.reconstruct_panel.curve_box
+    assert box.caption.text() == "Drawn: the sensor's linear data (camera raw)"
+
+
 def test_an_hdr_photo_says_it_is_hdr_and_offers_reconstruction(qtbot, win):  # noqa: F811
     win.open(DATA / "hdr-photos" / "seine_sdr_gainmap_srgb.jpg")
     qtbot.waitUntil(lambda: win.state.document.image is not None, timeout=30000)

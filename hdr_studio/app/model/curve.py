@@ -52,7 +52,7 @@ class CurveModel(Observable):
     (Exif make and model); ``kept``/``kept_path``: the curve kept for it; ``file``/
     ``file_curve``: the measured curve file chosen last; ``report``: what the last bracket
     measurement said (or why it failed); ``needs_stops``: the last bracket had no shutter
-    times, so its spacing must be asked for."""
+    times, so its spacing must be asked for; ``photo_serial``: counts the photos opened."""
 
     camera: str | None = None
     kept: InverseCurve | None = None
@@ -61,6 +61,7 @@ class CurveModel(Observable):
     file_curve: InverseCurve | None = None
     report: str = ""
     needs_stops: tuple = ()  # (shots, output) of a measurement waiting for its spacing
+    photo_serial: int = 0  # counts the photos opened: what is drawn depends on the photo
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -75,6 +76,9 @@ class CurveModel(Observable):
 
         object.__setattr__(self, "_photo", image)
         self.read_kept(camera_of(image) if image is not None else None)
+        # "as the file says" (a raw file's linear data) and "auto" (its estimate) are drawn
+        # from the photo itself: say it changed even when its camera did not
+        self.update(photo_serial=self.photo_serial + 1)
 
     def read_kept(self, *camera: str | None) -> None:
         """Read the curve kept for the camera given (None: the photo names none), or, with
