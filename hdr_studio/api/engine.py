@@ -238,10 +238,9 @@ def select(results: ModelResult, kind: ResultKind) -> np.ndarray:
     if pixels is not None:
         return pixels
     if kind is ResultKind.SDR and results.hdr is not None:
-        from hdr_studio.core.tonemap import tonemap_to_sdr
-        from hdr_studio.core.transfer import srgb_decode
+        from hdr_studio.core.tonemap import tonemap_to_sdr_linear
 
-        return srgb_decode(tonemap_to_sdr(results.hdr))
+        return tonemap_to_sdr_linear(results.hdr)
     raise InputError(f"the method gave no {kind.value} result")
 
 

@@ -35,9 +35,10 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def write_connection(port: int, token: str, version: str) -> Path:
+def write_connection(port: int, token: str, version: str, exchange: str | None = None) -> Path:
     """Write the connection file atomically with mode 0600 (never readable by others, not
-    even between create and rename)."""
+    even between create and rename). ``exchange``: the name of the exchange folder inside
+    the runtime folder, when the bridge takes and gives layer messages as files."""
     folder = private_dir()
     path = folder / CONNECTION_FILE
     tmp = folder / f".{CONNECTION_FILE}.{os.getpid()}.tmp"
@@ -48,6 +49,8 @@ def write_connection(port: int, token: str, version: str) -> Path:
         "protocol": PROTOCOL,
         "version": version,
     }
+    if exchange is not None:
+        info["exchange"] = exchange
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         json.dump(info, f)

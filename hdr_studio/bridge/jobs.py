@@ -109,6 +109,17 @@ class JobManager:
     def get(self, job_id: str, touch: bool = True) -> Job | None:
         return self._jobs.get(job_id, touch)
 
+    def wait_end(self, job: Job, seconds: float) -> None:
+        """Return when ``job`` is no longer queued or running, or after ``seconds`` (a
+        client's long poll: it sees the end at once instead of at its next poll)."""
+        deadline = time.monotonic() + seconds
+        with self._lock:
+            while job.state in ACTIVE and not self._stop:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._lock.wait(timeout=left)
+
     def cancel(self, job_id: str, reason: str = "cancelled") -> Job | None:
         """Cancel an active job, or forget a finished one (freeing its result)."""
         with self._lock:
@@ -139,6 +150,7 @@ class JobManager:
     def _finish(self, job: Job, state: str, message: str, error: str | None = None) -> None:
         job.state, job.message, job.error = state, message, error
         job.finished = time.monotonic()
+        self._lock.notify_all()  # long polls (wait_end) see the end at once
         if state == "done":
             job.progress = 1.0
             timings = job.outcome.timings if job.outcome is not None else {}

@@ -103,7 +103,15 @@ ROUTES: tuple[Route, ...] = (
         body="layer",
         errors=(400, 404, 408, 409, 411, 413, 503),
     ),
-    Route("GET", "/v1/jobs/{id}", "job_status", "job status", errors=(404,), quiet=True),
+    Route(
+        "GET",
+        "/v1/jobs/{id}",
+        "job_status",
+        "job status (with wait=S: when the job ends, or after S ≤ 2 seconds)",
+        query=(("wait", "number"),),
+        errors=(400, 404),
+        quiet=True,
+    ),
     Route("DELETE", "/v1/jobs/{id}", "job_cancel", "cancel or forget a job", errors=(404,)),
     Route(
         "GET",

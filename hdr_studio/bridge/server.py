@@ -1,7 +1,9 @@
 """The bridge: a local HTTP server (127.0.0.1 only) that owns the engine for the GIMP and
 Krita plug-ins and the app round trip. Every request carries the per-start token; requests
 whose Host is not a loopback name, or that come from a web page (an Origin header), are
-refused. It reads no path a client names and writes no file but its connection file.
+refused. It reads no path a client names and writes no file but its connection file and,
+in its private exchange folder, the large layer messages a client asks to have as files
+(:mod:`hdr_studio.bridge.exchange`: names it checks, files it removes).
 
 Routes: the one table in :mod:`hdr_studio.bridge.routes` (documented in
 ``plugins/PROTOCOL.md`` and served as OpenAPI at ``/v1/openapi.json``): health, models,
@@ -21,15 +23,23 @@ import time
 import urllib.parse
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from hdr_studio import __version__
 from hdr_studio.api.catalogue import UnavailableMethodError, UnknownMethodError, catalogue
 from hdr_studio.api.errors import HdrStudioError, OutputError
-from hdr_studio.bridge.client import PROTOCOL
+from hdr_studio.bridge import exchange
+from hdr_studio.bridge.client import (
+    BODY_FILE_HEADER,
+    FILE_ANSWER_TYPE,
+    PROTOCOL,
+    REPLY_FILE_HEADER,
+)
 from hdr_studio.bridge.connection import (
     SingleInstance,
     new_token,
+    private_dir,
     remove_connection,
     write_connection,
 )
@@ -38,11 +48,12 @@ from hdr_studio.bridge.limits import Limits
 from hdr_studio.bridge.log import log_path, redact, start_file_log
 from hdr_studio.bridge.openapi import openapi_document
 from hdr_studio.bridge.pixels import PixelWork
-from hdr_studio.bridge.queries import HttpError
+from hdr_studio.bridge.queries import HttpError, number
 from hdr_studio.bridge.routes import LAYER_TYPE, NoRoute, match
 from hdr_studio.bridge.sessions import SessionManager
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+MAX_WAIT = 2.0  # the longest a status request waits for a job's end (s)
 log = logging.getLogger(__name__)
 
 
@@ -62,14 +73,19 @@ class Bridge:
         self.last_activity = time.monotonic()
         self.server: ThreadingHTTPServer | None = None
         self.log_file = ""  # where this bridge logs ("" when it does not: in-process tests)
+        self.exchange: Path | None = None  # the exchange folder, when files are served
 
     # --- life ------------------------------------------------------------------------------
     def busy(self) -> bool:
         return self.jobs.active() > 0 or self.sessions.active() > 0
 
     def idle_watch(self) -> None:
+        swept = time.monotonic()
         while self.server is not None:
             time.sleep(1.0)
+            if self.exchange is not None and time.monotonic() - swept > 10.0:
+                exchange.sweep(self.exchange)
+                swept = time.monotonic()
             if self.busy():
                 self.last_activity = time.monotonic()
             elif time.monotonic() - self.last_activity > self.limits.idle_timeout:
@@ -108,6 +124,17 @@ class Handler(BaseHTTPRequestHandler):
             for piece in pieces:
                 self.wfile.write(piece)
 
+    def _send_layer(self, status: int, pieces: list) -> None:
+        """A layer answer: through the socket, or as a file in the exchange folder when the
+        client asked for one and this bridge has the folder."""
+        folder = self.bridge.exchange
+        if folder is None or self.headers.get(REPLY_FILE_HEADER) != "file":
+            self._send(status, pieces, LAYER_TYPE)
+            return
+        name, length = exchange.write_answer(folder, pieces)
+        answer = json.dumps({"file": name, "length": length}).encode("utf-8")
+        self._send(status, answer, FILE_ANSWER_TYPE)
+
     def _json(self, status: int, obj: Any) -> None:
         self._send(status, json.dumps(obj).encode("utf-8"))
 
@@ -130,6 +157,14 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(401, "missing or wrong token (see the bridge's connection file)")
 
     def _body(self) -> bytes | bytearray:
+        name = self.headers.get(BODY_FILE_HEADER)
+        if name is not None:
+            if self.headers.get("Content-Length") not in (None, "0"):
+                self.close_connection = True
+                raise HttpError(400, f"{BODY_FILE_HEADER} with a body: send one or the other")
+            if self.bridge.exchange is None:
+                raise HttpError(400, "this bridge takes no body files (send the body)")
+            return exchange.read_body(self.bridge.exchange, name, self.bridge.limits.body_limit)
         length = self.headers.get("Content-Length")
         if self.headers.get("Transfer-Encoding"):
             self.close_connection = True
@@ -228,7 +263,7 @@ class Handler(BaseHTTPRequestHandler):
         self.route_quiet = route.quiet
         status, answer = getattr(self, route.handler)(query, body, **params)
         if route.answer == "layer":
-            self._send(status, answer, LAYER_TYPE)
+            self._send_layer(status, answer)
         else:
             self._json(status, answer)
         return status
@@ -276,7 +311,12 @@ class Handler(BaseHTTPRequestHandler):
         return job
 
     def job_status(self, query: dict, body: bytes, id: str) -> tuple[int, dict]:
-        return 200, self._job(id).status()
+        job = self._job(id)
+        if "wait" in query:  # a long poll: answer when the job ends, or after that long
+            seconds = number(query, "wait", 0.0, 0.0, MAX_WAIT)
+            self.bridge.jobs.wait_end(job, seconds)
+            return 200, dict(job.status(), waited=seconds)
+        return 200, job.status()
 
     def job_cancel(self, query: dict, body: bytes, id: str) -> tuple[int, dict]:
         job = self.bridge.jobs.cancel(id)
@@ -386,7 +426,12 @@ def serve(limits: Limits, port: int = 0, app_command: str | None = None, announc
         log.error("cannot listen on 127.0.0.1:%s: %s", port, exc)
         raise OutputError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
     real_port = server.server_address[1]
-    path = write_connection(real_port, bridge.token, __version__)
+    try:
+        bridge.exchange = exchange.make_folder(private_dir())
+    except OSError as exc:  # layers then go through the socket only
+        log.warning("no exchange folder (%s): layers go through the socket", exc)
+    folder_name = exchange.FOLDER if bridge.exchange is not None else None
+    path = write_connection(real_port, bridge.token, __version__, exchange=folder_name)
 
     def on_signal(signum: int, _frame: object) -> None:
         log.info("signal %d: stopping", signum)
@@ -412,6 +457,8 @@ def serve(limits: Limits, port: int = 0, app_command: str | None = None, announc
         bridge.stop()
         server.server_close()
         remove_connection()
+        if bridge.exchange is not None:
+            exchange.remove_folder(bridge.exchange)
         lock.release()
         log.info("bridge stopped")
     return 0

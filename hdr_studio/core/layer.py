@@ -334,8 +334,10 @@ def decode_layer(fmt: LayerFormat, data: bytes | memoryview) -> Image:
         )
     dtype = SAMPLES[fmt.sample]
     raw = np.frombuffer(data, dtype=dtype).reshape(fmt.height, fmt.width, fmt.channels)
-    raw = _to_rgba_order(raw, fmt.order)
     is_float = fmt.sample in ("f16", "f32")
+    if not is_float and fmt.profile is None and fmt.transfer not in ("linear", "pq", "hlg"):
+        return _decode_levels(fmt, raw)
+    raw = _to_rgba_order(raw, fmt.order)
     rgb = np.ascontiguousarray(raw[..., :3], dtype=np.float32)  # one pass: copy + convert
     with_alpha = fmt.channels == 4 and fmt.alpha
     alpha = np.ascontiguousarray(raw[..., 3], dtype=np.float32) if with_alpha else None
@@ -373,6 +375,38 @@ def decode_layer(fmt: LayerFormat, data: bytes | memoryview) -> Image:
         alpha=alpha,
         bit_depth=bits,
         levels=levels,
+        source_format="layer",
+    )
+
+
+def _decode_levels(fmt: LayerFormat, raw: np.ndarray) -> Image:
+    """Integer samples in a named transfer (sRGB, a gamma): the code and linear values
+    straight from the integers through tables — the values :meth:`Image.from_pixels` gives
+    for their k / (levels − 1), without a float copy, a reordered copy and a way back to
+    integers (a 12 MP 8-bit layer: ~0.3 s → ~0.1 s)."""
+    from hdr_studio.core.transfer import decode_indices
+
+    levels = 256 if fmt.sample == "u8" else 65536
+    order = fmt.order.upper()
+    rgb_index = [2, 1, 0] if order.startswith("BGR") else [0, 1, 2]
+    if fmt.channels == 3 and order == "RGB":
+        index = raw
+    else:
+        index = np.empty((fmt.height, fmt.width, 3), raw.dtype)
+        for i, c in enumerate(rgb_index):  # one channel at a time: no fancy-index temporary
+            index[..., i] = raw[..., c]
+    code, linear = decode_indices(index, fmt.transfer, levels)
+    alpha = None
+    if fmt.channels == 4 and fmt.alpha:
+        alpha = np.ascontiguousarray(raw[..., 3], dtype=np.float32)
+        alpha /= np.float32(levels - 1)
+    return Image(
+        linear=linear,
+        code=code,
+        primaries=fmt.primaries,
+        transfer=fmt.transfer,
+        bit_depth=8 if fmt.sample == "u8" else 16,
+        alpha=alpha,
         source_format="layer",
     )
 
@@ -464,6 +498,16 @@ def encode_layer_array(
         raise InputError(f"unknown channel order {order!r} (known: {', '.join(ORDERS)})")
     code = rgb if transfer == "linear" else encode(rgb, transfer)
     h, w = rgb.shape[:2]
+    if sample == "u8" and h * w >= 4096:
+        return _quantise_u8(code, alpha, order, fresh=code is not rgb)
+    if sample == "f32" and len(order) == 4 and h * w >= 4096:
+        import cv2  # one threaded SIMD pass (alpha 1.0) instead of numpy's strided two
+
+        conversion = cv2.COLOR_RGB2BGRA if order.startswith("BGR") else cv2.COLOR_RGB2RGBA
+        px = cv2.cvtColor(np.ascontiguousarray(code, dtype=np.float32), conversion)
+        if alpha is not None:
+            px[..., 3] = alpha
+        return px
     px = np.empty((h, w, len(order)), np.float32)
     px[..., :3] = code[..., ::-1] if order.startswith("BGR") else code
     if len(order) == 4:
@@ -474,6 +518,27 @@ def encode_layer_array(
         px *= np.float32(top)
         np.rint(px, out=px)
     return px if sample == "f32" else px.astype(SAMPLES[sample])
+
+
+def _quantise_u8(code: np.ndarray, alpha: np.ndarray | None, order: str, fresh: bool):
+    """:func:`encode_layer_array`'s 8-bit samples through OpenCV (clip, × 255, round half to
+    even, as numpy's rint; one SIMD pass per plane into bytes): the same values without a
+    float copy of the whole layer (12 MP: ~0.2 s less)."""
+    import cv2
+
+    h, w = code.shape[:2]
+    clipped = code if fresh else np.empty_like(code)
+    np.clip(code, 0.0, 1.0, out=clipped)
+    levels = cv2.convertScaleAbs(clipped.reshape(h, -1), alpha=255.0).reshape(h, w, 3)
+    px = np.empty((h, w, len(order)), np.uint8)
+    px[..., :3] = levels[..., ::-1] if order.startswith("BGR") else levels
+    if len(order) == 4:
+        if alpha is None:
+            px[..., 3] = 255
+        else:
+            a = np.clip(np.ascontiguousarray(alpha, dtype=np.float32), 0.0, 1.0)
+            px[..., 3] = cv2.convertScaleAbs(a, alpha=255.0)
+    return px
 
 
 def encode_layer(

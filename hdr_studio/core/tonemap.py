@@ -84,9 +84,28 @@ def tonemap_to_sdr(
     image's peak lands on SDR white, and sRGB-encoded. Returns float32 display code values;
     conversion to 8 bits (and the only clamp) happens where pixels go to the screen/file.
     """
-    nits = np.asarray(linear, dtype=np.float32) * np.float32(reference_white * 2.0**exposure_stops)
+    return srgb_encode(tonemap_to_sdr_linear(linear, exposure_stops, reference_white, source_peak))
+
+
+def tonemap_to_sdr_linear(
+    linear: np.ndarray,
+    exposure_stops: float = 0.0,
+    reference_white: float = REFERENCE_WHITE_NITS,
+    source_peak: float | None = None,
+) -> np.ndarray:
+    """:func:`tonemap_to_sdr` before its sRGB encoding: linear display values, 1.0 = white
+    (what an SDR result is kept as; encoding and decoding it again would cost a 12 MP
+    picture two powers per sample and change nothing but the last bits)."""
+    x = np.asarray(linear, dtype=np.float32)
+    gain = np.float32(2.0**exposure_stops)
+    if x.size:  # nothing above white (the source's peak in cd/m², as limit_peak takes it):
+        peak = float(np.max(x)) * float(gain) * reference_white  # no roll-off, the light
+        if (peak if source_peak is None else float(source_peak)) <= reference_white:
+            return x * gain  # as it is (not × white ÷ white: the same values, exactly)
+    nits = x * np.float32(reference_white * 2.0**exposure_stops)
     mapped = limit_peak(nits, reference_white, source_peak)
-    return srgb_encode(mapped / np.float32(reference_white))
+    mapped /= np.float32(reference_white)
+    return mapped
 
 
 def to_display_uint8(code: np.ndarray) -> np.ndarray:

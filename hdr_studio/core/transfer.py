@@ -174,6 +174,24 @@ def decode_levels(code: np.ndarray, transfer: str, levels: int) -> np.ndarray:
     return table[index]
 
 
+def decode_indices(index: np.ndarray, transfer: str, levels: int) -> tuple[np.ndarray, np.ndarray]:
+    """(code values, linear values) of integer samples ``index`` (uint8 or uint16, k of
+    ``levels``): k / (levels − 1) and its decode, both through tables — the same float32
+    values as :func:`decode_levels` of those code values, without going through float
+    codes and back (a 12 MP layer from a host arrives as integers). Not for PQ or HLG."""
+    if transfer in ("pq", "hlg"):
+        raise ValueError(f"{transfer} is decoded directly, not through a table")
+    top = np.float32(levels - 1)
+    ramp = np.arange(levels, dtype=np.float32) / top
+    table = decode(ramp, transfer)
+    if index.dtype == np.uint8 and levels == 256 and index.size >= 4096:
+        import cv2  # OpenCV's table lookup is SIMD and threaded; same entries
+
+        flat = np.ascontiguousarray(index).reshape(index.shape[0], -1)
+        return cv2.LUT(flat, ramp).reshape(index.shape), cv2.LUT(flat, table).reshape(index.shape)
+    return ramp[index], table[index]
+
+
 def encode(linear: np.ndarray, transfer: str, reference_white: float = REFERENCE_WHITE_NITS):
     """Inverse of :func:`decode`."""
     if transfer == "srgb":

@@ -147,3 +147,87 @@ def test_alpha_flag():
     assert padded.alpha is None  # RGBX: the 4th channel is padding
     with pytest.raises(InputError, match="alpha must be"):
         layer_format(dict(header, channels=3, order="RGB", alpha=True))
+
+
+@pytest.mark.parametrize("sample", ["u8", "u16"])
+@pytest.mark.parametrize("order", ["RGBA", "BGRA", "RGB", "BGR"])
+@pytest.mark.parametrize("space", ["srgb", "adobergb"])
+def test_integer_layers_decode_straight_from_their_integers(sample, order, space):
+    """The table path from the integers gives what the float path gives for k / (levels −
+    1): every field of the image, alpha included."""
+    import dataclasses
+
+    top = 255 if sample == "u8" else 65535
+    dtype = np.uint8 if sample == "u8" else np.uint16
+    rng = np.random.default_rng(7)
+    px = rng.integers(0, top + 1, (120, 160, len(order)), dtype=dtype)  # ≥ 4096: OpenCV's
+    header = {
+        "width": 160,
+        "height": 120,
+        "channels": len(order),
+        "sample": sample,
+        "order": order,
+        "colorspace": {"name": space},
+    }
+    fmt = layer_format(header)
+    got = decode_layer(fmt, px.tobytes())
+    rgba = px[..., [2, 1, 0, 3][: len(order)]] if order.startswith("BGR") else px
+    code = rgba[..., :3].astype(np.float32) / np.float32(top)
+    alpha = rgba[..., 3].astype(np.float32) / np.float32(top) if len(order) == 4 else None
+    want = Image.from_pixels(
+        code,
+        fmt.primaries,
+        fmt.transfer,
+        alpha=alpha,
+        levels=top + 1,
+        bit_depth=8 if sample == "u8" else 16,
+        source_format="layer",
+    )
+    for f in dataclasses.fields(Image):
+        a, b = getattr(got, f.name), getattr(want, f.name)
+        assert np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b, f.name
+
+
+@pytest.mark.parametrize("sample", ["u8", "u16", "f32", "f16"])
+@pytest.mark.parametrize("order", ["RGBA", "BGRA", "RGB", "BGR"])
+@pytest.mark.parametrize("transfer", ["linear", "srgb"])
+@pytest.mark.parametrize("with_alpha", [False, True])
+def test_answers_encode_as_the_plain_definition(sample, order, transfer, with_alpha):
+    """Result samples (OpenCV's quantisation and channel shuffles on large layers) are the
+    plain definition's: code values in ``order``, alpha or 1, integers clipped, × top and
+    rounded half to even; the input untouched."""
+    from hdr_studio.core.layer import encode_layer_array
+    from hdr_studio.core.transfer import encode
+
+    rng = np.random.default_rng(11)
+    rgb = rng.random((96, 128, 3), dtype=np.float32) * 1.6 - 0.3
+    rgb[0, : 256 // 2, 0] = (np.arange(128) + 0.5) / 255  # halfway cases of 8 bits
+    alpha = rng.random((96, 128), dtype=np.float32) if with_alpha else None
+    kept = rgb.copy()
+    got = encode_layer_array(rgb, alpha, sample, order, transfer)
+    code = encode(rgb, transfer) if transfer != "linear" else rgb
+    want = np.empty((96, 128, len(order)), np.float32)
+    want[..., :3] = code[..., ::-1] if order.startswith("BGR") else code
+    if len(order) == 4:
+        want[..., 3] = 1.0 if alpha is None else alpha
+    if sample in ("u8", "u16"):
+        top = 255 if sample == "u8" else 65535
+        want = np.rint(np.clip(want, 0, 1) * np.float32(top)).astype(
+            np.uint8 if sample == "u8" else np.uint16
+        )
+    elif sample == "f16":
+        want = want.astype(np.float16)
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+    assert np.array_equal(rgb, kept)
+
+
+def test_none_gives_the_linearised_input_itself_read_only():
+    """``none`` copies nothing (a 12 MP copy is 0.1–0.3 s of a plug-in's wait) and the
+    array it gives cannot be written through."""
+    from hdr_studio.core.classical import reconstruct
+
+    image = Image.from_pixels(photo_u8()[..., :3].astype(np.float32) / 255, levels=256)
+    out = reconstruct(image, "none")
+    assert np.shares_memory(out, image.linear) and np.array_equal(out, image.linear)
+    with pytest.raises(ValueError):
+        out[0, 0, 0] = 1.0

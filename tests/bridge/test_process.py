@@ -55,6 +55,9 @@ def test_serve_status_second_instance_stop(runtime):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert stat.S_IMODE(runtime.stat().st_mode) == 0o700
         assert info["pid"] == proc.pid and info["protocol"] == 1 and len(info["token"]) >= 40
+        folder = runtime / info["exchange"]  # layer messages as files: a private folder
+        assert folder.is_dir() and stat.S_IMODE(folder.stat().st_mode) == 0o700
+        assert bridge_client.Client.from_connection(info).exchange == folder
         status = cli(runtime, "bridge", "status")
         assert status.returncode == 0 and f"127.0.0.1:{info['port']}" in status.stdout
         second = cli(runtime, "bridge", "serve")
@@ -62,7 +65,7 @@ def test_serve_status_second_instance_stop(runtime):
         stop = cli(runtime, "bridge", "stop")
         assert stop.returncode == 0
         assert proc.wait(20) == 0
-        assert not path.exists()
+        assert not path.exists() and not folder.exists()
         assert cli(runtime, "bridge", "status").returncode == 1
     finally:
         proc.kill()

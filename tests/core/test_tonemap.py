@@ -43,3 +43,17 @@ def test_tonemap_to_sdr_maps_peak_to_white_and_keeps_sdr():
     assert 0.40 < code[0, 0, 0] < 0.50  # mid grey stays mid grey
     u8 = to_display_uint8(np.array([-1.0, 0.5, 2.0], np.float32))
     assert u8.tolist() == [0, 128, 255]
+
+
+def test_sdr_result_of_a_picture_within_white_is_the_picture_itself():
+    """Nothing above white: no roll-off, and the values exactly (not × white ÷ white, not
+    through sRGB and back, each of which moved some samples by a bit)."""
+    from hdr_studio.core.tonemap import tonemap_to_sdr_linear
+
+    lin = np.random.default_rng(5).random((64, 96, 3), dtype=np.float32)
+    out = tonemap_to_sdr_linear(lin)
+    assert out is not lin and np.array_equal(out, lin)
+    np.testing.assert_array_equal(tonemap_to_sdr_linear(lin, exposure_stops=-1.0), lin * 0.5)
+    bright = lin * 4  # above white: rolled off to white, as before
+    assert np.max(tonemap_to_sdr_linear(bright)) == pytest.approx(1.0, abs=1e-3)
+    np.testing.assert_allclose(tonemap_to_sdr(lin), tonemap_to_sdr(lin * 1.0))
