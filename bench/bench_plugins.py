@@ -12,7 +12,9 @@
     .venv/bin/python bench/bench_plugins.py [MEGAPIXELS]
 
 Each host figure is the median of 5 runs in one host start, one action at a time (the result
-closed or removed and the host given a second before the next); needs ``make hosts``.
+closed or removed and the host given BENCH_SETTLE seconds, default 1, before the next);
+needs ``make hosts``. BENCH_HDR_COMMAND: the HDR Studio the bridge runs (another checkout,
+for an A/B; run this script from that checkout with PYTHONPATH set to it).
 """
 
 from __future__ import annotations
@@ -31,10 +33,15 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-HDR = str(Path(sys.executable).with_name("hdr-studio"))
+# the HDR Studio the bridge runs (BENCH_HDR_COMMAND: another checkout, for an A/B)
+HDR = os.environ.get("BENCH_HDR_COMMAND") or str(Path(sys.executable).with_name("hdr-studio"))
 GIMP_ROOT = Path(os.environ.get("HDR_STUDIO_GIMP_ROOT", "/var/cache/hdr-studio/gimp3-root"))
 
-KRITA_SCRIPT = """
+SETTLE = float(os.environ.get("BENCH_SETTLE", "1"))  # seconds the host rests between runs
+
+KRITA_SCRIPT = (
+    f"SETTLE = {SETTLE}\n"
+    + """
 import json, statistics, time
 from krita import Krita
 def main(args):
@@ -53,19 +60,24 @@ def main(args):
             target, layer, _ = ops.reconstruct(doc, client, "none", result, node=node)
             times.append(time.perf_counter() - t0)
             # one action at a time, as an editor makes them: the result is closed (an HDR
-            # document) or removed (an SDR layer) and Krita given a moment to free it
+            # document) or removed (an SDR layer) and Krita given time to free it and to
+            # redraw (its background threads would share the 2 cores with the next run)
             if target is not doc:
                 target.close()
             else:
                 layer.remove()
-            time.sleep(1.0)
+                doc.refreshProjection()
+            time.sleep(SETTLE)
         report[result] = statistics.median(times)
         report[result + "_runs"] = [round(t, 3) for t in times]
     with open(out, "w") as f:
         json.dump(report, f)
 """
+)
 
-GIMP_SCRIPT = """
+GIMP_SCRIPT = (
+    f"SETTLE = {SETTLE}\n"
+    + """
 import json, os, statistics, time
 from gi.repository import Gimp, Gio
 proc = Gimp.get_pdb().lookup_procedure("plug-in-hdr-studio-reconstruct")
@@ -82,7 +94,7 @@ def once(result):
     took = time.perf_counter() - t0
     image.delete()
     assert status == Gimp.PDBStatusType.SUCCESS, status
-    time.sleep(1.0)
+    time.sleep(SETTLE)
     return took
 once("sdr")
 report = {}
@@ -92,6 +104,7 @@ for r in ("hdr", "sdr"):
 with open(os.environ["OUT"], "w") as f:
     json.dump(report, f)
 """
+)
 
 
 def krita(tmp: Path, photo: Path) -> dict | None:
