@@ -212,3 +212,17 @@ def test_job_status_is_a_long_poll(bridge):
     with pytest.raises(BridgeError) as err:
         client.json("GET", f"/v1/jobs/{job}", query={"wait": "60"})
     assert err.value.status == 400 and "wait must be in" in str(err.value)
+
+
+def test_the_client_follows_only_a_plain_folder_it_can_see(runtime):
+    """The connection file names the folder; a client that cannot see it (another user, a
+    sandbox) or is given a path instead of a name goes through the socket."""
+    runtime.mkdir(parents=True)
+    info = {"port": 1, "token": "t"}
+    assert Client.from_connection(info).exchange is None
+    assert Client.from_connection(dict(info, exchange="exchange")).exchange is None  # not there
+    folder = exchange.make_folder(runtime)
+    assert Client.from_connection(dict(info, exchange="exchange")).exchange == folder
+    (runtime.parent / "elsewhere").mkdir()
+    for name in ("../elsewhere", "/tmp", "a/b", ""):
+        assert Client.from_connection(dict(info, exchange=name)).exchange is None
