@@ -162,16 +162,16 @@ def decode_levels(code: np.ndarray, transfer: str, levels: int) -> np.ndarray:
     if transfer in ("pq", "hlg"):  # HLG's OOTF mixes the channels: no per-value table
         return decode(code, transfer)
     c = _f32(code)
-    top = np.float32(levels - 1)
-    table = decode(np.arange(levels, dtype=np.float32) / top, transfer)
-    if levels <= 256 and c.size >= 4096:  # 8-bit: OpenCV's rounding and table, SIMD
+    ramp = _level_ramp(levels)
+    top = ramp.size - 1
+    if levels <= 256 and c.size >= 4096:  # 8-bit: OpenCV's rounding, SIMD
         import cv2
 
         flat = np.ascontiguousarray(c).reshape(c.shape[0], -1)
-        index = cv2.convertScaleAbs(flat, alpha=float(top))  # rounds to nearest, saturates
-        return cv2.LUT(index, table).reshape(c.shape)
-    index = np.rint(c * top).astype(np.uint16 if levels > 256 else np.uint8)
-    return table[index]
+        index = cv2.convertScaleAbs(flat, alpha=float(top)).reshape(c.shape)  # rounds, saturates
+    else:
+        index = np.rint(c * np.float32(top)).astype(np.uint16 if levels > 256 else np.uint8)
+    return _look_up(index, decode(ramp, transfer))
 
 
 def decode_indices(index: np.ndarray, transfer: str, levels: int) -> tuple[np.ndarray, np.ndarray]:
@@ -181,15 +181,24 @@ def decode_indices(index: np.ndarray, transfer: str, levels: int) -> tuple[np.nd
     codes and back (a 12 MP layer from a host arrives as integers). Not for PQ or HLG."""
     if transfer in ("pq", "hlg"):
         raise ValueError(f"{transfer} is decoded directly, not through a table")
-    top = np.float32(levels - 1)
-    ramp = np.arange(levels, dtype=np.float32) / top
-    table = decode(ramp, transfer)
-    if index.dtype == np.uint8 and levels == 256 and index.size >= 4096:
-        import cv2  # OpenCV's table lookup is SIMD and threaded; same entries
+    ramp = _level_ramp(levels)
+    return _look_up(index, ramp), _look_up(index, decode(ramp, transfer))
+
+
+def _level_ramp(levels: int) -> np.ndarray:
+    """k / (levels − 1) for every level k, float32: the code values a table is made of."""
+    return np.arange(levels, dtype=np.float32) / np.float32(levels - 1)
+
+
+def _look_up(index: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """``table[index]``; 8-bit indices of a 256-entry table through OpenCV's lookup (SIMD,
+    threaded; the same entries)."""
+    if index.dtype == np.uint8 and table.size == 256 and index.size >= 4096:
+        import cv2
 
         flat = np.ascontiguousarray(index).reshape(index.shape[0], -1)
-        return cv2.LUT(flat, ramp).reshape(index.shape), cv2.LUT(flat, table).reshape(index.shape)
-    return ramp[index], table[index]
+        return cv2.LUT(flat, table).reshape(index.shape)
+    return table[index]
 
 
 def encode(linear: np.ndarray, transfer: str, reference_white: float = REFERENCE_WHITE_NITS):

@@ -153,6 +153,12 @@ def with_selection(doc, header, data):
     return dict(header, selection=True), data + mask
 
 
+def as_bytes(data):
+    """Pixels as Krita's ``setPixelData`` takes them: bytes or a bytearray as they are (the
+    client reads results as bytes), anything else copied once."""
+    return data if isinstance(data, (bytes, bytearray)) else bytes(data)
+
+
 def add_layer(doc, above, name, data, activate=True, refresh=True):
     """A new paint layer named ``name`` above ``above`` holding ``data`` (the document's
     depth and profile); active unless ``activate`` is false; the projection is recomputed
@@ -160,9 +166,7 @@ def add_layer(doc, above, name, data, activate=True, refresh=True):
     layer = doc.createNode(name, "paintlayer")
     parent = above.parentNode() if above is not None else doc.rootNode()
     parent.addChildNode(layer, above)
-    # Krita takes bytes or a bytearray as they are (the client reads results as bytes).
-    pixels = data if isinstance(data, (bytes, bytearray)) else bytes(data)
-    layer.setPixelData(pixels, 0, 0, doc.width(), doc.height())
+    layer.setPixelData(as_bytes(data), 0, 0, doc.width(), doc.height())
     if activate:
         doc.setActiveNode(layer)
     if refresh:
@@ -181,8 +185,7 @@ def fill_first_layer(doc, name, data):
     else:
         layer = nodes[0]
         layer.setName(name)
-        pixels = data if isinstance(data, (bytes, bytearray)) else bytes(data)
-        layer.setPixelData(pixels, 0, 0, doc.width(), doc.height())
+        layer.setPixelData(as_bytes(data), 0, 0, doc.width(), doc.height())
         doc.setActiveNode(layer)
     for other in doc.topLevelNodes():
         if other.name() != layer.name():
