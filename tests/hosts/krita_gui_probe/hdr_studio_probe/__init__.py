@@ -202,6 +202,7 @@ class Probe(Extension):
             "size": [new.width(), new.height()],
         }
         self.hdr_doc = new
+        QApplication.primaryScreen().grabWindow(0).save(os.path.join(OUT, "krita-hdr.png"))
         QTimer.singleShot(1000, self.guard(self.second_reconstruct))
 
     def second_reconstruct(self):
