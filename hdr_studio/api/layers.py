@@ -17,6 +17,7 @@ from hdr_studio.core.layer import (
     encode_layer_array,
     encode_source,
     layer_format,
+    peak_value,
     space_name,
     split_selection,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "encode_layer_array",
     "encode_source",
     "layer_format",
+    "peak_value",
     "space_name",
     "split_selection",
 ]

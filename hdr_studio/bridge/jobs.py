@@ -15,6 +15,7 @@ from typing import Any
 
 from hdr_studio.api.engine import Outcome, prepare, reconstruct
 from hdr_studio.api.errors import Cancelled, HdrStudioError
+from hdr_studio.api.layers import peak_value
 from hdr_studio.api.request import ReconstructRequest
 from hdr_studio.api.types import CancelToken
 from hdr_studio.bridge.lease import Leased, Leases
@@ -41,6 +42,14 @@ class Job(Leased):
     cancel_reason: str = "cancelled"
     source: Any = None  # the layer's format (its colour space, for results in it)
     timings: dict[str, float] = field(default_factory=dict)
+    _peak: float | None = field(default=None, repr=False)
+
+    def peak(self) -> float:
+        """The result's largest value (linear, 1 = SDR white), measured once: a client picks
+        its layer's sample type by it (half floats end at 65504)."""
+        if self._peak is None and self.outcome is not None:
+            self._peak = peak_value(self.outcome.pixels)
+        return self._peak or 0.0
 
     def status(self) -> dict:
         d = {
@@ -57,6 +66,7 @@ class Job(Leased):
             d["kind"] = self.outcome.kind.value
             d["width"], d["height"] = self.outcome.image.width, self.outcome.image.height
             d["primaries"] = self.outcome.image.primaries
+            d["peak"] = self.peak()
             d["timings"] = {k: round(v, 4) for k, v in self.outcome.timings.items()}
             d["notes"] = self.outcome.notes + self.outcome.warnings
         return d

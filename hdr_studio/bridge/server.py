@@ -29,6 +29,7 @@ from typing import Any
 from hdr_studio import __version__
 from hdr_studio.api.catalogue import UnavailableMethodError, UnknownMethodError, catalogue
 from hdr_studio.api.errors import HdrStudioError, OutputError
+from hdr_studio.api.memory import hold_heap, trim_heap
 from hdr_studio.bridge import exchange
 from hdr_studio.bridge.client import (
     BODY_FILE_HEADER,
@@ -54,6 +55,10 @@ from hdr_studio.bridge.sessions import SessionManager
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 MAX_WAIT = 2.0  # the longest a status request waits for a job's end (s)
+#: How long the bridge keeps the memory its jobs freed once they stop coming (s): an
+#: editor's actions come seconds apart, and memory given back between them is faulted in
+#: afresh by the next job (bench/RESULTS.md, "fourth pass"); then it goes back.
+HEAP_HOLD_SECONDS = 20.0
 log = logging.getLogger(__name__)
 
 
@@ -81,6 +86,7 @@ class Bridge:
 
     def idle_watch(self) -> None:
         swept = time.monotonic()
+        trimmed = True  # nothing held yet
         while self.server is not None:
             time.sleep(1.0)
             if self.exchange is not None and time.monotonic() - swept > 10.0:
@@ -88,7 +94,13 @@ class Bridge:
                 swept = time.monotonic()
             if self.busy():
                 self.last_activity = time.monotonic()
-            elif time.monotonic() - self.last_activity > self.limits.idle_timeout:
+            quiet = time.monotonic() - self.last_activity
+            if quiet < HEAP_HOLD_SECONDS:
+                trimmed = False
+            elif not trimmed:  # the jobs have stopped: the held heap goes back
+                trim_heap()
+                trimmed = True
+            if not self.busy() and quiet > self.limits.idle_timeout:
                 log.info("idle for %g s: stopping", self.limits.idle_timeout)
                 self.stop()
                 return
@@ -416,6 +428,7 @@ def serve(limits: Limits, port: int = 0, app_command: str | None = None, announc
         logfile: object = start_file_log()
     except OSError as exc:  # a read-only state folder: serve without a log
         logfile = f"none ({log_path()}: {exc.strerror or exc})"
+    hold_heap()  # before the bridge's threads: see HEAP_HOLD_SECONDS
     bridge = Bridge(limits, app_command=app_command)
     bridge.log_file = str(logfile)
     try:

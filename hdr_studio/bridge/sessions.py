@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from hdr_studio.api.layers import peak_value
 from hdr_studio.api.types import Image
 from hdr_studio.bridge.lease import Leased, Leases
 
@@ -49,6 +50,7 @@ class Session(Leased):
         d["primaries"] = self.image.primaries
         if self.result is not None:
             d.update(result_name=self.result_name, kind=self.result_kind)
+            d["peak"] = peak_value(self.result.linear)
         return d
 
 

@@ -221,6 +221,45 @@ def test_answers_encode_as_the_plain_definition(sample, order, transfer, with_al
     assert np.array_equal(rgb, kept)
 
 
+@pytest.mark.parametrize("order", ["RGBA", "RGB"])
+def test_half_samples_saturate_at_half_max_never_infinite(order):
+    """An f16 answer of a value beyond half's range is 65504 (a host cannot paint with
+    infinity); the job's peak tells a client to ask f32 instead."""
+    from hdr_studio.core.layer import HALF_MAX, encode_layer_array, peak_value
+
+    rgb = np.full((80, 64, 3), 2.0, np.float32)  # ≥ 4096 pixels: the OpenCV path for RGBA
+    rgb[3, 5] = (1e5, -1e6, 70000.0)
+    got = encode_layer_array(rgb, None, "f16", order)
+    assert got.dtype == np.float16 and np.isfinite(got).all()
+    assert got[3, 5, :3].tolist() == [HALF_MAX, -HALF_MAX, HALF_MAX]
+    assert got[0, 0, :3].tolist() == [2.0, 2.0, 2.0]
+    assert peak_value(rgb) == 1e5 and peak_value(np.zeros((0, 3), np.float32)) == 0.0
+    rgb[0, 0, 0] = np.inf
+    assert peak_value(rgb) > 3e38
+
+
+def test_half_samples_round_as_numpy_does_bit_for_bit():
+    """Large f16 answers go through OpenCV: every float32 pattern (random bits, every half
+    value, the halfway cases between them and their neighbours, subnormals, ±0) rounds to
+    the half numpy's cast gives."""
+    from hdr_studio.core.layer import HALF_MAX, _to_half
+
+    rng = np.random.default_rng(5)
+    bits = rng.integers(0, 2**32, size=1 << 20, dtype=np.uint64).astype(np.uint32)
+    x = bits.view(np.float32)
+    halves = np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(np.float16)
+    h = halves[np.isfinite(halves)].astype(np.float32)
+    h.sort()
+    mid = ((h[:-1].astype(np.float64) + h[1:]) / 2).astype(np.float32)
+    up, down = np.nextafter(mid, np.float32(np.inf)), np.nextafter(mid, np.float32(-np.inf))
+    x = np.concatenate([x[np.isfinite(x)], h, mid, up, down, [0.0, -0.0]]).astype(np.float32)
+    x = np.clip(x, -HALF_MAX, HALF_MAX)
+    x = x[: len(x) // 64 * 64].reshape(-1, 16, 4)  # (rows, width, RGBA)
+    got = _to_half(x.copy())
+    assert got.shape == x.shape and got.dtype == np.float16
+    np.testing.assert_array_equal(got.view(np.uint16), x.astype(np.float16).view(np.uint16))
+
+
 def test_none_gives_the_linearised_input_itself_read_only():
     """``none`` copies nothing (a 12 MP copy is 0.1–0.3 s of a plug-in's wait) and the
     array it gives cannot be written through."""

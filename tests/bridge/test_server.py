@@ -281,8 +281,11 @@ def test_a_client_killed_mid_upload_leaves_the_bridge_serving(make_bridge):
 def test_result_pixels_unpack(bridge):
     _, client = bridge
     header, data = layer(photo_u8(), "u16" if False else "u8")
-    _, out, pixels = client.reconstruct(header, data, {"method": "none"}, sample="f16")
+    status, out, pixels = client.reconstruct(header, data, {"method": "none"}, sample="f16")
     assert out["sample"] == "f16" and len(pixels) == 48 * 64 * 4 * 2
+    # the job's peak: the result's largest value, by which a client picks f16 or f32
+    rgb = np.frombuffer(bytes(pixels), np.float16).reshape(48, 64, 4)[..., :3]
+    assert status["peak"] == pytest.approx(float(rgb.max()), rel=1e-3) and status["peak"] > 0
     h, p = unpack(pack(out, bytes(pixels)))
     assert h == out and bytes(p) == bytes(pixels)
 
@@ -327,3 +330,31 @@ def test_estimated_curve_through_the_bridge(bridge):
     for bad in ("camera", "/etc/passwd", 3):
         with pytest.raises(BridgeError, match="curve must be srgb, gamma:G or auto"):
             client.submit(header, data, {"method": "classical", "curve": bad})
+
+
+def test_the_held_heap_goes_back_once_the_jobs_stop(make_bridge, monkeypatch):
+    """The bridge keeps freed memory while jobs come (``hold_heap`` in ``serve``) and trims
+    it once none came for HEAP_HOLD_SECONDS, once per quiet spell (the trim itself is
+    counted here: its effect on the heap is tests/core/test_memory.py's)."""
+    from hdr_studio.bridge import server as bridge_server
+
+    trims = []
+    monkeypatch.setattr(bridge_server, "HEAP_HOLD_SECONDS", 3.0)
+    monkeypatch.setattr(bridge_server, "trim_heap", lambda: trims.append(time.monotonic()))
+    bridge, client = make_bridge()
+    threading.Thread(target=bridge.idle_watch, daemon=True).start()
+    header, data = layer(photo_u8())
+    client.reconstruct(header, data, {"method": "none"})
+    time.sleep(1.0)
+    assert trims == []  # jobs came within the hold
+    deadline = time.monotonic() + 10
+    while not trims and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(trims) == 1
+    time.sleep(4.0)
+    assert len(trims) == 1  # once per quiet spell
+    client.reconstruct(header, data, {"method": "none"})
+    deadline = time.monotonic() + 10
+    while len(trims) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(trims) == 2

@@ -73,8 +73,8 @@ def run_one(ops, client, run, out, method):
             entry = dump(out, key, target, layer)
             entry["same_document"] = target is doc
         elif action == "half":
-            target, layer, status = ops.reconstruct(
-                doc, client, method, "hdr", node=source, strength=0.5, passes=3
+            target, layer, status = ops.reconstruct(  # into a 32-bit float document
+                doc, client, method, "hdr", node=source, strength=0.5, passes=3, depth="F32"
             )
             entry = dump(out, key, target, layer)
         elif action in ("hdr", "sdr", "selection"):

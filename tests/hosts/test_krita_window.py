@@ -109,6 +109,9 @@ def test_dialogs_check_and_remember_their_settings(window):
     assert report["ok_with_under_below_over"] is True
     assert report["remembered_strength"] == 50.0
     assert report["remembered_preview_clipping"] is True
+    # a new HDR document is 16-bit float unless the editor chose 32-bit (remembered)
+    assert report["depth_offered"] == ["F16", "F32"] and report["depth_default"] == "F16"
+    assert report["remembered_depth"] == "F32"
 
 
 def test_reconstruct_after_show_clipping_uses_the_photo(window):
@@ -120,7 +123,7 @@ def test_reconstruct_after_show_clipping_uses_the_photo(window):
     first = report["first"]
     assert first["document"].startswith("photo – HDR Studio: ")
     assert first["document"].endswith(", 50 %") and first["file"] == "photo-hdr.kra"
-    assert first["layer"] == "HDR Layer" and first["depth"] == "F32"
+    assert first["layer"] == "HDR Layer" and first["depth"] == "F32"  # chosen in the dialog
     w, h = first["size"]
     got = np.fromfile(out / "first.raw", np.float32).reshape(h, w, 4)[..., :3]
     want = reconstruct(ReconstructRequest(input=photo, strength=0.5)).pixels

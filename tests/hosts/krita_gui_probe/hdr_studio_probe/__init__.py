@@ -174,6 +174,11 @@ class Probe(Extension):
         self.shot(self.dialog, "reconstruct-dialog-clipping.png")
         QApplication.primaryScreen().grabWindow(0).save(os.path.join(OUT, "krita.png"))
         self.dialog.strength.setValue(50.0)
+        self.report["depth_offered"] = [
+            self.dialog.depth.itemData(i) for i in range(self.dialog.depth.count())
+        ]
+        self.report["depth_default"] = self.dialog.depth.currentData()
+        self.dialog.depth.setCurrentIndex(self.dialog.depth.findData("F32"))
         self.dialog.accept()
         self.note("first reconstruct accepted (the overlay is the active layer's neighbour)")
         self.wait_for(self.hdr_document, self.first_result, "the HDR document")
@@ -216,6 +221,7 @@ class Probe(Extension):
     def second_dialog(self, dialog):
         self.report["remembered_strength"] = dialog.strength.value()
         self.report["remembered_preview_clipping"] = dialog.show_clipping.isChecked()
+        self.report["remembered_depth"] = dialog.depth.currentData()
         dialog.accept()
         self.wait_for(
             lambda: len(self.hdr_doc.topLevelNodes()) > 1,

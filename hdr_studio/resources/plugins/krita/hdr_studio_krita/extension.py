@@ -46,6 +46,12 @@ def remember(name, value):
     Krita.instance().writeSetting(GROUP, name, json.dumps(value))
 
 
+def hdr_depth_setting():
+    """The depth a new HDR document gets (``F16`` or ``F32``), as last chosen."""
+    depth = setting("hdr_depth", operations.HDR_DEPTH)
+    return depth if depth in operations.HDR_DEPTHS else operations.HDR_DEPTH
+
+
 def status_bar(text, ms=5000):
     window = Krita.instance().activeWindow()
     if window is not None and window.qwindow() is not None:
@@ -204,6 +210,15 @@ class ReconstructDialog(QDialog):
         self.result.addItem("HDR (values above 1.0, linear float)", "hdr")
         self.result.addItem("SDR (tone-mapped, into this document)", "sdr")
         form.addRow("Result", self.result)
+        self.depth = QComboBox()
+        self.depth.addItem("16-bit float (half: as EXR saves it)", "F16")
+        self.depth.addItem("32-bit float", "F32")
+        self.depth.setCurrentIndex(max(0, self.depth.findData(hdr_depth_setting())))
+        self.depth.setToolTip(
+            "Depth of the new document an HDR result of an 8- or 16-bit layer opens in"
+            " (a float document takes HDR results as a layer of its own depth)"
+        )
+        form.addRow("HDR document", self.depth)
         self.strength = QDoubleSpinBox()
         self.strength.setRange(0.0, 150.0)
         self.strength.setValue(float(setting("strength", 100.0)))
@@ -219,7 +234,11 @@ class ReconstructDialog(QDialog):
         self.form, self.spins = form, {}
         self.method.currentIndexChanged.connect(self._options)
         self._options()
+        self.result.currentIndexChanged.connect(
+            lambda *_: self.depth.setEnabled(self.result.currentData() == "hdr")
+        )
         self.result.setCurrentIndex(max(0, self.result.findData(setting("result", "hdr"))))
+        self.depth.setEnabled(self.result.currentData() == "hdr")
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -304,8 +323,8 @@ class ReconstructDialog(QDialog):
             spin.setRange(opt["minimum"], opt["maximum"])
             spin.setValue(float(kept.get(opt["name"], opt["default"])))
             spin.valueChanged.connect(lambda *_: self.preview_timer.start())
-            # after Method and Result, before Strength and the mirror passes
-            self.form.insertRow(2 + len(self.spins), opt["label"], spin)
+            # after Method, Result and HDR document, before Strength and the mirror passes
+            self.form.insertRow(3 + len(self.spins), opt["label"], spin)
             self.spins[opt["name"]] = spin
         gives_hdr = method["kind"] in ("hdr", "hdr+sdr")  # an SDR declipper gives SDR only
         self.result.setCurrentIndex(0 if gives_hdr else 1)
@@ -324,6 +343,7 @@ class ReconstructDialog(QDialog):
         method, result, options, _, _ = self.request()
         remember("method", method)
         remember("result", result)
+        remember("hdr_depth", self.depth.currentData())
         remember("strength", self.strength.value())
         remember("mirror", self.mirror.isChecked())
         remember("preview_clipping", self.show_clipping.isChecked())
@@ -459,7 +479,9 @@ class HDRStudioExtension(Extension):
             job_id, status = answer
             if status["state"] == "cancelled":
                 return
-            operations.finish_job(doc, node, header, client, job_id, status, strength)
+            operations.finish_job(
+                doc, node, header, client, job_id, status, strength, hdr_depth_setting()
+            )
             status_bar("HDR Studio: result added")
 
         self._run("Reconstructing highlights…", work, done)
@@ -482,6 +504,8 @@ class HDRStudioExtension(Extension):
 
         def done(answer):
             client, session, status = answer
-            operations.finish_session(doc, node, header, client, session, status)
+            operations.finish_session(
+                doc, node, header, client, session, status, hdr_depth_setting()
+            )
 
         self._run("Waiting for HDR Studio…", work, done)

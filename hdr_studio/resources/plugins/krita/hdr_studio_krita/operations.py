@@ -24,6 +24,13 @@ DEPTHS = {
     "F16": ("f16", "RGBA"),
     "F32": ("f32", "RGBA"),
 }
+#: Depths of a new HDR document: 16-bit float by default, as Krita advises for HDR work
+#: (half the memory of 32-bit; as precise as the EXR it saves). Krita filled a 12 MP F16
+#: layer in 0.1 s every time, an F32 one in 0.2 s at first and 1.3–2.5 s after a few
+#: documents (bench/RESULTS.md). A result above half's range (65504) always gets F32.
+HDR_DEPTHS = {"F16": "f16", "F32": "f32"}
+HDR_DEPTH = "F16"
+HALF_MAX = 65504.0
 #: Linear profiles Krita ships, for HDR results of integer documents, by working primaries.
 LINEAR_PROFILES = {"rec709": "sRGB-elle-V2-g10.icc", "rec2020": "Rec2020-elle-V4-g10.icc"}
 #: Where SDR white sits in Krita's HDR canvases (scene-linear 1.0 and PQ): 80 cd/m².
@@ -241,27 +248,38 @@ def free_name(folder, stem, ext=".kra"):
     return path
 
 
-def place_result(doc, node, header, fetch, name, kind, primaries):
+def hdr_depth(asked, peak):
+    """The depth of a new HDR document: ``asked`` (``F16`` or ``F32``; anything else the
+    default), but F32 for a result whose ``peak`` half floats cannot hold."""
+    depth = asked if asked in HDR_DEPTHS else HDR_DEPTH
+    return "F32" if depth == "F16" and peak > HALF_MAX else depth
+
+
+def place_result(doc, node, header, fetch, name, kind, primaries, depth=HDR_DEPTH, peak=0.0):
     """Put a result into Krita. ``fetch(**conversion)`` gets the pixels from the bridge.
 
     An SDR result, or any result for an HDR canvas (float or PQ): a new layer in this
-    document, in its own colour space. An HDR result of an integer document: a new 32-bit
-    float document named after the source and the result ("photo – HDR Studio: Masked
-    features, 100 %"), with a linear profile Krita ships, its one layer Krita's "HDR Layer"
-    (exported to EXR as channels R, G, B, A)."""
+    document, in its own colour space. An HDR result of an integer document: a new float
+    document (``depth``, see :func:`hdr_depth`; ``peak`` is the result's largest value)
+    named after the source and the result ("photo – HDR Studio: Masked features, 100 %"),
+    with a linear profile Krita ships, its one layer Krita's "HDR Layer" (exported to EXR as
+    channels R, G, B, A)."""
     if kind == "sdr" or is_hdr_canvas(node):
         conversion = dict(sample=header["sample"], order=header["order"])
         _, pixels = fetch(transfer="source", primaries="source", **conversion)
         return doc, add_layer(doc, node, name, pixels)
     primaries = "rec709" if primaries == "rec709" else "rec2020"  # wider gamuts: Rec.2020
-    _, pixels = fetch(sample="f32", order="RGBA", transfer="linear", primaries=primaries)
+    depth = hdr_depth(depth, peak)
+    _, pixels = fetch(
+        sample=HDR_DEPTHS[depth], order="RGBA", transfer="linear", primaries=primaries
+    )
     app = Krita.instance()
     new = app.createDocument(
         doc.width(),
         doc.height(),
         f"{document_stem(doc)} – {name}",
         "RGBA",
-        "F32",
+        depth,
         LINEAR_PROFILES[primaries],
         doc.resolution(),
     )
@@ -285,8 +303,9 @@ def request_fields(method=None, result="hdr", options=None, strength=1.0, passes
     return request
 
 
-def finish_job(doc, node, header, client, job_id, status, strength=1.0):
-    """Place a finished job's result (on the GUI thread) and free it on the bridge."""
+def finish_job(doc, node, header, client, job_id, status, strength=1.0, depth=HDR_DEPTH):
+    """Place a finished job's result (on the GUI thread) and free it on the bridge;
+    ``depth``: of a new HDR document (:func:`place_result`)."""
     try:
         if status["state"] != "done":
             raise PluginError(status.get("error") or f"reconstruction {status['state']}")
@@ -296,7 +315,15 @@ def finish_job(doc, node, header, client, job_id, status, strength=1.0):
 
         name = layer_name(status.get("label") or status["method"], strength)
         target, layer = place_result(
-            doc, node, header, fetch, name, status["kind"], status["primaries"]
+            doc,
+            node,
+            header,
+            fetch,
+            name,
+            status["kind"],
+            status["primaries"],
+            depth,
+            status.get("peak", 0.0),
         )
     finally:
         with contextlib.suppress(bridge.BridgeError):
@@ -315,10 +342,12 @@ def reconstruct(
     node=None,
     strength=1.0,
     passes=1,
+    depth=HDR_DEPTH,
 ):
     """Reconstruct the active layer; returns (document holding the result, layer, job
     status), or (None, None, status) when cancelled (the document is left as it was).
-    ``passes`` 3 averages the network's results on the layer and its mirror images."""
+    ``passes`` 3 averages the network's results on the layer and its mirror images;
+    ``depth``: of a new HDR document (``F16`` or ``F32``)."""
     node, header, data = read_layer(doc, node)
     message, payload = with_selection(doc, header, data)
     request = request_fields(method, result, options, strength, passes)
@@ -326,7 +355,7 @@ def reconstruct(
     status = client.wait(job_id, progress, cancelled)
     if status["state"] == "cancelled":
         return None, None, status
-    target, layer = finish_job(doc, node, header, client, job_id, status, strength)
+    target, layer = finish_job(doc, node, header, client, job_id, status, strength, depth)
     return target, layer, status
 
 
@@ -341,7 +370,7 @@ def preview(client, header, data, request, size=480, overlay=False, mode="all"):
     return head["width"], head["height"], bytes(pixels), head
 
 
-def open_in_app(doc, client, progress=None, cancelled=None, node=None):
+def open_in_app(doc, client, progress=None, cancelled=None, node=None, depth=HDR_DEPTH):
     """Send the active layer to the HDR Studio app and wait for **Send back**; returns
     (document, layer) with the result, or (None, None) when the app was closed without it
     (the document is left untouched). An app that could not start is a PluginError with
@@ -349,10 +378,10 @@ def open_in_app(doc, client, progress=None, cancelled=None, node=None):
     node, header, data = read_layer(doc, node)
     session = client.open_in_app(header, data, node.name())
     status = client.wait(session, progress, cancelled, prefix="/v1/sessions/", poll=0.3)
-    return finish_session(doc, node, header, client, session, status)
+    return finish_session(doc, node, header, client, session, status, depth)
 
 
-def finish_session(doc, node, header, client, session, status):
+def finish_session(doc, node, header, client, session, status, depth=HDR_DEPTH):
     """Place a round trip's result (GUI thread); a failed app is an error with its reason."""
     try:
         if status["state"] == "failed":
@@ -364,7 +393,15 @@ def finish_session(doc, node, header, client, session, status):
             return client.session_result(session, **conversion)
 
         return place_result(
-            doc, node, header, fetch, status["result_name"], status["kind"], status["primaries"]
+            doc,
+            node,
+            header,
+            fetch,
+            status["result_name"],
+            status["kind"],
+            status["primaries"],
+            depth,
+            status.get("peak", 0.0),
         )
     finally:
         with contextlib.suppress(bridge.BridgeError):
