@@ -103,8 +103,10 @@ def regions(pairs) -> None:
             )
     a = np.array(rows, float)
     short = a[:, -1]
-    print(f"{len(a)} fully clipped regions of ≥ 20 px; brightest 1 % short by "
-          f"{short.mean():.2f} stops on average (median {np.median(short):.2f})")
+    print(
+        f"{len(a)} fully clipped regions of ≥ 20 px; brightest 1 % short by "
+        f"{short.mean():.2f} stops on average (median {np.median(short):.2f})"
+    )
     names = ("area", "inradius", "share clipped", "photo median", "rim", "fill's peak")
     for i, name in enumerate(names):
         r = np.corrcoef(np.log2(a[:, i] + 1e-6), short)[0, 1]
@@ -119,14 +121,17 @@ def main() -> None:
     pairs = load(set_dir)
     regions(pairs)
     base = score(pairs)
-    print(f"\n{len(pairs)} pairs; shipped: PU21 in {base[0]:.2f} dB, brightness in "
-          f"{base[1]:+.2f} stops, brightest 1 % {base[2]:+.2f} stops")
+    print(
+        f"\n{len(pairs)} pairs; shipped: PU21 in {base[0]:.2f} dB, brightness in "
+        f"{base[1]:+.2f} stops, brightest 1 % {base[2]:+.2f} stops"
+    )
     print("\n| S (stops) | D (px) | PU21 in vs shipped | brightness in | brightest 1 % |")
     print("|---|---|---|---|---|")
     for s, d in itertools.product(STRENGTHS, REACHES):
 
-        def boost(dist, s=np.float32(s), d=np.float32(d)):
-            return np.where(dist > 0, s * (1 - np.exp(-dist / d)), np.float32(0))
+        def boost(dist, s=s, d=d):
+            lift = np.float32(s) * (1 - np.exp(-dist / np.float32(d)))
+            return np.where(dist > 0, lift, np.float32(0))
 
         pu, mean, top = score(pairs, boost)
         print(f"| {s:g} | {d:g} | {pu - base[0]:+.2f} dB | {mean:+.2f} | {top:+.2f} |")

@@ -46,7 +46,12 @@ class Session(Leased):
     stderr: collections.deque = field(default_factory=lambda: collections.deque(maxlen=20))
 
     def status(self) -> dict:
-        d = {"id": self.id, "state": self.state, "message": self.message, "name": self.name}
+        d: dict[str, Any] = {
+            "id": self.id,
+            "state": self.state,
+            "message": self.message,
+            "name": self.name,
+        }
         d["primaries"] = self.image.primaries
         if self.result is not None:
             d.update(result_name=self.result_name, kind=self.result_kind)
