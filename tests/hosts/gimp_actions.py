@@ -98,6 +98,7 @@ def one(spec, method):
                 result="hdr",
                 strength=50.0,
                 mirror_passes=True,
+                hdr_precision="float",
             )
             entry = dump(key, image)
         elif action in ("none_sdr", "none_hdr"):

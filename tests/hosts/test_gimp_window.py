@@ -47,7 +47,7 @@ try:
     image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(os.environ["PHOTO"]))
     image.clean_all()
     display = Gimp.Display.new(image)
-    open(answer, "w").write("cancel")  # "Convert to 32-bit float?" answered no
+    open(answer, "w").write("cancel")  # "Convert to 16-bit half float?" answered no
     report["declined"] = {"status": interactive(image), "dirty": image.is_dirty(),
                           "layers": [l.get_name() for l in image.get_layers()],
                           "precision": str(image.get_precision().value_nick)}
@@ -151,10 +151,13 @@ def test_the_gimp_dialog_shows_a_live_preview(window):
 def test_the_interactive_run_adds_the_hdr_result(window):
     report, shots, photo = window
     assert report["status"].endswith("SUCCESS") or "SUCCESS" in report["status"]
-    assert report["precision"] == "float-linear" and report["layer"].startswith("HDR Studio: ")
+    assert report["precision"] == "half-linear" and report["layer"].startswith("HDR Studio: ")
+    question = (shots / "float-question.txt").read_text()
+    assert question == "Convert the image to 16-bit half linear floating point?"
     w, h = report["size"]
     got = np.fromfile(shots / "result.raw", np.float32).reshape(h, w, 4)[..., :3]
-    np.testing.assert_allclose(got, expected(photo, None), rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(got, got.astype(np.float16).astype(np.float32))
+    np.testing.assert_allclose(got, expected(photo, None), rtol=2**-11 + 1e-6, atol=1e-6)
 
 
 def test_declining_the_float_conversion_leaves_the_image_untouched(window):
