@@ -205,9 +205,10 @@ def _fill_raw_regions(
     the crops would cover most of it."""
     from dataclasses import replace as replace_image
 
+    from hdr_studio.core.channels import channel_min
     from hdr_studio.core.regions import fill_boxes
 
-    boxes = fill_boxes(image.code.min(axis=2) >= np.float32(1.0))
+    boxes = fill_boxes(channel_min(image.code) >= np.float32(1.0))
     if not boxes:
         return ModelResult(hdr=image.linear.copy())
     area = sum((b[2] - b[0]) * (b[3] - b[1]) for b in boxes)

@@ -30,6 +30,7 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from hdr_studio.api import ReconstructRequest, prepare, reconstruct
     from hdr_studio.api.parameters import request_fields
+    from hdr_studio.api.reading import read_ahead
 
     try:
         fields = request_fields(given(args, "reconstruct"), "reconstruct")
@@ -38,8 +39,11 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    reading = read_ahead(request)  # the photo is decoded while the method loads
     plan = prepare(request)  # every check that needs no pixels, before the long work
-    outcome = reconstruct(request, progress=TerminalProgress(plan.method.name), plan=plan)
+    outcome = reconstruct(
+        request, progress=TerminalProgress(plan.method.name), plan=plan, image=reading.image()
+    )
     warn(outcome.warnings, Path(args.input))
     for note in outcome.notes:
         print(f"{PROG}: note: {note}", file=sys.stderr)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hdr_studio.core.channels import channel_max, channel_min
+from hdr_studio.core.channels import any_channel, channel_max, channel_min
 from hdr_studio.core.clipping import SANTOS_THRESHOLD, santos_mask
 from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import ProgressFn
@@ -102,7 +102,7 @@ def at_clip(image: Image) -> np.ndarray:
     """(H, W) bool: the pixels that clipped — a channel the sensor saturated (camera raw
     files), else a code value at :data:`HARD_CLIP` or above."""
     if image.sensor_clip is not None:
-        return np.asarray(image.sensor_clip.any(axis=2), dtype=bool)
+        return np.asarray(any_channel(image.sensor_clip), dtype=bool)
     return channel_max(image.code) >= np.float32(HARD_CLIP)
 
 

@@ -5,8 +5,8 @@ masked pixel gets the Gaussian-weighted mean of the values at the masked pixels 
 pixels outside the mask neither contribute nor receive. It works on a grid coarse enough
 that the Gaussian spans a few cells (values binned to the grid, blurred there, read back by
 bilinear interpolation), so its cost does not grow with the blur's width and its memory is
-the grid's plus the masked pixels' — a wide blur of a 24 MP picture's clipped areas takes
-milliseconds.
+the grid's (and the grid interpolated to each row of the picture) plus the masked pixels' — a
+wide blur of the 1.8 million pixels near the clip of a 12 MP photo takes 0.4 s on two cores.
 """
 
 from __future__ import annotations
@@ -36,21 +36,36 @@ def smooth_in_mask(mask: np.ndarray, values: np.ndarray, sigma: float) -> np.nda
     f = min(1.0, CELLS_PER_SIGMA / sigma)  # grid cells per pixel
     gh, gw = max(1, round(h * f)), max(1, round(w * f))
     ys, xs = np.nonzero(mask)
-    cell = np.minimum(ys * gh // h, gh - 1) * gw + np.minimum(xs * gw // w, gw - 1)
+    cy = np.minimum(np.arange(h) * gh // h, gh - 1)  # each row's and column's grid cell
+    cx = np.minimum(np.arange(w) * gw // w, gw - 1)
+    cell = cy[ys] * gw + cx[xs]
     grid = np.empty((gh, gw, c + 1), np.float32)
     for k in range(c):
         grid[..., k] = np.bincount(cell, values[:, k], gh * gw).reshape(gh, gw)
     grid[..., c] = np.bincount(cell, None, gh * gw).reshape(gh, gw)
     grid = cv2.GaussianBlur(grid, (0, 0), sigmaX=sigma * gw / w, sigmaY=sigma * gh / h)
     # Read back bilinearly, cell centres at (i + 0.5) / f − 0.5 in pixels (on a full-size
-    # grid that is each pixel's own cell).
-    gy = np.clip((ys + 0.5) * (gh / h) - 0.5, 0, gh - 1)
-    gx = np.clip((xs + 0.5) * (gw / w) - 0.5, 0, gw - 1)
-    y0, x0 = np.floor(gy).astype(np.intp), np.floor(gx).astype(np.intp)
-    y1, x1 = np.minimum(y0 + 1, gh - 1), np.minimum(x0 + 1, gw - 1)
-    ty, tx = (gy - y0).astype(np.float32)[:, None], (gx - x0).astype(np.float32)[:, None]
-    picked = (grid[y0, x0] * (1 - ty) + grid[y1, x0] * ty) * (1 - tx) + (
-        grid[y0, x1] * (1 - ty) + grid[y1, x1] * ty
-    ) * tx
+    # grid that is each pixel's own cell). Separably: the grid is first interpolated to every
+    # row that holds a masked pixel (the same weights for a whole row), then each pixel
+    # interpolates along its row: two lookups per pixel instead of four, the same values.
+    y0, y1, ty = _linear_taps(h, gh)
+    x0, x1, tx = _linear_taps(w, gw)
+    used = np.flatnonzero(np.bincount(ys, minlength=h))
+    rows = np.zeros((h, gw, c + 1), np.float32)
+    t = ty[used][:, None, None]
+    rows[used] = grid[y0[used]] * (1 - t) + grid[y1[used]] * t
+    flat = rows.reshape(-1, c + 1)
+    base = ys * gw
+    t = tx[xs][:, None]
+    picked = flat[base + x0[xs]] * (1 - t) + flat[base + x1[xs]] * t
     weight = picked[:, c : c + 1]
     return np.where(weight > 1e-12, picked[:, :c] / np.maximum(weight, 1e-12), values)
+
+
+def _linear_taps(n: int, cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each of ``n`` pixels along an axis of a grid of ``cells`` cells: the two cells it
+    reads from and the second one's weight (float32), cell centres at (i + 0.5) · n / cells
+    − 0.5 in pixels, clamped at the ends."""
+    g = np.clip((np.arange(n) + 0.5) * (cells / n) - 0.5, 0, cells - 1)
+    lo = np.floor(g).astype(np.intp)
+    return lo, np.minimum(lo + 1, cells - 1), (g - lo).astype(np.float32)
