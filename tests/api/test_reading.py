@@ -58,5 +58,5 @@ def test_a_reading_error_is_raised_where_the_image_is_asked_for(tmp_path):
     with pytest.raises(InputError):  # and again when asked again
         reading.image()
     missing = read_ahead(ReconstructRequest(input=tmp_path / "none.jpg"))
-    with pytest.raises(InputError, match="none.jpg"):  # no file: read (and fail) when asked
+    with pytest.raises(InputError, match=r"none\.jpg"):  # no file: read (and fail) when asked
         missing.image()
