@@ -70,8 +70,9 @@ def _recover_sparse(
 
     if cam.ndim != 3 or cam.shape[2] != 3 or clip.shape != cam.shape:
         raise ValueError(f"camera and clip must be (H, W, 3), got {cam.shape}, {clip.shape}")
-    flags = clip.view(np.uint8)  # the clipped channels per pixel, by channel slices: numpy
-    count = flags[..., 0] + flags[..., 1] + flags[..., 2]  # sums a short last axis slowly
+    # the clipped channels per pixel, by channel slices (numpy sums a short last axis slowly)
+    flags = np.asarray(clip, dtype=bool).view(np.uint8)
+    count = np.add(np.add(flags[..., 0], flags[..., 1]), flags[..., 2], dtype=np.uint8)
     all_clipped = count == 3
     any_clip = (count > 0).view(np.uint8)
     ys, xs = np.nonzero((count > 0) & ~all_clipped)
@@ -95,7 +96,7 @@ def _recover_sparse(
     fallback = np.average(feats, axis=0, weights=weights) if weights.size else np.zeros(9)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(wsum[:, None] > 0, sums / wsum[:, None], fallback)
-    f = means[labels[ys, xs]]
+    f = means[labels[ys, xs].astype(np.intp)]
     x = cam[ys, xs].astype(np.float64)
     c3 = clip[ys, xs]
     rec = x.copy()
