@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hdr_studio.core.channels import any_channel, channel_max, channel_min
+from hdr_studio.core.channels import any_channel, channel_max, channel_mean, channel_min
 from hdr_studio.core.clipping import SANTOS_THRESHOLD, santos_mask
 from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import ProgressFn
@@ -185,7 +185,7 @@ def keep_measured(
         if decode is not None:
             est = decode(est)
         r = log_ratio(est, lin_s)
-    a = 1 - m.max(axis=1, keepdims=True)  # 1 where every channel clipped
+    a = 1 - channel_max(m)[:, None]  # 1 where every channel clipped
     if smooth > 0:
         # The network's fill is blotchy; its neighbourhood mean is closer to the truth. Where
         # a channel still measures, the mean may only lower a clipped channel's ratio: raising
@@ -196,14 +196,14 @@ def keep_measured(
         if progress is not None:
             progress(0.5, "measuring clipped regions")
         lo_reach, hi_reach = COARSE_REACH if reach is None else reach
-        w = coarse_weight(near, lo_reach, hi_reach)[near][:, None]
+        w = coarse_weight(near, lo_reach, hi_reach, inside=True)[:, None]
         if w.any():
             r = r + w * (coarse_ratio[near] - r)
     # Where every channel clipped, the measurement has no colour left and the small networks'
     # hue there is noise (rainbow fringes inside white clouds): such pixels keep the
     # measured colour and take the mean of the channels' log ratios (bench/QUALITY.md).
     if a.any():
-        r = r + a * (r.mean(axis=1, keepdims=True) - r)
+        r = r + a * (channel_mean(r)[:, None] - r)
     filled = lo * np.exp(np.float32(gain) * r)
     out[near] = m * lin_s + (1 - m) * filled
     return out

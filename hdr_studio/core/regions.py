@@ -41,12 +41,16 @@ def region_inradius(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def coarse_weight(mask: np.ndarray, near: float, far: float) -> np.ndarray:
+def coarse_weight(mask: np.ndarray, near: float, far: float, inside: bool = False) -> np.ndarray:
     """(H, W) float32 weight of a coarse estimate: 0 in regions of ``mask`` whose inradius is
-    at most ``near`` pixels (and outside the mask), 1 from ``far`` pixels on, linear between."""
+    at most ``near`` pixels (and outside the mask), 1 from ``far`` pixels on, linear between.
+    ``inside``: only the mask's pixels, (N,) in row-major order (``weight[mask]``, without
+    the full-size arithmetic)."""
     if not 0 <= near < far:
         raise ValueError(f"need 0 <= near < far, got {near}, {far}")
     r = region_inradius(mask)
+    if inside:
+        r = r[np.asarray(mask, dtype=bool)]
     return np.clip((r - np.float32(near)) / np.float32(far - near), 0, 1).astype(np.float32)
 
 

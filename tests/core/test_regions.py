@@ -1,5 +1,6 @@
 """Clipped regions by width (hdr_studio.core.regions)."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -41,3 +42,11 @@ def test_fill_boxes_grow_merge_and_clip():
     assert fill_boxes(m, margin=16) == [(0, 0, 36, 36), (484, 284, 536, 326)]
     # Boxes that overlap once grown are one.
     assert fill_boxes(m, margin=300) == [(0, 0, 600, 400)]
+
+
+def test_coarse_weight_inside_is_the_weight_at_the_mask_pixels():
+    rng = np.random.default_rng(3)
+    m = cv2.dilate((rng.random((90, 120)) < 0.01).astype(np.uint8), np.ones((9, 9), np.uint8))
+    m = m.astype(bool)
+    np.testing.assert_array_equal(coarse_weight(m, 1, 3, inside=True), coarse_weight(m, 1, 3)[m])
+    assert coarse_weight(np.zeros((4, 4), bool), 1, 3, inside=True).shape == (0,)
