@@ -310,7 +310,8 @@ def _encode_linear(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
     """OpenEXR (half, float above half's range), float TIFF, Radiance .hdr (Rec.709)."""
     oiio = _oiio()
     lin, source, name = e.lin, e.source, fmt.name
-    big = float(np.max(np.abs(lin))) > _HALF_MAX
+    # beyond half's range either way (no |x| temporary: 288 MB at 24 MP)
+    big = lin.size > 0 and max(float(lin.max()), -float(lin.min())) > _HALF_MAX
     pix_fmt = oiio.HALF if name == "exr" and not big else oiio.FLOAT
     attrs: dict[str, Any] = {}
     if source.primaries in _LINEAR_COLORSPACE:
