@@ -19,6 +19,7 @@ from hdr_studio.api.catalogue import MethodInfo, default_method, require_availab
 from hdr_studio.api.request import ReconstructRequest
 from hdr_studio.api.threads import compute_threads
 from hdr_studio.core.atomic import check_output
+from hdr_studio.core.channels import channel_min
 from hdr_studio.core.classical import ClassicalParams
 from hdr_studio.core.classical import reconstruct as reconstruct_classical
 from hdr_studio.core.curve import InverseCurve
@@ -205,7 +206,6 @@ def _fill_raw_regions(
     the crops would cover most of it."""
     from dataclasses import replace as replace_image
 
-    from hdr_studio.core.channels import channel_min
     from hdr_studio.core.regions import fill_boxes
 
     boxes = fill_boxes(channel_min(image.code) >= np.float32(1.0))

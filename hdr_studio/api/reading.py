@@ -8,7 +8,7 @@ handed over only when asked for, so that the checks' errors still come first."""
 
 from __future__ import annotations
 
-import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from hdr_studio.api.engine import load_input
@@ -21,28 +21,17 @@ class Reading:
 
     def __init__(self, request: ReconstructRequest) -> None:
         self._request = request
-        self._image: Image | None = None
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
+        self._future: Future[Image] | None = None
         if isinstance(request.input, Path) and request.input.is_file():
-            self._thread = threading.Thread(target=self._read, name="read-ahead", daemon=True)
-            self._thread.start()
-
-    def _read(self) -> None:
-        try:
-            self._image = load_input(self._request)
-        except BaseException as exc:  # handed to the caller of image(), in its thread
-            self._error = exc
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
+            self._future = pool.submit(load_input, request)
+            pool.shutdown(wait=False)  # the one thread ends with its read
 
     def image(self) -> Image:
         """The decoded input, or the error reading it raised (raised here)."""
-        if self._thread is None:  # an image in memory, or no file: read (and fail) now
+        if self._future is None:  # an image in memory, or no file: read (and fail) now
             return load_input(self._request)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._image is not None
-        return self._image
+        return self._future.result()
 
 
 def read_ahead(request: ReconstructRequest) -> Reading:
