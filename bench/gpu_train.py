@@ -39,6 +39,7 @@ def probe_rate(args, cfg: dict) -> float:
                 data=args.data,
                 out=Path(tmp) / "run",
                 device=args.device,
+                precision=args.precision,
                 workers=args.workers,
                 log_every=10,
                 checkpoint_every=10**6,
@@ -55,6 +56,9 @@ def main() -> int:
     p.add_argument("--data", default=None)
     p.add_argument("--device", default="cuda")
     p.add_argument("--workers", type=int, default=7)
+    p.add_argument(
+        "--precision", default="auto", help="forward passes: auto (bf16 on a GPU), bf16, fp32"
+    )
     p.add_argument("--budget-s", type=float, required=True, help="seconds for the real run")
     p.add_argument("--load-s", type=float, default=40, help="set-up time kept out of the budget")
     p.add_argument("--out", required=True)
@@ -78,6 +82,7 @@ def main() -> int:
             steps=steps,
             minutes=args.budget_s / 60,
             device=args.device,
+            precision=args.precision,
             workers=args.workers,
             ship=Path(args.ship),
             log_every=50,
@@ -86,6 +91,7 @@ def main() -> int:
     )
     line = {
         "config": args.config,
+        "precision": args.precision,
         "probe_steps_per_s": round(rate, 2),
         "probe_s": round(probe_s, 1),
         "steps": steps,

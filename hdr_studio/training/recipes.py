@@ -67,6 +67,11 @@ class Recipe:
         self.aux: dict[str, nn.Module] = {}
         self.optims: dict[str, torch.optim.Optimizer] = {}
         self.stage = ""
+        #: The number format the trained network's forward pass computes in (None: fp32):
+        #: bf16 under autocast, as the networks run at inference on CPUs with AMX or
+        #: AVX-512 BF16 and on GPUs; weights, gradients, optimiser state and losses stay
+        #: fp32 (:func:`resolve_train_precision`).
+        self.amp: torch.dtype | None = None
 
     # -- set-up -------------------------------------------------------------------------
     def make_optimisers(self, lr: float) -> None:
@@ -91,6 +96,18 @@ class Recipe:
 
     def step(self, rng: np.random.Generator) -> dict[str, float]:
         return self.learn(self.draw(rng, self.stage))
+
+    def forward(self, fn: Any, *args: torch.Tensor) -> Any:
+        """``fn(*args)`` (the trained network or one of its parts) in :attr:`amp`, its
+        outputs back in fp32 for the losses. Auxiliary networks (discriminator, critic,
+        VGG) are called directly, in fp32."""
+        if self.amp is None:
+            return fn(*args)
+        with torch.autocast(self.device.type, dtype=self.amp):
+            out = fn(*args)
+        if isinstance(out, tuple):
+            return tuple(o.float() for o in out)
+        return out.float()
 
     # A recipe that splits its step into drawing a batch (``drawer``: a torch-free function
     # of the data pools, the config, a generator and the stage, which worker processes can
@@ -119,7 +136,7 @@ class MaskedRecipe(Recipe):
 
         c, dev = self.cfg, self.device
         x, lin = _t(batch["x"], dev), _t(batch["lin"], dev)
-        y = self.net(x)
+        y = self.forward(self.net, x)
         if "truth" not in batch:  # inpainting pre-training
             sat = 1 - beta(x)
             loss = L.masked_l1(y, torch.log1p(lin), sat) + 0.1 * L.masked_l1(
@@ -179,7 +196,7 @@ class DeclipNetRecipe(Recipe):
         x, t = self.photos.declip(rng, c["batch"], c["patch"])
         x, t = _t(x, dev), _t(t, dev)
         disc = self.aux["disc"]
-        y = keep_unclipped(x, self.net(x))
+        y = keep_unclipped(x, self.forward(self.net, x))
         # Discriminator: natural (target) vs generated.
         d_loss = L.gan_bce(disc(t), True) + L.gan_bce(disc(y.detach()), False)
         self._update(d_loss, "disc")
@@ -212,7 +229,7 @@ class DRHTRecipe(Recipe):
             assert self.photos is not None, "needs_photos: the trainer loads the photo pool"
             x, t = self.photos.declip(rng, c["batch"], c["patch"])
             x, t = _t(x, dev), _t(t, dev)
-            ldr = keep_unclipped(x, net(x)[:, 3:6])
+            ldr = keep_unclipped(x, self.forward(net, x)[:, 3:6])
             loss = ((ldr - t) ** 2).mean()
             self._update(loss)
             return {"loss": loss.item(), "ldr_photo": loss.item()}
@@ -221,11 +238,11 @@ class DRHTRecipe(Recipe):
         x, truth, ldr_t = _t(b.code, dev), _t(b.truth, dev), _t(b.ldr, dev)
         target_s = compress(truth)
         if self.stage == "f1":
-            s = net.estimate(x)
+            s = self.forward(net.estimate, x)
             loss = ((s - target_s) ** 2).mean()
             self._update(loss)
             return {"loss": loss.item(), "hdr": loss.item()}
-        out = net(x)
+        out = self.forward(net, x)
         l_hdr = ((out[:, 0:3] - target_s) ** 2).mean()
         l_ldr = ((keep_unclipped(x, out[:, 3:6]) - ldr_t) ** 2).mean()
         loss = l_hdr + c.get("epsilon", 1.0) * l_ldr
@@ -275,7 +292,7 @@ class HybridRecipe(Recipe):
         b = self.hdr.shots(rng, c["batch"], c["patch"], textured=True)
         x, h, hb, hd = (_t(a, dev) for a in self.prepare(b.code, b.truth, c.get("tau", 0.95)))
         mask = x[:, 6:9]
-        h_b, h_d, out = self.net.parts(x)
+        h_b, h_d, out = self.forward(self.net.parts, x)
         l_base = (h_b - hb).abs().mean()
         l_rec = 10 * L.masked_l1(h_d, hd, mask) + L.masked_l1(h_d, hd, 1 - mask)
         l_ssim = 1 - L.ssim(h_d, hd, data_range=2.0)
@@ -310,6 +327,19 @@ class HybridRecipe(Recipe):
         self._update(loss)
         terms["loss"] = loss.item()
         return terms
+
+
+def resolve_train_precision(device: torch.device, precision: str) -> torch.dtype | None:
+    """The autocast dtype a training run's forward passes use: ``fp32`` (None, the default:
+    the shipped weights were trained so), ``bf16``, or ``auto`` — bf16 where the hardware
+    computes it natively (a CPU with AMX or AVX-512 BF16, a GPU with bf16), else fp32.
+    fp16 is refused: it would need loss scaling, which these recipes do not do."""
+    from hdr_studio.inference.devices import DeviceError, resolve_precision
+
+    if precision == "fp16":
+        raise DeviceError("fp16 training needs loss scaling: use --precision bf16 or fp32")
+    dtype = resolve_precision(device, precision)
+    return dtype if dtype is torch.bfloat16 else None
 
 
 RECIPES: dict[str, type[Recipe]] = {

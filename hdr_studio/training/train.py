@@ -47,6 +47,8 @@ class TrainOptions:
     #: Processes drawing batches ahead of the network (0: drawn in the loop).
     workers: int = 0
     device: str = "auto"
+    #: The forward passes' number format: fp32, bf16 or auto (:func:`resolve_train_precision`).
+    precision: str = "fp32"
     vgg: Path | None = None
     ship: Path | None = None
     seed: int | None = None
@@ -154,7 +156,7 @@ def _setup(opts: TrainOptions, cfg: dict[str, Any]) -> _Setup:
     from hdr_studio.inference.registry import get_spec
     from hdr_studio.training.data.dataset import data_root
     from hdr_studio.training.losses import VGGFeatures
-    from hdr_studio.training.recipes import RECIPES
+    from hdr_studio.training.recipes import RECIPES, resolve_train_precision
 
     if opts.model not in RECIPES:
         raise ValueError(f"unknown model {opts.model!r}; choose from {', '.join(sorted(RECIPES))}")
@@ -177,6 +179,7 @@ def _setup(opts: TrainOptions, cfg: dict[str, Any]) -> _Setup:
     base_meta = _init_weights(net, opts.model, cfg["init"]) if cfg.get("init") else None
     vgg = VGGFeatures.from_file(opts.vgg) if opts.vgg else None
     recipe = RECIPES[opts.model](net, cfg, device, vgg)
+    recipe.amp = resolve_train_precision(device, opts.precision)
     root = data_root(opts.data)
     _load_data(recipe, cfg, root)
     recipe.make_optimisers(float(cfg["stages"][0]["lr"]))
@@ -333,6 +336,7 @@ def ship(setup: _Setup, opts: TrainOptions, cfg: dict, steps: int, seconds: floa
         "steps": str(steps),
         "train_seconds": f"{seconds:.0f}",
         "hardware": _hardware(setup.device),
+        "train_precision": "bf16 (autocast)" if recipe.amp is not None else "fp32",
         "training_config": json.dumps(cfg, sort_keys=True),
         "vgg": "yes" if opts.vgg else "no (fallback loss)",
         "batch_stream": (

@@ -226,3 +226,56 @@ def test_masked_loss_stays_finite_where_the_network_runs_away_in_measured_pixels
     truth[..., 4:8, 4:8] = 5.0
     terms = recipe.learn({"x": x, "lin": x**2.2, "truth": truth})
     assert all(np.isfinite(v) for v in terms.values()), terms
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_bf16_forward_passes_train_and_ship_fp32_weights(model, tiny_data, tmp_path):
+    """``--precision bf16``: every recipe's network runs its forward passes under bf16
+    autocast (emulated where the CPU has no bf16: slower, the same numbers format); the
+    weights, the losses and the shipped file stay fp32, and the run says how it trained."""
+    ship = tmp_path / "models"
+    opts = TrainOptions(
+        model=model, config=tiny_config(model, tmp_path), data=tiny_data, out=tmp_path / "run",
+        threads=1, ship=ship, log_every=1, precision="bf16",
+    )  # fmt: skip
+    assert train(opts)["step"] == 4
+    rows = (tmp_path / "run" / "loss.csv").read_text().splitlines()
+    assert all(np.isfinite(float(v)) for r in rows[1:] for v in r.split(",")[2:] if v)
+    meta = json.loads((ship / "manifest.json").read_text())["models"][model]["metadata"]
+    assert meta["train_precision"] == "bf16 (autocast)"
+    from safetensors import safe_open
+
+    with safe_open(str(ship / f"{model}.safetensors"), "pt") as f:
+        dtypes = {f.get_tensor(k).dtype for k in f.keys()}  # noqa: SIM118 (no __iter__)
+    assert {d for d in dtypes if d.is_floating_point} == {torch.float32}
+
+
+def test_bf16_forward_is_bf16_and_hands_fp32_to_the_losses():
+    """The forward pass really computes in bf16 (its output differs from fp32's by bf16's
+    rounding, not by zero) and the losses see fp32 tensors; fp32 is the default."""
+    from hdr_studio.inference.masked import MaskedUNet
+    from hdr_studio.training.recipes import MaskedRecipe
+
+    torch.manual_seed(0)
+    net = MaskedUNet(width=8, depth=2)
+    recipe = MaskedRecipe(net, {"batch": 1, "patch": 32}, torch.device("cpu"), None)
+    assert recipe.amp is None
+    x = torch.rand(1, 3, 32, 32)
+    y32 = recipe.forward(net, x)
+    recipe.amp = torch.bfloat16
+    y16 = recipe.forward(net, x)
+    assert y32.dtype == y16.dtype == torch.float32
+    diff = (y16 - y32).abs().max().item()
+    assert 0 < diff < 0.1 * y32.abs().max().item() + 1e-3
+
+
+def test_train_precision_choices():
+    from hdr_studio.inference.devices import DeviceError, cpu_bf16
+    from hdr_studio.training.recipes import resolve_train_precision
+
+    cpu = torch.device("cpu")
+    assert resolve_train_precision(cpu, "fp32") is None
+    assert resolve_train_precision(cpu, "bf16") is torch.bfloat16
+    assert resolve_train_precision(cpu, "auto") is (torch.bfloat16 if cpu_bf16() else None)
+    with pytest.raises(DeviceError, match="loss scaling"):
+        resolve_train_precision(cpu, "fp16")
