@@ -88,7 +88,8 @@ def _data_real(root: Path, args: argparse.Namespace) -> int:
     if not folder.is_dir():
         raise InputError(f"{folder}: no such folder")
     try:
-        summary = build_real(root, folder, load_sources(), progress=_progress("real"))
+        crops = {"train": args.count} if args.count else None
+        summary = build_real(root, folder, load_sources(), crops, progress=_progress("real"))
     except FileNotFoundError as exc:
         raise InputError(str(exc)) from None
     except (ValueError, OSError) as exc:
@@ -246,7 +247,8 @@ def add_commands(sub, common_positive_int) -> None:
     d.add_argument(
         "--count",
         type=common_positive_int,
-        help="render: scenes (default 96 train, 64 val, 16 eval)",
+        help="render: scenes (default 96 train, 64 val, 16 eval); "
+        "real: crops of each training photograph (default 12)",
     )
     d.add_argument("--size", type=_size, default=(256, 192), help="render: WxH (default 256x192)")
     d.add_argument("--spp", type=common_positive_int, default=48, help="render: samples per pixel")

@@ -110,6 +110,24 @@ def test_data_real_cli(tmp_path, capsys):
     assert rc != 0 and "DATA.md" in err and "Traceback" not in err
 
 
+def test_data_real_cli_count_sets_the_crops_of_each_training_photograph(
+    tmp_path, capsys, monkeypatch
+):
+    from hdr_studio.cli import main
+
+    # the fixture's small copies stand in for the manifest's files (their digests differ)
+    fixture = _fixture_sources()
+    monkeypatch.setattr(real, "load_sources", lambda *_: fixture)
+    rc = main(["data", "real", "--data", str(tmp_path), "--from", str(FIXTURE / "files")])
+    assert rc == 0 and "real/train: 12 crops of 1 photographs" in capsys.readouterr().out
+    rc = main(
+        ["data", "real", "--data", str(tmp_path), "--from", str(FIXTURE / "files"), "--count", "5"]
+    )
+    assert rc == 0 and "real/train: 5 crops of 1 photographs" in capsys.readouterr().out
+    # a rebuild with fewer crops leaves none of the earlier build's behind
+    assert len(real.real_paths(tmp_path, "train")) == 5
+
+
 def test_the_training_pool_draws_real_crops_at_its_share():
     from hdr_studio.training.samplers import HdrPool
 

@@ -219,6 +219,8 @@ def write_pairs(crops: dict[str, np.ndarray], out: Path, seed: int, sources: dic
 
     rng = np.random.default_rng(seed)
     (out / "hdr").mkdir(parents=True, exist_ok=True)
+    for stale in [*(out / "hdr").glob("*.png"), *(out / "hdr").glob("*_truth.exr")]:
+        stale.unlink()  # an earlier build's pairs
     manifest: dict = {"seed": seed, "hdr": [], "sdr": [], "sources": sources}
     for name, crop in crops.items():
         for curve in CURVES:
@@ -283,6 +285,8 @@ def build_real(
             done += 1
             progress(done / len(found), f"{split}: {s.stem}")
         (out / split).mkdir(parents=True, exist_ok=True)
+        for stale in real_paths(root, split):  # an earlier build's crops (another count)
+            stale.unlink()
         for name, c in split_crops.items():
             write_array(c, out / split / f"{name}.exr", "exr32", force=True)
         if split != "train":
