@@ -48,6 +48,71 @@ def _mean(values: list[float]) -> float:
     return float(np.mean(v)) if v else float("nan")
 
 
+def _methods(
+    methods: list[str] | None, models_folder: Path | None
+) -> tuple[list[str], list[str], list[str]]:
+    """(every method asked, those scored on HDR pairs, those scored on SDR pairs, ``input``
+    first); raises RuntimeError for a method that is unknown or untrained."""
+    known: dict[str, MethodKind] = {m.name: m.kind for m in catalogue(models_folder) if m.available}
+    if methods is None:  # the baseline first, then as the catalogue lists them
+        methods = sorted(known, key=lambda m: m != "none")
+    unknown = [m for m in methods if m not in known and m != "input"]
+    if unknown:
+        raise RuntimeError(f"unknown or untrained method(s): {', '.join(unknown)}")
+    hdr_methods = [m for m in methods if m in known and known[m].gives_hdr]
+    sdr_methods = ["input"] + [m for m in methods if m in known and known[m].gives_sdr]
+    return methods, hdr_methods, sdr_methods
+
+
+def _regions(code: np.ndarray) -> dict[str, np.ndarray]:
+    """The masks an HDR pair is scored over, from its 8-bit codes (H×W×3 in [0, 1])."""
+    clipped = over_mask(code)
+    fully = over_mask(code, mode="all")  # all three channels clipped
+    return {
+        "clipped": clipped,
+        "fully": fully,
+        "partly": clipped & ~fully,  # one or two channels clipped, the others measured
+        # pixels whose code values did not reach the clip: what a photo measured
+        "unclipped": ~over_mask(code, HARD_CLIP),
+    }
+
+
+def _hdr_scores(hdr: np.ndarray, truth: np.ndarray, regions: dict, primaries) -> dict:
+    """Every HDR figure of one result against its truth (linear H×W×3, 1 = diffuse white)."""
+    clipped = regions["clipped"]
+    mean_stops, top_stops = M.brightness_errors(hdr, truth, clipped)
+    return {
+        "pu21_all": M.pu21_psnr(hdr, truth),
+        "pu21_in": M.pu21_psnr(hdr, truth, clipped) if clipped.any() else np.nan,
+        "pu21_out": M.pu21_psnr(hdr, truth, ~clipped),
+        "pu21_unclipped": M.pu21_psnr(hdr, truth, regions["unclipped"]),
+        "bright_mean": mean_stops,
+        "bright_top": top_stops,
+        "logl1_in": M.log_l1(hdr, truth, clipped) if clipped.any() else np.nan,
+        "pq_all": M.pq_psnr(hdr, truth),
+        "de_partial": M.delta_e_itp(hdr, truth, regions["partly"], primaries),
+        "de_full": M.delta_e_itp(hdr, truth, regions["fully"], primaries),
+    }
+
+
+def _jod(vdp, hdr: np.ndarray, truth: np.ndarray) -> float:
+    """ColorVideoVDP's quality (JOD) of ``hdr`` against ``truth``, both shown at
+    :data:`REFERENCE_WHITE_NITS` for diffuse white."""
+    import torch
+
+    with torch.no_grad():
+        q, _ = vdp.predict(
+            torch.from_numpy(np.maximum(hdr, 0) * REFERENCE_WHITE_NITS),
+            torch.from_numpy(np.maximum(truth, 0) * REFERENCE_WHITE_NITS),
+            dim_order="HWC",
+        )
+    return float(q)
+
+
+def _means(per: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, float]]:
+    return {m: {k: _mean(v) for k, v in r.items()} for m, r in per.items()}
+
+
 def evaluate(
     set_dir: Path | None = None,
     methods: list[str] | None = None,
@@ -66,14 +131,7 @@ def evaluate(
     if not (set_dir / "manifest.json").is_file():
         raise FileNotFoundError(f"no evaluation set at {set_dir} (run: hdr-studio data evalset)")
     manifest = json.loads((set_dir / "manifest.json").read_text())
-    known: dict[str, MethodKind] = {m.name: m.kind for m in catalogue(models_folder) if m.available}
-    if methods is None:  # the baseline first, then as the catalogue lists them
-        methods = sorted(known, key=lambda m: m != "none")
-    unknown = [m for m in methods if m not in known and m != "input"]
-    if unknown:
-        raise RuntimeError(f"unknown or untrained method(s): {', '.join(unknown)}")
-    hdr_methods = [m for m in methods if m in known and known[m].gives_hdr]
-    sdr_methods = ["input"] + [m for m in methods if m in known and known[m].gives_sdr]
+    methods, hdr_methods, sdr_methods = _methods(methods, models_folder)
     hdr_items = manifest["hdr"][:limit] if limit else manifest["hdr"]
     sdr_items = manifest["sdr"][:limit] if limit else manifest["sdr"]
     if not sdr_items:  # an HDR-only set (the real-photo sets): no SDR table
@@ -81,51 +139,32 @@ def evaluate(
     vdp = _cvvdp()
     total = max(1, len(hdr_items) * len(hdr_methods) + len(sdr_items) * len(sdr_methods))
     done = 0
+    seconds: dict[str, float] = {m: 0.0 for m in methods}
+
+    def run(image, m: str):
+        t = time.perf_counter()
+        result = run_method(
+            image, m, device=device, models=models_folder, precision=precision, passes=passes
+        )
+        seconds[m] += time.perf_counter() - t
+        return result
+
     per: dict[str, dict[str, list[float]]] = {m: {} for m in hdr_methods}
     #: the same by the pair's camera curve (real-photo sets: srgb and sigmoid)
     groups: dict[str, dict[str, dict[str, list[float]]]] = {}
-    seconds: dict[str, float] = {m: 0.0 for m in methods}
     for item in hdr_items:
         image = read_image(set_dir / "hdr" / f"{item['name']}.png")
         truth = read_hdr(set_dir / "hdr" / f"{item['name']}_truth.exr")
-        clipped = over_mask(image.code)
-        fully = over_mask(image.code, mode="all")  # all three channels clipped
-        partly = clipped & ~fully  # one or two channels clipped, the others measured
-        # pixels whose code values did not reach the clip: what a photo measured
-        unclipped = ~over_mask(image.code, HARD_CLIP)
+        regions = _regions(image.code)
         group = groups.setdefault(item.get("curve", "all"), {m: {} for m in hdr_methods})
         for m in hdr_methods:
-            t = time.perf_counter()
-            hdr = run_method(
-                image, m, device=device, models=models_folder, precision=precision, passes=passes
-            ).hdr
-            seconds[m] += time.perf_counter() - t
+            hdr = run(image, m).hdr
             assert hdr is not None, f"{m} gives HDR but returned none"
-            mean_stops, top_stops = M.brightness_errors(hdr, truth, clipped)
-            for key, val in (
-                ("pu21_all", M.pu21_psnr(hdr, truth)),
-                ("pu21_in", M.pu21_psnr(hdr, truth, clipped) if clipped.any() else np.nan),
-                ("pu21_out", M.pu21_psnr(hdr, truth, ~clipped)),
-                ("pu21_unclipped", M.pu21_psnr(hdr, truth, unclipped)),
-                ("bright_mean", mean_stops),
-                ("bright_top", top_stops),
-                ("logl1_in", M.log_l1(hdr, truth, clipped) if clipped.any() else np.nan),
-                ("pq_all", M.pq_psnr(hdr, truth)),
-                ("de_partial", M.delta_e_itp(hdr, truth, partly, image.primaries)),
-                ("de_full", M.delta_e_itp(hdr, truth, fully, image.primaries)),
-            ):
+            for key, val in _hdr_scores(hdr, truth, regions, image.primaries).items():
                 per[m].setdefault(key, []).append(val)
                 group[m].setdefault(key, []).append(val)
             if vdp is not None:
-                import torch
-
-                with torch.no_grad():
-                    q, _ = vdp.predict(
-                        torch.from_numpy(np.maximum(hdr, 0) * REFERENCE_WHITE_NITS),
-                        torch.from_numpy(np.maximum(truth, 0) * REFERENCE_WHITE_NITS),
-                        dim_order="HWC",
-                    )
-                per[m].setdefault("jod", []).append(float(q))
+                per[m].setdefault("jod", []).append(_jod(vdp, hdr, truth))
             done += 1
             progress(done / total, f"{m} {item['name']}")
     sdr_per: dict[str, dict[str, list[float]]] = {m: {} for m in sdr_methods}
@@ -136,18 +175,9 @@ def evaluate(
             if m == "input":
                 code = image.code
             else:
-                t = time.perf_counter()
-                sdr = run_method(
-                    image,
-                    m,
-                    device=device,
-                    models=models_folder,
-                    precision=precision,
-                    passes=passes,
-                ).sdr
+                sdr = run(image, m).sdr
                 assert sdr is not None, f"{m} gives SDR but returned none"
                 code = srgb_encode(sdr)
-                seconds[m] += time.perf_counter() - t
             sdr_per[m].setdefault("psnr", []).append(M.psnr(code, target))
             sdr_per[m].setdefault("ssim", []).append(M.ssim(code, target))
             done += 1
@@ -160,18 +190,13 @@ def evaluate(
         "cvvdp": vdp is not None,
         "precision": precision,
         "passes": passes,
-        "hdr": {m: {k: _mean(v) for k, v in r.items()} for m, r in per.items()},
-        "hdr_groups": {
-            g: {m: {k: _mean(v) for k, v in r.items()} for m, r in gm.items()}
-            for g, gm in groups.items()
-        }
-        if len(groups) > 1
-        else {},
+        "hdr": _means(per),
+        "hdr_groups": {g: _means(gm) for g, gm in groups.items()} if len(groups) > 1 else {},
         "hdr_counts": {
             g: len(next(iter(gm.values())).get("pu21_all", [])) if gm else 0
             for g, gm in groups.items()
         },
-        "sdr": {m: {k: _mean(v) for k, v in r.items()} for m, r in sdr_per.items()},
+        "sdr": _means(sdr_per),
         "seconds": seconds,
     }
 
