@@ -35,9 +35,8 @@ def expand(hdr: np.ndarray, lin: np.ndarray, clipped: np.ndarray, gamma: float) 
 
 
 def main() -> None:
-    from peak_shape_experiment import load
+    from peak_shape_experiment import load, score_with
 
-    from hdr_studio.training import metrics as M
     from hdr_studio.training.data.dataset import data_root
 
     set_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else data_root() / "real" / "valset"
@@ -45,14 +44,9 @@ def main() -> None:
     pairs = load(set_dir)
 
     def score(gamma: float) -> tuple[float, float, float]:
-        pu, mean, top = [], [], []
-        for hdr, truth, clipped, _, lin, _ in pairs:
-            out = hdr if gamma == 1 else expand(hdr, lin, clipped, gamma)
-            pu.append(M.pu21_psnr(out, truth, clipped))
-            b = M.brightness_errors(out, truth, clipped)
-            mean.append(b[0])
-            top.append(b[1])
-        return float(np.mean(pu)), float(np.nanmean(mean)), float(np.nanmean(top))
+        if gamma == 1:
+            return score_with(pairs, lambda p: p[0])
+        return score_with(pairs, lambda p: expand(p[0], p[4], p[2], gamma))
 
     base = score(1.0)
     print(f"{len(pairs)} pairs; default: PU21 in {base[0]:.2f} dB, {base[1]:+.2f}, {base[2]:+.2f}")

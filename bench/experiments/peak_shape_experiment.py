@@ -61,11 +61,18 @@ def load(set_dir: Path) -> list[tuple[np.ndarray, ...]]:
 
 def score(pairs, boost=None) -> tuple[float, float, float]:
     """Mean PU21 inside, mean and brightest-1 % brightness (stops) over ``pairs``."""
+    if boost is None:
+        return score_with(pairs, lambda p: p[0])
+    return score_with(pairs, lambda p: p[0] * np.exp2(boost(p[3]))[..., None])
+
+
+def score_with(pairs, result) -> tuple[float, float, float]:
+    """:func:`score` of ``result(pair)``, the HDR result made from each pair of :func:`load`."""
     from hdr_studio.training import metrics as M
 
     pu, mean, top = [], [], []
-    for hdr, truth, clipped, dist, _, _ in pairs:
-        out = hdr if boost is None else hdr * np.exp2(boost(dist))[..., None]
+    for pair in pairs:
+        out, truth, clipped = result(pair), pair[1], pair[2]
         pu.append(M.pu21_psnr(out, truth, clipped))
         b = M.brightness_errors(out, truth, clipped)
         mean.append(b[0])
