@@ -82,6 +82,28 @@ class MaskedUNet(nn.Module):
         return y
 
 
+class MaskedEnsemble(nn.Module):
+    """Several :class:`MaskedUNet` trained apart (other seeds, other data), run on the same
+    input; forward(T) → the mean of their Ŷ, i.e. the geometric mean of their 1 + Ĥ.
+    Averaging the results of networks trained from separate starts gains where averaging
+    their weights cannot (bench/QUALITY.md, "Two networks averaged"). Each member's weights
+    are kept under ``members.K.``."""
+
+    def __init__(self, members: int = 2, **unet: float) -> None:
+        super().__init__()
+        if members < 2:
+            raise ValueError(f"an ensemble needs two members or more, got {members}")
+        self.members = nn.ModuleList(MaskedUNet(**unet) for _ in range(members))  # type: ignore[arg-type]
+        self.stride = self.members[0].stride
+        self.threshold = self.members[0].threshold
+
+    def forward(self, t: torch.Tensor) -> torch.Tensor:
+        total = self.members[0](t)
+        for member in self.members[1:]:
+            total = total + member(t)
+        return total / len(self.members)
+
+
 def blend(
     t: torch.Tensor, linear_t: torch.Tensor, y: torch.Tensor, threshold: float = SANTOS_THRESHOLD
 ):

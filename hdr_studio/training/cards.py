@@ -17,6 +17,10 @@ def _config_file(name: str, training_config: dict) -> str:
     for path in sorted(folder.glob(f"{name}*.json")):
         if json.loads(path.read_text()) == training_config:
             return path.name
+    for path in sorted(folder.glob(f"{name}*.json")):  # the same but for --seed
+        cfg = json.loads(path.read_text())
+        if {**cfg, "seed": training_config.get("seed")} == training_config:
+            return f"{path.name} --seed {training_config.get('seed')}"
     return f"{name}.json"
 
 
@@ -66,10 +70,6 @@ def card_text(name: str, entry: dict[str, Any], report: dict[str, Any], command:
 
     spec = get_spec(name)
     meta = entry.get("metadata", {})
-    tc = json.loads(meta.get("training_config", "{}"))
-    stages = ", ".join(
-        f"{s['name']} {s['steps']} steps (lr {s['lr']})" for s in tc.get("stages", [])
-    )
     lines = [
         f"# {spec.title} (`{name}`)",
         "",
@@ -82,16 +82,22 @@ def card_text(name: str, entry: dict[str, Any], report: dict[str, Any], command:
         f"- Input: {spec.input_domain}. Output: {spec.output_domain}.",
         "",
         "## Training",
-        f"- Data: {_data_line(name, tc)}{_fine_tune_line(meta, tc)}",
-        f"- Schedule: {stages}; batch {tc.get('batch')} patches of {tc.get('patch')} px, seed "
-        f"{tc.get('seed')}, Adam.",
-        f"- Perceptual (VGG) term: {meta.get('vgg', 'no')}.",
-        f"- Steps: {meta.get('steps')}; hardware: {meta.get('hardware')}; training time "
-        f"{int(meta.get('train_seconds', 0)) / 60:.1f} min.",
-        f"- Reproduce: `hdr-studio data all`, `hdr-studio train {name} "
-        f"--config hdr_studio/training/configs/{_config_file(name, tc)}{_stream_flags(meta)} "
-        "--ship hdr_studio/resources/models`, "
-        f"then `hdr-studio calibrate {name}`.",
+    ]
+    members = json.loads(meta.get("members", "[]"))
+    if members:
+        lines.append(
+            f"- An ensemble of {len(members)} networks trained apart, run on the same input; "
+            "the result is the mean of their log-domain outputs (`MaskedEnsemble`). Made by "
+            f"`hdr-studio ensemble {name} DIR1 DIR2 --ship hdr_studio/resources/models` from "
+            f"the members' folders, then `hdr-studio calibrate {name}`."
+        )
+        for k, member in enumerate(members, 1):
+            gain = json.loads(member.get("calibration", "{}")).get("hdr")
+            alone = f" (alone it was calibrated to gain {gain:g})" if gain is not None else ""
+            lines += ["", f"### Member {k}{alone}", *_training_lines(name, member, True)]
+    else:
+        lines += _training_lines(name, meta, False)
+    lines += [
         "",
         "## Calibration",
         _calibration_line(name, meta),
@@ -132,6 +138,35 @@ def card_text(name: str, entry: dict[str, Any], report: dict[str, Any], command:
         ]
     lines += ["", f"Measured with `{command}`; full table in `bench/QUALITY.md`.", ""]
     return "\n".join(lines)
+
+
+def _training_lines(name: str, meta: dict[str, Any], member: bool) -> list[str]:
+    """The card's training lines of one network (its metadata)."""
+    tc = json.loads(meta.get("training_config", "{}"))
+    stages = ", ".join(
+        f"{s['name']} {s['steps']} steps (lr {s['lr']})" for s in tc.get("stages", [])
+    )
+    crops = int(meta.get("real_crops", 312))
+    data = (
+        f"`hdr-studio data real --from DIR{'' if crops == 312 else f' --count {crops // 26}'}`, "
+        if tc.get("real_share")
+        else ""
+    )
+    ship = " --ship DIR" if member else " --ship hdr_studio/resources/models"
+    then = "" if member else f", then `hdr-studio calibrate {name}`"
+    bf16 = " --precision bf16" if "bf16" in meta.get("train_precision", "") else ""
+    return [
+        f"- Data: {_data_line(name, tc)}{_fine_tune_line(meta, tc)}",
+        f"- Schedule: {stages}; batch {tc.get('batch')} patches of {tc.get('patch')} px, seed "
+        f"{tc.get('seed')}, Adam.",
+        f"- Perceptual (VGG) term: {meta.get('vgg', 'no (fallback loss)')}.",
+        f"- Steps: {meta.get('steps')}; hardware: {meta.get('hardware')}; "
+        f"{meta.get('train_precision', 'fp32')}; training time "
+        f"{int(meta.get('train_seconds', 0)) / 60:.1f} min.",
+        f"- Reproduce: `hdr-studio data all`, {data}`hdr-studio train {name} "
+        f"--config hdr_studio/training/configs/{_config_file(name, tc)}"
+        f"{_stream_flags(meta)}{bf16}{ship}`{then}.",
+    ]
 
 
 def _calibration_line(name: str, meta: dict[str, str]) -> str:
@@ -178,8 +213,9 @@ def _fine_tune_line(meta: dict[str, str], tc: dict[str, Any]) -> str:
     if tc.get("real_share"):
         text += (
             f" {tc['real_share']:.0%} of the HDR patches are crops of real HDR photographs "
-            "(`real/train`: 312 crops of 26 photographs — ILM's OpenEXR photographs and Poly "
-            "Haven panoramas seen through perspective views; DATA.md)."
+            f"(`real/train`: {meta.get('real_crops', 312)} crops of 26 photographs — ILM's "
+            "OpenEXR photographs and Poly Haven panoramas seen through perspective views; "
+            "DATA.md)."
         )
     if tc.get("peak_weight"):
         text += (

@@ -215,6 +215,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ensemble(args: argparse.Namespace) -> int:
+    from hdr_studio.training.ensemble import combine
+
+    path = combine(args.model, [Path(f) for f in args.sources], Path(args.ship))
+    print(f"{args.model}: {len(args.sources)} networks averaged in {path}; calibrate it next")
+    return 0
+
+
 def cmd_curve_prior(args: argparse.Namespace) -> int:
     from hdr_studio.core.curve_estimate import prior_path
     from hdr_studio.training.curve_prior import ship
@@ -294,6 +302,14 @@ def add_commands(sub, common_positive_int) -> None:
     c.add_argument("--dry-run", action="store_true", help="report only, leave the weights")
     c.add_argument("-o", "--output", metavar="FILE", help="write the full report (JSON) here")
     c.set_defaults(func=cmd_calibrate)
+
+    n = sub.add_parser(
+        "ensemble", help="one network file whose result is the mean of several trained networks'"
+    )
+    n.add_argument("model", help="masked")
+    n.add_argument("sources", nargs="+", metavar="DIR", help="models folders, one a member")
+    n.add_argument("--ship", metavar="DIR", required=True, help="write the ensemble here")
+    n.set_defaults(func=cmd_ensemble)
 
     p = sub.add_parser(
         "curve-prior",

@@ -345,6 +345,10 @@ def ship(setup: _Setup, opts: TrainOptions, cfg: dict, steps: int, seconds: floa
             else "one generator from the seed"
         ),
     }
+    if cfg.get("real_share"):  # how many real crops the pool held (data real --count)
+        from hdr_studio.training.data.real import real_paths
+
+        meta["real_crops"] = str(len(real_paths(setup.root, "train")))
     if base_meta:  # the chain of weights this run started from, nearest first
         base = {k: base_meta[k] for k in ("training_config", "steps") if k in base_meta}
         earlier = json.loads(base_meta.get("fine_tuned_from", "[]"))
