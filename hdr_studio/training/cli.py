@@ -307,7 +307,9 @@ def add_commands(sub, common_positive_int) -> None:
         "ensemble", help="one network file whose result is the mean of several trained networks'"
     )
     n.add_argument("model", help="masked")
-    n.add_argument("sources", nargs="+", metavar="DIR", help="models folders, one a member")
+    n.add_argument(
+        "sources", nargs="+", metavar="DIR", help="models folders (an ensemble gives its members)"
+    )
     n.add_argument("--ship", metavar="DIR", required=True, help="write the ensemble here")
     n.set_defaults(func=cmd_ensemble)
 

@@ -99,3 +99,26 @@ def test_combining_refuses_one_member_other_configs_and_other_networks(tmp_path,
 def test_an_ensemble_needs_two_members():
     with pytest.raises(ValueError, match="two members"):
         MaskedEnsemble(1, **CONFIG)  # type: ignore[arg-type]
+
+
+def test_an_ensemble_grows_by_one_network_and_keeps_its_members_records(tmp_path):
+    a = _member(tmp_path / "a", 1)
+    b = _member(tmp_path / "b", 2, real_crops="936")
+    c = _member(tmp_path / "c", 3, real_crops="936")
+    combine("masked", [tmp_path / "a", tmp_path / "b"], tmp_path / "two")
+    combine("masked", [tmp_path / "two", tmp_path / "c"], tmp_path / "three")
+    state, meta = load_weights("masked", tmp_path / "three")
+    config = json.loads(meta["config"])
+    assert config == {**CONFIG, "members": 3}
+    net = build_model("masked", config)
+    net.load_state_dict(state, strict=True)
+    t = torch.rand(1, 3, 32, 32)
+    t[..., 4:20, 6:12] = 1.0
+    with torch.no_grad():
+        want = (a.eval()(t) + b.eval()(t) + c.eval()(t)) / 3
+        got = net.eval()(t)
+    assert torch.allclose(got, want, atol=1e-6)
+    members = json.loads(meta["members"])
+    assert [json.loads(m["training_config"])["seed"] for m in members] == [1, 2, 3]
+    assert [m.get("real_crops") for m in members] == [None, "936", "936"]
+    assert int(meta["steps"]) == 9
