@@ -144,24 +144,7 @@ def run_model(
         part = _mirror(image, axes)
         step = _scaled_progress(progress, k / passes, 1.0 / passes)
         label = "" if passes == 1 else f" (pass {k + 1} of {passes})"
-        work = _work_copy(part, model.spec.work_pixels)
-        out = run_network(model, work or part, tile, step, cancel, precision)
-        coarse = None
-        if model.spec.kind.gives_hdr:
-            step(0.94, "coarse pass" + label)
-            coarse = coarse_ratio(model, part, precision)
-        step(0.97, "filling clipped areas" + label)
-        finish_progress = _scaled_progress(step, 0.97, 0.03)
-        if work is None:
-            result = model.spec.finish(out, part, model.calibration, coarse, finish_progress)
-        else:  # the fill at the working size, brought up to the picture's
-            h, w = part.code.shape[:2]
-            ratio = upsample_log_ratio(model.spec.estimate_ratio(out, work), h, w)
-            result = model.spec.finish_ratio(
-                ratio, part, model.calibration, coarse, finish_progress
-            )
-            del ratio
-        del out, coarse
+        result = _one_pass(model, part, tile, step, cancel, precision, label)
         if passes == 1:
             progress(1.0, "done")
             return result
@@ -169,16 +152,7 @@ def run_model(
         main = hdr if hdr is not None else sdr
         if main is not None:
             logs.append(np.log2(np.maximum(channel_max(main), np.float32(1e-6))))
-        if total is None:  # own copies: a result may share memory with the input
-            total = ModelResult(
-                hdr=None if hdr is None else np.array(hdr, np.float32),
-                sdr=None if sdr is None else np.array(sdr, np.float32),
-            )
-        else:
-            for field, a in (("hdr", hdr), ("sdr", sdr)):
-                acc = getattr(total, field)
-                if acc is not None and a is not None:
-                    acc += a
+        total = _accumulate(total, hdr, sdr)
     progress(1.0, "done")
     assert total is not None
     n = np.float32(passes)
@@ -187,6 +161,51 @@ def run_model(
         if acc is not None:
             acc /= n
     total.spread = _spread(logs) if len(logs) == passes else None
+    return total
+
+
+def _one_pass(
+    model: LoadedModel,
+    part: Image,
+    tile: int | None,
+    step: ProgressFn,
+    cancel: CancelToken | None,
+    precision: str,
+    label: str,
+) -> ModelResult:
+    """One pass of :func:`run_model` over ``part``: the network at the working size, the
+    coarse pass, then the fill at the picture's size."""
+    work = _work_copy(part, model.spec.work_pixels)
+    out = run_network(model, work or part, tile, step, cancel, precision)
+    coarse = None
+    if model.spec.kind.gives_hdr:
+        step(0.94, "coarse pass" + label)
+        coarse = coarse_ratio(model, part, precision)
+    step(0.97, "filling clipped areas" + label)
+    finish_progress = _scaled_progress(step, 0.97, 0.03)
+    if work is None:
+        return model.spec.finish(out, part, model.calibration, coarse, finish_progress)
+    # the fill at the working size, brought up to the picture's
+    h, w = part.code.shape[:2]
+    ratio = upsample_log_ratio(model.spec.estimate_ratio(out, work), h, w)
+    del out
+    return model.spec.finish_ratio(ratio, part, model.calibration, coarse, finish_progress)
+
+
+def _accumulate(
+    total: ModelResult | None, hdr: np.ndarray | None, sdr: np.ndarray | None
+) -> ModelResult:
+    """``total`` plus one pass's results (own copies the first time: a result may share
+    memory with the input)."""
+    if total is None:
+        return ModelResult(
+            hdr=None if hdr is None else np.array(hdr, np.float32),
+            sdr=None if sdr is None else np.array(sdr, np.float32),
+        )
+    for field, a in (("hdr", hdr), ("sdr", sdr)):
+        acc = getattr(total, field)
+        if acc is not None and a is not None:
+            acc += a
     return total
 
 
