@@ -216,10 +216,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_ensemble(args: argparse.Namespace) -> int:
+    import json
+
+    from hdr_studio.inference.weights import load_weights
     from hdr_studio.training.ensemble import combine
 
     path = combine(args.model, [Path(f) for f in args.sources], Path(args.ship))
-    print(f"{args.model}: {len(args.sources)} networks averaged in {path}; calibrate it next")
+    count = len(json.loads(load_weights(args.model, path.parent)[1]["members"]))
+    print(f"{args.model}: {count} networks averaged in {path}; calibrate it next")
     return 0
 
 

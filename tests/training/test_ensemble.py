@@ -101,12 +101,14 @@ def test_an_ensemble_needs_two_members():
         MaskedEnsemble(1, **CONFIG)  # type: ignore[arg-type]
 
 
-def test_an_ensemble_grows_by_one_network_and_keeps_its_members_records(tmp_path):
+def test_an_ensemble_grows_by_one_network_and_keeps_its_members_records(tmp_path, capsys):
     a = _member(tmp_path / "a", 1)
     b = _member(tmp_path / "b", 2, real_crops="936")
     c = _member(tmp_path / "c", 3, real_crops="936")
     combine("masked", [tmp_path / "a", tmp_path / "b"], tmp_path / "two")
-    combine("masked", [tmp_path / "two", tmp_path / "c"], tmp_path / "three")
+    args = ["ensemble", "masked", str(tmp_path / "two"), str(tmp_path / "c")]
+    assert main([*args, "--ship", str(tmp_path / "three")]) == 0
+    assert "masked: 3 networks averaged" in capsys.readouterr().out
     state, meta = load_weights("masked", tmp_path / "three")
     config = json.loads(meta["config"])
     assert config == {**CONFIG, "members": 3}
