@@ -32,14 +32,19 @@ sys.path.insert(0, str(ROOT))
 FIGURES = ("pu21_in", "pu21_out", "de_partial", "de_full", "bright_mean", "bright_top")
 
 
-def member_results(set_dir: Path, member: str, cache: Path) -> list[np.ndarray]:
-    """The member's HDR result on every HDR pair of ``set_dir`` (cached)."""
+def member_results(
+    set_dir: Path, member: str, cache: Path, axes: tuple[int, ...] = ()
+) -> list[np.ndarray]:
+    """The member's HDR result on every HDR pair of ``set_dir`` (cached); with ``axes``, run
+    on that mirror of each photo and mirrored back."""
     from hdr_studio.api.engine import run_method
     from hdr_studio.core.reader import read_image
+    from hdr_studio.inference.pipeline import _mirror, _unmirror
 
     method, _, folder = member.partition("=")
     key = hashlib.sha256(f"{set_dir.resolve()}|{member}".encode()).hexdigest()[:12]
-    where = cache / f"{method}-{key}"
+    tag = "" if not axes else "-flip" + "".join(map(str, axes))
+    where = cache / f"{method}-{key}{tag}"
     where.mkdir(parents=True, exist_ok=True)
     items = json.loads((set_dir / "manifest.json").read_text())["hdr"]
     out = []
@@ -50,9 +55,10 @@ def member_results(set_dir: Path, member: str, cache: Path) -> list[np.ndarray]:
             continue
         image = read_image(set_dir / "hdr" / f"{item['name']}.png")
         models = Path(folder) if folder else None
-        hdr = run_method(image, method, device="cpu", models=models).hdr
+        hdr = run_method(_mirror(image, axes), method, device="cpu", models=models).hdr
         assert hdr is not None
-        np.save(f, hdr.astype(np.float32))
+        hdr = np.asarray(_unmirror(hdr, axes), np.float32)
+        np.save(f, hdr)
         out.append(hdr)
     return out
 

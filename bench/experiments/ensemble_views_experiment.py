@@ -1,5 +1,5 @@
 """Cheap ways to get more from the shipped ensemble's members? — the experiment behind
-bench/QUALITY.md, "Four networks" (its "tried alongside" list).
+bench/QUALITY.md, "A fourth network, and three used differently".
 
     HDR_STUDIO_DATA=data .venv/bin/python bench/experiments/ensemble_views_experiment.py \
         SET FOLDER FOLDER FOLDER [--cache DIR] [--partly 0.8,1.2]
@@ -25,7 +25,6 @@ eval`` scores, each row is the mean of the members' log(1 + H) (the ensemble's r
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -37,33 +36,15 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ensemble_experiment import row, score  # noqa: E402  (a sibling script)
+from ensemble_experiment import member_results, row, score  # noqa: E402  (a sibling script)
 
 _VIEWS = ((), (1,), (0,))
 
 
 def results(set_dir: Path, folder: Path, axes: tuple[int, ...], cache: Path) -> list[np.ndarray]:
-    """The member's HDR result on every HDR pair of ``set_dir``, run on the ``axes`` mirror
-    of each photo and mirrored back (cached)."""
-    from hdr_studio.api.engine import run_method
-    from hdr_studio.core.reader import read_image
-    from hdr_studio.inference.pipeline import _mirror, _unmirror
-
-    member = f"masked={folder}"
-    key = hashlib.sha256(f"{set_dir.resolve()}|{member}".encode()).hexdigest()[:12]
-    tag = "" if not axes else "-flip" + "".join(map(str, axes))
-    where = cache / f"masked-{key}{tag}"
-    where.mkdir(parents=True, exist_ok=True)
-    out = []
-    for item in json.loads((set_dir / "manifest.json").read_text())["hdr"]:
-        f = where / f"{item['name']}.npy"
-        if not f.is_file():
-            image = read_image(set_dir / "hdr" / f"{item['name']}.png")
-            hdr = run_method(_mirror(image, axes), "masked", device="cpu", models=folder).hdr
-            assert hdr is not None
-            np.save(f, np.asarray(_unmirror(hdr, axes), np.float32))
-        out.append(np.load(f))
-    return out
+    """The member network in ``folder`` on every HDR pair of ``set_dir``, run on the
+    ``axes`` mirror of each photo (cached with ensemble_experiment.py's results)."""
+    return member_results(set_dir, f"masked={folder}", cache, axes)
 
 
 def log_mean(members: list[list[np.ndarray]], weights: list[float]) -> list[np.ndarray]:

@@ -216,13 +216,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_ensemble(args: argparse.Namespace) -> int:
-    import json
-
-    from hdr_studio.inference.weights import load_weights
     from hdr_studio.training.ensemble import combine
 
-    path = combine(args.model, [Path(f) for f in args.sources], Path(args.ship))
-    count = len(json.loads(load_weights(args.model, path.parent)[1]["members"]))
+    path, count = combine(args.model, [Path(f) for f in args.sources], Path(args.ship))
     print(f"{args.model}: {count} networks averaged in {path}; calibrate it next")
     return 0
 

@@ -35,9 +35,10 @@ MEMBER_KEYS = (
 )
 
 
-def combine(name: str, sources: list[Path], out: Path) -> Path:
+def combine(name: str, sources: list[Path], out: Path) -> tuple[Path, int]:
     """Write ``out/NAME.safetensors`` (and its manifest entry) holding the networks ``name``
-    of every folder in ``sources`` as one ensemble (an ensemble's members count one by one).
+    of every folder in ``sources`` as one ensemble (an ensemble's members count one by one);
+    returns the file and how many networks it holds.
     Raises InputError on a network that cannot be an ensemble, fewer than two members or
     members of different configs."""
     from hdr_studio.inference.weights import read_manifest, save_weights
@@ -77,7 +78,7 @@ def combine(name: str, sources: list[Path], out: Path) -> Path:
         "members": json.dumps(members, sort_keys=True),
         "calibration": json.dumps({"hdr": 1.0, "over": 1.0, "under": 1.0}),
     }
-    return save_weights(state, name, meta, out, default=keep_default)
+    return save_weights(state, name, meta, out, default=keep_default), len(members)
 
 
 def _networks(name: str, folder: Path) -> list[tuple[dict[str, Any], dict[str, str], dict]]:

@@ -40,7 +40,7 @@ def _member(folder, seed: int, **meta: str) -> MaskedUNet:
 def test_the_ensemble_outputs_the_mean_of_its_members_log_outputs(tmp_path):
     a = _member(tmp_path / "a", 1)
     b = _member(tmp_path / "b", 2, real_crops="936")
-    path = combine("masked", [tmp_path / "a", tmp_path / "b"], tmp_path / "out")
+    path, _ = combine("masked", [tmp_path / "a", tmp_path / "b"], tmp_path / "out")
     state, meta = load_weights("masked", tmp_path / "out")
     assert path.name == "masked.safetensors"
     config = json.loads(meta["config"])
