@@ -222,11 +222,20 @@ def _fine_tune_line(meta: dict[str, str], tc: dict[str, Any]) -> str:
             f" Loss adds {tc['peak_weight']:g} × the error of the brightest "
             f"{tc.get('peak_share', 0.01):.0%} of each saturated area's log luminance."
         )
+    if tc.get("teacher_share"):
+        teacher = tc.get("teacher", "shipped")
+        text += (
+            f" Distilled: {tc['teacher_share']:.0%} of the loss is the same terms towards the "
+            "estimates of a teacher run on the same batches ("
+            + ("the ensemble shipped when it was trained" if teacher == "shipped" else teacher)
+            + "), the rest towards the truth."
+        )
     for b in json.loads(meta.get("fine_tuned_from", "[]")):
         btc = json.loads(b.get("training_config", "{}"))
+        of = f"member {int(b['member']) + 1} of an ensemble, " if "member" in b else ""
         text += (
-            f" Fine-tuned from weights trained {b.get('steps', '?')} steps "
-            f"({_config_file('masked', btc)}) on: "
+            f" Fine-tuned from weights ({of}trained {b.get('steps', '?')} steps "
+            f"with {_config_file('masked', btc)}) on: "
             f"{_data_line(str(btc.get('model', 'masked')), btc)}"
             f"{_fine_tune_line({}, btc)}"
         )

@@ -130,6 +130,25 @@ class MaskedRecipe(Recipe):
     needs_photos = True
 
     drawer = staticmethod(masked_batch)
+    _teacher: nn.Module | None = None
+
+    def teacher(self) -> nn.Module:
+        """The network whose estimates the student also learns towards (``teacher``:
+        ``shipped`` or a models folder; ``teacher_share`` of the loss), loaded once, frozen.
+        Distilling the shipped ensemble into one network gives most of its gain at a third
+        of its time."""
+        if self._teacher is None:
+            from pathlib import Path
+
+            from hdr_studio.inference.pipeline import load_model
+
+            where = self.cfg.get("teacher", "shipped")
+            folder = None if where == "shipped" else Path(where)
+            net = load_model(self.name, str(self.device), folder).net
+            for p in net.parameters():
+                p.requires_grad_(False)
+            self._teacher = net
+        return self._teacher
 
     def learn(self, batch: dict[str, np.ndarray]) -> dict[str, float]:
         from hdr_studio.inference.masked import LOG_CAP, beta
@@ -153,6 +172,16 @@ class MaskedRecipe(Recipe):
         l1 = L.masked_l1(log_h, log_t, sat)
         terms = {"l1_log": l1.item()}
         loss = l1
+        share = float(c.get("teacher_share", 0.0))
+        if share > 0:  # distillation: the same terms towards the teacher's estimate too
+            with torch.no_grad():
+                y_t = self.forward(self.teacher(), x)
+                h_t = m * lin + (1 - m) * torch.expm1(y_t.clamp(max=LOG_CAP))
+                log_teacher = torch.log1p(h_t.clamp(min=0))
+            l1_t = L.masked_l1(log_h, log_teacher, sat)
+            g_t = L.gradient_l1(log_h, log_teacher, sat)
+            terms.update(l1_teacher=l1_t.item(), grad_teacher=g_t.item())
+            loss = (1 - share) * l1 + share * (l1_t + c.get("grad_weight", 0.5) * g_t)
         if self.vgg is not None:
             # Display-referred inputs for VGG: a simple global tone curve of both images.
             perc, style = L.perceptual_style(self.vgg, log_h / (1 + log_h), log_t / (1 + log_t))
@@ -162,7 +191,7 @@ class MaskedRecipe(Recipe):
             terms.update(perceptual=perc.item(), style=style.item())
         else:
             g = L.gradient_l1(log_h, log_t, sat)
-            loss = loss + c.get("grad_weight", 0.5) * g
+            loss = loss + (1 - share) * c.get("grad_weight", 0.5) * g
             terms["grad_log"] = g.item()
         if c.get("peak_weight", 0.0) > 0:
             pk = L.peak_l1(log_h, log_t, sat, c.get("peak_share", 0.01))

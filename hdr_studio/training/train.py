@@ -121,12 +121,22 @@ def _log_row(csv: Path, keys: list[str], step: int, stage: str, acc: dict) -> li
 
 def _init_weights(net, model: str, init: str) -> dict[str, str]:
     """Start from trained weights (a fine-tune): ``shipped`` (the weights the package ships
-    for ``model``) or a models folder holding them. A checkpoint, when the run has one,
-    replaces them."""
+    for ``model``) or a models folder holding them; ``…#K`` takes member K of an ensemble
+    there (``shipped#2``: the shipped ensemble's third network). A checkpoint, when the run
+    has one, replaces them."""
     from hdr_studio.inference.weights import load_weights
 
-    folder = None if init == "shipped" else Path(init)
+    where, _, member = init.partition("#")
+    folder = None if where == "shipped" else Path(where)
     state, meta = load_weights(model, folder)
+    if member:
+        prefix = f"members.{member}."
+        state = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
+        if not state:
+            raise ValueError(f"init {init!r}: the weights there have no member {member}")
+        members = json.loads(meta.get("members", "[]"))
+        mine = members[int(member)] if member.isdigit() and int(member) < len(members) else {}
+        meta = {**meta, **mine, "member": member}
     try:
         net.load_state_dict(state)
     except RuntimeError as exc:
@@ -350,7 +360,7 @@ def ship(setup: _Setup, opts: TrainOptions, cfg: dict, steps: int, seconds: floa
 
         meta["real_crops"] = str(len(real_paths(setup.root, "train")))
     if base_meta:  # the chain of weights this run started from, nearest first
-        base = {k: base_meta[k] for k in ("training_config", "steps") if k in base_meta}
+        base = {k: base_meta[k] for k in ("training_config", "steps", "member") if k in base_meta}
         earlier = json.loads(base_meta.get("fine_tuned_from", "[]"))
         meta["fine_tuned_from"] = json.dumps([base, *earlier])
     return save_weights(recipe.net.state_dict(), opts.model, meta, folder, default=keep_default)

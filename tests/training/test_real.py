@@ -182,7 +182,7 @@ def test_a_fine_tuned_model_card_names_its_data_and_its_base():
     }
     text = card_text("masked", {"metadata": meta, "bytes": 1}, report, "hdr-studio eval")
     assert "50% of the HDR patches are crops of real HDR photographs" in text
-    assert "Fine-tuned from weights trained 2600 steps" in text
+    assert "Fine-tuned from weights (trained 2600 steps with masked.json)" in text
     assert "brightest 1%" in text
     assert "real-photo validation split" in text
     assert "held-out set `real/evalset`" in text
