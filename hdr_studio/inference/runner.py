@@ -6,10 +6,11 @@ weights that ramp linearly across the overlap (not at the image's edges), so the
 matches a whole-image run up to a small tolerance. Tile size comes from the memory free on
 the device; a CUDA out-of-memory error halves it and starts again. Progress is reported and
 the cancel token checked between tiles, so a cancel returns within one tile. Given the
-pixels whose output will be read (``needed``), tiles holding none of them are not run: their
-output is zeros (most of a photo did not clip, and the fill reads the network only where it
-did). Inference runs
-under ``torch.inference_mode``, channels-last, with autocast to the precision chosen by
+pixels whose output will be read (``needed``), tiles that give none of them a weight are not
+run: their output is zeros (most of a photo did not clip, and the fill reads the network only
+where it did). On the CPU the tile side is chosen per picture (:func:`auto_tile`): the one
+that computes the fewest pixels for the tiles that must run. Inference runs under
+``torch.inference_mode``, channels-last, with autocast to the precision chosen by
 :func:`hdr_studio.inference.devices.resolve_precision`.
 """
 
@@ -30,10 +31,20 @@ MIN_TILE = 128
 MAX_TILE = 2048
 
 
-#: CPU tiles stay small: at 512–768 px the activations stay in cache-friendly sizes and
-#: the process far from the 4 GB target (measured: 512 px tiles ran 30 % faster than 1024).
-MAX_TILE_CPU = 768
+#: CPU tiles stay small: up to 512 px the activations stay in cache-friendly sizes and the
+#: process far from the 4 GB target. Measured with the shipped masked ensemble (width 16,
+#: fp32, 2 threads, AMD EPYC): 5.5–5.9 s per megapixel from 192 to 512 px tiles, 6.2 at
+#: 576, 8.1 at 768, 9.1 at 1024 (bench/RESULTS.md, "Tiles chosen per picture").
+MAX_TILE_CPU = 512
 CPU_ACTIVATION_BUDGET = 512 * 2**20
+#: The smallest tile the CPU's per-picture choice takes: below it every pixel sees little
+#: context. Against one whole-picture run, the masked ensemble's output (log(1 + H), needed
+#: pixels, five 0.75 MP pictures) moved by 0.0073 on average with 192 px tiles, by
+#: 0.0009–0.0055 with 256–576 px tiles (the sun of the sunset sample: 0.018 at 192 px).
+MIN_AUTO_TILE = 256
+#: A tile's fixed cost in pixels' worth of work (the calls and copies around the network):
+#: 128 px tiles ran at 6.8 s per megapixel against 5.6 from 192 px up.
+TILE_OVERHEAD_PX = 4096
 
 
 def choose_tile(device: torch.device, bytes_per_pixel: int, stride: int, halo: int) -> int:
@@ -48,6 +59,76 @@ def choose_tile(device: torch.device, bytes_per_pixel: int, stride: int, halo: i
     side = int(math.sqrt(max(budget, 1) / max(bytes_per_pixel, 1)))
     side = max(MIN_TILE, min(largest, side), 2 * halo + stride)
     return side // stride * stride
+
+
+def _summed(needed: np.ndarray, hp: int, wp: int) -> np.ndarray:
+    """Summed-area table (hp + 1, wp + 1) of ``needed`` on the padded picture (the padding
+    is never needed)."""
+    padded = np.zeros((hp, wp), np.int64)
+    h, w = min(needed.shape[0], hp), min(needed.shape[1], wp)
+    padded[:h, :w] = needed[:h, :w]
+    sums = np.zeros((hp + 1, wp + 1), np.int64)
+    sums[1:, 1:] = padded.cumsum(0).cumsum(1)
+    return sums
+
+
+def plan_tiles(
+    hp: int,
+    wp: int,
+    tile: int,
+    stride: int,
+    halo: int,
+    needed: np.ndarray | None,
+    sums: np.ndarray | None = None,
+) -> tuple[int, int, list[tuple[int, int]]]:
+    """The tiles (th, tw, their top-left corners) that cover an (hp, wp) padded picture
+    with ``tile`` px tiles overlapping by ``halo``, less those that give no ``needed`` pixel
+    a weight (:func:`_ramp`: a tile's first quarter of each overlap is weightless).
+    ``sums``: ``needed``'s :func:`_summed` table, when the caller has it."""
+    th, tw = min(tile, hp), min(tile, wp)
+    step = max(stride, tile - halo)
+    ys, xs = _starts(hp, th, step), _starts(wp, tw, step)
+    if needed is None:
+        return th, tw, [(y0, x0) for y0 in ys for x0 in xs]
+    if sums is None:
+        sums = _summed(needed, hp, wp)
+
+    def weighted(starts: list[int], size: int, length: int) -> list[tuple[int, int]]:
+        spans = []
+        for a in starts:
+            lead = min(halo, size) if a > 0 else 0
+            trail = min(halo, size) if a + size < length else 0
+            nz = np.flatnonzero(_ramp(size, lead, trail) > 0)
+            spans.append((a + int(nz[0]), a + int(nz[-1]) + 1))
+        return spans
+
+    rows, cols = weighted(ys, th, hp), weighted(xs, tw, wp)
+    keep = []
+    for y0, (r0, r1) in zip(ys, rows, strict=True):
+        for x0, (c0, c1) in zip(xs, cols, strict=True):
+            if sums[r1, c1] - sums[r0, c1] - sums[r1, c0] + sums[r0, c0] > 0:
+                keep.append((y0, x0))
+    return th, tw, keep
+
+
+def auto_tile(
+    hp: int, wp: int, largest: int, stride: int, halo: int, needed: np.ndarray | None
+) -> int:
+    """The CPU's tile side for this picture: of the stride multiples from
+    :data:`MIN_AUTO_TILE` (or the network's minimum) to ``largest``, the one whose tiles
+    that must run (:func:`plan_tiles`) cost least, counting :data:`TILE_OVERHEAD_PX` a tile;
+    within 3 % of the least, the largest (more context for every pixel)."""
+    smallest = max(MIN_AUTO_TILE, 2 * halo + stride)
+    smallest = stride * math.ceil(smallest / stride)
+    if largest <= smallest:
+        return largest
+    costs = {}
+    sums = None if needed is None else _summed(needed, hp, wp)
+    for tile in range(smallest, largest + 1, stride):
+        th, tw, tiles = plan_tiles(hp, wp, tile, stride, halo, needed, sums)
+        costs[tile] = len(tiles) * (th * tw + TILE_OVERHEAD_PX)
+    best = min(costs.values())
+    return max(t for t, c in costs.items() if c <= 1.03 * best)
 
 
 def _pad_to(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
@@ -138,6 +219,9 @@ def run_tiled(
     asked = tile
     if tile is None:
         tile = choose_tile(device, bytes_per_pixel, stride, halo)
+        if device.type == "cpu":
+            hp, wp = (_padded(n, stride) for n in image.shape[:2])
+            tile = auto_tile(hp, wp, tile, stride, halo, needed)
     tile = max(stride * math.ceil(tile / stride), 2 * halo + stride)
     if asked is not None and tile - asked >= stride:  # raised, not just rounded to the stride
         progress(0.0, f"{asked}px tiles are below this network's minimum: using {tile}px")
@@ -165,22 +249,21 @@ def run_tiled(
             progress(0.0, f"out of memory: retrying with {tile}px tiles")
 
 
+def _padded(n: int, stride: int) -> int:
+    # at least MIN_SIDE each way: oneDNN's bf16 convolutions gave garbage (±1e33) on a
+    # 40×8 input once other networks had run in the process (a 37×1 picture, declipnet)
+    return math.ceil(max(n, MIN_SIDE) / stride) * stride
+
+
 def _run(
     net, image, device, stride, tile, halo, progress, cancel, dtype, needed, out_channels
 ) -> np.ndarray:
     h, w, _ = image.shape
-    # at least MIN_SIDE each way: oneDNN's bf16 convolutions gave garbage (±1e33) on a
-    # 40×8 input once other networks had run in the process (a 37×1 picture, declipnet)
-    hp = math.ceil(max(h, MIN_SIDE) / stride) * stride
-    wp = math.ceil(max(w, MIN_SIDE) / stride) * stride
+    hp, wp = _padded(h, stride), _padded(w, stride)
     src = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))[None]
     src = _pad_to(src, hp, wp)
-    th, tw = min(tile, hp), min(tile, wp)
-    step = max(stride, tile - halo)
-    ys, xs = _starts(hp, th, step), _starts(wp, tw, step)
-    tiles = [(y0, x0) for y0 in ys for x0 in xs]
-    if needed is not None:  # the padding's outputs are cut off: only the picture counts
-        tiles = [(y0, x0) for y0, x0 in tiles if needed[y0 : y0 + th, x0 : x0 + tw].any()]
+    # the padding's outputs are cut off: only the picture counts
+    th, tw, tiles = plan_tiles(hp, wp, tile, stride, halo, needed)
     acc = None if out_channels is None else np.zeros((hp, wp, out_channels), np.float32)
     weight = np.zeros((hp, wp), np.float32)
     total = len(tiles)

@@ -5,7 +5,14 @@ import torch
 from hdr_studio.core.errors import Cancelled
 from hdr_studio.core.jobs import CancelToken
 from hdr_studio.inference.devices import DeviceError, resolve_device
-from hdr_studio.inference.runner import choose_tile, run_tiled
+from hdr_studio.inference.runner import (
+    MAX_TILE_CPU,
+    MIN_AUTO_TILE,
+    auto_tile,
+    choose_tile,
+    plan_tiles,
+    run_tiled,
+)
 
 
 class Conv(torch.nn.Module):
@@ -131,3 +138,53 @@ def test_tiles_without_a_needed_pixel_are_skipped_and_needed_pixels_are_exact():
         run_tiled(net, x, torch.device("cpu"), 8, tile=64, needed=needed)
     with pytest.raises(ValueError, match="shape"):
         run_tiled(net, x, torch.device("cpu"), 8, needed=needed[:100], out_channels=2)
+
+
+def test_a_tile_that_gives_a_needed_pixel_no_weight_is_not_run():
+    """Column 49 lies in the second tile's (x0 = 48) weightless first quarter of its
+    overlap: that tile is not run and the pixel still gets what a run of all tiles gives."""
+    x = np.random.default_rng(4).random((64, 160, 3)).astype(np.float32)
+    needed = np.zeros((64, 160), bool)
+    needed[30, 49] = True
+    th, tw, tiles = plan_tiles(64, 160, 64, 8, 16, needed)
+    assert (th, tw, tiles) == (64, 64, [(0, 0)])
+    needed[30, 52] = True  # the first weighted column of the second tile
+    assert plan_tiles(64, 160, 64, 8, 16, needed)[2] == [(0, 0), (0, 48)]
+    net = Conv()
+    whole = run_tiled(net, x, torch.device("cpu"), 8, tile=64, halo=16)
+    part = run_tiled(
+        net, x, torch.device("cpu"), 8, tile=64, halo=16, needed=needed, out_channels=2
+    )
+    np.testing.assert_array_equal(part[needed], whole[needed])
+
+
+def test_the_cpu_tile_is_chosen_for_the_picture():
+    """A small clipped area in a 1155×649 picture: smaller tiles, less work than the
+    largest; every pixel needed: the tile that wastes least on overlaps; a picture smaller
+    than the smallest tile: one tile."""
+    hp, wp, stride, halo = 656, 1168, 16, 64
+    needed = np.zeros((649, 1155), bool)
+    needed[300:340, 500:560] = True  # a sun
+    tile = auto_tile(hp, wp, MAX_TILE_CPU, stride, halo, needed)
+    assert tile % stride == 0 and MIN_AUTO_TILE <= tile < MAX_TILE_CPU
+
+    def work(t, need):
+        th, tw, tiles = plan_tiles(hp, wp, t, stride, halo, need)
+        return len(tiles) * th * tw
+
+    assert work(tile, needed) < work(MAX_TILE_CPU, needed) / 2
+    every = np.ones((649, 1155), bool)
+    full = auto_tile(hp, wp, MAX_TILE_CPU, stride, halo, every)
+    sizes = range(MIN_AUTO_TILE, MAX_TILE_CPU + 1, stride)
+    assert work(full, every) <= 1.05 * min(work(t, every) for t in sizes)
+    assert auto_tile(192, 256, MAX_TILE_CPU, stride, halo, None) >= 256
+    assert len(plan_tiles(192, 256, 256, stride, halo, None)[2]) == 1
+
+    net = Conv()
+    forwards = []
+    net.register_forward_hook(lambda *a: forwards.append(1))
+    x = np.zeros((649, 1155, 3), np.float32)
+    run_tiled(net, x, torch.device("cpu"), 16, halo=64, needed=needed, out_channels=2)
+    largest = choose_tile(torch.device("cpu"), 1024, stride, halo)  # run_tiled's default
+    chosen = auto_tile(hp, wp, largest, stride, halo, needed)
+    assert len(forwards) == len(plan_tiles(hp, wp, chosen, stride, halo, needed)[2])
