@@ -45,10 +45,14 @@ class FeatureMaskedConv2d(nn.Module):
         )
         self.eps = eps
 
+    def features(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The features alone, W ∗ (X ⊙ M) + b: for a last layer, whose mask nothing reads."""
+        return self.conv(x * mask)
+
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if mask.shape[1] == 1 and x.shape[1] != 1:
             mask = mask.expand(-1, x.shape[1], -1, -1)
-        out = self.conv(x * mask)
+        out = self.features(x, mask)
         w = self.conv.weight.abs()
         w = w / (w.sum(dim=(1, 2, 3), keepdim=True) + self.eps)
         new_mask = F.conv2d(

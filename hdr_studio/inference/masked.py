@@ -78,8 +78,7 @@ class MaskedUNet(nn.Module):
             x = F.interpolate(x, scale_factor=2.0, mode="nearest")
             m = F.interpolate(m, scale_factor=2.0, mode="nearest")
             x, m = stage(torch.cat([x, sx], 1), torch.cat([m, sm], 1))
-        y, _ = self.head(x, m)
-        return y
+        return self.head.features(x, m)  # the last mask is not needed
 
 
 class MaskedEnsemble(nn.Module):
