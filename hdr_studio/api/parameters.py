@@ -272,7 +272,8 @@ RECONSTRUCT: tuple[Parameter, ...] = (
         "tile",
         int,
         None,
-        "tile size in pixels for the networks (default: from free memory)",
+        "tile size in pixels for the networks (default: from free memory; on the CPU the "
+        "size that computes least for the picture, 256–512)",
         minimum=1,
         optional=True,
         fronts=_CLI,

@@ -33,8 +33,9 @@ MAX_TILE = 2048
 
 #: CPU tiles stay small: up to 512 px the activations stay in cache-friendly sizes and the
 #: process far from the 4 GB target. Measured with the shipped masked ensemble (width 16,
-#: fp32, 2 threads, AMD EPYC): 5.5–5.9 s per megapixel from 192 to 512 px tiles, 6.2 at
-#: 576, 8.1 at 768, 9.1 at 1024 (bench/RESULTS.md, "Tiles chosen per picture").
+#: fp32, 2 threads, AMD EPYC, bench/tile_sizes.py): 4.9–5.7 s per megapixel from 192 to
+#: 512 px tiles, 6.0 at 576, 7.6 at 768, 8.0 at 1024 (bench/RESULTS.md, "Tiles chosen per
+#: picture").
 MAX_TILE_CPU = 512
 CPU_ACTIVATION_BUDGET = 512 * 2**20
 #: The smallest tile the CPU's per-picture choice takes: below it every pixel sees little
@@ -96,9 +97,7 @@ def plan_tiles(
     def weighted(starts: list[int], size: int, length: int) -> list[tuple[int, int]]:
         spans = []
         for a in starts:
-            lead = min(halo, size) if a > 0 else 0
-            trail = min(halo, size) if a + size < length else 0
-            nz = np.flatnonzero(_ramp(size, lead, trail) > 0)
+            nz = np.flatnonzero(_tile_ramp(a, size, length, halo) > 0)
             spans.append((a + int(nz[0]), a + int(nz[-1]) + 1))
         return spans
 
@@ -162,6 +161,14 @@ def _ramp(n: int, lead: int, trail: int) -> np.ndarray:
         else:
             w[n - length :] = np.minimum(w[n - length :], r[::-1])
     return w
+
+
+def _tile_ramp(start: int, size: int, length: int, halo: int) -> np.ndarray:
+    """:func:`_ramp` of a tile at ``start`` along an axis of ``length``: it overlaps a
+    neighbour by ``halo`` on each side that is not the picture's edge."""
+    lead = min(halo, size) if start > 0 else 0
+    trail = min(halo, size) if start + size < length else 0
+    return _ramp(size, lead, trail)
 
 
 def _forward(
@@ -280,11 +287,7 @@ def _run(
         out = _forward(net, x, device, dtype)[0].cpu().numpy().transpose(1, 2, 0)
         if acc is None:
             acc = np.zeros((hp, wp, out.shape[2]), np.float32)
-        lead_y = min(halo, th) if y0 > 0 else 0
-        trail_y = min(halo, th) if y0 + th < hp else 0
-        lead_x = min(halo, tw) if x0 > 0 else 0
-        trail_x = min(halo, tw) if x0 + tw < wp else 0
-        wt = np.outer(_ramp(th, lead_y, trail_y), _ramp(tw, lead_x, trail_x))
+        wt = np.outer(_tile_ramp(y0, th, hp, halo), _tile_ramp(x0, tw, wp, halo))
         acc[y0 : y0 + th, x0 : x0 + tw] += out * wt[..., None]
         weight[y0 : y0 + th, x0 : x0 + tw] += wt
         progress(done / total, f"tile {done}/{total}")

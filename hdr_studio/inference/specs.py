@@ -119,7 +119,7 @@ class MaskedSpec(ModelSpec):
     #: 12 MP photos are filled at 0.5 MP (0.2 of the side): on real photographs brought up to
     #: 1024×768 the three-network ensemble's fill at 0.2 of the side scored as at 0.25 (20.24
     #: dB in; ΔE fully clipped 63.73 against 63.71) and within 0.01 dB of 0.35 (bench/QUALITY.md,
-    #: "Three networks averaged"); it keeps a 12 MP JPEG under 6 s on fp32-only CPUs.
+    #: "Three networks averaged"); a 12 MP JPEG then takes about 6 s on fp32-only CPUs.
     work_pixels = WORK_PIXELS
 
     def build(self, config: dict[str, Any]) -> nn.Module:
