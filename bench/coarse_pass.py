@@ -77,8 +77,9 @@ def main() -> int:
             continue
         out = run_network(model, image)
         fine_hdr = model.spec.finish(out, image, RAW).hdr  # gain 1, no coarse: the raw fill
-        coarse = coarse_ratio(model, image)
-        assert coarse is not None
+        lazy = coarse_ratio(model, image)
+        assert lazy is not None
+        coarse = lazy.full()
         lin = image.linear
         coarse_hdr = lin * np.exp(coarse)
         variants = {

@@ -23,7 +23,7 @@ from hdr_studio.core.clipping import SANTOS_THRESHOLD, santos_mask
 from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import ProgressFn
 from hdr_studio.core.regions import coarse_weight
-from hdr_studio.core.smooth import smooth_in_mask
+from hdr_studio.core.smooth import linear_taps, smooth_in_mask
 
 #: Smallest linear value a log ratio is taken against.
 LOG_FLOOR = np.float32(1e-6)
@@ -92,6 +92,39 @@ def upsample_log_ratio(ratio: np.ndarray, height: int, width: int) -> np.ndarray
     return cv2.resize(ratio, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
+@dataclass(frozen=True)
+class LogRatio:
+    """A log ratio (h, w, 3) computed on a smaller copy of a (height, width) picture, brought
+    up bilinearly (:func:`upsample_log_ratio`'s geometry) only at the pixels asked for: the
+    fill reads a few per cent of a photo's pixels, and a full-size copy of a 12 MP picture's
+    ratio is 144 MB."""
+
+    small: np.ndarray
+    height: int
+    width: int
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (self.height, self.width, self.small.shape[2])
+
+    def at(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        """(N, 3) float32: the ratio at the full-size pixels (ys, xs)."""
+        h, w = self.small.shape[:2]
+        y0, y1, ty = linear_taps(self.height, h)
+        x0, x1, tx = linear_taps(self.width, w)
+        a, b = y0[ys], y1[ys]
+        c, d = x0[xs], x1[xs]
+        u, v = tx[xs][:, None], ty[ys][:, None]
+        s = self.small
+        top = s[a, c] * (1 - u) + s[a, d] * u
+        bottom = s[b, c] * (1 - u) + s[b, d] * u
+        return (top * (1 - v) + bottom * v).astype(np.float32)
+
+    def full(self) -> np.ndarray:
+        """(height, width, 3): the whole picture's ratio."""
+        return upsample_log_ratio(self.small, self.height, self.width)
+
+
 def near_clip(code: np.ndarray) -> np.ndarray:
     """(H, W) bool: the pixels :func:`keep_measured` computes — a channel above Santos'
     threshold. Everywhere else its result is the measurement, whatever the network said."""
@@ -106,13 +139,19 @@ def at_clip(image: Image) -> np.ndarray:
     return channel_max(image.code) >= np.float32(HARD_CLIP)
 
 
-def seed_proximity(clipped: np.ndarray, near: np.ndarray, reach: tuple[float, float]) -> np.ndarray:
+def seed_proximity(
+    clipped: np.ndarray,
+    near: np.ndarray,
+    reach: tuple[float, float],
+    where: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """(N,) float32 for the pixels of ``near``: 1 at a ``clipped`` pixel and up to
-    ``reach[0]`` pixels from one, falling linearly to 0 at ``reach[1]`` (Euclidean distance)."""
+    ``reach[0]`` pixels from one, falling linearly to 0 at ``reach[1]`` (Euclidean distance).
+    ``where``: ``np.nonzero(near)`` when the caller has it already."""
     import cv2
 
     lo, hi = reach
-    ys, xs = np.nonzero(near)
+    ys, xs = np.nonzero(near) if where is None else where
     if not clipped.any():
         return np.zeros(len(ys), np.float32)
     # only the box around the pixels asked about, grown by the reach, is measured
@@ -133,9 +172,9 @@ def sdr_changes(code: np.ndarray, band: float = 0.01) -> np.ndarray:
 
 def keep_measured(
     image: Image,
-    hdr: np.ndarray,
+    hdr: np.ndarray | LogRatio,
     gain: float = 1.0,
-    coarse_ratio: np.ndarray | None = None,
+    coarse_ratio: np.ndarray | LogRatio | None = None,
     reach: tuple[float, float] | None = None,
     decode: Callable[[np.ndarray], np.ndarray] | None = None,
     progress: ProgressFn | None = None,
@@ -160,8 +199,8 @@ def keep_measured(
     a nearly clipped pixel further than this from one that clipped (:func:`at_clip`,
     :func:`seed_proximity`) keeps its measurement (None: every pixel above Santos'
     threshold takes the fill as eq. 1 says). ``is_ratio``: ``hdr`` is already the
-    estimate's log ratio to the measurement (a fill computed at a smaller working size and
-    brought up, :func:`upsample_log_ratio`). Returns (H, W, 3) float32.
+    estimate's log ratio to the measurement (a fill computed at a smaller working size: a
+    :class:`LogRatio`, brought up only where it is read). Returns (H, W, 3) float32.
 
     Only pixels with a channel above Santos' threshold are computed (β = 1 elsewhere: the
     measurement, exactly); on a typical photo that is a few per cent of them."""
@@ -170,18 +209,31 @@ def keep_measured(
     near = near_clip(image.code)
     if not near.any():
         return out
-    m = santos_mask(image.code[near])  # (N, 3)
+    # The near pixels are a few per cent of a photo: found once, then gathered by their flat
+    # indices (a boolean mask would scan every pixel of each full-size array again).
+    ys, xs = np.nonzero(near)
+    where = (ys, xs)
+    index = ys * near.shape[1] + xs
+
+    def at_near(a: np.ndarray | LogRatio) -> np.ndarray:
+        if isinstance(a, LogRatio):
+            return a.at(*where)
+        return np.take(a.reshape(-1, a.shape[-1]), index, axis=0)
+
+    code_s = at_near(image.code)
+    m = santos_mask(code_s)  # (N, 3)
     if seed_reach is not None:
         # β stays 1 (the measurement) away from what clipped: the band is changed only at
         # the rim of a clipped region
-        w = seed_proximity(at_clip(image), near, seed_reach)[:, None]
+        clipped = _clipped_among(image, near, where, code_s)
+        w = seed_proximity(clipped, near, seed_reach, where)[:, None]
         m = 1 - w * (1 - m)
-    lin_s = lin[near]
+    lin_s = at_near(lin)
     lo = np.maximum(lin_s, LOG_FLOOR)
     if is_ratio:
-        r = np.maximum(hdr[near], np.float32(0))
+        r = np.maximum(at_near(hdr), np.float32(0))
     else:
-        est = hdr[near]
+        est = at_near(hdr)
         if decode is not None:
             est = decode(est)
         r = log_ratio(est, lin_s)
@@ -190,7 +242,7 @@ def keep_measured(
         # The network's fill is blotchy; its neighbourhood mean is closer to the truth. Where
         # a channel still measures, the mean may only lower a clipped channel's ratio: raising
         # it there pulled the core's boost into the rims as a coloured halo (QUALITY.md).
-        rs = smooth_in_mask(near, r, smooth * max(near.shape))
+        rs = smooth_in_mask(near, r, smooth * max(near.shape), where)
         r = a * rs + (1 - a) * np.minimum(rs, r)
     if coarse_ratio is not None:
         if progress is not None:
@@ -198,15 +250,27 @@ def keep_measured(
         lo_reach, hi_reach = COARSE_REACH if reach is None else reach
         w = coarse_weight(near, lo_reach, hi_reach, inside=True)[:, None]
         if w.any():
-            r = r + w * (coarse_ratio[near] - r)
+            r = r + w * (at_near(coarse_ratio) - r)
     # Where every channel clipped, the measurement has no colour left and the small networks'
     # hue there is noise (rainbow fringes inside white clouds): such pixels keep the
     # measured colour and take the mean of the channels' log ratios (bench/QUALITY.md).
     if a.any():
         r = r + a * (channel_mean(r)[:, None] - r)
     filled = lo * np.exp(np.float32(gain) * r)
-    out[near] = m * lin_s + (1 - m) * filled
+    out.reshape(-1, 3)[index] = m * lin_s + (1 - m) * filled
     return out
+
+
+def _clipped_among(
+    image: Image, near: np.ndarray, where: tuple[np.ndarray, np.ndarray], code_s: np.ndarray
+) -> np.ndarray:
+    """:func:`at_clip` of ``image`` (H, W) bool, from the code values of the ``near`` pixels
+    alone (``code_s``, at ``where``): a pixel at the clip is always near it."""
+    if image.sensor_clip is not None:
+        return at_clip(image)
+    clipped = np.zeros(near.shape, bool)
+    clipped[where] = channel_max(code_s) >= np.float32(HARD_CLIP)
+    return clipped
 
 
 def clipped_weights(code: np.ndarray, band: float = 0.01) -> tuple[np.ndarray, np.ndarray]:

@@ -18,14 +18,21 @@ import numpy as np
 CELLS_PER_SIGMA = 4.0
 
 
-def smooth_in_mask(mask: np.ndarray, values: np.ndarray, sigma: float) -> np.ndarray:
+def smooth_in_mask(
+    mask: np.ndarray,
+    values: np.ndarray,
+    sigma: float,
+    where: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """The Gaussian-weighted mean (``sigma`` in pixels) of ``values`` over the pixels of
     ``mask`` around each of them. ``mask``: (H, W) bool; ``values``: (N, C) float32, one row
-    per masked pixel in row-major order (``a[mask]``). Returns (N, C) float32."""
+    per masked pixel in row-major order (``a[mask]``); ``where``: ``np.nonzero(mask)`` when
+    the caller has it already. Returns (N, C) float32."""
     import cv2
 
     values = np.asarray(values, np.float32)
-    if mask.ndim != 2 or values.ndim != 2 or values.shape[0] != int(np.count_nonzero(mask)):
+    count = int(np.count_nonzero(mask)) if where is None else len(where[0])
+    if mask.ndim != 2 or values.ndim != 2 or values.shape[0] != count:
         raise ValueError("values must hold one row per pixel of the mask")
     if sigma < 0:
         raise ValueError(f"sigma must be ≥ 0, got {sigma}")
@@ -35,7 +42,7 @@ def smooth_in_mask(mask: np.ndarray, values: np.ndarray, sigma: float) -> np.nda
     h, w = mask.shape
     f = min(1.0, CELLS_PER_SIGMA / sigma)  # grid cells per pixel
     gh, gw = max(1, round(h * f)), max(1, round(w * f))
-    ys, xs = np.nonzero(mask)
+    ys, xs = np.nonzero(mask) if where is None else where
     cy = np.minimum(np.arange(h) * gh // h, gh - 1)  # each row's and column's grid cell
     cx = np.minimum(np.arange(w) * gw // w, gw - 1)
     cell = cy[ys] * gw + cx[xs]
@@ -48,8 +55,8 @@ def smooth_in_mask(mask: np.ndarray, values: np.ndarray, sigma: float) -> np.nda
     # grid that is each pixel's own cell). Separably: the grid is first interpolated to every
     # row that holds a masked pixel (the same weights for a whole row), then each pixel
     # interpolates along its row: two lookups per pixel instead of four, the same values.
-    y0, y1, ty = _linear_taps(h, gh)
-    x0, x1, tx = _linear_taps(w, gw)
+    y0, y1, ty = linear_taps(h, gh)
+    x0, x1, tx = linear_taps(w, gw)
     used = np.flatnonzero(np.bincount(ys, minlength=h))
     rows = np.zeros((h, gw, c + 1), np.float32)
     t = ty[used][:, None, None]
@@ -62,7 +69,7 @@ def smooth_in_mask(mask: np.ndarray, values: np.ndarray, sigma: float) -> np.nda
     return np.where(weight > 1e-12, picked[:, :c] / np.maximum(weight, 1e-12), values)
 
 
-def _linear_taps(n: int, cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def linear_taps(n: int, cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each of ``n`` pixels along an axis of a grid of ``cells`` cells: the two cells it
     reads from and the second one's weight (float32), cell centres at (i + 0.5) · n / cells
     − 0.5 in pixels, clamped at the ends."""

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 from torch import nn
 
-from hdr_studio.core.fill import RAW, Calibration
+from hdr_studio.core.fill import RAW, Calibration, LogRatio
 from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import ProgressFn
 from hdr_studio.core.result import MethodKind, ModelResult
@@ -63,13 +63,14 @@ class ModelSpec:
         out: np.ndarray,
         image: Image,
         cal: Calibration = RAW,
-        coarse_ratio: np.ndarray | None = None,
+        coarse_ratio: np.ndarray | LogRatio | None = None,
         progress: ProgressFn | None = None,
     ) -> ModelResult:
         """The model's result from the network output ``out``, with the gains ``cal``; HDR
-        models take ``coarse_ratio`` (the coarse-scale pass's log ratio, full size) in wide
-        clipped regions (:func:`hdr_studio.core.fill.keep_measured`), and report its steps
-        to ``progress`` (fractions of this step)."""
+        models take ``coarse_ratio`` (the coarse-scale pass's log ratio: full size, or a
+        :class:`~hdr_studio.core.fill.LogRatio` brought up where read) in wide clipped
+        regions (:func:`hdr_studio.core.fill.keep_measured`), and report its steps to
+        ``progress`` (fractions of this step)."""
         raise NotImplementedError
 
     def estimate_ratio(self, out: np.ndarray, image: Image) -> np.ndarray:
@@ -79,10 +80,10 @@ class ModelSpec:
 
     def finish_ratio(
         self,
-        ratio: np.ndarray,
+        ratio: np.ndarray | LogRatio,
         image: Image,
         cal: Calibration = RAW,
-        coarse_ratio: np.ndarray | None = None,
+        coarse_ratio: np.ndarray | LogRatio | None = None,
         progress: ProgressFn | None = None,
     ) -> ModelResult:
         """As :meth:`finish`, from an estimate given as its log ratio to the measurement

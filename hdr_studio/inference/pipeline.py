@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from hdr_studio.core.channels import channel_max
-from hdr_studio.core.fill import RAW, Calibration, log_ratio, upsample_log_ratio
+from hdr_studio.core.fill import RAW, Calibration, LogRatio, log_ratio
 from hdr_studio.core.image import Image
 from hdr_studio.core.jobs import CancelToken, ProgressFn, no_progress
 from hdr_studio.core.result import ModelResult
@@ -205,7 +205,7 @@ def _one_pass(
         return model.spec.finish(out, part, model.calibration, coarse, finish_progress)
     # the fill at the working size, brought up to the picture's
     h, w = part.code.shape[:2]
-    ratio = upsample_log_ratio(model.spec.estimate_ratio(out, work), h, w)
+    ratio = LogRatio(model.spec.estimate_ratio(out, work), h, w)
     del out
     return model.spec.finish_ratio(ratio, part, model.calibration, coarse, finish_progress)
 
@@ -265,10 +265,10 @@ def _scaled_progress(progress: ProgressFn, lo: float, span: float) -> ProgressFn
 WORK_SIDE = 320
 
 
-def coarse_ratio(model: LoadedModel, image: Image, precision: str = "auto") -> np.ndarray | None:
+def coarse_ratio(model: LoadedModel, image: Image, precision: str = "auto") -> LogRatio | None:
     """The network run at :data:`WORK_SIDE` (long side): its estimate's log ratio to that
-    scale's measurement, upsampled to full size; ``None`` for pictures not much larger than
-    the working size."""
+    scale's measurement, to be brought up to full size where it is read; ``None`` for
+    pictures not much larger than the working size."""
 
     h, w = image.code.shape[:2]
     if max(h, w) <= 1.5 * WORK_SIDE:
@@ -277,7 +277,7 @@ def coarse_ratio(model: LoadedModel, image: Image, precision: str = "auto") -> n
     small = _shrink(image, (max(1, round(w * s)), max(1, round(h * s))))
     hdr = model.spec.finish(run_network(model, small, precision=precision), small, RAW).hdr
     assert hdr is not None
-    return upsample_log_ratio(log_ratio(hdr, small.linear), h, w)
+    return LogRatio(log_ratio(hdr, small.linear), h, w)
 
 
 def run_network(

@@ -11,6 +11,7 @@ from hdr_studio.core.fill import (
     FILL_SMOOTH,
     RAW,
     Calibration,
+    LogRatio,
     keep_measured,
     keep_unclipped,
     log_ratio,
@@ -52,7 +53,7 @@ class DeclipNetSpec(ModelSpec):
         out: np.ndarray,
         image: Image,
         cal: Calibration = RAW,
-        coarse_ratio: np.ndarray | None = None,
+        coarse_ratio: np.ndarray | LogRatio | None = None,
         progress: ProgressFn | None = None,
     ) -> ModelResult:
         return ModelResult(sdr=srgb_decode(keep_unclipped(image.code, out, cal)))
@@ -83,7 +84,7 @@ class DRHTSpec(ModelSpec):
         out: np.ndarray,
         image: Image,
         cal: Calibration = RAW,
-        coarse_ratio: np.ndarray | None = None,
+        coarse_ratio: np.ndarray | LogRatio | None = None,
         progress: ProgressFn | None = None,
     ) -> ModelResult:
         from hdr_studio.inference.drht import ALPHA, GAMMA
@@ -142,7 +143,7 @@ class MaskedSpec(ModelSpec):
         out: np.ndarray,
         image: Image,
         cal: Calibration = RAW,
-        coarse_ratio: np.ndarray | None = None,
+        coarse_ratio: np.ndarray | LogRatio | None = None,
         progress: ProgressFn | None = None,
     ) -> ModelResult:
         return self._fill(out, image, cal, coarse_ratio, progress, decode=_decode_log1p)
@@ -152,10 +153,10 @@ class MaskedSpec(ModelSpec):
 
     def finish_ratio(
         self,
-        ratio: np.ndarray,
+        ratio: np.ndarray | LogRatio,
         image: Image,
         cal: Calibration = RAW,
-        coarse_ratio: np.ndarray | None = None,
+        coarse_ratio: np.ndarray | LogRatio | None = None,
         progress: ProgressFn | None = None,
     ) -> ModelResult:
         return self._fill(ratio, image, cal, coarse_ratio, progress, is_ratio=True)
@@ -215,7 +216,7 @@ class HybridSpec(ModelSpec):
         out: np.ndarray,
         image: Image,
         cal: Calibration = RAW,
-        coarse_ratio: np.ndarray | None = None,
+        coarse_ratio: np.ndarray | LogRatio | None = None,
         progress: ProgressFn | None = None,
     ) -> ModelResult:
         from hdr_studio.core.gamut import convert_primaries

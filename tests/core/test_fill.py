@@ -190,3 +190,48 @@ def test_keep_measured_takes_an_estimate_as_its_log_ratio():
     a = keep_measured(image, est, gain=0.9, smooth=1 / 32)
     b = keep_measured(image, log_ratio(est, image.linear), gain=0.9, smooth=1 / 32, is_ratio=True)
     np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+def test_the_fill_finds_the_clipped_pixels_among_the_near_ones():
+    """keep_measured looks for the pixels at the clip among those near it only, and hands the
+    near pixels' coordinates on: the same rim weights as from the whole picture."""
+    from hdr_studio.core.clipping import SANTOS_THRESHOLD
+    from hdr_studio.core.fill import HARD_CLIP
+
+    assert HARD_CLIP > SANTOS_THRESHOLD  # a pixel at the clip is always a near one
+    rng = np.random.default_rng(3)
+    code = np.round(rng.random((48, 64, 3)) ** 0.2 * 255).astype(np.float32) / 255
+    image = Image(linear=srgb_decode(code), code=code)
+    near = near_clip(code)
+    clipped = at_clip(image)
+    assert clipped.any() and not (clipped & ~near).any()
+    where = np.nonzero(near)
+    np.testing.assert_array_equal(
+        seed_proximity(clipped, near, SEED_REACH, where), seed_proximity(clipped, near, SEED_REACH)
+    )
+    # a raw file's sensor mask is its own evidence: the rim follows it, not the codes
+    sensor = np.zeros((48, 64, 3), bool)
+    sensor[20:28, 30:40] = True
+    raw = Image(linear=image.linear, code=code, sensor_clip=sensor)
+    est = np.full_like(code, 9.0)
+    assert not np.array_equal(keep_measured(raw, est), keep_measured(image, est))
+
+
+def test_a_log_ratio_brought_up_where_read_is_the_whole_one_there():
+    from hdr_studio.core.fill import LogRatio
+
+    rng = np.random.default_rng(11)
+    small = rng.random((7, 9, 3)).astype(np.float32)
+    lazy = LogRatio(small, 40, 61)
+    full = lazy.full()
+    assert full.shape == lazy.shape == (40, 61, 3)
+    ys, xs = np.nonzero(rng.random((40, 61)) < 0.4)
+    np.testing.assert_allclose(lazy.at(ys, xs), full[ys, xs], atol=1e-6)
+    # the fill reads it as it would read the whole array
+    code = np.round(rng.random((40, 61, 3)) ** 0.2 * 255).astype(np.float32) / 255
+    image = Image(linear=srgb_decode(code), code=code)
+    np.testing.assert_allclose(
+        keep_measured(image, lazy, smooth=1 / 32, is_ratio=True, coarse_ratio=lazy),
+        keep_measured(image, full, smooth=1 / 32, is_ratio=True, coarse_ratio=full),
+        rtol=1e-5,
+    )

@@ -93,3 +93,14 @@ def test_the_separable_read_back_gives_the_four_tap_values_exactly(sigma):
         np.testing.assert_array_equal(
             smooth_in_mask(mask, values, sigma), _four_taps(mask, values, sigma)
         )
+
+
+def test_the_callers_coordinates_give_the_same_result():
+    rng = np.random.default_rng(5)
+    mask = rng.random((60, 90)) < 0.3
+    values = rng.random((int(mask.sum()), 3)).astype(np.float32)
+    np.testing.assert_array_equal(
+        smooth_in_mask(mask, values, 4.0, np.nonzero(mask)), smooth_in_mask(mask, values, 4.0)
+    )
+    with pytest.raises(ValueError):
+        smooth_in_mask(mask, values[1:], 4.0, np.nonzero(mask))
