@@ -8,9 +8,9 @@ of a photograph's clipped areas at 12 MP.
 Each pair's input (8-bit codes) and truth are enlarged ``--scale`` times (bicubic for the
 codes, then re-quantised; linear for the truth), so that a clipped area spans as many pixels
 as it would in a large photo; then each working scale (share of the side) is measured with
-the PU21 and ΔE figures ``hdr-studio eval`` reports, and the network's time. ``--time MP``
-times ``run_model`` (in process, after a warm-up run) on bench_models.py's JPEG of that
-size, at full size and at the shipped working size, twice each.
+the PU21, ΔE and brightness figures ``hdr-studio eval`` reports, and the network's time.
+``--time MP`` times ``run_model`` (in process, after a warm-up run) on bench_models.py's
+JPEG of that size, at full size and at the shipped working size, twice each.
 """
 
 from __future__ import annotations
@@ -87,7 +87,10 @@ def main() -> int:
             dt = time.perf_counter() - t0
             assert hdr is not None
             r = rows[s]
+            mean, top = M.brightness_errors(hdr, truth, clipped)
             for key, val in (
+                ("mean", mean),
+                ("top", top),
                 ("pu21_in", M.pu21_psnr(hdr, truth, clipped)),
                 ("pu21_out", M.pu21_psnr(hdr, truth, ~clipped)),
                 ("de_partial", M.delta_e_itp(hdr, truth, clipped & ~fully)),
@@ -96,13 +99,17 @@ def main() -> int:
             ):
                 r.setdefault(key, []).append(val)
     print(f"{args.set}, {args.limit} pairs at ×{args.scale} ({size[0]}×{size[1]})")
-    print("| working scale (side) | PU21 in | PU21 out | ΔE partly | ΔE fully | seconds |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| working scale (side) | PU21 in | PU21 out | ΔE partly | ΔE fully | brightness in | "
+        "brightest 1 % | seconds |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for s, r in rows.items():
         v = {k: float(np.nanmean([x for x in a if np.isfinite(x)])) for k, a in r.items()}
         print(
             f"| {s:g} | {v['pu21_in']:.2f} | {v['pu21_out']:.2f} | {v['de_partial']:.2f} | "
-            f"{v['de_full']:.2f} | {sum(r['seconds']):.0f} |"
+            f"{v['de_full']:.2f} | {v['mean']:+.2f} | {v['top']:+.2f} | "
+            f"{sum(r['seconds']):.0f} |"
         )
     return 0
 

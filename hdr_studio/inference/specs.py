@@ -25,7 +25,7 @@ from hdr_studio.core.transfer import srgb_decode
 from hdr_studio.inference.model_spec import ModelSpec, register
 
 #: The masked network's working size (pixels), see :attr:`ModelSpec.work_pixels`.
-WORK_PIXELS = 500_000  # bench/RESULTS.md, "Tiles chosen per picture"
+WORK_PIXELS = 250_000  # bench/RESULTS.md, "A smaller working size"
 
 
 @register
@@ -117,10 +117,11 @@ class MaskedSpec(ModelSpec):
         "small": {"width": 8, "depth": 4},
     }
     halo = 64
-    #: 12 MP photos are filled at 0.5 MP (0.2 of the side): on real photographs brought up to
-    #: 1024×768 the three-network ensemble's fill at 0.2 of the side scored as at 0.25 (20.24
-    #: dB in; ΔE fully clipped 63.73 against 63.71) and within 0.01 dB of 0.35 (bench/QUALITY.md,
-    #: "Three networks averaged"); a 12 MP JPEG then takes about 6 s on fp32-only CPUs.
+    #: 12 MP photos are filled at 0.25 MP (0.144 of the side): on real photographs brought
+    #: up to 1024×768 the three-network ensemble's fill at 0.144 of the side scored as at 0.2
+    #: (20.23 dB in; ΔE fully clipped 63.83 against 63.73; the same brightness), on renders
+    #: 0.01 dB below (bench/QUALITY.md, "Filling at a working size"; bench/RESULTS.md,
+    #: "A smaller working size").
     work_pixels = WORK_PIXELS
 
     def build(self, config: dict[str, Any]) -> nn.Module:

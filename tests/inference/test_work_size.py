@@ -18,7 +18,7 @@ def test_work_scale():
     assert work_scale(3000, 4000, 3_000_000) == pytest.approx(0.5)
     assert work_scale(1000, 1500, 3_000_000) == 1.0
     assert work_scale(3000, 4000, None) == 1.0
-    assert get_spec("masked").work_pixels == 500_000
+    assert get_spec("masked").work_pixels == 250_000
 
 
 def _photo() -> Image:
