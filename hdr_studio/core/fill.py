@@ -206,71 +206,97 @@ def keep_measured(
     measurement, exactly); on a typical photo that is a few per cent of them."""
     lin = image.linear
     out = np.array(lin, dtype=np.float32, copy=True)
-    near = near_clip(image.code)
-    if not near.any():
+    mask = near_clip(image.code)
+    if not mask.any():
         return out
-    # The near pixels are a few per cent of a photo: found once, then gathered by their flat
-    # indices (a boolean mask would scan every pixel of each full-size array again).
-    ys, xs = np.nonzero(near)
-    where = (ys, xs)
-    index = ys * near.shape[1] + xs
-
-    def at_near(a: np.ndarray | LogRatio) -> np.ndarray:
-        if isinstance(a, LogRatio):
-            return a.at(*where)
-        return np.take(a.reshape(-1, a.shape[-1]), index, axis=0)
-
-    code_s = at_near(image.code)
+    near = _Near.of(mask)
+    code_s, lin_s = near.take(image.code), near.take(lin)
     m = santos_mask(code_s)  # (N, 3)
     if seed_reach is not None:
         # β stays 1 (the measurement) away from what clipped: the band is changed only at
         # the rim of a clipped region
-        clipped = _clipped_among(image, near, where, code_s)
-        w = seed_proximity(clipped, near, seed_reach, where)[:, None]
-        m = 1 - w * (1 - m)
-    lin_s = at_near(lin)
-    lo = np.maximum(lin_s, LOG_FLOOR)
+        w = seed_proximity(_clipped_among(image, near, code_s), mask, seed_reach, near.where)
+        m = 1 - w[:, None] * (1 - m)
     if is_ratio:
-        r = np.maximum(at_near(hdr), np.float32(0))
+        r = np.maximum(near.take(hdr), np.float32(0))
     else:
-        est = at_near(hdr)
-        if decode is not None:
-            est = decode(est)
-        r = log_ratio(est, lin_s)
+        est = near.take(hdr)
+        r = log_ratio(est if decode is None else decode(est), lin_s)
     a = 1 - channel_max(m)[:, None]  # 1 where every channel clipped
+    r = _shaped_ratio(near, r, a, smooth, coarse_ratio, reach, progress)
+    filled = np.maximum(lin_s, LOG_FLOOR) * np.exp(np.float32(gain) * r)
+    out.reshape(-1, 3)[near.index] = m * lin_s + (1 - m) * filled
+    return out
+
+
+@dataclass(frozen=True)
+class _Near:
+    """The pixels :func:`keep_measured` computes, found once: a few per cent of a photo,
+    gathered by their flat indices (a boolean mask would scan every pixel of each
+    full-size array again)."""
+
+    mask: np.ndarray
+    ys: np.ndarray
+    xs: np.ndarray
+    index: np.ndarray
+
+    @classmethod
+    def of(cls, mask: np.ndarray) -> _Near:
+        ys, xs = np.nonzero(mask)
+        return cls(mask, ys, xs, ys * mask.shape[1] + xs)
+
+    @property
+    def where(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.ys, self.xs
+
+    def take(self, a: np.ndarray | LogRatio) -> np.ndarray:
+        """(N, C): ``a``'s values at these pixels."""
+        if isinstance(a, LogRatio):
+            return a.at(self.ys, self.xs)
+        return np.take(a.reshape(-1, a.shape[-1]), self.index, axis=0)
+
+
+def _clipped_among(image: Image, near: _Near, code_s: np.ndarray) -> np.ndarray:
+    """:func:`at_clip` of ``image`` (H, W) bool, from the code values of the ``near`` pixels
+    alone (``code_s``): a pixel at the clip is always near it."""
+    if image.sensor_clip is not None:
+        return at_clip(image)
+    clipped = np.zeros(near.mask.shape, bool)
+    clipped[near.where] = channel_max(code_s) >= np.float32(HARD_CLIP)
+    return clipped
+
+
+def _shaped_ratio(
+    near: _Near,
+    r: np.ndarray,
+    a: np.ndarray,
+    smooth: float,
+    coarse_ratio: np.ndarray | LogRatio | None,
+    reach: tuple[float, float] | None,
+    progress: ProgressFn | None,
+) -> np.ndarray:
+    """The estimate's log ratio ``r`` (N, 3) at the ``near`` pixels as :func:`keep_measured`
+    fills with it: smoothed, the coarse pass's in wide regions, grey where every channel
+    clipped (``a`` = 1)."""
     if smooth > 0:
         # The network's fill is blotchy; its neighbourhood mean is closer to the truth. Where
         # a channel still measures, the mean may only lower a clipped channel's ratio: raising
         # it there pulled the core's boost into the rims as a coloured halo (QUALITY.md).
-        rs = smooth_in_mask(near, r, smooth * max(near.shape), where)
+        rs = smooth_in_mask(near.mask, r, smooth * max(near.mask.shape), near.where)
         r = a * rs + (1 - a) * np.minimum(rs, r)
     if coarse_ratio is not None:
         if progress is not None:
             progress(0.5, "measuring clipped regions")
         lo_reach, hi_reach = COARSE_REACH if reach is None else reach
-        w = coarse_weight(near, lo_reach, hi_reach, inside=True)[:, None]
+        w = coarse_weight(near.mask, lo_reach, hi_reach, inside=True)[:, None]
         if w.any():
-            r = r + w * (at_near(coarse_ratio) - r)
+            r = r + w * (near.take(coarse_ratio) - r)
     # Where every channel clipped, the measurement has no colour left and the small networks'
     # hue there is noise (rainbow fringes inside white clouds): such pixels keep the
     # measured colour and take the mean of the channels' log ratios (bench/QUALITY.md).
     if a.any():
         r = r + a * (channel_mean(r)[:, None] - r)
-    filled = lo * np.exp(np.float32(gain) * r)
-    out.reshape(-1, 3)[index] = m * lin_s + (1 - m) * filled
-    return out
-
-
-def _clipped_among(
-    image: Image, near: np.ndarray, where: tuple[np.ndarray, np.ndarray], code_s: np.ndarray
-) -> np.ndarray:
-    """:func:`at_clip` of ``image`` (H, W) bool, from the code values of the ``near`` pixels
-    alone (``code_s``, at ``where``): a pixel at the clip is always near it."""
-    if image.sensor_clip is not None:
-        return at_clip(image)
-    clipped = np.zeros(near.shape, bool)
-    clipped[where] = channel_max(code_s) >= np.float32(HARD_CLIP)
-    return clipped
+    return r
 
 
 def clipped_weights(code: np.ndarray, band: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
