@@ -253,6 +253,8 @@ class _Near:
         """(N, C): ``a``'s values at these pixels."""
         if isinstance(a, LogRatio):
             return a.at(self.ys, self.xs)
+        if not a.flags.c_contiguous:  # a view (some channels of an output): no full copy
+            return a[self.ys, self.xs]
         return np.take(a.reshape(-1, a.shape[-1]), self.index, axis=0)
 
 

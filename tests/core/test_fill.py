@@ -235,3 +235,15 @@ def test_a_log_ratio_brought_up_where_read_is_the_whole_one_there():
         keep_measured(image, full, smooth=1 / 32, is_ratio=True, coarse_ratio=full),
         rtol=1e-5,
     )
+
+
+def test_the_fill_reads_a_view_of_some_channels_as_the_channels_themselves():
+    rng = np.random.default_rng(12)
+    code = np.round(rng.random((30, 40, 3)) ** 0.2 * 255).astype(np.float32) / 255
+    image = Image(linear=srgb_decode(code), code=code)
+    out = (2 + 8 * rng.random((30, 40, 6))).astype(np.float32)  # e.g. DRHT's HDR + SDR heads
+    view = out[..., 0:3]
+    assert not view.flags.c_contiguous
+    np.testing.assert_array_equal(
+        keep_measured(image, view, smooth=1 / 32), keep_measured(image, view.copy(), smooth=1 / 32)
+    )
