@@ -4,6 +4,7 @@ of a photograph's clipped areas at 12 MP.
 
     .venv/bin/python bench/work_size.py --set DATA/real/valset --scale 4 --limit 30
     .venv/bin/python bench/work_size.py --time 12     # the reconstruction step's time only
+    .venv/bin/python bench/work_size.py --set DATA/real/valset --scale 8 --work 0.28 --no-coarse
 
 Each pair's input (8-bit codes) and truth are enlarged ``--scale`` times (bicubic for the
 codes, then re-quantised; linear for the truth), so that a clipped area spans as many pixels
@@ -11,6 +12,8 @@ as it would in a large photo; then each working scale (share of the side) is mea
 the PU21, ΔE and brightness figures ``hdr-studio eval`` reports, and the network's time.
 ``--time MP`` times ``run_model`` (in process, after a warm-up run) on bench_models.py's
 JPEG of that size, at full size and at the shipped working size, twice each.
+``--no-coarse``: each working scale also without the coarse pass (``pipeline.WORK_SIDE``),
+to see what it adds.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import numpy as np
 from hdr_studio.core.clipping import over_mask
 from hdr_studio.core.image import Image
 from hdr_studio.core.reader import read_image
+from hdr_studio.inference import pipeline
 from hdr_studio.inference.pipeline import run_model
 from hdr_studio.inference.registry import get_spec
 from hdr_studio.training import metrics as M
@@ -58,6 +62,9 @@ def main() -> int:
     ap.add_argument("--scale", type=int, default=4)
     ap.add_argument("--limit", type=int, default=30)
     ap.add_argument("--work", default="1.0,0.7,0.5,0.35", help="working scales (side)")
+    ap.add_argument(
+        "--no-coarse", action="store_true", help="each scale without the coarse pass too"
+    )
     args = ap.parse_args()
     if args.time:
         time_step(args.time)
@@ -67,7 +74,9 @@ def main() -> int:
     manifest = json.loads((args.set / "manifest.json").read_text())
     spec_class = type(get_spec("masked"))
     scales = [float(s) for s in args.work.split(",")]
-    rows: dict[float, dict[str, list[float]]] = {s: {} for s in scales}
+    sides = [pipeline.WORK_SIDE] + ([1 << 30] if args.no_coarse else [])
+    runs = [(s, side) for s in scales for side in sides]
+    rows: dict[tuple[float, int], dict[str, list[float]]] = {r: {} for r in runs}
     for item in manifest["hdr"][: args.limit]:
         small = read_image(args.set / "hdr" / f"{item['name']}.png")
         truth = read_hdr(args.set / "hdr" / f"{item['name']}_truth.exr")
@@ -80,13 +89,14 @@ def main() -> int:
         clipped = over_mask(image.code)
         fully = over_mask(image.code, mode="all")
         pixels = size[0] * size[1]
-        for s in scales:
+        for s, side in runs:
             spec_class.work_pixels = None if s >= 1 else int(pixels * s * s)
+            pipeline.WORK_SIDE = side  # a side this large: no coarse pass
             t0 = time.perf_counter()
             hdr = run_model(image, "masked", device="cpu").hdr
             dt = time.perf_counter() - t0
             assert hdr is not None
-            r = rows[s]
+            r = rows[(s, side)]
             mean, top = M.brightness_errors(hdr, truth, clipped)
             for key, val in (
                 ("mean", mean),
@@ -104,10 +114,12 @@ def main() -> int:
         "brightest 1 % | seconds |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    for s, r in rows.items():
+    pipeline.WORK_SIDE = sides[0]
+    for (s, side), r in rows.items():
         v = {k: float(np.nanmean([x for x in a if np.isfinite(x)])) for k, a in r.items()}
+        label = f"{s:g}" if side == sides[0] else f"{s:g}, no coarse pass"
         print(
-            f"| {s:g} | {v['pu21_in']:.2f} | {v['pu21_out']:.2f} | {v['de_partial']:.2f} | "
+            f"| {label} | {v['pu21_in']:.2f} | {v['pu21_out']:.2f} | {v['de_partial']:.2f} | "
             f"{v['de_full']:.2f} | {v['mean']:+.2f} | {v['top']:+.2f} | "
             f"{sum(r['seconds']):.0f} |"
         )
