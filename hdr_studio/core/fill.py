@@ -85,17 +85,10 @@ def log_ratio(hdr: np.ndarray, measured: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(hdr, lo) / lo)
 
 
-def upsample_log_ratio(ratio: np.ndarray, height: int, width: int) -> np.ndarray:
-    """A coarse pass's log ratio (h, w, 3) brought to (height, width, 3), bilinear."""
-    import cv2
-
-    return cv2.resize(ratio, (width, height), interpolation=cv2.INTER_LINEAR)
-
-
 @dataclass(frozen=True)
 class LogRatio:
     """A log ratio (h, w, 3) computed on a smaller copy of a (height, width) picture, brought
-    up bilinearly (:func:`upsample_log_ratio`'s geometry) only at the pixels asked for: the
+    up bilinearly (OpenCV's resize geometry, :meth:`full`) only at the pixels asked for: the
     fill reads a few per cent of a photo's pixels, and a full-size copy of a 12 MP picture's
     ratio is 144 MB."""
 
@@ -122,7 +115,9 @@ class LogRatio:
 
     def full(self) -> np.ndarray:
         """(height, width, 3): the whole picture's ratio."""
-        return upsample_log_ratio(self.small, self.height, self.width)
+        import cv2
+
+        return cv2.resize(self.small, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
 
 
 def near_clip(code: np.ndarray) -> np.ndarray:
