@@ -375,7 +375,9 @@ def _read_oiio_pixels(inp: Any, p: Path) -> tuple[np.ndarray, float, int, bool]:
     h, w, nch = spec.height, spec.width, spec.nchannels
     data = np.asarray(raw)
     data = data.reshape(h, w, nch) if data.ndim != 3 else data
-    data = data.astype(np.float32) / np.float32(scale) if scale != 1.0 else data.astype(np.float32)
+    data = data.astype(np.float32, copy=False)
+    if scale != 1.0:
+        data /= np.float32(scale)  # in place: one full-size copy, not two
     return data, scale, depth, is_float
 
 
@@ -452,7 +454,9 @@ def _split_channels(
     alpha = np.ascontiguousarray(data[..., alpha_index]) if alpha_index >= 0 else None
     colour_idx = [i for i in range(nch) if i != alpha_index]
     if len(colour_idx) >= 3:
-        rgb = data[..., colour_idx[:3]]
+        c = colour_idx[:3]
+        # three channels in a row (nearly always): a view, not a gather of the whole picture
+        rgb = data[..., c[0] : c[0] + 3] if c[2] - c[0] == 2 else data[..., c]
         if len(colour_idx) > 3:
             extra = ",".join(names[i] for i in colour_idx[3:])
             notes.append(f"ignored extra channels {extra}")
