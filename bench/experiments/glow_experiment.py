@@ -82,32 +82,19 @@ def regions(set_dir: Path, limit: int | None = None):
     each region, shortfall of each region, source photograph)."""
     import cv2
 
-    from hdr_studio.api.engine import run_method
-    from hdr_studio.core.clipping import over_mask
-    from hdr_studio.core.fill import HARD_CLIP
-    from hdr_studio.core.reader import read_image
     from hdr_studio.training import metrics as M
-    from hdr_studio.training.data.dataset import read_hdr
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from peak_shape_experiment import load_pair
 
     items = json.loads((set_dir / "manifest.json").read_text())["hdr"][:limit]
     pairs = []
     for item in items:
-        image = read_image(set_dir / "hdr" / f"{item['name']}.png")
-        clipped = over_mask(image.code)
-        if not clipped.any():
+        got = load_pair(set_dir, item, CACHE)
+        if got is None:
             continue
-        truth = read_hdr(set_dir / "hdr" / f"{item['name']}_truth.exr")
-        cached = CACHE / f"{set_dir.name}-{item['name']}.npy"
-        if cached.is_file():
-            hdr = np.load(cached)
-        else:
-            hdr = run_method(image, "masked", device="cpu").hdr
-            CACHE.mkdir(parents=True, exist_ok=True)
-            np.save(cached, hdr)
+        image, truth, clipped, hdr, dist, _ = got
         n, labels = cv2.connectedComponents(clipped.astype(np.uint8), connectivity=8)
-        # the lift rises from the nearest pixel that kept a channel (measured channels stay)
-        full = (image.code.min(axis=2) >= np.float32(HARD_CLIP)).astype(np.uint8)
-        dist = cv2.distanceTransform(full, cv2.DIST_L2, 5)
         median = float(np.median(M.luminance(image.linear))) + 1e-4
         feats, short, ks = [], [], []
         for k in range(1, n):

@@ -33,9 +33,10 @@ STRENGTHS = (0.5, 1.0, 1.5, 2.0, 3.0)  # S, stops at the core of a wide region
 REACHES = (1.0, 2.0, 4.0, 8.0)  # D, pixels
 
 
-def load(set_dir: Path) -> list[tuple[np.ndarray, ...]]:
-    """(default result, truth, evaluation's clipped mask, distance to a measured pixel) per
-    pair with anything clipped, and the per-region rows."""
+def load_pair(set_dir: Path, item: dict, cache: Path | None = None):
+    """(input image, truth, evaluation's clipped mask, default result, distance to a measured
+    pixel, every-channel-clipped mask) of one manifest ``item``; None when nothing clipped.
+    ``cache``: a folder keeping the default's results between runs."""
     import cv2
 
     from hdr_studio.api.engine import run_method
@@ -44,18 +45,33 @@ def load(set_dir: Path) -> list[tuple[np.ndarray, ...]]:
     from hdr_studio.core.reader import read_image
     from hdr_studio.training.data.dataset import read_hdr
 
-    items = json.loads((set_dir / "manifest.json").read_text())["hdr"]
-    pairs = []
-    for item in items:
-        image = read_image(set_dir / "hdr" / f"{item['name']}.png")
-        clipped = over_mask(image.code)
-        if not clipped.any():
-            continue
-        truth = read_hdr(set_dir / "hdr" / f"{item['name']}_truth.exr")
+    image = read_image(set_dir / "hdr" / f"{item['name']}.png")
+    clipped = over_mask(image.code)
+    if not clipped.any():
+        return None
+    truth = read_hdr(set_dir / "hdr" / f"{item['name']}_truth.exr")
+    cached = None if cache is None else cache / f"{set_dir.name}-{item['name']}.npy"
+    if cached is not None and cached.is_file():
+        hdr = np.load(cached)
+    else:
         hdr = run_method(image, "masked", device="cpu").hdr
-        full = (image.code.min(axis=2) >= np.float32(HARD_CLIP)).astype(np.uint8)
-        dist = cv2.distanceTransform(full, cv2.DIST_L2, 5)
-        pairs.append((hdr, truth, clipped, dist, image.linear, full))
+        if cached is not None:
+            cache.mkdir(parents=True, exist_ok=True)
+            np.save(cached, hdr)
+    full = (image.code.min(axis=2) >= np.float32(HARD_CLIP)).astype(np.uint8)
+    dist = cv2.distanceTransform(full, cv2.DIST_L2, 5)
+    return image, truth, clipped, hdr, dist, full
+
+
+def load(set_dir: Path) -> list[tuple[np.ndarray, ...]]:
+    """(default result, truth, evaluation's clipped mask, distance to a measured pixel) per
+    pair with anything clipped, and the per-region rows."""
+    pairs = []
+    for item in json.loads((set_dir / "manifest.json").read_text())["hdr"]:
+        got = load_pair(set_dir, item)
+        if got is not None:
+            image, truth, clipped, hdr, dist, full = got
+            pairs.append((hdr, truth, clipped, dist, image.linear, full))
     return pairs
 
 
