@@ -237,6 +237,16 @@ def cmd_curve_prior(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub, common_positive_int) -> None:
+    """The training and data commands, on the main parser's subparsers ``sub``."""
+    _add_data(sub, common_positive_int)
+    _add_train(sub, common_positive_int)
+    _add_calibrate(sub)
+    _add_ensemble(sub)
+    _add_curve_prior(sub)
+    _add_eval(sub, common_positive_int)
+
+
+def _add_data(sub, common_positive_int) -> None:
     d = sub.add_parser(
         "data",
         help="fetch photos, render HDR scenes, build the evaluation sets, crop real HDR photos",
@@ -263,6 +273,8 @@ def add_commands(sub, common_positive_int) -> None:
     d.add_argument("--jobs", type=common_positive_int, default=2, help="render: processes")
     d.set_defaults(func=cmd_data)
 
+
+def _add_train(sub, common_positive_int) -> None:
     t = sub.add_parser("train", help="train a network from its config (resumes a checkpoint)")
     t.add_argument("model", help="declipnet, drht, masked or hybrid")
     t.add_argument("--config", metavar="FILE", help="JSON config (default: the shipped one)")
@@ -291,6 +303,8 @@ def add_commands(sub, common_positive_int) -> None:
     t.add_argument("--seed", type=int, help="override the config's seed")
     t.set_defaults(func=cmd_train)
 
+
+def _add_calibrate(sub) -> None:
     c = sub.add_parser(
         "calibrate", help="fit the shipped networks' gains on the validation set (DATA/valset)"
     )
@@ -303,6 +317,8 @@ def add_commands(sub, common_positive_int) -> None:
     c.add_argument("-o", "--output", metavar="FILE", help="write the full report (JSON) here")
     c.set_defaults(func=cmd_calibrate)
 
+
+def _add_ensemble(sub) -> None:
     n = sub.add_parser(
         "ensemble", help="one network file whose result is the mean of several trained networks'"
     )
@@ -313,6 +329,8 @@ def add_commands(sub, common_positive_int) -> None:
     n.add_argument("--ship", metavar="DIR", required=True, help="write the ensemble here")
     n.set_defaults(func=cmd_ensemble)
 
+
+def _add_curve_prior(sub) -> None:
     p = sub.add_parser(
         "curve-prior",
         help="fit the prior behind --curve auto on the training scenes, chosen on validation",
@@ -321,6 +339,8 @@ def add_commands(sub, common_positive_int) -> None:
     p.add_argument("--ship", metavar="DIR", help="write it here (default: the shipped one)")
     p.set_defaults(func=cmd_curve_prior)
 
+
+def _add_eval(sub, common_positive_int) -> None:
     e = sub.add_parser("eval", help="measure methods on the held-out evaluation set")
     e.add_argument("--set", metavar="DIR", help="evaluation set (default DATA/evalset)")
     e.add_argument("--methods", help="comma list (default: none, classical and every model)")
