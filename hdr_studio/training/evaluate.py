@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -123,10 +124,8 @@ def evaluate(
     precision: str = "auto",
     passes: int = 1,
 ) -> dict[str, Any]:
-    from hdr_studio.core.reader import read_image
-    from hdr_studio.training.data.dataset import data_root, read_hdr
+    from hdr_studio.training.data.dataset import data_root
 
-    progress = progress or no_progress
     set_dir = set_dir or data_root() / "evalset"
     if not (set_dir / "manifest.json").is_file():
         raise FileNotFoundError(f"no evaluation set at {set_dir} (run: hdr-studio data evalset)")
@@ -137,52 +136,16 @@ def evaluate(
     if not sdr_items:  # an HDR-only set (the real-photo sets): no SDR table
         sdr_methods = []
     vdp = _cvvdp()
-    total = max(1, len(hdr_items) * len(hdr_methods) + len(sdr_items) * len(sdr_methods))
-    done = 0
-    seconds: dict[str, float] = {m: 0.0 for m in methods}
-
-    def run(image, m: str):
-        t = time.perf_counter()
-        result = run_method(
-            image, m, device=device, models=models_folder, precision=precision, passes=passes
-        )
-        seconds[m] += time.perf_counter() - t
-        return result
-
-    per: dict[str, dict[str, list[float]]] = {m: {} for m in hdr_methods}
-    #: the same by the pair's camera curve (real-photo sets: srgb and sigmoid)
-    groups: dict[str, dict[str, dict[str, list[float]]]] = {}
-    for item in hdr_items:
-        image = read_image(set_dir / "hdr" / f"{item['name']}.png")
-        truth = read_hdr(set_dir / "hdr" / f"{item['name']}_truth.exr")
-        regions = _regions(image.code)
-        group = groups.setdefault(item.get("curve", "all"), {m: {} for m in hdr_methods})
-        for m in hdr_methods:
-            hdr = run(image, m).hdr
-            assert hdr is not None, f"{m} gives HDR but returned none"
-            for key, val in _hdr_scores(hdr, truth, regions, image.primaries).items():
-                per[m].setdefault(key, []).append(val)
-                group[m].setdefault(key, []).append(val)
-            if vdp is not None:
-                per[m].setdefault("jod", []).append(_jod(vdp, hdr, truth))
-            done += 1
-            progress(done / total, f"{m} {item['name']}")
-    sdr_per: dict[str, dict[str, list[float]]] = {m: {} for m in sdr_methods}
-    for item in sdr_items:
-        image = read_image(set_dir / "sdr" / f"{item['name']}.png")
-        target = read_hdr(set_dir / "sdr" / f"{item['name']}_target.exr")
-        for m in sdr_methods:
-            if m == "input":
-                code = image.code
-            else:
-                sdr = run(image, m).sdr
-                assert sdr is not None, f"{m} gives SDR but returned none"
-                code = srgb_encode(sdr)
-            sdr_per[m].setdefault("psnr", []).append(M.psnr(code, target))
-            sdr_per[m].setdefault("ssim", []).append(M.ssim(code, target))
-            done += 1
-            progress(done / total, f"{m} {item['name']}")
-    progress(1.0, "done")
+    total = len(hdr_items) * len(hdr_methods) + len(sdr_items) * len(sdr_methods)
+    run = _Runner(
+        dict(device=device, models=models_folder, precision=precision, passes=passes),
+        {m: 0.0 for m in methods},
+        progress or no_progress,
+        max(1, total),
+    )
+    per, groups = _score_hdr(set_dir, hdr_items, hdr_methods, run, vdp)
+    sdr_per = _score_sdr(set_dir, sdr_items, sdr_methods, run)
+    run.progress(1.0, "done")
     return {
         "set": str(set_dir),
         "hdr_pairs": len(hdr_items),
@@ -197,8 +160,82 @@ def evaluate(
             for g, gm in groups.items()
         },
         "sdr": _means(sdr_per),
-        "seconds": seconds,
+        "seconds": run.seconds,
     }
+
+
+@dataclass
+class _Runner:
+    """Runs a method on a pair with the evaluation's options, adds up each method's time and
+    reports progress over all (pair, method) runs."""
+
+    options: dict[str, Any]
+    seconds: dict[str, float]
+    progress: ProgressFn
+    total: int
+    done: int = 0
+
+    def __call__(self, image, m: str):
+        t = time.perf_counter()
+        result = run_method(image, m, **self.options)
+        self.seconds[m] += time.perf_counter() - t
+        return result
+
+    def tick(self, message: str) -> None:
+        self.done += 1
+        self.progress(self.done / self.total, message)
+
+
+Scores = dict[str, dict[str, list[float]]]
+
+
+def _score_hdr(
+    set_dir: Path, items: list[dict], methods: list[str], run: _Runner, vdp
+) -> tuple[Scores, dict[str, Scores]]:
+    """Each HDR method's scores on each pair, overall and by the pair's camera curve
+    (real-photo sets: srgb and sigmoid)."""
+    from hdr_studio.core.reader import read_image
+    from hdr_studio.training.data.dataset import read_hdr
+
+    per: Scores = {m: {} for m in methods}
+    groups: dict[str, Scores] = {}
+    for item in items:
+        image = read_image(set_dir / "hdr" / f"{item['name']}.png")
+        truth = read_hdr(set_dir / "hdr" / f"{item['name']}_truth.exr")
+        regions = _regions(image.code)
+        group = groups.setdefault(item.get("curve", "all"), {m: {} for m in methods})
+        for m in methods:
+            hdr = run(image, m).hdr
+            assert hdr is not None, f"{m} gives HDR but returned none"
+            for key, val in _hdr_scores(hdr, truth, regions, image.primaries).items():
+                per[m].setdefault(key, []).append(val)
+                group[m].setdefault(key, []).append(val)
+            if vdp is not None:
+                per[m].setdefault("jod", []).append(_jod(vdp, hdr, truth))
+            run.tick(f"{m} {item['name']}")
+    return per, groups
+
+
+def _score_sdr(set_dir: Path, items: list[dict], methods: list[str], run: _Runner) -> Scores:
+    """Each SDR method's PSNR and SSIM against the declipping targets."""
+    from hdr_studio.core.reader import read_image
+    from hdr_studio.training.data.dataset import read_hdr
+
+    per: Scores = {m: {} for m in methods}
+    for item in items:
+        image = read_image(set_dir / "sdr" / f"{item['name']}.png")
+        target = read_hdr(set_dir / "sdr" / f"{item['name']}_target.exr")
+        for m in methods:
+            if m == "input":
+                code = image.code
+            else:
+                sdr = run(image, m).sdr
+                assert sdr is not None, f"{m} gives SDR but returned none"
+                code = srgb_encode(sdr)
+            per[m].setdefault("psnr", []).append(M.psnr(code, target))
+            per[m].setdefault("ssim", []).append(M.ssim(code, target))
+            run.tick(f"{m} {item['name']}")
+    return per
 
 
 def format_report(report: dict[str, Any], command: str | None = None) -> str:
