@@ -24,6 +24,7 @@ manifest's digest is updated; inference applies them in :meth:`ModelSpec.finish`
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -85,13 +86,8 @@ def calibrate(
 ) -> dict[str, Any]:
     """Fit the gains of model ``name`` on the pair set ``set_dir``; returns the report
     (gains, the figure at each grid point, raw and calibrated)."""
-    from hdr_studio.core.clipping import over_mask
-    from hdr_studio.core.fill import RAW, Calibration
-    from hdr_studio.core.reader import read_image
-    from hdr_studio.core.transfer import srgb_encode
-    from hdr_studio.inference.pipeline import load_model, run_network
-    from hdr_studio.training import metrics as M
-    from hdr_studio.training.data.dataset import read_hdr
+    from hdr_studio.core.fill import RAW
+    from hdr_studio.inference.pipeline import load_model
 
     progress = progress or no_progress
     if not (set_dir / "manifest.json").is_file():
@@ -103,65 +99,100 @@ def calibrate(
     total = max(1, len(hdr_items) + len(sdr_items))
     report: dict[str, Any] = {"model": name, "set": str(set_dir)}
     gains = {"hdr": RAW.hdr, "over": RAW.over, "under": RAW.under}
-
     if hdr_items:
-        scores: dict[float, list[float]] = {g: [] for g in HDR_GAINS}
-        # how bright the clipped regions come back at each gain (stops: mean, brightest 1 %)
-        bright: dict[float, list[tuple[float, float]]] = {g: [] for g in HDR_GAINS}
-        for i, item in enumerate(hdr_items):
-            image = read_image(set_dir / "hdr" / f"{item['name']}.png")
-            truth = read_hdr(set_dir / "hdr" / f"{item['name']}_truth.exr")
-            clipped = over_mask(image.code)
-            progress(i / total, f"{name} {item['name']}")
-            if not clipped.any():
-                continue
-            out = run_network(model, image)
-            for g in HDR_GAINS:
-                hdr = model.spec.finish(out, image, Calibration(hdr=g)).hdr
-                assert hdr is not None, f"{name} gives HDR but returned none"
-                scores[g].append(M.pu21_psnr(hdr, truth, clipped))
-                bright[g].append(M.brightness_errors(hdr, truth, clipped))
-        means = {g: float(np.mean(v)) for g, v in scores.items() if v}
-        if means:
-            top = {g: abs(float(np.nanmean([b[1] for b in v]))) for g, v in bright.items() if v}
-            gains["hdr"] = pick_hdr(means, top)
-            report["pu21_in"] = {str(g): round(v, 3) for g, v in means.items()}
-            report["brightness_in"] = {
-                str(g): [round(float(np.nanmean([b[k] for b in v])), 3) for k in (0, 1)]
-                for g, v in bright.items()
-                if v
-            }
-
+        step = _counted(progress, 0, total)
+        fitted = _fit_hdr(model, name, set_dir, hdr_items, step, report)
+        if fitted is not None:
+            gains["hdr"] = fitted
     if sdr_items:
-        pairs = []
-        for i, item in enumerate(sdr_items):
-            image = read_image(set_dir / "sdr" / f"{item['name']}.png")
-            target = read_hdr(set_dir / "sdr" / f"{item['name']}_target.exr")
-            progress((len(hdr_items) + i) / total, f"{name} {item['name']}")
-            pairs.append((image, target, run_network(model, image)))
-        grid = [(o, u) for o in SDR_GAINS for u in SDR_GAINS]
-        means = {}
-        for o, u in grid:
-            cal = Calibration(over=o, under=u)
-            vals = [
-                M.psnr(srgb_encode(_sdr(model.spec.finish(out, image, cal), name)), target)
-                for image, target, out in pairs
-            ]
-            means[(o, u)] = float(np.mean(vals))
-        best = pick(means, lambda k: abs(k[0] - 1) + abs(k[1] - 1))
-        gains["over"], gains["under"] = best
-        report["sdr_psnr"] = {f"{o},{u}": round(v, 3) for (o, u), v in means.items()}
-        for label, cal in (("raw", RAW), ("calibrated", Calibration(over=best[0], under=best[1]))):
-            report[f"sdr_{label}"] = _sdr_scores(
-                [
-                    (srgb_encode(_sdr(model.spec.finish(out, image, cal), name)), target)
-                    for image, target, out in pairs
-                ]
-            )
-        report["sdr_input"] = _sdr_scores([(image.code, target) for image, target, _ in pairs])
+        step = _counted(progress, len(hdr_items), total)
+        gains["over"], gains["under"] = _fit_sdr(model, name, set_dir, sdr_items, step, report)
     progress(1.0, "done")
     report["gains"] = gains
     return report
+
+
+def _counted(progress: ProgressFn, before: int, total: int) -> Callable[[int, str], None]:
+    """``step(i, message)``: pair ``i`` of a part that starts after ``before`` of ``total``."""
+    return lambda i, message: progress((before + i) / total, message)
+
+
+def _fit_hdr(model, name: str, set_dir: Path, items: list[dict], step, report: dict):
+    """The HDR gain that :func:`pick_hdr` chooses over :data:`HDR_GAINS` (None: no pair
+    clipped); the PU21 and brightness at each gain go into ``report``."""
+    from hdr_studio.core.clipping import over_mask
+    from hdr_studio.core.fill import Calibration
+    from hdr_studio.core.reader import read_image
+    from hdr_studio.inference.pipeline import run_network
+    from hdr_studio.training import metrics as M
+    from hdr_studio.training.data.dataset import read_hdr
+
+    scores: dict[float, list[float]] = {g: [] for g in HDR_GAINS}
+    # how bright the clipped regions come back at each gain (stops: mean, brightest 1 %)
+    bright: dict[float, list[tuple[float, float]]] = {g: [] for g in HDR_GAINS}
+    for i, item in enumerate(items):
+        image = read_image(set_dir / "hdr" / f"{item['name']}.png")
+        truth = read_hdr(set_dir / "hdr" / f"{item['name']}_truth.exr")
+        clipped = over_mask(image.code)
+        step(i, f"{name} {item['name']}")
+        if not clipped.any():
+            continue
+        out = run_network(model, image)
+        for g in HDR_GAINS:
+            hdr = model.spec.finish(out, image, Calibration(hdr=g)).hdr
+            assert hdr is not None, f"{name} gives HDR but returned none"
+            scores[g].append(M.pu21_psnr(hdr, truth, clipped))
+            bright[g].append(M.brightness_errors(hdr, truth, clipped))
+    means = {g: float(np.mean(v)) for g, v in scores.items() if v}
+    if not means:
+        return None
+    top = {g: abs(float(np.nanmean([b[1] for b in v]))) for g, v in bright.items() if v}
+    report["pu21_in"] = {str(g): round(v, 3) for g, v in means.items()}
+    report["brightness_in"] = {
+        str(g): [round(float(np.nanmean([b[k] for b in v])), 3) for k in (0, 1)]
+        for g, v in bright.items()
+        if v
+    }
+    return pick_hdr(means, top)
+
+
+def _fit_sdr(
+    model, name: str, set_dir: Path, items: list[dict], step, report: dict
+) -> tuple[float, float]:
+    """The (over, under) gains with the best PSNR over the :data:`SDR_GAINS` grid (ties go to
+    the pair nearest 1); the grid's PSNRs and the raw, calibrated and input scores go into
+    ``report``."""
+    from hdr_studio.core.fill import RAW, Calibration
+    from hdr_studio.core.reader import read_image
+    from hdr_studio.core.transfer import srgb_encode
+    from hdr_studio.inference.pipeline import run_network
+    from hdr_studio.training import metrics as M
+    from hdr_studio.training.data.dataset import read_hdr
+
+    pairs = []
+    for i, item in enumerate(items):
+        image = read_image(set_dir / "sdr" / f"{item['name']}.png")
+        target = read_hdr(set_dir / "sdr" / f"{item['name']}_target.exr")
+        step(i, f"{name} {item['name']}")
+        pairs.append((image, target, run_network(model, image)))
+
+    def coded(cal: Calibration) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [
+            (srgb_encode(_sdr(model.spec.finish(out, image, cal), name)), target)
+            for image, target, out in pairs
+        ]
+
+    means = {}
+    for o in SDR_GAINS:
+        for u in SDR_GAINS:
+            vals = [M.psnr(code, target) for code, target in coded(Calibration(over=o, under=u))]
+            means[(o, u)] = float(np.mean(vals))
+    best = pick(means, lambda k: abs(k[0] - 1) + abs(k[1] - 1))
+    report["sdr_psnr"] = {f"{o},{u}": round(v, 3) for (o, u), v in means.items()}
+    for label, cal in (("raw", RAW), ("calibrated", Calibration(over=best[0], under=best[1]))):
+        report[f"sdr_{label}"] = _sdr_scores(coded(cal))
+    report["sdr_input"] = _sdr_scores([(image.code, target) for image, target, _ in pairs])
+    return best
 
 
 def write_calibration(
