@@ -87,20 +87,55 @@ def load_checkpoint(run: Path, recipe, rng: np.random.Generator) -> tuple[int, f
 # -- logs -------------------------------------------------------------------------------
 
 
+#: The loss curves' colours (BGR), in column order.
+_PALETTE = (
+    (200, 60, 30),
+    (30, 130, 30),
+    (30, 30, 200),
+    (160, 30, 160),
+    (0, 140, 160),
+    (100, 100, 100),
+    (20, 90, 200),
+)
+
+
 def plot_losses(csv_path: Path, png_path: Path, width: int = 800, height: int = 400) -> None:
     """Draw every loss column against the step (log y) into a PNG (OpenCV, no matplotlib)."""
     import cv2
 
-    if not csv_path.is_file():  # stopped before the first logged step
+    read = _loss_columns(csv_path)
+    if read is None:
         return
+    steps, cols = read
+    img = np.full((height, width, 3), 255, np.uint8)
+    box = (60, 20, width - 140, height - 40)  # left, top, right, bottom
+    left, top, right, bottom = box
+    lo = min(np.nanmin(v) for v in cols.values())
+    hi = max(np.nanmax(v) for v in cols.values())
+    hi = hi if hi > lo else lo + 1
+    x0, x1 = steps.min(), max(steps.max(), steps.min() + 1)
+    cv2.rectangle(img, (left, top), (right, bottom), (0, 0, 0), 1)
+    for k, (name, v) in enumerate(cols.items()):
+        _curve(img, box, steps, v, (x0, x1, lo, hi), name, k)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    for f in (0.0, 0.5, 1.0):
+        y = int(bottom - f * (bottom - top))
+        label = f"{10 ** (lo + f * (hi - lo)):.3g}"
+        cv2.putText(img, label, (2, y + 4), font, 0.4, (0, 0, 0), 1)
+    cv2.putText(img, f"step {int(x0)}..{int(x1)}", (left, height - 12), font, 0.45, (0, 0, 0), 1)
+    cv2.imwrite(str(png_path), img)
+
+
+def _loss_columns(csv_path: Path) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+    """(steps, log10 of each loss column with two or more positive values) of a losses CSV;
+    None while there is too little to draw."""
+    if not csv_path.is_file():  # stopped before the first logged step
+        return None
     lines = csv_path.read_text().strip().splitlines()
     if len(lines) < 3:
-        return
+        return None
     header = lines[0].split(",")
     rows = [r.split(",") for r in lines[1:]]
-    img = np.full((height, width, 3), 255, np.uint8)
-    left, right, top, bottom = 60, width - 140, 20, height - 40
-    steps = np.array([float(r[0]) for r in rows])
     cols = {}
     for j, name in enumerate(header[2:], start=2):
         v = np.array(
@@ -110,63 +145,27 @@ def plot_losses(csv_path: Path, png_path: Path, width: int = 800, height: int = 
         if np.isfinite(v).sum() > 1:
             cols[name] = np.log10(v)
     if not cols:
-        return
-    lo = min(np.nanmin(v) for v in cols.values())
-    hi = max(np.nanmax(v) for v in cols.values())
-    hi = hi if hi > lo else lo + 1
-    x0, x1 = steps.min(), max(steps.max(), steps.min() + 1)
-    cv2.rectangle(img, (left, top), (right, bottom), (0, 0, 0), 1)
-    palette = [
-        (200, 60, 30),
-        (30, 130, 30),
-        (30, 30, 200),
-        (160, 30, 160),
-        (0, 140, 160),
-        (100, 100, 100),
-        (20, 90, 200),
-    ]
-    for k, (name, v) in enumerate(cols.items()):
-        col = palette[k % len(palette)]
-        ok = np.isfinite(v)
-        # Smooth a little so the curve is readable.
-        k5 = min(5, len(v))
-        vv = np.convolve(np.nan_to_num(v, nan=np.nanmean(v)), np.ones(k5) / k5, mode="same")
-        pts = np.stack(
-            [
-                left + (steps - x0) / (x1 - x0) * (right - left),
-                bottom - (vv - lo) / (hi - lo) * (bottom - top),
-            ],
-            1,
-        )[ok].astype(np.int32)
-        cv2.polylines(img, [pts], False, col, 1, cv2.LINE_AA)
-        cv2.putText(
-            img,
-            name,
-            (right + 10, top + 18 * (k + 1)),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            0.45,
-            col,
-            1,
-            cv2.LINE_AA,
-        )
-    for f in (0.0, 0.5, 1.0):
-        y = int(bottom - f * (bottom - top))
-        cv2.putText(
-            img,
-            f"{10 ** (lo + f * (hi - lo)):.3g}",
-            (2, y + 4),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            0.4,
-            (0, 0, 0),
-            1,
-        )
-    cv2.putText(
-        img,
-        f"step {int(x0)}..{int(x1)}",
-        (left, height - 12),
-        cv2.FONT_HERSHEY_SIMPLEX,
-        0.45,
-        (0, 0, 0),
+        return None
+    return np.array([float(r[0]) for r in rows]), cols
+
+
+def _curve(img, box, steps, v, ranges, name: str, k: int) -> None:
+    """Loss curve ``k`` (log10 values ``v``), a little smoothed, and its name at the right."""
+    import cv2
+
+    left, top, right, bottom = box
+    x0, x1, lo, hi = ranges
+    col = _PALETTE[k % len(_PALETTE)]
+    ok = np.isfinite(v)
+    k5 = min(5, len(v))  # smoothed a little so that the curve is readable
+    vv = np.convolve(np.nan_to_num(v, nan=np.nanmean(v)), np.ones(k5) / k5, mode="same")
+    pts = np.stack(
+        [
+            left + (steps - x0) / (x1 - x0) * (right - left),
+            bottom - (vv - lo) / (hi - lo) * (bottom - top),
+        ],
         1,
-    )
-    cv2.imwrite(str(png_path), img)
+    )[ok].astype(np.int32)
+    cv2.polylines(img, [pts], False, col, 1, cv2.LINE_AA)
+    at = (right + 10, top + 18 * (k + 1))
+    cv2.putText(img, name, at, cv2.FONT_HERSHEY_SIMPLEX, 0.45, col, 1, cv2.LINE_AA)
