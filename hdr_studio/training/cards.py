@@ -83,20 +83,7 @@ def card_text(name: str, entry: dict[str, Any], report: dict[str, Any], command:
         "",
         "## Training",
     ]
-    members = json.loads(meta.get("members", "[]"))
-    if members:
-        lines.append(
-            f"- An ensemble of {len(members)} networks trained apart, run on the same input; "
-            "the result is the mean of their log-domain outputs (`MaskedEnsemble`). Made by "
-            f"`hdr-studio ensemble {name} DIR1 DIR2 --ship hdr_studio/resources/models` from "
-            f"the members' folders, then `hdr-studio calibrate {name}`."
-        )
-        for k, member in enumerate(members, 1):
-            gain = json.loads(member.get("calibration", "{}")).get("hdr")
-            alone = f" (alone it was calibrated to gain {gain:g})" if gain is not None else ""
-            lines += ["", f"### Member {k}{alone}", *_training_lines(name, member, True)]
-    else:
-        lines += _training_lines(name, meta, False)
+    lines += _training_section(name, meta)
     lines += [
         "",
         "## Calibration",
@@ -105,39 +92,68 @@ def card_text(name: str, entry: dict[str, Any], report: dict[str, Any], command:
         f"## Evaluation (held-out set `{_set_name(report)}`, never trained on)",
     ]
     if name in report.get("hdr", {}):
-        r, none, cl = report["hdr"][name], report["hdr"]["none"], report["hdr"]["classical"]
-        ok, why = requirement(report, name)
-        colour = "de_partial" in r
-        lines += [
-            "",
-            "| | PU21 all | PU21 in | PU21 out | log-L1 in |"
-            + (" ΔE_ITP partly clipped | ΔE_ITP fully clipped |" if colour else ""),
-            "|---|---|---|---|---|" + ("---|---|" if colour else ""),
-        ]
-        for label, row in ((name, r), ("none", none), ("classical", cl)):
-            lines.append(
-                f"| {label} | {row['pu21_all']:.2f} | {row['pu21_in']:.2f} | "
-                f"{row['pu21_out']:.2f} | {row['logl1_in']:.3f} |"
-                + (f" {row['de_partial']:.2f} | {row['de_full']:.2f} |" if colour else "")
-            )
-        lines += ["", f"Requirement (beat `none` inside, ≤ 0.2 dB loss outside): "
-                  f"{'met' if ok else 'NOT met'} ({why})."]  # fmt: skip
+        lines += _hdr_table(name, report)
     if name in report.get("sdr", {}):
-        r, inp = report["sdr"][name], report["sdr"]["input"]
-        better = r["psnr"] > inp["psnr"] and r["ssim"] > inp["ssim"]
-        lines += [
-            "",
-            "SDR declipping (DeclipNet's recipe on held-out photos):",
-            "",
-            "| | PSNR dB | SSIM |",
-            "|---|---|---|",
-            f"| {name} | {r['psnr']:.2f} | {r['ssim']:.4f} |",
-            f"| clipped input | {inp['psnr']:.2f} | {inp['ssim']:.4f} |",
-            "",
-            f"Beats its input on both: {'yes' if better else 'NO'}.",
-        ]
+        lines += _sdr_table(name, report)
     lines += ["", f"Measured with `{command}`; full table in `bench/QUALITY.md`.", ""]
     return "\n".join(lines)
+
+
+def _training_section(name: str, meta: dict[str, Any]) -> list[str]:
+    """How the network (or each member of an ensemble) was trained."""
+    members = json.loads(meta.get("members", "[]"))
+    if not members:
+        return _training_lines(name, meta, False)
+    lines = [
+        f"- An ensemble of {len(members)} networks trained apart, run on the same input; "
+        "the result is the mean of their log-domain outputs (`MaskedEnsemble`). Made by "
+        f"`hdr-studio ensemble {name} DIR1 DIR2 --ship hdr_studio/resources/models` from "
+        f"the members' folders, then `hdr-studio calibrate {name}`."
+    ]
+    for k, member in enumerate(members, 1):
+        gain = json.loads(member.get("calibration", "{}")).get("hdr")
+        alone = f" (alone it was calibrated to gain {gain:g})" if gain is not None else ""
+        lines += ["", f"### Member {k}{alone}", *_training_lines(name, member, True)]
+    return lines
+
+
+def _hdr_table(name: str, report: dict[str, Any]) -> list[str]:
+    """The HDR figures of ``name`` beside `none` and `classical`, and the requirement."""
+    r, none, cl = report["hdr"][name], report["hdr"]["none"], report["hdr"]["classical"]
+    ok, why = requirement(report, name)
+    colour = "de_partial" in r
+    lines = [
+        "",
+        "| | PU21 all | PU21 in | PU21 out | log-L1 in |"
+        + (" ΔE_ITP partly clipped | ΔE_ITP fully clipped |" if colour else ""),
+        "|---|---|---|---|---|" + ("---|---|" if colour else ""),
+    ]
+    for label, row in ((name, r), ("none", none), ("classical", cl)):
+        lines.append(
+            f"| {label} | {row['pu21_all']:.2f} | {row['pu21_in']:.2f} | "
+            f"{row['pu21_out']:.2f} | {row['logl1_in']:.3f} |"
+            + (f" {row['de_partial']:.2f} | {row['de_full']:.2f} |" if colour else "")
+        )
+    lines += ["", f"Requirement (beat `none` inside, ≤ 0.2 dB loss outside): "
+              f"{'met' if ok else 'NOT met'} ({why})."]  # fmt: skip
+    return lines
+
+
+def _sdr_table(name: str, report: dict[str, Any]) -> list[str]:
+    """The SDR declipping figures of ``name`` beside its input's."""
+    r, inp = report["sdr"][name], report["sdr"]["input"]
+    better = r["psnr"] > inp["psnr"] and r["ssim"] > inp["ssim"]
+    return [
+        "",
+        "SDR declipping (DeclipNet's recipe on held-out photos):",
+        "",
+        "| | PSNR dB | SSIM |",
+        "|---|---|---|",
+        f"| {name} | {r['psnr']:.2f} | {r['ssim']:.4f} |",
+        f"| clipped input | {inp['psnr']:.2f} | {inp['ssim']:.4f} |",
+        "",
+        f"Beats its input on both: {'yes' if better else 'NO'}.",
+    ]
 
 
 def _training_lines(name: str, meta: dict[str, Any], member: bool) -> list[str]:
