@@ -188,9 +188,29 @@ class _Builder:
 
 
 def _room(b: _Builder, scene: dict[str, Any]) -> tuple[list[float], list[float]]:
-    mi, rng = b.mi, b.rng
+    rng = b.rng
     w, d, h = rng.uniform(4, 8), rng.uniform(4, 8), rng.uniform(2.6, 3.6)
-    T = mi.ScalarTransform4f
+    _room_walls(b, scene, w, d, h)
+    if rng.random() < 0.8:  # ceiling panel
+        _room_panel(b, scene, w, d, h)
+    if rng.random() < 0.7:  # a window pane on the back or a side wall
+        _room_window(b, scene, w, d, h)
+    for _ in range(int(rng.integers(1, 4))):
+        _room_lamp(b, scene, w, d, h)
+    for _ in range(int(rng.integers(2, 7))):
+        size = rng.uniform(0.15, 0.5)
+        scene[b.key("obj")] = b.object(
+            [rng.uniform(-w / 3, w / 3), 0.0, rng.uniform(-d / 3, d / 4)], size
+        )
+    # Camera inside the room, near the front wall, looking into it.
+    origin = [rng.uniform(-w / 4, w / 4), rng.uniform(1.0, h - 0.6), d / 2 - rng.uniform(0.3, 1.0)]
+    target = [rng.uniform(-w / 4, w / 4), rng.uniform(0.3, h * 0.8), rng.uniform(-d / 2, 0)]
+    return origin, target
+
+
+def _room_walls(b: _Builder, scene: dict[str, Any], w: float, d: float, h: float) -> None:
+    """Floor, ceiling and four walls of a w × d room h high (textured walls, grey ceiling)."""
+    T = b.mi.ScalarTransform4f
 
     def wall() -> dict[str, Any]:
         return {"type": "diffuse", "reflectance": b.texture(0.2)}
@@ -210,77 +230,78 @@ def _room(b: _Builder, scene: dict[str, Any]) -> tuple[list[float], list[float]]
     scene["right"] = b.rect(
         T().translate([w / 2, h / 2, 0]).rotate([0, 1, 0], -90).scale([d / 2, h / 2, 1]), wall()
     )
-    if rng.random() < 0.8:  # ceiling panel
-        s = rng.uniform(0.3, 0.8)
-        scene["panel"] = b.rect(
+
+
+def _room_panel(b: _Builder, scene: dict[str, Any], w: float, d: float, h: float) -> None:
+    """A square light panel in the ceiling."""
+    rng, T = b.rng, b.mi.ScalarTransform4f
+    s = rng.uniform(0.3, 0.8)
+    scene["panel"] = b.rect(
+        T()
+        .translate([rng.uniform(-w / 4, w / 4), h - 0.01, rng.uniform(-d / 4, d / 4)])
+        .rotate([1, 0, 0], 90)
+        .scale([s, 1, s]),
+        emitter={
+            "type": "area",
+            "radiance": {
+                "type": "rgb",
+                "value": (np.asarray(b.white()) * rng.uniform(5, 40)).tolist(),
+            },
+        },
+    )
+
+
+def _room_window(b: _Builder, scene: dict[str, Any], w: float, d: float, h: float) -> None:
+    """A window pane lit by the sky on the back wall or a side wall."""
+    rng, T = b.rng, b.mi.ScalarTransform4f
+    ww, wh = rng.uniform(0.6, 1.6), rng.uniform(0.6, 1.4)
+    sky = np.asarray([0.75, 0.85, 1.0]) * rng.uniform(15, 120)
+    side = rng.integers(3)
+    y = rng.uniform(wh / 2 + 0.5, h - wh / 2 - 0.1)
+    if side == 0:
+        tr = (
+            T().translate([rng.uniform(-w / 3, w / 3), y, -d / 2 + 0.01]).scale([ww / 2, wh / 2, 1])
+        )
+    elif side == 1:
+        tr = (
             T()
-            .translate([rng.uniform(-w / 4, w / 4), h - 0.01, rng.uniform(-d / 4, d / 4)])
-            .rotate([1, 0, 0], 90)
-            .scale([s, 1, s]),
-            emitter={
-                "type": "area",
-                "radiance": {
-                    "type": "rgb",
-                    "value": (np.asarray(b.white()) * rng.uniform(5, 40)).tolist(),
-                },
+            .translate([-w / 2 + 0.01, y, rng.uniform(-d / 3, d / 3)])
+            .rotate([0, 1, 0], 90)
+            .scale([ww / 2, wh / 2, 1])
+        )
+    else:
+        tr = (
+            T()
+            .translate([w / 2 - 0.01, y, rng.uniform(-d / 3, d / 3)])
+            .rotate([0, 1, 0], -90)
+            .scale([ww / 2, wh / 2, 1])
+        )
+    scene["window"] = b.rect(
+        tr, emitter={"type": "area", "radiance": {"type": "rgb", "value": sky.tolist()}}
+    )
+
+
+def _room_lamp(b: _Builder, scene: dict[str, Any], w: float, d: float, h: float) -> None:
+    """A small bright sphere lamp, mostly white, somewhere in the room."""
+    rng = b.rng
+    col = b.white() if rng.random() < 0.7 else b.colour(0.4, 0.9)
+    r = rng.uniform(0.04, 0.12)
+    scene[b.key("lamp")] = {
+        "type": "sphere",
+        "center": [
+            rng.uniform(-w / 2 + 0.5, w / 2 - 0.5),
+            rng.uniform(0.6, h - 0.3),
+            rng.uniform(-d / 2 + 0.5, d / 2 - 0.5),
+        ],
+        "radius": r,
+        "emitter": {
+            "type": "area",
+            "radiance": {
+                "type": "rgb",
+                "value": (np.asarray(col) * rng.uniform(100, 2000)).tolist(),
             },
-        )
-    if rng.random() < 0.7:  # a window pane on the back or a side wall
-        ww, wh = rng.uniform(0.6, 1.6), rng.uniform(0.6, 1.4)
-        sky = np.asarray([0.75, 0.85, 1.0]) * rng.uniform(15, 120)
-        side = rng.integers(3)
-        y = rng.uniform(wh / 2 + 0.5, h - wh / 2 - 0.1)
-        if side == 0:
-            tr = (
-                T()
-                .translate([rng.uniform(-w / 3, w / 3), y, -d / 2 + 0.01])
-                .scale([ww / 2, wh / 2, 1])
-            )
-        elif side == 1:
-            tr = (
-                T()
-                .translate([-w / 2 + 0.01, y, rng.uniform(-d / 3, d / 3)])
-                .rotate([0, 1, 0], 90)
-                .scale([ww / 2, wh / 2, 1])
-            )
-        else:
-            tr = (
-                T()
-                .translate([w / 2 - 0.01, y, rng.uniform(-d / 3, d / 3)])
-                .rotate([0, 1, 0], -90)
-                .scale([ww / 2, wh / 2, 1])
-            )
-        scene["window"] = b.rect(
-            tr, emitter={"type": "area", "radiance": {"type": "rgb", "value": sky.tolist()}}
-        )
-    for _ in range(int(rng.integers(1, 4))):  # lamps
-        col = b.white() if rng.random() < 0.7 else b.colour(0.4, 0.9)
-        r = rng.uniform(0.04, 0.12)
-        scene[b.key("lamp")] = {
-            "type": "sphere",
-            "center": [
-                rng.uniform(-w / 2 + 0.5, w / 2 - 0.5),
-                rng.uniform(0.6, h - 0.3),
-                rng.uniform(-d / 2 + 0.5, d / 2 - 0.5),
-            ],
-            "radius": r,
-            "emitter": {
-                "type": "area",
-                "radiance": {
-                    "type": "rgb",
-                    "value": (np.asarray(col) * rng.uniform(100, 2000)).tolist(),
-                },
-            },
-        }
-    for _ in range(int(rng.integers(2, 7))):
-        size = rng.uniform(0.15, 0.5)
-        scene[b.key("obj")] = b.object(
-            [rng.uniform(-w / 3, w / 3), 0.0, rng.uniform(-d / 3, d / 4)], size
-        )
-    # Camera inside the room, near the front wall, looking into it.
-    origin = [rng.uniform(-w / 4, w / 4), rng.uniform(1.0, h - 0.6), d / 2 - rng.uniform(0.3, 1.0)]
-    target = [rng.uniform(-w / 4, w / 4), rng.uniform(0.3, h * 0.8), rng.uniform(-d / 2, 0)]
-    return origin, target
+        },
+    }
 
 
 def _outdoor(b: _Builder, scene: dict[str, Any]) -> tuple[list[float], list[float]]:
