@@ -59,6 +59,74 @@ HALF_MAX = 65504.0
 PREVIEW_SIZE = 480
 
 
+def _add_clipping_arguments(proc, flags):
+    """Show clipping's settings: which pixels count, and the two thresholds."""
+    modes = Gimp.Choice.new()
+    modes.add("all", 0, "All three channels clipped (red over, green under)", "")
+    modes.add("any", 1, "Any channel clipped (red over, green under)", "")
+    modes.add("channel", 2, "Per channel (the colour of the channels that clipped)", "")
+    proc.add_choice_argument("mode", "_Mode", "all, any or channel", modes, "all", flags)
+    proc.add_double_argument(
+        "over",
+        "O_ver-exposed at",
+        "code value (of 255) and above",
+        1.0,
+        255.0,
+        250.0,
+        flags,
+    )
+    proc.add_double_argument(
+        "under",
+        "_Under-exposed at",
+        "code value (of 255) and below; must be below over-exposed",
+        0.0,
+        254.0,
+        4.0,
+        flags,
+    )
+
+
+def _add_reconstruct_arguments(proc, flags):
+    """Reconstruct's settings: method, result, HDR depth, strength, mirror passes."""
+    methods = Gimp.Choice.new()
+    methods.add("default", 0, f"Default ({METHODS['default']})", "")
+    for i, m in enumerate(METHODS["methods"], 1):
+        methods.add(m["name"], i, m["label"], m["kind"])
+    proc.add_choice_argument("method", "_Method", "HDR Studio method", methods, "default", flags)
+    results = Gimp.Choice.new()
+    results.add("hdr", 0, "HDR (linear float, values above 1.0)", "")
+    results.add("sdr", 1, "SDR (tone-mapped, at the image's precision)", "")
+    proc.add_choice_argument("result", "Res_ult", "HDR or SDR result", results, "hdr", flags)
+    precisions = Gimp.Choice.new()
+    for i, (key, words) in enumerate(PRECISION_WORDS.items()):
+        precisions.add(key, i, f"{words[0].upper()}{words[1:]} float", "")
+    proc.add_choice_argument(
+        "hdr-precision",
+        "HDR _depth",
+        "the linear float precision an integer image is converted to for an HDR "
+        "result (32-bit where a value exceeds half's 65504)",
+        precisions,
+        HDR_PRECISION,
+        flags,
+    )
+    proc.add_double_argument(
+        "strength",
+        "S_trength (%)",
+        "how far beyond the measured pixels",
+        0.0,
+        150.0,
+        100.0,
+        flags,
+    )
+    proc.add_boolean_argument(
+        "mirror-passes",
+        "M_irror passes (3x time)",
+        "also run the network on the layer's mirror images and average the results",
+        False,
+        flags,
+    )
+
+
 class PluginError(Exception):
     pass
 
@@ -515,71 +583,9 @@ class HDRStudio(Gimp.PlugIn):
         # Labels carry a mnemonic (_): GIMP warns for each one without, and for one a
         # dialog button has (_Reset, _Save, _OK, _Cancel, _Help, _Load).
         if name == "plug-in-hdr-studio-show-clipping":
-            modes = Gimp.Choice.new()
-            modes.add("all", 0, "All three channels clipped (red over, green under)", "")
-            modes.add("any", 1, "Any channel clipped (red over, green under)", "")
-            modes.add("channel", 2, "Per channel (the colour of the channels that clipped)", "")
-            proc.add_choice_argument("mode", "_Mode", "all, any or channel", modes, "all", flags)
-            proc.add_double_argument(
-                "over",
-                "O_ver-exposed at",
-                "code value (of 255) and above",
-                1.0,
-                255.0,
-                250.0,
-                flags,
-            )
-            proc.add_double_argument(
-                "under",
-                "_Under-exposed at",
-                "code value (of 255) and below; must be below over-exposed",
-                0.0,
-                254.0,
-                4.0,
-                flags,
-            )
+            _add_clipping_arguments(proc, flags)
         if name == "plug-in-hdr-studio-reconstruct":
-            methods = Gimp.Choice.new()
-            methods.add("default", 0, f"Default ({METHODS['default']})", "")
-            for i, m in enumerate(METHODS["methods"], 1):
-                methods.add(m["name"], i, m["label"], m["kind"])
-            proc.add_choice_argument(
-                "method", "_Method", "HDR Studio method", methods, "default", flags
-            )
-            results = Gimp.Choice.new()
-            results.add("hdr", 0, "HDR (linear float, values above 1.0)", "")
-            results.add("sdr", 1, "SDR (tone-mapped, at the image's precision)", "")
-            proc.add_choice_argument(
-                "result", "Res_ult", "HDR or SDR result", results, "hdr", flags
-            )
-            precisions = Gimp.Choice.new()
-            for i, (key, words) in enumerate(PRECISION_WORDS.items()):
-                precisions.add(key, i, f"{words[0].upper()}{words[1:]} float", "")
-            proc.add_choice_argument(
-                "hdr-precision",
-                "HDR _depth",
-                "the linear float precision an integer image is converted to for an HDR "
-                "result (32-bit where a value exceeds half's 65504)",
-                precisions,
-                HDR_PRECISION,
-                flags,
-            )
-            proc.add_double_argument(
-                "strength",
-                "S_trength (%)",
-                "how far beyond the measured pixels",
-                0.0,
-                150.0,
-                100.0,
-                flags,
-            )
-            proc.add_boolean_argument(
-                "mirror-passes",
-                "M_irror passes (3x time)",
-                "also run the network on the layer's mirror images and average the results",
-                False,
-                flags,
-            )
+            _add_reconstruct_arguments(proc, flags)
         return proc
 
     def run(self, procedure, run_mode, image, drawables, config, run_data):
