@@ -5,6 +5,7 @@ of a photograph's clipped areas at 12 MP.
     .venv/bin/python bench/work_size.py --set DATA/real/valset --scale 4 --limit 30
     .venv/bin/python bench/work_size.py --time 12     # the reconstruction step's time only
     .venv/bin/python bench/work_size.py --set DATA/real/valset --scale 8 --work 0.28 --no-coarse
+    .venv/bin/python bench/work_size.py --set DATA/real/valset --scale 8 --work 0.28 --reach 1,full
 
 Each pair's input (8-bit codes) and truth are enlarged ``--scale`` times (bicubic for the
 codes, then re-quantised; linear for the truth), so that a clipped area spans as many pixels
@@ -13,7 +14,8 @@ the PU21, ΔE and brightness figures ``hdr-studio eval`` reports, and the networ
 ``--time MP`` times ``run_model`` (in process, after a warm-up run) on bench_models.py's
 JPEG of that size, at full size and at the shipped working size, twice each.
 ``--no-coarse``: each working scale also without the coarse pass (``pipeline.WORK_SIDE``),
-to see what it adds.
+to see what it adds. ``--reach``: the coarse pass's reach scaled (or, ``full``, in full-size
+pixels as it was before 2026-12-07).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from hdr_studio.core import fill
 from hdr_studio.core.clipping import over_mask
 from hdr_studio.core.image import Image
 from hdr_studio.core.reader import read_image
@@ -65,6 +68,12 @@ def main() -> int:
     ap.add_argument(
         "--no-coarse", action="store_true", help="each scale without the coarse pass too"
     )
+    ap.add_argument(
+        "--reach",
+        default="1",
+        help="multipliers of the coarse pass's reach (fill.COARSE_REACH, in the pixels the "
+        "fill is computed at); 'full': in full-size pixels, as before 2026-12-07",
+    )
     args = ap.parse_args()
     if args.time:
         time_step(args.time)
@@ -75,8 +84,10 @@ def main() -> int:
     spec_class = type(get_spec("masked"))
     scales = [float(s) for s in args.work.split(",")]
     sides = [pipeline.WORK_SIDE] + ([1 << 30] if args.no_coarse else [])
-    runs = [(s, side) for s in scales for side in sides]
-    rows: dict[tuple[float, int], dict[str, list[float]]] = {r: {} for r in runs}
+    reaches = args.reach.split(",")
+    shipped_reach = fill.COARSE_REACH
+    runs = [(s, side, k) for s in scales for side in sides for k in reaches]
+    rows: dict[tuple[float, int, str], dict[str, list[float]]] = {r: {} for r in runs}
     for item in manifest["hdr"][: args.limit]:
         small = read_image(args.set / "hdr" / f"{item['name']}.png")
         truth = read_hdr(args.set / "hdr" / f"{item['name']}_truth.exr")
@@ -89,14 +100,16 @@ def main() -> int:
         clipped = over_mask(image.code)
         fully = over_mask(image.code, mode="all")
         pixels = size[0] * size[1]
-        for s, side in runs:
+        for s, side, k in runs:
             spec_class.work_pixels = None if s >= 1 else int(pixels * s * s)
             pipeline.WORK_SIDE = side  # a side this large: no coarse pass
+            times = min(s, 1.0) if k == "full" else float(k)
+            fill.COARSE_REACH = (shipped_reach[0] * times, shipped_reach[1] * times)
             t0 = time.perf_counter()
             hdr = run_model(image, "masked", device="cpu").hdr
             dt = time.perf_counter() - t0
             assert hdr is not None
-            r = rows[(s, side)]
+            r = rows[(s, side, k)]
             mean, top = M.brightness_errors(hdr, truth, clipped)
             for key, val in (
                 ("mean", mean),
@@ -115,9 +128,12 @@ def main() -> int:
     )
     print("|---|---|---|---|---|---|---|---|")
     pipeline.WORK_SIDE = sides[0]
-    for (s, side), r in rows.items():
-        v = {k: float(np.nanmean([x for x in a if np.isfinite(x)])) for k, a in r.items()}
+    fill.COARSE_REACH = shipped_reach
+    for (s, side, k), r in rows.items():
+        v = {key: float(np.nanmean([x for x in a if np.isfinite(x)])) for key, a in r.items()}
         label = f"{s:g}" if side == sides[0] else f"{s:g}, no coarse pass"
+        if k != "1":
+            label += ", reach in full-size px" if k == "full" else f", reach × {k}"
         print(
             f"| {label} | {v['pu21_in']:.2f} | {v['pu21_out']:.2f} | {v['de_partial']:.2f} | "
             f"{v['de_full']:.2f} | {v['mean']:+.2f} | {v['top']:+.2f} | "

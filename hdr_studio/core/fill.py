@@ -28,10 +28,11 @@ from hdr_studio.core.smooth import linear_taps, smooth_in_mask
 #: Smallest linear value a log ratio is taken against.
 LOG_FLOOR = np.float32(1e-6)
 
-#: Region inradius (pixels) up to which the full-size fill is kept, and from which the
-#: coarse-scale estimate replaces it (see :func:`keep_measured`); measured in
-#: ``bench/coarse_pass.py``.
-COARSE_REACH = (4.0, 12.0)
+#: Region inradius up to which the fill's own estimate is kept, and from which the
+#: coarse-scale estimate replaces it (see :func:`keep_measured`), in the pixels that estimate
+#: was computed at (a fill made at a working size sees a region that many times narrower);
+#: measured in ``bench/coarse_pass.py`` and ``bench/work_size.py`` (bench/QUALITY.md).
+COARSE_REACH = (2.0, 6.0)
 
 #: The masked network's fill smoothing (``keep_measured(smooth=…)``): a Gaussian of 1/32 of
 #: the long side over the log ratio near the clip; measured in bench/QUALITY.md ("Smoothing
@@ -99,6 +100,11 @@ class LogRatio:
     @property
     def shape(self) -> tuple[int, int, int]:
         return (self.height, self.width, self.small.shape[2])
+
+    @property
+    def scale(self) -> float:
+        """How many full-size pixels one of the small copy's spans (long sides)."""
+        return max(self.height, self.width) / max(self.small.shape[:2])
 
     def at(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
         """(N, 3) float32: the ratio at the full-size pixels (ys, xs)."""
@@ -183,7 +189,8 @@ def keep_measured(
     ``coarse_ratio``: the log ratio of the coarse-scale pass, at full size. Regions narrower
     than ``reach[0]`` pixels keep the full-size fill, regions wider than ``reach[1]`` take the
     coarse one (a network fills only the border of an area wider than it sees: a bright ring
-    around a flat core), blended in log between. Pixels clipped in all three channels keep
+    around a flat core), blended in log between (default: :data:`COARSE_REACH` in the pixels
+    ``hdr`` was computed at, :func:`coarse_reach`). Pixels clipped in all three channels keep
     the measured colour (no invented hue). ``gain`` scales the log ratio (:class:`Calibration`).
     ``decode``: turns the network's raw output into linear HDR, element-wise (applied only to
     the pixels that need it). ``smooth``: the estimate's log ratio is averaged over the
@@ -218,10 +225,19 @@ def keep_measured(
         est = near.take(hdr)
         r = log_ratio(est if decode is None else decode(est), lin_s)
     a = 1 - channel_max(m)[:, None]  # 1 where every channel clipped
+    reach = coarse_reach(hdr) if reach is None else reach
     r = _shaped_ratio(near, r, a, smooth, coarse_ratio, reach, progress)
     filled = np.maximum(lin_s, LOG_FLOOR) * np.exp(np.float32(gain) * r)
     out.reshape(-1, 3)[near.index] = m * lin_s + (1 - m) * filled
     return out
+
+
+def coarse_reach(hdr: np.ndarray | LogRatio) -> tuple[float, float]:
+    """:data:`COARSE_REACH` in full-size pixels for an estimate ``hdr``: as it is for one made
+    at full size, that many times wider for a :class:`LogRatio` made at a working size (the
+    network saw every region that many times narrower)."""
+    k = hdr.scale if isinstance(hdr, LogRatio) else 1.0
+    return (COARSE_REACH[0] * k, COARSE_REACH[1] * k)
 
 
 @dataclass(frozen=True)
@@ -269,7 +285,7 @@ def _shaped_ratio(
     a: np.ndarray,
     smooth: float,
     coarse_ratio: np.ndarray | LogRatio | None,
-    reach: tuple[float, float] | None,
+    reach: tuple[float, float],
     progress: ProgressFn | None,
 ) -> np.ndarray:
     """The estimate's log ratio ``r`` (N, 3) at the ``near`` pixels as :func:`keep_measured`
@@ -284,8 +300,7 @@ def _shaped_ratio(
     if coarse_ratio is not None:
         if progress is not None:
             progress(0.5, "measuring clipped regions")
-        lo_reach, hi_reach = COARSE_REACH if reach is None else reach
-        w = coarse_weight(near.mask, lo_reach, hi_reach, inside=True)[:, None]
+        w = coarse_weight(near.mask, reach[0], reach[1], inside=True)[:, None]
         if w.any():
             r = r + w * (near.take(coarse_ratio) - r)
     # Where every channel clipped, the measurement has no colour left and the small networks'

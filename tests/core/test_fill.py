@@ -230,11 +230,35 @@ def test_a_log_ratio_brought_up_where_read_is_the_whole_one_there():
     # the fill reads it as it would read the whole array
     code = np.round(rng.random((40, 61, 3)) ** 0.2 * 255).astype(np.float32) / 255
     image = Image(linear=srgb_decode(code), code=code)
+    # (at the same reach: by default a small copy's is wider, as the next test shows)
+    given = dict(smooth=1 / 32, is_ratio=True, reach=(4.0, 12.0))
     np.testing.assert_allclose(
-        keep_measured(image, lazy, smooth=1 / 32, is_ratio=True, coarse_ratio=lazy),
-        keep_measured(image, full, smooth=1 / 32, is_ratio=True, coarse_ratio=full),
+        keep_measured(image, lazy, coarse_ratio=lazy, **given),
+        keep_measured(image, full, coarse_ratio=full, **given),
         rtol=1e-5,
     )
+
+
+def test_the_coarse_pass_reach_is_counted_in_the_pixels_the_fill_was_made_at():
+    """A fill made at a quarter of the side saw every region four times narrower: a region
+    of inradius ~5 px mostly takes the coarse fill when the fill was made at full size, and
+    keeps the working-size fill when it was made at a quarter of the side."""
+    from hdr_studio.core.fill import COARSE_REACH, LogRatio, coarse_reach
+
+    code = np.full((96, 120, 3), 0.5, np.float32)
+    code[30:41, 40:51] = 1.0  # an 11 × 11 square: inradius 5–6 px
+    image = Image(linear=srgb_decode(code), code=code)
+    small = np.full((24, 30, 3), np.log(2.0), np.float32)  # the fill at a quarter of the side
+    work = LogRatio(small, 96, 120)
+    coarse = np.full((96, 120, 3), np.log(8.0), np.float32)
+    assert coarse_reach(work) == (COARSE_REACH[0] * 4, COARSE_REACH[1] * 4)
+    assert coarse_reach(work.full()) == COARSE_REACH
+    assert COARSE_REACH[0] < 5 and 4 * COARSE_REACH[0] > 6  # the square lies between
+    lin = image.linear[35, 45]
+    kept = keep_measured(image, work, coarse_ratio=coarse, is_ratio=True)
+    np.testing.assert_allclose(kept[35, 45], lin * 2.0, rtol=1e-5)
+    as_full = keep_measured(image, work.full(), coarse_ratio=coarse, is_ratio=True)
+    assert (as_full[35, 45] > lin * 3.0).all()  # well into the coarse pass's 8×
 
 
 def test_the_fill_reads_a_view_of_some_channels_as_the_channels_themselves():
