@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from hdr_studio.core.errors import HdrStudioError, InputError
@@ -24,15 +26,41 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def _progress(label: str):
-    def report(fraction: float, message: str) -> None:
-        print(
-            f"\r{label}: {100 * fraction:5.1f}%  {message:<40}", end="", file=sys.stderr, flush=True
-        )
+def _clock(seconds: float) -> str:
+    """``seconds`` as 1h05m, 12m30s or 45s."""
+    s = round(seconds)
+    if s >= 3600:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    if s >= 60:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s}s"
+
+
+class _Progress:
+    """A progress line on stderr for the long commands: the share done, the time this run
+    has taken and, once it has moved, the time left at this run's own pace (a resumed
+    training run starts part way, so the pace is counted from its first report)."""
+
+    def __init__(self, label: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.label = label
+        self.clock = clock
+        self.first: tuple[float, float] | None = None
+
+    def text(self, fraction: float, message: str) -> str:
+        now = self.clock()
+        if self.first is None:
+            self.first = (fraction, now)
+        f0, t0 = self.first
+        timing = f"{_clock(now - t0)} in"
+        if 1.0 > fraction > f0 and now - t0 >= 1.0:
+            left = (1.0 - fraction) * (now - t0) / (fraction - f0)
+            timing += f", ~{_clock(left)} left"
+        return f"{self.label}: {100 * fraction:5.1f}%  {timing:<18} {message:<40}"
+
+    def __call__(self, fraction: float, message: str) -> None:
+        print(f"\r{self.text(fraction, message)}", end="", file=sys.stderr, flush=True)
         if fraction >= 1.0:
             print(file=sys.stderr)
-
-    return report
 
 
 def cmd_data(args: argparse.Namespace) -> int:
@@ -62,7 +90,7 @@ def cmd_data(args: argparse.Namespace) -> int:
                     h,
                     args.spp,
                     args.jobs,
-                    progress=_progress(f"render {split}"),
+                    progress=_Progress(f"render {split}"),
                 )
                 print(f"renders/{split}: {len(paths)} scenes in {root / 'renders' / split}")
         for split, (folder, _seed) in dataset.PAIR_SETS.items():
@@ -89,7 +117,7 @@ def _data_real(root: Path, args: argparse.Namespace) -> int:
         raise InputError(f"{folder}: no such folder")
     try:
         crops = {"train": args.count} if args.count else None
-        summary = build_real(root, folder, load_sources(), crops, progress=_progress("real"))
+        summary = build_real(root, folder, load_sources(), crops, progress=_Progress("real"))
     except FileNotFoundError as exc:
         raise InputError(str(exc)) from None
     except (ValueError, OSError) as exc:
@@ -122,7 +150,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 ship=Path(args.ship) if args.ship else None,
                 seed=args.seed,
             ),
-            progress=_progress(f"train {args.model}"),
+            progress=_Progress(f"train {args.model}"),
         )
     except FileNotFoundError as exc:
         raise InputError(str(exc)) from None
@@ -145,7 +173,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             device=args.device,
             precision=args.precision,
             limit=args.limit,
-            progress=_progress("eval"),
+            progress=_Progress("eval"),
             passes=args.passes,
         )
     except FileNotFoundError as exc:
@@ -186,7 +214,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     reports = []
     try:
         for name in names:
-            report = calibrate(name, set_dir, folder, args.device, _progress(f"calibrate {name}"))
+            report = calibrate(name, set_dir, folder, args.device, _Progress(f"calibrate {name}"))
             g = report["gains"]
             line = f"{name}: hdr {g['hdr']:g}, over {g['over']:g}, under {g['under']:g}"
             if "pu21_in" in report:
