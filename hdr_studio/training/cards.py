@@ -103,18 +103,53 @@ def _training_section(name: str, meta: dict[str, Any]) -> list[str]:
     """How the network (or each member of an ensemble) was trained."""
     members = json.loads(meta.get("members", "[]"))
     if not members:
-        return _training_lines(name, meta, False)
+        lines = _training_lines(name, meta, False)
+        if "teacher" in meta:
+            lines += _teacher_section(name, json.loads(meta["teacher"]))
+        return lines
     lines = [
         f"- An ensemble of {len(members)} networks trained apart, run on the same input; "
         "the result is the mean of their log-domain outputs (`MaskedEnsemble`). Made by "
         f"`hdr-studio ensemble {name} DIR1 DIR2 --ship hdr_studio/resources/models` from "
         f"the members' folders, then `hdr-studio calibrate {name}`."
     ]
+    return lines + _member_sections(name, members, "###")
+
+
+def _member_sections(name: str, members: list[dict[str, Any]], level: str) -> list[str]:
+    lines: list[str] = []
     for k, member in enumerate(members, 1):
         gain = json.loads(member.get("calibration", "{}")).get("hdr")
         alone = f" (alone it was calibrated to gain {gain:g})" if gain is not None else ""
-        lines += ["", f"### Member {k}{alone}", *_training_lines(name, member, True)]
+        lines += ["", f"{level} Member {k}{alone}", *_training_lines(name, member, True)]
     return lines
+
+
+def _teacher_section(name: str, teacher: dict[str, Any]) -> list[str]:
+    """What a distilled network learnt from (its metadata's ``teacher``), and where a
+    reproduction finds it once the package ships the student instead."""
+    members = json.loads(teacher.get("members", "[]"))
+    gain = json.loads(teacher.get("calibration", "{}")).get("hdr")
+    what = (
+        f"an ensemble of {len(members)} networks (the mean of their log-domain outputs)"
+        if members
+        else f"one network ({teacher.get('config', '?')})"
+    )
+    commit = teacher.get("commit")
+    where = (
+        f" It is the `{name}` the package shipped at commit {commit}: "
+        f"`git worktree add TEACHER {commit}` and add "
+        "`--shipped TEACHER/hdr_studio/resources/models` to the train command above."
+        if commit
+        else ""
+    )
+    lines = [
+        "",
+        "### Teacher",
+        f"- {what[0].upper()}{what[1:]}, calibrated to gain {gain if gain is not None else '?'}"
+        f", weights sha256 `{teacher.get('sha256', '?')[:16]}…`.{where}",
+    ]
+    return lines + _member_sections(name, members, "####")
 
 
 def _hdr_table(name: str, report: dict[str, Any]) -> list[str]:
@@ -240,11 +275,19 @@ def _fine_tune_line(meta: dict[str, str], tc: dict[str, Any]) -> str:
         )
     if tc.get("teacher_share"):
         teacher = tc.get("teacher", "shipped")
+        share = float(tc["teacher_share"])
+        teacher = tc.get("teacher", "shipped")
+        if teacher == "shipped":
+            teacher = (
+                "the weights shipped when it was trained: Teacher, below"
+                if "teacher" in meta
+                else "the ensemble shipped when it was trained"
+            )
+        rest = "none towards the truth" if share >= 1 else "the rest towards the truth"
         text += (
-            f" Distilled: {tc['teacher_share']:.0%} of the loss is the same terms towards the "
-            "estimates of a teacher run on the same batches ("
-            + ("the ensemble shipped when it was trained" if teacher == "shipped" else teacher)
-            + "), the rest towards the truth."
+            f" Distilled: {'all' if share >= 1 else f'{share:.0%}'} of the loss is the same "
+            f"terms towards the estimates of a teacher run on the same batches ({teacher}), "
+            f"{rest}."
         )
     for b in json.loads(meta.get("fine_tuned_from", "[]")):
         btc = json.loads(b.get("training_config", "{}"))
@@ -253,7 +296,7 @@ def _fine_tune_line(meta: dict[str, str], tc: dict[str, Any]) -> str:
             f" Fine-tuned from weights ({of}trained {b.get('steps', '?')} steps "
             f"with {_config_file('masked', btc)}) on: "
             f"{_data_line(str(btc.get('model', 'masked')), btc)}"
-            f"{_fine_tune_line({}, btc)}"
+            f"{_fine_tune_line({k: v for k, v in b.items() if k == 'real_crops'}, btc)}"
         )
     return text
 
@@ -274,7 +317,11 @@ def _data_line(name: str, tc: dict[str, Any]) -> str:
     return {
         "declipnet": f"DeclipNet's clipping recipe on {photos}.",
         "drht": f"{hdr}; DeclipNet pairs from {photos} for the LDR head.",
-        "masked": f"inpainting pre-training on {photos}; then {hdr}, Santos' textured patches.",
+        "masked": (
+            f"inpainting pre-training on {photos}; then {hdr}, Santos' textured patches."
+            if any(st.get("name") == "inpaint" for st in tc.get("stages", []))
+            else f"{hdr}, Santos' textured patches."
+        ),
         "hybrid": f"{hdr}, Santos' textured patches.",
     }[name]
 

@@ -148,6 +148,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 precision=args.precision,
                 vgg=Path(args.vgg) if args.vgg else None,
                 ship=Path(args.ship) if args.ship else None,
+                shipped=Path(args.shipped) if args.shipped else None,
                 seed=args.seed,
             ),
             progress=_Progress(f"train {args.model}"),
@@ -328,6 +329,12 @@ def _add_train(sub, common_positive_int) -> None:
     )
     t.add_argument("--vgg", metavar="FILE", help="VGG-16 weights (safetensors) for perceptual loss")
     t.add_argument("--ship", metavar="DIR", help="write final weights + manifest entry here")
+    t.add_argument(
+        "--shipped",
+        metavar="DIR",
+        help="weights folder that the config's 'shipped' names (init, teacher; default: the "
+        "package's own), e.g. an earlier commit's hdr_studio/resources/models",
+    )
     t.add_argument("--seed", type=int, help="override the config's seed")
     t.set_defaults(func=cmd_train)
 

@@ -30,6 +30,7 @@ batch from the seeded generator, updates the networks and returns the loss terms
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -67,6 +68,8 @@ class Recipe:
         self.aux: dict[str, nn.Module] = {}
         self.optims: dict[str, torch.optim.Optimizer] = {}
         self.stage = ""
+        #: The folder a config's ``shipped`` names (``teacher``; None: the package's weights).
+        self.shipped: Path | None = None
         #: The number format the trained network's forward pass computes in (None: fp32):
         #: bf16 under autocast, as the networks run at inference on CPUs with AMX or
         #: AVX-512 BF16 and on GPUs; weights, gradients, optimiser state and losses stay
@@ -138,12 +141,10 @@ class MaskedRecipe(Recipe):
         Distilling the shipped ensemble into one network gives most of its gain at a third
         of its time."""
         if self._teacher is None:
-            from pathlib import Path
-
             from hdr_studio.inference.pipeline import load_model
 
             where = self.cfg.get("teacher", "shipped")
-            folder = None if where == "shipped" else Path(where)
+            folder = self.shipped if where == "shipped" else Path(where)
             net = load_model(self.name, str(self.device), folder).net
             for p in net.parameters():
                 p.requires_grad_(False)

@@ -51,6 +51,10 @@ class TrainOptions:
     precision: str = "fp32"
     vgg: Path | None = None
     ship: Path | None = None
+    #: The weights folder a config's ``shipped`` names (``init``, ``teacher``); None: the
+    #: package's own. Reproducing a network distilled from weights the package no longer
+    #: ships (the ensemble before the student) points it at a checkout of that commit.
+    shipped: Path | None = None
     seed: int | None = None
     log_every: int = 10
     checkpoint_every: int = 200
@@ -119,15 +123,15 @@ def _log_row(csv: Path, keys: list[str], step: int, stage: str, acc: dict) -> li
     return keys
 
 
-def _init_weights(net, model: str, init: str) -> dict[str, str]:
+def _init_weights(net, model: str, init: str, shipped: Path | None = None) -> dict[str, str]:
     """Start from trained weights (a fine-tune): ``shipped`` (the weights the package ships
-    for ``model``) or a models folder holding them; ``…#K`` takes member K of an ensemble
-    there (``shipped#2``: the shipped ensemble's third network). A checkpoint, when the run
-    has one, replaces them."""
+    for ``model``, or those in the folder ``shipped`` names) or a models folder holding
+    them; ``…#K`` takes member K of an ensemble there (``shipped#2``: the shipped ensemble's
+    third network). A checkpoint, when the run has one, replaces them."""
     from hdr_studio.inference.weights import load_weights
 
     where, _, member = init.partition("#")
-    folder = None if where == "shipped" else Path(where)
+    folder = shipped if where == "shipped" else Path(where)
     state, meta = load_weights(model, folder)
     if member:
         prefix = f"members.{member}."
@@ -186,9 +190,14 @@ def _setup(opts: TrainOptions, cfg: dict[str, Any]) -> _Setup:
     spec = get_spec(opts.model)
     net_cfg = dict(spec.configs[cfg.get("size", "small")], **cfg.get("net", {}))
     net = spec.build(net_cfg)
-    base_meta = _init_weights(net, opts.model, cfg["init"]) if cfg.get("init") else None
+    if opts.shipped is not None and not (opts.shipped / "manifest.json").is_file():
+        raise ValueError(f"--shipped {opts.shipped}: no weights manifest there")
+    base_meta = (
+        _init_weights(net, opts.model, cfg["init"], opts.shipped) if cfg.get("init") else None
+    )
     vgg = VGGFeatures.from_file(opts.vgg) if opts.vgg else None
     recipe = RECIPES[opts.model](net, cfg, device, vgg)
+    recipe.shipped = opts.shipped
     recipe.amp = resolve_train_precision(device, opts.precision)
     root = data_root(opts.data)
     _load_data(recipe, cfg, root)
@@ -318,6 +327,47 @@ def _hardware(device) -> str:
     return f"{device.type}: {cpu}"
 
 
+def teacher_record(model: str, cfg: dict[str, Any], shipped: Path | None) -> dict[str, Any]:
+    """The teacher of a distilled network as its weights' metadata keeps it: the file's
+    sha256, its config and calibration, and each member's recipe (an ensemble's), so that
+    its card can say what it learnt from once the teacher is no longer shipped."""
+    from hdr_studio.inference.weights import models_dir, weights_entry
+
+    where = cfg.get("teacher", "shipped")
+    folder = (shipped or models_dir()) if where == "shipped" else Path(where)
+    entry = weights_entry(model, folder) or {}
+    meta = entry.get("metadata", {})
+    keep = ("config", "calibration", "calibration_set", "members", "training_config", "steps")
+    record = {"sha256": entry.get("sha256", "?"), **{k: meta[k] for k in keep if k in meta}}
+    commit = _clean_commit(folder)
+    if commit:
+        record["commit"] = commit
+    return record
+
+
+def _clean_commit(folder: Path) -> str | None:
+    """The commit of the git checkout ``folder`` lies in, if the files there are as that
+    commit has them (None outside git, or with changes)."""
+    import subprocess
+
+    def git(*args: str) -> str | None:
+        try:
+            r = subprocess.run(
+                ["git", "-C", str(folder), *args],
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=20,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return r.stdout.strip() if r.returncode == 0 else None
+
+    if git("status", "--porcelain", "--untracked-files=no", "--", ".") != "":
+        return None
+    return git("rev-parse", "--short=12", "HEAD") or None
+
+
 def torch_threads() -> int:
     import torch
 
@@ -360,7 +410,10 @@ def ship(setup: _Setup, opts: TrainOptions, cfg: dict, steps: int, seconds: floa
 
         meta["real_crops"] = str(len(real_paths(setup.root, "train")))
     if base_meta:  # the chain of weights this run started from, nearest first
-        base = {k: base_meta[k] for k in ("training_config", "steps", "member") if k in base_meta}
+        keys = ("training_config", "steps", "member", "real_crops")
+        base = {k: base_meta[k] for k in keys if k in base_meta}
         earlier = json.loads(base_meta.get("fine_tuned_from", "[]"))
         meta["fine_tuned_from"] = json.dumps([base, *earlier])
+    if cfg.get("teacher_share"):  # what it was distilled from, for its card
+        meta["teacher"] = json.dumps(teacher_record(opts.model, cfg, opts.shipped))
     return save_weights(recipe.net.state_dict(), opts.model, meta, folder, default=keep_default)

@@ -5,15 +5,17 @@ ensemble (``init: "shipped#K"``)."""
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 from hdr_studio.inference.masked import MaskedUNet
-from hdr_studio.inference.weights import load_weights, save_weights
+from hdr_studio.inference.weights import load_weights, read_manifest, save_weights
 from hdr_studio.training.recipes import MaskedRecipe
-from hdr_studio.training.train import _init_weights
+from hdr_studio.training.train import _init_weights, teacher_record
 
 
 def _batch(seed: int = 0) -> dict[str, np.ndarray]:
@@ -29,19 +31,53 @@ def _folder_with(net: MaskedUNet, tmp_path, config: dict) -> None:
     save_weights(net.state_dict(), "masked", {"config": json.dumps(config)}, tmp_path)
 
 
-def test_a_run_starts_from_one_member_of_the_shipped_ensemble():
-    state, meta = load_weights("masked")
-    members = sorted({k.split(".")[1] for k in state if k.startswith("members.")})
-    assert len(members) >= 2, "the shipped masked weights are an ensemble"
-    config = json.loads(meta["config"])
-    config.pop("members", None)
-    net = MaskedUNet(**config)
-    got = _init_weights(net, "masked", f"shipped#{members[-1]}")
-    assert got["member"] == members[-1]
-    for k, v in net.state_dict().items():
-        assert torch.equal(v, state[f"members.{members[-1]}.{k}"]), k
+def _ensemble_folder(tmp_path, config: dict) -> Path:
+    """A models folder holding a two-network ensemble (``hdr-studio ensemble``)."""
+    from hdr_studio.training.ensemble import combine
+
+    for k in (1, 2):
+        torch.manual_seed(k)
+        tc = json.dumps({"model": "masked", "seed": k, "stages": [{"name": "hdr", "steps": k}]})
+        meta = {"config": json.dumps(config), "training_config": tc, "steps": str(k)}
+        save_weights(MaskedUNet(**config).state_dict(), "masked", meta, tmp_path / f"m{k}")
+    combine("masked", [tmp_path / "m1", tmp_path / "m2"], tmp_path / "ens")
+    return tmp_path / "ens"
+
+
+def test_a_run_starts_from_one_member_of_an_ensemble(tmp_path):
+    """``shipped#K`` with the folder that ``shipped`` names (``--shipped``), or ``DIR#K``."""
+    config = {"width": 4, "depth": 2}
+    folder = _ensemble_folder(tmp_path, config)
+    state, _ = load_weights("masked", folder)
+    for init, shipped in (("shipped#1", folder), (f"{folder}#1", None)):
+        net = MaskedUNet(**config)
+        got = _init_weights(net, "masked", init, shipped)
+        assert got["member"] == "1" and got["steps"] == "2"  # the member's own metadata
+        for k, v in net.state_dict().items():
+            assert torch.equal(v, state[f"members.1.{k}"]), k
     with pytest.raises(ValueError, match="no member 99"):
-        _init_weights(MaskedUNet(**config), "masked", "shipped#99")
+        _init_weights(MaskedUNet(**config), "masked", "shipped#99", folder)
+
+
+def test_a_student_records_its_teacher_and_the_commit_that_shipped_it(tmp_path):
+    config = {"width": 4, "depth": 2}
+    folder = _ensemble_folder(tmp_path, config)
+    cfg = {"teacher": "shipped", "teacher_share": 1.0}
+    record = teacher_record("masked", cfg, folder)
+    assert record["sha256"] == read_manifest(folder)["models"]["masked"]["sha256"]
+    assert len(json.loads(record["members"])) == 2
+    assert "commit" not in record  # not in a git checkout
+    git = ["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "weights"], check=True)
+    head = subprocess.run([*git, "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()  # fmt: skip
+    assert teacher_record("masked", cfg, folder)["commit"] == head
+    (folder / "masked.safetensors").write_bytes(b"changed")  # not what the commit holds
+    assert "commit" not in teacher_record("masked", cfg, folder)
+    # a teacher named by its folder is found without --shipped
+    assert teacher_record("masked", {"teacher": str(tmp_path / "m1")}, None)["steps"] == "1"
 
 
 def test_a_student_equal_to_its_teacher_has_nothing_to_learn_from_it(tmp_path):
@@ -97,7 +133,14 @@ def test_a_distilled_model_card_names_its_teacher_and_the_member_it_started_from
         "config": '{"width": 16}',
         "parameters": "10",
         "fine_tuned_from": json.dumps(
-            [{"training_config": json.dumps(base_tc), "steps": "2600", "member": "2"}]
+            [
+                {
+                    "training_config": json.dumps(base_tc),
+                    "steps": "2600",
+                    "member": "2",
+                    "real_crops": "936",
+                }
+            ]
         ),
     }
     report = {"set": "/data/real/evalset", "hdr": {}, "sdr": {}}
@@ -105,3 +148,48 @@ def test_a_distilled_model_card_names_its_teacher_and_the_member_it_started_from
     assert "Distilled: 75% of the loss" in text
     assert "the ensemble shipped when it was trained" in text
     assert "Fine-tuned from weights (member 3 of an ensemble, trained 2600 steps" in text
+    # its own crops (the default 312) and the member's (936) are each named
+    assert "`real/train`: 312 crops" in text and "`real/train`: 936 crops" in text
+
+
+def test_a_distilled_card_describes_its_teacher_and_how_to_get_it_back():
+    from hdr_studio.training.cards import card_text
+
+    member_tc = {"model": "masked", "seed": 7, "stages": [{"name": "hdr", "steps": 9, "lr": 1e-3}]}
+    teacher = {
+        "sha256": "ab" * 32,
+        "config": '{"members": 2, "width": 16}',
+        "calibration": '{"hdr": 1.0}',
+        "members": json.dumps([{"training_config": json.dumps(member_tc), "steps": "9"}] * 2),
+        "commit": "390ed7c0ffee",
+    }
+    tc = {"model": "masked", "teacher": "shipped", "teacher_share": 1.0,
+          "stages": [{"name": "hdr", "steps": 3, "lr": 1e-4}]}  # fmt: skip
+    meta = {"training_config": json.dumps(tc), "parameters": "10", "teacher": json.dumps(teacher)}
+    report = {"set": "/data/real/evalset", "hdr": {}, "sdr": {}}
+    text = card_text("masked", {"metadata": meta, "bytes": 1}, report, "hdr-studio eval")
+    assert "shipped when it was trained: Teacher, below), none towards the truth" in text
+    assert "Distilled: all of the loss" in text
+    # the student itself had no inpainting stage; its card does not claim one
+    assert text.index("- Data: Mitsuba renders") < text.index("### Teacher")
+    assert "### Teacher\n- An ensemble of 2 networks" in text
+    assert "sha256 `abababababababab…`" in text
+    assert "`git worktree add TEACHER 390ed7c0ffee`" in text
+    assert "`--shipped TEACHER/hdr_studio/resources/models`" in text
+    assert text.count("#### Member") == 2 and "seed 7" in text
+
+
+def test_the_teacher_shipped_names_is_the_folder_given_to_the_run(tmp_path):
+    """``teacher: "shipped"`` with ``--shipped DIR``: the teacher is DIR's network, not the
+    package's; a folder with no manifest is a one-line error before any data is read."""
+    from hdr_studio.training.train import TrainOptions, train
+
+    config = {"width": 4, "depth": 2}
+    folder = _ensemble_folder(tmp_path, config)
+    recipe = MaskedRecipe(MaskedUNet(**config), {"teacher": "shipped"}, torch.device("cpu"), None)
+    recipe.shipped = folder
+    want, _ = load_weights("masked", folder)
+    got = recipe.teacher().state_dict()
+    assert set(got) == set(want) and all(torch.equal(got[k], want[k]) for k in want)
+    with pytest.raises(ValueError, match="no weights manifest there"):
+        train(TrainOptions(model="masked", shipped=tmp_path / "nowhere", data=tmp_path))
