@@ -72,7 +72,7 @@ class ReconstructPanel(QtWidgets.QWidget):
             "Type a value, or double-click to go back to 100 %."
         )
         layout.addWidget(self.strength_slider)
-        self.mirror = QtWidgets.QCheckBox("Mirror passes (3× time, finer fill)")
+        self.mirror = QtWidgets.QCheckBox("Mirror passes (3× the network, finer fill)")
         set_tip(
             self.mirror,
             "Also run the network on the photo's mirror images and average the three "

@@ -42,9 +42,11 @@ class MethodKind(StrEnum):
 class ModelResult:
     """A reconstruction as linear pixels in the source image's primaries, 1.0 = the source's
     white: ``hdr`` (may exceed 1) and/or ``sdr`` (display-referred, ≤ ~1), each (H, W, 3)
-    float32. ``spread``: with mirror passes, how much they disagreed — per pixel, the
-    standard deviation across the passes of log₂ of the brightest channel (stops), (H, W)
-    float32; ``None`` for a single pass."""
+    float32. ``spread``: with mirror passes, how much they disagreed, in stops, (H, W)
+    float32 — per pixel the standard deviation across the passes of log₂ of the brightest
+    channel: of each estimate's ratio to the measurement for a network filled once from
+    its averaged estimates (``masked``; 0 where the result is the measurement), of each
+    result for the others; ``None`` for a single pass."""
 
     hdr: np.ndarray | None = None
     sdr: np.ndarray | None = None

@@ -129,9 +129,7 @@ def _mirror(image: Image, axes: tuple[int, ...]) -> Image:
 
 
 def _unmirror(a: np.ndarray | None, axes: tuple[int, ...]) -> np.ndarray | None:
-    if a is None or not axes:
-        return a
-    return np.ascontiguousarray(np.flip(a, axes))
+    return None if a is None else _flipped(a, axes)
 
 
 def run_model(
@@ -147,13 +145,16 @@ def run_model(
 ) -> ModelResult:
     """Reconstruct ``image`` with model ``name``; deterministic for the same input, weights
     and precision (:func:`~hdr_studio.inference.devices.resolve_precision`). ``passes`` 3:
-    the network also runs on the picture's mirror images and the three results are averaged
-    (about 3× the time; on the held-out set +0.2 dB PU21 inside clipped areas)."""
+    the network also runs on the picture's mirror images and the three are averaged — for a
+    network filled from its log ratio (``masked``) the three estimates, then one fill
+    (:func:`_mirrored_fill`), for the others the three results."""
     if passes not in PASSES:
         raise ValueError(f"passes must be one of {PASSES}, got {passes}")
     progress = progress or no_progress
     progress(0.0, f"loading {name}")
     model = load_model(name, device, folder)
+    if passes > 1 and model.spec.work_pixels is not None and model.spec.kind.gives_hdr:
+        return _mirrored_fill(model, image, passes, tile, progress, cancel, precision)
     total: ModelResult | None = None  # running sums: one pass's pixels held at a time
     logs: list[np.ndarray] = []  # per pass, log2 of the brightest channel (for the spread)
     for k, axes in enumerate(_MIRRORS[:passes]):
@@ -180,6 +181,65 @@ def run_model(
             acc /= n
     total.spread = _spread(logs) if len(logs) == passes else None
     return total
+
+
+def _mirrored_fill(
+    model: LoadedModel,
+    image: Image,
+    passes: int,
+    tile: int | None,
+    progress: ProgressFn,
+    cancel: CancelToken | None,
+    precision: str,
+) -> ModelResult:
+    """Mirror passes of a network filled from its log ratio to the measurement: the
+    network runs on the picture and its mirror images at the working size (and at the
+    coarse pass's), each estimate's log ratio is mirrored back, the ratios are averaged
+    (the geometric mean of the estimates, as an ensemble's members are averaged) and the
+    picture is filled once. ``spread``: the standard deviation across the passes of the
+    brightest channel's log ratio, in stops (× the calibration gain), brought up to the
+    picture's size, and 0 where the result is the measurement."""
+    import cv2
+
+    spec = model.spec
+    h, w = image.code.shape[:2]
+    base = _work_copy(image, spec.work_pixels) or image
+    small = _coarse_copy(image)
+    ratios: list[np.ndarray] = []
+    coarse: list[np.ndarray] = []
+    for k, axes in enumerate(_MIRRORS[:passes]):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        step = _scaled_progress(progress, 0.97 * k / passes, 0.97 / passes)
+        label = f" (pass {k + 1} of {passes})"
+        part = _mirror(base, axes)
+        out = run_network(model, part, tile, step, cancel, precision)
+        ratios.append(_flipped(spec.estimate_ratio(out, part), axes))
+        del out
+        if small is not None:
+            step(0.94, "coarse pass" + label)
+            c = _coarse_small_ratio(model, _mirror(small, axes), precision)
+            coarse.append(_flipped(c, axes))
+    n = np.float32(passes)
+    mean = sum(ratios[1:], ratios[0].copy()) / n
+    ratio = mean if base is image else LogRatio(mean, h, w)
+    coarse_mean = LogRatio(sum(coarse[1:], coarse[0].copy()) / n, h, w) if coarse else None
+    step = _scaled_progress(progress, 0.97, 0.03)
+    step(0.0, "filling clipped areas")
+    result = spec.finish_ratio(ratio, image, model.calibration, coarse_mean, step)
+    progress(1.0, "done")
+    peaks = np.stack([r.max(axis=2) for r in ratios])
+    spread = peaks.std(axis=0) * np.float32(model.calibration.hdr / np.log(2))
+    if spread.shape != (h, w):
+        spread = cv2.resize(spread, (w, h), interpolation=cv2.INTER_LINEAR)
+    hdr = result.hdr
+    assert hdr is not None
+    spread[np.all(hdr == image.linear, axis=2)] = 0
+    return ModelResult(hdr=hdr, spread=spread.astype(np.float32))
+
+
+def _flipped(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    return a if not axes else np.ascontiguousarray(np.flip(a, axes))
 
 
 def _one_pass(
@@ -270,14 +330,27 @@ def coarse_ratio(model: LoadedModel, image: Image, precision: str = "auto") -> L
     scale's measurement, to be brought up to full size where it is read; ``None`` for
     pictures not much larger than the working size."""
 
+    small = _coarse_copy(image)
+    if small is None:
+        return None
+    h, w = image.code.shape[:2]
+    return LogRatio(_coarse_small_ratio(model, small, precision), h, w)
+
+
+def _coarse_copy(image: Image) -> Image | None:
+    """``image`` at :data:`WORK_SIDE` (long side), or None when not much larger."""
     h, w = image.code.shape[:2]
     if max(h, w) <= 1.5 * WORK_SIDE:
         return None
     s = WORK_SIDE / max(h, w)
-    small = _shrink(image, (max(1, round(w * s)), max(1, round(h * s))))
+    return _shrink(image, (max(1, round(w * s)), max(1, round(h * s))))
+
+
+def _coarse_small_ratio(model: LoadedModel, small: Image, precision: str) -> np.ndarray:
+    """The coarse pass's result on ``small`` as its log ratio to ``small``'s measurement."""
     hdr = model.spec.finish(run_network(model, small, precision=precision), small, RAW).hdr
     assert hdr is not None
-    return LogRatio(log_ratio(hdr, small.linear), h, w)
+    return log_ratio(hdr, small.linear)
 
 
 def run_network(

@@ -14,7 +14,7 @@ import pytest
 from hdr_studio.api import ReconstructRequest, reconstruct
 from hdr_studio.core.image import Image
 from hdr_studio.core.transfer import srgb_decode
-from hdr_studio.inference.pipeline import run_model
+from hdr_studio.inference.pipeline import load_model, run_model, run_network
 
 
 def _scene(h: int = 96, w: int = 128) -> Image:
@@ -35,27 +35,59 @@ def _flip(image: Image, axis: int) -> Image:
     )
 
 
-def test_three_passes_average_the_mirrored_results():
+def test_three_passes_average_the_mirrored_estimates_then_fill_once():
+    """masked: the network's estimates on the picture and its two mirror images, as log
+    ratios mirrored back, averaged; then one fill."""
     image = _scene()
+    model = load_model("masked", "cpu")
+    ratios = []
+    for axes in ((), (1,), (0,)):
+        part = _flip(image, axes[0]) if axes else image
+        r = model.spec.estimate_ratio(run_network(model, part), part)
+        ratios.append(np.flip(r, axes) if axes else r)
+    mean = (ratios[0] + ratios[1] + ratios[2]) / 3
+    want = model.spec.finish_ratio(mean, image, model.calibration).hdr
+    three = run_model(image, "masked", device="cpu", passes=3)
     one = run_model(image, "masked", device="cpu").hdr
-    lr = np.flip(run_model(_flip(image, 1), "masked", device="cpu").hdr, 1)
-    ud = np.flip(run_model(_flip(image, 0), "masked", device="cpu").hdr, 0)
-    three = run_model(image, "masked", device="cpu", passes=3).hdr
-    assert three is not None and three.shape == one.shape
-    np.testing.assert_allclose(three, (one + lr + ud) / 3, rtol=1e-5, atol=1e-6)
+    assert three.hdr is not None and one is not None and three.hdr.shape == one.shape
+    np.testing.assert_allclose(three.hdr, want, rtol=1e-5, atol=1e-6)
     # the network is not mirror-symmetric, so the average really differs from one pass
     clipped = image.code.max(axis=2) >= 1.0
     assert clipped.any()
-    assert np.abs(three - one)[clipped].max() > 1e-3
-    # the disagreement map: std across passes of log2 of the brightest channel
-    spread = run_model(image, "masked", device="cpu", passes=3).spread
-    logs = np.stack([np.log2(np.maximum(a.max(axis=2), 1e-6)) for a in (one, lr, ud)])
-    np.testing.assert_allclose(spread, logs.std(axis=0), atol=1e-4)
-    assert spread[clipped].mean() > spread[~clipped].mean()  # doubt where light was invented
-    assert run_model(image, "masked", device="cpu").spread is None
+    assert np.abs(three.hdr - one)[clipped].max() > 1e-3
     # well-exposed pixels stay measured
     dark = image.code.max(axis=2) < 0.8
-    np.testing.assert_allclose(three[dark], one[dark], rtol=1e-3, atol=1e-4)
+    np.testing.assert_array_equal(three.hdr[dark], image.linear[dark])
+    # the disagreement map: std across passes of the brightest channel's log ratio, in
+    # stops, where the result is not the measurement
+    spread = three.spread
+    assert spread is not None and spread.shape == image.code.shape[:2]
+    peaks = np.stack([r.max(axis=2) for r in ratios]) / np.log(2)
+    kept = np.all(three.hdr == image.linear, axis=2)
+    np.testing.assert_allclose(spread[~kept], peaks.std(axis=0)[~kept], atol=1e-5)
+    assert not spread[kept].any()
+    assert spread[clipped].mean() > 0.01  # doubt where light was invented
+    assert run_model(image, "masked", device="cpu").spread is None
+
+
+def test_three_passes_on_a_picture_with_a_working_size_and_a_coarse_pass():
+    """Above the working size (0.25 MP) and the coarse pass's 480 px: the mirrored
+    estimates at the working size and at 320 px are averaged, the picture is filled once
+    at its own size; what did not come near the clip stays the measurement exactly."""
+    image = _scene(600, 800)
+    one = run_model(image, "masked", device="cpu")
+    three = run_model(image, "masked", device="cpu", passes=3)
+    assert three.hdr is not None and one.hdr is not None and three.spread is not None
+    assert three.hdr.shape == image.linear.shape and three.spread.shape == (600, 800)
+    dark = image.code.max(axis=2) < 0.8
+    np.testing.assert_array_equal(three.hdr[dark], image.linear[dark])
+    assert not three.spread[dark].any()
+    clipped = image.code.max(axis=2) >= 1.0
+    assert (three.hdr[clipped].max(axis=1) > image.linear[clipped].max(axis=1)).mean() > 0.9
+    # close to one pass (the same network), not the same
+    log1 = np.log2(one.hdr[clipped].max(axis=1))
+    log3 = np.log2(three.hdr[clipped].max(axis=1))
+    assert 0 < np.abs(log3 - log1).mean() < 0.5
 
 
 def test_passes_in_the_request_and_refused_values():

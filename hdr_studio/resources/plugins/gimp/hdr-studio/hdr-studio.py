@@ -120,7 +120,7 @@ def _add_reconstruct_arguments(proc, flags):
     )
     proc.add_boolean_argument(
         "mirror-passes",
-        "M_irror passes (3x time)",
+        "M_irror passes (3x the network)",
         "also run the network on the layer's mirror images and average the results",
         False,
         flags,

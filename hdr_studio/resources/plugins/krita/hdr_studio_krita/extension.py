@@ -225,7 +225,7 @@ class ReconstructDialog(QDialog):
         self.strength.setSuffix(" %")
         self.strength.setToolTip("How far the result goes beyond the measured pixels")
         form.addRow("Strength", self.strength)
-        self.mirror = QCheckBox("Mirror passes (3× time, finer fill)")
+        self.mirror = QCheckBox("Mirror passes (3× the network, finer fill)")
         self.mirror.setChecked(bool(setting("mirror", False)))
         self.mirror.setToolTip(
             "Also run the network on the layer's mirror images and average the results"
