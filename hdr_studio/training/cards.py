@@ -284,10 +284,18 @@ def _fine_tune_line(meta: dict[str, str], tc: dict[str, Any]) -> str:
                 else "the ensemble shipped when it was trained"
             )
         rest = "none towards the truth" if share >= 1 else "the rest towards the truth"
+        real = tc.get("teacher_share_real")
+        on = "" if real is None else " on renders"
         text += (
-            f" Distilled: {'all' if share >= 1 else f'{share:.0%}'} of the loss is the same "
-            f"terms towards the estimates of a teacher run on the same batches ({teacher}), "
-            f"{rest}."
+            f" Distilled: {'all' if share >= 1 else f'{share:.0%}'} of the loss{on} is the "
+            "same terms towards the estimates of a teacher run on the same batches "
+            f"({teacher}), {rest}"
+            + (
+                "."
+                if real is None
+                else f"; on real photographs' crops {float(real):.0%} towards the teacher, "
+                "the rest towards the truth (one target blended per shot)."
+            )
         )
     for b in json.loads(meta.get("fine_tuned_from", "[]")):
         btc = json.loads(b.get("training_config", "{}"))

@@ -174,15 +174,29 @@ class MaskedRecipe(Recipe):
         terms = {"l1_log": l1.item()}
         loss = l1
         share = float(c.get("teacher_share", 0.0))
-        if share > 0:  # distillation: the same terms towards the teacher's estimate too
+        share_real = c.get("teacher_share_real")
+        if share > 0 or share_real is not None:
+            # distillation: the same terms towards the teacher's estimate too
             with torch.no_grad():
                 y_t = self.forward(self.teacher(), x)
                 h_t = m * lin + (1 - m) * torch.expm1(y_t.clamp(max=LOG_CAP))
                 log_teacher = torch.log1p(h_t.clamp(min=0))
-            l1_t = L.masked_l1(log_h, log_teacher, sat)
-            g_t = L.gradient_l1(log_h, log_teacher, sat)
-            terms.update(l1_teacher=l1_t.item(), grad_teacher=g_t.item())
-            loss = (1 - share) * l1 + share * (l1_t + c.get("grad_weight", 0.5) * g_t)
+            if share_real is not None and "real" in batch:
+                # a share per shot: ``teacher_share_real`` on real photographs' crops,
+                # ``teacher_share`` on renders, as one target blended from the two
+                real = _t(batch["real"], dev).view(-1, 1, 1, 1)
+                s = real * float(share_real) + (1 - real) * share
+                target = s * log_teacher + (1 - s) * log_t
+                l1_b = L.masked_l1(log_h, target, sat)
+                g_b = L.gradient_l1(log_h, target, sat)
+                terms.update(l1_target=l1_b.item(), grad_target=g_b.item())
+                loss = l1_b + c.get("grad_weight", 0.5) * g_b
+                share = 1.0  # the truth's gradient term is inside the target's
+            else:
+                l1_t = L.masked_l1(log_h, log_teacher, sat)
+                g_t = L.gradient_l1(log_h, log_teacher, sat)
+                terms.update(l1_teacher=l1_t.item(), grad_teacher=g_t.item())
+                loss = (1 - share) * l1 + share * (l1_t + c.get("grad_weight", 0.5) * g_t)
         if self.vgg is not None:
             # Display-referred inputs for VGG: a simple global tone curve of both images.
             perc, style = L.perceptual_style(self.vgg, log_h / (1 + log_h), log_t / (1 + log_t))

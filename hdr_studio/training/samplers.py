@@ -35,6 +35,8 @@ class ShotBatch:
     code: np.ndarray  # (N, 3, S, S) camera code values in [0, 1]
     truth: np.ndarray  # (N, 3, S, S) linear scene, 1 = the camera's white
     ldr: np.ndarray  # (N, 3, S, S) the camera curve applied without clipping
+    #: (N,) float32: 1 where the shot is of a real photograph's crop, 0 of a render
+    real: np.ndarray | None = None
 
 
 class HdrPool:
@@ -78,7 +80,12 @@ class HdrPool:
         return cls(scenes, [read_hdr(p) for p in real], real_share)
 
     def crop(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        pool = self.real if self.real and rng.random() < self.real_share else self.scenes
+        return self.drawn(rng, size)[0]
+
+    def drawn(self, rng: np.random.Generator, size: int) -> tuple[np.ndarray, bool]:
+        """A random crop, and whether it is of a real photograph."""
+        real = bool(self.real) and rng.random() < self.real_share
+        pool = self.real if real else self.scenes
         s = pool[int(rng.integers(len(pool)))]
         h, w = s.shape[:2]
         if min(h, w) < size:
@@ -90,33 +97,37 @@ class HdrPool:
             )
             h, w = s.shape[:2]
         y, x = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
-        return np.ascontiguousarray(_flip(s[y : y + size, x : x + size], rng))
+        return np.ascontiguousarray(_flip(s[y : y + size, x : x + size], rng)), real
 
     def shots(
         self, rng: np.random.Generator, n: int, size: int, textured: bool = False, tries: int = 4
     ) -> ShotBatch:
         """``n`` virtual-camera shots of random crops. ``textured``: of up to ``tries`` crops
         keep the first whose clipped area passes Santos' texture score (else the best)."""
-        code, truth, ldr = [], [], []
+        code, truth, ldr, real = [], [], [], []
         for _ in range(n):
-            best, best_score = None, -1.0
+            best, best_score, best_real = None, -1.0, False
             for _t in range(tries if textured else 1):
-                shot = shoot(self.crop(rng, size), rng, sample_params(rng))
+                crop, is_real = self.drawn(rng, size)
+                shot = shoot(crop, rng, sample_params(rng))
                 if not textured:
-                    best = shot
+                    best, best_real = shot, is_real
                     break
                 # np.asarray: numpy's stubs type .all(axis=…) as maybe a scalar; it is (H, W)
                 well = np.asarray((shot.code < 0.96).all(axis=2)).astype(np.float32)
                 score = patch_metric(shot.truth, well) if well.min() < 1 else -0.5
                 if score > best_score:
-                    best, best_score = shot, score
+                    best, best_score, best_real = shot, score, is_real
                 if score > TEXTURE_THRESHOLD:
                     break
             assert best is not None
             code.append(best.code)
             truth.append(best.truth)
             ldr.append(camera_curve_extended(best.truth, best.params))
-        return ShotBatch(to_nchw(code), to_nchw(truth), to_nchw(ldr))
+            real.append(best_real)
+        return ShotBatch(
+            to_nchw(code), to_nchw(truth), to_nchw(ldr), np.array(real, dtype=np.float32)
+        )
 
 
 class PhotoPool:
@@ -189,7 +200,10 @@ def masked_batch(
         return {"x": x, "lin": lin}
     assert hdr is not None
     b = hdr.shots(rng, cfg["batch"], cfg["patch"], textured=True)
-    return {"x": b.code, "lin": srgb_decode(b.code), "truth": b.truth}
+    batch = {"x": b.code, "lin": srgb_decode(b.code), "truth": b.truth}
+    if b.real is not None:
+        batch["real"] = b.real
+    return batch
 
 
 def random_holes(rng: np.random.Generator, size: int) -> np.ndarray:

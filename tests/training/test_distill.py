@@ -193,3 +193,58 @@ def test_the_teacher_shipped_names_is_the_folder_given_to_the_run(tmp_path):
     assert set(got) == set(want) and all(torch.equal(got[k], want[k]) for k in want)
     with pytest.raises(ValueError, match="no weights manifest there"):
         train(TrainOptions(model="masked", shipped=tmp_path / "nowhere", data=tmp_path))
+
+
+def test_a_share_per_shot_real_photographs_towards_the_truth_renders_the_teacher(tmp_path):
+    """``teacher_share_real``: the teacher's share of the target on shots of real
+    photographs' crops (the batch's ``real``), ``teacher_share`` on renders."""
+    torch.manual_seed(4)
+    config = {"width": 4, "depth": 2}
+    _folder_with(MaskedUNet(**config), tmp_path, config)  # the teacher: another network
+
+    def loss(cfg: dict, real: float) -> dict:
+        torch.manual_seed(5)
+        recipe = MaskedRecipe(MaskedUNet(**config), cfg, torch.device("cpu"), None)
+        recipe.make_optimisers(0.0)
+        batch = _batch(1)
+        batch["real"] = np.full(2, real, np.float32)
+        return recipe.learn(batch)
+
+    teacher = {"teacher": str(tmp_path), "grad_weight": 0.5}
+    per_shot = {**teacher, "teacher_share": 1.0, "teacher_share_real": 0.0}
+    truth_only = loss({"grad_weight": 0.5}, 1.0)
+    teacher_only = loss({**teacher, "teacher_share": 1.0}, 1.0)
+    assert loss(per_shot, 1.0)["loss"] == pytest.approx(truth_only["loss"], rel=1e-5)
+    assert loss(per_shot, 0.0)["loss"] == pytest.approx(teacher_only["loss"], rel=1e-5)
+    assert abs(truth_only["loss"] - teacher_only["loss"]) > 1e-4
+
+
+def test_shots_say_which_are_of_real_photographs():
+    from hdr_studio.training.samplers import HdrPool
+
+    scene = np.full((64, 64, 3), 0.5, np.float32)
+    ramp = np.linspace(0.1, 4.0, 64, dtype=np.float32)
+    real = np.repeat(np.repeat(ramp[None, :, None], 64, axis=0), 3, axis=2)
+    pool = HdrPool([scene], [real], real_share=0.5)
+    b = pool.shots(np.random.default_rng(3), 24, 32)
+    assert b.real is not None and b.real.dtype == np.float32
+    assert set(np.unique(b.real)) == {0.0, 1.0}
+    # the real photograph is the ramp, the render flat: each flag names its own shot
+    varies = b.truth.reshape(24, -1).std(axis=1) > 1e-3
+    np.testing.assert_array_equal(varies, b.real == 1)
+    # the same crops as ``crop`` draws from the same generator
+    a, k = pool.drawn(np.random.default_rng(9), 32)
+    np.testing.assert_array_equal(a, pool.crop(np.random.default_rng(9), 32))
+    assert k in (True, False)
+
+
+def test_a_card_names_the_share_per_shot():
+    from hdr_studio.training.cards import card_text
+
+    tc = {"model": "masked", "teacher": "/t", "teacher_share": 1.0, "teacher_share_real": 0.0,
+          "stages": [{"name": "hdr", "steps": 3, "lr": 1e-4}]}  # fmt: skip
+    meta = {"training_config": json.dumps(tc), "parameters": "10"}
+    report = {"set": "/data/real/evalset", "hdr": {}, "sdr": {}}
+    text = card_text("masked", {"metadata": meta, "bytes": 1}, report, "hdr-studio eval")
+    assert "Distilled: all of the loss on renders is the same terms" in text
+    assert "on real photographs' crops 0% towards the teacher, the rest towards the truth" in text
