@@ -105,7 +105,8 @@ def _training_section(name: str, meta: dict[str, Any]) -> list[str]:
     if not members:
         lines = _training_lines(name, meta, False)
         if "teacher" in meta:
-            lines += _teacher_section(name, json.loads(meta["teacher"]))
+            named = str(json.loads(meta.get("training_config", "{}")).get("teacher", ""))
+            lines += _teacher_section(name, json.loads(meta["teacher"]), named)
         return lines
     lines = [
         f"- An ensemble of {len(members)} networks trained apart, run on the same input; "
@@ -125,9 +126,10 @@ def _member_sections(name: str, members: list[dict[str, Any]], level: str) -> li
     return lines
 
 
-def _teacher_section(name: str, teacher: dict[str, Any]) -> list[str]:
+def _teacher_section(name: str, teacher: dict[str, Any], named: str = "") -> list[str]:
     """What a distilled network learnt from (its metadata's ``teacher``), and where a
-    reproduction finds it once the package ships the student instead."""
+    reproduction finds it once the package ships the student instead (``named``: what the
+    training config calls it; ``shipped@REV`` is read from the checkout's history)."""
     members = json.loads(teacher.get("members", "[]"))
     gain = json.loads(teacher.get("calibration", "{}")).get("hdr")
     what = (
@@ -136,13 +138,19 @@ def _teacher_section(name: str, teacher: dict[str, Any]) -> list[str]:
         else f"one network ({teacher.get('config', '?')})"
     )
     commit = teacher.get("commit")
-    where = (
-        f" It is the `{name}` the package shipped at commit {commit}: "
-        f"`git worktree add TEACHER {commit}` and add "
-        "`--shipped TEACHER/hdr_studio/resources/models` to the train command above."
-        if commit
-        else ""
-    )
+    where = ""
+    if commit and named.startswith("shipped@"):
+        where = (
+            f" It is the `{name}` the package shipped at commit {commit}; the config names it "
+            f"so (`{named}`) and the train command reads it from the checkout's git history "
+            "(a full clone: a shallow one lacks it)."
+        )
+    elif commit:
+        where = (
+            f" It is the `{name}` the package shipped at commit {commit}: "
+            f"`git worktree add TEACHER {commit}` and add "
+            "`--shipped TEACHER/hdr_studio/resources/models` to the train command above."
+        )
     lines = [
         "",
         "### Teacher",
@@ -274,10 +282,11 @@ def _fine_tune_line(meta: dict[str, str], tc: dict[str, Any]) -> str:
             f"{tc.get('peak_share', 0.01):.0%} of each saturated area's log luminance."
         )
     if tc.get("teacher_share"):
-        teacher = tc.get("teacher", "shipped")
         share = float(tc["teacher_share"])
         teacher = tc.get("teacher", "shipped")
-        if teacher == "shipped":
+        if teacher.startswith("shipped@"):
+            teacher = f"the weights the package shipped at `{teacher[8:]}`: Teacher, below"
+        elif teacher == "shipped":
             teacher = (
                 "the weights shipped when it was trained: Teacher, below"
                 if "teacher" in meta

@@ -137,14 +137,15 @@ class MaskedRecipe(Recipe):
 
     def teacher(self) -> nn.Module:
         """The network whose estimates the student also learns towards (``teacher``:
-        ``shipped`` or a models folder; ``teacher_share`` of the loss), loaded once, frozen.
+        ``shipped``, ``shipped@REV`` or a models folder; ``teacher_share`` of the loss),
+        loaded once, frozen.
         Distilling the shipped ensemble into one network gives most of its gain at a third
         of its time."""
         if self._teacher is None:
             from hdr_studio.inference.pipeline import load_model
+            from hdr_studio.training.shipped import resolve
 
-            where = self.cfg.get("teacher", "shipped")
-            folder = self.shipped if where == "shipped" else Path(where)
+            folder, _commit = resolve(self.cfg.get("teacher", "shipped"), self.name, self.shipped)
             net = load_model(self.name, str(self.device), folder).net
             for p in net.parameters():
                 p.requires_grad_(False)

@@ -125,13 +125,15 @@ def _log_row(csv: Path, keys: list[str], step: int, stage: str, acc: dict) -> li
 
 def _init_weights(net, model: str, init: str, shipped: Path | None = None) -> dict[str, str]:
     """Start from trained weights (a fine-tune): ``shipped`` (the weights the package ships
-    for ``model``, or those in the folder ``shipped`` names) or a models folder holding
-    them; ``…#K`` takes member K of an ensemble there (``shipped#2``: the shipped ensemble's
-    third network). A checkpoint, when the run has one, replaces them."""
+    for ``model``, or those in the folder ``shipped`` names), ``shipped@REV`` (those as git
+    revision REV has them) or a models folder holding them; ``…#K`` takes member K of an
+    ensemble there (``shipped#2``: the shipped ensemble's third network). A checkpoint,
+    when the run has one, replaces them."""
     from hdr_studio.inference.weights import load_weights
+    from hdr_studio.training.shipped import resolve
 
     where, _, member = init.partition("#")
-    folder = shipped if where == "shipped" else Path(where)
+    folder, _commit = resolve(where, model, shipped)
     state, meta = load_weights(model, folder)
     if member:
         prefix = f"members.{member}."
@@ -331,41 +333,17 @@ def teacher_record(model: str, cfg: dict[str, Any], shipped: Path | None) -> dic
     """The teacher of a distilled network as its weights' metadata keeps it: the file's
     sha256, its config and calibration, and each member's recipe (an ensemble's), so that
     its card can say what it learnt from once the teacher is no longer shipped."""
-    from hdr_studio.inference.weights import models_dir, weights_entry
+    from hdr_studio.inference.weights import weights_entry
+    from hdr_studio.training.shipped import resolve
 
-    where = cfg.get("teacher", "shipped")
-    folder = (shipped or models_dir()) if where == "shipped" else Path(where)
+    folder, commit = resolve(cfg.get("teacher", "shipped"), model, shipped)
     entry = weights_entry(model, folder) or {}
     meta = entry.get("metadata", {})
     keep = ("config", "calibration", "calibration_set", "members", "training_config", "steps")
     record = {"sha256": entry.get("sha256", "?"), **{k: meta[k] for k in keep if k in meta}}
-    commit = _clean_commit(folder)
     if commit:
         record["commit"] = commit
     return record
-
-
-def _clean_commit(folder: Path) -> str | None:
-    """The commit of the git checkout ``folder`` lies in, if the files there are as that
-    commit has them (None outside git, or with changes)."""
-    import subprocess
-
-    def git(*args: str) -> str | None:
-        try:
-            r = subprocess.run(
-                ["git", "-C", str(folder), *args],
-                check=False,
-                capture_output=True,
-                text=True,
-                timeout=20,
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return r.stdout.strip() if r.returncode == 0 else None
-
-    if git("status", "--porcelain", "--untracked-files=no", "--", ".") != "":
-        return None
-    return git("rev-parse", "--short=12", "HEAD") or None
 
 
 def torch_threads() -> int:

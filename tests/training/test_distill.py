@@ -177,6 +177,13 @@ def test_a_distilled_card_describes_its_teacher_and_how_to_get_it_back():
     assert "`git worktree add TEACHER 390ed7c0ffee`" in text
     assert "`--shipped TEACHER/hdr_studio/resources/models`" in text
     assert text.count("#### Member") == 2 and "seed 7" in text
+    # a config that names the teacher by commit needs no worktree
+    tc["teacher"] = "shipped@390ed7c0ffee"
+    meta["training_config"] = json.dumps(tc)
+    text = card_text("masked", {"metadata": meta, "bytes": 1}, report, "hdr-studio eval")
+    assert "(the weights the package shipped at `390ed7c0ffee`: Teacher, below)" in text
+    assert "the config names it so (`shipped@390ed7c0ffee`)" in text
+    assert "git worktree" not in text
 
 
 def test_the_teacher_shipped_names_is_the_folder_given_to_the_run(tmp_path):
@@ -248,3 +255,45 @@ def test_a_card_names_the_share_per_shot():
     text = card_text("masked", {"metadata": meta, "bytes": 1}, report, "hdr-studio eval")
     assert "Distilled: all of the loss on renders is the same terms" in text
     assert "on real photographs' crops 0% towards the teacher, the rest towards the truth" in text
+
+
+def test_a_config_names_weights_the_package_shipped_at_an_earlier_commit(tmp_path):
+    """``shipped@REV`` (init or teacher): the folder ``shipped`` names, as git revision REV
+    has it, read from the checkout's history although the folder now holds other weights."""
+    config = {"width": 4, "depth": 2}
+    repo = tmp_path / "repo"
+    folder = _ensemble_folder(tmp_path, config)
+    models = repo / "resources" / "models"
+    models.mkdir(parents=True)
+    for f in folder.iterdir():
+        (models / f.name).write_bytes(f.read_bytes())
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "the ensemble"], check=True)
+    first = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True,
+                           check=True).stdout.strip()  # fmt: skip
+    old_state, _ = load_weights("masked", models)
+    torch.manual_seed(9)
+    student = MaskedUNet(**config)
+    _folder_with(student, models, config)  # the package now ships one network
+    subprocess.run([*git, "commit", "-qam", "the student"], check=True)
+    cfg = {"teacher": f"shipped@{first[:9]}", "teacher_share": 1.0}
+    record = teacher_record("masked", cfg, models)
+    assert record["commit"] == first[:12]
+    assert len(json.loads(record["members"])) == 2  # the ensemble, not the student
+    net = MaskedUNet(**config)
+    got = _init_weights(net, "masked", f"shipped@{first}#0", models)
+    assert got["member"] == "0"
+    for k, v in net.state_dict().items():
+        assert torch.equal(v, old_state[f"members.0.{k}"]), k
+    recipe = MaskedRecipe(MaskedUNet(**config), cfg, torch.device("cpu"), None)
+    recipe.shipped = models
+    teacher = recipe.teacher()
+    assert sum(p.numel() for p in teacher.parameters()) == 2 * sum(
+        p.numel() for p in student.parameters()
+    )
+    with pytest.raises(ValueError, match="shallow clone"):
+        teacher_record("masked", {"teacher": "shipped@0123456789ab"}, models)
+    with pytest.raises(ValueError, match="not in a git checkout"):
+        teacher_record("masked", {"teacher": "shipped@HEAD"}, folder)
