@@ -303,3 +303,71 @@ def test_damaged_openexr_files_are_one_line_exit_2_nothing_written(tmp_path, cap
             assert err.count("\n") == 1 and "not a readable image" in err, (path.name, err)
             assert "internal error" not in err and "\ufffd" not in err.split(path.name)[0]
             assert not out.exists()
+
+
+def test_a_level_is_a_whole_number_up_to_255(tmp_path, capsys):
+    """``--over 250`` is level 250/255; 1.5 or 256 is neither a code value nor a level (1.5
+    once read as 1.5/255 and filled the whole photo)."""
+    for value in ("1.5", "256", "250.5"):
+        for cmd in (["reconstruct", SAMPLE, "-o", tmp_path / "a.exr"], ["analyze", SAMPLE]):
+            code, _, err = run([*cmd, "--over", value], capsys)
+            assert code == 2 and "whole level 2–255" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "a.exr").exists()
+
+
+def test_settings_a_job_does_not_read_are_named(tmp_path, capsys):
+    """The over-exposure threshold is the classical method's; export options a format does
+    not take (quality for JPEG XL, the invented channel for PNG) say so."""
+    code, _, err = run(
+        ["reconstruct", SAMPLE, "-o", tmp_path / "a.exr", "--method", "none", "--over", "200"],
+        capsys,
+    )
+    assert code == 0 and "used by the classical method only" in err and "by none" in err
+    code, _, err = run(
+        ["reconstruct", SAMPLE, "-o", tmp_path / "b.exr", "--method", "classical", "--over", "200"],
+        capsys,
+    )
+    assert code == 0 and "note" not in err
+    code, _, err = run(
+        ["reconstruct", SAMPLE, "-o", tmp_path / "c.png", "--method", "none",
+         "--invented-channel", "--quality", "50"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0
+    assert "invented channel does not apply to png-pq" in err
+    assert "quality does not apply to png-pq" in err
+    code, _, err = run(
+        ["reconstruct", SAMPLE, "-o", tmp_path / "d.avif", "--method", "none", "--quality", "50"],
+        capsys,
+    )
+    assert code == 0 and "note" not in err
+
+
+def test_output_folder_problems_are_one_line(tmp_path, capsys, monkeypatch):
+    """A file where a folder should be; a folder one cannot write in (simulated: the tests
+    may run as root, whom permissions do not stop, so ``os.access`` is told no)."""
+    code, _, err = run(["reconstruct", SAMPLE, "-o", tmp_path / "f.jpg" / "x.exr"], capsys)
+    assert code == 3 and "folder" in err  # no such folder (f.jpg does not exist)
+    (tmp_path / "f.jpg").write_bytes(b"")
+    code, _, err = run(["reconstruct", SAMPLE, "-o", tmp_path / "f.jpg" / "x.exr"], capsys)
+    assert code == 3 and "f.jpg is a file, not a folder" in err
+    import os
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, m: False if Path(p) == ro else real(p, m))
+    for argv in (
+        ["reconstruct", SAMPLE, "-o", ro / "a.exr", "--method", "none"],
+        ["analyze", SAMPLE, "--overlay", ro / "o.png"],
+        ["batch", SAMPLE, "-o", ro, "--method", "none"],
+    ):
+        code, _, err = run(argv, capsys)
+        assert code == 3 and "no write permission" in err and err.count("\n") == 1, (argv, err)
+        assert "internal error" not in err
+    assert list(ro.iterdir()) == []
+
+
+def test_a_pixel_limit_reads_as_a_person_would_say_it(capsys):
+    code, _, err = run(["analyze", SAMPLE, "--max-pixels", "1000"], capsys)
+    assert code == 2 and "= 0.96 MP, above the limit of 1,000 pixels" in err

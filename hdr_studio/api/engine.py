@@ -131,6 +131,31 @@ def prepare(request: ReconstructRequest) -> Plan:
     return Plan(info, kind, fmt, tuple(notes), curve, per_photo)
 
 
+def unused_settings(request: ReconstructRequest, plan: Plan) -> list[str]:
+    """The settings a request changes from their defaults that its job does not read, one
+    line each, so that a setting that changes nothing says so (the command line names them;
+    the app offers only what applies): the over-exposure threshold, which only the
+    classical method clips at (the networks find clipped pixels themselves), and export
+    options the output format does not take."""
+    from dataclasses import fields
+
+    from hdr_studio.core.clipping import DEFAULT_OVER
+
+    name = plan.method.name
+    out = []
+    if request.over != DEFAULT_OVER and name != "classical":
+        out.append(
+            f"the over-exposure threshold is used by the classical method only "
+            f"(over {request.over:.3f} not used by {name})"
+        )
+    if plan.format is not None:
+        takes, default = FORMATS[plan.format].options, ExportOptions()
+        for f in fields(ExportOptions):
+            if f.name not in takes and getattr(request.export, f.name) != getattr(default, f.name):
+                out.append(f"{f.name.replace('_', ' ')} does not apply to {plan.format} (not used)")
+    return out
+
+
 def classical_params(over: float, options: dict[str, float]) -> ClassicalParams:
     """The classical engine's parameters from a request's threshold and options."""
     from hdr_studio.api.catalogue import CLASSICAL_OPTIONS
@@ -273,10 +298,12 @@ def load_input(request: ReconstructRequest) -> Image:
     """The request's image: read from its file, or the in-memory one (size-checked)."""
     if isinstance(request.input, Image):
         image = request.input
+        from hdr_studio.core.image import megapixels
+
         if image.width * image.height > request.max_pixels:
             raise InputError(
                 f"image is {image.width}x{image.height}, above the limit of "
-                f"{request.max_pixels / 1e6:.0f} MP"
+                f"{megapixels(request.max_pixels)}"
             )
         return image
     from hdr_studio.core.reader import read_image

@@ -85,6 +85,10 @@ def collect(inputs: list[str], recursive: bool, extension: str) -> list[Item]:
         items.append(Item(src, sub / f"{stem}{extension}"))
     outs = [it.output for it in items]
     if len(set(outs)) != len(outs):  # e.g. a_jpg.jpg beside a.jpg and a.png
-        dup = sorted({str(o) for o in outs if outs.count(o) > 1})
-        raise InputError(f"two inputs would write the same output: {', '.join(dup)}")
+        dup = next(o for o in outs if outs.count(o) > 1)
+        srcs = [str(it.source) for it in items if it.output == dup]
+        raise InputError(
+            f"{' and '.join(srcs)} would write the same output {dup} "
+            "(batch them into different output folders)"
+        )
     return items

@@ -102,6 +102,17 @@ def _pool_options(b: argparse.ArgumentParser) -> None:
     )
 
 
+def _unused(template, fmt: str) -> None:
+    """Say which settings the batch's jobs will not read (once, before the work)."""
+    from dataclasses import replace
+
+    from hdr_studio.api.engine import prepare, unused_settings
+
+    probe = prepare(replace(template, input=Path(os.devnull), output=None))
+    for note in unused_settings(template, replace(probe, format=template.format or fmt)):
+        print(f"hdr-studio: note: {note}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     from hdr_studio.api import ReconstructRequest
     from hdr_studio.api.errors import InputError, OutputError
@@ -115,6 +126,12 @@ def run(args: argparse.Namespace) -> int:
     if outdir.exists() and not outdir.is_dir():
         raise OutputError(f"{outdir}: exists and is not a folder")
     try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{outdir}: cannot create the folder ({exc.strerror or exc})") from None
+    if not os.access(outdir, os.W_OK | os.X_OK):
+        raise OutputError(f"{outdir}: cannot write in this folder (no write permission)")
+    try:
         fields = request_fields(given(args, "batch"), "batch")
         template = ReconstructRequest(input=Path(), **fields)
     except ValueError as exc:
@@ -123,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
     if not items:
         raise InputError("no photos found in the inputs")
     tasks, skipped, manifest = plan(items, outdir, template, args.resume, args.force)
+    _unused(template, args.format)
     outdir.mkdir(parents=True, exist_ok=True)
     workers = args.workers or 1
     make_pool = lambda: LocalPool(workers, args.threads)  # noqa: E731

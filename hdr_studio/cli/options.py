@@ -26,6 +26,10 @@ def parse_value(p: Parameter, text: str) -> Any:
         if p.percent:
             value /= 100.0
         elif p.levels is not None and value > 1.0:
+            if value != int(value) or value > p.levels:
+                raise argparse.ArgumentTypeError(
+                    f"must be a code value in (0, 1] or a whole level 2–{p.levels}, got {text}"
+                )
             value /= float(p.levels)
         if p.kind is int:
             if value != int(value):

@@ -29,6 +29,7 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hdr_studio.api import ReconstructRequest, prepare, reconstruct
+    from hdr_studio.api.engine import unused_settings
     from hdr_studio.api.parameters import request_fields
     from hdr_studio.api.reading import read_ahead
 
@@ -41,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     reading = read_ahead(request)  # the photo is decoded while the method loads
     plan = prepare(request)  # every check that needs no pixels, before the long work
+    for note in unused_settings(request, plan):
+        print(f"{PROG}: note: {note}", file=sys.stderr)
     outcome = reconstruct(
         request, progress=TerminalProgress(plan.method.name), plan=plan, image=reading.image()
     )

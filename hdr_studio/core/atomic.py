@@ -31,8 +31,12 @@ def check_output(path: Path, force: bool = False, sources: tuple[Path, ...] = ()
         raise OutputError(f"{path}: is a directory")
     if path.exists() and not force:
         raise OutputError(f"{path}: already exists (use --force to overwrite)")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise OutputError(f"{path}: {path.parent} is a file, not a folder")
     if not path.parent.is_dir():
         raise OutputError(f"{path}: folder {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{path}: cannot write in folder {path.parent} (no write permission)")
 
 
 def _temporary_pattern(path: Path) -> re.Pattern[str]:
@@ -57,27 +61,46 @@ def remove_stale_temporaries(path: Path) -> int:
     return removed
 
 
+def _why(exc: OSError) -> str:
+    """An operating system error in a few words ("no write permission", "read-only file
+    system", "no space left on device")."""
+    if isinstance(exc, PermissionError):
+        return "no write permission"
+    return (exc.strerror or str(exc)).lower()
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path, force: bool = False, sources: tuple[Path, ...] = ()) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` (same extension, so writers pick the format);
     on success it is renamed over ``path``, on any error removed."""
     path = Path(path)
     check_output(path, force, sources)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent
+        )
+    except OSError as exc:  # a read-only folder or disk, a quota
+        raise OutputError(f"{path}: cannot write in folder {path.parent} ({_why(exc)})") from None
     os.close(fd)
     tmp = Path(tmp_name)
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
     try:
-        yield tmp
+        try:
+            yield tmp
+        except OSError as exc:  # the disk filled, the folder went away
+            raise OutputError(f"{path}: writing failed ({_why(exc)})") from None
         if not tmp.exists() or tmp.stat().st_size == 0:
             raise OutputError(f"{path}: the writer produced no data")
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         if path.exists() and not force:  # appeared while we were writing
             raise OutputError(f"{path}: already exists (use --force to overwrite)")
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot replace it ({_why(exc)})") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

@@ -323,7 +323,8 @@ def clipped_weights(code: np.ndarray, band: float = 0.01) -> tuple[np.ndarray, n
 def keep_unclipped(code: np.ndarray, declipped: np.ndarray, cal: Calibration = RAW) -> np.ndarray:
     """SDR declipping output: the network's values where the input clipped, the input
     elsewhere (the networks are trained through the same composite), the change scaled by
-    the calibrated gains. (H, W, 3) code values."""
+    the calibrated gains. (H, W, 3) code values, none below 0: a crushed shadow comes back
+    dark, never as negative light."""
     over, under = clipped_weights(code)
     w = np.float32(cal.over) * over + np.float32(cal.under) * under
-    return (code + w * (declipped - code)).astype(np.float32)
+    return np.maximum(code + w * (declipped - code), 0).astype(np.float32)

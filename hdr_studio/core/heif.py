@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from hdr_studio.core.errors import InputError
+from hdr_studio.core.image import megapixels
 
 __all__ = ["APPLE_GAIN_MAP", "read_heif"]
 
@@ -53,7 +54,7 @@ def read_heif(path: Path, max_pixels: int) -> Any:
         container = heif.open_heif(str(path), convert_hdr_to_8bit=False)
         w, h = container.size
         if w * h > max_pixels:
-            raise _fail(path, f"image is {w}x{h}, above the limit of {max_pixels / 1e6:.0f} MP")
+            raise _fail(path, f"image is {w}x{h}, above the limit of {megapixels(max_pixels)}")
         pixels = np.asarray(container)
     except InputError:
         raise

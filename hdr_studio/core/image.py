@@ -140,3 +140,8 @@ def float_code_values(linear: np.ndarray) -> np.ndarray:
 
     peak = float(np.max(linear)) if linear.size else 1.0
     return srgb_encode(linear / np.float32(peak)) if peak > 1.0 else srgb_encode(linear)
+
+
+def megapixels(n: float) -> str:
+    """A pixel count as a person reads it: "24 MP", "0.96 MP", "1,000 pixels"."""
+    return f"{n / 1e6:.3g} MP" if n >= 100_000 else f"{int(n):,} pixels"

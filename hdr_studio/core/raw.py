@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from hdr_studio.core.errors import InputError
+from hdr_studio.core.image import megapixels
 
 __all__ = [
     "UNCLIPPED_CODE_CEILING",
@@ -397,7 +398,7 @@ def read_raw(path: Path, max_pixels: int, half: bool = False) -> Any:
         sizes = raw.sizes
         w, h = sizes.width, sizes.height
         if w * h > max_pixels:
-            raise _fail(path, f"image is {w}x{h}, above the limit of {max_pixels / 1e6:.0f} MP")
+            raise _fail(path, f"image is {w}x{h}, above the limit of {megapixels(max_pixels)}")
         notes: list[str] = []
         bayer = raw.raw_pattern is not None and raw.num_colors == 3
         visible = raw.raw_image_visible

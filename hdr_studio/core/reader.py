@@ -28,7 +28,7 @@ from hdr_studio.core.colour_tags import decode_nclx, icc_encoding
 from hdr_studio.core.errors import InputError, library_message
 from hdr_studio.core.formats import RAW_EXTENSIONS
 from hdr_studio.core.gamut import identify_primaries
-from hdr_studio.core.image import Image, float_code_values
+from hdr_studio.core.image import Image, float_code_values, megapixels
 
 __all__ = ["DEFAULT_MAX_PIXELS", "float_code_values", "read_image"]
 
@@ -167,7 +167,7 @@ def _read_avif(p: Path, max_pixels: int) -> Image:
         px = px[..., None]
     h, w = px.shape[:2]
     if w * h > max_pixels:
-        raise _fail(p, f"image is {w}x{h}, above the limit of {max_pixels / 1e6:.0f} MP")
+        raise _fail(p, f"image is {w}x{h}, above the limit of {megapixels(max_pixels)}")
     if px.dtype == np.uint8:
         depth = 8
     else:
@@ -327,8 +327,8 @@ def _check_pixels(p: Path, w: int, h: int, nch: int, max_pixels: int) -> None:
     if w * h > max_pixels:
         raise _fail(
             p,
-            f"image is {w}x{h} = {w * h / 1e6:.0f} MP, above the limit of "
-            f"{max_pixels / 1e6:.0f} MP (raise it with --max-pixels)",
+            f"image is {w}x{h} = {megapixels(w * h)}, above the limit of "
+            f"{megapixels(max_pixels)} (raise it with --max-pixels)",
         )
 
 

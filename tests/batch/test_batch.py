@@ -225,3 +225,16 @@ def test_cluster_without_ray_is_one_line(tmp_path):
         check=False,
     )
     assert bad.returncode == 2 and "unknown cluster" in bad.stderr
+
+
+def test_two_photos_of_one_name_from_two_folders_are_named_in_the_refusal(tmp_path):
+    from hdr_studio.core.errors import InputError
+
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "p.jpg").write_bytes((SAMPLES / "sunset_lomiri.jpg").read_bytes())
+    with pytest.raises(InputError) as err:
+        collect([str(tmp_path / "a" / "p.jpg"), str(tmp_path / "b" / "p.jpg")], False, ".exr")
+    text = str(err.value)
+    assert str(tmp_path / "a" / "p.jpg") in text and str(tmp_path / "b" / "p.jpg") in text
+    assert "different output folders" in text

@@ -36,3 +36,22 @@ def test_atomic_path_leaves_nothing_on_error(tmp_path):
     with pytest.raises(OutputError, match="no data"), atomic_path(out):
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_that_refuses_the_temporary_is_one_line(tmp_path, monkeypatch):
+    """An operating system error while making, writing or renaming the temporary (a
+    read-only folder or disk, a full disk) is an OutputError naming the output, not a
+    traceback; simulated, since the tests may run as root."""
+
+    def refuse(*a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    no_permission = r"r.png: cannot write in folder .*no write permission"
+    with pytest.raises(OutputError, match=no_permission), atomic_path(tmp_path / "r.png"):
+        pass
+    monkeypatch.undo()
+    full = r"r.png: writing failed \(no space left on device\)"
+    with pytest.raises(OutputError, match=full), atomic_path(tmp_path / "r.png") as tmp:
+        raise OSError(28, "No space left on device", str(tmp))
+    assert list(tmp_path.iterdir()) == []

@@ -31,12 +31,15 @@ def test_metadata_round_trip_and_defaults():
 
 def test_keep_unclipped_gains_scale_the_change_per_clip_level():
     code = np.array([[[0.0, 0.5, 1.0]]], np.float32)
-    net = np.array([[[-0.2, 0.9, 1.4]]], np.float32)
+    net = np.array([[[0.2, 0.9, 1.4]]], np.float32)
     raw = keep_unclipped(code, net)
-    np.testing.assert_allclose(raw, [[[-0.2, 0.5, 1.4]]], atol=1e-6)  # mid-tone untouched
+    np.testing.assert_allclose(raw, [[[0.2, 0.5, 1.4]]], atol=1e-6)  # mid-tone untouched
     cal = keep_unclipped(code, net, Calibration(over=0.25, under=0.5))
-    np.testing.assert_allclose(cal, [[[-0.1, 0.5, 1.1]]], atol=1e-6)
+    np.testing.assert_allclose(cal, [[[0.1, 0.5, 1.1]]], atol=1e-6)
     np.testing.assert_array_equal(keep_unclipped(code, net, Calibration(over=0, under=0)), code)
+    # a network that goes below black gives black, never negative light
+    dark = keep_unclipped(code, np.array([[[-0.2, 0.5, 1.0]]], np.float32))
+    assert dark[0, 0, 0] == 0.0
 
 
 class _Img:
