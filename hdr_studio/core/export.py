@@ -7,12 +7,13 @@ Output contract (also in docs/formats.md):
 * **PQ outputs** (PNG 16-bit with cICP 9/16/0/1, AVIF 10-bit nclx 9/16/9, JPEG XL): linear
   1.0 maps to the reference white (default 203 cd/m², ITU-R BT.2408) and the peak is limited
   to ``peak_nits`` (default 1000) with the BT.2390 roll-off, never a hard clip;
-* **Ultra HDR JPEG** (ISO 21496-1 gain map): SDR base image plus gain map, 1.0 = SDR white;
+* **Ultra HDR JPEG** (gain map, Adobe/Google specification 1.0): the SDR rendition as the
+  base image (as the SDR outputs have it) plus a gain map to the HDR result at the content's
+  own headroom, 1.0 = SDR white (:mod:`hdr_studio.core.gainmap_write`);
 * **SDR outputs** (PNG 16-bit, JPEG, TIFF 16-bit): sRGB; HDR results are tone-mapped with the
   BT.2390 roll-off so the image's peak lands on white.
 
-Every writer goes through :func:`hdr_studio.core.atomic.atomic_path` and checks what it
-wrote where a library may silently do something else (Ultra HDR).
+Every writer goes through :func:`hdr_studio.core.atomic.atomic_path`.
 """
 
 from __future__ import annotations
@@ -196,18 +197,6 @@ def _chromaticities(primaries: str) -> tuple[Any, tuple[float, ...]]:
     )
 
 
-def _verify_ultrahdr(path: Path) -> None:
-    data = path.read_bytes()
-    has_gainmap = data.count(b"\xff\xd8\xff") >= 2 and (
-        b"urn:iso:std:iso:ts:21496" in data or b"hdrgm" in data
-    )
-    if not has_gainmap:
-        raise OutputError(
-            f"{path}: OpenImageIO wrote a plain SDR JPEG instead of Ultra HDR "
-            "(its libultrahdr support is missing); choose another HDR format"
-        )
-
-
 def write_result(
     linear: np.ndarray,
     path: str | Path,
@@ -298,12 +287,37 @@ def _encode_avif_pq(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
 
 
 def _encode_ultrahdr(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
-    hdr = convert_primaries(e.lin, e.source.primaries, "rec2020")
-    peak_rel = e.options.peak_nits / e.options.reference_white
-    hdr = limit_peak(np.maximum(hdr, 0), peak_rel).astype(np.float16)
-    attrs = {"jpeg:ultrahdr": 1, "oiio:ColorSpace": "lin_rec2020_scene"}
-    _write_oiio(tmp, hdr, _oiio().HALF, attrs, e.source.metadata)
-    _verify_ultrahdr(tmp)
+    """The SDR rendition the SDR outputs get as the primary image (the source's metadata
+    carried), and a gain map from it to the HDR result (peak-limited as the PQ outputs are)
+    at the content's own headroom (:mod:`hdr_studio.core.gainmap_write`). In Rec.709, the
+    base's primaries: colours outside it keep their Rec.709 clip."""
+    import tempfile
+
+    import cv2
+
+    from hdr_studio.core.gainmap_write import gain_map_image, join_gain_map_jpeg
+    from hdr_studio.core.transfer import srgb_decode
+
+    oiio = _oiio()
+    if not np.isfinite(e.lin).all():
+        raise OutputError("the result holds NaN or infinite values; nothing written")
+    q = _quantise(sdr_code(e.lin, e.source.primaries, e.options), 8)
+    white = np.float32(e.options.reference_white)
+    hdr = convert_primaries(e.lin, e.source.primaries, "rec709")
+    hdr = limit_peak(np.maximum(hdr, 0) * white, e.options.peak_nits) / white
+    gain, lo, hi = gain_map_image(srgb_decode(q.astype(np.float32) / np.float32(255)), hdr)
+    quality = e.options.quality
+    ok, gain_jpeg = cv2.imencode(
+        ".jpg", np.ascontiguousarray(gain[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, quality]
+    )
+    if not ok:
+        raise OutputError(f"{tmp}: encoding the gain map failed")
+    with tempfile.TemporaryDirectory(prefix="hdr-studio-uhdr.") as folder:
+        base = Path(folder) / "base.jpg"
+        attrs = {"oiio:ColorSpace": "srgb_rec709_scene", "compression": f"jpeg:{quality}"}
+        _write_oiio(base, q, oiio.UINT8, attrs, e.source.metadata)
+        data = join_gain_map_jpeg(base.read_bytes(), gain_jpeg.tobytes(), lo, hi)
+    tmp.write_bytes(data)
 
 
 def _encode_linear(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
@@ -379,9 +393,9 @@ class ExportFormat:
     extensions: the output extensions it takes (the first is its own). hdr: it keeps values
     above SDR white (HDR) or is display-referred SDR. encoding: ``"pq"`` (ST 2084,
     Rec.2020), ``"linear"`` (scene-linear, primaries tagged), ``"gain-map"`` (SDR base and
-    ISO 21496-1 gain map) or ``"srgb"``. bit_depth: bits per channel written (16 for half
+    gain map) or ``"srgb"``. bit_depth: bits per channel written (16 for half
     floats). metadata: the source's Exif/IPTC/GPS attributes are carried (OpenImageIO's JPEG
-    XL, Ultra HDR and Radiance writers and the AVIF encoder write none; tested). alpha: the
+    XL and Radiance writers and the AVIF encoder write none; tested). alpha: the
     source's alpha channel is carried. encoder: writes the file. options: the
     :class:`ExportOptions` fields the encoder reads (the app enables only those)."""
 
@@ -436,15 +450,15 @@ _EXPORT_FORMATS = (
     ),
     ExportFormat(
         "jpeg-uhdr",
-        "Ultra HDR JPEG (ISO 21496-1 gain map)",
+        "Ultra HDR JPEG (SDR photo + gain map)",
         (".jpg", ".jpeg"),
         True,
         "gain-map",
         8,
-        False,
+        True,
         False,
         _encode_ultrahdr,
-        options=frozenset({"reference_white", "peak_nits"}),
+        options=frozenset({"reference_white", "peak_nits", "quality", "sdr_exposure"}),
     ),
     ExportFormat(
         "exr",

@@ -11,7 +11,7 @@ from hdr_studio.core import export as ex
 from hdr_studio.core.errors import OutputError
 from hdr_studio.core.reader import read_image
 from hdr_studio.core.transfer import pq_decode
-from tests.helpers import gradient, write
+from tests.helpers import SAMPLES, gradient, write
 
 
 @pytest.fixture
@@ -100,17 +100,37 @@ def test_jxl_pq(tmp_path, source, hdr):
 
 
 def test_ultrahdr_jpeg_has_a_gain_map(tmp_path, source, hdr):
+    """The gain-map JPEG: an MPF secondary image with hdrgm XMP at the content's headroom,
+    read back as the HDR result by our reader and by libultrahdr (imagecodecs)."""
     out = ex.write_result(hdr, tmp_path / "o.jpg", source)
     data = out.read_bytes()
-    assert data.count(b"\xff\xd8\xff") >= 2 and b"urn:iso:std:iso:ts:21496" in data
-    back = read_image(out)  # OIIO applies the gain map when reading
-    assert back.linear.max() > 3.0
+    assert data.count(b"\xff\xd8\xff") >= 2 and b"hdrgm:GainMapMax" in data
+    back = read_image(out)
+    assert back.gain_map is not None
+    peak = min(float(hdr.max()), 1000 / 203)  # the PQ outputs' peak limit (1000 cd/m²)
+    assert back.gain_map.headroom_stops == pytest.approx(np.log2(peak), abs=0.05)
+    assert back.metadata["Make"][1] == "TestCam"  # the source's metadata carried
+    lit = (hdr.max(axis=2) > 0.05) & (hdr.max(axis=2) < 2.0)  # below the roll-off
+    ratio = back.linear[lit] / np.maximum(hdr[lit], 1e-3)
+    assert np.median(ratio) == pytest.approx(1.0, abs=0.02)
+    imagecodecs = pytest.importorskip("imagecodecs")
+    assert imagecodecs.ultrahdr_check(data)
+    theirs = imagecodecs.ultrahdr_decode(data, dtype=np.float16).astype(np.float32)[..., :3]
+    assert np.median(theirs[lit] / np.maximum(hdr[lit], 1e-3)) == pytest.approx(1.0, abs=0.03)
 
 
-def test_ultrahdr_silent_fallback_is_detected(tmp_path):
-    plain = write(tmp_path / "plain.jpg", (gradient() * 255).astype(np.uint8))
-    with pytest.raises(OutputError, match="plain SDR JPEG"):
-        ex._verify_ultrahdr(plain)
+def test_ultrahdr_base_is_the_photo_as_it_was(tmp_path):
+    """A viewer without HDR shows the base: the SDR rendition the SDR outputs get (the photo
+    itself below white), not a tone map that darkens it."""
+    import cv2
+
+    photo = read_image(SAMPLES / "sunset_lomiri.jpg")
+    hdr = photo.linear.copy()
+    hdr[photo.code.max(axis=2) > 0.98] *= 3.0  # a result brighter than white where it clipped
+    out = ex.write_result(hdr, tmp_path / "o.jpg", photo)
+    base = cv2.imdecode(np.frombuffer(out.read_bytes(), np.uint8), cv2.IMREAD_COLOR)
+    diff = np.abs(base[..., ::-1].astype(np.float32) - photo.code * 255)
+    assert float(diff.mean()) < 2.5  # JPEG's own loss
 
 
 def test_exr_half_linear_with_chromaticities(tmp_path, source, hdr):
