@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from hdr_studio.app.model.files import quick_preview
+from hdr_studio.app.model.files import thumbnail
 from hdr_studio.app.model.session import Session
 from hdr_studio.app.widgets import blocked, set_tip
 from hdr_studio.app.workers import LatestOnly
@@ -90,7 +90,7 @@ class Filmstrip(QtWidgets.QListWidget):
             return
         order = sorted(missing, key=lambda p: abs(self._shown.index(p) - here))
         path = order[0]
-        self.thumbs.request(lambda: (path, quick_preview(path, max_side=240)))
+        self.thumbs.request(lambda: (path, thumbnail(path, max_side=240)))
 
     def _thumb_done(self, answer: tuple[Path, np.ndarray | None]) -> None:
         path, rgb = answer

@@ -336,8 +336,12 @@ def _encode_linear(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
         # 57 % smaller (bench/RESULTS.md); photographs' noise is what it was made for.
         attrs["compression"] = "piz"
     data = lin if not fmt.alpha else _with_alpha(lin, e.alpha)
-    if name == "hdr" and source.primaries != "rec709":
+    if name in ("hdr", "tiff-float") and source.primaries != "rec709":
+        # neither holds its primaries where readers look: Rec.709, which they assume (a
+        # float TIFF keeps what lies outside it as negative values, nothing clipped)
         data = convert_primaries(lin, source.primaries, "rec709")
+        if fmt.alpha:
+            data = _with_alpha(data, e.alpha)
         attrs["oiio:ColorSpace"] = "lin_rec709_scene"
     names = None
     if name == "exr" and e.options.invented_channel and source.linear.shape == lin.shape:

@@ -254,3 +254,24 @@ def test_a_format_carries_metadata_iff_its_record_says_so(tmp_path, source, hdr,
         inp.close()
     in_bytes = b"TestCam" in data and b"Photographer Q" in data
     assert read_back == in_bytes == ex.FORMATS[fmt].metadata, fmt
+
+
+def test_float_tiff_of_a_wide_gamut_photo_reads_back_as_its_colours(tmp_path, hdr):
+    """A float TIFF cannot say its primaries where readers look: a Display P3 result is
+    written in Rec.709 (what lies outside it negative, nothing clipped), so it reads back
+    as the same colours as the EXR that tags its primaries."""
+    from hdr_studio.core.gamut import convert_primaries
+    from hdr_studio.core.image import Image
+
+    p3 = Image.from_pixels(hdr, "p3", "linear", is_float=True)
+    tif = read_image(ex.write_result(hdr, tmp_path / "o.tif", p3))
+    exr = read_image(ex.write_result(hdr, tmp_path / "o.exr", p3))
+    assert tif.primaries == "rec709" and exr.primaries == "p3"
+    np.testing.assert_allclose(
+        tif.linear, convert_primaries(exr.linear, "p3", "rec709"), rtol=2e-3, atol=2e-3
+    )
+    saturated = np.zeros((4, 4, 3), np.float32)
+    saturated[..., 1] = 1.0  # P3 green lies outside Rec.709
+    back = read_image(ex.write_result(saturated, tmp_path / "g.tif", Image.from_pixels(
+        saturated, "p3", "linear", is_float=True)))  # fmt: skip
+    assert back.linear.min() < -0.05  # kept as negative values, not clipped

@@ -67,6 +67,33 @@ def quick_preview(path: Path, max_side: int = PREVIEW_SIDE) -> np.ndarray | None
     return rgb
 
 
+def thumbnail(path: Path, max_side: int = 240) -> np.ndarray | None:
+    """A small picture of ``path`` as uint8 RGB: :func:`quick_preview` where a quick
+    decoder reads the file, else the photo read whole (OpenEXR, float TIFF, AVIF, JPEG XL,
+    HEIC…) and shown as the viewer's SDR view shows it (Rec.709, HDR rolled off to white);
+    None when it cannot be read."""
+    rgb = quick_preview(path, max_side)
+    if rgb is not None:
+        return rgb
+    import cv2
+
+    from hdr_studio.api.display import convert_primaries, to_display_uint8, tonemap_to_sdr
+    from hdr_studio.api.errors import InputError
+    from hdr_studio.api.photos import read_photo
+
+    try:
+        image = read_photo(path)
+    except (InputError, OSError, ValueError, MemoryError):
+        return None
+    lin = image.linear
+    f = -(-max(lin.shape[:2]) // max_side)
+    if f > 1:
+        size = (max(1, lin.shape[1] // f), max(1, lin.shape[0] // f))
+        lin = cv2.resize(lin, size, interpolation=cv2.INTER_AREA)
+    rgb709 = convert_primaries(np.ascontiguousarray(lin, np.float32), image.primaries, "rec709")
+    return np.ascontiguousarray(to_display_uint8(tonemap_to_sdr(rgb709)))
+
+
 def _size(path: Path) -> tuple[int, int] | None:
     """(width, height) from the file's header, without decoding it."""
     import OpenImageIO as oiio
