@@ -8,12 +8,13 @@ from hdr_studio.core.decompose import detail_visual
 from hdr_studio.core.gamut import PRIMARIES, convert_primaries, luminance
 from hdr_studio.core.strength import invented_fraction, scaled_spread
 from hdr_studio.core.tonemap import limit_peak, to_display_uint8, tonemap_to_sdr
-from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, encode, pq_encode, srgb_encode
+from hdr_studio.core.transfer import REFERENCE_WHITE_NITS, decode, encode, pq_encode, srgb_encode
 
 __all__ = [
     "PRIMARIES",
     "REFERENCE_WHITE_NITS",
     "convert_primaries",
+    "decode",
     "detail_visual",
     "encode",
     "gamut_triangle",

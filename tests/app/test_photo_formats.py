@@ -115,3 +115,26 @@ def test_bad_files_are_one_line_errors_and_the_app_keeps_running(qtbot, win, bad
     )
     settle(qtbot, win)
     assert win.state.document.image.width == 768
+
+
+def test_an_hdr_file_has_its_own_encoding_drawn(qtbot, win, tmp_path):  # noqa: F811
+    """A PQ AVIF or a linear EXR opened "as the file says": the curve box drew sRGB."""
+    from hdr_studio.cli import main
+
+    sample = Path(__file__).parents[2] / "resources" / "samples" / "sunset_lomiri.jpg"
+    box = win.reconstruct_panel.curve_box
+    for ext, caption in ((".avif", "PQ (SMPTE ST 2084)"), (".exr", "linear data")):
+        out = tmp_path / f"s{ext}"
+        assert main(["reconstruct", str(sample), "-o", str(out), "--method", "none"]) == 0
+        win.open(out)
+        qtbot.waitUntil(
+            lambda out=out: win.state.document.image is not None and win.state.document.path == out,
+            timeout=30000,
+        )
+        settle(qtbot, win)
+        assert caption in box.caption.text(), box.caption.text()
+        x, y = box.line.getData()
+        if ext == ".exr":
+            np.testing.assert_allclose(x, y)
+        else:  # PQ: far below sRGB's curve in the middle (1 = 10 000 cd/m²)
+            assert y[128] < 0.01 and y[-1] == 1.0

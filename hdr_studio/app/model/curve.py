@@ -179,6 +179,8 @@ class CurveModel(Observable):
             if photo is not None and str(photo.source_format).startswith("raw"):
                 # a camera raw file is the sensor's linear data: no curve to undo
                 return x, x.copy(), "the sensor's linear data (camera raw)"
+            if photo is not None and photo.transfer != "srgb" and photo.gain_map is None:
+                return x, *_file_encoding(x, photo.transfer)
             return x, srgb(x), "the file's encoding (sRGB shown)"
         return x, chosen(x), chosen.name
 
@@ -225,3 +227,22 @@ class CurveModel(Observable):
             edits.update(curve=str(outcome.output))
 
         jobs.start("measure camera curve", work, done)
+
+
+def _file_encoding(x: np.ndarray, transfer: str) -> tuple[np.ndarray, str]:
+    """The file's own transfer function over ``x`` (its top at 1) and its name: PQ and HLG
+    files carry HDR code values, linear files (OpenEXR, float TIFF) none to undo."""
+    from hdr_studio.api.display import decode
+
+    names = {
+        "linear": "the file's linear data (no curve)",
+        "pq": "the file's encoding: PQ (SMPTE ST 2084), 1 = 10 000 cd/m²",
+        "hlg": "the file's encoding: HLG, 1 = 1000 cd/m²",
+    }
+    name = names.get(transfer, f"the file's encoding ({transfer.replace(':', ' ')})")
+    try:
+        y = decode(x, transfer)
+    except ValueError:
+        return x.copy(), f"the file's encoding ({transfer}, not drawn)"
+    top = float(y[-1]) if y.size and float(y[-1]) > 0 else 1.0
+    return (y / np.float32(top)).astype(np.float32), name
