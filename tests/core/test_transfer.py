@@ -47,3 +47,19 @@ def test_named_dispatch_and_reference_white():
     assert tf.encode(np.float32(1.0), "pq") == pytest.approx(0.5807, abs=1e-4)
     with pytest.raises(ValueError, match="unknown transfer"):
         tf.decode(x, "hlg-ish")
+
+
+def test_srgb_encode_u8_is_the_rounded_encode():
+    """The table's 8-bit codes are round(255 · srgb_encode(x)) but within a hair of a
+    rounding boundary, clipped to [0, 1] (no NaN here: callers check)."""
+    from hdr_studio.core.transfer import srgb_encode, srgb_encode_u8
+
+    x = np.random.default_rng(0).uniform(-0.1, 1.2, (300, 400, 3)).astype(np.float32)
+    got = srgb_encode_u8(x)
+    want = np.rint(srgb_encode(np.clip(x, 0, 1)) * 255).astype(np.uint8)
+    assert got.dtype == np.uint8 and got.shape == x.shape
+    assert np.abs(got.astype(int) - want).max() <= 1 and (got != want).mean() < 0.005
+    levels = np.arange(256, dtype=np.float32) / 255
+    from hdr_studio.core.transfer import srgb_decode
+
+    assert np.array_equal(srgb_encode_u8(srgb_decode(levels)), np.arange(256))  # round trip
