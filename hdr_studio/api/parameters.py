@@ -329,6 +329,16 @@ RECONSTRUCT: tuple[Parameter, ...] = (
         fronts=_LOCAL,
     ),
     Parameter(
+        "export.sdr_exposure",
+        float,
+        _EXPORT_DEFAULTS.sdr_exposure,
+        "stops applied before an HDR result is rendered for SDR (the SDR formats, an Ultra "
+        "HDR file's base image; the view's exposure by default)",
+        minimum=-10.0,
+        maximum=10.0,
+        fronts=frozenset({"app"}),
+    ),
+    Parameter(
         "export.invented_channel",
         bool,
         False,

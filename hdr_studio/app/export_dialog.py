@@ -22,7 +22,9 @@ class ExportDialog(QtWidgets.QDialog):
     """Lists the formats that fit the result's kind (an SDR declipping result is offered SDR
     and linear formats, never PQ)."""
 
-    def __init__(self, parent, doc: Document, settings: Store, kind: ResultKind) -> None:
+    def __init__(
+        self, parent, doc: Document, settings: Store, kind: ResultKind, exposure: float = 0.0
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.doc = doc
@@ -48,10 +50,19 @@ class ExportDialog(QtWidgets.QDialog):
         self.quality = int_widget("reconstruct.export.quality")
         self.quality.setValue(int(settings.value("export/quality", self.quality.value())))
         set_tip(self.quality, "Compression quality of the lossy formats (JPEG, AVIF)")
+        self.exposure = float_widget("reconstruct.export.sdr_exposure")
+        self.exposure.setValue(exposure)  # what the editor sees: the view's exposure
+        self.exposure.setSuffix(" EV")
+        set_tip(
+            self.exposure,
+            "Exposure before the SDR rendition (the SDR formats, an Ultra HDR file's base "
+            "image): the view's, as set in the toolbar",
+        )
         form.addRow("Format", self.format)
         form.addRow("SDR white maps to", self.white)
         form.addRow("Peak", self.peak)
         form.addRow("Quality (lossy)", self.quality)
+        form.addRow("SDR exposure", self.exposure)
         self.invented = QtWidgets.QCheckBox("Add an 'invented' channel (EXR)")
         tag_parameter(self.invented, "reconstruct.export.invented_channel")
         self._invented_wanted = stored_bool(settings.value("export/invented", "false"))
@@ -90,6 +101,7 @@ class ExportDialog(QtWidgets.QDialog):
             (self.white, "reference_white"),
             (self.peak, "peak_nits"),
             (self.quality, "quality"),
+            (self.exposure, "sdr_exposure"),
         ):
             widget.setEnabled(uses(fmt, option))
         available = invented_available(fmt, self.doc.result is not None)
@@ -140,6 +152,7 @@ class ExportDialog(QtWidgets.QDialog):
                 self.white.value(),
                 self.peak.value(),
                 self.quality.value(),
+                sdr_exposure=self.exposure.value() if self.exposure.isEnabled() else 0.0,
                 invented_channel=self.invented.isChecked() and self.invented.isEnabled(),
             )
             image = self.doc.image

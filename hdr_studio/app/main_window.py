@@ -354,7 +354,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if doc.image is None:
             self.statusBar().showMessage(NO_PHOTO, 8000)
             return
-        dlg = ExportDialog(self, doc, self.settings, self.controller.export_kind())
+        dlg = ExportDialog(
+            self, doc, self.settings, self.controller.export_kind(), self.state.view.exposure
+        )
         if dlg.exec() == QtWidgets.QDialog.DialogCode.Accepted:
             self.export(dlg.path, dlg.fmt, dlg.options)
 

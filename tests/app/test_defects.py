@@ -407,3 +407,36 @@ def test_12_reconstruct_and_export_without_a_photo_say_so(qtbot, win):  # noqa: 
     assert "open a photo" in bar.currentMessage().lower()
     assert not win.reconstruct_panel.run.isEnabled()
     assert "open a photo" in win.reconstruct_panel.run.toolTip().lower()
+
+
+def test_the_view_exposure_reaches_an_sdr_export(qtbot, win, tmp_path):  # noqa: F811
+    """Exposure −2 EV in the toolbar, then Export ▸ JPEG (SDR): the file is as dark as the
+    view (it was the 0 EV rendition, with no control to say otherwise); HDR formats keep
+    the scene's values and the control is off for them."""
+    import cv2
+
+    from hdr_studio.app.export_dialog import ExportDialog
+
+    open_sample(qtbot, win)
+    win.toolbar.exposure.setValue(-2.0)
+    settle(qtbot, win)
+    means = {}
+    for ev, name in ((-2.0, "dark.jpg"), (0.0, "plain.jpg")):
+        dlg = ExportDialog(
+            win, win.state.document, win.settings, win.controller.export_kind(),
+            win.state.view.exposure,
+        )  # fmt: skip
+        assert dlg.exposure.value() == -2.0  # the view's
+        dlg.format.setCurrentIndex(dlg.format.findData("png-pq"))
+        assert not dlg.exposure.isEnabled()
+        dlg.format.setCurrentIndex(dlg.format.findData("jpeg-sdr"))
+        assert dlg.exposure.isEnabled()
+        dlg.exposure.setValue(ev)
+        dlg.file_chosen(str(tmp_path / name))
+        assert dlg.options.sdr_exposure == ev
+        win.export(dlg.path, dlg.fmt, dlg.options)
+        qtbot.waitUntil(lambda name=name: (tmp_path / name).exists(), timeout=30000)
+        settle(qtbot, win)
+        means[ev] = float(cv2.imread(str(tmp_path / name)).mean())
+        dlg.close()
+    assert means[-2.0] < 0.7 * means[0.0]

@@ -1,6 +1,7 @@
 """Filmstrip thumbnails for every format the app opens, not only those OpenCV decodes
-quickly: an OpenEXR, float TIFF, AVIF or JPEG XL result gets its picture (it was blank),
-shown as the viewer's SDR view shows it."""
+quickly: an OpenEXR, float TIFF, AVIF or JPEG XL result gets its picture (it was blank), a
+PQ PNG or Radiance file its real one (it was PQ codes or unencoded linear values), shown as
+the viewer's SDR view shows it."""
 
 from __future__ import annotations
 
@@ -24,15 +25,18 @@ SAMPLE = SAMPLES / "sunset_lomiri.jpg"
 def results(tmp_path_factory):
     folder = tmp_path_factory.mktemp("results")
     shutil.copy(SAMPLE, folder / SAMPLE.name)
-    for ext in (".exr", ".tif", ".avif", ".jxl"):
+    for ext in (".exr", ".tif", ".avif", ".jxl", ".png", ".hdr"):
         out = folder / f"sunset{ext}"
         assert main(["reconstruct", str(SAMPLE), "-o", str(out), "--method", "classical"]) == 0
     return folder
 
 
-@pytest.mark.parametrize("ext", [".exr", ".tif", ".avif", ".jxl"])
+@pytest.mark.parametrize("ext", [".exr", ".tif", ".avif", ".jxl", ".png", ".hdr"])
 def test_a_result_in_any_hdr_format_has_a_thumbnail(results, ext):
+    """(A PQ PNG and a Radiance file OpenCV decodes, to PQ codes and unencoded linear
+    values: the quick path leaves them to the whole read.)"""
     path = results / f"sunset{ext}"
+    assert quick_preview(path) is None
     rgb = thumbnail(path, max_side=240)
     assert rgb is not None and rgb.dtype == np.uint8 and rgb.shape[2] == 3
     assert max(rgb.shape[:2]) <= 240
@@ -60,7 +64,7 @@ def test_the_filmstrip_shows_them(qtbot, win, results):  # noqa: F811
 
     open_sample(qtbot, win, results / "sunset.exr")
     strip = win.docks.filmstrip
-    assert strip.count() == 5
+    assert strip.count() == 7
 
     def pictured(i: int) -> bool:
         img = strip.item(i).icon().pixmap(THUMB).toImage()

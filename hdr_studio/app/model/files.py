@@ -95,7 +95,8 @@ def thumbnail(path: Path, max_side: int = 240) -> np.ndarray | None:
 
 
 def _size(path: Path) -> tuple[int, int] | None:
-    """(width, height) from the file's header, without decoding it."""
+    """(width, height) from the file's header, without decoding it; None when the quick
+    decoder would not show it right."""
     import OpenImageIO as oiio
 
     inp = oiio.ImageInput.open(str(path))
@@ -104,6 +105,18 @@ def _size(path: Path) -> tuple[int, int] | None:
         return None
     try:
         spec = inp.spec()
+        if not _sdr_integers(spec):
+            return None  # decoded as it is, it would look wrong: the whole read shows it
         return spec.width, spec.height
     finally:
         inp.close()
+
+
+def _sdr_integers(spec) -> bool:
+    """A file whose samples OpenCV's quick decode shows as they should look: 8- or 16-bit
+    integers in an SDR encoding, not float (OpenEXR, Radiance, float TIFF) nor PQ/HLG
+    (a cICP transfer of 16 or 18)."""
+    if str(spec.format) not in ("uint8", "uint16"):
+        return False
+    cicp = spec.getattribute("CICP")
+    return not (cicp is not None and len(cicp) >= 2 and int(cicp[1]) in (16, 18))
