@@ -60,6 +60,7 @@ class Menus:
     next_photo: QtGui.QAction
     previous_photo: QtGui.QAction
     hdr: QtGui.QAction
+    apply_next: QtGui.QAction  # enabled as next_photo is: there is a next photo
 
 
 def _action(
@@ -89,7 +90,7 @@ def build_menus(win: QtWidgets.QMainWindow, state: AppState, h: Handlers) -> Men
     """File, Edit, View, Photo, Reconstruct and Help."""
     bar = win.menuBar()
     recent, clear_recent, send_back = _file_menu(win, bar, h)
-    undo, redo = _edit_menu(win, bar, h)
+    undo, redo, apply_next = _edit_menu(win, bar, h)
     overlay, split, side, ab, hdr = _view_menu(win, bar, state, h)
     p = bar.addMenu("&Photo")
     next_photo = _action(win, p, "&Next photo", h.next_photo, ("PgDown", "Ctrl+Right"))
@@ -115,6 +116,7 @@ def build_menus(win: QtWidgets.QMainWindow, state: AppState, h: Handlers) -> Men
         next_photo,
         previous_photo,
         hdr,
+        apply_next,
     )
 
 
@@ -141,7 +143,7 @@ def _edit_menu(win, bar, h: Handlers):
     undo = _action(win, e, "&Undo", h.undo, ("Ctrl+Z",))
     redo = _action(win, e, "&Redo", h.redo, ("Ctrl+Shift+Z", "Ctrl+Y"))
     e.addSeparator()
-    _action(
+    apply_next = _action(
         win,
         e,
         "Apply these settings to the &next photo",
@@ -161,7 +163,7 @@ def _edit_menu(win, bar, h: Handlers):
     )
     _action(win, e, "&Whole photo (no selection)", h.whole_photo, "Ctrl+Shift+A")
 
-    return undo, redo
+    return undo, redo, apply_next
 
 
 def _view_menu(win, bar, state: AppState, h: Handlers):

@@ -136,6 +136,7 @@ class ViewBinding(QtCore.QObject):
         menus.redo.setText(f"&Redo {h.redo_label()}" if h.can_redo else "&Redo")
         session = self.win.session
         menus.next_photo.setEnabled(session.neighbour(1) is not None)
+        menus.apply_next.setEnabled(session.neighbour(1) is not None)
         menus.previous_photo.setEnabled(session.neighbour(-1) is not None)
 
     def _job_changed(self, name: str) -> None:

@@ -70,6 +70,7 @@ def test_next_previous_filmstrip_and_settings_per_photo(qtbot, win, tmp_path):  
     assert [strip.item(i).text() for i in range(strip.count())] == names
     assert strip.currentRow() == 0
     assert not action(win, "PgUp").isEnabled() and action(win, "PgDown").isEnabled()
+    assert action(win, "Ctrl+Shift+N").isEnabled()  # apply these settings to the next
     win.reconstruct_panel.strength_slider.spin.setValue(40)
     action(win, "PgDown").trigger()  # the next photo
     qtbot.waitUntil(lambda: win.state.document.path.name == names[1], timeout=30000)
@@ -89,6 +90,10 @@ def test_next_previous_filmstrip_and_settings_per_photo(qtbot, win, tmp_path):  
     settle(qtbot, win)
     assert win.state.document.outcome.metadata["strength"] == 0.4
     assert win.docks.history.item(0).text() == f"Opened {names[1]} (settings applied)"
+    strip.itemClicked.emit(strip.item(2))  # the last photo: no next one to apply them to
+    qtbot.waitUntil(lambda: win.state.document.path.name == names[2], timeout=30000)
+    settle(qtbot, win)
+    assert not action(win, "PgDown").isEnabled() and not action(win, "Ctrl+Shift+N").isEnabled()
     thumbs = [strip.item(i).icon().pixmap(strip.iconSize()).toImage() for i in range(3)]
     assert all(not t.isNull() and t.pixel(20, 20) != QtGui.QColor(60, 60, 60).rgb() for t in thumbs)
 
