@@ -71,6 +71,7 @@ def test_an_hdr_photo_says_it_is_hdr_and_offers_reconstruction(qtbot, win):  # n
     settle(qtbot, win)
     message = win.statusBar().currentMessage()
     assert "HDR photo: Ultra HDR / Adobe gain map" in message and "reconstruction" in message
+    assert "-bit sRGB + gain map/" in message  # not "linear": the file is an SDR photo + map
     assert win.state.document.image.gain_map.sdr is not None
 
 

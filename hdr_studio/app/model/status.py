@@ -30,8 +30,10 @@ def job_status(job: JobState, analysis: Analysis) -> tuple[str, float]:
 def describe_opened(image, stats: ClipStats) -> str:
     """The status line for an opened photo: size, encoding, what clipped and against what
     (a raw file's sensor, an HDR photo's own headroom), and whether it is HDR already."""
+    # a gain-map photo is held as linear HDR; its file is an 8-bit sRGB photo plus a map
+    encoding = "sRGB + gain map" if image.gain_map is not None else image.transfer
     line = (
-        f"{image.width}×{image.height}, {image.bit_depth}-bit {image.transfer}/"
+        f"{image.width}×{image.height}, {image.bit_depth}-bit {encoding}/"
         f"{image.primaries}; {stats.over_any * 100:.2f} % over-exposed"
         + (" (sensor saturation)" if image.sensor_clip is not None else "")
         + f", {stats.under_any * 100:.2f} % under-exposed"
