@@ -141,7 +141,6 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("no photos found in the inputs")
     tasks, skipped, manifest = plan(items, outdir, template, args.resume, args.force)
     _unused(template, args.format)
-    outdir.mkdir(parents=True, exist_ok=True)
     workers = args.workers or 1
     make_pool = lambda: LocalPool(workers, args.threads)  # noqa: E731
     if args.cluster:
