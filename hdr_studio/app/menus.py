@@ -61,6 +61,8 @@ class Menus:
     previous_photo: QtGui.QAction
     hdr: QtGui.QAction
     apply_next: QtGui.QAction  # enabled as next_photo is: there is a next photo
+    keep: QtGui.QAction  # enabled with a result to keep
+    cancel: QtGui.QAction  # enabled while a job runs
 
 
 def _action(
@@ -91,14 +93,15 @@ def build_menus(win: QtWidgets.QMainWindow, state: AppState, h: Handlers) -> Men
     bar = win.menuBar()
     recent, clear_recent, send_back = _file_menu(win, bar, h)
     undo, redo, apply_next = _edit_menu(win, bar, h)
-    overlay, split, side, ab, hdr = _view_menu(win, bar, state, h)
+    overlay, split, side, keep, ab, hdr = _view_menu(win, bar, state, h)
     p = bar.addMenu("&Photo")
     next_photo = _action(win, p, "&Next photo", h.next_photo, ("PgDown", "Ctrl+Right"))
     previous_photo = _action(win, p, "&Previous photo", h.previous_photo, ("PgUp", "Ctrl+Left"))
 
     r = bar.addMenu("&Reconstruct")
+    # Run stays on without a photo: it says to open one (the panel's button is off)
     _action(win, r, "&Run", h.reconstruct, "Ctrl+R")
-    _action(win, r, "&Cancel", h.cancel, "Esc")
+    cancel = _action(win, r, "&Cancel", h.cancel, "Esc")
 
     hm = bar.addMenu("&Help")
     _action(win, hm, "&Keyboard shortcuts", h.shortcuts, ("F1", "Ctrl+/"))
@@ -117,6 +120,8 @@ def build_menus(win: QtWidgets.QMainWindow, state: AppState, h: Handlers) -> Men
         previous_photo,
         hdr,
         apply_next,
+        keep,
+        cancel,
     )
 
 
@@ -183,7 +188,7 @@ def _view_menu(win, bar, state: AppState, h: Handlers):
 
     split = _action(win, v, "&Split before/after", compare("split"), "S", True)
     side = _action(win, v, "Si&de by side", compare("side-by-side"), "D", True)
-    _action(
+    keep = _action(
         win,
         v,
         "&Keep this result as A",
@@ -207,7 +212,7 @@ def _view_menu(win, bar, state: AppState, h: Handlers):
     )
     hdr.setChecked(state.display.wanted)
 
-    return overlay, split, side, ab, hdr
+    return overlay, split, side, keep, ab, hdr
 
 
 @dataclass
@@ -263,6 +268,19 @@ def build_toolbar(win: QtWidgets.QMainWindow, state: AppState, menus: Menus) -> 
     sdr_result.toggled.connect(lambda on: view.update(show_sdr_result=on))
     tb.addWidget(sdr_result)
     return Toolbar(exposure, compare, sdr_result)
+
+
+def sync_job_actions(menus: Menus, toolbar: Toolbar, state: AppState) -> None:
+    """Enable what there is something to act on: Cancel while a job runs, Keep with a
+    result, Compare A / B with a kept result (and its entry in the compare box alike)."""
+    doc = state.document
+    menus.cancel.setEnabled(state.job.state == "running")
+    menus.keep.setEnabled(doc.result is not None)
+    has_a = doc.reference is not None
+    menus.ab.setEnabled(has_a or state.view.compare == "ab")  # never strand a checked mode
+    item = toolbar.compare.model().item(toolbar.compare.findData("ab"))  # type: ignore[attr-defined]
+    if item is not None:
+        item.setEnabled(has_a or state.view.compare == "ab")
 
 
 def sync_view_actions(menus: Menus, toolbar: Toolbar, state: AppState) -> None:

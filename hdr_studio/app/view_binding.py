@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from hdr_studio.app.menus import sync_view_actions
+from hdr_studio.app.menus import sync_job_actions, sync_view_actions
 from hdr_studio.app.model import render
 from hdr_studio.app.model.frames import (
     Frame,
@@ -64,6 +64,7 @@ class ViewBinding(QtCore.QObject):
         win.session.subscribe(lambda _: self._history_changed())
         self._history_changed()
         sync_view_actions(win.menus, win.toolbar, s)
+        sync_job_actions(win.menus, win.toolbar, s)
 
     def workers(self) -> list[LatestOnly]:
         return [self.renderer, self.panel_worker, self.histogram_worker, self.detail_worker]
@@ -83,6 +84,7 @@ class ViewBinding(QtCore.QObject):
         if name in ("compare", "split"):
             self.viewer.set_compare(v.compare, v.split)
             sync_view_actions(self.win.menus, self.win.toolbar, self.state)
+            sync_job_actions(self.win.menus, self.win.toolbar, self.state)
             self.viewer.set_labels(*compare_labels(self.state))
             if name == "split":
                 self.request_detail()
@@ -95,6 +97,8 @@ class ViewBinding(QtCore.QObject):
 
     def _document_changed(self, name: str) -> None:
         doc = self.state.document
+        if name in ("image", "result", "reference"):
+            sync_job_actions(self.win.menus, self.win.toolbar, self.state)
         if name == "first_picture" and doc.first_picture is not None:
             self.viewer.show_preview(doc.first_picture)
             return
@@ -142,6 +146,8 @@ class ViewBinding(QtCore.QObject):
     def _job_changed(self, name: str) -> None:
         j = self.state.job
         bar = self.win.statusBar()
+        if name == "state":
+            sync_job_actions(self.win.menus, self.win.toolbar, self.state)
         if name == "state" and j.state == "failed":
             self.win._error(f"{j.name} failed: {j.error}")
         if name in ("message", "progress") and j.state == "running":

@@ -92,10 +92,18 @@ class GainMapInfo:
     sdr: Any = field(repr=False)
     params: GainMapParams | None = None
 
-    def summary(self) -> str:
+    @property
+    def kind_name(self) -> str:
         names = {"hdrgm": "Ultra HDR / Adobe", "iso21496": "ISO 21496-1", "apple": "Apple"}
+        return names.get(self.kind, self.kind)
+
+    def short(self) -> str:
+        """A few words for a status line: whose gain map, and its headroom."""
+        return f"{self.kind_name} gain map, +{self.headroom_stops:.1f} stops"
+
+    def summary(self) -> str:
         return (
-            f"HDR photo: {names.get(self.kind, self.kind)} gain map, "
+            f"HDR photo: {self.kind_name} gain map, "
             f"{self.headroom_stops:.2f} stops of headroom (SDR base kept)"
         )
 

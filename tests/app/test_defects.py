@@ -440,3 +440,26 @@ def test_the_view_exposure_reaches_an_sdr_export(qtbot, win, tmp_path):  # noqa:
         means[ev] = float(cv2.imread(str(tmp_path / name)).mean())
         dlg.close()
     assert means[-2.0] < 0.7 * means[0.0]
+
+
+def test_actions_with_nothing_to_act_on_are_off(qtbot, win):  # noqa: F811
+    """Reconstruct ▸ Cancel, View ▸ Keep this result as A and Compare A / B were enabled
+    with no job or no result, and did nothing: they follow the state. (Run stays on: it
+    says to open a photo, test 12.)"""
+    m = win.menus
+    ab_item = win.toolbar.compare.model().item(win.toolbar.compare.findData("ab"))
+    settle(qtbot, win)
+    assert not m.cancel.isEnabled()
+    assert not m.keep.isEnabled() and not m.ab.isEnabled() and not ab_item.isEnabled()
+    open_sample(qtbot, win)
+    assert not m.cancel.isEnabled() and not m.keep.isEnabled()
+    running = []
+    win.state.job.subscribe(lambda name: running.append(m.cancel.isEnabled()))
+    win.reconstruct("classical")
+    qtbot.waitUntil(lambda: win.state.document.result is not None, timeout=60000)
+    settle(qtbot, win)
+    assert True in running  # Cancel was on while the job ran
+    assert not m.cancel.isEnabled() and m.keep.isEnabled() and not m.ab.isEnabled()
+    m.keep.trigger()
+    assert m.ab.isEnabled() and m.ab.isChecked() and ab_item.isEnabled()
+    assert win.state.view.compare == "ab"

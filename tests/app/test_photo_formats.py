@@ -70,8 +70,12 @@ def test_an_hdr_photo_says_it_is_hdr_and_offers_reconstruction(qtbot, win):  # n
     qtbot.waitUntil(lambda: win.state.document.image is not None, timeout=30000)
     settle(qtbot, win)
     message = win.statusBar().currentMessage()
-    assert "HDR photo: Ultra HDR / Adobe gain map" in message and "reconstruction" in message
+    assert "(Ultra HDR / Adobe gain map, +" in message and "stops)" in message
     assert "-bit sRGB + gain map/" in message  # not "linear": the file is an SDR photo + map
+    # the line fits the status bar beside the zoom readout (it was cut off)
+    bar = win.statusBar()
+    width = bar.fontMetrics().horizontalAdvance(message)
+    assert width < bar.width() - win.binding.zoom_label.width() - 40, (width, bar.width())
     assert win.state.document.image.gain_map.sdr is not None
 
 

@@ -88,7 +88,7 @@ def photo_rows(image: Image, curve: str) -> Rows:
 
     lens = _value(image, "Exif:LensModel", "LensModel", "Exif:LensMake")
     taken = _value(image, "Exif:DateTimeOriginal", "DateTime")
-    encoding = "linear" if image.transfer == "linear" else image.transfer
+    encoding = "sRGB + gain map" if image.gain_map is not None else image.transfer
     rows = [
         ("Camera", camera_of(image) or "—"),
         ("Lens", str(lens) if lens else "—"),
@@ -98,6 +98,9 @@ def photo_rows(image: Image, curve: str) -> Rows:
         ("Colour", f"{PRIMARIES.get(image.primaries, image.primaries)}, {encoding} encoding"),
         ("Camera curve", curve),
     ]
+    if image.gain_map is not None:  # the status line says it in a few words
+        line = f"{image.gain_map.summary()}; reconstruction still recovers what clipped"
+        rows.append(("HDR", line))
     rows += [("Note", note) for note in image.notes]
     return rows
 

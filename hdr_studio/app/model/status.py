@@ -33,13 +33,14 @@ def describe_opened(image, stats: ClipStats) -> str:
     # a gain-map photo is held as linear HDR; its file is an 8-bit sRGB photo plus a map
     encoding = "sRGB + gain map" if image.gain_map is not None else image.transfer
     line = (
-        f"{image.width}×{image.height}, {image.bit_depth}-bit {encoding}/"
-        f"{image.primaries}; {stats.over_any * 100:.2f} % over-exposed"
+        f"{image.width}×{image.height}, {image.bit_depth}-bit {encoding}/{image.primaries}"
+        + (f" ({image.gain_map.short()})" if image.gain_map is not None else "")
+        + f"; {stats.over_any * 100:.2f} % over-exposed"
         + (" (sensor saturation)" if image.sensor_clip is not None else "")
         + f", {stats.under_any * 100:.2f} % under-exposed"
     )
-    if image.gain_map is not None:
-        line += f". {image.gain_map.summary()}; reconstruction still recovers what clipped"
-    elif image.transfer in ("pq", "hlg"):
+    # A gain-map photo says so in a few words above: the whole line fits beside the zoom
+    # readout of a window 1280 px wide (the long form is in the Metadata panel and `analyze`).
+    if image.gain_map is None and image.transfer in ("pq", "hlg"):
         line += f". Already HDR ({image.transfer.upper()}); reconstruction still offered"
     return line
