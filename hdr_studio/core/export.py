@@ -183,10 +183,33 @@ def _quantise(signal: np.ndarray, bits: int) -> np.ndarray:
     return (np.clip(signal, 0.0, 1.0) * top + 0.5).astype(dtype)
 
 
+#: The primaries of an SDR output (or an Ultra HDR base) for a source's: a wide-gamut
+#: photo (Display P3 from a phone, Rec.2020 from a raw or an HDR file) keeps what Display
+#: P3 holds, tagged with a Display P3 ICC profile, as phones' own JPEGs and HEICs do; a
+#: Rec.709/sRGB photo stays untagged sRGB.
+SDR_PRIMARIES = {"p3": "p3", "rec2020": "p3"}
+
+
+def sdr_primaries(primaries: str) -> str:
+    """``"p3"`` or ``"rec709"``: what an SDR output of a photo in ``primaries`` is in."""
+    return SDR_PRIMARIES.get(primaries, "rec709")
+
+
+def _sdr_tags(primaries: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    """``attrs`` plus the colour tags of SDR code values in ``primaries`` (sRGB curve)."""
+    if primaries == "rec709":
+        return {"oiio:ColorSpace": "srgb_rec709_scene", **attrs}
+    from hdr_studio.core.icc import build_icc
+
+    icc = np.frombuffer(build_icc(primaries, "srgb", "Display P3"), dtype=np.uint8)
+    return {"ICCProfile": (_oiio().TypeDesc(f"uint8[{icc.size}]"), icc), **attrs}
+
+
 def sdr_code(linear: np.ndarray, primaries: str, options: ExportOptions) -> np.ndarray:
-    """Linear RGB → sRGB/Rec.709 display code values (tone-mapped when above white)."""
-    rec709 = convert_primaries(linear, primaries, "rec709")
-    return tonemap_to_sdr(rec709, exposure_stops=options.sdr_exposure)
+    """Linear RGB → sRGB-curve display code values (tone-mapped when above white), in
+    :func:`sdr_primaries` of ``primaries``."""
+    rgb = convert_primaries(linear, primaries, sdr_primaries(primaries))
+    return tonemap_to_sdr(rgb, exposure_stops=options.sdr_exposure)
 
 
 def _chromaticities(primaries: str) -> tuple[Any, tuple[float, ...]]:
@@ -289,8 +312,9 @@ def _encode_avif_pq(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
 def _encode_ultrahdr(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
     """The SDR rendition the SDR outputs get as the primary image (the source's metadata
     carried), and a gain map from it to the HDR result (peak-limited as the PQ outputs are)
-    at the content's own headroom (:mod:`hdr_studio.core.gainmap_write`). In Rec.709, the
-    base's primaries: colours outside it keep their Rec.709 clip."""
+    at the content's own headroom (:mod:`hdr_studio.core.gainmap_write`), both in the
+    base's primaries (:func:`sdr_primaries`: Display P3 for a wide-gamut photo, its ICC
+    profile embedded; colours outside them keep their clip there)."""
     import tempfile
 
     import cv2
@@ -302,11 +326,12 @@ def _encode_ultrahdr(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
     oiio = _oiio()
     if not np.isfinite(e.lin).all():
         raise OutputError("the result holds NaN or infinite values; nothing written")
-    rec709 = convert_primaries(e.lin, e.source.primaries, "rec709")
+    space = sdr_primaries(e.source.primaries)
+    rgb = convert_primaries(e.lin, e.source.primaries, space)
     # sdr_code's rendition, quantised through a table (a power per sample took 2.5 s at 12 MP)
-    q = srgb_encode_u8(tonemap_to_sdr_linear(rec709, exposure_stops=e.options.sdr_exposure))
+    q = srgb_encode_u8(tonemap_to_sdr_linear(rgb, exposure_stops=e.options.sdr_exposure))
     white = np.float32(e.options.reference_white)
-    hdr = limit_peak(np.maximum(rec709, 0) * white, e.options.peak_nits) / white
+    hdr = limit_peak(np.maximum(rgb, 0) * white, e.options.peak_nits) / white
     gain, lo, hi = gain_map_image(decode_indices(q, "srgb", 256)[1], hdr)
     quality = e.options.quality
     ok, gain_jpeg = cv2.imencode(
@@ -316,7 +341,7 @@ def _encode_ultrahdr(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
         raise OutputError(f"{tmp}: encoding the gain map failed")
     with tempfile.TemporaryDirectory(prefix="hdr-studio-uhdr.") as folder:
         base = Path(folder) / "base.jpg"
-        attrs = {"oiio:ColorSpace": "srgb_rec709_scene", "compression": f"jpeg:{quality}"}
+        attrs = _sdr_tags(space, {"compression": f"jpeg:{quality}"})
         _write_oiio(base, q, oiio.UINT8, attrs, e.source.metadata)
         data = join_gain_map_jpeg(base.read_bytes(), gain_jpeg.tobytes(), lo, hi)
     tmp.write_bytes(data)
@@ -364,7 +389,7 @@ def _encode_sdr(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
     code = sdr_code(e.lin, e.source.primaries, e.options)
     bits = fmt.bit_depth
     q = _quantise(code, bits)
-    attrs = {"oiio:ColorSpace": "srgb_rec709_scene"}
+    attrs = _sdr_tags(sdr_primaries(e.source.primaries), {})
     if fmt.name == "jpeg-sdr":
         attrs["compression"] = f"jpeg:{e.options.quality}"
     if fmt.alpha:

@@ -275,3 +275,35 @@ def test_float_tiff_of_a_wide_gamut_photo_reads_back_as_its_colours(tmp_path, hd
     back = read_image(ex.write_result(saturated, tmp_path / "g.tif", Image.from_pixels(
         saturated, "p3", "linear", is_float=True)))  # fmt: skip
     assert back.linear.min() < -0.05  # kept as negative values, not clipped
+
+
+@pytest.mark.parametrize("ext", ["jpg", "sdr.jpg", "png"])
+def test_sdr_outputs_of_a_wide_gamut_photo_keep_its_colours(tmp_path, ext):
+    """A Display P3 photo (a phone's) or a Rec.2020 one (a raw, an HDR file): its SDR
+    outputs and its Ultra HDR JPEG (base and HDR rendition) are in Display P3 with the
+    profile embedded, so a green outside sRGB stays as saturated (it was clipped to the
+    sRGB gamut). An sRGB photo stays untagged sRGB."""
+    from hdr_studio.core.gamut import convert_primaries
+    from hdr_studio.core.image import Image
+
+    px = np.full((16, 16, 3), 0.05, np.float32)
+    px[:8, :, 1] = 0.7  # P3 green, far outside Rec.709
+    px[8:, :8] = (2.0, 1.5, 0.3)  # an orange above white (HDR in the Ultra HDR JPEG)
+    fmt = {"jpg": "jpeg-uhdr", "sdr.jpg": "jpeg-sdr", "png": "png-sdr"}[ext]
+    for primaries in ("p3", "rec2020"):
+        lin = px if primaries == "p3" else convert_primaries(px, "p3", "rec2020")
+        src = Image.from_pixels(lin, primaries, "linear", is_float=True)
+        back = read_image(ex.write_result(lin, tmp_path / f"{primaries}.{ext}", src, fmt=fmt))
+        assert back.primaries == "p3", (fmt, primaries)
+        green = back.linear[2:6, 2:14]
+        assert np.median(green[..., 1]) == pytest.approx(0.7, rel=0.08)  # tone map keeps it
+        # its red as it was (0.13 after the sRGB gamut clip, read back in P3)
+        assert float(np.median(green[..., 0])) == pytest.approx(0.05, abs=0.015)
+        if fmt == "jpeg-uhdr":
+            orange = np.median(back.linear[10:14, 2:6], axis=(0, 1))
+            np.testing.assert_allclose(orange, (2.0, 1.5, 0.3), rtol=0.1)
+    srgb = Image.from_pixels(px * 0.5, "rec709", "linear", is_float=True)
+    back = read_image(ex.write_result(px * 0.5, tmp_path / f"709.{ext}", srgb, fmt=fmt))
+    assert back.primaries == "rec709"
+    spec = oiio.ImageInput.open(str(tmp_path / f"709.{ext}")).spec()
+    assert spec.getattribute("ICCProfile") is None  # untagged sRGB, as before
