@@ -212,6 +212,16 @@ def sdr_code(linear: np.ndarray, primaries: str, options: ExportOptions) -> np.n
     return tonemap_to_sdr(rgb, exposure_stops=options.sdr_exposure)
 
 
+def sdr_u8(linear: np.ndarray, primaries: str, options: ExportOptions) -> np.ndarray:
+    """:func:`sdr_code` as 8-bit codes, quantised through a table (a power per sample took
+    2.5 s at 12 MP): the SDR JPEG's pixels and the Ultra HDR JPEG's base, the same."""
+    from hdr_studio.core.tonemap import tonemap_to_sdr_linear
+    from hdr_studio.core.transfer import srgb_encode_u8
+
+    rgb = convert_primaries(linear, primaries, sdr_primaries(primaries))
+    return srgb_encode_u8(tonemap_to_sdr_linear(rgb, exposure_stops=options.sdr_exposure))
+
+
 def _chromaticities(primaries: str) -> tuple[Any, tuple[float, ...]]:
     xy = xy_primaries(primaries)
     return (
@@ -320,16 +330,14 @@ def _encode_ultrahdr(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
     import cv2
 
     from hdr_studio.core.gainmap_write import gain_map_image, join_gain_map_jpeg
-    from hdr_studio.core.tonemap import tonemap_to_sdr_linear
-    from hdr_studio.core.transfer import decode_indices, srgb_encode_u8
+    from hdr_studio.core.transfer import decode_indices
 
     oiio = _oiio()
     if not np.isfinite(e.lin).all():
         raise OutputError("the result holds NaN or infinite values; nothing written")
     space = sdr_primaries(e.source.primaries)
     rgb = convert_primaries(e.lin, e.source.primaries, space)
-    # sdr_code's rendition, quantised through a table (a power per sample took 2.5 s at 12 MP)
-    q = srgb_encode_u8(tonemap_to_sdr_linear(rgb, exposure_stops=e.options.sdr_exposure))
+    q = sdr_u8(rgb, space, e.options)  # the SDR JPEG's pixels (rgb: in its primaries)
     white = np.float32(e.options.reference_white)
     hdr = limit_peak(np.maximum(rgb, 0) * white, e.options.peak_nits) / white
     gain, lo, hi = gain_map_image(decode_indices(q, "srgb", 256)[1], hdr)
@@ -386,9 +394,12 @@ def _encode_linear(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
 def _encode_sdr(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
     """sRGB display code values: 8-bit JPEG (no alpha), 16-bit PNG and TIFF."""
     oiio = _oiio()
-    code = sdr_code(e.lin, e.source.primaries, e.options)
     bits = fmt.bit_depth
-    q = _quantise(code, bits)
+    q = (
+        sdr_u8(e.lin, e.source.primaries, e.options)
+        if bits == 8
+        else _quantise(sdr_code(e.lin, e.source.primaries, e.options), bits)
+    )
     attrs = _sdr_tags(sdr_primaries(e.source.primaries), {})
     if fmt.name == "jpeg-sdr":
         attrs["compression"] = f"jpeg:{e.options.quality}"

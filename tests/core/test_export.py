@@ -307,3 +307,18 @@ def test_sdr_outputs_of_a_wide_gamut_photo_keep_its_colours(tmp_path, ext):
     assert back.primaries == "rec709"
     spec = oiio.ImageInput.open(str(tmp_path / f"709.{ext}")).spec()
     assert spec.getattribute("ICCProfile") is None  # untagged sRGB, as before
+
+
+def test_the_ultrahdr_base_is_the_sdr_jpeg(tmp_path, source, hdr):
+    """One SDR rendition: the Ultra HDR JPEG's base decodes to the same pixels as the SDR
+    JPEG of the same result (same quality), and these are the sRGB codes of the tone map."""
+    import cv2
+
+    opts = ex.ExportOptions(quality=100)
+    uhdr = ex.write_result(hdr, tmp_path / "u.jpg", source, fmt="jpeg-uhdr", options=opts)
+    sdr = ex.write_result(hdr, tmp_path / "s.jpg", source, fmt="jpeg-sdr", options=opts)
+    a, b = (cv2.imdecode(np.frombuffer(p.read_bytes(), np.uint8), 1) for p in (uhdr, sdr))
+    assert np.array_equal(a, b)
+    exact = ex._quantise(ex.sdr_code(hdr, source.primaries, opts), 8)[..., ::-1]
+    # JPEG's chroma subsampling moves single pixels of this saturated noise, not the means
+    np.testing.assert_allclose(a.mean(axis=(0, 1)), exact.mean(axis=(0, 1)), atol=1.0)
