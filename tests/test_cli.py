@@ -317,7 +317,7 @@ def test_a_level_is_a_whole_number_up_to_255(tmp_path, capsys):
 
 def test_settings_a_job_does_not_read_are_named(tmp_path, capsys):
     """The over-exposure threshold is the classical method's; export options a format does
-    not take (quality for JPEG XL, the invented channel for PNG) say so."""
+    not take (quality for PNG, the invented channel for PNG) say so."""
     code, _, err = run(
         ["reconstruct", SAMPLE, "-o", tmp_path / "a.exr", "--method", "none", "--over", "200"],
         capsys,
@@ -341,6 +341,11 @@ def test_settings_a_job_does_not_read_are_named(tmp_path, capsys):
         capsys,
     )
     assert code == 0 and "note" not in err
+    code, _, err = run(
+        ["reconstruct", SAMPLE, "-o", tmp_path / "e.jxl", "--method", "none", "--quality", "50"],
+        capsys,
+    )
+    assert code == 0 and "note" not in err  # JPEG XL takes it (lossy below 100)
 
 
 def test_output_folder_problems_are_one_line(tmp_path, capsys, monkeypatch):

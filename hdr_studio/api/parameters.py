@@ -323,7 +323,8 @@ RECONSTRUCT: tuple[Parameter, ...] = (
         "export.quality",
         int,
         _EXPORT_DEFAULTS.quality,
-        f"lossy formats' quality 1-100 (default {_EXPORT_DEFAULTS.quality})",
+        f"quality 1-100 of JPEG, AVIF and JPEG XL (JPEG XL 100: lossless; default "
+        f"{_EXPORT_DEFAULTS.quality})",
         minimum=1,
         maximum=100,
         fronts=_LOCAL,

@@ -49,7 +49,9 @@ class ExportDialog(QtWidgets.QDialog):
         set_tip(self.peak, "Brighter light rolls off to this peak (BT.2390), never a hard clip")
         self.quality = int_widget("reconstruct.export.quality")
         self.quality.setValue(int(settings.value("export/quality", self.quality.value())))
-        set_tip(self.quality, "Compression quality of the lossy formats (JPEG, AVIF)")
+        set_tip(
+            self.quality, "Compression quality of JPEG, AVIF and JPEG XL (JPEG XL: 100 is lossless)"
+        )
         self.exposure = float_widget("reconstruct.export.sdr_exposure")
         self.exposure.setValue(exposure)  # what the editor sees: the view's exposure
         self.exposure.setSuffix(" EV")

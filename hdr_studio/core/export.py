@@ -298,7 +298,8 @@ def _encode_png_pq(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
 
 def _encode_jxl_pq(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
     q = _quantise(pq_rec2020(e.lin, e.source.primaries, e.options), fmt.bit_depth)
-    attrs = {"oiio:ColorSpace": "pq_rec2020_display"}
+    # libjxl's quality, as cjxl -q: 100 lossless, 90 visually lossless (distance 1)
+    attrs = {"oiio:ColorSpace": "pq_rec2020_display", "compression": f"jpegxl:{e.options.quality}"}
     _write_oiio(tmp, q, _oiio().UINT16, attrs, e.source.metadata)
 
 
@@ -488,7 +489,7 @@ _EXPORT_FORMATS = (
         False,
         False,
         _encode_jxl_pq,
-        options=frozenset({"reference_white", "peak_nits"}),
+        options=frozenset({"reference_white", "peak_nits", "quality"}),
     ),
     ExportFormat(
         "jpeg-uhdr",

@@ -322,3 +322,18 @@ def test_the_ultrahdr_base_is_the_sdr_jpeg(tmp_path, source, hdr):
     exact = ex._quantise(ex.sdr_code(hdr, source.primaries, opts), 8)[..., ::-1]
     # JPEG's chroma subsampling moves single pixels of this saturated noise, not the means
     np.testing.assert_allclose(a.mean(axis=(0, 1)), exact.mean(axis=(0, 1)), atol=1.0)
+
+
+def test_jpeg_xl_takes_the_quality(tmp_path, source, hdr):
+    """JPEG XL was always lossless: --quality now applies as cjxl's does (100 lossless)."""
+    sizes, backs = {}, {}
+    for q in (100, 80):
+        out = ex.write_result(
+            hdr, tmp_path / f"q{q}.jxl", source, options=ex.ExportOptions(quality=q)
+        )
+        sizes[q], backs[q] = out.stat().st_size, read_image(out)
+    exact = ex._quantise(ex.pq_rec2020(hdr, source.primaries, ex.ExportOptions()), 16)
+    spec_px = oiio.ImageInput.open(str(tmp_path / "q100.jxl")).read_image(oiio.UINT16)
+    assert np.array_equal(spec_px, exact)  # lossless at 100
+    assert sizes[80] < 0.5 * sizes[100]
+    assert backs[80].transfer == "pq" and backs[80].primaries == "rec2020"
