@@ -376,3 +376,48 @@ def test_output_folder_problems_are_one_line(tmp_path, capsys, monkeypatch):
 def test_a_pixel_limit_reads_as_a_person_would_say_it(capsys):
     code, _, err = run(["analyze", SAMPLE, "--max-pixels", "1000"], capsys)
     assert code == 2 and "= 0.96 MP, above the limit of 1,000 pixels" in err
+
+
+@pytest.mark.parametrize("ext", ["png", "jxl", "exr", "avif", "tif"])
+def test_a_disk_that_fills_while_writing_is_an_error_not_a_cut_file(tmp_path, ext):
+    """A full disk, simulated by a file-size limit on the process (no root needed for a
+    small filesystem): every writer says so in one line, exit 3, and leaves no file. PNG
+    and JPEG XL said "wrote" and left a truncated file (libpng reported the short write
+    only as an error text, libjxl only when the file was closed). JPEG: the next test."""
+    import resource
+    import signal
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    out = tmp_path / f"o.{ext}"
+    args = ["reconstruct", str(SAMPLE), "-o", str(out), "--method", "none"]
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys\n" + CLI, *args],
+        check=False, capture_output=True, text=True, timeout=300, preexec_fn=limit,
+    )  # fmt: skip
+    assert proc.returncode == 3, (proc.returncode, proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert len(lines[0]) < 400  # libpng's repeated complaints are cut short
+    assert str(out) in lines[0] and "/." not in lines[0]  # the user's name, not a temporary's
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["jpeg-uhdr", "jpeg-sdr"])
+def test_a_jpeg_the_disk_cannot_hold_is_refused_before_writing(tmp_path, capsys, monkeypatch, fmt):
+    """libjpeg ends the process when a write fails (the app would close), so a JPEG is
+    refused before it is written when the disk has less room than the JPEG may need. The
+    disk's free space is the mocked boundary: filling a real disk needs root."""
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage(10**9, 10**9 - 50_000, 50_000))
+    out = tmp_path / "o.jpg"
+    code, _, err = run(
+        ["reconstruct", SAMPLE, "-o", out, "--method", "none", "--format", fmt], capsys
+    )
+    assert code == 3 and "not enough space on the disk" in err and "MB free" in err
+    assert len(err.strip().splitlines()) == 1 and list(tmp_path.iterdir()) == []

@@ -63,10 +63,10 @@ def exposure_of(image: Image) -> float | None:
 
 
 def _levels(image: Image) -> np.ndarray:
-    if image.already_linear:
+    if image.curve_free is not None:
         raise InputError(
-            f"{image.source_path}: already linear (a float file); a camera curve is measured "
-            "from the camera's 8/16-bit photos"
+            f"{image.source_path}: {image.curve_free}; a camera curve is measured "
+            "from the camera's 8/16-bit SDR photos"
         )
     from hdr_studio.core.tonemap import to_display_uint8
 

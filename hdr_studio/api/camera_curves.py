@@ -121,8 +121,8 @@ def resolve(image: Image) -> tuple[CameraCurve | None, str]:
     if image.raw is not None:
         camera = camera_of(image) or "an unnamed camera"
         return None, f"camera curve: a raw file of {camera} is linear sensor data; none applied"
-    if image.already_linear:
-        return None, "camera curve: the photo is already linear; none applied"
+    if image.curve_free is not None:
+        return None, f"camera curve: the photo is {image.curve_free}; none applied"
     found = curve_for(camera_of(image))
     if found is None:
         return (

@@ -324,7 +324,7 @@ def photo_curve(image: Image, spec: str) -> tuple[InverseCurve | None, str]:
     found, note = resolve(image)
     if found is not None:
         return replace(parse_curve(str(found.path)), name=f"measured for {found.camera}"), note
-    if spec != AUTO or image.already_linear:  # resolve() gave the note
+    if spec != AUTO or image.curve_free is not None:  # resolve() gave the note
         return None, note
     if image.transfer != "srgb":
         return (

@@ -91,6 +91,8 @@ def atomic_path(path: Path, force: bool = False, sources: tuple[Path, ...] = ())
             yield tmp
         except OSError as exc:  # the disk filled, the folder went away
             raise OutputError(f"{path}: writing failed ({_why(exc)})") from None
+        except OutputError as exc:  # a writer's message names the file it wrote: the user's
+            raise OutputError(str(exc).replace(str(tmp), str(path))) from None
         if not tmp.exists() or tmp.stat().st_size == 0:
             raise OutputError(f"{path}: the writer produced no data")
         with open(tmp, "rb") as fh:

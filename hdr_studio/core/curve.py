@@ -107,8 +107,8 @@ def apply_curve(image: Image, curve: InverseCurve) -> Image:
     float (already linear) images. The curve's name goes into the output metadata."""
     from hdr_studio.core.transfer import srgb_encode
 
-    if image.already_linear:
-        raise InputError("a camera curve applies to integer photos; this one is already linear")
+    if image.curve_free is not None:
+        raise InputError(f"a camera curve applies to SDR photos; this one is {image.curve_free}")
     linear = curve(image.code)
     code = np.clip(srgb_encode(linear), 0.0, 1.0).astype(np.float32)
     code[image.code >= 1.0] = 1.0  # clipped stays exactly clipped (sRGB(1) is 1 − 1 ulp)

@@ -153,12 +153,39 @@ def _write_oiio(
     out = oiio.ImageOutput.create(str(path))
     if out is None:
         raise OutputError(f"{path}: no writer for this format ({oiio.geterror()})")
+    if out.format_name() == "jpeg":
+        _ensure_room(path.parent, pixels.nbytes + _JPEG_HEADROOM)
     spec = _spec(np.ascontiguousarray(pixels), fmt, attrs, metadata, names)
     ok = out.open(str(path), spec) and out.write_image(np.ascontiguousarray(pixels))
     err = out.geterror()
-    out.close()
-    if not ok:
-        raise OutputError(f"{path}: writing failed ({' '.join(err.split()) or 'unknown error'})")
+    closed = out.close()  # JPEG XL writes here: a full disk shows only in what close says
+    err = " ".join(f"{err} {out.geterror()}".split())
+    # libpng reports a short write (a full disk) as an error text while write_image says
+    # it succeeded: a file cut short would otherwise be reported as written
+    if not ok or not closed or "write error" in err.lower():
+        why = err if len(err) <= 200 else err[:200] + "…"  # libpng repeats itself per row
+        raise OutputError(f"{path}: writing failed ({why or 'unknown error'})")
+
+
+#: What a JPEG needs beyond its pixels' bytes, at most (markers, tables, metadata).
+_JPEG_HEADROOM = 4 << 20
+
+
+def _ensure_room(folder: Path, need: int) -> None:
+    """Refuse, before writing, a JPEG the disk may not hold: libjpeg ends the whole process
+    on a failed write (its error handler exits), so a full disk would close the app. A
+    JPEG is never larger than its 8-bit pixels plus its headers."""
+    import shutil
+
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return  # cannot tell: write, as before
+    if free < need:
+        raise OutputError(
+            f"{folder}: not enough space on the disk for the JPEG "
+            f"({free / 1e6:.1f} MB free, up to {need / 1e6:.1f} MB needed)"
+        )
 
 
 def _with_alpha(rgb: np.ndarray, alpha: np.ndarray | None, scale: float = 1.0) -> np.ndarray:
@@ -357,7 +384,8 @@ def _encode_ultrahdr(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
 
 
 def _encode_linear(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
-    """OpenEXR (half, float above half's range), float TIFF, Radiance .hdr (Rec.709)."""
+    """OpenEXR (half, float above half's range), float TIFF, Radiance .hdr (Rec.709, no
+    negative values)."""
     oiio = _oiio()
     lin, source, name = e.lin, e.source, fmt.name
     # beyond half's range either way (no |x| temporary: 288 MB at 24 MP)
@@ -379,6 +407,11 @@ def _encode_linear(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
         if fmt.alpha:
             data = _with_alpha(data, e.alpha)
         attrs["oiio:ColorSpace"] = "lin_rec709_scene"
+    if name == "hdr":
+        # RGBE has no sign: a negative value (a colour outside Rec.709, a reconstruction's
+        # undershoot) would come back as a large positive one, so it is 0 here (its gamut
+        # clip), the one format whose values are clipped
+        data = np.maximum(data, np.float32(0.0))
     names = None
     if name == "exr" and e.options.invented_channel and source.linear.shape == lin.shape:
         from hdr_studio.core.strength import invented_fraction

@@ -72,6 +72,17 @@ class Image:
         (measured, kept or estimated) applies to it."""
         return self.transfer == "linear" or self.bit_depth == 32
 
+    @property
+    def curve_free(self) -> str | None:
+        """Why no camera curve applies to this photo (None: one does): its pixels are light
+        already, or its file's curve is a standard HDR one (PQ, HLG) the camera did not
+        choose, whose decoding is exact."""
+        if self.already_linear:
+            return "already linear"
+        if self.transfer in ("pq", "hlg"):
+            return f"HDR already ({self.transfer.upper()})"
+        return None
+
     @classmethod
     def from_pixels(
         cls,

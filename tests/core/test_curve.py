@@ -70,6 +70,12 @@ def test_apply_keeps_clipping_and_refuses_float():
     hdr = Image.from_pixels(gradient() * 3, "rec709", "linear", is_float=True)
     with pytest.raises(InputError, match="already linear"):
         apply_curve(hdr, parse_curve("srgb"))
+    # a PQ or HLG file's curve is a standard's, decoded exactly: a camera curve would have
+    # read its codes as SDR and put its highlights below white (peak 40 → 0.96)
+    for transfer in ("pq", "hlg"):
+        coded = Image.from_pixels(gradient(), "rec2020", transfer, levels=1023)
+        with pytest.raises(InputError, match=f"HDR already \\({transfer.upper()}\\)"):
+            apply_curve(coded, parse_curve("gamma:2.2"))
 
 
 def test_curve_through_the_request_and_cli(tmp_path):

@@ -337,3 +337,19 @@ def test_jpeg_xl_takes_the_quality(tmp_path, source, hdr):
     assert np.array_equal(spec_px, exact)  # lossless at 100
     assert sizes[80] < 0.5 * sizes[100]
     assert backs[80].transfer == "pq" and backs[80].primaries == "rec2020"
+
+
+def test_radiance_of_a_wide_gamut_photo_has_no_wrong_colours(tmp_path):
+    """RGBE cannot hold a negative value: a P3 red written as Rec.709 (green −0.01) came
+    back with green 0.99. Now what lies outside Rec.709 is clipped at 0 there."""
+    from hdr_studio.core.gamut import convert_primaries
+    from hdr_studio.core.image import Image
+
+    px = np.zeros((4, 4, 3), np.float32)
+    px[..., 0] = 0.7  # P3 red: outside Rec.709
+    px[2:, :] = (1.0, 0.5, 0.25)  # inside it
+    back = read_image(ex.write_result(px, tmp_path / "r.hdr", Image.from_pixels(
+        px, "p3", "linear", is_float=True)))  # fmt: skip
+    assert back.linear.min() >= 0.0
+    want = np.maximum(convert_primaries(px, "p3", "rec709"), 0)
+    np.testing.assert_allclose(back.linear, want, rtol=0.02, atol=0.01)
