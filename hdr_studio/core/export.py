@@ -104,6 +104,9 @@ def _oiio():
     return oiio
 
 
+_SMALL_INTS = frozenset({"uint16", "int16", "uint8", "int8"})
+
+
 def _spec(
     pixels: np.ndarray,
     fmt: Any,
@@ -121,7 +124,11 @@ def _spec(
             spec.channelnames = ("R", "G", "B", "A")
         spec.alpha_channel = 3
         spec.attribute("oiio:UnassociatedAlpha", 1)  # our alpha is straight
-    for name, (tname, value) in metadata.items():
+    for name, (read_as, read_value) in metadata.items():
+        # OIIO reads ISO, flash, metering… as uint16 and drops them written back so; as int
+        # its writers keep them
+        small = read_as in _SMALL_INTS
+        tname, value = ("int", int(read_value)) if small else (read_as, read_value)
         try:
             spec.attribute(name, oiio.TypeDesc(tname), value)
         except (TypeError, ValueError, RuntimeError):
@@ -212,13 +219,20 @@ def _quantise(signal: np.ndarray, bits: int) -> np.ndarray:
 
 #: The primaries of an SDR output (or an Ultra HDR base) for a source's: a wide-gamut
 #: photo (Display P3 from a phone, Rec.2020 from a raw or an HDR file) keeps what Display
-#: P3 holds, tagged with a Display P3 ICC profile, as phones' own JPEGs and HEICs do; a
-#: Rec.709/sRGB photo stays untagged sRGB.
-SDR_PRIMARIES = {"p3": "p3", "rec2020": "p3"}
+#: P3 holds, tagged with a Display P3 ICC profile, as phones' own JPEGs and HEICs do; an
+#: Adobe RGB photo (a camera set to it) stays in Adobe RGB, tagged; a Rec.709/sRGB photo
+#: stays untagged sRGB.
+SDR_PRIMARIES = {"p3": "p3", "rec2020": "p3", "adobergb": "adobergb"}
+#: The profile's description and OpenImageIO's colour space name (not sRGB's) by primaries.
+_SDR_PROFILES = {
+    "p3": ("Display P3", "srgb_p3d65_display"),
+    "adobergb": ("Adobe RGB (1998) primaries, sRGB curve", "srgb_adobergb_display"),
+}
 
 
 def sdr_primaries(primaries: str) -> str:
-    """``"p3"`` or ``"rec709"``: what an SDR output of a photo in ``primaries`` is in."""
+    """``"p3"``, ``"adobergb"`` or ``"rec709"``: what an SDR output of a photo in
+    ``primaries`` is in."""
     return SDR_PRIMARIES.get(primaries, "rec709")
 
 
@@ -228,8 +242,15 @@ def _sdr_tags(primaries: str, attrs: dict[str, Any]) -> dict[str, Any]:
         return {"oiio:ColorSpace": "srgb_rec709_scene", **attrs}
     from hdr_studio.core.icc import build_icc
 
-    icc = np.frombuffer(build_icc(primaries, "srgb", "Display P3"), dtype=np.uint8)
-    return {"ICCProfile": (_oiio().TypeDesc(f"uint8[{icc.size}]"), icc), **attrs}
+    description, name = _SDR_PROFILES[primaries]
+    icc = np.frombuffer(build_icc(primaries, "srgb", description), dtype=np.uint8)
+    return {
+        # a colour space by name (not sRGB), or OpenImageIO adds PNG's sRGB, gAMA and cHRM
+        # chunks, which contradict the profile (and PNG forbids sRGB beside iCCP)
+        "oiio:ColorSpace": name,
+        "ICCProfile": (_oiio().TypeDesc(f"uint8[{icc.size}]"), icc),
+        **attrs,
+    }
 
 
 def sdr_code(linear: np.ndarray, primaries: str, options: ExportOptions) -> np.ndarray:

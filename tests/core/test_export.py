@@ -295,6 +295,9 @@ def test_sdr_outputs_of_a_wide_gamut_photo_keep_its_colours(tmp_path, ext):
         src = Image.from_pixels(lin, primaries, "linear", is_float=True)
         back = read_image(ex.write_result(lin, tmp_path / f"{primaries}.{ext}", src, fmt=fmt))
         assert back.primaries == "p3", (fmt, primaries)
+        if ext == "png":  # the profile alone: no sRGB, gAMA or cHRM chunk beside it
+            chunks = _png_chunks((tmp_path / f"{primaries}.{ext}").read_bytes())
+            assert b"iCCP" in chunks and not {b"sRGB", b"gAMA", b"cHRM"} & set(chunks)
         green = back.linear[2:6, 2:14]
         assert np.median(green[..., 1]) == pytest.approx(0.7, rel=0.08)  # tone map keeps it
         # its red as it was (0.13 after the sRGB gamut clip, read back in P3)
@@ -302,6 +305,16 @@ def test_sdr_outputs_of_a_wide_gamut_photo_keep_its_colours(tmp_path, ext):
         if fmt == "jpeg-uhdr":
             orange = np.median(back.linear[10:14, 2:6], axis=(0, 1))
             np.testing.assert_allclose(orange, (2.0, 1.5, 0.3), rtol=0.1)
+    adobe = convert_primaries(px, "p3", "adobergb")
+    back = read_image(ex.write_result(adobe, tmp_path / f"a.{ext}", Image.from_pixels(
+        adobe, "adobergb", "linear", is_float=True), fmt=fmt))  # fmt: skip
+    assert back.primaries == "adobergb"  # a camera set to Adobe RGB keeps it
+    np.testing.assert_allclose(
+        np.median(back.linear[2:6, 2:14], axis=(0, 1)),
+        np.median(adobe[2:6, 2:14], axis=(0, 1)),
+        rtol=0.1,
+        atol=0.01,
+    )
     srgb = Image.from_pixels(px * 0.5, "rec709", "linear", is_float=True)
     back = read_image(ex.write_result(px * 0.5, tmp_path / f"709.{ext}", srgb, fmt=fmt))
     assert back.primaries == "rec709"
@@ -353,3 +366,16 @@ def test_radiance_of_a_wide_gamut_photo_has_no_wrong_colours(tmp_path):
     assert back.linear.min() >= 0.0
     want = np.maximum(convert_primaries(px, "p3", "rec709"), 0)
     np.testing.assert_allclose(back.linear, want, rtol=0.02, atol=0.01)
+
+
+@pytest.mark.parametrize("ext", ["png", "jpg", "exr", "sdr.jpg"])
+def test_exif_fields_read_as_small_integers_are_carried(tmp_path, source, hdr, ext):
+    """OpenImageIO reads ISO, metering mode, flash… as uint16 and its writers dropped them
+    written back so: every output lost the ISO."""
+    source.metadata["Exif:PhotographicSensitivity"] = ("uint16", 400)
+    source.metadata["Exif:MeteringMode"] = ("uint16", 5)
+    fmt = "jpeg-sdr" if ext == "sdr.jpg" else None
+    out = ex.write_result(hdr, tmp_path / f"o.{ext}", source, fmt=fmt)
+    spec = oiio.ImageInput.open(str(out)).spec()
+    assert spec.getattribute("Exif:PhotographicSensitivity") == 400
+    assert spec.getattribute("Exif:MeteringMode") == 5
