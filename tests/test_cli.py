@@ -421,3 +421,30 @@ def test_a_jpeg_the_disk_cannot_hold_is_refused_before_writing(tmp_path, capsys,
     )
     assert code == 3 and "not enough space on the disk" in err and "MB free" in err
     assert len(err.strip().splitlines()) == 1 and list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_while_writing_cleans_up_as_ctrl_c_does(tmp_path):
+    """``timeout``, ``kill`` and schedulers send SIGTERM, whose default ended the process
+    with its half-written temporary file left beside the output. Now: exit 143, nothing
+    left."""
+    import signal
+    import time
+
+    import cv2
+
+    big = tmp_path / "big.png"
+    code = read_image(SAMPLE).code
+    cv2.imwrite(str(big), (cv2.resize(code, (4000, 3000))[..., ::-1] * 255).astype(np.uint8))
+    out = tmp_path / "out"
+    out.mkdir()
+    cmd = [sys.executable, "-m", "hdr_studio", "reconstruct", str(big), "-o", str(out / "o.png")]
+    proc = subprocess.Popen([*cmd, "--method", "none"], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".o.*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert proc.poll() is None, "the write ended before it could be interrupted"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert "terminated" in err and "Traceback" not in err
+    assert list(out.iterdir()) == []  # no temporary, no cut output

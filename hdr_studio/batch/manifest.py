@@ -4,6 +4,7 @@ still current and redoes anything that changed."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -12,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from hdr_studio.core.errors import OutputError
 
 NAME = ".hdr-studio-batch.json"
 VERSION = 1
@@ -60,8 +63,19 @@ class Manifest:
 
     def save(self) -> None:
         """Write atomically (a batch stopped half-way leaves the previous manifest whole)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".batch.", suffix=".json", dir=self.folder)
-        with os.fdopen(fd, "w") as fh:
-            json.dump({"version": VERSION, "items": self.items}, fh, indent=1, sort_keys=True)
-        os.replace(tmp, self.folder / NAME)
+        tmp = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".batch.", suffix=".json", dir=self.folder)
+            with os.fdopen(fd, "w") as fh:
+                json.dump({"version": VERSION, "items": self.items}, fh, indent=1, sort_keys=True)
+            os.replace(tmp, self.folder / NAME)
+            tmp = None
+        except OSError as exc:  # a full disk, a folder gone read-only
+            why = (exc.strerror or str(exc)).lower()
+            where = self.folder / NAME
+            raise OutputError(f"{where}: cannot save the batch record ({why})") from None
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)

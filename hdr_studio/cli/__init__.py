@@ -6,7 +6,8 @@ registers its options (those of an api operation made from its parameter table,
 Exit codes: 0 success; 2 bad input or usage (unreadable, corrupt, too large, bad option);
 3 output refused or failed (exists without --force, would overwrite the source, writer
 error); 4 some photos of a batch failed (the rest were done); 130 cancelled (Ctrl-C);
-1 unexpected internal error. Errors are one line on stderr.
+143 terminated (SIGTERM; cleaned up as for Ctrl-C); 1 unexpected internal error. Errors
+are one line on stderr.
 """
 
 from __future__ import annotations
@@ -33,6 +34,37 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+class _TerminateAsInterrupt:
+    """While a command runs, SIGTERM (``timeout``, ``kill``, a scheduler, a container
+    stopping) is handled as Ctrl-C is: temporary files removed, a batch's record saved,
+    exit 143. Python's default for SIGTERM ends the process with no clean-up, leaving a
+    half-written temporary file beside the output."""
+
+    def __init__(self, active: bool) -> None:
+        import threading
+
+        self.active = active and threading.current_thread() is threading.main_thread()
+        self.signalled = False
+        self._previous = None
+
+    def _handle(self, _signum, _frame) -> None:
+        self.signalled = True
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> _TerminateAsInterrupt:
+        if self.active:
+            import signal
+
+            self._previous = signal.signal(signal.SIGTERM, self._handle)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        if self.active:
+            import signal
+
+            signal.signal(signal.SIGTERM, self._previous or signal.SIG_DFL)
+
+
 def _on_desktop() -> bool:
     return sys.platform in ("win32", "darwin") or bool(
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
@@ -48,8 +80,10 @@ def _run(argv: list[str] | None) -> int:
         else:
             parser.print_help()
             return 0
+    terminated = _TerminateAsInterrupt(args.command != "gui")
     try:
-        return int(args.func(args) or 0)
+        with terminated:
+            return int(args.func(args) or 0)
     except HdrStudioError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -58,6 +92,9 @@ def _run(argv: list[str] | None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except KeyboardInterrupt:
+        if terminated.signalled:
+            print(f"{PROG}: terminated", file=sys.stderr)
+            return 143  # 128 + SIGTERM, as the shell reports a process it ended
         print(f"{PROG}: cancelled", file=sys.stderr)
         return 130
     except MemoryError:

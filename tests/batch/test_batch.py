@@ -238,3 +238,25 @@ def test_two_photos_of_one_name_from_two_folders_are_named_in_the_refusal(tmp_pa
     text = str(err.value)
     assert str(tmp_path / "a" / "p.jpg") in text and str(tmp_path / "b" / "p.jpg") in text
     assert "different output folders" in text
+
+
+def test_a_batch_record_the_disk_cannot_hold_is_one_line_and_no_leftover(tmp_path, monkeypatch):
+    """A full disk while the batch record is saved was "internal error: OSError", exit 1,
+    and left an empty temporary record behind on every run. The disk filling is the mocked
+    boundary (os.replace raising ENOSPC): filling a real disk needs root."""
+    import errno
+
+    from hdr_studio.batch.manifest import Manifest
+    from hdr_studio.core.errors import OutputError
+
+    def full(*_args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    manifest = Manifest(tmp_path, {"a.exr": {"input": "a.jpg"}})
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OutputError, match="cannot save the batch record .no space left"):
+        manifest.save()
+    assert list(tmp_path.iterdir()) == []  # no temporary record left
+    monkeypatch.undo()
+    manifest.save()
+    assert Manifest.load(tmp_path).items == manifest.items
