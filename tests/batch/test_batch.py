@@ -254,7 +254,7 @@ def test_a_batch_record_the_disk_cannot_hold_is_one_line_and_no_leftover(tmp_pat
 
     manifest = Manifest(tmp_path, {"a.exr": {"input": "a.jpg"}})
     monkeypatch.setattr(os, "replace", full)
-    with pytest.raises(OutputError, match="cannot save the batch record .no space left"):
+    with pytest.raises(OutputError, match=r"cannot save the batch record \(no space left"):
         manifest.save()
     assert list(tmp_path.iterdir()) == []  # no temporary record left
     monkeypatch.undo()
