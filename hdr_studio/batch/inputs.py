@@ -53,19 +53,33 @@ def _from_list(list_file: Path) -> list[Path]:
     return out
 
 
-def collect(inputs: list[str], recursive: bool, extension: str) -> list[Item]:
+def _written_by_batches(outdir: Path | None) -> frozenset[Path]:
+    """The files batches wrote into ``outdir`` (its batch record's outputs), resolved."""
+    if outdir is None:
+        return frozenset()
+    from hdr_studio.batch.manifest import Manifest
+
+    return frozenset((outdir / name).resolve() for name in Manifest.load(outdir).items)
+
+
+def collect(
+    inputs: list[str], recursive: bool, extension: str, outdir: Path | None = None
+) -> list[Item]:
     """The batch's items from ``inputs``: files, folders (``recursive``: their subfolders
     too, mirrored under the output folder) and ``@list.txt`` files (one path a line, relative
     to the list's folder; ``#`` comments). A path named twice is taken once. Missing files
-    named directly are items too: they fail as the CLI would and are reported."""
+    named directly are items too: they fail as the CLI would and are reported. A folder's
+    files that a batch wrote into ``outdir`` (its record says which) are not inputs: a batch
+    into its own input folder would otherwise take its outputs as new photos next time."""
     pairs: list[tuple[Path, Path]] = []
+    ours = _written_by_batches(outdir)
     for raw in inputs:
         if raw.startswith("@"):
             pairs += [(p, Path()) for p in _from_list(Path(raw[1:]))]
             continue
         p = Path(raw)
         if p.is_dir():
-            pairs += _from_folder(p, recursive)
+            pairs += [(f, sub) for f, sub in _from_folder(p, recursive) if f.resolve() not in ours]
         else:
             pairs.append((p, Path()))
     seen: set[Path] = set()

@@ -136,7 +136,8 @@ def run(args: argparse.Namespace) -> int:
         template = ReconstructRequest(input=Path(), **fields)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    items = collect(args.inputs, args.recursive, EXPORT_FORMATS[args.format].extensions[0])
+    extension = EXPORT_FORMATS[args.format].extensions[0]
+    items = collect(args.inputs, args.recursive, extension, outdir)
     if not items:
         raise InputError("no photos found in the inputs")
     tasks, skipped, manifest = plan(items, outdir, template, args.resume, args.force)

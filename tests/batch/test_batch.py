@@ -260,3 +260,22 @@ def test_a_batch_record_the_disk_cannot_hold_is_one_line_and_no_leftover(tmp_pat
     monkeypatch.undo()
     manifest.save()
     assert Manifest.load(tmp_path).items == manifest.items
+
+
+def test_a_batch_into_its_own_input_folder_does_not_take_its_outputs_as_photos(tmp_path, capsys):
+    """The second run took the first's b.png (a PQ output) as a new photo, and --resume
+    then refused: "b.jpg and b_jpg.exr would write the same output"."""
+    same = tmp_path / "same"
+    _photo(same / "a.jpg")
+    _photo(same / "b.jpg")
+    args = ["batch", same, "-o", same, "--method", "none", "--progress", "none"]
+    code, _, err = run([*args, "--format", "png-pq"], capsys)
+    assert code == 0, err
+    assert (same / "a.png").exists() and (same / "b.png").exists()
+    code, _, err = run(args, capsys)  # EXR now: the PNGs it wrote are not inputs
+    assert code == 0, err
+    assert not (same / "a_png.exr").exists() and (same / "a.exr").exists()
+    code, _, err = run([*args, "--resume"], capsys)
+    assert code == 0 and "already current" in err, err
+    named = ["batch", same / "a.png", "-o", tmp_path / "o", "--method", "none"]
+    assert run(named, capsys)[0] == 0  # a file named directly is taken whatever wrote it
