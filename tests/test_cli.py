@@ -55,6 +55,9 @@ def test_analyze_text_json_and_overlay(tmp_path, capsys):
     ov = tmp_path / "ov.png"
     code, _, _ = run(["analyze", SAMPLE, "--overlay", ov, "--mode", "channel"], capsys)
     assert code == 0 and read_image(ov).alpha is not None
+    for bad in ("ov.jpg", "ov.avif"):  # a .jpg came out opaque and black; .avif named a temp
+        code, _, err = run(["analyze", SAMPLE, "--overlay", tmp_path / bad], capsys)
+        assert code == 3 and "name it .png" in err and not (tmp_path / bad).exists()
 
 
 def test_reconstruct_every_default_format(tmp_path, capsys):
@@ -94,6 +97,15 @@ def test_decompose_writes_layers(tmp_path, capsys):
     code, _, err = run(["decompose", SAMPLE, "-o", d], capsys)
     assert code == 3 and "--force" in err
     assert run(["decompose", SAMPLE, "-o", d, "--force"], capsys)[0] == 0
+    # a photo named as one of the layers: refused before any layer is written (base.exr
+    # and detail.exr were written before base.png was refused as the source)
+    inside = tmp_path / "inside"
+    inside.mkdir()
+    photo = inside / "base.png"
+    photo.write_bytes((d / "base.png").read_bytes())
+    code, _, err = run(["decompose", photo, "-o", inside, "--force"], capsys)
+    assert code == 3 and "refusing to overwrite the source" in err
+    assert sorted(p.name for p in inside.iterdir()) == ["base.png"]
 
 
 def _bad_inputs(tmp_path):

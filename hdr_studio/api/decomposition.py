@@ -76,17 +76,19 @@ def write_layers(
     files: dict[str, tuple[np.ndarray, str]], out: Path, force: bool, source: Path | None
 ) -> list[str]:
     """Write ``files`` (:meth:`Decomposition.files`) into the folder ``out``, each atomically;
-    nothing is written when one exists without ``force``. Returns the names written."""
+    nothing is written when one is refused (exists without ``force``, is the source).
+    Returns the names written."""
     from hdr_studio.core.export import write_array
 
     try:
         out.mkdir(exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{out}: cannot create the folder ({exc.strerror})") from None
-    for name in files:
-        if (out / name).exists() and not force:
-            raise OutputError(f"{out / name}: already exists (use --force to overwrite)")
+    from hdr_studio.core.atomic import check_output
+
     sources = (source,) if source is not None else ()
+    for name in files:  # every refusal before the first file: none written, or all
+        check_output(out / name, force, sources)
     for name, (pixels, kind) in files.items():
         write_array(pixels, out / name, kind, force=force, sources=sources)
     return list(files)

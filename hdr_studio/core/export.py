@@ -646,6 +646,11 @@ def write_array(
     ``"png16"`` (values in [0, 1] as 16-bit, sRGB-tagged: previews and masks) or ``"png8"``
     (a uint8 array as is, e.g. the RGBA clipping overlay)."""
     path = Path(path)
+    if kind not in ("exr", "exr32", "png16", "png8"):
+        raise ValueError(f"unknown array kind {kind!r}")
+    wanted = ".png" if kind.startswith("png") else ".exr"
+    if path.suffix.lower() != wanted:  # an overlay named .jpg came out opaque and black
+        raise OutputError(f"{path}: this is written as {wanted[1:].upper()}; name it {wanted}")
     if kind == "png8":
         u8 = np.asarray(array)
         if u8.dtype != np.uint8:
