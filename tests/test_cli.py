@@ -460,3 +460,13 @@ def test_sigterm_while_writing_cleans_up_as_ctrl_c_does(tmp_path):
     assert proc.returncode == 143, err
     assert "terminated" in err and "Traceback" not in err
     assert list(out.iterdir()) == []  # no temporary, no cut output
+
+
+def test_transparency_a_format_cannot_keep_is_named(tmp_path, capsys):
+    rgba = np.zeros((40, 60, 4), np.uint8)
+    rgba[..., :3], rgba[:, 30:, 3] = 200, 255
+    src = write(tmp_path / "a.png", rgba)
+    code, _, err = run(["reconstruct", src, "-o", tmp_path / "a.avif", "--method", "none"], capsys)
+    assert code == 0 and "transparency is not kept in avif-pq" in err
+    code, _, err = run(["reconstruct", src, "-o", tmp_path / "a.exr", "--method", "none"], capsys)
+    assert code == 0 and "transparency" not in err

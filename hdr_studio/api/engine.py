@@ -442,6 +442,10 @@ def reconstruct(
         if request.output is not None:
             if cancel is not None:
                 cancel.raise_if_cancelled()
+            fmt = export_format(plan.result, Path(request.output), plan.format)
+            if image.alpha is not None and not FORMATS[fmt].alpha:
+                keep = ", ".join(n for n, f in FORMATS.items() if f.alpha)
+                notes.append(f"the photo's transparency is not kept in {fmt} ({keep} keep it)")
             progress(0.9, "writing")
             t2 = time.perf_counter()
             write(outcome, request.output, plan.format, request.export, request.force)

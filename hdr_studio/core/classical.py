@@ -66,31 +66,45 @@ def _smoothstep(x: np.ndarray) -> np.ndarray:
 def push_pull(values: np.ndarray, weights: np.ndarray, saturation: float = 0.2) -> np.ndarray:
     """Fill low-weight pixels of ``values`` (H, W, C) by normalised convolution over an
     image pyramid: each level's weighted mean is used where its weight is high and the
-    coarser level's estimate elsewhere. ``weights`` (H, W) in [0, 1]."""
+    coarser level's estimate elsewhere. ``weights`` (H, W) in [0, 1].
+
+    The picture is padded (weight 0) to 2^k + 1 pixels a side, split evenly, so that every
+    level's samples sit symmetrically and ``pyrUp`` undoes ``pyrDown``'s grid exactly: the
+    fill of a picture turned or mirrored is the fill turned or mirrored, exactly for odd
+    sides (an even side's padding is one pixel longer at its end). A linear resize upward shifted each level by half a pixel, a shift towards
+    one corner that grew with the levels (up to 0.28 apart on mirrored noise)."""
     import cv2
 
-    v = (values * weights[..., None]).astype(np.float32)
-    w = weights.astype(np.float32)
-    levels: list[tuple[np.ndarray, np.ndarray]] = [(v, w)]
-    while min(v.shape[:2]) > 2:
+    h, w = weights.shape
+    size = [1 << max(1, (n - 1 - 1).bit_length()) for n in (h, w)]  # 2^k ≥ n − 1
+    (top, bottom), (left, right) = (
+        ((s + 1 - n) // 2, (s + 1 - n) - (s + 1 - n) // 2) for s, n in zip(size, (h, w))
+    )
+    pad = (top, bottom, left, right, cv2.BORDER_CONSTANT)
+    v = cv2.copyMakeBorder((values * weights[..., None]).astype(np.float32), *pad, value=0)
+    w_ = cv2.copyMakeBorder(weights.astype(np.float32), *pad, value=0)
+    if v.ndim == 2:
+        v = v[..., None]
+    levels: list[tuple[np.ndarray, np.ndarray]] = [(v, w_)]
+    while min(v.shape[:2]) > 3:
         v = cv2.pyrDown(v)
-        w = cv2.pyrDown(w)
+        w_ = cv2.pyrDown(w_)
         if v.ndim == 2:
             v = v[..., None]
-        levels.append((v, w))
+        levels.append((v, w_))
     est = None
-    for v, w in reversed(levels):
-        mean = v / np.maximum(w, 1e-12)[..., None]
+    for v, w_ in reversed(levels):
+        mean = v / np.maximum(w_, 1e-12)[..., None]
         if est is None:
-            est = np.where(w[..., None] > 1e-12, mean, 0).astype(np.float32)
+            est = np.where(w_[..., None] > 1e-12, mean, 0).astype(np.float32)
             continue
-        up = cv2.resize(est, (v.shape[1], v.shape[0]), interpolation=cv2.INTER_LINEAR)
+        up = cv2.pyrUp(est, dstsize=(v.shape[1], v.shape[0]))
         if up.ndim == 2:
             up = up[..., None]
-        conf = np.clip(w / saturation, 0, 1)[..., None]
+        conf = np.clip(w_ / saturation, 0, 1)[..., None]
         est = (conf * mean + (1 - conf) * up).astype(np.float32)
     assert est is not None
-    return est
+    return np.ascontiguousarray(est[top : top + h, left : left + w])
 
 
 def _clip_masks(code: np.ndarray, p: ClassicalParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -136,15 +150,20 @@ def _propagated(rho: np.ndarray, reliable: np.ndarray, ys, xs) -> np.ndarray:
 
     h, w = reliable.shape
     scale = min(1.0, (1_000_000 / (h * w)) ** 0.5)
-    if scale < 1.0:
-        sw, sh = max(2, round(w * scale)), max(2, round(h * scale))
+
+    def odd(n: float) -> int:  # push_pull is mirror-exact on odd sides (its docstring)
+        return max(1, round(n) - (1 - round(n) % 2))
+
+    sw, sh = odd(w * scale), odd(h * scale)
+    resized = (sw, sh) != (w, h)
+    if resized:
         rho_s = cv2.resize(rho * reliable[..., None], (sw, sh), interpolation=cv2.INTER_AREA)
         rel_s = cv2.resize(reliable, (sw, sh), interpolation=cv2.INTER_AREA)
         rho_s = rho_s / np.maximum(rel_s, 1e-6)[..., None]
     else:
         rho_s, rel_s = rho, reliable
     rho_hat_s = push_pull(rho_s, rel_s)
-    if scale < 1.0:
+    if resized:
         return cv2.resize(rho_hat_s, (w, h), interpolation=cv2.INTER_LINEAR)[ys, xs]
     return rho_hat_s[ys, xs]
 

@@ -421,6 +421,10 @@ def _encode_linear(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
         # 57 % smaller (bench/RESULTS.md); photographs' noise is what it was made for.
         attrs["compression"] = "piz"
     data = lin if not fmt.alpha else _with_alpha(lin, e.alpha)
+    if name == "exr" and data.shape[2] == 4:
+        # OpenEXR's colour is premultiplied by alpha (associated), as compositors read it
+        data = np.concatenate([lin * data[..., 3:4], data[..., 3:4]], axis=2)
+        attrs["oiio:UnassociatedAlpha"] = 0
     if name in ("hdr", "tiff-float") and source.primaries != "rec709":
         # neither holds its primaries where readers look: Rec.709, which they assume (a
         # float TIFF keeps what lies outside it as negative values, nothing clipped)

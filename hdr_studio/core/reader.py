@@ -409,6 +409,12 @@ def _read_oiio(p: Path, max_pixels: int) -> Image:
     rgb, alpha = _split_channels(p, data, channel_names, alpha_index, notes)
     if is_float:
         rgb, alpha = _repair_floats(rgb, alpha, notes)
+    if source_format == "openexr" and alpha is not None:
+        # OpenEXR's colour is premultiplied by its alpha (associated); the engine holds
+        # straight colour, as every other format's. Where alpha is 0 the colour is kept
+        # (light with no coverage: a glow, a flare).
+        a = alpha[..., None]
+        rgb = np.where(a > 0, rgb / np.where(a > 0, a, 1), rgb).astype(np.float32)
     rgb, alpha = _orient(rgb, alpha, orientation)
     if profile is not None:  # an ICC profile none of the engine's spaces is: LittleCMS
         from hdr_studio.core import cms

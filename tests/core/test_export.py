@@ -9,6 +9,7 @@ import pytest
 
 from hdr_studio.core import export as ex
 from hdr_studio.core.errors import OutputError
+from hdr_studio.core.image import Image
 from hdr_studio.core.reader import read_image
 from hdr_studio.core.transfer import pq_decode
 from tests.helpers import SAMPLES, gradient, write
@@ -379,3 +380,20 @@ def test_exif_fields_read_as_small_integers_are_carried(tmp_path, source, hdr, e
     spec = oiio.ImageInput.open(str(out)).spec()
     assert spec.getattribute("Exif:PhotographicSensitivity") == 400
     assert spec.getattribute("Exif:MeteringMode") == 5
+
+
+def test_exr_alpha_is_premultiplied_as_compositors_read_it(tmp_path, hdr):
+    """OpenEXR's colour is premultiplied by its alpha: it was written straight (colour
+    where alpha is 0), so a compositor showed a fringe. Read back, it is straight again."""
+    alpha = np.zeros(hdr.shape[:2], np.float32)
+    alpha[:, 20:] = 0.5
+    alpha[:, 40:] = 1.0
+    src = Image.from_pixels(hdr, "rec709", "linear", is_float=True, alpha=alpha)
+    out = ex.write_result(hdr, tmp_path / "a.exr", src)
+    raw = oiio.ImageInput.open(str(out)).read_image(oiio.FLOAT)
+    np.testing.assert_allclose(raw[..., :3], hdr * alpha[..., None], rtol=2e-3, atol=1e-3)
+    assert np.all(raw[:, :20, :3] == 0)  # no colour where nothing is covered
+    back = read_image(out)
+    covered = alpha > 0
+    np.testing.assert_allclose(back.linear[covered], hdr[covered], rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(back.alpha, alpha, atol=1e-3)
