@@ -71,15 +71,18 @@ def push_pull(values: np.ndarray, weights: np.ndarray, saturation: float = 0.2) 
     The picture is padded (weight 0) to 2^k + 1 pixels a side, split evenly, so that every
     level's samples sit symmetrically and ``pyrUp`` undoes ``pyrDown``'s grid exactly: the
     fill of a picture turned or mirrored is the fill turned or mirrored, exactly for odd
-    sides (an even side's padding is one pixel longer at its end). A linear resize upward shifted each level by half a pixel, a shift towards
-    one corner that grew with the levels (up to 0.28 apart on mirrored noise)."""
+    sides (an even side's padding is one pixel longer at its end). A linear resize upward
+    shifted each level by half a pixel, a shift towards one corner that grew with the
+    levels (up to 0.28 apart on mirrored noise)."""
     import cv2
 
     h, w = weights.shape
-    size = [1 << max(1, (n - 1 - 1).bit_length()) for n in (h, w)]  # 2^k ≥ n − 1
-    (top, bottom), (left, right) = (
-        ((s + 1 - n) // 2, (s + 1 - n) - (s + 1 - n) // 2) for s, n in zip(size, (h, w))
-    )
+
+    def split(n: int) -> tuple[int, int]:  # padding before and after, to 2^k + 1 ≥ n
+        extra = (1 << max(1, (n - 2).bit_length())) + 1 - n
+        return extra // 2, extra - extra // 2
+
+    (top, bottom), (left, right) = split(h), split(w)
     pad = (top, bottom, left, right, cv2.BORDER_CONSTANT)
     v = cv2.copyMakeBorder((values * weights[..., None]).astype(np.float32), *pad, value=0)
     w_ = cv2.copyMakeBorder(weights.astype(np.float32), *pad, value=0)
