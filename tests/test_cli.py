@@ -358,6 +358,13 @@ def test_settings_a_job_does_not_read_are_named(tmp_path, capsys):
         capsys,
     )
     assert code == 0 and "note" not in err  # JPEG XL takes it (lossy below 100)
+    code, _, err = run(
+        ["reconstruct", SAMPLE, "-o", tmp_path / "f.exr", "--method", "classical",
+         "--passes", "3", "--tile", "256"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0 and "passes is a network setting (not used by classical)" in err
+    assert "tile is a network setting" in err
 
 
 def test_output_folder_problems_are_one_line(tmp_path, capsys, monkeypatch):

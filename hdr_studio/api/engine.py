@@ -135,7 +135,8 @@ def unused_settings(request: ReconstructRequest, plan: Plan) -> list[str]:
     """The settings a request changes from their defaults that its job does not read, one
     line each, so that a setting that changes nothing says so (the command line names them;
     the app offers only what applies): the over-exposure threshold, which only the
-    classical method clips at (the networks find clipped pixels themselves), and export
+    classical method clips at (the networks find clipped pixels themselves), the networks'
+    settings (passes, tile, precision, device) with a method that runs none, and export
     options the output format does not take."""
     from dataclasses import fields
 
@@ -148,6 +149,15 @@ def unused_settings(request: ReconstructRequest, plan: Plan) -> list[str]:
             f"the over-exposure threshold is used by the classical method only "
             f"(over {request.over:.3f} not used by {name})"
         )
+    if plan.method.builtin:  # no network runs: the networks' own settings change nothing
+        for what, changed in (
+            ("passes", request.passes != 1),
+            ("tile", request.tile is not None),
+            ("precision", request.precision != "auto"),
+            ("device", request.device != "auto"),
+        ):
+            if changed:
+                out.append(f"{what} is a network setting (not used by {name})")
     if plan.format is not None:
         takes, default = FORMATS[plan.format].options, ExportOptions()
         for f in fields(ExportOptions):

@@ -75,6 +75,6 @@ def _print_report(args: argparse.Namespace, analysis) -> None:
         print(f"  {label}: any {_pct(any_)}, all {_pct(all_)}  ({chans})")
         if n:
             sizes = ", ".join(str(r.pixels) for r in big[:5])
-            print(f"                 {n} regions, largest (px): {sizes}")
+            print(f"                 {n} region{'' if n == 1 else 's'}, largest (px): {sizes}")
     if args.overlay:
         print(f"  overlay written to {args.overlay}")

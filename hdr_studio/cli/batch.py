@@ -125,12 +125,9 @@ def run(args: argparse.Namespace) -> int:
     outdir = Path(args.output)
     if outdir.exists() and not outdir.is_dir():
         raise OutputError(f"{outdir}: exists and is not a folder")
-    try:
-        outdir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{outdir}: cannot create the folder ({exc.strerror or exc})") from None
-    if not os.access(outdir, os.W_OK | os.X_OK):
-        raise OutputError(f"{outdir}: cannot write in this folder (no write permission)")
+    report_path = Path(args.report) if args.report else outdir / "batch-report.json"
+    if args.report and not report_path.parent.is_dir():  # as -o of reconstruct: not made
+        raise OutputError(f"{report_path}: folder {report_path.parent} does not exist")
     try:
         fields = request_fields(given(args, "batch"), "batch")
         template = ReconstructRequest(input=Path(), **fields)
@@ -140,7 +137,16 @@ def run(args: argparse.Namespace) -> int:
     items = collect(args.inputs, args.recursive, extension, outdir)
     if not items:
         raise InputError("no photos found in the inputs")
+    if not any(it.source.exists() for it in items):  # one missing is reported, all: refused
+        missing = items[0].source if len(items) == 1 else f"none of the {len(items)} inputs"
+        raise InputError(f"{missing}: no such file")
     tasks, skipped, manifest = plan(items, outdir, template, args.resume, args.force)
+    try:  # made only now: a refused batch leaves no empty folder behind
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{outdir}: cannot create the folder ({exc.strerror or exc})") from None
+    if not os.access(outdir, os.W_OK | os.X_OK):
+        raise OutputError(f"{outdir}: cannot write in this folder (no write permission)")
     _unused(template, args.format)
     workers = args.workers or 1
     make_pool = lambda: LocalPool(workers, args.threads)  # noqa: E731
@@ -149,9 +155,7 @@ def run(args: argparse.Namespace) -> int:
     report = run_batch(
         tasks, skipped, manifest, workers, BatchProgress(args.progress), make_pool=make_pool
     )
-    path, csv_path = report.write(
-        Path(args.report) if args.report else outdir / "batch-report.json"
-    )
+    path, csv_path = report.write(report_path)
     _summary(report, path, csv_path)
     return report.exit_code
 

@@ -279,3 +279,20 @@ def test_a_batch_into_its_own_input_folder_does_not_take_its_outputs_as_photos(t
     assert code == 0 and "already current" in err, err
     named = ["batch", same / "a.png", "-o", tmp_path / "o", "--method", "none"]
     assert run(named, capsys)[0] == 0  # a file named directly is taken whatever wrote it
+
+
+def test_a_batch_with_nothing_to_read_or_nowhere_to_report_is_refused_up_front(tmp_path, capsys):
+    """`batch nonexist -o out` ran, made out/ and exited 4; `--report /nonexist/r.json`
+    made the folder /nonexist. Both are refused before anything is made, as
+    `reconstruct -o` is."""
+    out = tmp_path / "out"
+    code, _, err = run(["batch", tmp_path / "nonexist.jpg", "-o", out], capsys)
+    assert code == 2 and "nonexist.jpg: no such file" in err and not out.exists()
+    photo = _photo(tmp_path / "a.jpg")
+    report = tmp_path / "nowhere" / "r.json"
+    code, _, err = run(["batch", photo, "-o", out, "--report", report], capsys)
+    assert code == 3 and "does not exist" in err
+    assert not out.exists() and not report.parent.exists()
+    code, _, err = run(["batch", photo, tmp_path / "gone.jpg", "-o", out, "--method", "none"],
+                       capsys)  # fmt: skip
+    assert code == 4 and "gone.jpg" in err and (out / "a.exr").exists()  # one missing: reported
