@@ -105,6 +105,7 @@ def overlay_of(
         show_over=show_over,
         show_under=show_under,
         sensor=image.sensor_clip,
+        shadows=image.shadow_code,
     )
 
 
@@ -120,7 +121,9 @@ def analyse(
     check_thresholds(over, under)
     if not isinstance(image, Image):
         image = read_photo(image, max_pixels)
-    stats = clip_stats(image.code, over=over, under=under, sensor=image.sensor_clip)
+    stats = clip_stats(
+        image.code, over=over, under=under, sensor=image.sensor_clip, shadows=image.shadow_code
+    )
     return Analysis(image, stats, over, under)
 
 

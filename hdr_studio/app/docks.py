@@ -27,9 +27,19 @@ class Docks:
     filmstrip: Filmstrip
 
 
-def _dock(win: QtWidgets.QMainWindow, title: str, widget: QtWidgets.QWidget, area):
+def _dock(win: QtWidgets.QMainWindow, title: str, widget: QtWidgets.QWidget, area, scroll=False):
+    """A dock of ``widget``; ``scroll``: in a scroll area, so that a panel that grows (a
+    method's own parameters appearing) scrolls instead of making the window taller than
+    the screen (choosing Classical grew a 700 px window to 760)."""
     dock = QtWidgets.QDockWidget(title, win)
     dock.setObjectName(title)
+    if scroll:
+        area_ = QtWidgets.QScrollArea()
+        area_.setWidgetResizable(True)
+        area_.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        area_.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area_.setWidget(widget)
+        widget = area_
     dock.setWidget(widget)
     win.addDockWidget(area, dock)
     return dock
@@ -51,12 +61,12 @@ def build_docks(win) -> Docks:
     )
     left = area.LeftDockWidgetArea
     right = area.RightDockWidgetArea
-    d_rec = _dock(win, "Reconstruct", docks.reconstruct, left)
-    d_clip = _dock(win, "Clipping", docks.clipping, left)
+    d_rec = _dock(win, "Reconstruct", docks.reconstruct, left, scroll=True)
+    d_clip = _dock(win, "Clipping", docks.clipping, left, scroll=True)
     d_hist = _dock(win, "History", docks.history, left)
     d_meta = _dock(win, "Metadata", docks.metadata, left)
-    d_histogram = _dock(win, "Histogram", docks.histogram, right)
-    d_layers = _dock(win, "Layers", docks.layers, right)
+    d_histogram = _dock(win, "Histogram", docks.histogram, right, scroll=True)
+    d_layers = _dock(win, "Layers", docks.layers, right, scroll=True)
     d_chroma = _dock(win, "Chromaticity (CIE 1931)", docks.chroma, right)
     strip = _dock(win, "Filmstrip", docks.filmstrip, area.BottomDockWidgetArea)
     strip.setFeatures(

@@ -130,6 +130,8 @@ class HistogramPanel(QtWidgets.QWidget):
             )
             for colour in CHANNEL_PENS
         ]
+        for curve in self.curves:  # nothing to draw yet (a zero line showed mid-plot)
+            curve.hide()
         layout.addWidget(self.plot, 1)
         self.hdr_region.hide()
         self.white.setValue(1.0)
@@ -152,6 +154,7 @@ class HistogramPanel(QtWidgets.QWidget):
         self.histogram = hist
         for curve, counts in zip(self.curves, hist.counts, strict=True):
             curve.setData(hist.edges, np.sqrt(counts.astype(np.float64)))
+            curve.show()
         hdr = hist.unit == "stops"
         self.hdr_region.setVisible(hdr)
         self.hdr_region.setRegion((0.0, float(hist.edges[-1])))
@@ -161,7 +164,12 @@ class HistogramPanel(QtWidgets.QWidget):
         )
         box = view_box(self.plot)
         box.setXRange(float(hist.edges[0]), float(hist.edges[-1]), padding=0.01)
-        self.title.setText("Result (HDR)" if hdr else "Photo")
+        # over a result's histogram the badges still count the photo's clipped pixels
+        self.title.setText(
+            "Result (HDR)<br><span style='font-size:small; color:#999'>clipped in the photo</span>"
+            if hdr
+            else "Photo"
+        )
         self._sync_indicators()
 
     def _sync_indicators(self) -> None:

@@ -216,14 +216,22 @@ class ImageViewer(QtWidgets.QWidget):
     def _place_labels(self) -> None:
         left_label, right_label = self.labels
         show = self.mode != "none" and self._after is not None and bool(self._label_text[0])
+        main = self.main.box.sceneBoundingRect()
+        margin = 8
+        shared = self.mode == "split" or self.side is None  # both labels over one pane
+        room = int(main.width() / 2 - 1.5 * margin) if shared else int(main.width() - 2 * margin)
         for label, text in zip(self.labels, self._label_text, strict=True):
-            label.setText(text)
+            # a small window: shortened with "…" (the whole name in the tooltip), never
+            # one label over the other ("Be After — Masked…" at 1024 px)
+            inner = max(room - 16, 24)  # less the label's own padding
+            label.setText(
+                label.fontMetrics().elidedText(text, QtCore.Qt.TextElideMode.ElideRight, inner)
+            )
+            label.setToolTip(text)
             label.adjustSize()
             label.setVisible(show and bool(text))
         if not show:
             return
-        main = self.main.box.sceneBoundingRect()
-        margin = 8
         left_label.move(int(main.left()) + margin, int(main.top()) + margin)
         if self.mode == "split" or self.side is None:
             right_label.move(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hdr_studio.core.errors import OutputError
+from hdr_studio.api.errors import OutputError
 
 NAME = ".hdr-studio-batch.json"
 VERSION = 1

@@ -59,12 +59,17 @@ def _check_thresholds(over: float, under: float) -> None:
 
 
 def _channel_masks_u8(
-    code: np.ndarray, over: float, under: float, sensor: np.ndarray | None = None
+    code: np.ndarray,
+    over: float,
+    under: float,
+    sensor: np.ndarray | None = None,
+    shadows: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(over, under) per-channel masks as (H, W, 3) uint8 0/255, by OpenCV's SIMD compare on
     the interleaved data (no copies). A code value equal to a threshold counts as clipped.
     ``sensor``: (H, W, 3) bool, the channels a camera's sensor saturated (raw files): the
-    over-exposure mask is that, not a threshold."""
+    over-exposure mask is that, not a threshold. ``shadows``: the code values the
+    under-exposure mask reads instead of ``code`` (:attr:`Image.shadow_code`)."""
     import cv2
 
     c = np.ascontiguousarray(_check_rgb(code), dtype=np.float32)
@@ -77,6 +82,10 @@ def _channel_masks_u8(
         o = np.ascontiguousarray(sensor, dtype=bool).view(np.uint8) * np.uint8(255)
     else:
         o = cv2.compare(flat, float(np.float32(over)), cv2.CMP_GE).reshape(h, w, 3)  # type: ignore[call-overload]  (a scalar operand: OpenCV's stubs name arrays only)
+    if shadows is not None:
+        if shadows.shape != c.shape:
+            raise ValueError(f"shadow codes must have shape {c.shape}, got {shadows.shape}")
+        flat = np.ascontiguousarray(shadows, dtype=np.float32).reshape(h, w * 3)
     u = cv2.compare(flat, float(np.float32(under)), cv2.CMP_LE).reshape(h, w, 3)  # type: ignore[call-overload]
     return o, u
 
@@ -203,13 +212,15 @@ def clip_stats(
     under: float = DEFAULT_UNDER,
     top: int = 10,
     sensor: np.ndarray | None = None,
+    shadows: np.ndarray | None = None,
 ) -> ClipStats:
     """Share clipped per channel and overall, number and sizes of clipped regions
     (regions are counted on the any-channel masks). ``sensor``: a raw file's per-channel
-    sensor saturation (:attr:`Image.sensor_clip`), used instead of ``over``."""
+    sensor saturation (:attr:`Image.sensor_clip`), used instead of ``over``; ``shadows``:
+    the code values under-exposure is judged on (:attr:`Image.shadow_code`)."""
     import cv2
 
-    o3, u3 = _channel_masks_u8(code, over, under, sensor)
+    o3, u3 = _channel_masks_u8(code, over, under, sensor, shadows)
     h, w = o3.shape[:2]
     n = float(h * w)
     result = {}
@@ -256,6 +267,7 @@ def clip_overlay(
     show_over: bool = True,
     show_under: bool = True,
     sensor: np.ndarray | None = None,
+    shadows: np.ndarray | None = None,
 ) -> np.ndarray:
     """RGBA uint8 ``(H, W, 4)`` overlay of clipped pixels, transparent elsewhere.
 
@@ -264,7 +276,8 @@ def clip_overlay(
     that clipped (R red, R+G yellow, all three white); under-exposed pixels show the
     complement of the channels that clipped (B under → yellow), and green where all three
     did. Over-exposure wins where a pixel is both. ``sensor``: a raw file's per-channel
-    sensor saturation, used instead of ``over``.
+    sensor saturation, used instead of ``over``; ``shadows``: the code values
+    under-exposure is judged on (:attr:`Image.shadow_code`).
     """
     import cv2
 
@@ -272,7 +285,7 @@ def clip_overlay(
         raise ValueError(f"opacity must be in [0, 1], got {opacity}")
     if mode not in ("all", "any", "channel"):
         raise ValueError(f"mode must be 'all', 'any' or 'channel', got {mode!r}")
-    o3, u3 = _channel_masks_u8(code, over, under, sensor)
+    o3, u3 = _channel_masks_u8(code, over, under, sensor, shadows)
     h, w = o3.shape[:2]
     zero = np.zeros((h, w), np.uint8)
     o_count, u_count = _count_channels(o3), _count_channels(u3)

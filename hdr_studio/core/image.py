@@ -73,6 +73,26 @@ class Image:
         return self.transfer == "linear" or self.bit_depth == 32
 
     @property
+    def shadow_code(self) -> np.ndarray:
+        """The code values under-exposure is judged on. An SDR photo's own. An HDR file's
+        (float, PQ, HLG; not a raw's or a gain-map photo's, whose codes are the camera's)
+        are the sRGB encoding of its light relative to diffuse white (1.0): a float
+        file's codes are relative to its peak and a PQ file's are PQ signal, so a
+        reconstructed EXR showed twice its photo's under-exposed share and a PQ export
+        none. Computed once."""
+        cached = self.__dict__.get("_shadow_code")
+        if cached is not None and cached.shape == self.code.shape:
+            return cached
+        hdr_file = self.transfer in ("linear", "pq", "hlg")  # float files are "linear"
+        if not hdr_file or self.raw is not None or self.gain_map is not None:
+            return self.code
+        from hdr_studio.core.transfer import srgb_encode
+
+        shadows = srgb_encode(np.clip(self.linear, 0.0, 1.0)).astype(np.float32)
+        self.__dict__["_shadow_code"] = shadows
+        return shadows
+
+    @property
     def curve_free(self) -> str | None:
         """Why no camera curve applies to this photo (None: one does): its pixels are light
         already, or its file's curve is a standard HDR one (PQ, HLG) the camera did not

@@ -203,7 +203,7 @@ def test_8_open_is_done_only_when_the_panels_are_filled(qtbot, win, tmp_path):  
     path = big_photo(tmp_path)
     settle(qtbot, win)
     panel, layers = win.reconstruct_panel, win.findChild(QtWidgets.QWidget, "Layers")
-    base_button = layers.widget().buttons["base"]
+    base_button = layers.widget().widget().buttons["base"]  # in its scroll area
     early: list[str] = []
 
     def watch() -> bool:
@@ -463,3 +463,16 @@ def test_actions_with_nothing_to_act_on_are_off(qtbot, win):  # noqa: F811
     m.keep.trigger()
     assert m.ab.isEnabled() and m.ab.isChecked() and ab_item.isEnabled()
     assert win.state.view.compare == "ab"
+
+
+def test_a_small_window_keeps_its_size_whatever_the_method(qtbot, win):  # noqa: F811
+    """At 1024×700, choosing Classical (whose parameters appear in the Reconstruct panel)
+    made the window 760 px tall, past a 768 px laptop screen; the left docks scroll now."""
+    win.resize(1024, 680)
+    open_sample(qtbot, win)
+    for method in ("classical", "masked", "classical"):
+        win.state.edits.update(method=method)
+        qtbot.wait(50)
+        QtWidgets.QApplication.processEvents()
+        assert win.minimumSizeHint().height() <= 680, method
+        assert win.height() == 680, (method, win.height())

@@ -252,14 +252,19 @@ def test_classical_parameters_reach_the_engine(qtbot, win):
     panel.option("classical", "max_gain").setValue(1.5)
     win.reconstruct("classical")
     qtbot.waitUntil(lambda: win.state.job.state == "done", timeout=60000)
-    gentle = win.state.document.result.max()
+
+    def top() -> float:  # the fill's brightest (the single brightest pixel is a partly
+        # clipped one, lifted by its neighbours' colour whatever the gain)
+        return float(np.percentile(win.state.document.result.max(axis=2), 99.9))
+
+    gentle = top()
     panel.option("classical", "max_gain").setValue(8.0)
     win.reconstruct("classical")
     qtbot.waitUntil(
-        lambda: win.state.job.state == "done" and win.state.document.result.max() != gentle,
+        lambda: win.state.job.state == "done" and top() != gentle,
         timeout=60000,
     )
-    assert win.state.document.result.max() > gentle
+    assert top() > gentle
     settle(qtbot, win)
 
 

@@ -17,6 +17,7 @@ from tests.app.test_main_window import settle, win  # noqa: F401  (the window fi
 from tests.core.test_raw import scene
 
 DATA = Path(__file__).parents[1] / "data"
+SAMPLE_PHOTO = Path(__file__).parents[2] / "resources" / "samples" / "sunset_lomiri.jpg"
 
 
 @pytest.fixture
@@ -143,3 +144,23 @@ def test_an_hdr_file_has_its_own_encoding_drawn(qtbot, win, tmp_path):  # noqa: 
             np.testing.assert_allclose(x, y)
         else:  # PQ: far below sRGB's curve in the middle (1 = 10 000 cd/m²)
             assert y[128] < 0.01 and y[-1] == 1.0
+
+
+def test_a_wide_gamut_photo_is_shown_in_its_own_colours(qtbot, win, tmp_path):  # noqa: F811
+    """The viewer drew a photo's linear values as if they were Rec.709: a PQ Rec.2020 export
+    of a photo came back on screen washed out and shifted (3 levels on average, 49 at
+    most), and so did every raw (read in Rec.2020). Now the export looks as the photo did."""
+    from hdr_studio.api.engine import reconstruct
+    from hdr_studio.api.request import ReconstructRequest
+
+    out = tmp_path / "pq.png"
+    reconstruct(ReconstructRequest(input=SAMPLE_PHOTO, method="none", output=out))
+    shown = {}
+    for path in (SAMPLE_PHOTO, out):
+        win.open(path)
+        qtbot.waitUntil(lambda p=path: win.state.document.path == p, timeout=30000)
+        settle(qtbot, win)
+        shown[path.name] = win.viewer.main.image.image.astype(np.float32)
+    assert win.state.document.image.primaries == "rec2020"
+    diff = np.abs(shown[out.name] - shown[SAMPLE_PHOTO.name])
+    assert float(diff.mean()) < 0.5 and float(np.percentile(diff, 99.9)) <= 2.0

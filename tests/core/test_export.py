@@ -397,3 +397,24 @@ def test_exr_alpha_is_premultiplied_as_compositors_read_it(tmp_path, hdr):
     covered = alpha > 0
     np.testing.assert_allclose(back.linear[covered], hdr[covered], rtol=2e-3, atol=2e-3)
     np.testing.assert_allclose(back.alpha, alpha, atol=1e-3)
+
+
+@pytest.mark.parametrize("ext", ["exr", "png"])
+def test_an_hdr_export_reports_the_photos_under_exposure(tmp_path, ext):
+    """A reconstructed EXR reported twice its photo's under-exposed share (its codes are
+    relative to its own peak), a PQ export none (its codes are PQ signal). Judged on light
+    relative to diffuse white, both report the photo's."""
+    from hdr_studio.api.analysis import analyse
+
+    photo = read_image(SAMPLES / "sunset_lomiri.jpg")
+    hdr = photo.linear.copy()
+    hdr[photo.code.max(axis=2) > 0.98] *= 4.0  # a result with light above white
+    out = ex.write_result(hdr, tmp_path / f"r.{ext}", photo)
+    mine, theirs = analyse(photo).stats, analyse(out).stats
+    if ext == "png":  # PQ in Rec.2020: per channel, the photo's light in those primaries
+        from hdr_studio.core.gamut import convert_primaries
+
+        lin = convert_primaries(photo.linear, "rec709", "rec2020")
+        mine = analyse(Image.from_pixels(lin, "rec2020", "linear", is_float=True)).stats
+    assert theirs.under_any == pytest.approx(mine.under_any, rel=0.1, abs=2e-5), ext
+    assert theirs.under_any > 0.5 * mine.under_any > 0

@@ -93,12 +93,13 @@ def compute_frame(inp: FrameInputs, cache: ToneMapCache) -> Frame:
     """The main view's frame: the tone-mapped original and result (reduced to the display
     level here, on the worker, and cached per exposure), a layer, and the overlay."""
     level = inp.level
-    original = cache.get(inp.original_key, inp.exposure, lambda: level.linear)
+    space = level.primaries  # the photo's and its results'
+    original = cache.get(inp.original_key, inp.exposure, lambda: level.linear, space)
     result = None
     if inp.result is not None:
         full = inp.result
         result = cache.get(
-            inp.result_key, inp.exposure, lambda: render.reduce_mean(full, level.factor)
+            inp.result_key, inp.exposure, lambda: render.reduce_mean(full, level.factor), space
         )
     # Whether the picture on the left (or alone) is the photo: the clipping overlay marks the
     # photo's pixels and never covers a result.
@@ -106,7 +107,7 @@ def compute_frame(inp: FrameInputs, cache: ToneMapCache) -> Frame:
     if inp.compare == "ab" and inp.reference is not None and result is not None:
         ref = inp.reference
         before = cache.get(
-            inp.reference_key, inp.exposure, lambda: render.reduce_mean(ref, level.factor)
+            inp.reference_key, inp.exposure, lambda: render.reduce_mean(ref, level.factor), space
         )
         after, photo_shown = result, False
     elif inp.compare in ("split", "side-by-side", "ab"):
@@ -154,6 +155,8 @@ class DetailInputs:
     spread: np.ndarray | None = None  # mirror passes' disagreement (stops), at strength 1
     strength: float = 1.0
     sensor: np.ndarray | None = None  # a raw file's sensor saturation (full resolution)
+    primaries: str = "rec709"  # of ``left`` and ``right``
+    shadows: np.ndarray | None = None  # the codes under-exposure is judged on
 
 
 def detail_inputs(
@@ -191,6 +194,8 @@ def detail_inputs(
         measured=image.linear,
         result=doc.result,
         sensor=image.sensor_clip,
+        primaries=image.primaries,
+        shadows=image.shadow_code,
         **_spread_args(doc),
     )
 
@@ -245,15 +250,17 @@ def compute_detail(inp: DetailInputs) -> tuple[np.ndarray, int, int]:
 
     x0, y0, x1, y1 = inp.region
     cut = inp.cut
-    rgb = render.tonemapped(np.ascontiguousarray(inp.left[y0:y1, x0:x1]), inp.exposure)
+    left = np.ascontiguousarray(inp.left[y0:y1, x0:x1])
+    rgb = render.tonemapped(left, inp.exposure, primaries=inp.primaries)
     if inp.overlay is not None and inp.overlay[0] not in RESULT_MAPS and cut > 0:
         code = np.ascontiguousarray(inp.code[y0:y1, x0 : x0 + cut])
         sensor = None if inp.sensor is None else inp.sensor[y0:y1, x0 : x0 + cut]
-        overlay = clip_overlay(code, *clipping_args(inp.overlay), sensor=sensor)
+        shadows = None if inp.shadows is None else inp.shadows[y0:y1, x0 : x0 + cut]
+        overlay = clip_overlay(code, *clipping_args(inp.overlay), sensor=sensor, shadows=shadows)
         rgb[:, :cut] = render.blend_overlay(rgb[:, :cut], overlay)
     if inp.right is not None and cut < x1 - x0:
         after = np.ascontiguousarray(inp.right[y0:y1, x0 + cut : x1])
-        rgb[:, cut:] = render.tonemapped(after, inp.exposure)
+        rgb[:, cut:] = render.tonemapped(after, inp.exposure, primaries=inp.primaries)
     if inp.overlay is not None and inp.overlay[0] in RESULT_MAPS:
         _result_map_detail(inp, rgb)
     return rgb, x0, y0
@@ -285,9 +292,13 @@ def compute_panels(
     code_level = render.reduce_mean(code, level.factor)
     out["hist"] = compute_histogram(level, code_level, res_lin, thresholds)
     thumb_f = render.display_factor(*level.linear.shape[:2], max_side=THUMB_SIDE)
-    out["thumb_original"] = render.tonemapped(render.reduce_mean(level.linear, thumb_f))
+    out["thumb_original"] = render.tonemapped(
+        render.reduce_mean(level.linear, thumb_f), primaries=primaries
+    )
     out["thumb_result"] = (
-        None if res_lin is None else render.tonemapped(render.reduce_mean(res_lin, thumb_f))
+        None
+        if res_lin is None
+        else render.tonemapped(render.reduce_mean(res_lin, thumb_f), primaries=primaries)
     )
     if need_layers:
         layers = decompose(code_level)

@@ -48,8 +48,9 @@ def reduce_mean(a: np.ndarray, f: int) -> np.ndarray:
 @dataclass
 class DisplayLevel:
     """An image at display resolution: ``factor`` full-resolution pixels per side per
-    display pixel. ``code_max``/``code_min`` are block max/min of the code values, so a
-    display pixel shows clipping if any pixel under it clipped; ``sensor``: a raw file's
+    display pixel. ``code_max``/``code_min`` are block max of the code values and block min
+    of the codes under-exposure is judged on (:attr:`Image.shadow_code`), so a display
+    pixel shows clipping if any pixel under it clipped; ``sensor``: a raw file's
     sensor saturation (:attr:`Image.sensor_clip`), any pixel of a block."""
 
     factor: int
@@ -57,25 +58,38 @@ class DisplayLevel:
     code_max: np.ndarray
     code_min: np.ndarray
     sensor: np.ndarray | None = None
+    primaries: str = "rec709"  # of ``linear`` (and of the results shown beside it)
 
     @classmethod
     def of(cls, image: Image, max_side: int = DISPLAY_MAX_SIDE) -> DisplayLevel:
         f = display_factor(image.height, image.width, max_side)
         sensor = image.sensor_clip
+        shadows = image.shadow_code  # what under-exposure is judged on
         if f == 1:
-            return cls(1, image.linear, image.code, image.code, sensor)
+            return cls(1, image.linear, image.code, shadows, sensor, image.primaries)
         return cls(
             f,
             np.ascontiguousarray(reduce_mean(image.linear, f)),
             block_extreme(image.code, f, np.maximum),
-            block_extreme(image.code, f, np.minimum),
+            block_extreme(shadows, f, np.minimum),
             None if sensor is None else block_extreme(sensor, f, np.logical_or),
+            image.primaries,
         )
 
 
-def tonemapped(linear: np.ndarray, exposure: float = 0.0, reference_white: float = 203.0):
-    """Linear (H, W, 3) → uint8 RGB for an SDR screen (BT.2390 roll-off of the peak)."""
-    return to_display_uint8(tonemap_to_sdr(linear, exposure, reference_white))
+def tonemapped(
+    linear: np.ndarray,
+    exposure: float = 0.0,
+    reference_white: float = 203.0,
+    primaries: str = "rec709",
+):
+    """Linear (H, W, 3) in ``primaries`` → uint8 sRGB for an SDR screen (BT.2390 roll-off
+    of the peak). A Rec.2020, P3 or Adobe RGB picture is converted to the screen's Rec.709
+    first: shown as it was, a raw's or a PQ file's colours looked washed out and shifted."""
+    from hdr_studio.api.display import convert_primaries
+
+    rgb = convert_primaries(linear, primaries, "rec709")
+    return to_display_uint8(tonemap_to_sdr(rgb, exposure, reference_white))
 
 
 def layer_rgb(kind: str, layer: np.ndarray) -> np.ndarray:
@@ -102,8 +116,9 @@ def overlay_for(
     sensor = level.sensor
     if level.factor == 1:
         return clip_overlay(
-            level.code_max, mode, over, under, opacity, show_over, show_under, sensor
-        )
+            level.code_max, mode, over, under, opacity, show_over, show_under, sensor,
+            shadows=level.code_min,
+        )  # fmt: skip
     o = clip_overlay(level.code_max, mode, over, under, opacity, show_over, False, sensor)
     u = clip_overlay(level.code_min, mode, over, under, opacity, False, show_under)
     return np.where(o[..., 3:4] > 0, o, u)
@@ -297,7 +312,8 @@ def surface_pixels(
     h, w, _ = linear.shape
     out = np.ones((h, w, 4), np.float32)
     if surface == "sdr":
-        out[..., :3] = tonemapped(linear, exposure).astype(np.float32) / np.float32(255.0)
+        rgb8 = tonemapped(linear, exposure, primaries=primaries)
+        out[..., :3] = rgb8.astype(np.float32) / np.float32(255.0)
         return out
     gain = np.float32(2.0**exposure)
     rgb = convert_primaries(np.maximum(linear, 0) * gain, primaries, SURFACE_PRIMARIES[surface])

@@ -29,15 +29,21 @@ class ToneMapCache:
         with self._lock:
             return len(self._items)
 
-    def get(self, key: Hashable, exposure: float, linear: Callable[[], np.ndarray]) -> np.ndarray:
-        """The rendering of ``key`` at ``exposure``; ``linear()`` gives the linear pixels to
-        tone-map when it is not cached (called outside the lock)."""
+    def get(
+        self,
+        key: Hashable,
+        exposure: float,
+        linear: Callable[[], np.ndarray],
+        primaries: str = "rec709",
+    ) -> np.ndarray:
+        """The rendering of ``key`` at ``exposure``; ``linear()`` gives the linear pixels (in
+        ``primaries``) to tone-map when it is not cached (called outside the lock)."""
         k = (key, float(exposure))
         with self._lock:
             if k in self._items:
                 self._items.move_to_end(k)
                 return self._items[k]
-        rgb = render.tonemapped(linear(), exposure)
+        rgb = render.tonemapped(linear(), exposure, primaries=primaries)
         with self._lock:
             self._items[k] = rgb
             self._items.move_to_end(k)
