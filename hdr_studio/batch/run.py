@@ -306,6 +306,7 @@ def run_batch(
     total = len(tasks) + len(skipped)
     emit({"event": "start", "total": total, "to_do": len(tasks), "current": len(skipped)})
     t0 = time.perf_counter()
+    started = time.time()
     pool = (make_pool or (lambda: LocalPool(workers)))() if tasks else None
     last_save = time.monotonic()
     done_tasks: set[int] = set()
@@ -340,6 +341,9 @@ def run_batch(
     finally:
         if pool is not None:
             _close(pool, report.interrupted, finished)
+        if report.interrupted:
+            for task, rec in _written_as_it_stopped(tasks, done_tasks, started):
+                finished(task, rec)
         _settle_the_rest(tasks, done_tasks, report)
         manifest.save()
         report.seconds = time.perf_counter() - t0
@@ -355,6 +359,29 @@ def _close(pool: Any, interrupted: bool, finished: Callable[[Task, Record], None
             finished(task, rec)
     else:
         pool.close()
+
+
+def _written_as_it_stopped(
+    tasks: list[Task], done: set[int], started: float
+) -> list[tuple[Task, Record]]:
+    """The photos a worker wrote whole just as the batch was interrupted, before it could
+    say so (an output is renamed into place only when complete, so one this batch wrote is
+    whole): recorded as done, not as cancelled beside a file that exists."""
+    out = []
+    for task in tasks:
+        path = Path(str(task.request.output))
+        if id(task) in done or not path.is_file():
+            continue
+        if path.stat().st_mtime >= started:
+            rec = Record(
+                str(task.item.source),
+                str(path),
+                "ok",
+                method=str(task.request.method or ""),
+                message="written as the batch was interrupted",
+            )
+            out.append((task, rec))
+    return out
 
 
 def _settle_the_rest(tasks: list[Task], done: set[int], report: Report) -> None:

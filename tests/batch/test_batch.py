@@ -296,3 +296,35 @@ def test_a_batch_with_nothing_to_read_or_nowhere_to_report_is_refused_up_front(t
     code, _, err = run(["batch", photo, tmp_path / "gone.jpg", "-o", out, "--method", "none"],
                        capsys)  # fmt: skip
     assert code == 4 and "gone.jpg" in err and (out / "a.exr").exists()  # one missing: reported
+
+
+def test_a_photo_written_as_the_batch_is_interrupted_counts_as_done(tmp_path):
+    """Ctrl-C can land after a worker renamed its output into place and before it said so:
+    the report called the photo cancelled beside a whole file, and --resume redid it. The
+    pool is a stand-in here (the race needs real signals and processes; the slow Ctrl-C
+    test drives those): it writes the first photo's output, then is interrupted."""
+    from hdr_studio.api.request import ReconstructRequest
+    from hdr_studio.batch.inputs import collect
+    from hdr_studio.batch.run import plan, run_batch
+
+    for name in ("a", "b"):
+        _photo(tmp_path / "in" / f"{name}.jpg")
+    out = tmp_path / "out"
+    out.mkdir()
+    items = collect([str(tmp_path / "in")], False, ".exr", out)
+    template = ReconstructRequest(input=Path(), method="none")
+    tasks, skipped, manifest = plan(items, out, template, False, False)
+
+    class Interrupted:
+        def map_unordered(self, tasks, stop):
+            Path(tasks[0].request.output).write_bytes(b"whole")  # renamed into place
+            raise KeyboardInterrupt
+            yield  # a generator, as the pools' are
+
+        def cancel_running(self):
+            return []
+
+    report = run_batch(tasks, skipped, manifest, make_pool=Interrupted)
+    status = {Path(r.output).name: r.status for r in report.records}
+    assert report.interrupted and status == {"a.exr": "ok", "b.exr": "cancelled"}
+    assert "a.exr" in json.loads((out / ".hdr-studio-batch.json").read_text())["items"]
