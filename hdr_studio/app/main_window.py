@@ -315,7 +315,18 @@ class MainWindow(QtWidgets.QMainWindow):
             self.recent.add(path)
             self._refresh_recent()
         notes = "".join(f"; {note}" for note in image.notes)
-        self.statusBar().showMessage(f"{path.name}: {describe_opened(image, stats)}{notes}", 15000)
+        self.docks.clipping.set_sensor(image.sensor_clip is not None)
+        self.show_long_status(f"{path.name}: {describe_opened(image, stats)}{notes}", 15000)
+
+    def show_long_status(self, text: str, ms: int) -> None:
+        """A status line shortened with "…" to the room beside the zoom readout (it ran
+        under it, and a raw's white-balance note was what got lost); the whole of it in
+        the status bar's tooltip and, for a photo's notes, the Metadata panel."""
+        bar = self.statusBar()
+        room = bar.width() - self.binding.zoom_label.width() - self.hdr.label.width() - 48
+        shown = bar.fontMetrics().elidedText(text, QtCore.Qt.TextElideMode.ElideRight, room)
+        bar.setToolTip(text if shown != text else "")
+        bar.showMessage(shown, ms)
 
     # --- editing -----------------------------------------------------------------------
     def reconstruct(self, method: str | None = None) -> None:

@@ -100,6 +100,11 @@ class ClippingPanel(QtWidgets.QWidget):
 
     def sync(self) -> None:
         m = self.model
+        # each threshold stops a level short of the other: an over-exposure level below the
+        # under-exposure one made the overlay vanish with no word (the analysis refuses it)
+        with blocked(self.over), blocked(self.under):
+            self.over.setMinimum(max(1.0, m.under * 255.0 + 1.0))
+            self.under.setMaximum(min(254.0, m.over * 255.0 - 1.0))
         for w, show in (
             (self.enabled, lambda: self.enabled.setChecked(m.enabled)),
             (self.mode, lambda: self.mode.setCurrentIndex(self.mode.findData(m.mode))),
@@ -111,6 +116,17 @@ class ClippingPanel(QtWidgets.QWidget):
         ):
             with blocked(w):
                 show()
+
+    def set_sensor(self, raw: bool) -> None:
+        """A raw photo's over-exposure is its sensor's saturation, not a level: the level
+        is off for it (it changed nothing, and said otherwise)."""
+        self.over.setEnabled(not raw)
+        set_tip(
+            self.over,
+            "A raw photo's over-exposure is where its sensor saturated, not a level"
+            if raw
+            else "Code values at or above this count as over-exposed (double-click: default)",
+        )
 
     def show_stats(self, s: ClipStats | None) -> None:
         if s is None:

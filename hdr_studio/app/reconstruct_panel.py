@@ -175,6 +175,9 @@ class ReconstructPanel(QtWidgets.QWidget):
         self.strength_slider.setValue(edits.strength * 100.0)
         with blocked(self.mirror):
             self.mirror.setChecked(edits.passes == 3)
+        info = self.state.methods.get(edits.method)
+        # the built-in methods run once: the box did nothing for them, checked or not
+        self.mirror.setEnabled(info is None or not info.builtin)
 
     def sync_job(self) -> None:
         s = self.state

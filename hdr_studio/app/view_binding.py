@@ -19,13 +19,23 @@ from hdr_studio.app.model.frames import (
     compute_frame,
     compute_panels,
     detail_inputs,
+    photo_stats,
 )
 from hdr_studio.app.workers import LatestOnly
 
+#: What the single view names (the photo itself is not named).
+SINGLE_LABELS = {"base": "Base layer (WLS)", "detail": "Detail layer (WLS)"}
+
 
 def compare_labels(state) -> tuple[str, str]:
-    """The names of the two sides the viewer compares ("" in single view)."""
+    """The names of the two sides the viewer compares; in single view, the name of what
+    is shown when it is not the photo (a layer was shown with nothing to say which)."""
     doc, mode = state.document, state.view.compare
+    if mode == "none" and doc.image is not None:
+        layer = state.view.layer
+        if layer == "result" and doc.result is not None:
+            return f"Result — {doc.result_label}", ""
+        return SINGLE_LABELS.get(layer, ""), ""
     if doc.result is None or mode == "none":
         return "", ""
     if mode == "ab" and doc.reference is not None:
@@ -93,6 +103,7 @@ class ViewBinding(QtCore.QObject):
             sync_view_actions(self.win.menus, self.win.toolbar, self.state)
         if name == "layer":
             self.docks.layers.set_current(v.layer)
+            self.viewer.set_labels(*compare_labels(self.state))
         self.request_render()
 
     def _document_changed(self, name: str) -> None:
@@ -203,31 +214,36 @@ class ViewBinding(QtCore.QObject):
             return
         ov = self.state.overlay
         args = (level, doc.image.primaries, doc.image.code, doc.result, doc.base is None)
-        thresholds = (ov.over, ov.under)
-        self.panel_worker.request(lambda: compute_panels(*args, thresholds))
+        thresholds, image = (ov.over, ov.under), doc.image
+        self.panel_worker.request(lambda: compute_panels(*args, thresholds, image))
 
     def request_histogram(self) -> None:
-        """New thresholds: the clipping indicators' shares again (the counts stay)."""
+        """New thresholds: the photo's clipping again, for the histogram's indicators and
+        the Clipping panel's table alike (the table kept the figures of the opening)."""
         doc, level = self.state.document, self.level
         shown = self.docks.histogram.histogram
         if doc.image is None or level is None or shown is None:
             return
         ov = self.state.overlay
-        thresholds = (ov.over, ov.under)
+        thresholds, image = (ov.over, ov.under), doc.image
 
         def compute():
-            over, under = render.clipped_shares(level, *thresholds)
-            return replace(shown, over=over, under=under)
+            stats = photo_stats(image, thresholds)
+            return replace(shown, over=stats.over_any, under=stats.under_any), stats
 
         self.histogram_worker.request(compute)
 
-    def _apply_histogram(self, hist: render.Histogram) -> None:
+    def _apply_histogram(self, out) -> None:
+        hist, stats = out
         self.docks.histogram.set_histogram(hist)
+        self.docks.clipping.show_stats(stats)
 
     def _apply_panels(self, out: dict[str, Any]) -> None:
         d = self.docks
         d.chroma.set_density(out["density"])
         d.histogram.set_histogram(out["hist"])
+        if out.get("stats") is not None:
+            d.clipping.show_stats(out["stats"])
         d.layers.set_thumbnail("original", out["thumb_original"])
         d.layers.set_thumbnail("result", out["thumb_result"])
         if "base" in out:

@@ -215,10 +215,11 @@ class ImageViewer(QtWidgets.QWidget):
 
     def _place_labels(self) -> None:
         left_label, right_label = self.labels
-        show = self.mode != "none" and self._after is not None and bool(self._label_text[0])
+        # compared: both sides named; single: the one label names a layer or the result
+        show = bool(self._label_text[0]) and (self.mode == "none" or self._after is not None)
         main = self.main.box.sceneBoundingRect()
         margin = 8
-        shared = self.mode == "split" or self.side is None  # both labels over one pane
+        shared = self.mode == "split" or (self.mode != "none" and self.side is None)  # one pane
         room = int(main.width() / 2 - 1.5 * margin) if shared else int(main.width() - 2 * margin)
         for label, text in zip(self.labels, self._label_text, strict=True):
             # a small window: shortened with "…" (the whole name in the tooltip), never

@@ -476,3 +476,22 @@ def test_a_small_window_keeps_its_size_whatever_the_method(qtbot, win):  # noqa:
         QtWidgets.QApplication.processEvents()
         assert win.minimumSizeHint().height() <= 680, method
         assert win.height() == 680, (method, win.height())
+
+
+def test_the_thresholds_cannot_cross_and_a_raw_has_no_over_level(qtbot, win):  # noqa: F811
+    """Over at 1 with Under at 60 made the overlay vanish with no word (the analysis
+    refused it on a worker); each now stops a level short of the other. The panel's table
+    follows the thresholds (it kept the opening's figures) and agrees with the histogram."""
+    open_sample(qtbot, win)
+    panel = win.clipping_panel
+    panel.under.setValue(60)
+    panel.over.setValue(1)
+    assert panel.over.value() == 61 and win.state.overlay.over == pytest.approx(61 / 255)
+    panel.over.setValue(200)
+    settle(qtbot, win)
+    qtbot.waitUntil(lambda: win.docks.histogram.histogram.over > 0.05, timeout=10000)
+    share = f"{win.docks.histogram.histogram.over * 100:.2f} %"
+    assert share in panel.stats.text()  # the table's "any" row, as the badge says
+    assert panel.over.isEnabled()
+    panel.set_sensor(True)  # a raw: over-exposure is the sensor's saturation
+    assert not panel.over.isEnabled() and "sensor" in panel.over.toolTip()

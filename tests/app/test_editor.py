@@ -328,3 +328,17 @@ def test_batch_remembers_names_outputs_and_opens_the_folder(qtbot, win, tmp_path
     again.run()
     assert "needs {name}" in again.status.text() and again.state.state == "idle"
     again.close()
+
+
+def test_a_layer_shown_alone_is_named(qtbot, win):  # noqa: F811
+    """Showing the base or detail layer said nothing about which was shown."""
+    open_sample(qtbot, win)
+    qtbot.waitUntil(lambda: win.state.document.base is not None, timeout=30000)
+    left, right = win.viewer.labels
+    for layer, name in (("base", "Base layer (WLS)"), ("detail", "Detail layer (WLS)")):
+        win.state.view.update(layer=layer, compare="none")
+        settle(qtbot, win)
+        assert left.isVisible() and left.text() == name and not right.isVisible()
+    win.state.view.update(layer="original")
+    settle(qtbot, win)
+    assert not left.isVisible()

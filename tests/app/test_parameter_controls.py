@@ -44,6 +44,11 @@ def _range(widget) -> tuple[float, float]:
     return widget.minimum(), widget.maximum()
 
 
+#: The clipping thresholds' controls limit each other (over > under): the end of each
+#: that the other does not move (1: the maximum of over, 0: the minimum of under).
+COUPLED = {"analyse.over": 1, "reconstruct.over": 1, "analyse.under": 0}
+
+
 def test_every_parameter_the_app_shows_has_a_control_from_its_table(controls):
     tags = shown_in_app()
     assert "reconstruct.strength" in tags and "analyse.under" in tags
@@ -53,7 +58,15 @@ def test_every_parameter_the_app_shows_has_a_control_from_its_table(controls):
         for widget in controls[tagged]:
             if p.kind in (float, int) and p.choices is None:
                 shown = control_range(p)
-                assert _range(widget) == (shown.minimum, shown.maximum), tagged
+                low, high = _range(widget)
+                if tagged in COUPLED:  # each threshold stops a level short of the other:
+                    # within the table's range, its own end where the other allows
+                    assert shown.minimum <= low and high <= shown.maximum, tagged
+                    assert (low, high)[COUPLED[tagged]] == (shown.minimum, shown.maximum)[
+                        COUPLED[tagged]
+                    ], tagged
+                else:
+                    assert (low, high) == (shown.minimum, shown.maximum), tagged
                 default = widget.default if hasattr(widget, "default") else None
                 if default is not None:
                     assert default == pytest.approx(shown.default), tagged

@@ -14,7 +14,8 @@ from hdr_studio.app.model.state import AppState
 from hdr_studio.app.model.tonemap_cache import ToneMapCache
 
 if TYPE_CHECKING:
-    from hdr_studio.api.analysis import Mode
+    from hdr_studio.api.analysis import ClipStats, Mode
+    from hdr_studio.api.types import Image
 
 #: Largest full-resolution region rendered for the zoomed-in view (pixels).
 DETAIL_MAX_PIXELS = 6_000_000
@@ -276,10 +277,12 @@ def compute_panels(
     result: np.ndarray | None,
     need_layers: bool,
     thresholds: tuple[float, float],
+    image: Image | None = None,
 ) -> dict[str, Any]:
     """The panels' content: chromaticity density before/after, the RGB histogram (of the
     photo's code values, or of the result in stops; with the shares clipped at
-    ``thresholds`` (over, under)), layer thumbnails, and (once per photo) the WLS base and
+    ``thresholds`` (over, under): ``image``'s own at full resolution, as the Clipping panel
+    counts them, when given), layer thumbnails, and (once per photo) the WLS base and
     detail layers of the display level."""
     from hdr_studio.api.decomposition import decompose
     from hdr_studio.api.display import subsample_xy
@@ -290,7 +293,7 @@ def compute_panels(
     xy_after = None if res_lin is None else subsample_xy(res_lin, primaries, 200_000)
     out["density"] = render.density(xy_before, xy_after)
     code_level = render.reduce_mean(code, level.factor)
-    out["hist"] = compute_histogram(level, code_level, res_lin, thresholds)
+    out["hist"], out["stats"] = compute_histogram(level, code_level, res_lin, thresholds, image)
     thumb_f = render.display_factor(*level.linear.shape[:2], max_side=THUMB_SIDE)
     out["thumb_original"] = render.tonemapped(
         render.reduce_mean(level.linear, thumb_f), primaries=primaries
@@ -315,8 +318,24 @@ def compute_histogram(
     code_level: np.ndarray,
     result_level: np.ndarray | None,
     thresholds: tuple[float, float],
-) -> render.Histogram:
+    image: Image | None = None,
+) -> tuple[render.Histogram, ClipStats | None]:
     """The histogram of the display level (photo: ``code_level``, its mean code values; or
-    ``result_level``) with the shares the overlay marks (:func:`render.clipped_shares`)."""
-    shares = render.clipped_shares(level, *thresholds)
-    return render.rgb_histogram(code_level, result_level, shares)
+    ``result_level``) with the shares clipped at ``thresholds``, and the statistics they
+    come from: ``image``'s at full resolution (what the Clipping panel shows: the two
+    disagreed, 1.66 % against 1.35 % on a raw), else the display level's
+    (:func:`render.clipped_shares`)."""
+    if image is None:
+        return render.rgb_histogram(
+            code_level, result_level, render.clipped_shares(level, *thresholds)
+        ), None
+    stats = photo_stats(image, thresholds)
+    shares = (stats.over_any, stats.under_any)
+    return render.rgb_histogram(code_level, result_level, shares), stats
+
+
+def photo_stats(image: Image, thresholds: tuple[float, float]) -> ClipStats:
+    """The photo's clipping at ``thresholds`` (over, under), at full resolution."""
+    from hdr_studio.api.analysis import analyse
+
+    return analyse(image, *thresholds).stats

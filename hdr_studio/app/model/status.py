@@ -27,13 +27,23 @@ def job_status(job: JobState, analysis: Analysis) -> tuple[str, float]:
     return "", 0.0
 
 
+#: How the status line names encodings and primaries ("8-bit sRGB/Rec.709", not "srgb/rec709").
+_TRANSFERS = {"srgb": "sRGB", "linear": "linear", "pq": "PQ", "hlg": "HLG"}
+_PRIMARIES = {"rec709": "Rec.709", "p3": "P3", "rec2020": "Rec.2020", "adobergb": "Adobe RGB"}
+
+
 def describe_opened(image, stats: ClipStats) -> str:
     """The status line for an opened photo: size, encoding, what clipped and against what
     (a raw file's sensor, an HDR photo's own headroom), and whether it is HDR already."""
     # a gain-map photo is held as linear HDR; its file is an 8-bit sRGB photo plus a map
-    encoding = "sRGB + gain map" if image.gain_map is not None else image.transfer
+    encoding = (
+        "sRGB + gain map"
+        if image.gain_map is not None
+        else _TRANSFERS.get(image.transfer, image.transfer.replace(":", " "))
+    )
+    primaries = _PRIMARIES.get(image.primaries, image.primaries)
     line = (
-        f"{image.width}×{image.height}, {image.bit_depth}-bit {encoding}/{image.primaries}"
+        f"{image.width}×{image.height}, {image.bit_depth}-bit {encoding}/{primaries}"
         + (f" ({image.gain_map.short()})" if image.gain_map is not None else "")
         + f"; {stats.over_any * 100:.2f} % over-exposed"
         + (" (sensor saturation)" if image.sensor_clip is not None else "")
@@ -42,5 +52,5 @@ def describe_opened(image, stats: ClipStats) -> str:
     # A gain-map photo says so in a few words above: the whole line fits beside the zoom
     # readout of a window 1280 px wide (the long form is in the Metadata panel and `analyze`).
     if image.gain_map is None and image.transfer in ("pq", "hlg"):
-        line += f". Already HDR ({image.transfer.upper()}); reconstruction still offered"
+        line += f"; already HDR ({image.transfer.upper()}), reconstruction still offered"
     return line
