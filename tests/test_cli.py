@@ -477,3 +477,8 @@ def test_transparency_a_format_cannot_keep_is_named(tmp_path, capsys):
     assert code == 0 and "transparency is not kept in avif-pq" in err
     code, _, err = run(["reconstruct", src, "-o", tmp_path / "a.exr", "--method", "none"], capsys)
     assert code == 0 and "transparency" not in err
+
+
+def test_an_empty_output_path_is_named_so(capsys):
+    code, _, err = run(["reconstruct", SAMPLE, "-o", ""], capsys)
+    assert code == 2 and "output path (-o) is empty" in err

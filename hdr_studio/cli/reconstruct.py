@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
     from hdr_studio.api.parameters import request_fields
     from hdr_studio.api.reading import read_ahead
 
+    if not str(args.output).strip():  # Path("") is "." (the message named the folder)
+        raise UsageError("the output path (-o) is empty")
     try:
         fields = request_fields(given(args, "reconstruct"), "reconstruct")
         request = ReconstructRequest(

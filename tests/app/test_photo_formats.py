@@ -164,3 +164,16 @@ def test_a_wide_gamut_photo_is_shown_in_its_own_colours(qtbot, win, tmp_path):  
     assert win.state.document.image.primaries == "rec2020"
     diff = np.abs(shown[out.name] - shown[SAMPLE_PHOTO.name])
     assert float(diff.mean()) < 0.5 and float(np.percentile(diff, 99.9)) <= 2.0
+
+
+def test_the_status_line_names_encodings_as_people_write_them(tmp_path):
+    """ "8-bit srgb/rec709", and a half-float EXR called "16-bit linear" (an integer's)."""
+    from hdr_studio.api.analysis import analyse
+    from hdr_studio.app.model.status import describe_opened
+    from hdr_studio.core.export import write_result
+    from hdr_studio.core.reader import read_image
+
+    photo = read_image(SAMPLE_PHOTO)
+    assert describe_opened(photo, analyse(photo).stats).startswith("1200×800, 8-bit sRGB/Rec.709")
+    exr = read_image(write_result(photo.linear, tmp_path / "a.exr", photo))
+    assert "16-bit float/Rec.709" in describe_opened(exr, analyse(exr).stats)

@@ -41,6 +41,9 @@ def describe_opened(image, stats: ClipStats) -> str:
         if image.gain_map is not None
         else _TRANSFERS.get(image.transfer, image.transfer.replace(":", " "))
     )
+    floats = image.source_format in ("openexr", "hdr") or image.bit_depth == 32
+    if image.transfer == "linear" and image.raw is None and floats:
+        encoding = "float"  # a half-float EXR is no 16-bit integer file
     primaries = _PRIMARIES.get(image.primaries, image.primaries)
     line = (
         f"{image.width}×{image.height}, {image.bit_depth}-bit {encoding}/{primaries}"
