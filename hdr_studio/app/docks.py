@@ -78,7 +78,8 @@ def build_docks(win) -> Docks:
     win.tabifyDockWidget(d_layers, d_chroma)  # a laptop screen has no height for both
     d_rec.raise_()
     d_layers.raise_()
-    win.resizeDocks([d_rec, d_histogram], [310, 340], QtCore.Qt.Orientation.Horizontal)
+    # the left panels as wide as their four tabs' names (narrower cut them to "Clippi…")
+    win.resizeDocks([d_rec, d_histogram], [352, 340], QtCore.Qt.Orientation.Horizontal)
     win.resizeDocks([d_histogram, d_layers], [230, 300], QtCore.Qt.Orientation.Vertical)
     docks.layers.show_layer.connect(lambda n: s.view.update(layer=n, compare="none"))
     docks.filmstrip.open_requested.connect(win.open)

@@ -30,6 +30,12 @@ class MetadataPanel(QtWidgets.QWidget):
         row = QtWidgets.QHBoxLayout()
         row.addWidget(QtWidgets.QLabel("Export as"))
         self.format = QtWidgets.QComboBox()
+        # the formats' long names made this tab, and the left panels with it, 376 px wide:
+        # at 1024 px the photo had 296 px left
+        self.format.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.format.setMinimumContentsLength(14)
         set_tip(
             self.format,
             "The format whose metadata is listed below (also the Export dialog's choice)",

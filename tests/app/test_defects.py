@@ -476,6 +476,8 @@ def test_a_small_window_keeps_its_size_whatever_the_method(qtbot, win):  # noqa:
         QtWidgets.QApplication.processEvents()
         assert win.minimumSizeHint().height() <= 680, method
         assert win.height() == 680, (method, win.height())
+    # the Metadata tab's format box made the left panels 376 px wide (the photo got 296)
+    assert win.centralWidget().width() >= 320
 
 
 def test_the_thresholds_cannot_cross_and_a_raw_has_no_over_level(qtbot, win):  # noqa: F811
