@@ -121,9 +121,18 @@ def analyse(
     check_thresholds(over, under)
     if not isinstance(image, Image):
         image = read_photo(image, max_pixels)
-    stats = clip_stats(
-        image.code, over=over, under=under, sensor=image.sensor_clip, shadows=image.shadow_code
-    )
+    # kept with the photo: the app asks again for the same thresholds (the open, then its
+    # panels, then every reconstruction's panels) and a 12 MP photo's count is full-size work
+    known: dict = image.__dict__.setdefault("_clip_stats", {})
+    key = (float(over), float(under))
+    stats = known.get(key)
+    if stats is None:
+        stats = clip_stats(
+            image.code, over=over, under=under, sensor=image.sensor_clip, shadows=image.shadow_code
+        )
+        if len(known) >= 8:
+            known.clear()
+        known[key] = stats
     return Analysis(image, stats, over, under)
 
 

@@ -256,8 +256,6 @@ class BatchDialog(QtWidgets.QDialog):
             from hdr_studio.batch.run import plan, run_batch
 
             items = collect(inputs, recursive, extensions(fmt)[0], Path(outdir))
-            if not items:
-                raise InputError("no photos found in the inputs")
             items = apply_template(items, template, values)
             request = ReconstructRequest(
                 input=Path(),

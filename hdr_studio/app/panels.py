@@ -18,6 +18,8 @@ from hdr_studio.app.widgets import (
     tip,
 )
 
+OVER_TIP = "Code values at or above this count as over-exposed (double-click: default)"
+
 
 class ClippingPanel(QtWidgets.QWidget):
     """Overlay mode, thresholds (8-bit levels), opacity, and the clipping statistics."""
@@ -34,9 +36,7 @@ class ClippingPanel(QtWidgets.QWidget):
         # Thresholds in 8-bit levels, their ranges and defaults from the analysis's table.
         self.over = float_widget("analyse.over")
         tag_parameter(self.over, "analyse.over", "reconstruct.over")  # one threshold for both
-        set_tip(
-            self.over, "Code values at or above this count as over-exposed (double-click: default)"
-        )
+        set_tip(self.over, OVER_TIP)
         self.under = float_widget("analyse.under")
         set_tip(
             self.under,
@@ -125,7 +125,7 @@ class ClippingPanel(QtWidgets.QWidget):
             self.over,
             "A raw photo's over-exposure is where its sensor saturated, not a level"
             if raw
-            else "Code values at or above this count as over-exposed (double-click: default)",
+            else OVER_TIP,
         )
 
     def show_stats(self, s: ClipStats | None) -> None:

@@ -68,7 +68,8 @@ def collect(
     """The batch's items from ``inputs``: files, folders (``recursive``: their subfolders
     too, mirrored under the output folder) and ``@list.txt`` files (one path a line, relative
     to the list's folder; ``#`` comments). A path named twice is taken once. Missing files
-    named directly are items too: they fail as the CLI would and are reported. A folder's
+    named directly are items too: they fail as the CLI would and are reported (none found,
+    or none of them there, is an :class:`InputError` for every front end). A folder's
     files that a batch wrote into ``outdir`` (its record says which) are not inputs: a batch
     into its own input folder would otherwise take its outputs as new photos next time."""
     pairs: list[tuple[Path, Path]] = []
@@ -97,6 +98,11 @@ def collect(
         clash = len(by_name[(sub, src.stem)]) > 1
         stem = f"{src.stem}_{src.suffix.lstrip('.').lower()}" if clash else src.stem
         items.append(Item(src, sub / f"{stem}{extension}"))
+    if not items:
+        raise InputError("no photos found in the inputs")
+    if not any(it.source.exists() for it in items):  # one missing is reported, all: refused
+        missing = items[0].source if len(items) == 1 else f"none of the {len(items)} inputs"
+        raise InputError(f"{missing}: no such file")
     outs = [it.output for it in items]
     if len(set(outs)) != len(outs):  # e.g. a_jpg.jpg beside a.jpg and a.png
         dup = next(o for o in outs if outs.count(o) > 1)

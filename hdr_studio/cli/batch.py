@@ -135,11 +135,6 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(str(exc)) from None
     extension = EXPORT_FORMATS[args.format].extensions[0]
     items = collect(args.inputs, args.recursive, extension, outdir)
-    if not items:
-        raise InputError("no photos found in the inputs")
-    if not any(it.source.exists() for it in items):  # one missing is reported, all: refused
-        missing = items[0].source if len(items) == 1 else f"none of the {len(items)} inputs"
-        raise InputError(f"{missing}: no such file")
     tasks, skipped, manifest = plan(items, outdir, template, args.resume, args.force)
     try:  # made only now: a refused batch leaves no empty folder behind
         outdir.mkdir(parents=True, exist_ok=True)

@@ -414,7 +414,7 @@ def _read_oiio(p: Path, max_pixels: int) -> Image:
         # straight colour, as every other format's. Where alpha is 0 the colour is kept
         # (light with no coverage: a glow, a flare).
         a = alpha[..., None]
-        rgb = np.where(a > 0, rgb / np.where(a > 0, a, 1), rgb).astype(np.float32)
+        rgb = (rgb / np.where(a > 0, a, np.float32(1))).astype(np.float32)
     rgb, alpha = _orient(rgb, alpha, orientation)
     if profile is not None:  # an ICC profile none of the engine's spaces is: LittleCMS
         from hdr_studio.core import cms

@@ -77,7 +77,6 @@ def thumbnail(path: Path, max_side: int = 240) -> np.ndarray | None:
         return rgb
     import cv2
 
-    from hdr_studio.api.display import convert_primaries, to_display_uint8, tonemap_to_sdr
     from hdr_studio.api.errors import InputError
     from hdr_studio.api.photos import read_photo
 
@@ -90,8 +89,10 @@ def thumbnail(path: Path, max_side: int = 240) -> np.ndarray | None:
     if f > 1:
         size = (max(1, lin.shape[1] // f), max(1, lin.shape[0] // f))
         lin = cv2.resize(lin, size, interpolation=cv2.INTER_AREA)
-    rgb709 = convert_primaries(np.ascontiguousarray(lin, np.float32), image.primaries, "rec709")
-    return np.ascontiguousarray(to_display_uint8(tonemap_to_sdr(rgb709)))
+    from hdr_studio.app.model.render import tonemapped  # the viewer's rendition
+
+    rgb = tonemapped(np.ascontiguousarray(lin, np.float32), primaries=image.primaries)
+    return np.ascontiguousarray(rgb)
 
 
 def _size(path: Path) -> tuple[int, int] | None:

@@ -85,10 +85,11 @@ def photo_rows(image: Image, curve: str) -> Rows:
     """(label, value) rows about the open photo; ``curve``: the camera curve that
     linearises it (as the last reconstruction recorded it, or the editor's choice)."""
     from hdr_studio.api.camera_curves import camera_of
+    from hdr_studio.app.model.status import file_encoding
 
     lens = _value(image, "Exif:LensModel", "LensModel", "Exif:LensMake")
     taken = _value(image, "Exif:DateTimeOriginal", "DateTime")
-    encoding = "sRGB + gain map" if image.gain_map is not None else image.transfer
+    encoding = file_encoding(image)
     rows = [
         ("Camera", camera_of(image) or "—"),
         ("Lens", str(lens) if lens else "—"),

@@ -32,15 +32,17 @@ _TRANSFERS = {"srgb": "sRGB", "linear": "linear", "pq": "PQ", "hlg": "HLG"}
 _PRIMARIES = {"rec709": "Rec.709", "p3": "P3", "rec2020": "Rec.2020", "adobergb": "Adobe RGB"}
 
 
+def file_encoding(image) -> str:
+    """The encoding of ``image``'s file by its transfer's name: a gain-map photo is held as
+    linear HDR, but its file is an 8-bit sRGB photo plus a map."""
+    return "sRGB + gain map" if image.gain_map is not None else image.transfer
+
+
 def describe_opened(image, stats: ClipStats) -> str:
     """The status line for an opened photo: size, encoding, what clipped and against what
     (a raw file's sensor, an HDR photo's own headroom), and whether it is HDR already."""
-    # a gain-map photo is held as linear HDR; its file is an 8-bit sRGB photo plus a map
-    encoding = (
-        "sRGB + gain map"
-        if image.gain_map is not None
-        else _TRANSFERS.get(image.transfer, image.transfer.replace(":", " "))
-    )
+    named = file_encoding(image)
+    encoding = _TRANSFERS.get(named, named.replace(":", " "))
     floats = image.source_format in ("openexr", "hdr") or image.bit_depth == 32
     if image.transfer == "linear" and image.raw is None and floats:
         encoding = "float"  # a half-float EXR is no 16-bit integer file
