@@ -12,6 +12,7 @@ from hdr_studio.core.formats import (
     readable_extensions,
     readable_summary,
 )
+from hdr_studio.core.jxl_metadata import read_spec_of_boxes as jxl_metadata_spec
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -19,6 +20,7 @@ __all__ = [
     "ExportOptions",
     "encode_result",
     "format_for_extension",
+    "jxl_metadata_spec",
     "mime_types",
     "open_filter",
     "readable_extensions",

@@ -340,6 +340,14 @@ RECONSTRUCT: tuple[Parameter, ...] = (
         fronts=frozenset({"app"}),
     ),
     Parameter(
+        "export.strip_location",
+        bool,
+        False,
+        "leave the photo's location (GPS position, IPTC city and country) out of the "
+        "outputs; the rest of its metadata is carried",
+        fronts=_LOCAL,
+    ),
+    Parameter(
         "export.invented_channel",
         bool,
         False,

@@ -147,7 +147,11 @@ class BatchDialog(QtWidgets.QDialog):
         """The photos' table, the progress, the status line and the buttons."""
         self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        fit = QtWidgets.QHeaderView.ResizeMode.ResizeToContents
+        header.setSectionResizeMode(1, fit)
+        header.setSectionResizeMode(2, fit)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.progress = QtWidgets.QProgressBar()
         self.status = QtWidgets.QLabel("")
@@ -290,10 +294,21 @@ class BatchDialog(QtWidgets.QDialog):
                 event.get("message", ""),
             )
             for col, text in enumerate(values):
-                self.table.setItem(row, col, QtWidgets.QTableWidgetItem(text))
+                item = QtWidgets.QTableWidgetItem(text)
+                item.setToolTip(str(event["file"]) if col == 0 else text)
+                self.table.setItem(row, col, item)
+            self._fit_names()
             self.progress.setRange(0, max(1, event["total"]))
             self.progress.setValue(event["done"])
             self.status.setText(f"{event['done']} of {event['total']} photos")
+
+    def _fit_names(self) -> None:
+        """The Photo column as wide as its longest name (it was 100 px: "IMG_2024…"), at
+        most half the table; the whole path is in each name's tooltip."""
+        hint = self.table.sizeHintForColumn(0) + 12
+        most = self.table.viewport().width() // 2
+        if hint > self.table.columnWidth(0):
+            self.table.setColumnWidth(0, min(hint, max(most, 100)))
 
     def _finished(self, result) -> None:
         report, path = result

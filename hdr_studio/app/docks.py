@@ -25,6 +25,7 @@ class Docks:
     layers: LayersPanel
     chroma: ChromaticityPanel
     filmstrip: Filmstrip
+    widgets: list[QtWidgets.QDockWidget]  # the docks themselves, in View ▸ Panels order
 
 
 def _dock(win: QtWidgets.QMainWindow, title: str, widget: QtWidgets.QWidget, area, scroll=False):
@@ -58,6 +59,7 @@ def build_docks(win) -> Docks:
         layers=LayersPanel(),
         chroma=ChromaticityPanel(),
         filmstrip=Filmstrip(win.session),
+        widgets=[],
     )
     left = area.LeftDockWidgetArea
     right = area.RightDockWidgetArea
@@ -78,11 +80,70 @@ def build_docks(win) -> Docks:
     win.tabifyDockWidget(d_layers, d_chroma)  # a laptop screen has no height for both
     d_rec.raise_()
     d_layers.raise_()
-    # the left panels as wide as their four tabs' names (narrower cut them to "Clippi…")
-    win.resizeDocks([d_rec, d_histogram], [352, 340], QtCore.Qt.Orientation.Horizontal)
+    docks.widgets[:] = [d_rec, d_clip, d_hist, d_meta, d_histogram, d_layers, d_chroma, strip]
+    fit_widths(win, docks, 1400)
     win.resizeDocks([d_histogram, d_layers], [230, 300], QtCore.Qt.Orientation.Vertical)
+    for dock in docks.widgets:
+        dock.dockLocationChanged.connect(lambda _area: _later(win))
+        dock.topLevelChanged.connect(lambda _floating: _later(win))
     docks.layers.show_layer.connect(lambda n: s.view.update(layer=n, compare="none"))
     docks.filmstrip.open_requested.connect(win.open)
     docks.reconstruct.run_requested.connect(win.reconstruct)
     docks.reconstruct.cancel_requested.connect(win.jobs.cancel)
     return docks
+
+
+def fit_widths(win: QtWidgets.QMainWindow, docks: Docks, width: int) -> None:
+    """Side panels for a window ``width`` px wide: from 1 240 px on, the left panels as
+    wide as their four tabs' names (352 px) and the right ones 340; narrower, both shrink
+    in proportion down to 290 / 260 px at 1 024, so that a laptop window leaves the photo
+    about 460 px (it had 334). Only for a layout the user has not arranged."""
+    t = min(1.0, max(0.0, (width - 1024) / (1240 - 1024)))
+    left, right = round(290 + t * (352 - 290)), round(260 + t * (340 - 260))
+    d_rec, d_histogram = docks.widgets[0], docks.widgets[4]
+    win.resizeDocks([d_rec, d_histogram], [left, right], QtCore.Qt.Orientation.Horizontal)
+
+
+class PanelsHidden:
+    """View ▸ Hide panels (Tab on the photo, as in GIMP and Photoshop): every docked or
+    floating panel out of the way, and back as they were."""
+
+    def __init__(self, docks: Docks) -> None:
+        self.docks = docks
+        self.hidden: list[QtWidgets.QDockWidget] = []
+
+    def set(self, hide: bool) -> None:
+        if hide:
+            self.hidden = [d for d in self.docks.widgets if d.isVisible()]
+            for d in self.hidden:
+                d.hide()
+        else:
+            for d in self.hidden or self.docks.widgets:
+                d.show()
+            self.hidden = []
+
+
+def _later(win) -> None:
+    QtCore.QTimer.singleShot(0, lambda: hide_stray_tab_bars(win))
+
+
+def hide_stray_tab_bars(win: QtWidgets.QMainWindow) -> None:
+    """Hide the window's dock tab bars that sit under none of the docks they name.
+
+    Qt 6 (seen in 6.11) makes two tab bars for the second pair of docks tabified in a
+    window and lays out only one: the other stayed where the pair was first put, a stub of
+    "Layers" showing at the edge of the left panels. Called when the window is shown and
+    whenever a dock moves (a dock dragged into another's tabs can leave one too)."""
+    docks = {
+        d.windowTitle(): d
+        for d in win.findChildren(QtWidgets.QDockWidget)
+        if d.isVisible() and not d.isFloating()
+    }
+    direct = QtCore.Qt.FindChildOption.FindDirectChildrenOnly
+    for bar in win.findChildren(QtWidgets.QTabBar, options=direct):
+        if not bar.isVisible():
+            continue
+        names = (bar.tabText(i) for i in range(bar.count()))
+        near = bar.geometry().adjusted(-6, -6, 6, 6)
+        if not any(n in docks and near.intersects(docks[n].geometry()) for n in names):
+            bar.hide()

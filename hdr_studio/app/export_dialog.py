@@ -70,6 +70,12 @@ class ExportDialog(QtWidgets.QDialog):
         self._invented_wanted = stored_bool(settings.value("export/invented", "false"))
         form.addRow("", self.invented)
         self.invented.toggled.connect(self._invented_toggled)
+        self.strip_location = QtWidgets.QCheckBox("Leave out where it was taken (GPS)")
+        tag_parameter(self.strip_location, "reconstruct.export.strip_location")
+        self.strip_location.setChecked(
+            stored_bool(settings.value("export/strip_location", "false"))
+        )
+        form.addRow("", self.strip_location)
         self.format.currentIndexChanged.connect(lambda _: self._format_changed())
         what = (
             "the reconstruction"
@@ -106,6 +112,15 @@ class ExportDialog(QtWidgets.QDialog):
             (self.exposure, "sdr_exposure"),
         ):
             widget.setEnabled(uses(fmt, option))
+        carries = FORMATS[fmt].metadata
+        self.strip_location.setEnabled(carries)
+        set_tip(
+            self.strip_location,
+            "The photo's GPS position and its IPTC city and country are left out of the "
+            "file, for a photo to be published; camera, exposure and copyright are kept"
+            if carries
+            else "This format carries none of the photo's metadata: nothing to leave out",
+        )
         available = invented_available(fmt, self.doc.result is not None)
         self.invented.setEnabled(available)
         self.invented.blockSignals(True)
@@ -156,6 +171,7 @@ class ExportDialog(QtWidgets.QDialog):
                 self.quality.value(),
                 sdr_exposure=self.exposure.value() if self.exposure.isEnabled() else 0.0,
                 invented_channel=self.invented.isChecked() and self.invented.isEnabled(),
+                strip_location=self.strip_location.isChecked(),
             )
             image = self.doc.image
             assert image is not None  # the dialog opens only for an open photo's result
@@ -172,6 +188,7 @@ class ExportDialog(QtWidgets.QDialog):
             ("peak", options.peak_nits),
             ("quality", options.quality),
             ("invented", "true" if self._invented_wanted else "false"),
+            ("strip_location", "true" if self.strip_location.isChecked() else "false"),
             ("dir", str(path.parent)),
         ):
             self.settings.setValue(f"export/{k}", v)

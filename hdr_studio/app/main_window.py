@@ -12,12 +12,12 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from hdr_studio.api.errors import HdrStudioError
 from hdr_studio.api.formats import open_filter
 from hdr_studio.api.types import ClipStats
-from hdr_studio.app.docks import Docks, build_docks
+from hdr_studio.app.docks import Docks, PanelsHidden, build_docks, fit_widths, hide_stray_tab_bars
 from hdr_studio.app.hdr_view import HdrPresenter
 from hdr_studio.app.menus import Handlers, build_menus, build_toolbar, show_shortcuts
 from hdr_studio.app.model import render
 from hdr_studio.app.model.controller import NO_PHOTO, DocumentController
-from hdr_studio.app.model.curve import CurveModel, choice_of
+from hdr_studio.app.model.curve import CurveModel
 from hdr_studio.app.model.history import History
 from hdr_studio.app.model.session import Session
 from hdr_studio.app.model.settings import RecentFiles, Store
@@ -27,7 +27,7 @@ from hdr_studio.app.model.tonemap_cache import ToneMapCache
 from hdr_studio.app.startup import StartUp
 from hdr_studio.app.view_binding import ViewBinding
 from hdr_studio.app.viewer import ImageViewer
-from hdr_studio.app.window_settings import restore_window
+from hdr_studio.app.window_settings import restore_window, save_window
 from hdr_studio.app.workers import JobController, LatestOnly, run_closure
 
 
@@ -75,7 +75,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.viewer = ImageViewer()
         self.setCentralWidget(self.viewer)
         self.docks: Docks = build_docks(self)
-        self.menus = build_menus(self, s, self._handlers())
+        self.panels_hidden = PanelsHidden(self.docks)
+        self._first_layout = self.saveState()  # View ▸ Panels ▸ Reset panels
+        self.fresh_layout = True  # no arrangement of the user's (restore_window says)
+        self.menus = build_menus(self, s, self._handlers(), self.docks.widgets, self.viewer)
         self.toolbar = build_toolbar(self, s, self.menus)
         self.binding = ViewBinding(self)
         self.hdr = HdrPresenter(self, hdr_backend)
@@ -149,6 +152,8 @@ class MainWindow(QtWidgets.QMainWindow):
             cancel=self.jobs.cancel,
             shortcuts=lambda: show_shortcuts(self),
             about=self.about,
+            hide_panels=self.panels_hidden.set,
+            reset_panels=self.reset_panels,
         )
 
     # --- settings --------------------------------------------------------------------
@@ -157,17 +162,26 @@ class MainWindow(QtWidgets.QMainWindow):
         self.history.restore(None, "Opened")
         self._refresh_recent()
 
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if self.fresh_layout:  # the panels sized to the window the screen allowed
+            self.fresh_layout = False
+            fit_widths(self, self.docks, self.width())
+        QtCore.QTimer.singleShot(0, lambda: hide_stray_tab_bars(self))
+
+    def reset_panels(self) -> None:
+        """View ▸ Panels ▸ Reset panels: every panel where it first was, sized to the
+        window."""
+        self.menus.hide_panels.setChecked(False)
+        self.restoreState(self._first_layout)
+        for dock in self.docks.widgets:
+            dock.show()
+        fit_widths(self, self.docks, self.width())
+        QtCore.QTimer.singleShot(0, lambda: hide_stray_tab_bars(self))
+
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.jobs.cancel()
-        st = self.settings
-        st.setValue("geometry", self.saveGeometry())
-        st.setValue("windowState", self.saveState())
-        o = self.state.overlay
-        for k in ("mode", "over", "under", "opacity"):
-            st.setValue(f"overlay/{k}", getattr(o, k))
-        curve = self.state.edits.curve
-        st.setValue("curve/choice", "file" if choice_of(curve) == "file" else (curve or ""))
-        st.setValue("curve/file", self.curves.file)
+        save_window(self)
         self.shutdown()
         if self.roundtrip is not None and not self.roundtrip.sent:
             self.roundtrip.close()  # the host leaves its document as it was

@@ -42,6 +42,8 @@ class Handlers:
     cancel: Slot
     shortcuts: Slot
     about: Slot
+    hide_panels: Slot  # (bool) every panel out of the way, or back
+    reset_panels: Slot
 
 
 @dataclass
@@ -63,6 +65,7 @@ class Menus:
     apply_next: QtGui.QAction  # enabled as next_photo is: there is a next photo
     keep: QtGui.QAction  # enabled with a result to keep
     cancel: QtGui.QAction  # enabled while a job runs
+    hide_panels: QtGui.QAction
 
 
 def _action(
@@ -88,12 +91,20 @@ def _action(
     return act
 
 
-def build_menus(win: QtWidgets.QMainWindow, state: AppState, h: Handlers) -> Menus:
-    """File, Edit, View, Photo, Reconstruct and Help."""
+def build_menus(
+    win: QtWidgets.QMainWindow,
+    state: AppState,
+    h: Handlers,
+    panels: list[QtWidgets.QDockWidget],
+    canvas: QtWidgets.QWidget,
+) -> Menus:
+    """File, Edit, View (with its Panels), Photo, Reconstruct and Help. ``canvas``: the
+    widget on which Tab hides the panels (elsewhere Tab moves between controls)."""
     bar = win.menuBar()
     recent, clear_recent, send_back = _file_menu(win, bar, h)
     undo, redo, apply_next = _edit_menu(win, bar, h)
     overlay, split, side, keep, ab, hdr = _view_menu(win, bar, state, h)
+    hide_panels = _panels_menu(win, bar, h, panels, canvas)
     p = bar.addMenu("&Photo")
     next_photo = _action(win, p, "&Next photo", h.next_photo, ("PgDown", "Ctrl+Right"))
     previous_photo = _action(win, p, "&Previous photo", h.previous_photo, ("PgUp", "Ctrl+Left"))
@@ -122,6 +133,7 @@ def build_menus(win: QtWidgets.QMainWindow, state: AppState, h: Handlers) -> Men
         apply_next,
         keep,
         cancel,
+        hide_panels,
     )
 
 
@@ -215,6 +227,29 @@ def _view_menu(win, bar, state: AppState, h: Handlers):
     return overlay, split, side, keep, ab, hdr
 
 
+def _panels_menu(win, bar, h: Handlers, panels, canvas) -> QtGui.QAction:
+    """View ▸ Panels: each panel shown or not (a closed one came back only through a
+    right-click on a panel's title), Hide panels, and the layout as it first was."""
+    v = next(a.menu() for a in bar.actions() if a.text() == "&View")
+    v.addSeparator()
+    menu = v.addMenu("&Panels")
+    for dock in panels:
+        menu.addAction(dock.toggleViewAction())
+    menu.addSeparator()
+    hide = QtGui.QAction("&Hide panels", win)
+    hide.setProperty("name", "Hide panels")
+    hide.setCheckable(True)
+    hide.setShortcut(QtGui.QKeySequence("Tab"))
+    # Tab on the photo, as in GIMP; in the panels it still moves between controls
+    hide.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    set_tip(hide, "Every panel out of the way, and back (Tab on the photo)")
+    hide.toggled.connect(h.hide_panels)
+    menu.addAction(hide)
+    canvas.addAction(hide)
+    _action(win, menu, "&Reset panels", h.reset_panels)
+    return hide
+
+
 @dataclass
 class Toolbar:
     exposure: ResetSpinBox
@@ -296,13 +331,16 @@ def sync_view_actions(menus: Menus, toolbar: Toolbar, state: AppState) -> None:
 
 
 def shortcut_rows(win: QtWidgets.QWidget) -> list[tuple[str, str]]:
-    """(action, keys) for every action of ``win`` that has a shortcut, in menu order."""
+    """(action, keys) for every action of ``win`` that has a shortcut, in menu order, then
+    those of its central widget (the photo), which work there only."""
+    central = win.centralWidget() if isinstance(win, QtWidgets.QMainWindow) else None
     rows = []
-    for act in win.actions():
+    for act in [*win.actions(), *(central.actions() if central is not None else ())]:
         keys = [k.toString(QtGui.QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts()]
         if keys:
             name = act.property("name") or act.text().replace("&", "").rstrip("…")
-            rows.append((name, " or ".join(keys)))
+            where = " (on the photo)" if act not in win.actions() else ""
+            rows.append((name, " or ".join(keys) + where))
     return rows
 
 

@@ -170,7 +170,7 @@ class LayersPanel(QtWidgets.QWidget):
         super().__init__()
         # Two by two (photo | result over base | detail): a column of four left the
         # chromaticity plot below too little height on a laptop screen.
-        layout = QtWidgets.QGridLayout(self)
+        self.grid = layout = QtWidgets.QGridLayout(self)
         self.buttons = {}
         for i, (name, label) in enumerate(
             (
@@ -191,6 +191,16 @@ class LayersPanel(QtWidgets.QWidget):
             layout.addWidget(b, i // 2, i % 2)
             self.set_thumbnail(name, None)
         layout.setRowStretch(2, 1)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        """Thumbnails as wide as two fit side by side (132 px at most, 96 at least): in a
+        narrow panel (a 1 024 px window) the second column was cut off."""
+        m = self.grid.contentsMargins()
+        room = event.size().width() - m.left() - m.right() - self.grid.horizontalSpacing()
+        w = int(max(96, min(132, room // 2 - 12)))
+        for b in self.buttons.values():
+            b.setIconSize(QtCore.QSize(w, w * 2 // 3))
+        super().resizeEvent(event)
 
     def set_thumbnail(self, name: str, rgb: np.ndarray | None) -> None:
         """Show a layer's thumbnail; None: a blank tile of the same size, disabled, so the panel

@@ -89,7 +89,7 @@ class HistogramPanel(QtWidgets.QWidget):
     def __init__(self, overlay: OverlaySettings) -> None:
         super().__init__()
         self.overlay = overlay
-        self.setMinimumWidth(320)
+        self.setMinimumWidth(256)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         row = QtWidgets.QHBoxLayout()

@@ -18,6 +18,7 @@ def restore_window(win) -> None:
     ws = st.value("windowState")
     if ws is not None:
         win.restoreState(ws)
+        win.fresh_layout = False
     win.state.display.update(wanted=stored_bool(st.value("display/hdr"), True))
     win.menus.hdr.setChecked(win.state.display.wanted)
     o = win.state.overlay

@@ -64,6 +64,9 @@ class ExportOptions:
     peak_nits: float = 1000.0
     quality: int = 92
     sdr_exposure: float = 0.0
+    #: Leave the photo's location out: its GPS block and the IPTC place names (city,
+    #: sublocation, state, country), for a photo to be published; the rest is carried.
+    strip_location: bool = False
     #: EXR only: add a channel ``invented`` (0–1: the share of each pixel's light that was
     #: reconstructed rather than measured; :func:`hdr_studio.core.strength.invented_fraction`).
     invented_channel: bool = False
@@ -326,6 +329,22 @@ class _Encoding(NamedTuple):
     alpha: np.ndarray | None
     uncertainty: np.ndarray | None
 
+    @property
+    def metadata(self) -> dict:
+        """The source's metadata as the options let it be written."""
+        if not self.options.strip_location:
+            return self.source.metadata
+        return {k: v for k, v in self.source.metadata.items() if not is_location(k)}
+
+
+#: IPTC's place names (as OpenImageIO names them); GPS is every ``GPS:`` attribute.
+_IPTC_PLACES = ("IPTC:City", "IPTC:Sublocation", "IPTC:State", "IPTC:Country", "IPTC:CountryCode")
+
+
+def is_location(name: str) -> bool:
+    """Whether the metadata attribute ``name`` says where the photo was taken."""
+    return name.startswith("GPS:") or name in _IPTC_PLACES
+
 
 #: libpng's PNG_FILTER_SUB (png.h): each sample minus the one to its left.
 PNG_FILTER_SUB = 0x10
@@ -341,14 +360,14 @@ def _encode_png_pq(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
         "png:compressionLevel": 1,
         "png:filter": PNG_FILTER_SUB,
     }
-    _write_oiio(tmp, _with_alpha(q, e.alpha, 65535), _oiio().UINT16, attrs, e.source.metadata)
+    _write_oiio(tmp, _with_alpha(q, e.alpha, 65535), _oiio().UINT16, attrs, e.metadata)
 
 
 def _encode_jxl_pq(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
     q = _quantise(pq_rec2020(e.lin, e.source.primaries, e.options), fmt.bit_depth)
     # libjxl's quality, as cjxl -q: 100 lossless, 90 visually lossless (distance 1)
     attrs = {"oiio:ColorSpace": "pq_rec2020_display", "compression": f"jpegxl:{e.options.quality}"}
-    _write_oiio(tmp, q, _oiio().UINT16, attrs, e.source.metadata)
+    _write_oiio(tmp, q, _oiio().UINT16, attrs, e.metadata)
 
 
 def _encode_avif_pq(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
@@ -399,7 +418,7 @@ def _encode_ultrahdr(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
     with tempfile.TemporaryDirectory(prefix="hdr-studio-uhdr.") as folder:
         base = Path(folder) / "base.jpg"
         attrs = _sdr_tags(space, {"compression": f"jpeg:{quality}"})
-        _write_oiio(base, q, oiio.UINT8, attrs, e.source.metadata)
+        _write_oiio(base, q, oiio.UINT8, attrs, e.metadata)
         data = join_gain_map_jpeg(base.read_bytes(), gain_jpeg.tobytes(), lo, hi)
     tmp.write_bytes(data)
 
@@ -447,7 +466,7 @@ def _encode_linear(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
             names = (*names, "uncertain")
             data = np.concatenate([data, e.uncertainty[..., None]], axis=2)
     data = np.ascontiguousarray(data, dtype=np.float32)
-    _write_oiio(tmp, data, pix_fmt, attrs, source.metadata, names)
+    _write_oiio(tmp, data, pix_fmt, attrs, e.metadata, names)
 
 
 def _encode_sdr(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
@@ -464,7 +483,7 @@ def _encode_sdr(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
         attrs["compression"] = f"jpeg:{e.options.quality}"
     if fmt.alpha:
         q = _with_alpha(q, e.alpha, 255 if bits == 8 else 65535)
-    _write_oiio(tmp, q, oiio.UINT8 if bits == 8 else oiio.UINT16, attrs, e.source.metadata)
+    _write_oiio(tmp, q, oiio.UINT8 if bits == 8 else oiio.UINT16, attrs, e.metadata)
 
 
 def _encode_to(
@@ -495,8 +514,10 @@ class ExportFormat:
     above SDR white (HDR) or is display-referred SDR. encoding: ``"pq"`` (ST 2084,
     Rec.2020), ``"linear"`` (scene-linear, primaries tagged), ``"gain-map"`` (SDR base and
     gain map) or ``"srgb"``. bit_depth: bits per channel written (16 for half
-    floats). metadata: the source's Exif/IPTC/GPS attributes are carried (OpenImageIO's JPEG
-    XL and Radiance writers and the AVIF encoder write none; tested). alpha: the
+    floats). metadata: the source's Exif/IPTC/GPS attributes are carried (OpenImageIO's
+    Radiance writer and the AVIF encoder write none; JPEG XL's are in brotli-compressed
+    boxes, which OpenImageIO's reader skips; tested), and those formats
+    take ``strip_location``. alpha: the
     source's alpha channel is carried. encoder: writes the file. options: the
     :class:`ExportOptions` fields the encoder reads (the app enables only those)."""
 
@@ -510,6 +531,10 @@ class ExportFormat:
     alpha: bool
     encoder: Callable[[Path, ExportFormat, _Encoding], None]
     options: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.metadata:  # a format that carries metadata can leave the location out
+            object.__setattr__(self, "options", self.options | {"strip_location"})
 
 
 _EXPORT_FORMATS = (
@@ -544,7 +569,7 @@ _EXPORT_FORMATS = (
         True,
         "pq",
         16,
-        False,
+        True,  # Exif and XMP, in brotli-compressed boxes (core/jxl_metadata.py)
         False,
         _encode_jxl_pq,
         options=frozenset({"reference_white", "peak_nits", "quality"}),

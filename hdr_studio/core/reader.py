@@ -221,23 +221,52 @@ def _ftyp_brands(head: bytes) -> set[bytes]:
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 
 
+def _raw_signature(head: bytes) -> bool:
+    """A camera raw that says so in its first bytes (whatever its name): Canon CRW and CR2,
+    Fujifilm RAF, Olympus ORF, Panasonic RW2, Minolta MRW, Sigma X3F. (Canon's CR3 is told
+    by its ISO-BMFF brand; NEF, ARW, DNG and the like are TIFF files: see :func:`sniff`.)"""
+    return (
+        head[6:14] == b"HEAPCCDR"
+        or (head[:4] == b"II*\x00" and head[8:10] == b"CR")
+        or head.startswith(b"FUJIFILMCCD-RAW")
+        or head[:4] in (b"IIRO", b"IIRS", b"MMOR", b"IIU\x00", b"\x00MRM", b"FOVb")
+    )
+
+
+_TIFF_SIGNATURES = (b"II*\x00", b"MM\x00*")
+
+
 def sniff(p: Path) -> str:
-    """Which decoder a file goes to: ``"avif"``, ``"heif"`` (ISO-BMFF brands), ``"raw"``
-    (a camera raw extension: OpenImageIO's TIFF reader would give a raw's small embedded
-    thumbnail instead), ``"jpeg"`` (OpenImageIO, or the gain-map reader when the JPEG
-    carries a gain map), else ``"oiio"`` (OpenImageIO: PNG, TIFF, EXR, …)."""
+    """Which decoder a file goes to, by its first bytes before its name (a photo renamed,
+    or saved under another extension by a phone or an app, was refused or misread):
+    ``"avif"``, ``"heif"`` (ISO-BMFF brands), ``"jpeg"`` (OpenImageIO, or the gain-map
+    reader when the JPEG carries a gain map), ``"raw"`` (LibRaw: a raw's signature, or a
+    TIFF file named as a raw, where OpenImageIO's TIFF reader would give its small embedded
+    thumbnail instead), ``"raw-or-tiff"`` (a TIFF file named as neither: LibRaw if it takes
+    it, else OpenImageIO), else ``"oiio"`` (OpenImageIO: PNG, TIFF, EXR, …)."""
     with open(p, "rb") as fh:
         head = fh.read(64)
+    ext = p.suffix.lower()
     brands = _ftyp_brands(head)
     if brands & {b"avif", b"avis"}:
         return "avif"
-    if brands & _HEIF_BRANDS or p.suffix.lower() in (".heic", ".heif", ".hif"):
-        return "heif"
-    if p.suffix.lower() in RAW_EXTENSIONS:
+    if brands & {b"crx "}:
         return "raw"
+    if brands & _HEIF_BRANDS:
+        return "heif"
     if head[:3] == b"\xff\xd8\xff":
         return "jpeg"
-    return "oiio"
+    if _raw_signature(head):
+        return "raw"
+    if head[:4] in _TIFF_SIGNATURES:
+        if ext in RAW_EXTENSIONS:
+            return "raw"
+        return "oiio" if ext in (".tif", ".tiff") else "raw-or-tiff"
+    if head[:8] == b"\x89PNG\r\n\x1a\n" or head[:4] == b"\x76\x2f\x31\x01":  # PNG, EXR
+        return "oiio"
+    if ext in (".heic", ".heif", ".hif"):  # a brand not listed: the HEIF reader says why
+        return "heif"
+    return "raw" if ext in RAW_EXTENSIONS else "oiio"
 
 
 def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXELS) -> Image:
@@ -255,10 +284,15 @@ def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
         from hdr_studio.core.heif import read_heif
 
         return read_heif(p, max_pixels)
-    if kind == "raw":
+    if kind in ("raw", "raw-or-tiff"):
         from hdr_studio.core.raw import read_raw
 
-        return read_raw(p, max_pixels)
+        try:
+            return read_raw(p, max_pixels)
+        except InputError:
+            if kind == "raw":
+                raise
+        # a plain TIFF under another name (LibRaw takes only a camera's): OpenImageIO
     if kind == "jpeg":
         from hdr_studio.core.gainmap import find_jpeg_gain_map
 
@@ -381,6 +415,17 @@ def _read_oiio_pixels(inp: Any, p: Path) -> tuple[np.ndarray, float, int, bool]:
     return data, scale, depth, is_float
 
 
+def _jxl_metadata(p: Path) -> dict[str, tuple[str, Any]]:
+    """What a JPEG XL file's Exif and XMP boxes say (:mod:`hdr_studio.core.jxl_metadata`)."""
+    from hdr_studio.core.jxl_metadata import read_spec_of_boxes
+
+    try:
+        spec = read_spec_of_boxes(p.read_bytes())
+    except OSError:
+        return {}
+    return {} if spec is None else _metadata(spec)
+
+
 def _read_oiio(p: Path, max_pixels: int) -> Image:
     """Everything OpenImageIO reads: JPEG, PNG, TIFF, OpenEXR, .hdr, WebP, JPEG XL, GIF."""
     inp = _open_oiio(p)
@@ -401,6 +446,8 @@ def _read_oiio(p: Path, max_pixels: int) -> Image:
         if inp.seek_subimage(1, 0):
             notes.append(f"the {source_format} file holds several images; the first is used")
         metadata = _metadata(spec)
+        if source_format == "jpegxl":  # its Exif and XMP boxes, which OpenImageIO skips
+            metadata = {**_jxl_metadata(p), **metadata}
         for hint, label in (("jpeg:ColorSpace", "CMYK"), ("tiff:ColorSpace", "CMYK")):
             if str(_attr(spec, hint, "")).upper() == label:
                 notes.append("converted from CMYK to RGB (no CMYK profile applied)")

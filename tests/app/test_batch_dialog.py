@@ -129,3 +129,26 @@ def test_batch_dialog_takes_the_panels_settings_and_camera_curves(qtbot, tmp_pat
     assert dlg.result.count("current") == 0
     dlg.close()
     win.shutdown()
+
+
+def test_batch_results_show_whole_photo_names(qtbot, photos, tmp_path):
+    """The Photo column was 100 px wide: a camera's file name showed as "IMG_2024…". It
+    now fits the longest name (at most half the table), the path in each name's tooltip."""
+    long = photos / "IMG_20240612_183512_harbour_sunset.jpg"
+    (photos / "p0.jpg").rename(long)
+    win = MainWindow()
+    qtbot.addWidget(win)
+    qtbot.waitUntil(win.idle, timeout=60000)
+    dlg = win.batch_dialog()
+    dlg.show()
+    dlg.add_inputs([long])
+    dlg.output.setText(str(tmp_path / "out"))
+    dlg.method.setCurrentIndex(dlg.method.findData("classical"))
+    dlg.run()
+    qtbot.waitUntil(lambda: dlg.result is not None, timeout=120000)
+    item = dlg.table.item(0, 0)
+    needed = dlg.table.fontMetrics().horizontalAdvance(long.name)
+    assert dlg.table.columnWidth(0) >= needed
+    assert item.toolTip() == str(long)
+    dlg.close()
+    win.shutdown()

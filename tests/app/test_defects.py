@@ -497,3 +497,121 @@ def test_the_thresholds_cannot_cross_and_a_raw_has_no_over_level(qtbot, win):  #
     assert panel.over.isEnabled()
     panel.set_sensor(True)  # a raw: over-exposure is the sensor's saturation
     assert not panel.over.isEnabled() and "sensor" in panel.over.toolTip()
+
+
+# The panels (the app tried on a laptop screen) --------------------------------------------
+
+
+def _bars(w):
+    direct = QtCore.Qt.FindChildOption.FindDirectChildrenOnly
+    return [b for b in w.findChildren(QtWidgets.QTabBar, options=direct) if b.isVisible()]
+
+
+def test_every_visible_panel_tab_bar_sits_under_its_panels(qtbot, win):  # noqa: F811
+    """Qt 6.11 made a second tab bar for Layers / Chromaticity and left it where the pair
+    was first laid out: a stub of "Layers" showed at the left panels' edge."""
+    settle(qtbot, win)
+    docks = {d.windowTitle(): d for d in win.docks.widgets if d.isVisible()}
+    bars = _bars(win)
+    assert len(bars) == 2  # the left four and Layers / Chromaticity
+    for bar in bars:
+        names = [bar.tabText(i) for i in range(bar.count())]
+        near = bar.geometry().adjusted(-6, -6, 6, 6)
+        assert any(near.intersects(docks[n].geometry()) for n in names if n in docks), names
+
+
+def test_a_closed_panel_comes_back_from_the_view_menu(qtbot, win):  # noqa: F811
+    """A panel closed with its × came back only through a right-click on a panel title;
+    View ▸ Panels lists each, Hide panels (Tab on the photo) hides and brings back all,
+    and Reset panels puts every panel back where it first was."""
+    settle(qtbot, win)
+    view = next(a.menu() for a in win.menuBar().actions() if a.text() == "&View")
+    panels = next(a.menu() for a in view.actions() if a.text() == "&Panels")
+    titles = [a.text() for a in panels.actions() if a.isCheckable()]
+    assert titles[:8] == [d.windowTitle() for d in win.docks.widgets]
+    histogram = win.docks.widgets[4]
+    histogram.close()
+    toggle = next(a for a in panels.actions() if a.text() == "Histogram")
+    assert not toggle.isChecked()
+    toggle.trigger()
+    assert histogram.isVisible()
+
+    before = win.centralWidget().width()
+    win.viewer.setFocus()
+    QtWidgets.QApplication.processEvents()
+    focus = QtWidgets.QApplication.focusWidget() or win.viewer
+    qtbot.keyClick(focus, QtCore.Qt.Key.Key_Tab)
+    QtWidgets.QApplication.processEvents()
+    assert not any(d.isVisible() for d in win.docks.widgets)
+    assert win.centralWidget().width() > before
+    qtbot.keyClick(QtWidgets.QApplication.focusWidget() or win.viewer, QtCore.Qt.Key.Key_Tab)
+    QtWidgets.QApplication.processEvents()
+    assert all(d.isVisible() for d in win.docks.widgets)
+
+    # in a panel Tab still moves between its controls
+    combo = win.docks.reconstruct.findChildren(QtWidgets.QComboBox)[0]
+    combo.setFocus()
+    QtWidgets.QApplication.processEvents()
+    qtbot.keyClick(combo, QtCore.Qt.Key.Key_Tab)
+    assert all(d.isVisible() for d in win.docks.widgets)
+
+    for d in win.docks.widgets[1:5]:
+        d.close()
+    next(a for a in panels.actions() if a.text() == "&Reset panels").trigger()
+    QtWidgets.QApplication.processEvents()
+    assert all(d.isVisible() for d in win.docks.widgets)
+    from hdr_studio.app.menus import shortcut_rows
+
+    assert ("Hide panels", "Tab (on the photo)") in shortcut_rows(win)
+
+
+def test_a_laptop_window_leaves_the_photo_room(qtbot):
+    """At 1 024 px the side panels took 692 px and the photo 334; they now shrink with a
+    window the user has not arranged, and the Layers thumbnails still fit two across."""
+    from hdr_studio.app.main_window import MainWindow
+    from hdr_studio.app.model.settings import MemoryStore
+
+    w = MainWindow(store=MemoryStore())
+    qtbot.addWidget(w)
+    w.resize(1024, 700)
+    w.show()
+    try:
+        open_sample(qtbot, w)
+        assert w.centralWidget().width() >= 440
+        layers = w.docks.layers
+        for b in layers.buttons.values():
+            right = b.mapTo(layers, QtCore.QPoint(b.width(), 0)).x()
+            assert right <= layers.parentWidget().width(), (b.text(), right)
+    finally:
+        w.shutdown()
+
+
+def test_the_export_dialog_can_leave_the_location_out(qtbot, win, tmp_path):  # noqa: F811
+    """Every export carried the photo's GPS position; the dialog's "Leave out where it was
+    taken" drops it (remembered), and is off for a format that carries no metadata."""
+    import OpenImageIO as oiio
+
+    px = (read_image(SAMPLE).code * 255).round().astype(np.uint8)
+    spec = oiio.ImageSpec(px.shape[1], px.shape[0], 3, oiio.UINT8)
+    spec.attribute("GPS:LatitudeRef", "N")
+    spec.attribute("GPS:Latitude", oiio.TypeDesc("float[3]"), (43.0, 2.0, 30.0))
+    photo = tmp_path / "located.jpg"
+    out = oiio.ImageOutput.create(str(photo))
+    assert out.open(str(photo), spec) and out.write_image(px) and out.close()
+    open_sample(qtbot, win, photo)
+    dlg = export_dialog(win)
+    dlg.format.setCurrentIndex(dlg.format.findData("avif-pq"))
+    assert not dlg.strip_location.isEnabled()
+    dlg.format.setCurrentIndex(dlg.format.findData("png-sdr"))
+    assert dlg.strip_location.isEnabled() and not dlg.strip_location.isChecked()
+    dlg.strip_location.setChecked(True)
+    dlg.file_chosen(str(tmp_path / "shared.png"))
+    assert dlg.options.strip_location
+    win.export(dlg.path, dlg.fmt, dlg.options)
+    qtbot.waitUntil((tmp_path / "shared.png").exists, timeout=30000)
+    settle(qtbot, win)
+    names = [
+        a.name for a in oiio.ImageInput.open(str(tmp_path / "shared.png")).spec().extra_attribs
+    ]
+    assert not [n for n in names if n.startswith("GPS:")]
+    assert export_dialog(win).strip_location.isChecked()  # remembered

@@ -188,8 +188,10 @@ def test_keyboard_shortcuts_list_every_action_with_keys(qtbot, win):  # noqa: F8
     assert rows == dict(shortcut_rows(win))
     assert rows["Undo"] == "Ctrl+Z" and rows["Redo"] == "Ctrl+Shift+Z or Ctrl+Y"
     assert rows["Next photo"].startswith("PgDown") and rows["Keyboard shortcuts"].startswith("F1")
-    with_keys = [a for a in win.actions() if a.shortcuts()]
+    # and the photo's own (Tab: Hide panels)
+    with_keys = [a for a in [*win.actions(), *win.viewer.actions()] if a.shortcuts()]
     assert len(rows) == len(with_keys) >= 20
+    assert rows["Hide panels"] == "Tab (on the photo)"
     dlg.close()
 
 

@@ -10,6 +10,7 @@ import pytest
 from hdr_studio.core import export as ex
 from hdr_studio.core.errors import OutputError
 from hdr_studio.core.image import Image
+from hdr_studio.core.jxl_metadata import metadata_boxes, read_spec_of_boxes
 from hdr_studio.core.reader import read_image
 from hdr_studio.core.transfer import pq_decode
 from tests.helpers import SAMPLES, gradient, write
@@ -253,8 +254,17 @@ def test_a_format_carries_metadata_iff_its_record_says_so(tmp_path, source, hdr,
     else:
         read_back = inp.spec().get_string_attribute("Make") == "TestCam"
         inp.close()
-    in_bytes = b"TestCam" in data and b"Photographer Q" in data
+    # JPEG XL keeps Exif and XMP in brotli-compressed boxes, which OpenImageIO's reader
+    # skips: looked for unpacked, and read back through core.jxl_metadata
+    exif, xmp = metadata_boxes(data)
+    unpacked = data + (exif or b"") + (xmp or b"")
+    in_bytes = b"TestCam" in unpacked and b"Photographer Q" in unpacked
+    boxes = read_spec_of_boxes(data)
+    read_back = read_back or (boxes is not None and boxes.get_string_attribute("Make") == "TestCam")
     assert read_back == in_bytes == ex.FORMATS[fmt].metadata, fmt
+    assert (read_image(path).metadata.get("Make", ("", ""))[1] == "TestCam") == read_back or (
+        fmt == "avif-pq"
+    )
 
 
 def test_float_tiff_of_a_wide_gamut_photo_reads_back_as_its_colours(tmp_path, hdr):
@@ -418,3 +428,35 @@ def test_an_hdr_export_reports_the_photos_under_exposure(tmp_path, ext):
         mine = analyse(Image.from_pixels(lin, "rec2020", "linear", is_float=True)).stats
     assert theirs.under_any == pytest.approx(mine.under_any, rel=0.1, abs=2e-5), ext
     assert theirs.under_any > 0.5 * mine.under_any > 0
+
+
+def _photo_with_location(tmp_path, hdr):
+    """A JPEG whose Exif says where it was taken (GPS) and IPTC names the city, read back."""
+    px = (np.clip(hdr, 0, 1) ** (1 / 2.2) * 255).astype(np.uint8)
+    spec = oiio.ImageSpec(px.shape[1], px.shape[0], 3, oiio.UINT8)
+    spec.attribute("Make", "TestCam")
+    spec.attribute("GPS:LatitudeRef", "N")
+    spec.attribute("GPS:Latitude", oiio.TypeDesc("float[3]"), (43.0, 2.0, 30.0))
+    spec.attribute("GPS:LongitudeRef", "W")
+    spec.attribute("GPS:Longitude", oiio.TypeDesc("float[3]"), (4.0, 50.0, 0.0))
+    spec.attribute("IPTC:City", "Cangas de Onís")
+    path = tmp_path / "located.jpg"
+    out = oiio.ImageOutput.create(str(path))
+    assert out.open(str(path), spec) and out.write_image(px) and out.close()
+    return read_image(path)
+
+
+@pytest.mark.parametrize("fmt", [f for f in sorted(ex.FORMATS) if ex.FORMATS[f].metadata])
+def test_the_location_is_left_out_when_asked(tmp_path, hdr, fmt):
+    """Every output carried the photo's GPS position, with no way to leave it out but
+    exiftool; ``strip_location`` drops the GPS block and IPTC place names, nothing else."""
+    photo = _photo_with_location(tmp_path, hdr)
+    assert "GPS:Latitude" in photo.metadata and "IPTC:City" in photo.metadata
+    for strip in (False, True):
+        data = ex.encode_result(hdr, photo, fmt, ex.ExportOptions(strip_location=strip))
+        path = tmp_path / f"o{int(strip)}{ex.FORMATS[fmt].extensions[0]}"
+        path.write_bytes(data)
+        back = read_image(path).metadata  # JPEG XL's boxes too (core.jxl_metadata)
+        assert back["Make"][1] == "TestCam", fmt
+        located = any(n.startswith("GPS:") for n in back) or "IPTC:City" in back
+        assert located != strip, (fmt, strip, sorted(n for n in back if "GPS" in n))

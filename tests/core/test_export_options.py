@@ -19,6 +19,7 @@ CHANGED = {
     "quality": 60,
     "sdr_exposure": -1.0,
     "invented_channel": True,
+    "strip_location": True,
 }
 
 
@@ -27,6 +28,8 @@ def photo():
     code = gradient(32, 48)
     linear = (code**2.2 * 16.0).astype(np.float32)  # highlights up to 16× white
     source = Image(linear=(np.minimum(linear, 1.0)).astype(np.float32), code=code)
+    source.metadata["GPS:LatitudeRef"] = ("string", "N")  # where it was taken
+    source.metadata["GPS:Latitude"] = ("float[3]", (43.0, 2.0, 30.0))
     return linear, source
 
 

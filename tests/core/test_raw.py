@@ -1,6 +1,7 @@
 """Camera raw files: synthetic DNGs with known truth, real raws of three makers, truncated and
 unsupported ones; the sensor clip mask; raw highlight reconstruction."""
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from hdr_studio.core.raw_highlights import clip_to_white, recover_partial, recov
 from hdr_studio.core.reader import read_image
 from hdr_studio.training.data.sensor import simulate_raw
 from hdr_studio.training.metrics import pu21_psnr
-from tests.helpers import CLI, run_without
+from tests.helpers import CLI, run_without, write
 
 pytest.importorskip("rawpy")
 
@@ -168,3 +169,30 @@ def test_a_network_fills_raw_only_around_what_clipped_in_all_three(tmp_path):
     np.testing.assert_array_equal(out[outside], rebuilt.linear[outside])
     inside = rebuilt.code.min(axis=2) >= 1.0
     assert out[inside].mean() > rebuilt.linear[inside].mean() * 1.2  # the light was filled
+
+
+def test_a_photo_is_read_by_what_it_holds_not_its_name(tmp_path):
+    """A raw renamed .jpg was refused ("not a JPEG file, magic number doesn't match"), and
+    a JPEG or TIFF under a raw's or another name was misread: the first bytes decide."""
+    from hdr_studio.core.reader import read_image, sniff
+
+    crw = DATA / "RAW_CANON_D30_SRGB.CRW"
+    as_jpeg = tmp_path / "holiday.jpg"
+    shutil.copy(crw, as_jpeg)
+    assert sniff(as_jpeg) == "raw"
+    want = read_image(crw)
+    got = read_image(as_jpeg)
+    assert got.transfer == want.transfer == "linear" and got.linear.shape == want.linear.shape
+    np.testing.assert_array_equal(got.linear, want.linear)
+
+    dng_named = tmp_path / "IMG_0001.JPG"  # a TIFF-based raw (DNG) under a JPEG's name
+    shutil.copy(DATA / "Blackmagic_Pocket_Cinema_Camera_4K.dng", dng_named)
+    assert sniff(dng_named) == "raw-or-tiff"
+    assert read_image(dng_named).linear.shape[:2] == (2176, 4128)
+
+    px = (np.linspace(0, 1, 24 * 16 * 3).reshape(16, 24, 3) * 255).astype(np.uint8)
+    jpeg_as_raw = write(tmp_path / "shot.jpg", px).rename(tmp_path / "shot.dng")
+    assert sniff(jpeg_as_raw) == "jpeg" and read_image(jpeg_as_raw).code.shape == (16, 24, 3)
+    tiff_as_png = write(tmp_path / "scan.tif", px).rename(tmp_path / "scan.png")
+    assert sniff(tiff_as_png) == "raw-or-tiff"  # LibRaw refuses a plain TIFF: OpenImageIO
+    np.testing.assert_array_equal(read_image(tiff_as_png).code, px / np.float32(255))

@@ -27,6 +27,7 @@ PRIMARIES = {
 #: Attributes of a read-back file that describe its encoding, not the picture.
 _ENCODING_NOISE = (
     "oiio:",
+    "ICCProfile:",  # the profile's header fields
     "compression",
     "planarconfig",
     "PixelAspectRatio",
@@ -106,7 +107,9 @@ def photo_rows(image: Image, curve: str) -> Rows:
     return rows
 
 
-def _readable(value: Any) -> str:
+def _readable(value: Any, name: str = "") -> str:
+    if name == "ICCProfile":  # its bytes say nothing to a reader
+        return f"embedded ({len(np.ravel(value))} bytes)"
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, tuple | list | np.ndarray):
@@ -142,12 +145,17 @@ def written_metadata(image: Image, fmt: str) -> dict[str, str]:
             oiio.geterror()
             return {}
         try:
-            spec = inp.spec()
+            attribs = list(inp.spec().extra_attribs)
+            if inp.format_name() == "jpegxl":  # its Exif and XMP boxes, which OIIO skips
+                from hdr_studio.api.formats import jxl_metadata_spec
+
+                boxes = jxl_metadata_spec(data)
+                attribs += [] if boxes is None else list(boxes.extra_attribs)
         finally:
             inp.close()
     return {
-        p.name: _readable(p.value)
-        for p in spec.extra_attribs
+        p.name: _readable(p.value, p.name)
+        for p in attribs
         if not p.name.startswith(_ENCODING_NOISE) and p.name != "DateTime"
     }
 
