@@ -424,6 +424,13 @@ def _answering() -> Client | None:
     return client
 
 
+def _last_line(path: Path) -> str:
+    try:
+        return path.read_text("utf-8", "replace").strip().splitlines()[-1]
+    except (OSError, IndexError):
+        return ""
+
+
 def connect(start: bool = True, timeout: float = 60.0, command: list[str] | None = None) -> Client:
     """A client of the running bridge; when none runs and ``start``, start one (detached,
     exits by itself when idle) and wait for it to answer. Fails at once when the bridge
@@ -461,14 +468,13 @@ def connect(start: bool = True, timeout: float = 60.0, command: list[str] | None
         if client is not None:
             return client
         code = proc.poll()
-        if code == 1 and read_connection() is None:  # another bridge is starting: its file
-            deadline = min(deadline, time.monotonic() + 15.0)  # comes within seconds
+        said = _last_line(output) if code is not None else ""
+        if code == 1 and "already running" in said and read_connection() is None:
+            # another bridge is starting: its connection file comes within seconds. Any
+            # other failure (a broken install's traceback exits 1 too) is said at once.
+            deadline = min(deadline, time.monotonic() + 15.0)
             code = None
         if code is not None and _answering() is None:
-            try:
-                said = output.read_text("utf-8", "replace").strip().splitlines()[-1]
-            except (OSError, IndexError):
-                said = ""
             raise BridgeError(
                 f"HDR Studio bridge exited with status {code}"
                 + (f": {said}" if said else "")

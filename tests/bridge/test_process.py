@@ -115,6 +115,23 @@ def test_connect_without_hdr_studio_says_so(runtime, monkeypatch):
         bridge_client.connect()
 
 
+def test_a_bridge_that_fails_at_start_is_said_at_once(runtime, tmp_path):
+    """A broken install (any uncaught exception exits 1) was taken for "another bridge is
+    starting": the plug-ins waited 15 s, then said it did not answer "within 60 s" and
+    hid the reason. Now the reason is said as soon as the process has exited."""
+    broken = tmp_path / "broken-hdr-studio"
+    broken.write_text(
+        "#!/bin/sh\necho 'Traceback (most recent call last):' >&2\n"
+        "echo \"ModuleNotFoundError: No module named 'OpenImageIO'\" >&2\nexit 1\n"
+    )
+    broken.chmod(0o755)
+    t0 = time.monotonic()
+    with pytest.raises(bridge_client.BridgeError) as err:
+        bridge_client.connect(timeout=60, command=[str(broken)])
+    assert time.monotonic() - t0 < 5
+    assert "exited with status 1: ModuleNotFoundError" in str(err.value)
+
+
 def test_a_busy_port_is_one_line(runtime):
     import socket
 

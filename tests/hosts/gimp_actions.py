@@ -16,10 +16,12 @@ OUT = SPEC["out"]
 report = {"runs": {}}
 
 
-def load(path, to_float=False):
+def load(path, to_float=False, precision=None):
     image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(path))
     if to_float:
         image.convert_precision(Gimp.Precision.FLOAT_LINEAR)
+    if precision:  # e.g. DOUBLE_NON_LINEAR, U32_NON_LINEAR (Image ▸ Precision)
+        image.convert_precision(getattr(Gimp.Precision, precision))
     image.clean_all()
     return image
 
@@ -69,7 +71,7 @@ def dump(key, image, layer=None):
 def one(spec, method):
     out = {"actions": {}}
     for action in spec["actions"]:
-        image = load(spec["photo"], spec.get("float", False))
+        image = load(spec["photo"], spec.get("float", False), spec.get("precision"))
         source = image.get_layers()[0]
         key = spec["name"] + "-" + action
         if action == "source":
@@ -113,6 +115,21 @@ def one(spec, method):
             result = "sdr" if action == "sdr" else "hdr"
             run("plug-in-hdr-studio-reconstruct", image, source, method=method, result=result)
             entry = dump(key, image)
+        elif action in ("mask", "declip_hdr"):  # refused before anything is added
+            target = source
+            if action == "mask":  # the layer mask active (its thumbnail clicked)
+                target = source.create_mask(Gimp.AddMaskType.WHITE)
+                source.add_mask(target)
+            image.clean_all()
+            before = [item.get_name() for item in image.get_layers()]
+            try:
+                method_ = "declipnet" if action == "declip_hdr" else method
+                run("plug-in-hdr-studio-reconstruct", image, target, method=method_, result="hdr")
+                entry = {"error": None}
+            except RuntimeError as exc:
+                entry = {"error": str(exc)}
+            entry["layers_unchanged"] = before == [item.get_name() for item in image.get_layers()]
+            entry["dirty"] = image.is_dirty()
         elif action == "killed":  # the test ends the plug-in while it waits for its job
             try:
                 run("plug-in-hdr-studio-reconstruct", image, source, method="classical")

@@ -6,7 +6,7 @@ Usage: kritarunner -s krita_actions -f main SPEC.json
 SPEC: {"out": DIR, "method": M or null, "runs": [{"photo": PATH, "name": N,
 "convert": [depth, profile] or null, "actions": [...]}]}.
 Actions: clipping, hdr, sdr, selection, half, app, overlay_then_hdr, cancel, none_sdr,
-none_hdr. kritarunner exits 0 even when this raises, so errors go to result.json too."""
+none_hdr, not_paint. kritarunner exits 0 even when this raises, so errors go to result.json too."""
 
 import json
 import os
@@ -107,6 +107,32 @@ def run_one(ops, client, run, out, method):
             if layer is not None:
                 entry.update(dump(out, key, target, layer))
                 entry["new_document"] = target is not doc
+        elif action == "not_paint":  # a group, a vector, a fill layer and a mask, each active
+            entry = {}
+            group = doc.createGroupLayer("Group")
+            vector = doc.createVectorLayer("Vector")
+            info = InfoObject()
+            info.setProperty("color", "#808080")
+            fill = doc.createFillLayer("Fill", "color", info, Selection())
+            mask = doc.createNode("Mask", "transparencymask")
+            for node in (group, vector, fill):
+                doc.rootNode().addChildNode(node, None)
+            source.addChildNode(mask, None)
+            before = [n.name() for n in doc.topLevelNodes()]
+            for name, node in (
+                ("group", group),
+                ("vector", vector),
+                ("fill", fill),
+                ("mask", mask),
+            ):
+                try:
+                    ops.reconstruct(doc, client, method, "sdr", node=node)
+                    entry[name] = None
+                except ops.PluginError as exc:
+                    entry[name] = str(exc)
+            entry["layers_unchanged"] = before == [n.name() for n in doc.topLevelNodes()]
+            for node in (group, vector, fill, mask):
+                node.remove()
         elif action == "app_fails":
             try:
                 ops.open_in_app(doc, client, node=source)

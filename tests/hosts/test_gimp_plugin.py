@@ -138,8 +138,19 @@ def gimp():
                 "bad_thresholds",
                 "none_sdr",
                 "source",
+                "mask",
+                "declip_hdr",
             ],
         },
+        *[  # Image ▸ Precision: 64-bit float, 32-bit integer (no sample type of their own)
+            {
+                "name": name,
+                "photo": str(photo),
+                "precision": p,
+                "actions": ["clipping", "sdr", "hdr"],
+            }
+            for name, p in (("double", "DOUBLE_NON_LINEAR"), ("u32", "U32_NON_LINEAR"))
+        ],
         *[
             {
                 "name": name,
@@ -166,6 +177,44 @@ def gimp():
     result["photo"], result["tagged"] = photo, tagged
     yield result
     shutil.rmtree(work, ignore_errors=True)
+
+
+def rgba(result: dict, run: str, action: str) -> np.ndarray:
+    """The layer as 32-bit float RGBA (linear, sRGB primaries), alpha included."""
+    entry = result["runs"][run]["actions"][action]
+    data = np.fromfile(result["out"] / entry["files"]["float"], np.float32)
+    return data.reshape(entry["height"], entry["width"], 4)
+
+
+@pytest.mark.parametrize("name", ["double", "u32"])
+def test_double_and_32_bit_integer_images_get_the_same_layers(gimp, name):
+    """A 64-bit float or 32-bit integer image: an SDR result failed and left an empty
+    layer, Show clipping wrote 32-bit floats into a double or integer buffer (a blank or
+    garbled overlay, reported done), an HDR result took a double image down to half. Each
+    now gives what an 8-bit image gives, stored at the image's own precision."""
+    run = gimp["runs"][name]["actions"]
+    np.testing.assert_allclose(
+        rgba(gimp, name, "clipping"), rgba(gimp, "photo", "clipping"), atol=1e-4
+    )
+    np.testing.assert_allclose(linear(gimp, name, "sdr"), linear(gimp, "photo", "sdr"), atol=0.01)
+    np.testing.assert_allclose(
+        linear(gimp, name, "hdr"), linear(gimp, "photo", "hdr"), rtol=0.01, atol=0.01
+    )
+    assert run["hdr"]["layers"][0].startswith("HDR Studio")
+    assert len(run["sdr"]["layers"]) == 2  # the photo and the result: no empty layer
+    want = "double-non-linear" if name == "double" else "half-linear"  # integers: as u8, u16
+    assert run["hdr"]["precision"] == want and run["sdr"]["precision"].startswith(name)
+
+
+def test_a_layer_mask_or_an_sdr_only_method_is_refused_before_any_change(gimp):
+    """The layer mask active gave a protocol error (its one channel sent as three);
+    DeclipNet with the default HDR result failed after the image was offered a conversion.
+    Both now say what to do, and the image is left as it was."""
+    actions = gimp["runs"]["photo"]["actions"]
+    mask, declip = actions["mask"], actions["declip_hdr"]
+    assert "layer mask is active" in mask["error"] and mask["layers_unchanged"]
+    assert "SDR result only" in declip["error"] and "Result: SDR" in declip["error"]
+    assert declip["layers_unchanged"] and not declip["dirty"]
 
 
 def test_gimp_procedures_match_the_command_line(gimp):

@@ -146,6 +146,8 @@ def test_the_gimp_dialog_shows_a_live_preview(window):
     plain = (shots / "gimp-reconstruct-dialog.png").read_bytes()
     marked = (shots / "gimp-reconstruct-dialog-clipping.png").read_bytes()
     assert len(plain) > 20_000 and plain != marked
+    # DeclipNet chosen with the default HDR result: the dialog's Result becomes SDR
+    assert json.loads((shots / "gimp-follow.json").read_text()) == {"declipnet": "sdr"}
 
 
 def test_the_interactive_run_adds_the_hdr_result(window):

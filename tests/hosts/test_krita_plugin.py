@@ -94,6 +94,7 @@ def krita(tmp_path_factory):
                 "half",
                 "overlay_then_hdr",
                 "cancel",
+                "not_paint",
                 "none_sdr",
             ],
         },
@@ -190,6 +191,20 @@ def test_reconstruct_after_show_clipping_works_on_the_photo_not_the_overlay(krit
 def test_cancel_leaves_the_document_as_it_was(krita):
     entry = krita["runs"]["photo"]["actions"]["cancel"]
     assert entry["state"] == "cancelled" and not entry["placed"] and entry["layers_unchanged"]
+
+
+def test_a_layer_without_pixels_of_its_own_is_named_not_a_protocol_error(krita):
+    """A group, vector or fill layer or a mask, active, gave "body has 0 pixel bytes, the
+    header describes …"; each is now named with what to do, and nothing is added."""
+    entry = krita["runs"]["photo"]["actions"]["not_paint"]
+    assert entry["layers_unchanged"]
+    for name, what in (
+        ("group", "a group layer"),
+        ("vector", "a vector layer"),
+        ("fill", "a fill layer"),
+    ):
+        assert entry[name] is not None and what in entry[name] and "Paint Layer" in entry[name]
+    assert "transparency mask" in entry["mask"] and "layer it belongs to" in entry["mask"]
 
 
 @pytest.mark.parametrize("name", ["photo", *TAGGED])

@@ -48,6 +48,8 @@ PROCS = {
 }
 #: babl component type → the protocol's sample type
 SAMPLES = {"u8": "u8", "u16": "u16", "half": "f16", "float": "f32"}
+#: babl component types the protocol has none for → the one they travel as
+CARRIED_AS = {"u32": "u16", "double": "float"}
 OVERLAY = "HDR Studio: Clipping"
 #: The linear float precisions an integer image takes for an HDR result, and the default:
 #: half holds every value up to 65504 (the default network's results stay far below) at
@@ -89,7 +91,7 @@ def _add_clipping_arguments(proc, flags):
 def _add_reconstruct_arguments(proc, flags):
     """Reconstruct's settings: method, result, HDR depth, strength, mirror passes."""
     methods = Gimp.Choice.new()
-    methods.add("default", 0, f"Default ({METHODS['default']})", "")
+    methods.add("default", 0, f"Default: {method_label('default')}", "")
     for i, m in enumerate(METHODS["methods"], 1):
         methods.add(m["name"], i, m["label"], m["kind"])
     proc.add_choice_argument("method", "_Method", "HDR Studio method", methods, "default", flags)
@@ -143,17 +145,44 @@ def _methods():
 METHODS = _methods()
 
 
+def _method(name):
+    """The method list's entry for ``name`` ("default": the default network's)."""
+    name = METHODS["default"] if name in ("default", "", None) else name
+    return next((m for m in METHODS["methods"] if m["name"] == name), {"name": name})
+
+
+def method_label(name):
+    return _method(name).get("label", _method(name)["name"])
+
+
+def sdr_only(name):
+    """A method whose result is SDR only (DeclipNet): it cannot give an HDR layer."""
+    return _method(name).get("kind") == "sdr"
+
+
+def follow_method(config):
+    """The dialog's Result follows the method: SDR for an SDR-only method (an HDR result,
+    the default, failed after the image had been offered a conversion to float)."""
+    if sdr_only(config.get_property("method")) and config.get_property("result") != "sdr":
+        config.set_property("result", "sdr")
+
+
 def native(drawable):
-    """(sample, channels, trc) of a drawable's own pixel format: trc ``'`` (the profile's
-    curve), ``~`` (perceptual: the sRGB curve) or ``""`` (linear); None when the protocol
-    has no sample type for it (32-bit integers, doubles)."""
+    """(sample, channels, trc, babl) of a drawable's pixels as they travel: trc ``'`` (the
+    profile's curve), ``~`` (perceptual: the sRGB curve) or ``""`` (linear); ``babl``: the
+    babl format name to read and write them in, None for the drawable's own. 32-bit
+    integers and doubles, which the protocol has no sample type for, travel as 16-bit
+    integers and 32-bit floats of the same curve and profile (GEGL converts): a double or
+    32-bit integer image is then judged and reconstructed as a 16-bit or float one."""
     encoding = Babl.format_get_encoding(drawable.get_format())  # e.g. "R'G'B'A u8"
     components, _, kind = encoding.rpartition(" ")
-    if kind not in SAMPLES:
-        return None
+    babl = None
+    if kind in CARRIED_AS:
+        kind = CARRIED_AS[kind]
+        babl = Babl.get_name(Babl.format_with_space(f"{components} {kind}", drawable.get_format()))
     trc = "'" if "'" in components else ("~" if "~" in components else "")
     channels = 4 if components.rstrip("'~").endswith("A") else 3
-    return SAMPLES[kind], channels, trc
+    return SAMPLES[kind], channels, trc, babl
 
 
 def profile_for(image, trc):
@@ -174,17 +203,12 @@ def read_drawable(image, drawable, scale=1.0):
     """(layer header, pixel bytes) of a drawable in its own format with the image's
     profile; ``scale`` < 1 reads a reduced copy (the dialog's preview)."""
     w, h = drawable.get_width(), drawable.get_height()
-    form = native(drawable)
+    sample, channels, trc, babl = native(drawable)
     if scale < 1.0:
         w, h = max(1, int(w * scale)), max(1, int(h * scale))
     rect = Gegl.Rectangle.new(0, 0, w, h)
-    if form is None:  # doubles, 32-bit integers: linear float in sRGB primaries
-        data = drawable.get_buffer().get(rect, scale, "RGBA float", Gegl.AbyssPolicy.CLAMP)
-        space, sample, channels = {"name": "srgb-linear"}, "f32", 4
-    else:
-        sample, channels, trc = form
-        data = drawable.get_buffer().get(rect, scale, None, Gegl.AbyssPolicy.CLAMP)
-        space = {"icc": b64(profile_for(image, trc))}
+    data = drawable.get_buffer().get(rect, scale, babl, Gegl.AbyssPolicy.CLAMP)
+    space = {"icc": b64(profile_for(image, trc))}
     header = {
         "width": w,
         "height": h,
@@ -198,7 +222,15 @@ def read_drawable(image, drawable, scale=1.0):
 
 
 def source_drawable(image, drawable):
-    """An HDR Studio clipping overlay stands for the layer beneath it (the photo)."""
+    """The layer an action works on: the drawable, but an HDR Studio clipping overlay
+    stands for the layer beneath it (the photo). A layer mask or a channel has no colour
+    to work on: it is named (its one channel was sent as three, a protocol error)."""
+    if drawable.is_layer_mask():
+        raise PluginError(
+            "the layer mask is active: click the layer's own thumbnail in the Layers dialog"
+        )
+    if not drawable.is_layer():
+        raise PluginError("a channel is active: select a layer in the Layers dialog")
     if not drawable.get_name().startswith(OVERLAY):
         return drawable
     parent = drawable.get_parent()
@@ -233,12 +265,15 @@ def new_layer(image, drawable, name):
     return layer
 
 
-def fill(layer, data):
-    """``data`` in the layer's own format (babl's name for it carries the image's colour
-    space, so nothing is converted) into the layer."""
+def fill(layer, data, encoding=None):
+    """``data`` into the layer: in the layer's own format (babl's name for it carries the
+    image's colour space, so nothing is converted), or in ``encoding`` (a babl format
+    name, :func:`native`'s for a 32-bit integer or double layer), which GEGL converts to
+    the layer's storage."""
     w, h = layer.get_width(), layer.get_height()
     buf = layer.get_buffer()
-    buf.set(Gegl.Rectangle.new(0, 0, w, h), Babl.get_name(layer.get_format()), bytes(data))
+    name = encoding or Babl.get_name(layer.get_format())
+    buf.set(Gegl.Rectangle.new(0, 0, w, h), name, bytes(data))
     buf.flush()
     layer.update(0, 0, w, h)
 
@@ -258,12 +293,9 @@ def wait(client, item, prefix, message):
 
 
 def is_integer(image):
-    return native_precision(image) in ("u8", "u16", None)
-
-
-def native_precision(image):
-    nick = image.get_precision().value_nick  # e.g. "u8-non-linear", "float-linear"
-    return {"u8": "u8", "u16": "u16", "half": "f16", "float": "f32"}.get(nick.split("-")[0])
+    """An image an HDR result cannot go into as it is (8, 16 or 32-bit integers); a
+    64-bit float one was taken for one and converted down to half floats."""
+    return image.get_precision().value_nick.split("-")[0] in ("u8", "u16", "u32")
 
 
 def hdr_precision(asked, peak):
@@ -308,10 +340,7 @@ def place_result(image, drawable, fetch, name, kind, precision=None, peak=0.0):
             if half:
                 image.convert_precision(Gimp.Precision.HALF_LINEAR)
         layer = new_layer(image, drawable, name)
-        form = native(layer)
-        if form is None:
-            raise PluginError("this image's precision is not supported for results")
-        sample, _, trc = form
+        sample, _, trc, babl = native(layer)
         if not converted:  # the same format the drawable was sent in: its own encoding
             _, pixels = fetch(sample=sample, order="RGBA", transfer="source", primaries="source")
         else:  # now linear float: encoded for the image profile's linear variant
@@ -319,7 +348,7 @@ def place_result(image, drawable, fetch, name, kind, precision=None, peak=0.0):
             if pixels is None or (sample, trc) != (asked["sample"], ""):  # GIMP did not
                 icc = b64(profile_for(image, trc))  # convert as foreseen: ask again
                 _, pixels = fetch(sample=sample, order="RGBA", icc=icc)
-        fill(layer, pixels)
+        fill(layer, pixels, babl)
     finally:
         image.undo_group_end()
     return layer
@@ -334,13 +363,14 @@ def show_clipping(image, drawable, config, run_mode):
     client = bridge.connect()
     Gimp.progress_set_text("HDR Studio: analysing…")
     mode = config.get_property("mode")
-    sample = {"u8": "u8", "u16": "u16", "f16": "f16"}.get(native_precision(image), "f32")
+    sample = native(drawable)[0]
     _, overlay = client.analyse(
         header, data, mode=mode, over=over, under=under, sample=sample, order="RGBA"
     )
     image.undo_group_start()
     try:
-        fill(new_layer(image, drawable, OVERLAY), overlay)  # 0 and 1: any curve
+        layer = new_layer(image, drawable, OVERLAY)
+        fill(layer, overlay, native(layer)[3])  # 0 and 1: any curve
         image.set_selected_layers([drawable])  # the photo stays the active layer
     finally:
         image.undo_group_end()
@@ -491,6 +521,9 @@ def ask(procedure, config, image=None, drawable=None):
 
     GimpUi.init("hdr-studio")
     dialog = GimpUi.ProcedureDialog.new(procedure, config, PROCS[procedure.get_name()][0])
+    if procedure.get_name() == "plug-in-hdr-studio-reconstruct":
+        follow_method(config)
+        config.connect("notify::method", lambda *_: follow_method(config))
     dialog.fill(None)
     preview = None
     if procedure.get_name() == "plug-in-hdr-studio-reconstruct" and image is not None:
@@ -524,6 +557,15 @@ def test_hook(dialog, preview):
             preview.clipping.set_active(True)
         elif preview.shown >= 2:
             shoot("gimp-reconstruct-dialog-clipping.png")
+            # Result follows an SDR-only method in the dialog; then back as it was
+            cfg = preview.config
+            method, result = cfg.get_property("method"), cfg.get_property("result")
+            cfg.set_property("method", "declipnet")
+            follows = {"declipnet": cfg.get_property("result")}
+            cfg.set_property("method", method)
+            cfg.set_property("result", result)
+            with open(os.path.join(folder, "gimp-follow.json"), "w") as f:
+                json.dump(follows, f)
             dialog.response(Gtk.ResponseType.OK)
             return False
         return True
@@ -597,6 +639,9 @@ class HDRStudio(Gimp.PlugIn):
         if interactive and has_arguments and not ask(procedure, config, image, drawables[0]):
             return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
         hdr = name == "plug-in-hdr-studio-reconstruct" and config.get_property("result") == "hdr"
+        if hdr and sdr_only(config.get_property("method")):  # before any conversion is offered
+            label = method_label(config.get_property("method"))
+            return self._fail(procedure, f"{label} gives an SDR result only: choose Result: SDR")
         precision = config.get_property("hdr-precision") if hdr else None
         if hdr and interactive and is_integer(image) and not confirm_float(precision):
             # asked before any work: saying no leaves the image exactly as it was

@@ -327,7 +327,8 @@ class ReconstructDialog(QDialog):
             self.form.insertRow(3 + len(self.spins), opt["label"], spin)
             self.spins[opt["name"]] = spin
         gives_hdr = method["kind"] in ("hdr", "hdr+sdr")  # an SDR declipper gives SDR only
-        self.result.setCurrentIndex(0 if gives_hdr else 1)
+        if not gives_hdr:  # an SDR choice stays when the method changes (it was reset to HDR)
+            self.result.setCurrentIndex(1)
         self.result.model().item(0).setEnabled(gives_hdr)
 
     def request(self):

@@ -123,10 +123,43 @@ def source_layer(doc, node=None):
     return node
 
 
+#: What a user calls the layers and masks that have no pixels of their own to work on.
+NOT_PAINT = {
+    "grouplayer": "a group layer",
+    "vectorlayer": "a vector layer",
+    "filllayer": "a fill layer",
+    "filelayer": "a file layer",
+    "filterlayer": "a filter layer",
+    "clonelayer": "a clone layer",
+    "transparencymask": "a transparency mask",
+    "filtermask": "a filter mask",
+    "transformmask": "a transform mask",
+    "selectionmask": "a local selection",
+    "colorizemask": "a colorize mask",
+}
+SAMPLE_BYTES = {"u8": 1, "u16": 2, "f16": 2, "f32": 4}
+
+
+def check_paint_layer(node):
+    """A layer HDR Studio can read: a paint layer. A group, vector or fill layer or a mask
+    gave a protocol error ("body has 0 pixel bytes"); it is named, with what to do."""
+    kind = node.type()
+    if kind == "paintlayer":
+        return
+    what = NOT_PAINT.get(kind, f"a {kind}")
+    if kind.endswith("mask"):
+        raise PluginError(f"the active layer is {what}: select the layer it belongs to")
+    raise PluginError(
+        f"the active layer is {what}: HDR Studio works on a paint layer's pixels (select "
+        "one, or Layer ▸ Convert ▸ Convert to Paint Layer)"
+    )
+
+
 def read_layer(doc, node=None):
     """(node, layer header, pixel bytes) of the source layer over the whole canvas, with
     the document's ICC profile."""
     node = source_layer(doc, node)
+    check_paint_layer(node)
     if node.colorModel() != "RGBA":
         raise PluginError(
             f"the layer is {node.colorModel()}; HDR Studio needs an RGB layer "
@@ -148,7 +181,10 @@ def read_layer(doc, node=None):
         "colorspace": dict(space, white_nits=KRITA_WHITE_NITS),
         "host": "krita",
     }
-    return node, header, bytes(node.pixelData(0, 0, w, h))
+    data = bytes(node.pixelData(0, 0, w, h))
+    if len(data) != w * h * 4 * SAMPLE_BYTES[sample]:
+        raise PluginError(f"Krita gave {len(data)} bytes of the layer's pixels, not {w}×{h}×4")
+    return node, header, data
 
 
 def with_selection(doc, header, data):
