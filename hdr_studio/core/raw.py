@@ -311,6 +311,43 @@ def _orient(a: np.ndarray, flip: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(a, k=turns)) if turns else a
 
 
+def ciff_fields(data: bytes) -> dict[str, tuple[str, Any]]:
+    """Make and Model of a Canon CRW (CIFF: a heap of records, the last four bytes of each
+    heap giving its table's offset; record 0x080A holds "make\\0model\\0"). The camera
+    of a CRW was carried to no output (its metadata is no TIFF)."""
+    import struct
+
+    found: dict[int, bytes] = {}
+
+    def heap(start: int, end: int, depth: int) -> None:
+        if depth > 8 or end - start < 6 or end > len(data):
+            return
+        table = start + struct.unpack("<I", data[end - 4 : end])[0]
+        if not start <= table <= end - 6:
+            return
+        (count,) = struct.unpack("<H", data[table : table + 2])
+        for i in range(min(count, (end - table - 2) // 10)):
+            tag, size, offset = struct.unpack(
+                "<HII", data[table + 2 + 10 * i : table + 12 + 10 * i]
+            )
+            if tag >> 14:  # the value is in the record itself
+                continue
+            a, b = start + offset, start + offset + size
+            if tag & 0x3800 in (0x2800, 0x3000):  # a sub-heap
+                heap(a, b, depth + 1)
+            elif b <= end:
+                found.setdefault(tag & 0x3FFF, data[a:b])
+
+    if len(data) >= 14 and data[6:14] == b"HEAPCCDR":
+        heap(struct.unpack("<I", data[2:6])[0], len(data), 0)
+    parts = found.get(0x080A, b"").split(b"\x00")
+    out: dict[str, tuple[str, Any]] = {}
+    if len(parts) >= 2 and parts[0] and parts[1]:
+        out["Make"] = ("string", parts[0].decode("latin-1"))
+        out["Model"] = ("string", parts[1].decode("latin-1"))
+    return out
+
+
 def _metadata(path: Path, raw: Any) -> dict[str, tuple[str, Any]]:
     from hdr_studio.core.exif import exif_fields, find_tiff_header
 
@@ -318,8 +355,18 @@ def _metadata(path: Path, raw: Any) -> dict[str, tuple[str, Any]]:
         head = fh.read(1 << 20)
     start = find_tiff_header(head)
     fields = exif_fields(head[start:]) if start is not None else {}
+    if start is None and head[6:14] == b"HEAPCCDR":  # a Canon CRW: CIFF, not TIFF
+        with open(path, "rb") as fh:
+            fields.update(ciff_fields(fh.read()))
     fields.pop("Orientation", None)  # applied to the pixels
     other = raw.other
+    taken = getattr(other, "timestamp", None)
+    if taken is not None and taken.year > 1970:  # LibRaw's capture time (0: none known)
+        when = ("string", taken.strftime("%Y:%m:%d %H:%M:%S"))
+        fields.setdefault("Exif:DateTimeOriginal", when)
+        fields.setdefault("DateTime", when)
+    if getattr(other, "artist", ""):
+        fields.setdefault("Artist", ("string", str(other.artist)))
     if other.shutter_speed > 0:
         fields.setdefault("ExposureTime", ("float", float(other.shutter_speed)))
     if other.aperture > 0:
@@ -386,6 +433,24 @@ def _to_linear(
     return linear, clip
 
 
+def default_crop(sizes: Any, half: bool = False) -> tuple[tuple[int, int], ...] | None:
+    """((top, bottom), (left, right)) of the camera's default crop within LibRaw's picture
+    (its visible area: DNG's DefaultCropOrigin/Size, LibRaw's own for other makes), or
+    None when there is none or it is the whole picture. A DNG's border outside it (the
+    Blackmagic's last four columns are black) was kept, and counted as under-exposed."""
+    width, height = int(getattr(sizes, "crop_width", 0)), int(getattr(sizes, "crop_height", 0))
+    if width <= 0 or height <= 0:
+        return None
+    top = int(sizes.crop_top_margin) - int(sizes.top_margin)
+    left = int(sizes.crop_left_margin) - int(sizes.left_margin)
+    if top < 0 or left < 0 or top + height > sizes.height or left + width > sizes.width:
+        return None  # not within the picture: not what this reading of the fields expects
+    if (width, height) == (sizes.width, sizes.height):
+        return None
+    k = 2 if half else 1
+    return (top // k, (top + height) // k), (left // k, (left + width) // k)
+
+
 def read_raw(path: Path, max_pixels: int, half: bool = False) -> Any:
     """Decode the camera raw file ``path`` (see module docstring) to an
     :class:`~hdr_studio.core.image.Image` in linear Rec.2020 with ``sensor_clip`` and
@@ -413,10 +478,14 @@ def read_raw(path: Path, max_pixels: int, half: bool = False) -> Any:
         matrix, note = _camera_to_output(raw)
         notes += [note] if note else []
         flip = sizes.flip
+        crop = default_crop(sizes, half)
         white_level = raw.white_level
         metadata = _metadata(path, raw)
     finally:
         raw.close()
+    if crop is not None:  # before orienting: LibRaw's picture is as the sensor reads
+        (top, bottom), (left, right) = crop
+        rgb16, clip = rgb16[top:bottom, left:right], clip[top:bottom, left:right]
     linear, clip = _to_linear(rgb16, clip, whites, black, white_level, bayer, wb, matrix, flip)
     code = sensor_code(linear, clip)
     info = RawInfo(

@@ -72,3 +72,18 @@ def test_the_filmstrip_shows_them(qtbot, win, results):  # noqa: F811
         return (c.red(), c.green(), c.blue()) != (60, 60, 60)
 
     qtbot.waitUntil(lambda: all(pictured(i) for i in range(strip.count())), timeout=60000)
+
+
+def test_a_raw_thumbnail_is_its_preview_without_opencv(capfd):
+    """A raw's filmstrip thumbnail went through OpenCV's TIFF reader: libtiff's warnings
+    on the terminal ("TIFFFetchNormalTag…", "can not handle images with 12-bit samples")
+    and, for a raw it could read, its tiny IFD0 thumbnail. Now: the raw's own preview."""
+    pytest.importorskip("rawpy")
+    from pathlib import Path
+
+    raws = Path(__file__).parents[1] / "data" / "raw"
+    for name in ("RAW_KODAK_DC50.KDC", "Blackmagic_Pocket_Cinema_Camera_4K.dng"):
+        assert quick_preview(raws / name) is None
+        rgb = thumbnail(raws / name)
+        assert rgb is not None and rgb.dtype == np.uint8 and max(rgb.shape[:2]) >= 120
+    assert "TIFF" not in capfd.readouterr().err

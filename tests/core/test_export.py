@@ -109,7 +109,12 @@ def test_ultrahdr_jpeg_has_a_gain_map(tmp_path, source, hdr):
     assert data.count(b"\xff\xd8\xff") >= 2 and b"hdrgm:GainMapMax" in data
     back = read_image(out)
     assert back.gain_map is not None
-    peak = min(float(hdr.max()), 1000 / 203)  # the PQ outputs' peak limit (1000 cd/m²)
+    # the content's headroom: the brightest channel of what the PQ file holds (limited to
+    # 1000 cd/m² in Rec.2020), in the base's primaries
+    from hdr_studio.core.gamut import convert_primaries
+
+    pq = read_image(ex.write_result(hdr, tmp_path / "o.png", source))
+    peak = float(convert_primaries(pq.linear, pq.primaries, source.primaries).max())
     assert back.gain_map.headroom_stops == pytest.approx(np.log2(peak), abs=0.05)
     assert back.metadata["Make"][1] == "TestCam"  # the source's metadata carried
     lit = (hdr.max(axis=2) > 0.05) & (hdr.max(axis=2) < 2.0)  # below the roll-off
@@ -460,3 +465,54 @@ def test_the_location_is_left_out_when_asked(tmp_path, hdr, fmt):
         assert back["Make"][1] == "TestCam", fmt
         located = any(n.startswith("GPS:") for n in back) or "IPTC:City" in back
         assert located != strip, (fmt, strip, sorted(n for n in back if "GPS" in n))
+
+
+def test_an_ultra_hdr_file_holds_the_highlights_the_pq_files_hold(tmp_path):
+    """A P3 photo brighter than the peak: the Ultra HDR file rolled its highlights off in
+    Display P3 while the PQ files do it in Rec.2020, so they came back 0.9× the PNG's
+    (a new user compared the two). Both now agree within the gain map's precision."""
+    from hdr_studio.core.gamut import convert_primaries
+
+    y, x = np.mgrid[0:48, 0:64].astype(np.float32)
+    hue = np.stack([0.6 + 0.4 * np.cos(x / 9), 0.3 + 0.7 * x / 63, 0.5 + 0.4 * np.sin(y / 7)], -1)
+    lin = hue * np.linspace(0.5, 20.0, 48, dtype=np.float32)[:, None, None]  # to 20× white
+    p3 = Image.from_pixels(lin, "p3", "linear", is_float=True)
+    back = {}
+    for fmt, ext in (("jpeg-uhdr", "jpg"), ("png-pq", "png")):
+        out = read_image(ex.write_result(lin, tmp_path / f"o.{ext}", p3, fmt=fmt))
+        back[fmt] = convert_primaries(out.linear, out.primaries, "rec2020") @ np.float32(
+            [0.2627, 0.6780, 0.0593]
+        )
+    bright = back["png-pq"] > 1.0
+    ratio = back["jpeg-uhdr"][bright] / back["png-pq"][bright]
+    assert bright.sum() > 500
+    assert abs(float(np.median(ratio)) - 1.0) < 0.01 and np.percentile(ratio, 5) > 0.97
+
+
+def test_a_radiance_file_is_as_bright_as_the_openexr(tmp_path):
+    """RGBE's writer truncates to 8-bit mantissas: a .hdr came back 0.4–0.6 % darker than
+    the OpenEXR of the same result (a new user compared them). It now rounds."""
+    rng = np.random.default_rng(5)
+    lin = rng.uniform(0.02, 12.0, (32, 48, 3)).astype(np.float32)
+    lin[..., 1] = lin[..., 0] * rng.uniform(0.6, 1.0, (32, 48)).astype(np.float32)
+    source = Image.from_pixels(lin, "rec709", "linear", is_float=True)
+    back = read_image(ex.write_result(lin, tmp_path / "o.hdr", source)).linear
+    top = lin.max(axis=2)
+    err = back.max(axis=2) / top - 1
+    assert abs(float(err.mean())) < 0.001 and float(np.abs(err).max()) < 0.0042
+
+
+@pytest.mark.parametrize("fmt", ["tiff-sdr", "tiff-float", "png-sdr", "jpeg-sdr", "exr"])
+def test_the_lens_is_carried_right_or_not_at_all(tmp_path, source, hdr, fmt):
+    """OpenImageIO's TIFF writer turned a lens specification of 1.54-5.1 mm f/1.6-2.4
+    into "0-1.94 mm f/?-2.32": wrong metadata is worse than none, so TIFF leaves it out."""
+    source.metadata["Exif:LensSpecification"] = ("float[4]", (1.54, 5.1, 1.6, 2.4))
+    source.metadata["GPS:Latitude"] = ("float[3]", (43.0, 2.0, 30.5))
+    ext = ex.FORMATS[fmt].extensions[0]
+    spec = oiio.ImageInput.open(
+        str(ex.write_result(hdr, tmp_path / f"o{ext}", source, fmt=fmt))
+    ).spec()
+    lens = spec.getattribute("Exif:LensSpecification")
+    if lens is not None or not fmt.startswith("tiff"):
+        np.testing.assert_allclose(lens, (1.54, 5.1, 1.6, 2.4), rtol=1e-3)
+    np.testing.assert_allclose(spec.getattribute("GPS:Latitude"), (43.0, 2.0, 30.5), rtol=1e-3)

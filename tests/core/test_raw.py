@@ -121,13 +121,16 @@ def test_real_raws_of_three_makers():
     assert kodak.metadata["Make"][1] == "Eastman Kodak Company"
     assert np.isfinite(kodak.linear).all() and kodak.sensor_clip.shape == (512, 768, 3)
     bmd = read_image(DATA / "Blackmagic_Pocket_Cinema_Camera_4K.dng")
-    assert bmd.linear.shape == (2176, 4128, 3) and bmd.raw is not None
+    # the DNG's default crop (DefaultCropOrigin 16, 8; DefaultCropSize 4096 × 2160): the
+    # whole sensor read kept four black columns, counted as an under-exposed region
+    assert bmd.linear.shape == (2160, 4096, 3) and bmd.raw is not None
+    assert bmd.linear[:, -4:].mean() > 0.02 and bmd.sensor_clip.shape == (2160, 4096, 3)
     assert bmd.raw.white_balance[0] > 1.5 and np.isfinite(bmd.linear).all()
     assert bmd.sensor_clip.any() and not bmd.sensor_clip.all()
     # A Canon CRW (CIFF, not TIFF): no as-shot white balance LibRaw can use, no rgb_cam;
     # its sensor saturates over a cluster 4050-4079 of 4095, not on one plateau.
     canon = read_image(DATA / "RAW_CANON_D30_SRGB.CRW")
-    assert canon.linear.shape == (1448, 2176, 3) and canon.raw is not None
+    assert canon.linear.shape == (1440, 2160, 3) and canon.raw is not None  # LibRaw's crop
     assert canon.notes == ["no as-shot white balance in the file: daylight used"]
     share = canon.sensor_clip.mean(axis=(0, 1))
     assert (share > 0.004).all() and (share < 0.02).all(), share  # the lighter's highlights
@@ -188,7 +191,7 @@ def test_a_photo_is_read_by_what_it_holds_not_its_name(tmp_path):
     dng_named = tmp_path / "IMG_0001.JPG"  # a TIFF-based raw (DNG) under a JPEG's name
     shutil.copy(DATA / "Blackmagic_Pocket_Cinema_Camera_4K.dng", dng_named)
     assert sniff(dng_named) == "raw-or-tiff"
-    assert read_image(dng_named).linear.shape[:2] == (2176, 4128)
+    assert read_image(dng_named).linear.shape[:2] == (2160, 4096)  # its default crop
 
     px = (np.linspace(0, 1, 24 * 16 * 3).reshape(16, 24, 3) * 255).astype(np.uint8)
     jpeg_as_raw = write(tmp_path / "shot.jpg", px).rename(tmp_path / "shot.dng")
@@ -196,3 +199,18 @@ def test_a_photo_is_read_by_what_it_holds_not_its_name(tmp_path):
     tiff_as_png = write(tmp_path / "scan.tif", px).rename(tmp_path / "scan.png")
     assert sniff(tiff_as_png) == "raw-or-tiff"  # LibRaw refuses a plain TIFF: OpenImageIO
     np.testing.assert_array_equal(read_image(tiff_as_png).code, px / np.float32(255))
+
+
+def test_a_crw_carries_its_camera_and_capture_time(tmp_path):
+    """A Canon CRW's metadata is CIFF, not TIFF: its make, model, capture time and artist
+    reached no output (the exposure did, from LibRaw)."""
+    from hdr_studio.core.export import write_result
+
+    photo = read_image(DATA / "RAW_CANON_D30_SRGB.CRW")
+    md = photo.metadata
+    assert md["Make"][1] == "Canon" and md["Model"][1] == "Canon EOS D30"
+    assert md["Exif:DateTimeOriginal"][1] == "2002:11:24 15:11:22"
+    assert md["Artist"][1] == "Marc-Andre Keune"
+    back = read_image(write_result(photo.linear, tmp_path / "o.exr", photo)).metadata
+    assert back["Model"][1] == "Canon EOS D30"
+    assert "DateTime" not in read_image(DATA / "Blackmagic_Pocket_Cinema_Camera_4K.dng").metadata

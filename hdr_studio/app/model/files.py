@@ -39,7 +39,11 @@ def quick_preview(path: Path, max_side: int = PREVIEW_SIDE) -> np.ndarray | None
     until the photo is read (its encoding as is: no colour profile, no camera curve)."""
     import cv2
 
+    from hdr_studio.api.photos import file_kind
+
     try:
+        if file_kind(path) in ("raw", "raw-or-tiff"):
+            return None  # OpenCV's TIFF reader gave a raw's thumbnail, with libtiff's warnings
         size = _size(path)
         if size is None:
             return None
@@ -72,16 +76,20 @@ def thumbnail(path: Path, max_side: int = 240) -> np.ndarray | None:
     decoder reads the file, else the photo read whole (OpenEXR, float TIFF, AVIF, JPEG XL,
     HEIC…) and shown as the viewer's SDR view shows it (Rec.709, HDR rolled off to white);
     None when it cannot be read."""
-    rgb = quick_preview(path, max_side)
+    from hdr_studio.api.errors import InputError
+    from hdr_studio.api.photos import file_kind, first_picture, read_photo
+
+    try:
+        raw = file_kind(path) == "raw"
+    except OSError:
+        return None
+    rgb = None if raw else quick_preview(path, max_side)
     if rgb is not None:
         return rgb
     import cv2
 
-    from hdr_studio.api.errors import InputError
-    from hdr_studio.api.photos import read_photo
-
-    try:
-        image = read_photo(path)
+    try:  # a raw: its embedded preview (or a half-size decode), not the whole decode
+        image = first_picture(path) if raw else read_photo(path)
     except (InputError, OSError, ValueError, MemoryError):
         return None
     lin = image.linear
