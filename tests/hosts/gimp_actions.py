@@ -115,8 +115,10 @@ def one(spec, method):
             result = "sdr" if action == "sdr" else "hdr"
             run("plug-in-hdr-studio-reconstruct", image, source, method=method, result=result)
             entry = dump(key, image)
-        elif action in ("mask", "declip_hdr"):  # refused before anything is added
+        elif action in ("mask", "declip_hdr", "grey"):  # refused before anything is added
             target = source
+            if action == "grey":  # Image ▸ Mode ▸ Grayscale
+                image.convert_grayscale()
             if action == "mask":  # the layer mask active (its thumbnail clicked)
                 target = source.create_mask(Gimp.AddMaskType.WHITE)
                 source.add_mask(target)

@@ -140,6 +140,7 @@ def gimp():
                 "source",
                 "mask",
                 "declip_hdr",
+                "grey",
             ],
         },
         *[  # Image ▸ Precision: 64-bit float, 32-bit integer (no sample type of their own)
@@ -215,6 +216,8 @@ def test_a_layer_mask_or_an_sdr_only_method_is_refused_before_any_change(gimp):
     assert "layer mask is active" in mask["error"] and mask["layers_unchanged"]
     assert "SDR result only" in declip["error"] and "Result: SDR" in declip["error"]
     assert declip["layers_unchanged"] and not declip["dirty"]
+    grey = actions["grey"]  # offered for greyscale images too, to say what to do
+    assert "Image ▸ Mode ▸ RGB" in grey["error"] and grey["layers_unchanged"]
 
 
 def test_gimp_procedures_match_the_command_line(gimp):

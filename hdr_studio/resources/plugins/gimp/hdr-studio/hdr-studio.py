@@ -615,7 +615,8 @@ class HDRStudio(Gimp.PlugIn):
     def do_create_procedure(self, name):
         proc = Gimp.ImageProcedure.new(self, name, Gimp.PDBProcType.PLUGIN, self.run, None)
         label, blurb = PROCS[name]
-        proc.set_image_types("RGB*")
+        # greyscale too, so that the menu item says what to do instead of being greyed out
+        proc.set_image_types("RGB*, GRAY*")
         proc.set_sensitivity_mask(Gimp.ProcedureSensitivityMask.DRAWABLE)
         proc.set_menu_label(label)
         proc.add_menu_path(MENU)
@@ -633,6 +634,8 @@ class HDRStudio(Gimp.PlugIn):
     def run(self, procedure, run_mode, image, drawables, config, run_data):
         if len(drawables) != 1:
             return self._fail(procedure, "select one layer")
+        if image.get_base_type() != Gimp.ImageBaseType.RGB:
+            return self._fail(procedure, "HDR Studio needs an RGB image: Image ▸ Mode ▸ RGB")
         name = procedure.get_name()
         interactive = run_mode == Gimp.RunMode.INTERACTIVE
         has_arguments = name != "plug-in-hdr-studio-open-in-app"
