@@ -4,7 +4,7 @@ folder filter, ``--help``) and what can be written (the export formats by name:
 :data:`EXPORT_FORMATS`, each an :class:`ExportFormat` record)."""
 
 from hdr_studio.core.export import FORMATS as EXPORT_FORMATS
-from hdr_studio.core.export import ExportFormat, ExportOptions, encode_result
+from hdr_studio.core.export import ExportFormat, ExportOptions, encode_result, is_location
 from hdr_studio.core.formats import (
     format_for_extension,
     mime_types,
@@ -20,6 +20,7 @@ __all__ = [
     "ExportOptions",
     "encode_result",
     "format_for_extension",
+    "is_location",
     "jxl_metadata_spec",
     "mime_types",
     "open_filter",

@@ -14,7 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from hdr_studio.api.errors import InputError
 from hdr_studio.api.formats import EXPORT_FORMATS as FORMATS
-from hdr_studio.api.formats import open_filter
+from hdr_studio.api.formats import ExportOptions, open_filter
 from hdr_studio.app.model.batch import (
     TEMPLATE_FIELDS,
     BatchSettings,
@@ -27,7 +27,7 @@ from hdr_studio.app.model.curve import curve_label
 from hdr_studio.app.model.export import extensions
 from hdr_studio.app.model.settings import Store
 from hdr_studio.app.model.state import AppState, JobState
-from hdr_studio.app.widgets import set_tip
+from hdr_studio.app.widgets import set_tip, tag_parameter
 from hdr_studio.app.workers import JobController
 
 COLUMNS = ("Photo", "Status", "Seconds", "Message")
@@ -55,8 +55,7 @@ class BatchDialog(QtWidgets.QDialog):
         self.events.posted.connect(self._on_event)
         self.report_path: Path | None = None
         self.result: Any = None
-        edits = state.edits
-        self.strength, self.passes = edits.strength, edits.passes
+        self.app = state  # the Reconstruct panel's settings, read when the batch runs
 
         form = self._settings_form(state)
         buttons = self._run_area()
@@ -106,14 +105,18 @@ class BatchDialog(QtWidgets.QDialog):
         form.addRow("Format", self.format)
         self.curve = self._curve_box(edits.curve)
         form.addRow("Camera curve", self.curve)
-        form.addRow(
-            "",
-            QtWidgets.QLabel(
-                f"Strength {round(self.strength * 100)} %, "
-                f"{'mirror passes' if self.passes == 3 else 'one pass'} "
-                "(as in the Reconstruct panel)"
-            ),
-        )
+        self.panel_line = QtWidgets.QLabel()
+        form.addRow("", self.panel_line)
+        # the dialog stays open beside the window: the line follows the panel (it kept the
+        # strength of when it opened, and a batch ran with it)
+        unsubscribe = edits.subscribe(lambda *_: self._show_panel_settings())
+        self.destroyed.connect(lambda *_: unsubscribe())
+        self.finished.connect(lambda *_: unsubscribe())
+        self._show_panel_settings()
+        self.strip_location = QtWidgets.QCheckBox("Leave out where they were taken (GPS)")
+        tag_parameter(self.strip_location, "reconstruct.export.strip_location")
+        self.strip_location.setChecked(self.saved.strip_location)
+        form.addRow("", self.strip_location)
         self.resume = QtWidgets.QCheckBox("Skip photos whose output is current (resume)")
         self.resume.setChecked(self.saved.resume)
         form.addRow("", self.resume)
@@ -123,8 +126,21 @@ class BatchDialog(QtWidgets.QDialog):
             self.format.currentIndexChanged,
         ):
             signal.connect(lambda *_: self._show_example())
+        self.method.currentIndexChanged.connect(lambda *_: self._show_panel_settings())
+        self.format.currentIndexChanged.connect(lambda *_: self._format_changed())
         self._show_example()
+        self._format_changed()
         return form
+
+    def _format_changed(self) -> None:
+        carries = FORMATS[self.format.currentData()].metadata
+        self.strip_location.setEnabled(carries)
+        set_tip(
+            self.strip_location,
+            "The photos' GPS position and IPTC city and country are left out of the outputs"
+            if carries
+            else "This format carries none of the photos' metadata: nothing to leave out",
+        )
 
     @staticmethod
     def _curve_box(panel_curve: str | None) -> QtWidgets.QComboBox:
@@ -213,9 +229,23 @@ class BatchDialog(QtWidgets.QDialog):
         if folder:
             self.output.setText(folder)
 
+    def _show_panel_settings(self) -> None:
+        edits = self.app.edits
+        method = self.method.currentData() or ""
+        opts = edits.options_for(method)
+        text = (
+            f"Strength {round(edits.strength * 100)} %, "
+            f"{'mirror passes' if edits.passes == 3 else 'one pass'}"
+            + "".join(f", {k.replace('_', ' ')} {v:g}" for k, v in sorted(opts.items()))
+            + " (as in the Reconstruct panel)"
+        )
+        self.panel_line.setText(text)
+        if hasattr(self, "example"):
+            self._show_example()
+
     def _values(self) -> dict[str, str]:
         return template_values(
-            self.method.currentData() or "", self.strength, self.format.currentData()
+            self.method.currentData() or "", self.app.edits.strength, self.format.currentData()
         )
 
     def _show_example(self) -> None:
@@ -231,6 +261,7 @@ class BatchDialog(QtWidgets.QDialog):
             resume=self.resume.isChecked(),
             recursive=self.recursive.isChecked(),
             template=self.template.text() or "{name}",
+            strip_location=self.strip_location.isChecked(),
         ).save(self.store)
 
     def run(self) -> None:
@@ -247,7 +278,12 @@ class BatchDialog(QtWidgets.QDialog):
             return
         self._remember()
         method, fmt = self.method.currentData(), self.format.currentData()
-        curve, strength, passes = self.curve.currentData(), self.strength, self.passes
+        edits = self.app.edits  # as the panel is now, as the window's own reconstruction
+        curve, strength, passes = self.curve.currentData(), edits.strength, edits.passes
+        options, over = edits.options_for(method), self.app.overlay.over
+        export = ExportOptions(
+            strip_location=self.strip_location.isChecked() and self.strip_location.isEnabled()
+        )
         recursive, resume = self.recursive.isChecked(), self.resume.isChecked()
         values = self._values()
         self.table.setRowCount(0)
@@ -268,6 +304,9 @@ class BatchDialog(QtWidgets.QDialog):
                 curve=curve,
                 strength=strength,
                 passes=passes,
+                options=options,
+                over=over,
+                export=export,
             )
             out = Path(outdir)
             tasks, skipped, manifest = plan(items, out, request, resume, not resume)

@@ -108,19 +108,26 @@ class PanelsHidden:
     """View ▸ Hide panels (Tab on the photo, as in GIMP and Photoshop): every docked or
     floating panel out of the way, and back as they were."""
 
-    def __init__(self, docks: Docks) -> None:
-        self.docks = docks
+    def __init__(self, win: QtWidgets.QMainWindow, docks: Docks) -> None:
+        self.win, self.docks = win, docks
         self.hidden: list[QtWidgets.QDockWidget] = []
+        self.layout: QtCore.QByteArray | None = None  # the window's state as they were
 
     def set(self, hide: bool) -> None:
         if hide:
+            self.layout = self.win.saveState()
             self.hidden = [d for d in self.docks.widgets if d.isVisible()]
             for d in self.hidden:
                 d.hide()
         else:
             for d in self.hidden or self.docks.widgets:
                 d.show()
-            self.hidden = []
+            self.hidden, self.layout = [], None
+
+    def state_to_keep(self) -> QtCore.QByteArray:
+        """The window's state for the next start: with the panels as they were before they
+        were hidden (kept hidden, the next start showed none and Hide panels unticked)."""
+        return self.layout if self.layout is not None else self.win.saveState()
 
 
 def _later(win) -> None:

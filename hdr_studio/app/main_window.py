@@ -75,7 +75,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.viewer = ImageViewer()
         self.setCentralWidget(self.viewer)
         self.docks: Docks = build_docks(self)
-        self.panels_hidden = PanelsHidden(self.docks)
+        self.panels_hidden = PanelsHidden(self, self.docks)
         self._first_layout = self.saveState()  # View ▸ Panels ▸ Reset panels
         self.fresh_layout = True  # no arrangement of the user's (restore_window says)
         self.menus = build_menus(self, s, self._handlers(), self.docks.widgets, self.viewer)

@@ -4,12 +4,12 @@ export's writer, on a worker)."""
 
 from __future__ import annotations
 
-from PySide6 import QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 from hdr_studio.api.engine import formats_for
 from hdr_studio.api.formats import EXPORT_FORMATS as FORMATS
 from hdr_studio.app.model import metadata
-from hdr_studio.app.model.settings import Store
+from hdr_studio.app.model.settings import Store, stored_bool
 from hdr_studio.app.model.state import AppState
 from hdr_studio.app.widgets import blocked, set_tip
 from hdr_studio.app.workers import LatestOnly
@@ -108,8 +108,15 @@ class MetadataPanel(QtWidgets.QWidget):
             self._fill(self.export, [])
             return
         image = metadata.with_curve_metadata(doc.image, doc.outcome)
+        # as the Export dialog will write it: with the location left out when chosen there
+        # (the panel listed the GPS rows the export then did not carry)
+        strip = stored_bool(self.store.value("export/strip_location", "false"))
         self._fill(self.export, [("", "checking…")])
-        self.worker.request(lambda: (fmt, metadata.export_rows(image, fmt)))
+        self.worker.request(lambda: (fmt, metadata.export_rows(image, fmt, strip)))
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        self.sync_export()  # the Export dialog's choices may have changed meanwhile
 
     def _export_done(self, answer) -> None:
         fmt, rows = answer

@@ -14,7 +14,14 @@ from hdr_studio.app.model.controls import control_range
 from hdr_studio.app.model.curve import CurveModel
 from hdr_studio.app.model.state import AppState
 from hdr_studio.app.model.status import job_status
-from hdr_studio.app.widgets import ValueSlider, blocked, set_tip, tag_parameter, tip
+from hdr_studio.app.widgets import (
+    ResetSpinBox,
+    ValueSlider,
+    blocked,
+    set_tip,
+    tag_parameter,
+    tip,
+)
 
 RUN_TIP = "Reconstruct the clipped highlights of the open photo with the chosen method (Ctrl+R)"
 
@@ -143,7 +150,7 @@ class ReconstructPanel(QtWidgets.QWidget):
         form = QtWidgets.QFormLayout(group)
         boxes = {}
         for opt in m.options:
-            box = QtWidgets.QDoubleSpinBox()
+            box = ResetSpinBox(opt.default)  # a typed value applies whole, on Enter
             box.setRange(opt.minimum, opt.maximum)
             box.setSingleStep(0.5)
             box.setValue(opt.default)

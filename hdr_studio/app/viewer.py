@@ -340,6 +340,18 @@ class ImageViewer(QtWidgets.QWidget):
                 maxBounds=QtCore.QRectF(0, 0, self.shown_size[1], self.shown_size[0]),
             )
             self.roi.setZValue(20)
+            # every edge and corner drags (RectROI has one handle, at a corner: dragging an
+            # edge moved the whole rectangle), each scaling about the opposite one
+            for handle, anchor in (
+                ((0, 0.5), (1, 0.5)),
+                ((1, 0.5), (0, 0.5)),
+                ((0.5, 0), (0.5, 1)),
+                ((0.5, 1), (0.5, 0)),
+                ((0, 0), (1, 1)),
+                ((1, 0), (0, 1)),
+                ((0, 1), (1, 0)),
+            ):
+                self.roi.addScaleHandle(handle, anchor)
             self.roi.sigRegionChangeFinished.connect(self._roi_moved)
             self.main.box.addItem(self.roi)
             return

@@ -41,10 +41,13 @@ class _ResetOnDoubleClick(QtCore.QObject):
 
 
 class ResetSpinBox(QtWidgets.QDoubleSpinBox):
-    """A spin box whose value goes back to ``default`` on a double-click."""
+    """A spin box whose value goes back to ``default`` on a double-click. A typed value
+    applies on Enter or when the box loses focus (arrows and the wheel at once): applied
+    per key, "1.5" became 1.00 before its "." could be typed, and "240" ran 2 and 24."""
 
     def __init__(self, default: float = 0.0, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setKeyboardTracking(False)
         self.default = default
         self._filter = _ResetOnDoubleClick(self, self.reset)
         self.lineEdit().installEventFilter(self._filter)
@@ -168,6 +171,7 @@ def parameter_widget(tagged: str) -> QtWidgets.QWidget:
         shown = control_range(p)
         if p.kind is int and shown.scale == 1.0:
             widget = QtWidgets.QSpinBox()
+            widget.setKeyboardTracking(False)  # a typed number applies whole, on Enter
             widget.setRange(int(shown.minimum), int(shown.maximum))
             widget.setValue(int(shown.default))
         else:

@@ -40,7 +40,7 @@ def restore_window(win) -> None:
 def save_window(win) -> None:
     st = win.settings
     st.setValue("geometry", win.saveGeometry())
-    st.setValue("windowState", win.saveState())
+    st.setValue("windowState", win.panels_hidden.state_to_keep())
     o = win.state.overlay
     for k in ("mode", "over", "under", "opacity"):
         st.setValue(f"overlay/{k}", getattr(o, k))

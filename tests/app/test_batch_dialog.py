@@ -152,3 +152,44 @@ def test_batch_results_show_whole_photo_names(qtbot, photos, tmp_path):
     assert item.toolTip() == str(long)
     dlg.close()
     win.shutdown()
+
+
+def test_a_batch_runs_with_the_panel_as_it_is_when_it_starts(qtbot, photos, tmp_path):
+    """The dialog stays open beside the window, but it kept the strength of when it was
+    opened (a batch ran at 100 % after 50 % was chosen), passed no method options (the
+    classical Max gain), and could not leave the photos' location out."""
+    from hdr_studio.api.engine import reconstruct
+    from hdr_studio.api.request import ReconstructRequest
+    from hdr_studio.core.reader import read_image
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    qtbot.waitUntil(win.idle, timeout=60000)
+    dlg = win.batch_dialog()
+    photo = photos / "p0.jpg"
+    dlg.add_inputs([photo])
+    dlg.output.setText(str(tmp_path / "out"))
+    dlg.method.setCurrentIndex(dlg.method.findData("classical"))
+    edits = win.state.edits
+    edits.update(strength=0.5, options=edits.with_option("classical", "max_gain", 8.0))
+    assert "Strength 50 %" in dlg.panel_line.text() and "max gain 8" in dlg.panel_line.text()
+    dlg.format.setCurrentIndex(dlg.format.findData("avif-pq"))
+    assert not dlg.strip_location.isEnabled()  # AVIF carries no metadata
+    dlg.format.setCurrentIndex(dlg.format.findData("exr"))
+    dlg.strip_location.setChecked(True)
+    dlg.run()
+    qtbot.waitUntil(lambda: dlg.result is not None, timeout=120000)
+    got = read_image(tmp_path / "out" / "p0.exr").linear
+    want = reconstruct(
+        ReconstructRequest(
+            input=photo,
+            method="classical",
+            strength=0.5,
+            options={"max_gain": 8.0},
+            over=win.state.overlay.over,
+        )
+    ).pixels
+    np.testing.assert_allclose(got, want, rtol=2e-3, atol=1e-4)  # half floats
+    assert win.settings.value("batch/strip_location") in (True, "true")
+    dlg.close()
+    win.shutdown()

@@ -615,3 +615,85 @@ def test_the_export_dialog_can_leave_the_location_out(qtbot, win, tmp_path):  # 
     ]
     assert not [n for n in names if n.startswith("GPS:")]
     assert export_dialog(win).strip_location.isChecked()  # remembered
+    # the Metadata tab lists what such an export carries: it listed the GPS rows
+    panel = win.docks.metadata
+    panel.format.setCurrentIndex(panel.format.findData("png-sdr"))
+    panel.sync_export()
+    qtbot.waitUntil(
+        lambda: any(k.startswith("Left out") for k, _ in panel.export_rows()), timeout=20000
+    )
+    assert not any(k.startswith("GPS:") for k, _ in panel.export_rows())
+
+
+def test_a_typed_number_applies_whole(qtbot, win):  # noqa: F811
+    """Each key applied at once and rewrote the box: "1.5" typed as Exposure became 1.00
+    before its "." could be typed, and "240" for Over ran 2 and 24 first (an analysis
+    each). A typed value now applies on Enter; the arrows still apply at once."""
+    open_sample(qtbot, win)
+    seen = []
+    win.state.overlay.subscribe(lambda *_: seen.append(win.state.overlay.over))
+    boxes = (
+        (win.toolbar.exposure, "1.5", lambda: win.state.view.exposure, 1.5),
+        (win.clipping_panel.over, "240.5", lambda: win.state.overlay.over * 255, 240.5),
+    )
+    for box, text, value, want in boxes:
+        box.setFocus()
+        box.lineEdit().selectAll()
+        QtWidgets.QApplication.processEvents()
+        qtbot.keyClicks(box.lineEdit(), text)
+        qtbot.keyClick(box.lineEdit(), QtCore.Qt.Key.Key_Return)
+        QtWidgets.QApplication.processEvents()
+        assert value() == pytest.approx(want), text
+    assert all(v * 255 > 200 for v in seen), seen  # no 2, no 24 on the way
+    win.state.edits.update(method="classical")
+    settle(qtbot, win)
+    box = win.reconstruct_panel.option(
+        "classical", next(iter(win.reconstruct_panel._options["classical"]))
+    )
+    box.setFocus()
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "7.5")
+    qtbot.keyClick(box.lineEdit(), QtCore.Qt.Key.Key_Return)
+    assert box.value() == pytest.approx(7.5) or box.maximum() < 7.5
+
+
+def test_panels_hidden_at_quit_are_back_at_the_next_start(qtbot):
+    """Quit with the panels hidden (Tab): the next start showed none, with Hide panels
+    unticked, and only a second Tab brought them back."""
+    from hdr_studio.app.main_window import MainWindow
+    from hdr_studio.app.model.settings import MemoryStore
+
+    store = MemoryStore()
+    first = MainWindow(store=store)
+    qtbot.addWidget(first)
+    first.resize(1280, 800)
+    first.show()
+    first.menus.hide_panels.setChecked(True)
+    assert not any(d.isVisible() for d in first.docks.widgets)
+    first.close()
+    again = MainWindow(store=store)
+    qtbot.addWidget(again)
+    again.show()
+    QtWidgets.QApplication.processEvents()
+    try:
+        assert all(d.isVisible() for d in again.docks.widgets)
+        assert not again.menus.hide_panels.isChecked()
+    finally:
+        again.shutdown()
+
+
+def test_the_selection_is_resized_by_any_edge(qtbot, win):  # noqa: F811
+    """Edit ▸ Limit the result to a rectangle says "drag its edges": dragging its left
+    edge moved the whole rectangle (the one handle was its bottom-right corner)."""
+    open_sample(qtbot, win)
+    win.state.edits.update(selection=(300, 200, 900, 600))
+    settle(qtbot, win)
+    roi = win.viewer.roi
+    assert roi is not None and len(roi.getHandles()) == 8
+    left = next(h for h in roi.handles if tuple(h["pos"]) == (0, 0.5))
+    f = win.viewer.factor
+    start = roi.mapToParent(QtCore.QPointF(0, roi.size().y() / 2))
+    roi.movePoint(left["item"], QtCore.QPointF(100 / f, start.y()), finish=True, coords="parent")
+    qtbot.waitUntil(lambda: win.state.edits.selection != (300, 200, 900, 600), timeout=5000)
+    x0, y0, x1, y1 = win.state.edits.selection
+    assert abs(x0 - 100) <= 2 * f and (y0, x1, y1) == (200, 900, 600)

@@ -25,14 +25,16 @@ DEFAULT_TEMPLATE = "{name}"
 
 @dataclass
 class BatchSettings:
-    """What the dialog remembers: output folder, format, resume, subfolders, naming template
-    (the method, curve, strength and passes come from the Reconstruct panel)."""
+    """What the dialog remembers: output folder, format, resume, subfolders, naming
+    template, whether the location is left out (the method's options, strength and passes
+    come from the Reconstruct panel)."""
 
     output: str = ""
     format: str = "exr"
     resume: bool = True
     recursive: bool = False
     template: str = DEFAULT_TEMPLATE
+    strip_location: bool = False
 
     @classmethod
     def load(cls, store: Store) -> BatchSettings:

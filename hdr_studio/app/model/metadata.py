@@ -118,7 +118,7 @@ def _readable(value: Any, name: str = "") -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
-def written_metadata(image: Image, fmt: str) -> dict[str, str]:
+def written_metadata(image: Image, fmt: str, strip_location: bool = False) -> dict[str, str]:
     """The metadata a file in format ``fmt`` carries when an export of ``image`` writes it:
     a crop of the picture encoded by the export's writer, read back. Empty when the format
     carries none (or cannot be read back here)."""
@@ -136,7 +136,7 @@ def written_metadata(image: Image, fmt: str) -> dict[str, str]:
         bit_depth=image.bit_depth,
         metadata=dict(image.metadata),
     )
-    data = encode_result(crop.linear, crop, fmt, ExportOptions())
+    data = encode_result(crop.linear, crop, fmt, ExportOptions(strip_location=strip_location))
     with tempfile.TemporaryDirectory(prefix="hdr-studio-meta-") as folder:
         path = Path(folder) / f"probe{FORMATS[fmt].extensions[0]}"
         path.write_bytes(data)
@@ -160,23 +160,29 @@ def written_metadata(image: Image, fmt: str) -> dict[str, str]:
     }
 
 
-def export_rows(image: Image, fmt: str) -> Rows:
+def export_rows(image: Image, fmt: str, strip_location: bool = False) -> Rows:
     """(label, value) rows of what an export in ``fmt`` writes: the photo's metadata it
-    keeps, and what the writer adds (software, orientation, colour signalling)."""
+    keeps, and what the writer adds (software, orientation, colour signalling);
+    ``strip_location``: as the Export dialog's "Leave out where it was taken" makes it."""
     from hdr_studio.api.errors import HdrStudioError
     from hdr_studio.api.formats import EXPORT_FORMATS as FORMATS
+    from hdr_studio.api.formats import is_location
 
     desc = FORMATS[fmt].description
     try:
-        written = written_metadata(image, fmt)
+        written = written_metadata(image, fmt, strip_location)
     except (HdrStudioError, OSError, RuntimeError, ValueError) as exc:
         return [("Format", desc), ("Metadata", f"could not be checked ({exc})")]
     kept = sorted(k for k in written if k in image.metadata)
     added = sorted(k for k in written if k not in image.metadata)
     dropped = sorted(k for k in image.metadata if k not in written)
+    left_out = [k for k in dropped if strip_location and is_location(k)]
+    dropped = [k for k in dropped if k not in left_out]
     rows = [("Format", desc)]
     rows += [(k, written[k]) for k in kept]
     rows += [(k, written[k]) for k in added]
+    if left_out:
+        rows.append(("Left out (where it was taken)", ", ".join(left_out)))
     if dropped:
         rows.append(("Not carried", ", ".join(dropped)))
     if not written:
