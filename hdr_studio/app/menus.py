@@ -186,10 +186,12 @@ def _edit_menu(win, bar, h: Handlers):
 def _view_menu(win, bar, state: AppState, h: Handlers):
     view = state.view
     v = bar.addMenu("&View")
-    _action(win, v, "&Fit", h.fit, "F")
-    _action(win, v, "&100 %", h.actual_pixels, "1")
-    _action(win, v, "Zoom &in", h.zoom_in, "+")
-    _action(win, v, "Zoom &out", h.zoom_out, "-")
+    # Photoshop's and Lightroom's keys too: Ctrl+0 fits, Ctrl+1 is 100 %, Ctrl+= / Ctrl++
+    # and Ctrl+- zoom; "=" is "+" without Shift
+    _action(win, v, "&Fit", h.fit, ("F", "Ctrl+0"))
+    _action(win, v, "&100 %", h.actual_pixels, ("1", "Ctrl+1"))
+    _action(win, v, "Zoom &in", h.zoom_in, ("+", "=", "Ctrl++", "Ctrl+="))
+    _action(win, v, "Zoom &out", h.zoom_out, ("-", "Ctrl+-"))
     v.addSeparator()
     overlay = _action(
         win, v, "Clipping &overlay", lambda on: state.overlay.update(enabled=on), "O", True

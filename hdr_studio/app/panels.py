@@ -21,6 +21,18 @@ from hdr_studio.app.widgets import (
 OVER_TIP = "Code values at or above this count as over-exposed (double-click: default)"
 
 
+#: What each overlay mode shows (the mode list's tooltips).
+MODE_TIPS = (
+    "Red where all three channels clipped",
+    "Red where any channel clipped (partial clipping is the most common kind)",
+    "Each clipped channel in its own colour: which channels clipped",
+    "Magenta where the result's light was reconstructed rather than measured, as opaque "
+    "as the invented share",
+    "Cyan where the network's results on the photo and its mirror images disagree (fully "
+    "opaque at one stop): reconstruct with Mirror passes to see it",
+)
+
+
 class ClippingPanel(QtWidgets.QWidget):
     """Overlay mode, thresholds (8-bit levels), opacity, and the clipping statistics."""
 
@@ -78,21 +90,7 @@ class ClippingPanel(QtWidgets.QWidget):
             ("Uncertain (mirror passes disagree)", "uncertain"),
         ):
             mode.addItem(label, value)
-        for index, text in (
-            (0, "Red where all three channels clipped"),
-            (1, "Red where any channel clipped (partial clipping is the most common kind)"),
-            (2, "Each clipped channel in its own colour: which channels clipped"),
-            (
-                3,
-                "Magenta where the result's light was reconstructed rather than measured, as "
-                "opaque as the invented share",
-            ),
-            (
-                4,
-                "Cyan where the network's results on the photo and its mirror images disagree "
-                "(fully opaque at one stop): reconstruct with Mirror passes to see it",
-            ),
-        ):
+        for index, text in enumerate(MODE_TIPS):
             mode.setItemData(index, tip(text), QtCore.Qt.ItemDataRole.ToolTipRole)
         set_tip(mode, "What the overlay marks; hover an entry for what it shows")
         tag_parameter(mode, "analyse.mode")
@@ -116,6 +114,21 @@ class ClippingPanel(QtWidgets.QWidget):
         ):
             with blocked(w):
                 show()
+        clipping = m.mode in ("all", "any", "channel")  # red / green mean nothing otherwise
+        self.show_over.setEnabled(clipping)
+        self.show_under.setEnabled(clipping)
+
+    def set_result(self, result: bool, mirrored: bool) -> None:
+        """The Invented and Uncertain modes offered only when there is something to show
+        (chosen without, the overlay showed nothing and said nothing)."""
+        model = self.mode.model()
+        for index, ok, why in (
+            (3, result, "reconstruct first: nothing is invented before"),
+            (4, mirrored, "reconstruct with a network and Mirror passes first"),
+        ):
+            model.item(index).setEnabled(ok)  # type: ignore[attr-defined]
+            text = MODE_TIPS[index] + ("" if ok else f" (off now: {why})")
+            self.mode.setItemData(index, tip(text), QtCore.Qt.ItemDataRole.ToolTipRole)
 
     def set_sensor(self, raw: bool) -> None:
         """A raw photo's over-exposure is its sensor's saturation, not a level: the level

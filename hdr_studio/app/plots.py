@@ -98,10 +98,16 @@ class HistogramPanel(QtWidgets.QWidget):
         for b in (self.under_button, self.over_button):
             b.setCheckable(True)
             b.setAutoRaise(True)
+            # the badges keep their whole figure (between them, the title cut them to
+            # "23.8… under"): the title has a line of its own above them
+            b.setSizePolicy(
+                QtWidgets.QSizePolicy.Policy.Minimum, QtWidgets.QSizePolicy.Policy.Fixed
+            )
         self.title = QtWidgets.QLabel("Open a photo")
         self.title.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.title)
         row.addWidget(self.under_button)
-        row.addWidget(self.title, 1)
+        row.addStretch(1)
         row.addWidget(self.over_button)
         layout.addLayout(row)
         self.plot = pg.PlotWidget(background=PLOT_BACKGROUND)
@@ -166,7 +172,8 @@ class HistogramPanel(QtWidgets.QWidget):
         box.setXRange(float(hist.edges[0]), float(hist.edges[-1]), padding=0.01)
         # over a result's histogram the badges still count the photo's clipped pixels
         self.title.setText(
-            "Result (HDR)<br><span style='font-size:small; color:#999'>clipped in the photo</span>"
+            "Result (HDR) <span style='font-size:small; color:#999'>"
+            "(badges: clipped in the photo)</span>"
             if hdr
             else "Photo"
         )

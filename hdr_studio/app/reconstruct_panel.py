@@ -13,7 +13,7 @@ from hdr_studio.app.model.controller import reconstruct_refusal
 from hdr_studio.app.model.controls import control_range
 from hdr_studio.app.model.curve import CurveModel
 from hdr_studio.app.model.state import AppState
-from hdr_studio.app.model.status import job_status
+from hdr_studio.app.model.status import job_status, result_out_of_date
 from hdr_studio.app.widgets import (
     ResetSpinBox,
     ValueSlider,
@@ -119,6 +119,7 @@ class ReconstructPanel(QtWidgets.QWidget):
         self.cancel.clicked.connect(self.cancel_requested.emit)
         state.methods.subscribe(lambda _: self._methods_changed())
         edits.subscribe(lambda _: self.sync_edits())
+        edits.subscribe(lambda _: self.sync_job())  # a result of other settings says so
         for model in (state.job, state.analysis, state.document):
             model.subscribe(lambda _: self.sync_job())
 
@@ -194,6 +195,9 @@ class ReconstructPanel(QtWidgets.QWidget):
         set_tip(self.run, why or RUN_TIP)
         self.cancel.setEnabled(running)
         text, progress = job_status(s.job, s.analysis)
+        if not running and result_out_of_date(s):
+            made = s.document.outcome.metadata.get("label", "another method")  # type: ignore[union-attr]
+            text = f"The result is {made}'s: Reconstruct (Ctrl+R) for these settings"
         self.progress.setValue(round(progress * 1000))
         self.status.setText(text)
 

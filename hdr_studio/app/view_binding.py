@@ -110,6 +110,10 @@ class ViewBinding(QtCore.QObject):
         doc = self.state.document
         if name in ("image", "result", "reference"):
             sync_job_actions(self.win.menus, self.win.toolbar, self.state)
+        if name in ("image", "result", "outcome"):
+            outcome = doc.outcome
+            mirrored = outcome is not None and outcome.results.spread is not None
+            self.docks.clipping.set_result(doc.result is not None, mirrored)
         if name == "first_picture" and doc.first_picture is not None:
             self.viewer.show_preview(doc.first_picture)
             return

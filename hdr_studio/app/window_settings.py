@@ -28,6 +28,7 @@ def restore_window(win) -> None:
             over=float(st.value("overlay/over", o.over)),
             under=float(st.value("overlay/under", o.under)),
             opacity=float(st.value("overlay/opacity", o.opacity)),
+            enabled=stored_bool(st.value("overlay/enabled"), o.enabled),
         )
         choice, file = str(st.value("curve/choice", "")), str(st.value("curve/file", ""))
         if choice == "file":
@@ -42,7 +43,7 @@ def save_window(win) -> None:
     st.setValue("geometry", win.saveGeometry())
     st.setValue("windowState", win.panels_hidden.state_to_keep())
     o = win.state.overlay
-    for k in ("mode", "over", "under", "opacity"):
+    for k in ("mode", "over", "under", "opacity", "enabled"):
         st.setValue(f"overlay/{k}", getattr(o, k))
     curve = win.state.edits.curve
     st.setValue("curve/choice", "file" if choice_of(curve) == "file" else (curve or ""))

@@ -697,3 +697,64 @@ def test_the_selection_is_resized_by_any_edge(qtbot, win):  # noqa: F811
     qtbot.waitUntil(lambda: win.state.edits.selection != (300, 200, 900, 600), timeout=5000)
     x0, y0, x1, y1 = win.state.edits.selection
     assert abs(x0 - 100) <= 2 * f and (y0, x1, y1) == (200, 900, 600)
+
+
+def test_editor_zoom_keys_and_the_overlay_switch_are_kept(qtbot):
+    """Ctrl+0 / Ctrl+1 / Ctrl+= / Ctrl+- (Photoshop's and Lightroom's zoom keys) did
+    nothing, "+" needed Shift; the overlay came back on at every start though app.md says
+    the overlay settings persist."""
+    from hdr_studio.app.main_window import MainWindow
+    from hdr_studio.app.model.settings import MemoryStore
+
+    store = MemoryStore()
+    w = MainWindow(store=store)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    open_sample(qtbot, w)
+    for keys, name in (("Ctrl+0", "Fit"), ("Ctrl+1", "100 %"), ("=", "Zoom in")):
+        assert action(w, keys).property("name") == name, keys
+    action(w, "Ctrl+1").trigger()
+    action(w, "Ctrl+-").trigger()
+    assert w.viewer.zoom_text() != "100 %"
+    w.state.overlay.update(enabled=False)
+    w.close()
+    again = MainWindow(store=store)
+    qtbot.addWidget(again)
+    try:
+        assert again.state.overlay.enabled is False
+    finally:
+        again.shutdown()
+
+
+def test_overlay_modes_with_nothing_to_show_are_off(qtbot, win):  # noqa: F811
+    """ "Uncertain" chosen after a classical result (no mirror passes) showed nothing and
+    said nothing, and the red/green boxes stayed on in modes where they mean nothing."""
+    panel = win.clipping_panel
+    model = panel.mode.model()
+    open_sample(qtbot, win)
+    assert not model.item(3).isEnabled() and not model.item(4).isEnabled()
+    win.reconstruct("classical")
+    qtbot.waitUntil(lambda: win.state.document.result is not None, timeout=60000)
+    settle(qtbot, win)
+    assert model.item(3).isEnabled() and not model.item(4).isEnabled()
+    assert "Mirror passes" in panel.mode.itemData(4, QtCore.Qt.ItemDataRole.ToolTipRole)
+    win.state.overlay.update(mode="invented")
+    assert not panel.show_over.isEnabled() and not panel.show_under.isEnabled()
+    win.state.overlay.update(mode="any")
+    assert panel.show_over.isEnabled()
+
+
+def test_a_result_of_other_settings_says_so(qtbot, win):  # noqa: F811
+    """After the method was changed the old result stayed, with "done" and no sign that
+    it was another method's."""
+    open_sample(qtbot, win)
+    win.reconstruct("classical")
+    qtbot.waitUntil(lambda: win.state.document.result is not None, timeout=60000)
+    settle(qtbot, win)
+    status = win.reconstruct_panel.status
+    assert "done" in status.text()
+    win.state.edits.update(method="none")
+    assert "Classical" in status.text() and "Ctrl+R" in status.text()
+    win.state.edits.update(method="classical")
+    assert "Ctrl+R" not in status.text()

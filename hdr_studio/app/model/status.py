@@ -27,6 +27,16 @@ def job_status(job: JobState, analysis: Analysis) -> tuple[str, float]:
     return "", 0.0
 
 
+def result_out_of_date(state) -> bool:
+    """Whether the shown result was made with another method or number of passes than
+    the panel now says (it stayed, with no sign, after the method was changed)."""
+    doc, edits = state.document, state.edits
+    if doc.result is None or doc.outcome is None:
+        return False
+    made = doc.outcome.metadata
+    return made.get("method") != edits.method or made.get("passes", 1) != edits.passes
+
+
 #: How the status line names encodings and primaries ("8-bit sRGB/Rec.709", not "srgb/rec709").
 _TRANSFERS = {"srgb": "sRGB", "linear": "linear", "pq": "PQ", "hlg": "HLG"}
 _PRIMARIES = {"rec709": "Rec.709", "p3": "P3", "rec2020": "Rec.2020", "adobergb": "Adobe RGB"}
