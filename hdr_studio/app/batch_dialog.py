@@ -24,7 +24,7 @@ from hdr_studio.app.model.batch import (
     template_values,
 )
 from hdr_studio.app.model.curve import curve_label
-from hdr_studio.app.model.export import extensions
+from hdr_studio.app.model.export import extensions, uses
 from hdr_studio.app.model.settings import Store
 from hdr_studio.app.model.state import AppState, JobState
 from hdr_studio.app.widgets import set_tip, tag_parameter
@@ -133,7 +133,7 @@ class BatchDialog(QtWidgets.QDialog):
         return form
 
     def _format_changed(self) -> None:
-        carries = FORMATS[self.format.currentData()].metadata
+        carries = uses(self.format.currentData(), "strip_location")
         self.strip_location.setEnabled(carries)
         set_tip(
             self.strip_location,
@@ -240,8 +240,7 @@ class BatchDialog(QtWidgets.QDialog):
             + " (as in the Reconstruct panel)"
         )
         self.panel_line.setText(text)
-        if hasattr(self, "example"):
-            self._show_example()
+        self._show_example()
 
     def _values(self) -> dict[str, str]:
         return template_values(

@@ -84,8 +84,8 @@ def build_docks(win) -> Docks:
     fit_widths(win, docks, 1400)
     win.resizeDocks([d_histogram, d_layers], [230, 300], QtCore.Qt.Orientation.Vertical)
     for dock in docks.widgets:
-        dock.dockLocationChanged.connect(lambda _area: _later(win))
-        dock.topLevelChanged.connect(lambda _floating: _later(win))
+        dock.dockLocationChanged.connect(lambda _area: hide_stray_tab_bars_soon(win))
+        dock.topLevelChanged.connect(lambda _floating: hide_stray_tab_bars_soon(win))
     docks.layers.show_layer.connect(lambda n: s.view.update(layer=n, compare="none"))
     docks.filmstrip.open_requested.connect(win.open)
     docks.reconstruct.run_requested.connect(win.reconstruct)
@@ -130,7 +130,8 @@ class PanelsHidden:
         return self.layout if self.layout is not None else self.win.saveState()
 
 
-def _later(win) -> None:
+def hide_stray_tab_bars_soon(win) -> None:
+    """:func:`hide_stray_tab_bars` once the window has laid its docks out."""
     QtCore.QTimer.singleShot(0, lambda: hide_stray_tab_bars(win))
 
 

@@ -112,7 +112,7 @@ class ExportDialog(QtWidgets.QDialog):
             (self.exposure, "sdr_exposure"),
         ):
             widget.setEnabled(uses(fmt, option))
-        carries = FORMATS[fmt].metadata
+        carries = uses(fmt, "strip_location")
         self.strip_location.setEnabled(carries)
         set_tip(
             self.strip_location,

@@ -12,7 +12,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from hdr_studio.api.errors import HdrStudioError
 from hdr_studio.api.formats import open_filter
 from hdr_studio.api.types import ClipStats
-from hdr_studio.app.docks import Docks, PanelsHidden, build_docks, fit_widths, hide_stray_tab_bars
+from hdr_studio.app.docks import (
+    Docks,
+    PanelsHidden,
+    build_docks,
+    fit_widths,
+    hide_stray_tab_bars_soon,
+)
 from hdr_studio.app.hdr_view import HdrPresenter
 from hdr_studio.app.menus import Handlers, build_menus, build_toolbar, show_shortcuts
 from hdr_studio.app.model import render
@@ -167,7 +173,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.fresh_layout:  # the panels sized to the window the screen allowed
             self.fresh_layout = False
             fit_widths(self, self.docks, self.width())
-        QtCore.QTimer.singleShot(0, lambda: hide_stray_tab_bars(self))
+        hide_stray_tab_bars_soon(self)
 
     def reset_panels(self) -> None:
         """View ▸ Panels ▸ Reset panels: every panel where it first was, sized to the
@@ -177,7 +183,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for dock in self.docks.widgets:
             dock.show()
         fit_widths(self, self.docks, self.width())
-        QtCore.QTimer.singleShot(0, lambda: hide_stray_tab_bars(self))
+        hide_stray_tab_bars_soon(self)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.jobs.cancel()

@@ -103,8 +103,8 @@ def build_menus(
     bar = win.menuBar()
     recent, clear_recent, send_back = _file_menu(win, bar, h)
     undo, redo, apply_next = _edit_menu(win, bar, h)
-    overlay, split, side, keep, ab, hdr = _view_menu(win, bar, state, h)
-    hide_panels = _panels_menu(win, bar, h, panels, canvas)
+    view, overlay, split, side, keep, ab, hdr = _view_menu(win, bar, state, h)
+    hide_panels = _panels_menu(win, view, h, panels, canvas)
     p = bar.addMenu("&Photo")
     next_photo = _action(win, p, "&Next photo", h.next_photo, ("PgDown", "Ctrl+Right"))
     previous_photo = _action(win, p, "&Previous photo", h.previous_photo, ("PgUp", "Ctrl+Left"))
@@ -226,13 +226,12 @@ def _view_menu(win, bar, state: AppState, h: Handlers):
     )
     hdr.setChecked(state.display.wanted)
 
-    return overlay, split, side, keep, ab, hdr
+    return v, overlay, split, side, keep, ab, hdr
 
 
-def _panels_menu(win, bar, h: Handlers, panels, canvas) -> QtGui.QAction:
+def _panels_menu(win, v: QtWidgets.QMenu, h: Handlers, panels, canvas) -> QtGui.QAction:
     """View ▸ Panels: each panel shown or not (a closed one came back only through a
     right-click on a panel's title), Hide panels, and the layout as it first was."""
-    v = next(a.menu() for a in bar.actions() if a.text() == "&View")
     v.addSeparator()
     menu = v.addMenu("&Panels")
     for dock in panels:

@@ -213,11 +213,17 @@ def _with_alpha(rgb: np.ndarray, alpha: np.ndarray | None, scale: float = 1.0) -
     return np.concatenate([rgb, a[..., None]], axis=2)
 
 
+def limited_rec2020(linear: np.ndarray, primaries: str, options: ExportOptions) -> np.ndarray:
+    """Linear RGB (1.0 = source white) → Rec.2020 cd/m², the peak limited to
+    ``options.peak_nits``: every HDR output's light (the PQ files', the Ultra HDR gain
+    map's), so that they agree."""
+    rgb2020 = convert_primaries(linear, primaries, "rec2020")
+    return limit_peak(rgb2020 * np.float32(options.reference_white), options.peak_nits)
+
+
 def pq_rec2020(linear: np.ndarray, primaries: str, options: ExportOptions) -> np.ndarray:
     """Linear RGB (1.0 = source white) → PQ signal in [0, 1], Rec.2020, peak limited."""
-    rgb2020 = convert_primaries(linear, primaries, "rec2020")
-    nits = limit_peak(rgb2020 * np.float32(options.reference_white), options.peak_nits)
-    return pq_encode(nits)
+    return pq_encode(limited_rec2020(linear, primaries, options))
 
 
 def _quantise(signal: np.ndarray, bits: int) -> np.ndarray:
@@ -416,11 +422,10 @@ def _encode_ultrahdr(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
     q = sdr_u8(rgb, space, e.options)  # the SDR JPEG's pixels (rgb: in its primaries)
     # the peak limited in Rec.2020, as the PQ outputs limit it (limited in the base's
     # primaries, a P3 photo's highlights came back 0.9× the PNG's), then in the base's
-    white = np.float32(e.options.reference_white)
-    nits = limit_peak(
-        convert_primaries(e.lin, e.source.primaries, "rec2020") * white, e.options.peak_nits
+    nits = limited_rec2020(e.lin, e.source.primaries, e.options)
+    hdr = np.maximum(
+        convert_primaries(nits / np.float32(e.options.reference_white), "rec2020", space), 0
     )
-    hdr = np.maximum(convert_primaries(nits / white, "rec2020", space), 0)
     gain, lo, hi = gain_map_image(decode_indices(q, "srgb", 256)[1], hdr)
     quality = e.options.quality
     ok, gain_jpeg = cv2.imencode(

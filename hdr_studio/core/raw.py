@@ -353,11 +353,13 @@ def _metadata(path: Path, raw: Any) -> dict[str, tuple[str, Any]]:
 
     with open(path, "rb") as fh:
         head = fh.read(1 << 20)
-    start = find_tiff_header(head)
+        start = find_tiff_header(head)
+        # a Canon CRW: CIFF, not TIFF; its record table is at the file's end
+        ciff = start is None and head[6:14] == b"HEAPCCDR"
+        whole = head + fh.read() if ciff else head
     fields = exif_fields(head[start:]) if start is not None else {}
-    if start is None and head[6:14] == b"HEAPCCDR":  # a Canon CRW: CIFF, not TIFF
-        with open(path, "rb") as fh:
-            fields.update(ciff_fields(fh.read()))
+    if ciff:
+        fields.update(ciff_fields(whole))
     fields.pop("Orientation", None)  # applied to the pixels
     other = raw.other
     taken = getattr(other, "timestamp", None)

@@ -37,13 +37,21 @@ def quick_preview(path: Path, max_side: int = PREVIEW_SIDE) -> np.ndarray | None
     decoded in tens of milliseconds (a JPEG is decoded at 1/2, 1/4 or 1/8 scale), with the
     file's orientation applied; None when no quick decoder reads the file. What is shown
     until the photo is read (its encoding as is: no colour profile, no camera curve)."""
-    import cv2
-
     from hdr_studio.api.photos import file_kind
 
     try:
         if file_kind(path) in ("raw", "raw-or-tiff"):
             return None  # OpenCV's TIFF reader gave a raw's thumbnail, with libtiff's warnings
+    except OSError:
+        return None
+    return _opencv_preview(path, max_side)
+
+
+def _opencv_preview(path: Path, max_side: int) -> np.ndarray | None:
+    """:func:`quick_preview` of a file that is no raw."""
+    import cv2
+
+    try:
         size = _size(path)
         if size is None:
             return None
@@ -80,10 +88,11 @@ def thumbnail(path: Path, max_side: int = 240) -> np.ndarray | None:
     from hdr_studio.api.photos import file_kind, first_picture, read_photo
 
     try:
-        raw = file_kind(path) == "raw"
+        kind = file_kind(path)
     except OSError:
         return None
-    rgb = None if raw else quick_preview(path, max_side)
+    raw = kind == "raw"
+    rgb = None if kind in ("raw", "raw-or-tiff") else _opencv_preview(path, max_side)
     if rgb is not None:
         return rgb
     import cv2
