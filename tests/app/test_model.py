@@ -217,6 +217,59 @@ def test_apply_these_settings_to_the_next_photo(tmp_path):
     assert history.opened == "Opened b.jpg (settings applied)" and session.carry is None
 
 
+def test_going_back_to_a_photo_gives_its_result_back(tmp_path, monkeypatch):
+    """A photo left with a result gets it back when opened again (the same result, no
+    network run); one whose kept result was dropped for memory is made again with its
+    settings; one whose file changed meanwhile gets none."""
+    import os
+    import shutil
+
+    from hdr_studio.app.model import session as session_module
+
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        shutil.copy(SAMPLE, tmp_path / name)
+    state, ctl, _history, session, _clock = editor()
+    runs: list[str] = []
+    start = ctl.jobs.start
+    monkeypatch.setattr(
+        ctl.jobs, "start", lambda name, *a, **k: (runs.append(name), start(name, *a, **k))[1]
+    )
+    ctl.open(tmp_path / "a.jpg")
+    state.edits.update(method="classical", strength=0.5)
+    ctl.reconstruct()
+    kept = state.document.outcome
+    ctl.open(tmp_path / "b.jpg")
+    assert state.document.result is None and state.document.outcome is None
+    runs.clear()
+    ctl.open(tmp_path / "a.jpg")
+    assert state.document.outcome is kept and state.document.result is kept.pixels
+    assert state.document.result_label.endswith("50 %") and state.view.compare == "split"
+    assert not any(r.startswith("Reconstruct") for r in runs)
+
+    # the result of a photo left longest ago goes first when memory is short
+    monkeypatch.setattr(session_module, "KEPT_BYTES", session_module.outcome_bytes(kept))
+    ctl.open(tmp_path / "b.jpg")  # a is left with its result
+    ctl.reconstruct()
+    ctl.open(tmp_path / "c.jpg")  # b is left with its result: a's is dropped
+    assert session.memory[tmp_path / "a.jpg"].outcome is None
+    assert session.memory[tmp_path / "b.jpg"].outcome is not None
+    runs.clear()
+    ctl.open(tmp_path / "a.jpg")  # made again, with a's settings
+    assert any(r.startswith("Reconstruct") for r in runs)
+    assert state.document.outcome is not None and state.edits.strength == 0.5
+    assert state.document.outcome.metadata["strength"] == 0.5
+    np.testing.assert_allclose(state.document.result, kept.pixels, atol=1e-6)
+
+    # a file changed while it was not open: its old result does not come back
+    ctl.open(tmp_path / "c.jpg")
+    st = os.stat(tmp_path / "a.jpg")
+    os.utime(tmp_path / "a.jpg", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    runs.clear()
+    ctl.open(tmp_path / "a.jpg")
+    assert state.document.result is None and not any(r.startswith("Reconstruct") for r in runs)
+    assert state.edits.strength == 0.5  # its settings stay
+
+
 def test_recent_files_are_absolute_and_the_store_is_plain(tmp_path, monkeypatch):
     """Defect 4: a file opened by a relative path is kept as an absolute one."""
     monkeypatch.chdir(tmp_path)

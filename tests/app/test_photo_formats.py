@@ -51,6 +51,60 @@ def test_a_raw_shows_a_first_picture_then_its_full_decode(qtbot, win, raw_file):
     assert doc.result is not None and doc.result.shape == (240, 320, 3)
 
 
+def test_going_back_to_a_raw_gives_its_result_back(qtbot, win, raw_file, tmp_path):  # noqa: F811
+    """A raw opens twice (its first picture, then its full decode): the result it was left
+    with comes back with the full decode, not lost between the two."""
+    import shutil
+
+    other = shutil.copy(SAMPLE_PHOTO, tmp_path / "other.jpg")
+    win.open(raw_file)
+    qtbot.waitUntil(
+        lambda: win.state.document.image is not None and not win.state.document.preview,
+        timeout=30000,
+    )
+    settle(qtbot, win)
+    win.reconstruct("classical")
+    qtbot.waitUntil(lambda: win.state.document.outcome is not None, timeout=60000)
+    settle(qtbot, win)
+    kept = win.state.document.outcome
+    win.open(other)
+    qtbot.waitUntil(lambda: win.state.document.path == Path(other), timeout=30000)
+    settle(qtbot, win)
+    assert win.state.document.outcome is None
+    win.open(raw_file)
+    qtbot.waitUntil(
+        lambda: win.state.document.path == raw_file and not win.state.document.preview,
+        timeout=30000,
+    )
+    settle(qtbot, win)
+    assert win.state.document.outcome is kept and win.state.view.compare == "split"
+
+
+def test_apply_these_settings_to_a_raw_reconstructs_it_once_decoded(qtbot, win, tmp_path):  # noqa: F811
+    """The carried settings of a reconstructed photo rerun on a raw once its full decode
+    replaces its first picture (they were dropped: Reconstruct waits for the decode)."""
+    import shutil
+
+    shutil.copy(SAMPLE_PHOTO, tmp_path / "a.jpg")
+    simulate_raw(scene(120, 160), exposure=1.0).write(tmp_path / "b.dng")
+    win.open(tmp_path / "a.jpg")
+    qtbot.waitUntil(lambda: win.state.document.image is not None, timeout=30000)
+    settle(qtbot, win)
+    win.state.edits.update(strength=0.4)
+    win.reconstruct("classical")
+    qtbot.waitUntil(lambda: win.state.document.outcome is not None, timeout=60000)
+    settle(qtbot, win)
+    win.apply_to_next()
+    doc = win.state.document
+    qtbot.waitUntil(
+        lambda: doc.path is not None and doc.path.name == "b.dng" and doc.outcome is not None,
+        timeout=60000,
+    )
+    settle(qtbot, win)
+    assert not doc.preview and doc.outcome.image.raw is not None
+    assert doc.outcome.metadata["strength"] == 0.4 and win.session.carry is None
+
+
 def test_a_raw_without_exif_has_its_curve_drawn_linear(qtbot, win):  # noqa: F811
     """A raw naming no camera, opened where no camera was named either: the curve box was
     not told the photo changed and went on drawing sRGB."""

@@ -188,10 +188,14 @@ class DocumentController:
                 loading=None,
                 first_picture=None,
             )
-            run = session.arrived(path, from_file) if session is not None else False
+            back = session.arrived(path, from_file, preview) if session is not None else None
             # The photo is on screen: its clipping statistics follow (status bar, panel).
             self.analyses.request(self._statistics(path, image, (over, under), on_opened))
-            if run:  # "apply these settings to the next photo" of a reconstructed photo
+            if back is not None and back.outcome is not None:  # a photo left earlier
+                self._show(back.outcome)
+            elif back is not None and back.rerun:
+                # "apply these settings to the next photo" of a reconstructed photo, or a
+                # photo whose result was not kept: the same settings make it again
                 self.reconstruct()
 
         self.jobs.start("Open", load, done)
@@ -260,24 +264,29 @@ class DocumentController:
             return reconstruct(job, progress, cancel, image=image)
 
         def done(outcome: Outcome) -> None:
-            second = outcome.results.sdr if outcome.kind is ResultKind.HDR else None
             outcome.metadata["selection"] = rect
-            self.state.analysis.update(pending=True)
-            self.state.document.update(
-                result=outcome.pixels,
-                result_kind=outcome.kind,
-                result_sdr=second,
-                result_method=outcome.method,
-                result_label=result_label(self.state, outcome, request.strength),
-                outcome=outcome,
-            )
-            if self.state.view.compare == "none":
-                self.state.view.update(compare="split")
-            self.refresh_result()  # the strength or selection moved while it ran
+            self._show(outcome)
 
         label = self.state.methods.label(self.state.edits.method)
         self.jobs.start(f"Reconstruct ({label})", work, done)
         return None
+
+    def _show(self, outcome: Outcome) -> None:
+        """Make ``outcome`` the document's result and compare it with the photo."""
+        second = outcome.results.sdr if outcome.kind is ResultKind.HDR else None
+        strength = outcome.metadata.get("strength", self.state.edits.strength)
+        self.state.analysis.update(pending=True)
+        self.state.document.update(
+            result=outcome.pixels,
+            result_kind=outcome.kind,
+            result_sdr=second,
+            result_method=outcome.method,
+            result_label=result_label(self.state, outcome, strength),
+            outcome=outcome,
+        )
+        if self.state.view.compare == "none":
+            self.state.view.update(compare="split")
+        self.refresh_result()  # the strength or selection moved while it ran
 
     def refresh_result(self) -> None:
         """Rescale the current result to the editor's strength and selection on the

@@ -1,10 +1,14 @@
 """Moving through a folder: the photos beside the open one (the filmstrip, next/previous),
-each photo's settings and history remembered while the app runs, and "apply these
+each photo's settings, history and result remembered while the app runs, and "apply these
 settings to the next photo". No Qt here.
 
 A photo not edited yet in this session opens with the photo-specific settings at their
 defaults (strength 100 %, no selection, exposure 0) and the tool choices (method, camera
-curve, passes, options) as last chosen; a photo seen before gets back exactly what it had.
+curve, passes, options) as last chosen; a photo seen before gets back exactly what it had,
+its result too: the results of the photos left most recently are kept, up to
+:data:`KEPT_BYTES` together; an older photo's result is made again when it is opened (the
+same settings give the same result), and a photo whose file changed meanwhile is not given
+a result made from the old file.
 """
 
 from __future__ import annotations
@@ -22,6 +26,32 @@ from hdr_studio.app.model.state import AppState
 PHOTO_EDITS = ("method", "strength", "curve", "passes", "options", "selection")
 #: Settings that belong to one photo: a photo not seen yet starts from these values.
 PHOTO_DEFAULTS: dict[str, Any] = {"strength": 1.0, "selection": None}
+#: The memory the results of photos left behind may hold together (a 12 MP photo's result
+#: with the photo it was made from is about 0.6 GB): older ones are made again when needed.
+KEPT_BYTES = 1 << 30
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    """What tells a file changed: its modification time and size (None: not a file)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def outcome_bytes(outcome: Any) -> int:
+    """The memory a kept result holds: its pixels, the method's results and the photo as
+    the job linearised it (each array counted once)."""
+    if outcome is None:
+        return 0
+    arrays = [outcome.pixels, outcome.image.linear, outcome.image.code]
+    arrays += [outcome.results.hdr, outcome.results.sdr, outcome.results.spread]
+    seen: dict[int, int] = {}
+    for a in arrays:
+        if a is not None:
+            seen[id(a)] = a.nbytes
+    return sum(seen.values())
 
 
 @dataclass(frozen=True)
@@ -32,6 +62,20 @@ class PhotoMemory:
     exposure: float
     history: tuple
     had_result: bool = False
+    #: The result itself (an ``Outcome``), kept while memory allows; None once dropped.
+    outcome: Any = None
+    #: The file as it was when the photo was left (:func:`file_stamp`).
+    stamp: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What an opened photo gets back beyond its settings: ``outcome``, its kept result to
+    show again; ``rerun``, reconstruct it (carried settings of a reconstructed photo, or a
+    result that was not kept)."""
+
+    outcome: Any = None
+    rerun: bool = False
 
 
 @dataclass(eq=False)
@@ -62,35 +106,68 @@ class Session(Observable):
         self.update(photos=photos, index=photos.index(path) if path in photos else -1)
 
     # --- per photo ---------------------------------------------------------------------
-    def _snapshot(self) -> PhotoMemory:
+    def _snapshot(self, path: Path | None = None) -> PhotoMemory:
         state: AppState = self._state
+        doc = state.document
         return PhotoMemory(
             edits=state.edits.values(PHOTO_EDITS),
             exposure=state.view.exposure,
             history=self._history.saved(),
-            had_result=state.document.result is not None,
+            had_result=doc.result is not None,
+            outcome=doc.outcome if path is not None else None,
+            stamp=file_stamp(path) if path is not None else None,
         )
 
     def leaving(self, path: Path | None) -> None:
-        """The open photo ``path`` is about to be replaced: keep its settings."""
-        if path is not None and self._state.document.image is not None:
-            self.memory[path] = self._snapshot()
+        """The open photo ``path`` is about to be replaced: keep its settings and result."""
+        doc = self._state.document
+        if path is None or doc.image is None:
+            return
+        memory = self._snapshot(path)
+        before = self.memory.pop(path, None)
+        if doc.preview and before is not None and doc.result is None:
+            # A raw's first picture gives way to its full decode: the result it had when it
+            # was left last is still to come back.
+            memory = PhotoMemory(
+                memory.edits,
+                memory.exposure,
+                memory.history,
+                before.had_result,
+                before.outcome,
+                before.stamp,
+            )
+        self.memory[path] = memory  # the most recently left last
+        self._trim()
+
+    def _trim(self) -> None:
+        """Drop the results of the photos left longest ago beyond :data:`KEPT_BYTES`."""
+        total = 0
+        for path in reversed(list(self.memory)):
+            kept = self.memory[path]
+            total += outcome_bytes(kept.outcome)
+            if kept.outcome is not None and total > KEPT_BYTES:
+                total -= outcome_bytes(kept.outcome)
+                self.memory[path] = PhotoMemory(
+                    kept.edits, kept.exposure, kept.history, kept.had_result, None, kept.stamp
+                )
 
     def carry_to_next(self) -> None:
         """Give the open photo's settings to the next photo opened."""
         self.update(carry=self._snapshot())
 
-    def arrived(self, path: Path, from_file: bool = True) -> bool:
+    def arrived(self, path: Path, from_file: bool = True, preview: bool = False) -> Arrival:
         """Photo ``path`` is open: give it its settings (remembered, carried, or the
         defaults) and history; list its folder (``from_file``; a host's layer has none).
-        True when the carried settings ask for a reconstruction."""
+        What it gets back beyond them (its result, or a reconstruction to run) waits while
+        the document is a raw's first picture (``preview``)."""
         state: AppState = self._state
         history: History = self._history
         carried, remembered = self.carry, self.memory.get(path)
         name = path.name
         if carried is not None:
             edits, exposure, saved = carried.edits, carried.exposure, None
-            self.update(carry=None)
+            if not preview:  # a raw's full decode is given them again
+                self.update(carry=None)
         elif remembered is not None:
             edits, exposure, saved = remembered.edits, remembered.exposure, remembered.history
         else:
@@ -104,4 +181,14 @@ class Session(Observable):
             self.refresh_folder(path)
         else:
             self.update(photos=(), index=-1)
-        return carried is not None and carried.had_result
+        if preview:
+            return Arrival()
+        if carried is not None:
+            return Arrival(rerun=carried.had_result)
+        if remembered is None or not remembered.had_result or not from_file:
+            return Arrival()
+        if remembered.stamp is None or remembered.stamp != file_stamp(path):
+            return Arrival()  # the file changed: its old result does not belong to it
+        if remembered.outcome is not None:
+            return Arrival(outcome=remembered.outcome)
+        return Arrival(rerun=True)
