@@ -1,5 +1,6 @@
 """What the window keeps between sessions (in its settings store): geometry and dock
-layout, the overlay's settings, the camera-curve choice, the HDR-view preference."""
+layout, the overlay's settings, the camera-curve choice, the method, the HDR-view
+preference."""
 
 from __future__ import annotations
 
@@ -36,10 +37,14 @@ def restore_window(win) -> None:
                 win.state.edits.update(curve=file)
         elif choice and choice != "bracket":
             win.state.edits.update(curve=choice)
+        method = str(st.value("edits/method", "") or "")
+        if method:  # the method last used (the method list checks it once it is in)
+            win.state.edits.update(method=method)
 
 
 def save_window(win) -> None:
     st = win.settings
+    st.setValue("edits/method", win.state.edits.method)
     st.setValue("geometry", win.saveGeometry())
     st.setValue("windowState", win.panels_hidden.state_to_keep())
     o = win.state.overlay

@@ -702,7 +702,7 @@ def test_the_selection_is_resized_by_any_edge(qtbot, win):  # noqa: F811
 def test_editor_zoom_keys_and_the_overlay_switch_are_kept(qtbot):
     """Ctrl+0 / Ctrl+1 / Ctrl+= / Ctrl+- (Photoshop's and Lightroom's zoom keys) did
     nothing, "+" needed Shift; the overlay came back on at every start though app.md says
-    the overlay settings persist."""
+    the overlay settings persist, and the method went back to the default."""
     from hdr_studio.app.main_window import MainWindow
     from hdr_studio.app.model.settings import MemoryStore
 
@@ -718,13 +718,29 @@ def test_editor_zoom_keys_and_the_overlay_switch_are_kept(qtbot):
     action(w, "Ctrl+-").trigger()
     assert w.viewer.zoom_text() != "100 %"
     w.state.overlay.update(enabled=False)
+    w.state.edits.update(method="classical")  # the method went back to the default too
     w.close()
     again = MainWindow(store=store)
     qtbot.addWidget(again)
+    again.show()
     try:
         assert again.state.overlay.enabled is False
+        qtbot.waitUntil(lambda: again.state.methods.loaded, timeout=60000)
+        settle(qtbot, again)
+        assert again.state.edits.method == "classical"
+        assert again.reconstruct_panel.current_method() == "classical"
+        assert again.history.entries == ()  # a setting brought back is not an edit
     finally:
         again.shutdown()
+    store.setValue("edits/method", "gone")  # a method no longer installed
+    third = MainWindow(store=store)
+    qtbot.addWidget(third)
+    try:
+        qtbot.waitUntil(lambda: third.state.methods.loaded, timeout=60000)
+        settle(qtbot, third)
+        assert third.state.edits.method == third.state.methods.default
+    finally:
+        third.shutdown()
 
 
 def test_overlay_modes_with_nothing_to_show_are_off(qtbot, win):  # noqa: F811
