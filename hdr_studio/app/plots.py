@@ -19,9 +19,19 @@ from hdr_studio.app.widgets import set_tip, view_box
 PLOT_BACKGROUND: Any = (30, 30, 30)
 
 
+#: The gamut triangles: name, pen colour, legend label. Colours apart from each other, from
+#: the locus (grey) and from the points (blue photo, orange result): the Rec.709 triangle
+#: was white beside a near-white locus.
+TRIANGLES = (
+    ("rec709", (235, 80, 200), "Rec.709"),
+    ("p3", (255, 220, 60), "Display P3"),
+    ("rec2020", (80, 220, 120), "Rec.2020"),
+)
+
+
 class ChromaticityPanel(pg.PlotWidget):
-    """CIE 1931 xy: spectral locus, Rec.709 / P3 / Rec.2020 triangles, the photo's pixels
-    before (blue) and after reconstruction (orange)."""
+    """CIE 1931 xy: spectral locus, Rec.709 / P3 / Rec.2020 triangles (dashed, each its own
+    colour), the photo's pixels (blue) and where the reconstruction moved them (orange)."""
 
     def __init__(self) -> None:
         super().__init__(background=PLOT_BACKGROUND)
@@ -32,14 +42,13 @@ class ChromaticityPanel(pg.PlotWidget):
         self.setLabel("bottom", "x")
         self.setLabel("left", "y")
         self.legend = self.addLegend(offset=(-10, 10))
-        self.locus = self.plot([], [], pen=pg.mkPen((200, 200, 200), width=1.5))
+        self.locus = self.plot(
+            [], [], pen=pg.mkPen((170, 170, 170), width=1.5), name="Spectral locus"
+        )
         self.triangles = {}
-        for name, colour, label in (
-            ("rec709", (255, 255, 255), "Rec.709"),
-            ("p3", (255, 210, 0), "Display P3"),
-            ("rec2020", (0, 200, 255), "Rec.2020"),
-        ):
-            self.triangles[name] = self.plot([], [], pen=pg.mkPen(colour, width=1), name=label)
+        for name, colour, label in TRIANGLES:
+            pen = pg.mkPen(colour, width=1.5, style=QtCore.Qt.PenStyle.DashLine)
+            self.triangles[name] = self.plot([], [], pen=pen, name=label)
         # The pixels as a density image (computed on a worker by :func:`density`): building
         # tens of thousands of scatter points on the GUI thread stalled it.
         self.density = pg.ImageItem()
@@ -48,7 +57,7 @@ class ChromaticityPanel(pg.PlotWidget):
         # scatter only takes the symbol brush once it has data, so the legend drew the default
         # grey. A scatter item of its own, never added to the plot, carries the brush.
         self.swatches = {}
-        for label, colour in (("photo", BEFORE_RGB), ("result", AFTER_RGB)):
+        for label, colour in (("photo", BEFORE_RGB), ("result (pixels it moved)", AFTER_RGB)):
             swatch = pg.ScatterPlotItem(symbol="s", size=8, pen=None, brush=pg.mkBrush(*colour))
             self.legend.addItem(swatch, label)
             self.swatches[label] = swatch

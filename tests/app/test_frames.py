@@ -160,3 +160,33 @@ def test_panels_use_the_images_primaries():
         assert out["base"].shape == (8, 8, 3) and out["thumb_result"] is None
         probe = render.probe(image, None, 1, 1, 203.0, 0.98, 0.01)
         assert f"{y * 203:.0f} cd/m²" in probe
+
+
+def test_the_chromaticity_plot_shows_the_result_where_it_moved_pixels():
+    """The result's points were every pixel of it, drawn over the photo's: where the
+    reconstruction left a pixel alone (most of a photo) they hid the photo's points, and
+    the plot turned orange. Now only the pixels it moved are the result's."""
+    from hdr_studio.core.chromaticity import rgb_to_xy
+
+    lin = np.zeros((16, 16, 3), np.float32)
+    lin[..., 1] = 0.5  # a green photo
+    lin[:4, :4] = 1.0  # a white patch, clipped
+    result = lin.copy()
+    result[:4, :4] = (3.0, 2.0, 1.0)  # the patch filled warm
+    image = Image.from_pixels(lin, "rec709", "linear")
+    level = render.DisplayLevel.of(image)
+    out = compute_panels(level, "rec709", image.code, result, False, (0.98, 0.01))
+    d = out["density"]
+    rows, cols = d.shape[:2]
+
+    def at(x, y):
+        r, c = int(y / render.DENSITY_RANGE[1] * rows), int(x / render.DENSITY_RANGE[0] * cols)
+        return d[r - 1 : r + 2, c - 1 : c + 2].reshape(-1, 4)
+
+    def blue_ish(px):
+        return px[px[:, 3] > 100][:, 2].mean() > px[px[:, 3] > 100][:, 0].mean()
+
+    green = at(*rgb_to_xy(np.array([[0, 0.5, 0]], np.float32), "rec709")[0])
+    assert green[:, 3].max() > 100 and blue_ish(green)  # the photo's, not hidden
+    warm = at(*rgb_to_xy(np.array([[3.0, 2.0, 1.0]], np.float32), "rec709")[0])
+    assert warm[:, 3].max() > 100 and not blue_ish(warm)  # the moved pixels: the result's

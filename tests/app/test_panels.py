@@ -45,3 +45,15 @@ def test_layer_tiles_keep_their_size_and_are_disabled_until_they_exist(qtbot):
     assert abs(result.sizeHint().height() - empty_size.height()) <= 2
     panel.set_thumbnail("result", None)  # a new photo: no result again
     assert not result.isEnabled()
+
+
+def test_the_chromaticity_lines_are_told_apart():
+    """The Rec.709 triangle was white beside a near-white locus: each line has a colour of
+    its own, apart from the points' blue and orange."""
+    from hdr_studio.app.plots import TRIANGLES
+
+    locus = (170, 170, 170)
+    colours = [locus, BEFORE_RGB, AFTER_RGB] + [c for _n, c, _l in TRIANGLES]
+    for i, a in enumerate(colours):
+        for b in colours[i + 1 :]:
+            assert np.abs(np.subtract(a, b)).max() >= 60, (a, b)

@@ -270,6 +270,15 @@ def compute_detail(inp: DetailInputs) -> tuple[np.ndarray, int, int]:
 THUMB_SIDE = 320
 
 
+def changed_pixels(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """(H, W) bool: where ``after`` differs from ``before`` by more than rounding (both
+    (H, W, 3) linear); all of it when their sizes differ."""
+    if before.shape != after.shape:
+        return np.ones(after.shape[:2], bool)
+    tol = np.float32(1e-4) * np.maximum(np.abs(before), np.float32(1.0))
+    return np.any(np.abs(after - before) > tol, axis=-1)
+
+
 def compute_panels(
     level: render.DisplayLevel,
     primaries: str,
@@ -290,7 +299,13 @@ def compute_panels(
     out: dict[str, Any] = {}
     xy_before = subsample_xy(level.linear, primaries, 200_000)
     res_lin = None if result is None else render.reduce_mean(result, level.factor)
-    xy_after = None if res_lin is None else subsample_xy(res_lin, primaries, 200_000)
+    xy_after = None
+    if res_lin is not None:
+        # only the pixels the reconstruction moved: the rest are the photo's own, and drawn
+        # over its points they hid them all
+        moved = changed_pixels(level.linear, res_lin)
+        if moved.any():
+            xy_after = subsample_xy(res_lin[moved], primaries, 200_000)
     out["density"] = render.density(xy_before, xy_after)
     code_level = render.reduce_mean(code, level.factor)
     out["hist"], out["stats"] = compute_histogram(level, code_level, res_lin, thresholds, image)
