@@ -4,7 +4,7 @@ export's writer, on a worker)."""
 
 from __future__ import annotations
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from hdr_studio.api.engine import formats_for
 from hdr_studio.api.formats import EXPORT_FORMATS as FORMATS
@@ -81,10 +81,16 @@ class MetadataPanel(QtWidgets.QWidget):
 
     @staticmethod
     def _fill(parent: QtWidgets.QTreeWidgetItem, rows) -> None:
+        """Rows of (label, value) or (label, value, the tags they stand for): the tags'
+        own names are the label's tooltip, for readers of exiftool's output."""
         parent.takeChildren()
-        for label, value in rows:
+        for label, value, *tags in rows:
             child = QtWidgets.QTreeWidgetItem([label, value])
             child.setToolTip(1, value)
+            names = tags[0] if tags else ()
+            if names:
+                child.setToolTip(0, ", ".join(names))
+            child.setData(0, QtCore.Qt.ItemDataRole.UserRole, list(names))
             parent.addChild(child)
         parent.setExpanded(True)
 
@@ -128,3 +134,9 @@ class MetadataPanel(QtWidgets.QWidget):
         """What the panel lists under "Written into the export" (for tests)."""
         items = (self.export.child(i) for i in range(self.export.childCount()))
         return [(item.text(0), item.text(1)) for item in items if item is not None]
+
+    def export_tags(self) -> dict[str, list[str]]:
+        """Each row's label → the file's attribute names it stands for (for tests)."""
+        items = (self.export.child(i) for i in range(self.export.childCount()))
+        role = QtCore.Qt.ItemDataRole.UserRole
+        return {item.text(0): list(item.data(0, role) or []) for item in items if item}

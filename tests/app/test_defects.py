@@ -622,7 +622,9 @@ def test_the_export_dialog_can_leave_the_location_out(qtbot, win, tmp_path):  # 
     qtbot.waitUntil(
         lambda: any(k.startswith("Left out") for k, _ in panel.export_rows()), timeout=20000
     )
-    assert not any(k.startswith("GPS:") for k, _ in panel.export_rows())
+    assert not any(k.startswith("GPS") for k, _ in panel.export_rows())
+    left_out = panel.export_tags()["Left out (where it was taken)"]
+    assert left_out and all(t.startswith("GPS:") or t.startswith("IPTC:") for t in left_out)
 
 
 def test_a_typed_number_applies_whole(qtbot, win):  # noqa: F811

@@ -74,3 +74,34 @@ def test_chromaticity_density_marks_where_pixels_fall():
     r_row, r_col = int(0.33 / 0.9 * 90), int(0.64 / 0.8 * 80)
     assert img[r_row, r_col, 0] > img[r_row, r_col, 2]  # orange: result
     assert img[5, 5, 3] == 0  # nothing elsewhere
+
+
+def test_metadata_is_shown_in_an_editors_words_and_units():
+    """The Metadata tab listed the file's tags as they are ("Exif:Flash 16",
+    "Exif:ExposureProgram 3", "GPS:Latitude 43, 12, 5.3")."""
+    from hdr_studio.app.model.metadata import tag_label, tag_value
+
+    assert tag_label("Exif:Flash") == "Flash"
+    assert tag_label("Exif:ExposureProgram") == "Exposure program"
+    assert tag_label("GPS:Latitude") == "GPS latitude"
+    assert tag_label("Exif:FocalLengthIn35mmFilm") == "Focal length (35 mm equivalent)"
+    assert tag_label("IPTC:City") == "IPTC city" and tag_label("Make") == "Camera make"
+    assert tag_value("Exif:Flash", 16) == "did not fire, off"
+    assert tag_value("Exif:Flash", 25) == "fired, auto"
+    assert tag_value("Exif:Flash", 32) == "no flash function"
+    assert tag_value("Exif:Flash", 0x49) == "fired, on, red-eye reduction"
+    assert tag_value("Exif:ExposureProgram", 3) == "aperture priority"
+    assert tag_value("Exif:MeteringMode", 5) == "multi-segment (pattern)"
+    assert tag_value("Orientation", 6) == "turned 90° clockwise"
+    assert tag_value("Exif:ExposureTime", 0.004) == "1/250 s"
+    assert tag_value("Exif:FNumber", 5.6) == "f/5.6"
+    assert tag_value("Exif:ApertureValue", 4.0) == "f/4"  # APEX
+    assert tag_value("Exif:ExposureBiasValue", -0.333) == "-0.3 EV"
+    assert tag_value("Exif:ExposureBiasValue", 0.0) == "0 EV"
+    assert tag_value("GPS:Latitude", (43.0, 12.0, 5.3)) == "43° 12′ 5.3″"
+    assert tag_value("GPS:Altitude", 1520.5) == "1520.5 m"
+    assert tag_value("GPS:TimeStamp", (14.0, 20.0, 8.0)) == "14:20:08 UTC"
+    assert tag_value("GPS:SpeedRef", "K") == "km/h"
+    assert tag_value("Exif:MeteringMode", 42) == "42"  # unknown codes as they are
+    assert tag_value("Software", "x" * 100).endswith("…")
+    assert tag_value("ICCProfile", np.zeros(560, np.uint8)) == "embedded (560 bytes)"

@@ -6,6 +6,7 @@ Qt here."""
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import replace
 from fractions import Fraction
@@ -107,13 +108,213 @@ def photo_rows(image: Image, curve: str) -> Rows:
     return rows
 
 
-def _readable(value: Any, name: str = "") -> str:
-    if name == "ICCProfile":  # its bytes say nothing to a reader
-        return f"embedded ({len(np.ravel(value))} bytes)"
-    if isinstance(value, float):
-        return f"{value:g}"
+#: Names a photo editor shows for the tags whose split name would read oddly.
+_LABELS = {
+    "Make": "Camera make",
+    "Model": "Camera model",
+    "Exif:LensModel": "Lens",
+    "Exif:LensMake": "Lens make",
+    "Exif:FNumber": "Aperture",
+    "FNumber": "Aperture",
+    "ExposureTime": "Shutter speed",
+    "Exif:ExposureTime": "Shutter speed",
+    "Exif:PhotographicSensitivity": "ISO",
+    "Exif:ISOSpeedRatings": "ISO",
+    "Exif:ExposureBiasValue": "Exposure compensation",
+    "Exif:ApertureValue": "Aperture (APEX)",
+    "Exif:MaxApertureValue": "Widest aperture",
+    "Exif:ShutterSpeedValue": "Shutter speed (APEX)",
+    "Exif:FocalLengthIn35mmFilm": "Focal length (35 mm equivalent)",
+    "Exif:DateTimeOriginal": "Taken",
+    "Exif:DateTimeDigitized": "Digitised",
+    "Exif:BodySerialNumber": "Camera serial number",
+    "Exif:CameraOwnerName": "Camera owner",
+    "ImageDescription": "Description",
+    "GPS:LatitudeRef": "GPS latitude reference",
+    "GPS:LongitudeRef": "GPS longitude reference",
+    "GPS:HPositioningError": "GPS horizontal error",
+    "Exif:YCbCrPositioning": "YCbCr positioning",
+    "Exif:SubsecTimeOriginal": "Taken (fraction of a second)",
+    "Exif:SubsecTimeDigitized": "Digitised (fraction of a second)",
+    "Exif:OffsetTimeOriginal": "Taken (time zone)",
+    "Exif:OffsetTimeDigitized": "Digitised (time zone)",
+    "Exif:OffsetTime": "Time zone",
+}
+_ORIENTATION = {
+    1: "normal",
+    2: "mirrored",
+    3: "upside down",
+    4: "mirrored, upside down",
+    5: "mirrored, turned 90° anticlockwise",
+    6: "turned 90° clockwise",
+    7: "mirrored, turned 90° clockwise",
+    8: "turned 90° anticlockwise",
+}
+#: Exif's enumerated tags (CIPA DC-008), by name: value → what it means.
+_ENUMS: dict[str, dict[int, str]] = {
+    "Orientation": _ORIENTATION,
+    "Exif:ExposureProgram": {
+        0: "not defined",
+        1: "manual",
+        2: "program",
+        3: "aperture priority",
+        4: "shutter priority",
+        5: "creative (depth of field)",
+        6: "action (fast shutter)",
+        7: "portrait",
+        8: "landscape",
+    },
+    "Exif:MeteringMode": {
+        0: "unknown",
+        1: "average",
+        2: "centre-weighted average",
+        3: "spot",
+        4: "multi-spot",
+        5: "multi-segment (pattern)",
+        6: "partial",
+        255: "other",
+    },
+    "Exif:LightSource": {
+        0: "unknown",
+        1: "daylight",
+        2: "fluorescent",
+        3: "tungsten",
+        4: "flash",
+        9: "fine weather",
+        10: "cloudy",
+        11: "shade",
+        12: "daylight fluorescent",
+        13: "day white fluorescent",
+        14: "cool white fluorescent",
+        15: "white fluorescent",
+        17: "standard light A",
+        18: "standard light B",
+        19: "standard light C",
+        20: "D55",
+        21: "D65",
+        22: "D75",
+        23: "D50",
+        24: "ISO studio tungsten",
+        255: "other",
+    },
+    "Exif:WhiteBalance": {0: "auto", 1: "manual"},
+    "Exif:ExposureMode": {0: "auto", 1: "manual", 2: "auto bracket"},
+    "Exif:SceneCaptureType": {0: "standard", 1: "landscape", 2: "portrait", 3: "night"},
+    "Exif:CustomRendered": {0: "normal", 1: "custom"},
+    "Exif:GainControl": {
+        0: "none",
+        1: "low gain up",
+        2: "high gain up",
+        3: "low gain down",
+        4: "high gain down",
+    },
+    "Exif:Contrast": {0: "normal", 1: "low", 2: "high"},
+    "Exif:Saturation": {0: "normal", 1: "low", 2: "high"},
+    "Exif:Sharpness": {0: "normal", 1: "soft", 2: "hard"},
+    "Exif:SubjectDistanceRange": {0: "unknown", 1: "macro", 2: "close", 3: "distant"},
+    "Exif:SensingMethod": {
+        1: "not defined",
+        2: "one-chip colour area",
+        3: "two-chip colour area",
+        4: "three-chip colour area",
+        5: "colour sequential area",
+        7: "trilinear",
+        8: "colour sequential linear",
+    },
+    "Exif:FocalPlaneResolutionUnit": {1: "none", 2: "inch", 3: "centimetre"},
+    "GPS:AltitudeRef": {0: "above sea level", 1: "below sea level"},
+    "Exif:CompositeImage": {
+        0: "unknown",
+        1: "not a composite",
+        2: "composite",
+        3: "composite, taken as it was shot",
+    },
+    "Exif:YCbCrPositioning": {1: "centred", 2: "co-sited"},
+}
+#: GPS's letter codes, by tag.
+_GPS_LETTERS = {
+    "GPS:SpeedRef": {"K": "km/h", "M": "mph", "N": "knots"},
+    "GPS:ImgDirectionRef": {"T": "true north", "M": "magnetic north"},
+    "GPS:DestBearingRef": {"T": "true north", "M": "magnetic north"},
+    "GPS:TrackRef": {"T": "true north", "M": "magnetic north"},
+}
+_FLASH_MODES = {0: "", 1: "on", 2: "off", 3: "auto"}
+
+
+def tag_label(name: str) -> str:
+    """What a photo editor calls a metadata tag: "Exif:MeteringMode" → "Metering mode",
+    "GPS:Latitude" → "GPS latitude"."""
+    if name in _LABELS:
+        return _LABELS[name]
+    space, _, bare = name.rpartition(":")
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", bare).split()
+    text = " ".join([words[0]] + [w if w.isupper() else w.lower() for w in words[1:]])
+    if space in ("GPS", "IPTC"):
+        return f"{space} {text[:1].lower()}{text[1:]}"
+    return text[:1].upper() + text[1:]
+
+
+def _flash(value: int) -> str:
+    """Exif's Flash bits: fired, mode, no flash function, red-eye reduction."""
+    if value & 0x20:
+        return "no flash function"
+    mode = _FLASH_MODES[(value >> 3) & 3]
+    said = ("fired" if value & 1 else "did not fire") + (f", {mode}" if mode else "")
+    return said + (", red-eye reduction" if value & 0x40 else "")
+
+
+def _dms(value: Any) -> str | None:
+    """Degrees, minutes, seconds as 43° 12′ 5.3″."""
+    parts = [float(v) for v in np.ravel(value)]
+    if len(parts) != 3:
+        return None
+    d, m, sec = parts
+    return f"{d:g}° {m:g}′ {sec:.1f}″".replace(".0″", "″")
+
+
+def tag_value(name: str, value: Any) -> str:
+    """A metadata value as a photo editor shows it: enumerations by their meaning
+    ("Exif:Flash" 16 → "did not fire, off"), exposure values in their units (1/250 s,
+    f/8, +0.3 EV, 35 mm), GPS positions in degrees; other values as they are."""
+    try:
+        if name == "ICCProfile":  # its bytes say nothing to a reader
+            return f"embedded ({len(np.ravel(value))} bytes)"
+        scalar = np.ravel(value)[0] if isinstance(value, tuple | list | np.ndarray) else value
+        if name in _ENUMS and isinstance(scalar, int | np.integer):
+            return _ENUMS[name].get(int(scalar), str(value))
+        if name == "Exif:Flash" and isinstance(scalar, int | np.integer):
+            return _flash(int(scalar))
+        if name in ("ExposureTime", "Exif:ExposureTime"):
+            return _shutter(float(scalar))
+        if name in ("FNumber", "Exif:FNumber"):
+            return f"f/{float(scalar):.1f}".replace(".0", "")
+        if name in ("Exif:ApertureValue", "Exif:MaxApertureValue"):  # APEX: f = 2^(v/2)
+            return f"f/{2 ** (float(scalar) / 2):.1f}".replace(".0", "")
+        if name == "Exif:ShutterSpeedValue":  # APEX: t = 2^-v
+            return _shutter(2 ** -float(scalar))
+        if name == "Exif:ExposureBiasValue":
+            return f"{float(scalar):+.1f} EV".replace("+0.0", "0")
+        if name in ("Exif:FocalLength", "FocalLength", "Exif:FocalLengthIn35mmFilm"):
+            return f"{float(scalar):g} mm"
+        if name in ("GPS:Latitude", "GPS:Longitude", "GPS:DestLatitude", "GPS:DestLongitude"):
+            return _dms(value) or _plain(value)
+        if name in ("GPS:Altitude", "GPS:HPositioningError"):
+            return f"{float(scalar):g} m"
+        if name == "GPS:TimeStamp" and len(np.ravel(value)) == 3:
+            h, m, sec = (float(v) for v in np.ravel(value))
+            return f"{h:02.0f}:{m:02.0f}:{sec:02.0f} UTC"
+        if name in _GPS_LETTERS and isinstance(scalar, str):
+            return _GPS_LETTERS[name].get(scalar.strip(), scalar)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        pass
+    return _plain(value)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float | np.floating):
+        return f"{float(value):g}"
     if isinstance(value, tuple | list | np.ndarray):
-        return ", ".join(_readable(v) for v in np.ravel(value)[:8])
+        return ", ".join(_plain(v) for v in np.ravel(value)[:8])
     text = str(value)
     return text if len(text) <= 80 else text[:77] + "…"
 
@@ -154,16 +355,22 @@ def written_metadata(image: Image, fmt: str, strip_location: bool = False) -> di
         finally:
             inp.close()
     return {
-        p.name: _readable(p.value, p.name)
+        p.name: tag_value(p.name, p.value)
         for p in attribs
         if not p.name.startswith(_ENCODING_NOISE) and p.name != "DateTime"
     }
 
 
-def export_rows(image: Image, fmt: str, strip_location: bool = False) -> Rows:
-    """(label, value) rows of what an export in ``fmt`` writes: the photo's metadata it
-    keeps, and what the writer adds (software, orientation, colour signalling);
-    ``strip_location``: as the Export dialog's "Leave out where it was taken" makes it."""
+#: A row of what an export carries: label, value, and the tags it stands for (the file's
+#: attribute names: one for a tag, several for "Not carried", none for "Format").
+ExportRows = list[tuple[str, str, tuple[str, ...]]]
+
+
+def export_rows(image: Image, fmt: str, strip_location: bool = False) -> ExportRows:
+    """Rows of what an export in ``fmt`` writes: the photo's metadata it keeps, and what
+    the writer adds (software, orientation, colour signalling), by the names and in the
+    units a photo editor uses; ``strip_location``: as the Export dialog's "Leave out where
+    it was taken" makes it."""
     from hdr_studio.api.errors import HdrStudioError
     from hdr_studio.api.formats import EXPORT_FORMATS as FORMATS
     from hdr_studio.api.formats import is_location
@@ -172,21 +379,25 @@ def export_rows(image: Image, fmt: str, strip_location: bool = False) -> Rows:
     try:
         written = written_metadata(image, fmt, strip_location)
     except (HdrStudioError, OSError, RuntimeError, ValueError) as exc:
-        return [("Format", desc), ("Metadata", f"could not be checked ({exc})")]
+        return [("Format", desc, ()), ("Metadata", f"could not be checked ({exc})", ())]
     kept = sorted(k for k in written if k in image.metadata)
     added = sorted(k for k in written if k not in image.metadata)
     dropped = sorted(k for k in image.metadata if k not in written)
     left_out = [k for k in dropped if strip_location and is_location(k)]
     dropped = [k for k in dropped if k not in left_out]
-    rows = [("Format", desc)]
-    rows += [(k, written[k]) for k in kept]
-    rows += [(k, written[k]) for k in added]
+    rows: ExportRows = [("Format", desc, ())]
+    rows += sorted(((tag_label(k), written[k], (k,)) for k in kept), key=lambda r: r[0])
+    rows += sorted(((tag_label(k), written[k], (k,)) for k in added), key=lambda r: r[0])
+
+    def names(keys: list[str]) -> str:
+        return ", ".join(dict.fromkeys(tag_label(k) for k in keys))
+
     if left_out:
-        rows.append(("Left out (where it was taken)", ", ".join(left_out)))
+        rows.append(("Left out (where it was taken)", names(left_out), tuple(left_out)))
     if dropped:
-        rows.append(("Not carried", ", ".join(dropped)))
+        rows.append(("Not carried", names(dropped), tuple(dropped)))
     if not written:
-        rows.append(("Metadata", "none: this format carries no metadata from the photo"))
+        rows.append(("Metadata", "none: this format carries no metadata from the photo", ()))
     return rows
 
 
