@@ -382,6 +382,8 @@ def _metadata(request: ReconstructRequest, plan: Plan, curve: str | None) -> dic
         "strength": request.strength,
         "passes": request.passes,
         "curve": curve,
+        "curve_asked": request.curve,  # None: as the file says
+        "options": dict(request.options),
     }
 
 

@@ -196,8 +196,8 @@ class ReconstructPanel(QtWidgets.QWidget):
         self.cancel.setEnabled(running)
         text, progress = job_status(s.job, s.analysis)
         if not running and result_out_of_date(s):
-            made = s.document.outcome.metadata.get("label", "another method")  # type: ignore[union-attr]
-            text = f"The result is {made}'s: Reconstruct (Ctrl+R) for these settings"
+            made = s.document.result_label or "another method's"
+            text = f"The result is {made}: Reconstruct (Ctrl+R) for these settings"
         self.progress.setValue(round(progress * 1000))
         self.status.setText(text)
 

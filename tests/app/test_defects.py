@@ -776,3 +776,15 @@ def test_a_result_of_other_settings_says_so(qtbot, win):  # noqa: F811
     assert "Classical" in status.text() and "Ctrl+R" in status.text()
     win.state.edits.update(method="classical")
     assert "Ctrl+R" not in status.text()
+    # a method's option or the camera curve changed: the result is out of date too
+    edits = win.state.edits
+    edits.update(options=edits.with_option("classical", "max_gain", 8.0))
+    assert "Ctrl+R" in status.text()
+    win.controller.keep_reference()  # A: made before the option changed
+    win.reconstruct("classical")
+    qtbot.waitUntil(lambda: "Ctrl+R" not in status.text(), timeout=60000)
+    settle(qtbot, win)
+    doc = win.state.document
+    assert doc.result_label.endswith("max gain 8") and doc.reference.label != doc.result_label
+    edits.update(curve="sigmoid")
+    assert "Ctrl+R" in status.text()

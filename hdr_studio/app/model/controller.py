@@ -59,9 +59,19 @@ def reconstruct_refusal(state: AppState) -> str | None:
 
 
 def result_label(state: AppState, outcome: Outcome, strength: float) -> str:
-    """What made a result, for the compare labels and the history: method and strength."""
-    label = outcome.metadata.get("label") or state.methods.label(outcome.method)
-    return f"{label}, {round(strength * 100)} %"
+    """What made a result, for the compare labels and the history: method and strength,
+    then what else was asked for (mirror passes, a camera curve, the method's options),
+    so that A and B made with different options read differently."""
+    made = outcome.metadata
+    label = made.get("label") or state.methods.label(outcome.method)
+    parts = [f"{label}, {round(strength * 100)} %"]
+    if made.get("passes", 1) > 1:
+        parts.append("mirror passes")
+    if made.get("curve_asked"):
+        parts.append(f"curve {Path(str(made['curve_asked'])).name}")
+    options = made.get("options") or {}
+    parts += [f"{name.replace('_', ' ')} {value:g}" for name, value in sorted(options.items())]
+    return ", ".join(parts)
 
 
 def selection_mask(rect: tuple[int, int, int, int] | None, height: int, width: int):

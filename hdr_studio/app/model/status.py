@@ -28,13 +28,19 @@ def job_status(job: JobState, analysis: Analysis) -> tuple[str, float]:
 
 
 def result_out_of_date(state) -> bool:
-    """Whether the shown result was made with another method or number of passes than
-    the panel now says (it stayed, with no sign, after the method was changed)."""
+    """Whether the shown result was made with another method, number of passes, camera
+    curve or method options than the panel now says (it stayed, with no sign, after the
+    method was changed). Strength and selection need no new run: they apply at once."""
     doc, edits = state.document, state.edits
     if doc.result is None or doc.outcome is None:
         return False
     made = doc.outcome.metadata
-    return made.get("method") != edits.method or made.get("passes", 1) != edits.passes
+    return (
+        made.get("method") != edits.method
+        or made.get("passes", 1) != edits.passes
+        or made.get("curve_asked") != edits.curve
+        or dict(made.get("options") or {}) != dict(edits.options_for(edits.method))
+    )
 
 
 #: How the status line names encodings and primaries ("8-bit sRGB/Rec.709", not "srgb/rec709").
