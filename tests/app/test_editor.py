@@ -227,7 +227,7 @@ def test_a_selection_limits_the_result(qtbot, win):  # noqa: F811
     np.testing.assert_allclose(doc.result, full, rtol=1e-6)
     assert [e.label for e in win.history.entries][-3:] == [
         "Selection 600×400",
-        "Selection 600×400",
+        "Selection moved to 0, 0",  # it read "Selection 600×400" as a resize did
         "Selection: whole photo",
     ]
 

@@ -171,6 +171,16 @@ def test_history_records_merges_undoes_and_redoes():
     assert edits.curve == "gamma:2.4" and edits.strength == 1.0
 
 
+def test_history_says_which_option_changed():
+    """Every option's change read "Method options"."""
+    state, _ctl, history, _session, clock = editor()
+    edits = state.edits
+    edits.update(options=edits.with_option("classical", "max_gain", 8.0))
+    clock.now += 5
+    edits.update(options=edits.with_option("classical", "reach", 2.5))
+    assert [e.label for e in history.entries] == ["Max gain 8", "Reach 2.5"]
+
+
 def test_dragging_back_to_the_start_leaves_no_step():
     state, _ctl, history, _s, clock = editor()
     state.edits.update(strength=0.7)

@@ -84,6 +84,31 @@ def _continuous(change: Change) -> bool:
     )
 
 
+def _options_label(old: Any, new: Any) -> str:
+    """Which method option a change set ("Max gain 8"), or "Method options" for several."""
+    before = {m: dict(o) for m, o in (old or ())}
+    after = {m: dict(o) for m, o in (new or ())}
+    changed = [
+        (name, value)
+        for method in after
+        for name, value in after[method].items()
+        if before.get(method, {}).get(name) != value
+    ]
+    if len(changed) != 1:
+        return "Method options"
+    name, value = changed[0]
+    return f"{name.replace('_', ' ').capitalize()} {value:g}"
+
+
+def _selection_label(old: Any, new: Any) -> str:
+    if new is None:
+        return "Selection: whole photo"
+    w, h = new[2] - new[0], new[3] - new[1]
+    if old is not None and (old[2] - old[0], old[3] - old[1]) == (w, h):
+        return f"Selection moved to {new[0]}, {new[1]}"
+    return f"Selection {w}×{h}"
+
+
 def describe(change: Change, method_label: Callable[[str], str] = str) -> str:
     """A short label for ``change`` ("Strength 80 %", "Exposure +1.0 EV")."""
     v = change.new
@@ -92,10 +117,8 @@ def describe(change: Change, method_label: Callable[[str], str] = str) -> str:
         ("edits", "strength"): lambda: f"Strength {round(v * 100)} %",
         ("edits", "curve"): lambda: f"Camera curve: {_curve_label(v)}",
         ("edits", "passes"): lambda: "Mirror passes " + ("on" if v == 3 else "off"),
-        ("edits", "options"): lambda: "Method options",
-        ("edits", "selection"): lambda: (
-            "Selection: whole photo" if v is None else f"Selection {v[2] - v[0]}×{v[3] - v[1]}"
-        ),
+        ("edits", "options"): lambda: _options_label(change.old, v),
+        ("edits", "selection"): lambda: _selection_label(change.old, v),
         ("view", "exposure"): lambda: f"Exposure {v:+.1f} EV",
         ("overlay", "enabled"): lambda: "Clipping overlay " + ("on" if v else "off"),
         ("overlay", "mode"): lambda: f"Overlay: {OVERLAY_MODES.get(v, v)}",
