@@ -263,3 +263,32 @@ def test_heic_with_an_unreadable_icc_profile_is_read_as_srgb(tmp_path):
     image = read_image(path)
     assert (image.primaries, image.transfer) == ("rec709", "srgb")
     assert any("ICC" in note for note in image.notes)
+
+
+def test_heic_keeps_where_it_was_taken(tmp_path):
+    """A phone's HEIC names where it was taken in its Exif's GPS block: the outputs lost it
+    (only the camera and exposure blocks were read), where a JPEG's is carried."""
+    import OpenImageIO as oiio
+    from PIL import Image as PILImage
+
+    exif = PILImage.Exif()
+    exif[0x010F], exif[0x0110] = "Apple", "iPhone 15 Pro"
+    exif[0x8825] = {
+        1: "N",
+        2: (43.0, 18.0, 5.25),
+        3: "W",
+        4: (2.0, 6.0, 0.0),
+        5: b"\x00",
+        6: 1520.5,
+        0x1D: "2024:05:01",
+    }
+    px = (gradient() * 255).round().astype(np.uint8)
+    im = read_image(_heic(tmp_path / "g.heic", px, exif=exif.tobytes()))
+    assert im.metadata["GPS:Latitude"] == ("float[3]", (43.0, 18.0, 5.25))
+    assert im.metadata["GPS:LongitudeRef"] == ("string", "W")
+    assert im.metadata["GPS:Altitude"] == ("float", 1520.5)
+    assert im.metadata["GPS:DateStamp"] == ("string", "2024:05:01")
+    out = write_result(im.linear, tmp_path / "g.jpg", im, fmt="jpeg-sdr")
+    spec = oiio.ImageInput.open(str(out)).spec()
+    np.testing.assert_allclose(spec.getattribute("GPS:Latitude"), (43.0, 18.0, 5.25), atol=1e-3)
+    assert spec.getattribute("GPS:LatitudeRef") == "N" and spec.getattribute("Make") == "Apple"
