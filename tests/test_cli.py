@@ -482,3 +482,66 @@ def test_transparency_a_format_cannot_keep_is_named(tmp_path, capsys):
 def test_an_empty_output_path_is_named_so(capsys):
     code, _, err = run(["reconstruct", SAMPLE, "-o", ""], capsys)
     assert code == 2 and "output path (-o) is empty" in err
+
+
+def test_a_methods_options_are_set_on_the_command_line(tmp_path, capsys):
+    """`models --json` listed classical's max gain and reach with their ranges, and the app
+    and the plug-ins set them, but no command-line option did."""
+    from hdr_studio.api.engine import reconstruct
+    from hdr_studio.api.request import ReconstructRequest
+
+    small = write(tmp_path / "s.png", (read_image(SAMPLE).code[::4, ::4] * 255).astype(np.uint8))
+    out = tmp_path / "o.exr"
+    cmd = ["reconstruct", small, "-o", out, "--method", "classical"]
+    code, _, err = run([*cmd, "--option", "max_gain=8", "--option", "reach=3"], capsys)
+    assert code == 0, err
+    want = reconstruct(
+        ReconstructRequest(input=small, method="classical", options={"max_gain": 8, "reach": 3})
+    ).pixels
+    np.testing.assert_allclose(read_image(out).linear, want, rtol=2e-3, atol=1e-4)
+    plain = reconstruct(ReconstructRequest(input=small, method="classical")).pixels
+    assert np.abs(plain - want).max() > 0.01  # the options made a difference
+    for bad, says in (
+        ("max_gain=80", "must be in [1, 32]"),
+        ("gain=8", "has no option 'gain' (options: max_gain, reach)"),
+        ("max_gain", "not NAME=VALUE"),
+        ("max_gain=lots", "not a number"),
+    ):
+        code, _, err = run([*cmd, "--force", "--option", bad], capsys)
+        assert code == 2 and says in err and "Traceback" not in err, (bad, err)
+    b = tmp_path / "b"
+    code, _, err = run(
+        ["batch", small, "-o", b, "--method", "classical", "--option", "max_gain=8",
+         "--option", "reach=3", "--progress", "none"], capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert (b / "s.exr").read_bytes() == out.read_bytes()
+    code, listing, _ = run(["models"], capsys)
+    assert "--option max_gain=N" in listing and "(1–32, default" in listing
+
+
+def test_what_a_new_user_met_on_the_command_line(tmp_path, capsys):
+    """An SDR result into an HDR-only format said nothing; a camera curve asked for was a
+    "warning" and a note; `hdr-studio` alone exited 0; "-o .exr" was an "unknown output
+    extension ''"; a damaged EXR's error named its path twice; DeclipNet's refusal said
+    "use result sdr"."""
+    small = write(tmp_path / "s.png", (read_image(SAMPLE).code[::4, ::4] * 255).astype(np.uint8))
+    code, _, err = run(["reconstruct", small, "-o", tmp_path / "a.avif", "--result", "sdr",
+                        "--method", "classical"], capsys)  # fmt: skip
+    assert code == 0 and "avif-pq is an HDR format" in err
+    code, _, err = run(["reconstruct", small, "-o", tmp_path / "a.exr", "--result", "sdr",
+                        "--method", "classical"], capsys)  # fmt: skip
+    assert code == 0 and "HDR format" not in err  # linear EXR holds an SDR result as it is
+    code, _, err = run(["reconstruct", small, "-o", tmp_path / "g.exr", "--curve", "gamma:2.2",
+                        "--method", "none"], capsys)  # fmt: skip
+    assert code == 0 and "warning" not in err
+    assert err.count("gamma:2.2") == 1 and "note: linearised with camera curve gamma:2.2" in err
+    assert main([]) == 2 and "usage:" in capsys.readouterr().err
+    code, _, err = run(["reconstruct", small, "-o", tmp_path / ".exr"], capsys)
+    assert code == 3 and "a file name is missing before '.exr'" in err
+    damaged = sorted((Path(__file__).parent / "data" / "openexr-damaged").glob("*.exr"))[0]
+    code, _, err = run(["reconstruct", damaged, "-o", tmp_path / "d.exr"], capsys)
+    assert code == 2 and err.count(str(damaged)) == 1 and "Error :" not in err
+    code, _, err = run(["reconstruct", small, "-o", tmp_path / "dc.exr", "--method",
+                        "declipnet", "--result", "hdr"], capsys)  # fmt: skip
+    assert code == 2 and "--result sdr" in err

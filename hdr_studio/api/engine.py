@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,10 @@ def result_kind(info: MethodInfo, wanted: str) -> ResultKind:
         return ResultKind.HDR if info.kind.gives_hdr else ResultKind.SDR
     kind = ResultKind(wanted)
     if kind is ResultKind.HDR and not info.kind.gives_hdr:
-        raise InputError(f"method '{info.name}' gives an SDR result only (use result sdr)")
+        raise InputError(
+            f"method '{info.name}' gives an SDR result only (ask for it: --result sdr on "
+            "the command line, SDR result in the app and the plug-ins)"
+        )
     return kind
 
 
@@ -128,6 +131,12 @@ def prepare(request: ReconstructRequest) -> Plan:
         check_output(request.output, request.force, sources)
         if kind is ResultKind.SDR and request.result == "auto":
             notes.append(f"{name} is an SDR declipping model; writing {fmt}")
+        elif kind is ResultKind.SDR and fmt not in SDR_FORMATS:
+            # no SDR counterpart of this format: the SDR pixels go into an HDR container
+            notes.append(
+                f"{fmt} is an HDR format: the SDR result is written into it as it is "
+                "(nothing above SDR white); for an SDR file use .png, .jpg or .tif"
+            )
     return Plan(info, kind, fmt, tuple(notes), curve, per_photo)
 
 
@@ -363,8 +372,14 @@ def _linearised(
         from hdr_studio.core.curve import apply_curve
 
         image = apply_curve(image, curve)
+        if plan.per_photo is None:  # (a curve settled on per photo says so in its note)
+            notes.append(f"linearised with camera curve {curve.name}")
     if plan.per_photo is not None:  # the curve settled on for the photo, or its encoding
         recorded_curve = curve.name if curve is not None else image.transfer
+        if curve is None:  # the output names what linearised it, as with a curve found
+            metadata = dict(image.metadata)
+            metadata["HDRStudio:InverseCurve"] = ("string", f"{image.transfer} (as the file says)")
+            image = replace(image, metadata=metadata)
     else:
         recorded_curve = request.curve or image.transfer
     return image, notes, recorded_curve

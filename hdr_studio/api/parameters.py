@@ -191,8 +191,11 @@ RECONSTRUCT: tuple[Parameter, ...] = (
         "options",
         dict,
         {},
-        "the method's own options by name ('hdr-studio models --json' lists them)",
-        fronts=frozenset({"bridge", "app"}),
+        "one of the method's own options, as NAME=VALUE (repeat for more; 'hdr-studio "
+        "models --json' lists each method's, e.g. classical's max_gain=8)",
+        fronts=frozenset({"reconstruct", "batch", "bridge", "app"}),
+        flag="--option",
+        metavar="NAME=VALUE",
         remote=_options,
     ),
     Parameter(

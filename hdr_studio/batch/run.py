@@ -121,6 +121,14 @@ def _curve_contents(curve: str | None) -> dict[str, str]:
     return {"curve_files": ",".join(file_sha256(p) for p in files)}
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` names the file ``b`` (through links too)."""
+    try:
+        return a.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def plan(
     items: list[Item],
     outdir: Path,
@@ -153,12 +161,21 @@ def plan(
             **_curve_contents(template.curve),
         }
     )
+    sources = [it for it in items if _same_file(outdir / it.output, it.source)]
+    if sources:  # neither --resume nor --force can help: say so before anything runs
+        n = len(sources)
+        raise OutputError(
+            f"{outdir / sources[0].output}: the output would replace its own photo "
+            f"({n} photo{'s' if n != 1 else ''} so; choose another output folder or format)"
+        )
     if not (resume or force):
         existing = [it.output for it in items if (outdir / it.output).exists()]
         if existing:
+            n = len(existing)
             raise OutputError(
-                f"{outdir / existing[0]}: already exists ({len(existing)} outputs exist; "
-                "use --resume to skip finished photos or --force to redo them)"
+                f"{outdir / existing[0]}: already exists ({n} "
+                f"{'outputs exist' if n != 1 else 'output exists'}; use --resume to skip "
+                "finished photos or --force to redo them)"
             )
     tasks, skipped = [], []
     for it in items:
@@ -311,26 +328,30 @@ def run_batch(
     last_save = time.monotonic()
     done_tasks: set[int] = set()
 
+    def said(rec: Record) -> None:
+        """One "photo" event for each record, however the photo ended."""
+        emit(
+            {
+                "event": "photo",
+                **asdict(rec),
+                "done": len(report.records),
+                "total": total,
+                "elapsed": time.perf_counter() - t0,
+            }
+        )
+
     def finished(task: Task, rec: Record) -> None:
         done_tasks.add(id(task))
         report.records.append(rec)
         if rec.status == "ok":
             item = task.item
             manifest.record(item.output, item.source, task.input_sha, task.settings, task.weights)
+        said(rec)
 
     try:
         if pool is not None:
             for task, rec in pool.map_unordered(tasks, stop):
                 finished(task, rec)
-                emit(
-                    {
-                        "event": "photo",
-                        **asdict(rec),
-                        "done": len(report.records),
-                        "total": total,
-                        "elapsed": time.perf_counter() - t0,
-                    }
-                )
                 if time.monotonic() - last_save > 5:
                     manifest.save()
                     last_save = time.monotonic()
@@ -344,7 +365,7 @@ def run_batch(
         if report.interrupted:
             for task, rec in _written_as_it_stopped(tasks, done_tasks, started):
                 finished(task, rec)
-        _settle_the_rest(tasks, done_tasks, report)
+        _settle_the_rest(tasks, done_tasks, report, said)
         manifest.save()
         report.seconds = time.perf_counter() - t0
     emit(_end_event(report))
@@ -384,20 +405,23 @@ def _written_as_it_stopped(
     return out
 
 
-def _settle_the_rest(tasks: list[Task], done: set[int], report: Report) -> None:
-    """An interrupted batch records the photos it never finished as cancelled; no task's
-    output keeps a stale temporary file (a worker killed outright cannot remove its own)."""
+def _settle_the_rest(
+    tasks: list[Task], done: set[int], report: Report, said: Callable[[Record], None]
+) -> None:
+    """An interrupted batch records the photos it never finished as cancelled (each one
+    ``said``); no task's output keeps a stale temporary file (a worker killed outright
+    cannot remove its own)."""
     for task in tasks:
         if id(task) not in done and report.interrupted:
-            report.records.append(
-                Record(
-                    str(task.item.source),
-                    str(task.request.output),
-                    "cancelled",
-                    exit_class=130,
-                    message="cancelled",
-                )
+            rec = Record(
+                str(task.item.source),
+                str(task.request.output),
+                "cancelled",
+                exit_class=130,
+                message="cancelled",
             )
+            report.records.append(rec)
+            said(rec)
     for task in tasks:
         assert task.request.output is not None  # every batch task names its output
         remove_stale_temporaries(Path(task.request.output))

@@ -77,13 +77,16 @@ def _run(argv: list[str] | None) -> int:
     if not getattr(args, "command", None):
         if argv is None and _on_desktop() and sys.stdin is not None and sys.stdin.isatty():
             args = parser.parse_args(["gui"])
-        else:
-            parser.print_help()
-            return 0
+        else:  # a usage error, as a missing argument is: the help, then exit 2
+            parser.print_help(sys.stderr)
+            return 2
     terminated = _TerminateAsInterrupt(args.command != "gui")
     try:
         with terminated:
-            return int(args.func(args) or 0)
+            code = int(args.func(args) or 0)
+        # a command that handles the interruption itself (a batch saves its record and
+        # returns 130) still says how it was interrupted
+        return 143 if terminated.signalled and code == 130 else code
     except HdrStudioError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -41,4 +41,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             state = f"unavailable: {r['reason']}"
         print(f"{r['name']:<10} {r['kind']:<8} {r['parameters']:>10,}  {state}")
+        for o in r["options"]:  # what --option NAME=VALUE takes
+            print(
+                f"{'':<10} --option {o['name']}=N: {o['help'].lower() or o['label']} "
+                f"({o['minimum']:g}–{o['maximum']:g}, default {o['default']:g})"
+            )
     return 0

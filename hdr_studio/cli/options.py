@@ -50,6 +50,22 @@ def _type(p: Parameter) -> Callable[[str], Any]:
     return convert
 
 
+def _pair(text: str) -> tuple[str, float]:
+    """``NAME=VALUE`` (a method's option) as (name, number); the engine checks the name
+    and range against the method's own."""
+    name, sep, value = text.partition("=")
+    name = name.strip().replace("-", "_")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"not NAME=VALUE: {text!r}")
+    try:
+        return name, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value.strip()!r} in {text!r}") from None
+
+
+_pair.__name__ = "option"
+
+
 def _help(p: Parameter) -> str:
     text = p.help
     if p.levels is not None:
@@ -75,6 +91,17 @@ def add_parameters(
         if p.kind is bool:
             parser.add_argument(p.option, dest=p.dest, action="store_true", help=_help(p))
             continue
+        if p.kind is dict:  # NAME=VALUE, repeated
+            parser.add_argument(
+                p.option,
+                dest=p.dest,
+                action="append",
+                type=_pair,
+                default=None,
+                metavar=p.metavar,
+                help=_help(p),
+            )
+            continue
         kwargs: dict[str, Any] = {"dest": p.dest, "default": default, "help": _help(p)}
         if p.choices is not None and p.kind is not float:
             kwargs["choices"] = p.choices
@@ -91,4 +118,8 @@ def given(
 ) -> dict[str, Any]:
     """The values of ``table``'s parameters that ``front`` shows, by parameter name, from
     parsed options (for :func:`hdr_studio.api.parameters.request_fields`)."""
-    return {p.name: getattr(args, p.dest) for p in shown_by(front, table) if hasattr(args, p.dest)}
+    out = {p.name: getattr(args, p.dest) for p in shown_by(front, table) if hasattr(args, p.dest)}
+    for p in shown_by(front, table):
+        if p.kind is dict and p.name in out:  # repeated NAME=VALUE: the last one counts
+            out[p.name] = dict(out[p.name] or ())
+    return out

@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Recover clipped highlights in photographs and export them as HDR. "
         + readable_summary(),
         epilog="Exit codes: 0 ok, 2 bad input or usage, 3 output refused or failed, "
-        "4 some photos of a batch failed, 130 cancelled, 1 internal error.",
+        "4 some photos of a batch failed, 130 cancelled, 143 terminated, 1 internal error.",
     )
     p.add_argument("--version", action=_VersionAction, nargs=0, help="versions and device")
     sub: Any = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)

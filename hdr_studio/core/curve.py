@@ -104,7 +104,8 @@ def apply_curve(image: Image, curve: InverseCurve) -> Image:
     """``image`` linearised with ``curve`` instead of its declared encoding: linear light
     from the code values, and code values re-expressed on the sRGB curve for the methods
     (which work on sRGB code values) — clipping stays where it was (code 1 → 1). Refused for
-    float (already linear) images. The curve's name goes into the output metadata."""
+    float (already linear) images. The curve's name goes into the output metadata (the
+    caller says which curve it chose: it is no warning about the photo)."""
     from hdr_studio.core.transfer import srgb_encode
 
     if image.curve_free is not None:
@@ -120,5 +121,4 @@ def apply_curve(image: Image, curve: InverseCurve) -> Image:
         code=code,
         transfer="srgb",
         metadata=metadata,
-        notes=[*image.notes, f"linearised with camera curve {curve.name}"],
     )

@@ -91,6 +91,8 @@ def format_for_path(path: Path, name: str | None = None) -> str:
     if name is None:
         if ext not in DEFAULT_FOR_EXTENSION:
             known = ", ".join(sorted(DEFAULT_FOR_EXTENSION))
+            if not ext and path.name.lower() in DEFAULT_FOR_EXTENSION:  # "-o .exr"
+                raise OutputError(f"{path}: a file name is missing before '{path.name}'")
             raise OutputError(f"{path}: unknown output extension '{ext}' (known: {known})")
         return DEFAULT_FOR_EXTENSION[ext]
     if name not in FORMATS:

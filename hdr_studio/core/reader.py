@@ -55,8 +55,12 @@ def _oiio():
 
 
 def _fail(path: Path, why: str) -> InputError:
+    """``path: why`` on one line; a decoder's message that names the file again ("EXR
+    Error (PATH): …") names it once."""
     why = " ".join(str(why).split()) or "unknown error"
-    return InputError(f"{path}: {why}")
+    for named in (f" ({path})", f"({path}) ", f"{path}: ", f'"{path}" '):
+        why = why.replace(named, " " if named.startswith(" ") else "")
+    return InputError(f"{path}: {' '.join(why.split()).replace(' :', ':')}")
 
 
 def _attr(spec: Any, name: str, default: Any = None) -> Any:

@@ -98,11 +98,15 @@ def test_command_line_options_follow_the_table(front, capsys):
             assert all(p.option not in a.option_strings for a in sub._actions), p.name
             continue
         action = _option(sub, p.option)
+        if p.kind is dict:  # NAME=VALUE, repeated; none given: the table's default
+            args = parser.parse_args([front, *COMMANDS[front]])
+            assert given(args, front)[p.name] == p.default_for(front), p.name
+            argv = [front, *COMMANDS[front], p.option, "max_gain=8", p.option, "reach=2"]
+            assert given(parser.parse_args(argv), front)[p.name] == {"max_gain": 8, "reach": 2}
+            continue
         assert action.default == p.default_for(front), p.name
         if p.choices is not None and p.kind is not float:
             assert tuple(action.choices) == p.choices, p.name
-        if p.kind is dict:
-            continue
         good = _good(p)
         argv = [front, *COMMANDS[front]]
         argv += [p.option] if p.kind is bool else [p.option, _cli_text(p, good)]

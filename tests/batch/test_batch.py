@@ -105,6 +105,19 @@ def test_batch_output_equals_a_single_reconstruction(tmp_path, capsys):
     assert (tmp_path / "b" / "p.exr").read_bytes() == (tmp_path / "single.exr").read_bytes()
 
 
+def test_a_batch_into_its_own_folder_says_it_would_replace_the_photos(tmp_path, capsys):
+    """Written into the photos' own folder in their own format, a batch said "already
+    exists … use --force", and --force then failed photo by photo ("refusing to overwrite
+    the source image")."""
+    src = _photo(tmp_path / "p.jpg", (120, 80))
+    before = src.read_bytes()
+    for extra in ([], ["--force"], ["--resume"]):
+        cmd = ["batch", src, "-o", tmp_path, "--format", "jpeg-sdr", "--method", "none"]
+        code, _, err = run([*cmd, *extra], capsys)
+        assert code == 3 and "would replace its own photo" in err, err
+        assert "--force" not in err and src.read_bytes() == before
+
+
 def test_resume_skips_current_and_redoes_what_changed(folder, tmp_path, capsys):
     out = tmp_path / "out"
     base = ["batch", folder / "a.jpg", folder / "b.png", "-o", out, "--progress", "none"]
@@ -191,6 +204,34 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path):
     assert f"{6 - len(done)} done, {len(done)} already current" in r.stderr
     assert len(list(out.glob("*.exr"))) == 6
     os.sync()
+
+
+def test_sigterm_stops_a_batch_as_terminated(tmp_path):
+    """``kill``, ``timeout`` and schedulers send SIGTERM: a batch exited 130, Ctrl-C's
+    code, where a single photo exits 143; and its JSON progress named only the photos
+    finished before it, not those written or cancelled as it stopped."""
+    src = tmp_path / "in"
+    for i in range(8):
+        _photo(src / f"p{i}.jpg", (1500, 1000))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-c", TERMINAL, "batch", str(src), "-o", str(out)]
+    cmd += ["--progress", "json", "--workers", "1", "--method", "classical"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    events = []
+    for line in proc.stdout:  # the first photo done: terminate
+        events.append(json.loads(line))
+        if events[-1]["event"] == "photo":
+            proc.send_signal(signal.SIGTERM)
+            break
+    rest, err = proc.communicate(timeout=120)
+    events += [json.loads(line) for line in rest.splitlines()]
+    assert proc.returncode == 143, err
+    report = json.loads((out / "batch-report.json").read_text())
+    assert report["interrupted"] and len(report["photos"]) == 8
+    said = [e for e in events if e["event"] == "photo"]
+    assert sorted(e["file"] for e in said) == sorted(p["file"] for p in report["photos"])
+    assert events[-1]["event"] == "end" and events[-1]["cancelled"] >= 1
 
 
 def test_cluster_without_ray_is_one_line(tmp_path):
@@ -324,7 +365,11 @@ def test_a_photo_written_as_the_batch_is_interrupted_counts_as_done(tmp_path):
         def cancel_running(self):
             return []
 
-    report = run_batch(tasks, skipped, manifest, make_pool=Interrupted)
+    events: list[dict] = []
+    report = run_batch(tasks, skipped, manifest, make_pool=Interrupted, on_event=events.append)
     status = {Path(r.output).name: r.status for r in report.records}
     assert report.interrupted and status == {"a.exr": "ok", "b.exr": "cancelled"}
+    # one "photo" event for each of them (--progress json gave none for either)
+    said = {Path(e["output"]).name: e["status"] for e in events if e["event"] == "photo"}
+    assert said == status and events[-1]["event"] == "end"
     assert "a.exr" in json.loads((out / ".hdr-studio-batch.json").read_text())["items"]
