@@ -148,7 +148,7 @@ class PixelWork:
     def analyse(self, body: bytes, query: dict) -> list:
         from hdr_studio.api.analysis import analyse
 
-        _, image, _, _ = self.layer_request(body)
+        _, image, selection, _ = self.layer_request(body)
         over = parameter_value(query, "over")
         under = parameter_value(query, "under")
         mode = parameter_value(query, "mode")
@@ -160,6 +160,8 @@ class PixelWork:
         sample = choice(query, "sample", ("u8", "u16", "f16", "f32"), "u8")
         order = choice(query, "order", ("RGBA", "BGRA"), "RGBA")
         rgba = overlay.astype(np.float32) * np.float32(1 / 255)
+        if selection is not None:  # as a host's filter does: the overlay within the selection
+            rgba[..., 3] *= selection
         data = encode_layer_array(rgba[..., :3], rgba[..., 3], sample, order, "linear")
         header = {
             "width": image.width,

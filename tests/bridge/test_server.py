@@ -92,6 +92,27 @@ def test_analyse_gives_stats_and_a_red_green_overlay(bridge):
     assert bgra[30, 30, 3] == 0
 
 
+def test_analyse_marks_only_within_the_selection(bridge):
+    """Show clipping covered the whole layer whatever the selection, where a host's
+    filters work within it."""
+    _, client = bridge
+    px = photo_u8()
+    header, data = layer(px, "u8", "RGBA", "srgb")
+    _, whole = client.analyse(header, data, mode="all")
+    px[40:, 40:, :3] = 255  # a second clipped area, bottom right
+    header, data = layer(px, "u8", "RGBA", "srgb")
+    _, whole = client.analyse(header, data, mode="all")
+    mask = np.zeros((48, 64), np.uint8)
+    mask[:, 32:] = 255  # the right half selected
+    info, inside = client.analyse(dict(header, selection=True), data + mask.tobytes(), mode="all")
+    whole_a = np.frombuffer(whole, np.uint8).reshape(48, 64, 4)[..., 3]
+    inside_a = np.frombuffer(inside, np.uint8).reshape(48, 64, 4)[..., 3]
+    assert whole_a[:, :32].max() == 255 and inside_a[:, :32].max() == 0
+    assert inside_a[:, 32:].max() == 255
+    np.testing.assert_array_equal(inside_a[:, 32:], whole_a[:, 32:])
+    assert info["stats"]["over_all"] > 0
+
+
 def test_selection_limits_the_change(bridge):
     _, client = bridge
     px = photo_u8()

@@ -76,7 +76,11 @@ def one(spec, method):
         key = spec["name"] + "-" + action
         if action == "source":
             entry = dump(key, image, source)
-        elif action == "clipping":
+        elif action in ("clipping", "clipping_selection"):
+            if action == "clipping_selection":  # the left half selected
+                image.select_rectangle(
+                    Gimp.ChannelOps.REPLACE, 0, 0, image.get_width() // 2, image.get_height()
+                )
             run("plug-in-hdr-studio-show-clipping", image, source, mode="all")
             entry = dump(key, image)
         elif action == "overlay_then_hdr":

@@ -5,7 +5,7 @@ run the HDR Studio plug-in's operations against a real bridge, dump each new lay
 Usage: kritarunner -s krita_actions -f main SPEC.json
 SPEC: {"out": DIR, "method": M or null, "runs": [{"photo": PATH, "name": N,
 "convert": [depth, profile] or null, "actions": [...]}]}.
-Actions: clipping, hdr, sdr, selection, half, app, overlay_then_hdr, cancel, none_sdr,
+Actions: clipping, clipping_selection, hdr, sdr, selection, half, app, overlay_then_hdr, cancel, none_sdr,
 none_hdr, not_paint. kritarunner exits 0 even when this raises, so errors go to result.json too."""
 
 import json
@@ -48,8 +48,14 @@ def run_one(ops, client, run, out, method):
         f.write(bytes(source.pixelData(0, 0, doc.width(), doc.height())))
     for action in run["actions"]:
         key = prefix + action
-        if action == "clipping":
+        if action in ("clipping", "clipping_selection"):
+            if action == "clipping_selection":  # the left half selected
+                sel = Selection()
+                sel.select(0, 0, doc.width() // 2, doc.height(), 255)
+                doc.setSelection(sel)
             layer, stats = ops.show_clipping(doc, client, node=source)
+            if action == "clipping_selection":
+                doc.setSelection(Selection())
             entry = dump(out, key, doc, layer)
             entry["stats"] = stats
         elif action == "overlay_then_hdr":  # Show clipping, then Reconstruct on its overlay

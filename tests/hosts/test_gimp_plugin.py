@@ -130,6 +130,7 @@ def gimp():
             "photo": str(photo),
             "actions": [
                 "clipping",
+                "clipping_selection",
                 "hdr",
                 "sdr",
                 "selection",
@@ -231,6 +232,11 @@ def test_gimp_procedures_match_the_command_line(gimp):
     clipping = run["actions"]["clipping"]
     assert clipping["layer"] == "HDR Studio: Clipping"
     assert clipping["selected"] == ["Background"]  # the photo stays the active layer
+    # with a selection, as GIMP's filters do: marked within it only (it covered the layer)
+    inside = native(result, "photo", "clipping_selection", np.uint8)
+    w = inside.shape[1] // 2
+    np.testing.assert_array_equal(inside[:, :w], overlay[:, :w])
+    assert overlay[:, w:, 3].max() == 255 and inside[:, w:, 3].max() == 0
 
     hdr = run["actions"]["hdr"]
     assert hdr["precision"] == "half-linear"  # the default HDR depth

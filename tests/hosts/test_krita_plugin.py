@@ -88,6 +88,7 @@ def krita(tmp_path_factory):
             "photo": str(photo),
             "actions": [
                 "clipping",
+                "clipping_selection",
                 "hdr",
                 "sdr",
                 "selection",
@@ -141,6 +142,11 @@ def test_krita_actions_match_the_command_line(krita):
     np.testing.assert_array_equal(overlay[..., [2, 1, 0, 3]], want)  # Krita's U8 is BGRA
     assert run["actions"]["clipping"]["stats"]["over_any"] > 0.01
     assert run["actions"]["clipping"]["name"] == "HDR Studio: Clipping"
+    # with a selection, as Krita's filters do: marked within it only (it covered the layer)
+    inside = pixels(result, "photo", "clipping_selection", np.uint8)
+    w = inside.shape[1] // 2
+    np.testing.assert_array_equal(inside[:, :w], overlay[:, :w])
+    assert overlay[:, w:, 3].max() == 255 and inside[:, w:, 3].max() == 0
 
     hdr = run["actions"]["hdr"]
     assert hdr["new_document"] and hdr["depth"] == "F16"  # the default: 16-bit float

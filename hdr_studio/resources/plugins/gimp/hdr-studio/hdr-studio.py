@@ -360,6 +360,7 @@ def show_clipping(image, drawable, config, run_mode):
         raise PluginError("the under-exposure threshold must be below the over-exposure one")
     drawable = source_drawable(image, drawable)
     header, data = read_drawable(image, drawable)
+    header, data = with_selection(image, drawable, header, data)  # marked within it only
     client = bridge.connect()
     Gimp.progress_set_text("HDR Studio: analysing…")
     mode = config.get_property("mode")

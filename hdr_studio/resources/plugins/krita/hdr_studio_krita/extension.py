@@ -425,6 +425,7 @@ class HDRStudioExtension(Extension):
         if layer is None:
             return
         node, header, data = layer
+        header, data = operations.with_selection(doc, header, data)  # within it only
 
         def work(progress, cancelled):
             progress(0.1, "Starting HDR Studio…")

@@ -237,7 +237,9 @@ def fill_first_layer(doc, name, data):
 
 
 def clipping_overlay(client, header, data, mode="all", over=250 / 255, under=4 / 255):
-    """(statistics, overlay pixels in the layer's own depth and order) from the bridge."""
+    """(statistics, overlay pixels in the layer's own depth and order) from the bridge; a
+    message with a selection (:func:`with_selection`) gets an overlay within it (the
+    statistics are the layer's)."""
     if not under < over:
         raise PluginError("the under-exposure threshold must be below the over-exposure one")
     info, overlay = client.analyse(
@@ -265,6 +267,7 @@ def show_clipping(doc, client, mode="all", over=250 / 255, under=4 / 255, node=N
     """A layer with the red (over) / green (under) overlay of the active layer; returns
     (layer, clipping statistics)."""
     node, header, data = read_layer(doc, node)
+    header, data = with_selection(doc, header, data)  # marked within the selection only
     stats, overlay = clipping_overlay(client, header, data, mode, over, under)
     return place_overlay(doc, node, overlay), stats
 
