@@ -290,10 +290,71 @@ def _camera_to_output(raw: Any) -> tuple[np.ndarray, str | None]:
     return rgb_to_rgb_matrix("rec709", "rec2020") @ rgb_cam, note
 
 
+#: The note of a raw whose file holds no as-shot white balance (LibRaw's daylight used).
+NO_AS_SHOT = "no as-shot white balance in the file: daylight used"
+#: The note when the camera's own preview gave the balance instead.
+FROM_PREVIEW = (
+    "no as-shot white balance in the file: balanced as the camera's own preview is "
+    "(daylight would give it a cast)"
+)
+
+
+def _preview_linear(raw: Any) -> np.ndarray | None:
+    """The raw's embedded JPEG preview as linear Rec.2020 (None when it has none)."""
+    try:
+        thumb = raw.extract_thumb()
+    except Exception:  # LibRaw has no preview, or cannot read it
+        return None
+    if thumb is None or getattr(thumb.format, "name", "") != "JPEG":
+        return None
+    import imagecodecs
+
+    from hdr_studio.core.gamut import convert_primaries
+    from hdr_studio.core.transfer import srgb_decode
+
+    try:
+        px = np.asarray(imagecodecs.jpeg8_decode(bytes(thumb.data)))
+    except Exception:  # a damaged preview: no preview
+        return None
+    if px.ndim != 3 or px.shape[2] < 3 or px.dtype != np.uint8:
+        return None
+    code = px[..., :3].astype(np.float32) / np.float32(255)
+    ok = (code.max(axis=-1) < 0.95) & (code.min(axis=-1) > 0.03)  # neither clipped nor black
+    if ok.mean() < 0.05:
+        return None
+    return convert_primaries(srgb_decode(code[ok]), "rec709", "rec2020")
+
+
+def preview_balance(
+    linear: np.ndarray, clip: np.ndarray, matrix: np.ndarray, preview: np.ndarray
+) -> np.ndarray | None:
+    """Per-channel gains in camera space (green 1) that give ``linear`` (the decode as
+    balanced so far, Rec.2020, ``matrix`` camera → output) the mean colour of the
+    camera's own ``preview`` pixels (linear Rec.2020, clipped and black ones left out),
+    over its unclipped middle tones; None when they would be implausible. Orientation and
+    size do not matter: means are compared, not pixels."""
+    y = linear @ np.array([0.2627, 0.6780, 0.0593], np.float32)
+    ok = ~clip.any(axis=-1) & (linear.min(axis=-1) > 0)
+    if ok.mean() < 0.05:
+        return None
+    lo, hi = np.percentile(y[ok], [5, 90])
+    ok &= (y > lo) & (y < hi)
+    c = linear[ok].astype(np.float64).mean(axis=0)
+    t = preview.astype(np.float64).mean(axis=0)
+    inv = np.linalg.inv(matrix.astype(np.float64))
+    u, want = inv @ c, inv @ t
+    if np.any(u <= 0) or np.any(want <= 0):
+        return None
+    gains = (want / u) / (want[1] / u[1])
+    if np.any(gains < 0.25) or np.any(gains > 4):
+        return None
+    return gains
+
+
 def _white_balance(raw: Any) -> tuple[np.ndarray, str | None]:
     for source, note in (
         (raw.camera_whitebalance, None),
-        (raw.daylight_whitebalance, "no as-shot white balance in the file: daylight used"),
+        (raw.daylight_whitebalance, NO_AS_SHOT),
     ):
         wb = np.asarray(source[:3], dtype=np.float64)
         if np.all(wb > 0) and np.all(np.isfinite(wb)):
@@ -475,8 +536,8 @@ def read_raw(path: Path, max_pixels: int, half: bool = False) -> Any:
         reach = 1 if bayer and np.shape(raw.raw_pattern)[0] == 2 else 2  # type: ignore[arg-type]
         clip = sensor_clip_mask(visible, colours, whites, reach, half)
         rgb16 = _demosaic(raw, half)
-        wb, note = _white_balance(raw)
-        notes += [note] if note else []
+        wb, wb_note = _white_balance(raw)
+        preview = _preview_linear(raw) if wb_note == NO_AS_SHOT else None
         matrix, note = _camera_to_output(raw)
         notes += [note] if note else []
         flip = sizes.flip
@@ -488,7 +549,16 @@ def read_raw(path: Path, max_pixels: int, half: bool = False) -> Any:
     if crop is not None:  # before orienting: LibRaw's picture is as the sensor reads
         (top, bottom), (left, right) = crop
         rgb16, clip = rgb16[top:bottom, left:right], clip[top:bottom, left:right]
-    linear, clip = _to_linear(rgb16, clip, whites, black, white_level, bayer, wb, matrix, flip)
+    linear, mask = _to_linear(rgb16, clip, whites, black, white_level, bayer, wb, matrix, flip)
+    if preview is not None:  # no as-shot balance: the camera's preview says what it chose
+        gains = preview_balance(linear, mask, matrix, preview)
+        if gains is not None:
+            wb, wb_note = wb * gains, FROM_PREVIEW
+            linear, mask = _to_linear(
+                rgb16, clip, whites, black, white_level, bayer, wb, matrix, flip
+            )
+    clip = mask
+    notes += [wb_note] if wb_note else []
     code = sensor_code(linear, clip)
     info = RawInfo(
         camera_to_output=matrix.astype(np.float32),
