@@ -220,8 +220,8 @@ def test_a_raw_without_as_shot_balance_is_balanced_as_its_preview():
     """The Canon D30's CRW holds no as-shot white balance: LibRaw's daylight balance gave
     it an orange cast (R/G 2.1, B/G 0.52 in its middle tones) where the camera's own
     preview is close to neutral (1.33, 0.80). Its preview now says what the camera chose."""
-    import rawpy
     import imagecodecs
+    import rawpy
 
     from hdr_studio.core.gamut import convert_primaries
     from hdr_studio.core.raw import FROM_PREVIEW
