@@ -43,6 +43,22 @@ def compare_labels(state) -> tuple[str, str]:
     return "Before — photo", f"After — {doc.result_label}"
 
 
+def shown_at(state, part: int) -> tuple[str, Any]:
+    """What the view shows in ``part`` (the viewer's ``hovered``: 0 left of the split line,
+    the first pane or the single view; 1 right of the line or the second pane): its name
+    for the pixel probe and its pixels (None: the photo's own). The probe read the result
+    wherever there was one, so the photo's side of a comparison showed the result's values."""
+    doc, view = state.document, state.view
+    result = doc.result
+    if view.compare == "ab" and doc.reference is not None:
+        return ("A", doc.reference.pixels) if part == 0 else ("B", result)
+    if view.compare in ("split", "side-by-side") and result is not None:
+        return ("photo", None) if part == 0 else ("result", result)
+    if view.layer == "result" and result is not None:
+        return "result", result
+    return "photo", None
+
+
 class ViewBinding(QtCore.QObject):
     def __init__(self, win) -> None:
         super().__init__(win)
@@ -170,14 +186,16 @@ class ViewBinding(QtCore.QObject):
         if name == "state" and j.state in ("done", "cancelled") and j.name != "Open":
             bar.showMessage(f"{j.name}: {j.state}", 8000)
 
-    def _probe(self, x: int, y: int) -> None:
+    def _probe(self, x: int, y: int, part: int = 0) -> None:
         doc = self.state.document
         if doc.image is None or doc.loading is not None:
             return
+        name, pixels = shown_at(self.state, part)
         ov = self.state.overlay
         text = render.probe(
-            doc.image, doc.result, x, y, self.state.view.reference_white, ov.over, ov.under
+            doc.image, pixels, x, y, self.state.view.reference_white, ov.over, ov.under
         )
+        text = f"{name}: {text}" if text else text
         if text and self.state.job.state != "running":
             self.win.statusBar().showMessage(text)
 

@@ -40,7 +40,9 @@ class ImageViewer(QtWidgets.QWidget):
     """Shows ``before`` (and ``after`` right of the split line, or in a second pane)."""
 
     split_moved = QtCore.Signal(float)
-    hovered = QtCore.Signal(int, int)  # full-resolution pixel under the cursor
+    # full-resolution pixel under the cursor, and the part of the view it is in: 0 the
+    # main pane left of the split line (or all of it), 1 right of the line or the side pane
+    hovered = QtCore.Signal(int, int, int)
     zoom_changed = QtCore.Signal(str)  # the zoom readout ("Fit · 23 %", "100 %")
     selection_moved = QtCore.Signal(object)  # (x0, y0, x1, y1) full-resolution, or None
 
@@ -316,10 +318,12 @@ class ImageViewer(QtWidgets.QWidget):
         self.main.box.scaleBy((1 / factor, 1 / factor))
 
     def _mouse_moved(self, pos) -> None:
-        for pane in (self.main, self.side):
+        for part, pane in enumerate((self.main, self.side)):
             if pane is not None and pane.box.sceneBoundingRect().contains(pos):
                 p = pane.box.mapSceneToView(pos)
-                self.hovered.emit(int(p.x() * self.factor), int(p.y() * self.factor))
+                if self.mode == "split" and part == 0 and p.x() >= self.line.value():
+                    part = 1  # the result's side of the line
+                self.hovered.emit(int(p.x() * self.factor), int(p.y() * self.factor), part)
                 return
 
     # --- selection ---------------------------------------------------------------------

@@ -788,3 +788,40 @@ def test_a_result_of_other_settings_says_so(qtbot, win):  # noqa: F811
     assert doc.result_label.endswith("max gain 8") and doc.reference.label != doc.result_label
     edits.update(curve="sigmoid")
     assert "Ctrl+R" in status.text()
+
+
+def test_the_pixel_probe_reads_the_side_under_the_cursor(qtbot, win):  # noqa: F811
+    """Over the photo's side of a comparison the probe gave the result's values (the sun
+    read 2.0 where the photo holds 1.0): it read the result wherever there was one."""
+    open_sample(qtbot, win)
+    win.reconstruct("classical")
+    qtbot.waitUntil(lambda: win.state.document.result is not None, timeout=60000)
+    settle(qtbot, win)
+    doc, viewer = win.state.document, win.viewer
+    assert win.state.view.compare == "split"
+    moved = doc.result.max(axis=-1) - doc.image.linear.max(axis=-1)
+    y, x = np.unravel_index(int(np.argmax(moved)), moved.shape)  # where it recovered most
+    seen = doc.image.linear[y, x]
+    want = doc.result[y, x]
+    bar = win.statusBar()
+
+    def probe_at(px: int, py: int) -> str:
+        """The status line for the cursor over full-resolution pixel (px, py) of the view."""
+        at = QtCore.QPointF(px / viewer.factor + 0.1, py / viewer.factor + 0.1)
+        viewer._mouse_moved(viewer.main.box.mapViewToScene(at))
+        return bar.currentMessage()
+
+    for split, side in ((0.99, "photo"), (0.01, "result")):  # the line beyond or before x
+        viewer.line.setValue(split * viewer.shown_size[1])
+        text = probe_at(int(x), int(y))
+        px = seen if side == "photo" else want
+        assert text.startswith(f"{side}: ") and f"linear {px[0]:.3f} {px[1]:.3f}" in text, text
+    win.state.view.update(compare="side-by-side")
+    settle(qtbot, win)
+    assert probe_at(int(x), int(y)).startswith("photo: ")
+    at = QtCore.QPointF(x / viewer.factor + 0.1, y / viewer.factor + 0.1)
+    viewer._mouse_moved(viewer.side.box.mapViewToScene(at))
+    assert bar.currentMessage().startswith("result: ")
+    win.controller.keep_reference()
+    settle(qtbot, win)
+    assert win.state.view.compare == "ab" and probe_at(int(x), int(y)).startswith("A: ")
