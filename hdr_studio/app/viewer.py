@@ -88,7 +88,7 @@ class ImageViewer(QtWidgets.QWidget):
         assert isinstance(scene, pg.GraphicsScene)  # pyqtgraph's, with its mouse signals
         scene.sigMouseMoved.connect(self._mouse_moved)
         self.main.box.sigRangeChanged.connect(lambda *_: self._range_changed())
-        self.main.box.sigRangeChangedManually.connect(lambda *_: setattr(self, "_fitted", False))
+        self.main.box.sigRangeChangedManually.connect(lambda *_: self._zoomed_by_hand())
         # A fitted photo stays fitted when the view changes size (a pane added or removed,
         # the window resized).
         self.main.box.sigResized.connect(lambda *_: self._fitted and self.fit())
@@ -265,6 +265,13 @@ class ImageViewer(QtWidgets.QWidget):
 
     def _range_changed(self) -> None:
         self.zoom_changed.emit(self.zoom_text())
+
+    def _zoomed_by_hand(self) -> None:
+        """The wheel or a drag changed the view: it is no longer fitted. pyqtgraph says so
+        after the range changed, so the readout is given again ("Fit · 101 %" stayed)."""
+        if self._fitted:
+            self._fitted = False
+            self.zoom_changed.emit(self.zoom_text())
 
     def visible_region(self) -> tuple[int, int, int, int, float] | None:
         """Visible part of the image in full-resolution pixels (x0, y0, x1, y1) and screen

@@ -825,3 +825,27 @@ def test_the_pixel_probe_reads_the_side_under_the_cursor(qtbot, win):  # noqa: F
     win.controller.keep_reference()
     settle(qtbot, win)
     assert win.state.view.compare == "ab" and probe_at(int(x), int(y)).startswith("A: ")
+
+
+def test_a_wheel_zoom_ends_the_fit_in_the_readout(qtbot, win):  # noqa: F811
+    """After F and a turn of the wheel the readout said "Fit · 101 %": the view was no
+    longer fitted."""
+    open_sample(qtbot, win)
+    zoom = win.binding.zoom_label
+    action(win, "F").trigger()
+    assert zoom.text().startswith("Fit · ")
+    port = win.viewer.graphics.viewport()
+    centre = QtCore.QPointF(port.width() / 2, port.height() / 2)
+    wheel = QtGui.QWheelEvent(
+        centre,
+        port.mapToGlobal(centre.toPoint()).toPointF(),
+        QtCore.QPoint(0, 0),
+        QtCore.QPoint(0, 240),
+        QtCore.Qt.MouseButton.NoButton,
+        QtCore.Qt.KeyboardModifier.NoModifier,
+        QtCore.Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QtWidgets.QApplication.sendEvent(port, wheel)
+    qtbot.waitUntil(lambda: not zoom.text().startswith("Fit"), timeout=5000)
+    assert zoom.text().endswith(" %")
