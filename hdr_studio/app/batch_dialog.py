@@ -264,6 +264,8 @@ class BatchDialog(QtWidgets.QDialog):
         ).save(self.store)
 
     def run(self) -> None:
+        # the last run's rows go whatever happens: beside a refusal they read as its result
+        self.table.setRowCount(0)
         inputs = [self.inputs.item(i).text() for i in range(self.inputs.count())]
         outdir = self.output.text().strip()
         if not inputs or not outdir:

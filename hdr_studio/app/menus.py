@@ -279,7 +279,8 @@ def build_toolbar(win: QtWidgets.QMainWindow, state: AppState, menus: Menus) -> 
     exposure.setSuffix(" EV")
     set_tip(
         exposure,
-        "Brightness of the view in stops (the tone map's exposure); exports are not changed. "
+        "Brightness of the view in stops (the tone map's exposure). HDR exports are not "
+        "changed; the Export dialog starts an SDR export at this exposure, what you see. "
         "Type a value, or double-click to go back to 0.",
     )
     exposure.valueChanged.connect(lambda v: view.update(exposure=v))

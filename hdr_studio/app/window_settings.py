@@ -30,6 +30,8 @@ def restore_window(win) -> None:
             under=float(st.value("overlay/under", o.under)),
             opacity=float(st.value("overlay/opacity", o.opacity)),
             enabled=stored_bool(st.value("overlay/enabled"), o.enabled),
+            show_over=stored_bool(st.value("overlay/show_over"), o.show_over),
+            show_under=stored_bool(st.value("overlay/show_under"), o.show_under),
         )
         choice, file = str(st.value("curve/choice", "")), str(st.value("curve/file", ""))
         if choice == "file":
@@ -48,7 +50,7 @@ def save_window(win) -> None:
     st.setValue("geometry", win.saveGeometry())
     st.setValue("windowState", win.panels_hidden.state_to_keep())
     o = win.state.overlay
-    for k in ("mode", "over", "under", "opacity", "enabled"):
+    for k in ("mode", "over", "under", "opacity", "enabled", "show_over", "show_under"):
         st.setValue(f"overlay/{k}", getattr(o, k))
     curve = win.state.edits.curve
     st.setValue("curve/choice", "file" if choice_of(curve) == "file" else (curve or ""))

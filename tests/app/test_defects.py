@@ -719,7 +719,7 @@ def test_editor_zoom_keys_and_the_overlay_switch_are_kept(qtbot):
     action(w, "Ctrl+1").trigger()
     action(w, "Ctrl+-").trigger()
     assert w.viewer.zoom_text() != "100 %"
-    w.state.overlay.update(enabled=False)
+    w.state.overlay.update(enabled=False, show_under=False)  # a side hidden by its badge
     w.state.edits.update(method="classical")  # the method went back to the default too
     w.close()
     again = MainWindow(store=store)
@@ -727,6 +727,7 @@ def test_editor_zoom_keys_and_the_overlay_switch_are_kept(qtbot):
     again.show()
     try:
         assert again.state.overlay.enabled is False
+        assert again.state.overlay.show_under is False and again.state.overlay.show_over
         qtbot.waitUntil(lambda: again.state.methods.loaded, timeout=60000)
         settle(qtbot, again)
         assert again.state.edits.method == "classical"

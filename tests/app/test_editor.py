@@ -325,6 +325,11 @@ def test_batch_remembers_names_outputs_and_opens_the_folder(qtbot, win, tmp_path
     finally:
         QtGui.QDesktopServices.unsetUrlHandler("file")
     assert opened == [str(tmp_path / "out")]
+    assert dlg.table.rowCount() > 0
+    dlg.template.setText("{method}")  # refused: the last run's rows read as its result
+    dlg.run()
+    assert "needs {name}" in dlg.status.text() and dlg.table.rowCount() == 0
+    dlg.template.setText("{name}_{method}")
     dlg.close()
     again = win.batch_dialog()  # a new dialog: as it was left
     assert again.output.text() == str(tmp_path / "out")
