@@ -325,11 +325,11 @@ class ImageViewer(QtWidgets.QWidget):
         self.main.box.scaleBy((1 / factor, 1 / factor))
 
     def _mouse_moved(self, pos) -> None:
-        for part, pane in enumerate((self.main, self.side)):
+        for index, pane in enumerate((self.main, self.side)):
             if pane is not None and pane.box.sceneBoundingRect().contains(pos):
                 p = pane.box.mapSceneToView(pos)
-                if self.mode == "split" and part == 0 and p.x() >= self.line.value():
-                    part = 1  # the result's side of the line
+                # right of the split line: the result's side
+                part = int(index == 1 or (self.mode == "split" and p.x() >= self.line.value()))
                 self.hovered.emit(int(p.x() * self.factor), int(p.y() * self.factor), part)
                 return
 
