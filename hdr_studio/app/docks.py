@@ -93,15 +93,30 @@ def build_docks(win) -> Docks:
     return docks
 
 
+def fitted_widths(width: int) -> tuple[int, int]:
+    """The side panels' widths for a window ``width`` px wide (see :func:`fit_widths`)."""
+    t = min(1.0, max(0.0, (width - 1024) / (1240 - 1024)))
+    return round(290 + t * (352 - 290)), round(260 + t * (340 - 260))
+
+
 def fit_widths(win: QtWidgets.QMainWindow, docks: Docks, width: int) -> None:
     """Side panels for a window ``width`` px wide: from 1 240 px on, the left panels as
     wide as their four tabs' names (352 px) and the right ones 340; narrower, both shrink
     in proportion down to 290 / 260 px at 1 024, so that a laptop window leaves the photo
     about 460 px (it had 334). Only for a layout the user has not arranged."""
-    t = min(1.0, max(0.0, (width - 1024) / (1240 - 1024)))
-    left, right = round(290 + t * (352 - 290)), round(260 + t * (340 - 260))
+    left, right = fitted_widths(width)
     d_rec, d_histogram = docks.widgets[0], docks.widgets[4]
     win.resizeDocks([d_rec, d_histogram], [left, right], QtCore.Qt.Orientation.Horizontal)
+
+
+def as_fitted(docks: Docks, width: int, slack: int = 6) -> bool:
+    """Whether the side panels have the widths :func:`fit_widths` gives a window ``width``
+    px wide: the user has not arranged them by hand (in this session or an earlier one)."""
+    d_rec, d_histogram = docks.widgets[0], docks.widgets[4]
+    if not (d_rec.isVisible() and d_histogram.isVisible()):
+        return False
+    left, right = fitted_widths(width)
+    return abs(d_rec.width() - left) <= slack and abs(d_histogram.width() - right) <= slack
 
 
 class PanelsHidden:
@@ -151,7 +166,17 @@ def hide_stray_tab_bars(win: QtWidgets.QMainWindow) -> None:
     for bar in win.findChildren(QtWidgets.QTabBar, options=direct):
         if not bar.isVisible():
             continue
-        names = (bar.tabText(i) for i in range(bar.count()))
-        near = bar.geometry().adjusted(-6, -6, 6, 6)
-        if not any(n in docks and near.intersects(docks[n].geometry()) for n in names):
+        names = [bar.tabText(i) for i in range(bar.count())]
+        if not any(n in docks and _beside(bar.geometry(), docks[n].geometry()) for n in names):
             bar.hide()
+
+
+def _beside(bar: QtCore.QRect, dock: QtCore.QRect, slack: int = 6) -> bool:
+    """Whether a tab bar at ``bar`` is the one Qt lays along the edge of a dock at
+    ``dock`` (under it, or over it for tabs on top). A stray bar can lie over a dock's
+    contents: after a restart, one more bar of the left docks' four tabs sat in the
+    middle of the Reconstruct panel, where the Metadata dock had been laid out."""
+    across = bar.left() < dock.right() and dock.left() < bar.right()
+    under = abs(bar.top() - (dock.bottom() + 1)) <= slack
+    over = abs(bar.bottom() + 1 - dock.top()) <= slack
+    return across and (under or over)

@@ -15,6 +15,7 @@ from hdr_studio.api.types import ClipStats
 from hdr_studio.app.docks import (
     Docks,
     PanelsHidden,
+    as_fitted,
     build_docks,
     fit_widths,
     hide_stray_tab_bars_soon,
@@ -174,6 +175,15 @@ class MainWindow(QtWidgets.QMainWindow):
             self.fresh_layout = False
             fit_widths(self, self.docks, self.width())
         hide_stray_tab_bars_soon(self)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        # Panels at the widths fitted to the window's old width (not arranged by hand, in
+        # this session or one before) are fitted to its new width: made narrower, the
+        # window kept them at full width and the photo had 320 px of 1 024.
+        super().resizeEvent(event)
+        old = event.oldSize().width()
+        if self.isVisible() and 0 < old != self.width() and as_fitted(self.docks, old):
+            fit_widths(self, self.docks, self.width())
 
     def reset_panels(self) -> None:
         """View ▸ Panels ▸ Reset panels: every panel where it first was, sized to the

@@ -105,12 +105,20 @@ class JobController(QtCore.QObject):
         return self.state.state == "running"
 
     def start(self, name: str, fn: JobFn, on_done: Callable[[Any], None]) -> None:
+        replaced = self.state.name if self.busy else ""
         self.cancel()
         self._generation += 1
         self._token = CancelToken()
         self._on_done = on_done
         job = Job(self._generation, fn, self._token, self.signals, release=True)
-        self.state.update(name=name, state="running", progress=0.0, message="starting", error="")
+        self.state.update(
+            name=name,
+            state="running",
+            progress=0.0,
+            message="starting",
+            error="",
+            replaced=replaced,
+        )
         self.pool.start(job.run)
 
     def cancel(self) -> None:

@@ -43,7 +43,9 @@ class InlineJobs:
 
     def start(self, name: str, fn: JobFn, on_done: Callable[[Any], None]) -> None:
         self._token = CancelToken()
-        self.state.update(name=name, state="running", progress=0.0, message="starting", error="")
+        self.state.update(
+            name=name, state="running", progress=0.0, message="starting", error="", replaced=""
+        )
 
         def progress(fraction: float, message: str) -> None:
             self.state.update(progress=float(fraction), message=message)

@@ -139,6 +139,9 @@ class JobState(Observable):
     progress: float = 0.0
     message: str = ""
     error: str = ""
+    #: The job this one stopped by starting while it ran ("" if none): a reconstruction
+    #: stopped by opening the next photo was lost without a word.
+    replaced: str = ""
 
 
 @dataclass(eq=False)

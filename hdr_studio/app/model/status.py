@@ -14,12 +14,13 @@ PANELS_PROGRESS = 0.95
 
 def job_status(job: JobState, analysis: Analysis) -> tuple[str, float]:
     """(status line, progress 0–1) for the job ``job`` with the panels in ``analysis``."""
+    stopped = f" ({job.replaced} was stopped for it)" if job.replaced else ""
     if job.state == "running":
-        return f"{job.name}: {job.message}", job.progress
+        return f"{job.name}: {job.message}{stopped}", job.progress
     if job.state == "done":
         if analysis.pending and (job.name == "Open" or job.name.startswith("Reconstruct")):
             return f"{job.name}: updating histogram, layers and chromaticity…", PANELS_PROGRESS
-        return f"{job.name}: done", 1.0
+        return f"{job.name}: done{stopped}", 1.0
     if job.state == "cancelled":
         return f"{job.name}: cancelled", 0.0
     if job.state == "failed":
