@@ -28,10 +28,19 @@ class Docks:
     widgets: list[QtWidgets.QDockWidget]  # the docks themselves, in View ▸ Panels order
 
 
-def _dock(win: QtWidgets.QMainWindow, title: str, widget: QtWidgets.QWidget, area, scroll=False):
+def _dock(
+    win: QtWidgets.QMainWindow,
+    title: str,
+    widget: QtWidgets.QWidget,
+    area,
+    scroll=False,
+    footer: QtWidgets.QWidget | None = None,
+):
     """A dock of ``widget``; ``scroll``: in a scroll area, so that a panel that grows (a
     method's own parameters appearing) scrolls instead of making the window taller than
-    the screen (choosing Classical grew a 700 px window to 760)."""
+    the screen (choosing Classical grew a 700 px window to 760); ``footer``: kept under
+    the scrolling part, always in view (the Reconstruct button was below the fold of a
+    700 px window)."""
     dock = QtWidgets.QDockWidget(title, win)
     dock.setObjectName(title)
     if scroll:
@@ -41,6 +50,14 @@ def _dock(win: QtWidgets.QMainWindow, title: str, widget: QtWidgets.QWidget, are
         area_.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area_.setWidget(widget)
         widget = area_
+    if footer is not None:
+        holder = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(widget, 1)
+        column.addWidget(footer)
+        widget = holder
     dock.setWidget(widget)
     win.addDockWidget(area, dock)
     return dock
@@ -63,7 +80,9 @@ def build_docks(win) -> Docks:
     )
     left = area.LeftDockWidgetArea
     right = area.RightDockWidgetArea
-    d_rec = _dock(win, "Reconstruct", docks.reconstruct, left, scroll=True)
+    d_rec = _dock(
+        win, "Reconstruct", docks.reconstruct, left, scroll=True, footer=docks.reconstruct.footer
+    )
     d_clip = _dock(win, "Clipping", docks.clipping, left, scroll=True)
     d_hist = _dock(win, "History", docks.history, left)
     d_meta = _dock(win, "Metadata", docks.metadata, left)

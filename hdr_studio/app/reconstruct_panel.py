@@ -41,8 +41,13 @@ class ReconstructPanel(QtWidgets.QWidget):
         tag_parameter(self.method, "reconstruct.method")
         tag_parameter(self.curve_box, "reconstruct.curve")
         tag_parameter(self, "reconstruct.options")  # each method's own, from the catalogue
-        self._add_run(layout)
         layout.addStretch(1)
+        # Reconstruct, Cancel, the bar and the status: under the panel's scrolling part
+        # (the dock keeps them in view), so that a short window still shows them
+        self.footer = QtWidgets.QWidget()
+        footer = QtWidgets.QVBoxLayout(self.footer)
+        footer.setContentsMargins(9, 4, 9, 6)
+        self._add_run(footer)
 
         self._connect()
         self._methods_changed()

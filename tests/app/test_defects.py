@@ -944,3 +944,17 @@ def test_panels_follow_a_window_made_narrower_until_arranged_by_hand(qtbot, win)
     win.resize(1300, 850)
     qtbot.wait(100)
     assert win.docks.widgets[0].width() == 420  # the user's arrangement stays
+
+
+def test_the_reconstruct_button_is_in_view_in_a_short_window(qtbot, win):  # noqa: F811
+    """At 1 024 × 700 the Reconstruct button, the bar and the status were below the fold
+    of the Reconstruct panel (Classical's options and the curve box above them)."""
+    win.resize(1024, 700)
+    win.state.edits.update(method="classical")  # its options make the panel taller
+    qtbot.wait(100)
+    panel = win.reconstruct_panel
+    dock = win.docks.widgets[0]
+    for widget in (panel.run, panel.progress, panel.status):
+        top_left = widget.mapTo(dock, QtCore.QPoint(0, 0))
+        inside = dock.rect().contains(QtCore.QRect(top_left, widget.size()))
+        assert inside and not widget.visibleRegion().isEmpty(), widget
