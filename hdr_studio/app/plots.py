@@ -36,12 +36,16 @@ class ChromaticityPanel(pg.PlotWidget):
     def __init__(self) -> None:
         super().__init__(background=PLOT_BACKGROUND)
         self.setAspectLocked(True)
-        view_box(self).setRange(xRange=(0, 0.8), yRange=(0, 0.9), padding=0)
+        # a little room around the diagram: the top tick "0.9" and the "x" title were cut
+        view_box(self).setRange(xRange=(0, 0.8), yRange=(0, 0.9), padding=0.03)
         for axis in ("bottom", "left"):
             self.getAxis(axis).enableAutoSIPrefix(False)  # before labels, or ticks get scaled
         self.setLabel("bottom", "x")
         self.setLabel("left", "y")
-        self.legend = self.addLegend(offset=(-10, 10))
+        # on a backing of its own: in a narrow panel the gamut lines ran through its text
+        self.legend = self.addLegend(
+            offset=(-6, 6), brush=pg.mkBrush(30, 30, 30, 215), pen=pg.mkPen(90, 90, 90)
+        )
         self.locus = self.plot(
             [], [], pen=pg.mkPen((170, 170, 170), width=1.5), name="Spectral locus"
         )
