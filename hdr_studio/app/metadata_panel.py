@@ -11,6 +11,7 @@ from hdr_studio.api.formats import EXPORT_FORMATS as FORMATS
 from hdr_studio.app.model import metadata
 from hdr_studio.app.model.settings import Store, stored_bool
 from hdr_studio.app.model.state import AppState
+from hdr_studio.app.model.status import transfer_name
 from hdr_studio.app.widgets import blocked, set_tip
 from hdr_studio.app.workers import LatestOnly
 
@@ -48,8 +49,9 @@ class MetadataPanel(QtWidgets.QWidget):
             font = item.font(0)
             font.setBold(True)
             item.setFont(0, font)
-            item.setFirstColumnSpanned(False)
         self.tree.addTopLevelItems([self.photo, self.export])
+        for item in (self.photo, self.export):  # across both columns: not cut by the labels'
+            item.setFirstColumnSpanned(True)
         self.worker = LatestOnly(self._export_done, debounce_ms=100, parent=self)
         self.format.currentIndexChanged.connect(self._format_chosen)
         state.document.subscribe(self._document_changed)
@@ -88,8 +90,7 @@ class MetadataPanel(QtWidgets.QWidget):
             child = QtWidgets.QTreeWidgetItem([label, value])
             child.setToolTip(1, value)
             names = tags[0] if tags else ()
-            if names:
-                child.setToolTip(0, ", ".join(names))
+            child.setToolTip(0, label + (f" ({', '.join(names)})" if names else ""))
             child.setData(0, QtCore.Qt.ItemDataRole.UserRole, list(names))
             parent.addChild(child)
         parent.setExpanded(True)
@@ -101,11 +102,13 @@ class MetadataPanel(QtWidgets.QWidget):
             return
         outcome = doc.outcome
         if outcome is not None:
-            curve = f"{outcome.metadata.get('curve')} (used by the result)"
+            used = transfer_name(str(outcome.metadata.get("curve")))
+            curve = f"{used} (used by the result)"
         else:
-            curve = self.state.edits.curve or f"as the file says ({doc.image.transfer})"
+            shown = transfer_name(doc.image.transfer)
+            curve = transfer_name(self.state.edits.curve or "") or f"as the file says ({shown})"
         self._fill(self.photo, metadata.photo_rows(doc.image, curve))
-        self.tree.resizeColumnToContents(0)
+        self._fit_labels()
 
     def sync_export(self) -> None:
         doc = self.state.document
@@ -120,6 +123,18 @@ class MetadataPanel(QtWidgets.QWidget):
         self._fill(self.export, [("", "checking…")])
         self.worker.request(lambda: (fmt, metadata.export_rows(image, fmt, strip)))
 
+    def _fit_labels(self) -> None:
+        """The labels' column as wide as its labels, but at most two fifths of the panel:
+        a long label ("Focal length (35 mm equivalent)") left the values a few letters."""
+        self.tree.resizeColumnToContents(0)
+        most = max(80, self.tree.viewport().width() * 2 // 5)
+        if self.tree.columnWidth(0) > most:
+            self.tree.setColumnWidth(0, most)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_labels()
+
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
         self.sync_export()  # the Export dialog's choices may have changed meanwhile
@@ -128,7 +143,7 @@ class MetadataPanel(QtWidgets.QWidget):
         fmt, rows = answer
         if fmt == self.format.currentData():
             self._fill(self.export, rows)
-            self.tree.resizeColumnToContents(0)
+            self._fit_labels()
 
     def export_rows(self) -> list[tuple[str, str]]:
         """What the panel lists under "Written into the export" (for tests)."""

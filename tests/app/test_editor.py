@@ -262,7 +262,7 @@ def test_metadata_panel_lists_the_photo_and_what_the_export_carries(qtbot, win, 
     assert rows["Camera"] == "Canon EOS 80D"
     assert rows["Lens"] == "EF-S18-55mm f/3.5-5.6 IS STM"
     assert rows["Exposure"] == "1/250 s · f/8 · ISO 200 · 35 mm"
-    assert rows["Colour"].startswith("Rec.709 / sRGB primaries, srgb")
+    assert rows["Colour"] == "Rec.709 / sRGB primaries, sRGB encoding"
     panel.format.setCurrentIndex(panel.format.findData("exr"))
     qtbot.waitUntil(
         lambda: panel.export_rows() and panel.export_rows()[0][1] != "checking…", timeout=30000

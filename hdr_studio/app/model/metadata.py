@@ -25,6 +25,19 @@ PRIMARIES = {
     "adobergb": "Adobe RGB (1998) primaries",
     "rec2020": "Rec.2020 primaries",
 }
+#: The files' kinds as a photo editor names them (OpenImageIO's format names otherwise).
+FILE_KINDS = {
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "tiff": "TIFF",
+    "openexr": "OpenEXR",
+    "hdr": "Radiance HDR",
+    "heif": "HEIF",
+    "avif": "AVIF",
+    "jpegxl": "JPEG XL",
+    "webp": "WebP",
+    "raw": "camera raw",
+}
 #: Attributes of a read-back file that describe its encoding, not the picture.
 _ENCODING_NOISE = (
     "oiio:",
@@ -45,6 +58,11 @@ _ENCODING_NOISE = (
     "Exif:PixelXDimension",
     "Exif:PixelYDimension",
     "IPTC:",
+    # a gain-map JPEG's container (the Format row says Ultra HDR): not the picture's
+    "hdrgm:",
+    "rdf:",
+    "Item:",
+    "Container:",
 )
 
 
@@ -87,17 +105,18 @@ def photo_rows(image: Image, curve: str) -> Rows:
     """(label, value) rows about the open photo; ``curve``: the camera curve that
     linearises it (as the last reconstruction recorded it, or the editor's choice)."""
     from hdr_studio.api.camera_curves import camera_of
-    from hdr_studio.app.model.status import file_encoding
+    from hdr_studio.app.model.status import file_encoding, transfer_name
 
     lens = _value(image, "Exif:LensModel", "LensModel", "Exif:LensMake")
     taken = _value(image, "Exif:DateTimeOriginal", "DateTime")
-    encoding = file_encoding(image)
+    encoding = transfer_name(file_encoding(image))
+    kind = FILE_KINDS.get(image.source_format, image.source_format)
     rows = [
         ("Camera", camera_of(image) or "—"),
         ("Lens", str(lens) if lens else "—"),
         ("Exposure", exposure_line(image)),
         ("Taken", str(taken) if taken else "—"),
-        ("Size", f"{image.width} × {image.height}, {image.bit_depth}-bit {image.source_format}"),
+        ("Size", f"{image.width} × {image.height}, {image.bit_depth}-bit {kind}"),
         ("Colour", f"{PRIMARIES.get(image.primaries, image.primaries)}, {encoding} encoding"),
         ("Camera curve", curve),
     ]
@@ -382,7 +401,9 @@ def export_rows(image: Image, fmt: str, strip_location: bool = False) -> ExportR
         return [("Format", desc, ()), ("Metadata", f"could not be checked ({exc})", ())]
     kept = sorted(k for k in written if k in image.metadata)
     added = sorted(k for k in written if k not in image.metadata)
-    dropped = sorted(k for k in image.metadata if k not in written)
+    dropped = sorted(
+        k for k in image.metadata if k not in written and not k.startswith(_ENCODING_NOISE)
+    )
     left_out = [k for k in dropped if strip_location and is_location(k)]
     dropped = [k for k in dropped if k not in left_out]
     rows: ExportRows = [("Format", desc, ())]

@@ -49,6 +49,13 @@ _TRANSFERS = {"srgb": "sRGB", "linear": "linear", "pq": "PQ", "hlg": "HLG"}
 _PRIMARIES = {"rec709": "Rec.709", "p3": "P3", "rec2020": "Rec.2020", "adobergb": "Adobe RGB"}
 
 
+def transfer_name(transfer: str) -> str:
+    """A transfer (or :func:`file_encoding`) as people write it: "sRGB", "PQ", "gamma 2.2"."""
+    if transfer.startswith("gamma:"):
+        return "gamma " + transfer.split(":", 1)[1]
+    return _TRANSFERS.get(transfer, transfer)
+
+
 def file_encoding(image) -> str:
     """The encoding of ``image``'s file by its transfer's name: a gain-map photo is held as
     linear HDR, but its file is an 8-bit sRGB photo plus a map."""
