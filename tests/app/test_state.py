@@ -105,3 +105,20 @@ def test_metadata_is_shown_in_an_editors_words_and_units():
     assert tag_value("Exif:MeteringMode", 42) == "42"  # unknown codes as they are
     assert tag_value("Software", "x" * 100).endswith("…")
     assert tag_value("ICCProfile", np.zeros(560, np.uint8)) == "embedded (560 bytes)"
+
+
+def test_an_ultra_hdr_export_lists_no_container_internals():
+    """The Metadata tab listed an Ultra HDR export's gain-map container ("Length 1171",
+    "Mime image/jpeg", "Parse type Resource") among the photo's metadata, and spelt the
+    photo's kind and encoding as the library does ("8-bit jpeg", "srgb encoding")."""
+    from hdr_studio.app.model.metadata import export_rows, photo_rows
+    from hdr_studio.core.reader import read_image
+    from tests.helpers import SAMPLES
+
+    image = read_image(SAMPLES / "sunset_lomiri.jpg")
+    rows = export_rows(image, "jpeg-uhdr")
+    tags = [t for _label, _value, names in rows for t in names]
+    assert "ImageDescription" in tags
+    assert not [t for t in tags if t.split(":")[0] in ("Item", "rdf", "hdrgm", "Container")]
+    shown = dict(photo_rows(image, "sRGB"))
+    assert shown["Size"].endswith("8-bit JPEG") and shown["Colour"].endswith("sRGB encoding")
