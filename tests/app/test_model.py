@@ -149,14 +149,10 @@ def test_history_records_merges_undoes_and_redoes():
     clock.now += 5
     state.view.update(exposure=1.0)
     clock.now += 5
-    state.overlay.update(mode="channel")
-    assert [e.label for e in history.entries] == [
-        "Strength 80 %",
-        "Exposure +1.0 EV",
-        "Overlay: per channel",
-    ]
-    assert history.undo() and state.overlay.mode == "any"
+    state.overlay.update(mode="channel", enabled=False)  # how it is looked at: no edit
+    assert [e.label for e in history.entries] == ["Strength 80 %", "Exposure +1.0 EV"]
     assert history.undo() and state.view.exposure == 0.0
+    assert state.overlay.mode == "channel" and not state.overlay.enabled  # not undone
     assert history.can_redo and history.redo_label() == "Exposure +1.0 EV"
     assert history.redo() and state.view.exposure == 1.0
     history.go_to(0)

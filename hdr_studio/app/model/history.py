@@ -1,6 +1,9 @@
 """Undo and redo: the history of the editor's edits to the open photo (method, strength,
-camera curve, passes, options, selection, exposure, overlay settings). It watches the plain
-models, records each change with its old and new value, and applies old or new values back.
+camera curve, passes, options, selection, exposure). The clipping overlay's settings are
+how the photo is looked at, not edits of it (as Lightroom's and darktable's clipping
+indicators): they are not recorded, so an undo never just switches the overlay, and one
+photo's history cannot change what another shows. It watches the plain models, records
+each change with its old and new value, and applies old or new values back.
 Quick runs of one control (a slider drag, a spin box held down) are one entry. Only values
 are kept, never pixels: a long history costs kilobytes. No Qt here."""
 
@@ -19,7 +22,6 @@ from hdr_studio.app.model.state import AppState
 TRACKED: dict[str, tuple[str, ...]] = {
     "edits": ("method", "strength", "curve", "passes", "options", "selection"),
     "view": ("exposure",),
-    "overlay": ("enabled", "mode", "over", "under", "opacity", "show_over", "show_under"),
 }
 #: Changes of one control closer together than this (seconds) make one entry.
 MERGE_SECONDS = 1.0
@@ -29,20 +31,9 @@ CONTINUOUS = {
     ("edits", "strength"),
     ("edits", "selection"),
     ("view", "exposure"),
-    ("overlay", "over"),
-    ("overlay", "under"),
-    ("overlay", "opacity"),
 }
 #: Entries kept per photo; the oldest go first.
 MAX_ENTRIES = 1000
-
-OVERLAY_MODES = {
-    "all": "all channels",
-    "any": "any channel",
-    "channel": "per channel",
-    "invented": "invented light",
-    "uncertain": "uncertain",
-}
 
 
 @dataclass(frozen=True)
@@ -120,13 +111,6 @@ def describe(change: Change, method_label: Callable[[str], str] = str) -> str:
         ("edits", "options"): lambda: _options_label(change.old, v),
         ("edits", "selection"): lambda: _selection_label(change.old, v),
         ("view", "exposure"): lambda: f"Exposure {v:+.1f} EV",
-        ("overlay", "enabled"): lambda: "Clipping overlay " + ("on" if v else "off"),
-        ("overlay", "mode"): lambda: f"Overlay: {OVERLAY_MODES.get(v, v)}",
-        ("overlay", "over"): lambda: f"Over at ≥ {v * 255:.1f}",
-        ("overlay", "under"): lambda: f"Under at ≤ {v * 255:.1f}",
-        ("overlay", "opacity"): lambda: f"Overlay opacity {round(v * 100)} %",
-        ("overlay", "show_over"): lambda: "Over-exposed shown" if v else "Over-exposed hidden",
-        ("overlay", "show_under"): lambda: "Under-exposed shown" if v else "Under-exposed hidden",
     }
     return labels[(change.target, change.name)]()
 
