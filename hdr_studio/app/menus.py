@@ -111,8 +111,11 @@ def build_menus(
 
     r = bar.addMenu("&Reconstruct")
     # Run stays on without a photo: it says to open one (the panel's button is off)
-    _action(win, r, "&Run", h.reconstruct, "Ctrl+R")
+    run = _action(win, r, "&Run", h.reconstruct, "Ctrl+R")
     cancel = _action(win, r, "&Cancel", h.cancel, "Esc")
+    # named whole where they stand alone (the shortcuts list: "Run" said nothing)
+    run.setProperty("name", "Reconstruct (run)")
+    cancel.setProperty("name", "Cancel the running job")
 
     hm = bar.addMenu("&Help")
     _action(win, hm, "&Keyboard shortcuts", h.shortcuts, ("F1", "Ctrl+/"))
@@ -339,7 +342,7 @@ def shortcut_rows(win: QtWidgets.QWidget) -> list[tuple[str, str]]:
     rows = []
     for act in [*win.actions(), *(central.actions() if central is not None else ())]:
         keys = [k.toString(QtGui.QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts()]
-        if keys:
+        if keys and act.isVisible():  # a hidden action (Send back, without a host) is none
             name = act.property("name") or act.text().replace("&", "").rstrip("…")
             where = " (on the photo)" if act not in win.actions() else ""
             rows.append((name, " or ".join(keys) + where))

@@ -189,9 +189,13 @@ def test_keyboard_shortcuts_list_every_action_with_keys(qtbot, win):  # noqa: F8
     assert rows["Undo"] == "Ctrl+Z" and rows["Redo"] == "Ctrl+Shift+Z or Ctrl+Y"
     assert rows["Next photo"].startswith("PgDown") and rows["Keyboard shortcuts"].startswith("F1")
     # and the photo's own (Tab: Hide panels)
-    with_keys = [a for a in [*win.actions(), *win.viewer.actions()] if a.shortcuts()]
+    actions = [*win.actions(), *win.viewer.actions()]
+    with_keys = [a for a in actions if a.shortcuts() and a.isVisible()]
     assert len(rows) == len(with_keys) >= 20
     assert rows["Hide panels"] == "Tab (on the photo)"
+    # Send back (hidden without a host's layer) is not listed; Run and Cancel say what
+    assert not [name for name in rows if name.startswith("Send back")]
+    assert rows["Reconstruct (run)"] == "Ctrl+R" and rows["Cancel the running job"] == "Esc"
     dlg.close()
 
 
