@@ -124,7 +124,7 @@ class HistogramPanel(QtWidgets.QWidget):
         row.addWidget(self.over_button)
         layout.addLayout(row)
         self.plot = pg.PlotWidget(background=PLOT_BACKGROUND)
-        self.plot.setMinimumHeight(150)
+        self.plot.setMinimumHeight(110)  # a 700 px window: the dock scrolled, its axis title cut
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.plot.getAxis("left").setStyle(showValues=False)
         self.plot.setMouseEnabled(False, False)

@@ -958,3 +958,13 @@ def test_the_reconstruct_button_is_in_view_in_a_short_window(qtbot, win):  # noq
         top_left = widget.mapTo(dock, QtCore.QPoint(0, 0))
         inside = dock.rect().contains(QtCore.QRect(top_left, widget.size()))
         assert inside and not widget.visibleRegion().isEmpty(), widget
+
+
+def test_the_histogram_fits_its_panel_in_a_short_window(qtbot, win):  # noqa: F811
+    """At 1 024 × 700 the Histogram panel scrolled and its axis title was cut."""
+    win.resize(1024, 700)
+    open_sample(qtbot, win)
+    qtbot.wait(100)
+    area = win.docks.widgets[4].widget()
+    assert isinstance(area, QtWidgets.QScrollArea)
+    assert not area.verticalScrollBar().isVisible()
