@@ -89,7 +89,10 @@ def test_next_previous_filmstrip_and_settings_per_photo(qtbot, win, tmp_path):  
     )
     settle(qtbot, win)
     assert win.state.document.outcome.metadata["strength"] == 0.4
-    assert win.docks.history.item(0).text() == f"Opened {names[1]} (settings applied)"
+    panel = win.docks.history
+    assert panel.item(0).text() == f"Opened {names[1]}"
+    rows = [panel.item(i).text() for i in range(panel.count())]
+    assert f"Settings of {names[0]}" in rows  # a step of its own, undoable
     strip.itemClicked.emit(strip.item(2))  # the last photo: no next one to apply them to
     qtbot.waitUntil(lambda: win.state.document.path.name == names[2], timeout=30000)
     settle(qtbot, win)

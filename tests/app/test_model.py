@@ -220,7 +220,10 @@ def test_apply_these_settings_to_the_next_photo(tmp_path):
     assert state.document.path.name == "b.jpg" and state.edits.strength == 0.4
     assert state.document.outcome is not None  # a reconstructed photo's settings rerun
     assert state.document.outcome.metadata["strength"] == 0.4
-    assert history.opened == "Opened b.jpg (settings applied)" and session.carry is None
+    assert history.opened == "Opened b.jpg" and session.carry is None
+    # one step, undone like any other (it could not be undone)
+    assert [e.label for e in history.entries] == ["Settings of a.jpg"]
+    assert history.undo() and state.edits.strength == 1.0
 
 
 def test_going_back_to_a_photo_gives_its_result_back(tmp_path, monkeypatch):

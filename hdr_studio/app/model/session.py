@@ -13,7 +13,7 @@ a result made from the old file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,8 @@ class PhotoMemory:
     outcome: Any = None
     #: The file as it was when the photo was left (:func:`file_stamp`).
     stamp: tuple[int, int] | None = None
+    #: Carried settings: the name of the photo they come from.
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,8 @@ class Session(Observable):
 
     def carry_to_next(self) -> None:
         """Give the open photo's settings to the next photo opened."""
-        self.update(carry=self._snapshot())
+        path = self._state.document.path
+        self.update(carry=replace(self._snapshot(), source=path.name if path else ""))
 
     def arrived(self, path: Path, from_file: bool = True, preview: bool = False) -> Arrival:
         """Photo ``path`` is open: give it its settings (remembered, carried, or the
@@ -164,19 +167,20 @@ class Session(Observable):
         history: History = self._history
         carried, remembered = self.carry, self.memory.get(path)
         name = path.name
-        if carried is not None:
-            edits, exposure, saved = carried.edits, carried.exposure, None
-            if not preview:  # a raw's full decode is given them again
-                self.update(carry=None)
-        elif remembered is not None:
+        if carried is not None and not preview:  # a raw's full decode is given them again
+            self.update(carry=None)
+        if remembered is not None:
             edits, exposure, saved = remembered.edits, remembered.exposure, remembered.history
         else:
             edits, exposure, saved = dict(PHOTO_DEFAULTS), 0.0, None
         with history.unrecorded():  # the photo's settings, not an edit of it
             state.edits.update(**edits)
             state.view.update(exposure=exposure)
-        opened = f"Opened {name}" + (" (settings applied)" if carried is not None else "")
-        history.restore(saved, opened)
+        history.restore(saved, f"Opened {name}")
+        if carried is not None:  # "apply these settings": one step, undone like any other
+            with history.group(f"Settings of {carried.source or 'the last photo'}"):
+                state.edits.update(**carried.edits)
+                state.view.update(exposure=carried.exposure)
         if from_file:
             self.refresh_folder(path)
         else:
