@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -377,9 +377,9 @@ def _linearised(
     if plan.per_photo is not None:  # the curve settled on for the photo, or its encoding
         recorded_curve = curve.name if curve is not None else image.transfer
         if curve is None:  # the output names what linearised it, as with a curve found
-            metadata = dict(image.metadata)
-            metadata["HDRStudio:InverseCurve"] = ("string", f"{image.transfer} (as the file says)")
-            image = replace(image, metadata=metadata)
+            from hdr_studio.core.curve import named_curve
+
+            image = named_curve(image, f"{image.transfer} (as the file says)")
     else:
         recorded_curve = request.curve or image.transfer
     return image, notes, recorded_curve

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hdr_studio.api.errors import HdrStudioError, OutputError
-from hdr_studio.api.files import file_sha256, remove_stale_temporaries
+from hdr_studio.api.files import file_sha256, remove_stale_temporaries, same_file
 from hdr_studio.api.request import ReconstructRequest
 from hdr_studio.batch.inputs import Item
 from hdr_studio.batch.manifest import Manifest, settings_key
@@ -121,14 +121,6 @@ def _curve_contents(curve: str | None) -> dict[str, str]:
     return {"curve_files": ",".join(file_sha256(p) for p in files)}
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether ``a`` names the file ``b`` (through links too)."""
-    try:
-        return a.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def plan(
     items: list[Item],
     outdir: Path,
@@ -161,7 +153,7 @@ def plan(
             **_curve_contents(template.curve),
         }
     )
-    sources = [it for it in items if _same_file(outdir / it.output, it.source)]
+    sources = [it for it in items if same_file(outdir / it.output, it.source)]
     if sources:  # neither --resume nor --force can help: say so before anything runs
         n = len(sources)
         raise OutputError(

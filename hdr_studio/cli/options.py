@@ -118,8 +118,10 @@ def given(
 ) -> dict[str, Any]:
     """The values of ``table``'s parameters that ``front`` shows, by parameter name, from
     parsed options (for :func:`hdr_studio.api.parameters.request_fields`)."""
-    out = {p.name: getattr(args, p.dest) for p in shown_by(front, table) if hasattr(args, p.dest)}
+    out = {}
     for p in shown_by(front, table):
-        if p.kind is dict and p.name in out:  # repeated NAME=VALUE: the last one counts
-            out[p.name] = dict(out[p.name] or ())
+        if hasattr(args, p.dest):
+            value = getattr(args, p.dest)
+            # repeated NAME=VALUE: the pairs as a mapping (the last one of a name counts)
+            out[p.name] = dict(value or ()) if p.kind is dict else value
     return out

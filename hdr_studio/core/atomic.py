@@ -13,7 +13,8 @@ from pathlib import Path
 from hdr_studio.core.errors import OutputError
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name one file (through links too)."""
     try:
         return a.exists() and b.exists() and os.path.samefile(a, b)
     except OSError:
@@ -24,7 +25,7 @@ def check_output(path: Path, force: bool = False, sources: tuple[Path, ...] = ()
     """Refuse an output that is a source file, exists without ``force``, or has no folder."""
     for src in sources:
         if src is not None and (
-            _same_file(path, Path(src)) or path.resolve() == Path(src).resolve()
+            same_file(path, Path(src)) or path.resolve() == Path(src).resolve()
         ):
             raise OutputError(f"{path}: refusing to overwrite the source image")
     if path.is_dir():

@@ -113,12 +113,12 @@ def apply_curve(image: Image, curve: InverseCurve) -> Image:
     linear = curve(image.code)
     code = np.clip(srgb_encode(linear), 0.0, 1.0).astype(np.float32)
     code[image.code >= 1.0] = 1.0  # clipped stays exactly clipped (sRGB(1) is 1 − 1 ulp)
+    return replace(named_curve(image, curve.name), linear=linear, code=code, transfer="srgb")
+
+
+def named_curve(image: Image, name: str) -> Image:
+    """``image`` with the curve that linearised it named in its metadata, which the
+    outputs carry (``HDRStudio:InverseCurve``)."""
     metadata = dict(image.metadata)
-    metadata["HDRStudio:InverseCurve"] = ("string", curve.name)
-    return replace(
-        image,
-        linear=linear,
-        code=code,
-        transfer="srgb",
-        metadata=metadata,
-    )
+    metadata["HDRStudio:InverseCurve"] = ("string", name)
+    return replace(image, metadata=metadata)

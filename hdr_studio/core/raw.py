@@ -299,8 +299,9 @@ FROM_PREVIEW = (
 )
 
 
-def _preview_linear(raw: Any) -> np.ndarray | None:
-    """The raw's embedded JPEG preview as linear Rec.2020 (None when it has none)."""
+def _jpeg_preview(raw: Any) -> np.ndarray | None:
+    """The raw's embedded JPEG preview as (H, W, 3+) uint8, or None when it has none (or
+    LibRaw or the decoder cannot read it)."""
     try:
         thumb = raw.extract_thumb()
     except Exception:  # LibRaw has no preview, or cannot read it
@@ -309,14 +310,23 @@ def _preview_linear(raw: Any) -> np.ndarray | None:
         return None
     import imagecodecs
 
-    from hdr_studio.core.gamut import convert_primaries
-    from hdr_studio.core.transfer import srgb_decode
-
     try:
         px = np.asarray(imagecodecs.jpeg8_decode(bytes(thumb.data)))
     except Exception:  # a damaged preview: no preview
         return None
     if px.ndim != 3 or px.shape[2] < 3 or px.dtype != np.uint8:
+        return None
+    return px
+
+
+def _preview_linear(raw: Any) -> np.ndarray | None:
+    """The embedded preview's pixels that are neither clipped nor black, as linear
+    Rec.2020 (N, 3); None when it has none, or too few."""
+    from hdr_studio.core.gamut import convert_primaries
+    from hdr_studio.core.transfer import srgb_decode
+
+    px = _jpeg_preview(raw)
+    if px is None:
         return None
     code = px[..., :3].astype(np.float32) / np.float32(255)
     ok = (code.max(axis=-1) < 0.95) & (code.min(axis=-1) > 0.03)  # neither clipped nor black
@@ -333,7 +343,9 @@ def preview_balance(
     camera's own ``preview`` pixels (linear Rec.2020, clipped and black ones left out),
     over its unclipped middle tones; None when they would be implausible. Orientation and
     size do not matter: means are compared, not pixels."""
-    y = linear @ np.array([0.2627, 0.6780, 0.0593], np.float32)
+    from hdr_studio.core.gamut import luminance
+
+    y = luminance(linear, "rec2020")
     ok = ~clip.any(axis=-1) & (linear.min(axis=-1) > 0)
     if ok.mean() < 0.05:
         return None
@@ -549,15 +561,14 @@ def read_raw(path: Path, max_pixels: int, half: bool = False) -> Any:
     if crop is not None:  # before orienting: LibRaw's picture is as the sensor reads
         (top, bottom), (left, right) = crop
         rgb16, clip = rgb16[top:bottom, left:right], clip[top:bottom, left:right]
-    linear, mask = _to_linear(rgb16, clip, whites, black, white_level, bayer, wb, matrix, flip)
+    linear, clip = _to_linear(rgb16, clip, whites, black, white_level, bayer, wb, matrix, flip)
     if preview is not None:  # no as-shot balance: the camera's preview says what it chose
-        gains = preview_balance(linear, mask, matrix, preview)
-        if gains is not None:
+        gains = preview_balance(linear, clip, matrix, preview)
+        if gains is not None:  # the gains in camera space, applied to the output's pixels
+            from hdr_studio.core.gamut import apply_matrix
+
             wb, wb_note = wb * gains, FROM_PREVIEW
-            linear, mask = _to_linear(
-                rgb16, clip, whites, black, white_level, bayer, wb, matrix, flip
-            )
-    clip = mask
+            linear = apply_matrix(linear, matrix @ np.diag(gains) @ np.linalg.inv(matrix))
     notes += [wb_note] if wb_note else []
     code = sensor_code(linear, clip)
     info = RawInfo(
@@ -588,29 +599,18 @@ def quick_picture(path: str | Path, max_pixels: int = 200_000_000) -> Any:
     from dataclasses import replace
 
     path = Path(path)
-    rawpy = _rawpy()
     raw = _open(path)
     try:
         width = raw.sizes.width
-        try:
-            thumb = raw.extract_thumb()
-        except rawpy.LibRawError:
-            thumb = None
+        px = _jpeg_preview(raw)
     finally:
         raw.close()
-    if thumb is not None and thumb.format == rawpy.ThumbFormat.JPEG:
-        import imagecodecs
-
+    if px is not None and px.shape[1] * 4 >= width:
         from hdr_studio.core.image import Image
 
-        try:
-            px = np.asarray(imagecodecs.jpeg8_decode(bytes(thumb.data)))
-        except Exception:
-            px = None
-        if px is not None and px.ndim == 3 and px.shape[1] * 4 >= width:
-            code = px[..., :3].astype(np.float32) / np.float32(255)
-            return Image.from_pixels(
-                code, source_format="raw preview", source_path=path, bit_depth=8, levels=256
-            )
+        code = px[..., :3].astype(np.float32) / np.float32(255)
+        return Image.from_pixels(
+            code, source_format="raw preview", source_path=path, bit_depth=8, levels=256
+        )
     image = read_raw(path, max_pixels, half=True)
     return replace(image, source_format="raw half-size")

@@ -74,6 +74,11 @@ def _value(image: Image, *names: str) -> Any:
     return None
 
 
+def _aperture(f_number: float) -> str:
+    """An f-number as photographers write it: f/8, f/5.6."""
+    return f"f/{float(f_number):.1f}".replace(".0", "")
+
+
 def _shutter(seconds: float) -> str:
     if seconds >= 1:
         return f"{seconds:g} s"
@@ -91,7 +96,7 @@ def exposure_line(image: Image) -> str:
         if t is not None:
             parts.append(_shutter(float(Fraction(t).limit_denominator(100000))))
         if f is not None:
-            parts.append(f"f/{float(f):.1f}".replace(".0", ""))
+            parts.append(_aperture(f))
         if iso is not None:
             parts.append(f"ISO {int(np.atleast_1d(iso)[0])}")
         if focal is not None:
@@ -306,9 +311,9 @@ def tag_value(name: str, value: Any) -> str:
         if name in ("ExposureTime", "Exif:ExposureTime"):
             return _shutter(float(scalar))
         if name in ("FNumber", "Exif:FNumber"):
-            return f"f/{float(scalar):.1f}".replace(".0", "")
+            return _aperture(scalar)
         if name in ("Exif:ApertureValue", "Exif:MaxApertureValue"):  # APEX: f = 2^(v/2)
-            return f"f/{2 ** (float(scalar) / 2):.1f}".replace(".0", "")
+            return _aperture(2 ** (float(scalar) / 2))
         if name == "Exif:ShutterSpeedValue":  # APEX: t = 2^-v
             return _shutter(2 ** -float(scalar))
         if name == "Exif:ExposureBiasValue":

@@ -130,13 +130,8 @@ class Session(Observable):
         if doc.preview and before is not None and doc.result is None:
             # A raw's first picture gives way to its full decode: the result it had when it
             # was left last is still to come back.
-            memory = PhotoMemory(
-                memory.edits,
-                memory.exposure,
-                memory.history,
-                before.had_result,
-                before.outcome,
-                before.stamp,
+            memory = replace(
+                memory, had_result=before.had_result, outcome=before.outcome, stamp=before.stamp
             )
         self.memory[path] = memory  # the most recently left last
         self._trim()
@@ -149,9 +144,7 @@ class Session(Observable):
             total += outcome_bytes(kept.outcome)
             if kept.outcome is not None and total > KEPT_BYTES:
                 total -= outcome_bytes(kept.outcome)
-                self.memory[path] = PhotoMemory(
-                    kept.edits, kept.exposure, kept.history, kept.had_result, None, kept.stamp
-                )
+                self.memory[path] = replace(kept, outcome=None)
 
     def carry_to_next(self) -> None:
         """Give the open photo's settings to the next photo opened."""
