@@ -373,7 +373,7 @@ class Client:
         pause = min(0.02, poll)  # a short job is seen done at once; a long one is polled
         query = None  # the first status at once (a cancel asked already is seen before
         while True:  # the job ends), then long polls (the bridge counts a client silent
-            # for 30 s as gone): a job's status answers when the job ends or after ``poll``
+            # for 10 s as gone): a job's status answers when the job ends or after ``poll``
             # seconds; a bridge that does not (no "waited") is polled with pauses
             status = self.json("GET", prefix + item_id, query=query)
             if prefix == "/v1/jobs/":

@@ -81,7 +81,7 @@ class JobManager:
         self,
         running: int = 1,
         queue: int = 8,
-        client_timeout: float = 30.0,
+        client_timeout: float = 10.0,
         result_ttl: float = 300.0,
     ) -> None:
         self.running, self.queue_limit = running, queue

@@ -17,7 +17,7 @@ class Limits:
     request_timeout: float = 60.0
     running: int = 1
     queue: int = 8
-    client_timeout: float = 30.0
+    client_timeout: float = 10.0
     idle_timeout: float = 900.0
 
     @property

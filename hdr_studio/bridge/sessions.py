@@ -62,7 +62,7 @@ class Session(Leased):
 class SessionManager:
     """Round-trip sessions by id; each starts ``app_command`` + ``--bridge-session ID``."""
 
-    def __init__(self, app_command: str | None = None, client_timeout: float = 30.0) -> None:
+    def __init__(self, app_command: str | None = None, client_timeout: float = 10.0) -> None:
         self.app_command = shlex.split(app_command) if app_command else default_app_command()
         self.client_timeout = client_timeout
         self._sessions: Leases[Session] = Leases(client_timeout)
