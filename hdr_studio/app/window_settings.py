@@ -16,6 +16,7 @@ def restore_window(win) -> None:
         win.restoreGeometry(geo)
     else:
         win.resize(1400, 900)
+    fit_to_screen(win)
     ws = st.value("windowState")
     if ws is not None:
         win.restoreState(ws)
@@ -42,6 +43,27 @@ def restore_window(win) -> None:
         method = str(st.value("edits/method", "") or "")
         if method:  # the method last used (the method list checks it once it is in)
             win.state.edits.update(method=method)
+
+
+def fit_to_screen(win) -> None:
+    """Keep the window within its screen's free area (a laptop's 1366 × 768, or a layout
+    kept on a larger monitor): shrunk to fit and moved onto it, never below its minimum."""
+    screen = win.screen()
+    if screen is None or win.isMaximized() or win.isFullScreen():
+        return
+    free = screen.availableGeometry()
+    frame = win.frameGeometry().size() - win.geometry().size()  # the title bar and borders,
+    frame_w, frame_h = max(frame.width(), 16), max(frame.height(), 48)  # guessed before shown
+    width = min(win.width(), free.width() - frame_w)
+    height = min(win.height(), free.height() - frame_h)
+    width, height = max(width, win.minimumWidth()), max(height, win.minimumHeight())
+    if (width, height) != (win.width(), win.height()):
+        win.resize(width, height)
+    box = win.frameGeometry()
+    x = min(max(box.x(), free.left()), max(free.left(), free.right() + 1 - box.width()))
+    y = min(max(box.y(), free.top()), max(free.top(), free.bottom() + 1 - box.height()))
+    if (x, y) != (box.x(), box.y()):
+        win.move(x, y)
 
 
 def save_window(win) -> None:

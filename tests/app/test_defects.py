@@ -520,6 +520,32 @@ def test_every_visible_panel_tab_bar_sits_under_its_panels(qtbot, win):  # noqa:
         assert any(near.intersects(docks[n].geometry()) for n in names if n in docks), names
 
 
+def test_the_window_opens_within_a_small_screen(qtbot):
+    """The first start opened at 1400 × 900 whatever the screen: on a laptop's 1366 × 768
+    the status bar and the filmstrip lay below its edge. A layout kept on a larger monitor
+    is brought onto a smaller one too. (The offscreen screen is 800 × 800.)"""
+    from hdr_studio.app.main_window import MainWindow
+    from hdr_studio.app.model.settings import MemoryStore
+
+    def opened(store):
+        w = MainWindow(store=store)
+        qtbot.addWidget(w)
+        w.show()
+        box, free = w.frameGeometry(), w.screen().availableGeometry()
+        w.shutdown()
+        return box, free
+
+    box, free = opened(MemoryStore())
+    assert free.width() < 1400 and free.contains(box), (free, box)
+    big = MainWindow(store=MemoryStore())
+    qtbot.addWidget(big)
+    big.setGeometry(300, 200, 2200, 1300)  # kept on a 2560 × 1440 monitor
+    kept = big.saveGeometry()
+    big.shutdown()
+    box, free = opened(MemoryStore({"geometry": kept}))
+    assert free.adjusted(-2, -2, 2, 2).contains(box), (free, box)  # ± the offscreen border
+
+
 RESTARTED = """
 import json, sys, time
 from PySide6 import QtCore, QtWidgets
