@@ -170,7 +170,8 @@ def hide_stray_tab_bars_soon(win) -> None:
 
 
 def hide_stray_tab_bars(win: QtWidgets.QMainWindow) -> None:
-    """Hide the window's dock tab bars that sit under none of the docks they name.
+    """Hide the window's dock tab bars that sit under none of the docks they name; the
+    others show their names whole (scrolled when the panels are narrow).
 
     Qt 6 (seen in 6.11) makes two tab bars for the second pair of docks tabified in a
     window and lays out only one: the other stayed where the pair was first put, a stub of
@@ -188,6 +189,9 @@ def hide_stray_tab_bars(win: QtWidgets.QMainWindow) -> None:
         names = [bar.tabText(i) for i in range(bar.count())]
         if not any(n in docks and _beside(bar.geometry(), docks[n].geometry()) for n in names):
             bar.hide()
+        else:  # on a narrow screen whole names and scroll arrows, not "Clip…", "Hist…"
+            bar.setElideMode(QtCore.Qt.TextElideMode.ElideNone)
+            bar.setUsesScrollButtons(True)
 
 
 def _beside(bar: QtCore.QRect, dock: QtCore.QRect, slack: int = 6) -> bool:

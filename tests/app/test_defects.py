@@ -546,6 +546,21 @@ def test_the_window_opens_within_a_small_screen(qtbot):
     assert free.adjusted(-2, -2, 2, 2).contains(box), (free, box)  # ± the offscreen border
 
 
+def test_panel_tabs_keep_their_names_in_a_narrow_window(qtbot, win):  # noqa: F811
+    """At 1024 × 768 the left panels' tabs read "Reconstr…", "Clip…", "Hist…", "Metad…";
+    they keep their names and the bar scrolls. (Offscreen text is narrower than on X11:
+    the panels are made narrower here.)"""
+    settle(qtbot, win)
+    left = [d for d in win.docks.widgets if d.windowTitle() == "Reconstruct"]
+    win.resizeDocks(left, [200], QtCore.Qt.Orientation.Horizontal)
+    qtbot.wait(100)
+    for bar in _bars(win):
+        for i in range(bar.count()):
+            text = bar.tabText(i)
+            room = bar.tabRect(i).width() - 12  # the tab's own padding (Fusion: 12 px and up)
+            assert room >= bar.fontMetrics().horizontalAdvance(text), text
+
+
 RESTARTED = """
 import json, sys, time
 from PySide6 import QtCore, QtWidgets
