@@ -375,7 +375,15 @@ class Client:
         while True:  # the job ends), then long polls (the bridge counts a client silent
             # for 10 s as gone): a job's status answers when the job ends or after ``poll``
             # seconds; a bridge that does not (no "waited") is polled with pauses
-            status = self.json("GET", prefix + item_id, query=query)
+            try:
+                status = self.json("GET", prefix + item_id, query=query)
+            except BridgeError as exc:
+                if exc.status:  # the bridge answered
+                    raise
+                raise BridgeError(  # it answered the request that started the job
+                    "the HDR Studio bridge stopped before the job ended (stopped, or it "
+                    f"crashed: {exc}); nothing was changed: try again"
+                ) from None
             if prefix == "/v1/jobs/":
                 query = {"wait": f"{poll:g}"}
             if progress is not None and "progress" in status:

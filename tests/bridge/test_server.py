@@ -242,6 +242,20 @@ def test_cancel_mid_job(bridge):
     assert client.health()["jobs"] == 0
 
 
+def test_a_bridge_gone_during_a_job_is_named_as_such():
+    """A bridge stopped or killed mid-job read "HDR Studio bridge not reachable on port
+    43437: [Errno 104] Connection reset by peer" in Krita. (Gone here: nothing listens on
+    the port any more.)"""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(BridgeError) as err:
+        Client(port, "token", timeout=5).wait("a1b2")
+    message = str(err.value)
+    assert message.startswith("the HDR Studio bridge stopped before the job ended")
+    assert "nothing was changed: try again" in message and "\n" not in message
+
+
 def test_a_client_that_is_gone_has_its_jobs_cancelled(make_bridge):
     b, client = make_bridge(client_timeout=0.5, running=1, max_pixels=10_000_000)
     header, data = layer(photo_u8(2000, 3000), "u8")  # classical, 6 MP: seconds of work

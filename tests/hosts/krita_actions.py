@@ -6,7 +6,7 @@ Usage: kritarunner -s krita_actions -f main SPEC.json
 SPEC: {"out": DIR, "method": M or null, "runs": [{"photo": PATH, "name": N,
 "convert": [depth, profile] or null, "actions": [...]}]}.
 Actions: clipping, clipping_selection, hdr, sdr, selection, half, app, overlay_then_hdr,
-cancel, none_sdr, none_hdr, not_paint. kritarunner exits 0 even when this raises, so errors
+cancel, none_sdr, none_hdr, not_paint, layer_space. kritarunner exits 0 even when this raises, so errors
 go to result.json too."""
 
 import json
@@ -29,6 +29,9 @@ def dump(out, name, doc, layer):
         "file": name + ".raw",
         "document_layers": [n.name() for n in doc.topLevelNodes()],
         "document_name": doc.name(),
+        "document_depth": doc.colorDepth(),
+        "file_name": doc.fileName(),
+        "modified": doc.modified(),
     }
 
 
@@ -74,6 +77,12 @@ def run_one(ops, client, run, out, method):
                 "layers_unchanged": before == [n.name() for n in doc.topLevelNodes()],
                 "documents": len(Krita.instance().documents()),
             }
+        elif action == "layer_space":  # the photo's layer alone converted to 16 bits
+            source.setColorSpace("RGBA", "U16", "sRGB-elle-V2-srgbtrc.icc")
+            with open(os.path.join(out, key + "-converted.raw"), "wb") as f:
+                f.write(bytes(source.pixelData(0, 0, doc.width(), doc.height())))
+            target, layer, status = ops.reconstruct(doc, client, "none", "sdr", node=source)
+            entry = dump(out, key, target, layer)
         elif action in ("none_sdr", "none_hdr"):
             result = action.split("_")[1]
             target, layer, status = ops.reconstruct(doc, client, "none", result, node=source)

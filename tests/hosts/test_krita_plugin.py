@@ -115,6 +115,7 @@ def krita(tmp_path_factory):
             "convert": ["U16", PQ],
             "actions": ["clipping", "hdr"],
         },
+        {"name": "layer16", "photo": str(photo), "actions": ["layer_space", "clipping"]},
         {
             "name": "linear",
             "photo": str(photo),
@@ -186,6 +187,25 @@ def test_krita_actions_match_the_command_line(krita):
     )
     assert run["actions"]["half"]["document_name"].endswith(", 50 %")
     assert run["actions"]["half"]["depth"] == "F32"  # asked for: 32-bit float
+    # unsaved results: Krita asks before closing them, and the second does not take the
+    # first's file name (saving it replaced the first)
+    assert hdr["modified"] and run["actions"]["half"]["modified"]
+    names = [Path(run["actions"][a]["file_name"]).name for a in ("hdr", "half")]
+    assert names[0] == "photo-hdr.kra" and names[1] != names[0], names
+
+
+def test_a_layer_converted_on_its_own_gets_results_in_its_colour_space(krita):
+    """A 16-bit layer in an 8-bit document got a result layer of scrambled pixels: the
+    bridge sent the layer's format, the new layer took the document's."""
+    run = krita["runs"]["layer16"]["actions"]
+    for action in ("layer_space", "clipping"):
+        assert run[action]["depth"] == "U16" and run[action]["document_depth"] == "U8"
+    got = pixels(krita, "layer16", "layer_space", np.uint16).astype(np.int64)
+    converted = krita["out"] / "layer16-layer_space-converted.raw"
+    want = np.fromfile(converted, np.uint16).reshape(got.shape).astype(np.int64)
+    assert np.abs(got - want).max() <= 2  # the photo as it was: method none
+    overlay = pixels(krita, "layer16", "clipping", np.uint16)
+    assert overlay[..., 3].max() == 65535 and overlay[..., 2].max() == 65535  # red, BGRA
 
 
 def test_reconstruct_after_show_clipping_works_on_the_photo_not_the_overlay(krita):

@@ -202,13 +202,18 @@ def as_bytes(data):
     return data if isinstance(data, (bytes, bytearray)) else bytes(data)
 
 
-def add_layer(doc, above, name, data, activate=True, refresh=True):
-    """A new paint layer named ``name`` above ``above`` holding ``data`` (the document's
-    depth and profile); active unless ``activate`` is false; the projection is recomputed
-    unless ``refresh`` is false (the caller does it once, after more changes)."""
+def add_layer(doc, above, name, data, activate=True, refresh=True, like=None):
+    """A new paint layer named ``name`` above ``above`` holding ``data`` in the colour space
+    of layer ``like`` (default: the document's); active unless ``activate`` is false; the
+    projection is recomputed unless ``refresh`` is false (the caller does it once, after
+    more changes)."""
     layer = doc.createNode(name, "paintlayer")
     parent = above.parentNode() if above is not None else doc.rootNode()
     parent.addChildNode(layer, above)
+    if like is not None:  # a layer converted on its own (Layer ▸ Convert ▸ Layer Color Space)
+        space = (like.colorModel(), like.colorDepth(), like.colorProfile())
+        if space != (layer.colorModel(), layer.colorDepth(), layer.colorProfile()):
+            layer.setColorSpace(*space)
     layer.setPixelData(as_bytes(data), 0, 0, doc.width(), doc.height())
     if activate:
         doc.setActiveNode(layer)
@@ -257,7 +262,7 @@ def clipping_overlay(client, header, data, mode="all", over=250 / 255, under=4 /
 def place_overlay(doc, node, overlay):
     """The overlay as a layer above ``node``; ``node`` stays the active layer, so the next
     action works on the photo, not on the overlay."""
-    layer = add_layer(doc, node, OVERLAY, overlay, activate=False)
+    layer = add_layer(doc, node, OVERLAY, overlay, activate=False, like=node)
     with contextlib.suppress(Exception):
         doc.setActiveNode(node)
     return layer
@@ -278,10 +283,13 @@ def document_stem(doc):
     return name or doc.name() or "Untitled"
 
 
-def free_name(folder, stem, ext=".kra"):
-    """``folder/stem.kra``, or ``stem-2.kra``… when that file exists."""
+def free_name(folder, stem, ext=".kra", taken=()):
+    """``folder/stem.kra``, or ``stem-2.kra``… when that file exists or is in ``taken``
+    (the file names of open documents: two unsaved results of one photo got one name, and
+    saving the second replaced the first)."""
+    taken = {os.path.abspath(t) for t in taken if t}
     path, n = os.path.join(folder, stem + ext), 1
-    while os.path.exists(path):
+    while os.path.exists(path) or os.path.abspath(path) in taken:
         n += 1
         path = os.path.join(folder, f"{stem}-{n}{ext}")
     return path
@@ -306,7 +314,7 @@ def place_result(doc, node, header, fetch, name, kind, primaries, depth=HDR_DEPT
     if kind == "sdr" or is_hdr_canvas(node):
         conversion = dict(sample=header["sample"], order=header["order"])
         _, pixels = fetch(transfer="source", primaries="source", **conversion)
-        return doc, add_layer(doc, node, name, pixels)
+        return doc, add_layer(doc, node, name, pixels, like=node)
     primaries = "rec709" if primaries == "rec709" else "rec2020"  # wider gamuts: Rec.2020
     depth = hdr_depth(depth, peak)
     _, pixels = fetch(
@@ -324,8 +332,11 @@ def place_result(doc, node, header, fetch, name, kind, primaries, depth=HDR_DEPT
     )
     new.setBatchmode(doc.batchmode())
     if doc.fileName():  # the tab shows the source's name; Save writes beside it, never over
-        new.setFileName(free_name(os.path.dirname(doc.fileName()), document_stem(doc) + "-hdr"))
+        taken = [d.fileName() for d in app.documents() if d is not new]
+        folder = os.path.dirname(doc.fileName())
+        new.setFileName(free_name(folder, document_stem(doc) + "-hdr", taken=taken))
     layer = fill_first_layer(new, HDR_LAYER, pixels)
+    new.setModified(True)  # not saved anywhere yet: Krita asks before closing it
     window = app.activeWindow()
     if window is not None and not doc.batchmode():
         window.addView(new)
