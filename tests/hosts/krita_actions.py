@@ -6,8 +6,8 @@ Usage: kritarunner -s krita_actions -f main SPEC.json
 SPEC: {"out": DIR, "method": M or null, "runs": [{"photo": PATH, "name": N,
 "convert": [depth, profile] or null, "actions": [...]}]}.
 Actions: clipping, clipping_selection, hdr, sdr, selection, half, app, overlay_then_hdr,
-cancel, none_sdr, none_hdr, not_paint, layer_space. kritarunner exits 0 even when this raises, so errors
-go to result.json too."""
+cancel, none_sdr, none_hdr, not_paint, layer_space. kritarunner exits 0 even when this
+raises, so errors go to result.json too."""
 
 import json
 import os
