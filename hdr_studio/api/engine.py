@@ -23,7 +23,7 @@ from hdr_studio.core.channels import channel_min
 from hdr_studio.core.classical import ClassicalParams
 from hdr_studio.core.classical import reconstruct as reconstruct_classical
 from hdr_studio.core.curve import InverseCurve
-from hdr_studio.core.errors import InputError, OutputError
+from hdr_studio.core.errors import InputError
 from hdr_studio.core.export import FORMATS, ExportOptions, encode_result, format_for_path
 from hdr_studio.core.export import write_result as _write_result
 from hdr_studio.core.image import Image
@@ -470,9 +470,7 @@ def reconstruct(
             if cancel is not None:
                 cancel.raise_if_cancelled()
             fmt = export_format(plan.result, Path(request.output), plan.format)
-            if image.alpha is not None and not FORMATS[fmt].alpha:
-                keep = ", ".join(n for n, f in FORMATS.items() if f.alpha)
-                notes.append(f"the photo's transparency is not kept in {fmt} ({keep} keep it)")
+            notes += export_notes(image, fmt)
             progress(0.9, "writing")
             t2 = time.perf_counter()
             write(outcome, request.output, plan.format, request.export, request.force)
@@ -494,12 +492,20 @@ def reconstruct(
 
 def check_export(image: Image, path: str | Path, kind: ResultKind, fmt: str | None = None) -> str:
     """The format an export of a ``kind`` result of ``image`` to ``path`` takes; refuses the
-    source file itself (whatever ``force`` says) and unknown formats or extensions."""
+    source file itself (whatever ``force`` says), unknown formats or extensions, and what
+    cannot be written there (a folder that is missing, read-only or not a folder)."""
     path = Path(path)
-    src = image.source_path
-    if src is not None and path.resolve() == Path(src).resolve():
-        raise OutputError(f"{path}: refusing to overwrite the source image")
-    return export_format(kind, path, fmt)
+    name = export_format(kind, path, fmt)
+    check_output(path, force=True, sources=(image.source_path,) if image.source_path else ())
+    return name
+
+
+def export_notes(image: Image, fmt: str) -> list[str]:
+    """What an export of ``image`` in format ``fmt`` does not keep, one line each."""
+    if image.alpha is not None and not FORMATS[fmt].alpha:
+        keep = ", ".join(n for n, f in FORMATS.items() if f.alpha)
+        return [f"the photo's transparency is not kept in {fmt} ({keep} keep it)"]
+    return []
 
 
 def write(

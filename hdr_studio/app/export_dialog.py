@@ -145,7 +145,10 @@ class ExportDialog(QtWidgets.QDialog):
         ext = extensions(fmt)[0]
         src = self.doc.path or Path.home() / "untitled"
         folder = Path(self.settings.value("export/dir", str(src.parent)))
-        dlg = QtWidgets.QFileDialog(self, "Export", str(folder / f"{src.stem}_hdr{ext}"))
+        if not folder.is_dir():  # an unplugged drive: the photo's own folder
+            folder = src.parent
+        tail = "_hdr" if FORMATS[fmt].hdr else "_sdr"  # an SDR and an HDR PNG: two names
+        dlg = QtWidgets.QFileDialog(self, "Export", str(folder / f"{src.stem}{tail}{ext}"))
         dlg.setAcceptMode(QtWidgets.QFileDialog.AcceptMode.AcceptSave)
         globs = " ".join(f"*{e}" for e in extensions(fmt))
         dlg.setNameFilter(f"{FORMATS[fmt].description} ({globs})")

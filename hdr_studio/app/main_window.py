@@ -404,14 +404,16 @@ class MainWindow(QtWidgets.QMainWindow):
     def export(self, path: str | Path, fmt: str | None, options) -> None:
         """Write the result (or the linearised photo) off the GUI thread."""
         try:
-            why = self.controller.export(
-                path, fmt, options, lambda p: self.statusBar().showMessage(f"Exported {p}", 8000)
-            )
+            why = self.controller.export(path, fmt, options, self._exported)
         except HdrStudioError as exc:
             self._error(str(exc))
             return
         if why is not None:
             self.statusBar().showMessage(why, 8000)
+
+    def _exported(self, path: Path, notes: list[str]) -> None:
+        said = f"Exported {path.name if notes else path}" + "".join(f"; {n}" for n in notes)
+        self.show_long_status(said, 15000 if notes else 8000)
 
     def batch_dialog(self):
         """File ▸ Batch…: a non-modal dialog over the batch code of the command line."""

@@ -37,7 +37,15 @@ def check_output(path: Path, force: bool = False, sources: tuple[Path, ...] = ()
     if not path.parent.is_dir():
         raise OutputError(f"{path}: folder {path.parent} does not exist")
     if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise OutputError(f"{path}: cannot write in folder {path.parent} (no write permission)")
+        why = "read-only file system" if _read_only(path.parent) else "no write permission"
+        raise OutputError(f"{path}: cannot write in folder {path.parent} ({why})")
+
+
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs (Windows)
+        return False
 
 
 def _temporary_pattern(path: Path) -> re.Pattern[str]:

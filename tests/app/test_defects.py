@@ -686,6 +686,51 @@ def test_a_laptop_window_leaves_the_photo_room(qtbot):
         w.shutdown()
 
 
+def test_export_refusals_and_notes_come_before_the_file(qtbot, win, tmp_path):  # noqa: F811
+    """From a new user's pass on exporting: a folder that cannot be written was refused
+    only after the dialog closed, and remembered for the next export; "x.png " wrote
+    "x.png .png"; an SDR and an HDR PNG were offered one name; a transparent photo lost
+    its transparency in an AVIF without a word (the command line said so)."""
+    alpha = tmp_path / "cutout.png"
+    px = np.full((40, 60, 4), 255, np.uint8)
+    px[:, :30, 3] = 0
+    px[10:20, 35:50, :3] = 120
+    assert cv2.imwrite(str(alpha), px)
+    open_sample(qtbot, win, alpha)
+    dlg = export_dialog(win)
+    dlg.format.setCurrentIndex(dlg.format.findData("png-pq"))
+    missing = tmp_path / "unplugged" / "x.png"
+    dlg.file_chosen(str(missing))
+    assert not dlg.problem.isHidden() and "does not exist" in dlg.problem.text()
+    assert win.settings.value("export/dir") is None  # not remembered
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if not os.access(locked, os.W_OK):  # (root writes anywhere)
+            dlg.file_chosen(str(locked / "x.png"))
+            assert "cannot write in folder" in dlg.problem.text()
+    finally:
+        locked.chmod(0o700)
+    dlg.file_chosen(str(tmp_path / "spaced.png "))
+    assert dlg.path == str(tmp_path / "spaced.png")
+    names = {}
+    for fmt in ("png-pq", "png-sdr"):
+        dlg.format.setCurrentIndex(dlg.format.findData(fmt))
+        dlg._choose()
+        names[fmt] = Path(dlg.file_dialog.selectedFiles()[0]).name
+        dlg.file_dialog.reject()
+    assert names == {"png-pq": "cutout_hdr.png", "png-sdr": "cutout_sdr.png"}
+    dlg.close()
+
+    said = []
+    win.statusBar().messageChanged.connect(said.append)
+    win.export(tmp_path / "flat.avif", "avif-pq", dlg.options)
+    qtbot.waitUntil(lambda: any("Exported" in m for m in said), timeout=30000)
+    shown = next(m for m in said if "Exported" in m) + win.statusBar().toolTip()
+    assert "transparency is not kept in avif-pq" in shown
+
+
 def test_the_export_dialog_can_leave_the_location_out(qtbot, win, tmp_path):  # noqa: F811
     """Every export carried the photo's GPS position; the dialog's "Leave out where it was
     taken" drops it (remembered), and is off for a format that carries no metadata."""

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from hdr_studio.api.engine import Outcome, check_export
+from hdr_studio.api.engine import Outcome, check_export, export_notes
 from hdr_studio.api.request import ReconstructRequest
 from hdr_studio.api.types import ClipStats, ExportOptions, Image, ResultKind
 from hdr_studio.app.model import render
@@ -354,16 +354,17 @@ class DocumentController:
         path: str | Path,
         fmt: str | None,
         options: ExportOptions,
-        on_done: Callable[[Path], None] | None = None,
+        on_done: Callable[[Path, list[str]], None] | None = None,
     ) -> str | None:
         """Write the result (or, before any reconstruction, the linearised photo) on the
-        worker. Refusals that need no pixels (the source file, a bad format) raise at once;
-        returns why not when there is nothing to export."""
+        worker; ``on_done(path, notes)``: what the file does not keep, one line each.
+        Refusals that need no pixels (the source file, a bad format, a folder that cannot be
+        written) raise at once; returns why not when there is nothing to export."""
         doc = self.state.document
         if doc.image is None:
             return NO_PHOTO
         image, outcome = doc.image, doc.outcome
-        check_export(image, Path(path), self.export_kind(), fmt)
+        notes = export_notes(image, check_export(image, Path(path), self.export_kind(), fmt))
 
         def work(progress, cancel):
             from hdr_studio.api.engine import reconstruct, write
@@ -374,5 +375,5 @@ class DocumentController:
             progress(0.2, "writing")
             return write(done, path, fmt, options, force=True)
 
-        self.jobs.start("Export", work, on_done or (lambda _p: None))
+        self.jobs.start("Export", work, lambda p: on_done and on_done(p, notes))
         return None

@@ -33,7 +33,7 @@ def export_path(typed: str, fmt: str) -> tuple[Path | None, str]:
     """The file an export in ``fmt`` writes for the name ``typed``: with ``fmt``'s extension
     added when it has none; a name that ends in another format's extension is refused (it
     would name one kind of file and hold another). Returns (path, "") or (None, why)."""
-    path = Path(typed)
+    path = Path(typed.rstrip())  # "x.png " named x.png .png
     exts = extensions(fmt)
     suffix = path.suffix.lower()
     if suffix in exts:
