@@ -109,6 +109,27 @@ def test_open_and_reconstruct_through_the_engine_and_export(tmp_path):
         ctl.export(SAMPLE, "jpeg-sdr", ExportOptions())
 
 
+def test_an_export_and_a_reconstruction_do_not_stop_each_other(tmp_path):
+    """Export during a reconstruction stopped it and wrote the photo without its result;
+    Reconstruct during an export said the export "was stopped for it" when its file was
+    written whole. Each now waits for the other, and says so."""
+    from hdr_studio.app.model.controller import EXPORTING, RECONSTRUCTING
+    from hdr_studio.core.export import ExportOptions
+
+    state, ctl, *_ = editor()
+    ctl.open(SAMPLE)
+    state.job.update(name="Reconstruct (Classical (no network))", state="running")
+    assert ctl.export(tmp_path / "x.exr", None, ExportOptions()) == RECONSTRUCTING
+    assert not (tmp_path / "x.exr").exists()
+    state.job.update(name="Export", state="running")
+    assert ctl.reconstruct() == EXPORTING and state.document.outcome is None
+    state.job.update(state="done")
+    assert (
+        ctl.reconstruct() is None and ctl.export(tmp_path / "x.exr", None, ExportOptions()) is None
+    )
+    assert (tmp_path / "x.exr").exists()
+
+
 def test_reconstruct_waits_for_the_method_list():
     """Defect 2: before the networks are listed, nothing runs (no silent 'classical')."""
     state, ctl, *_ = editor(loaded=False)

@@ -29,6 +29,11 @@ Opened = Callable[[Path, ClipStats], None]
 NO_PHOTO = "Open a photo first (File ▸ Open…, Ctrl+O, or drop one on the window)."
 LOADING_METHODS = "The method list is still loading; Reconstruct is ready in a moment."
 RAW_DECODING = "The raw file is still decoding; Reconstruct is ready in a moment."
+EXPORTING = "An export is being written; Reconstruct is ready in a moment."
+RECONSTRUCTING = (
+    "Reconstruct is running: export once its result is in, or cancel it (Esc) to export "
+    "the photo as it is."
+)
 
 
 class Background(Protocol):
@@ -55,6 +60,8 @@ def reconstruct_refusal(state: AppState) -> str | None:
         return LOADING_METHODS
     if state.document.preview:
         return RAW_DECODING
+    if state.job.state == "running" and state.job.name == "Export":
+        return EXPORTING
     return None
 
 
@@ -363,6 +370,8 @@ class DocumentController:
         doc = self.state.document
         if doc.image is None:
             return NO_PHOTO
+        if self.state.job.state == "running" and self.state.job.name.startswith("Reconstruct"):
+            return RECONSTRUCTING  # it wrote the photo without its result, and lost that
         image, outcome = doc.image, doc.outcome
         notes = export_notes(image, check_export(image, Path(path), self.export_kind(), fmt))
 
