@@ -107,6 +107,13 @@ def one(spec, method):
                 hdr_precision="float",
             )
             entry = dump(key, image)
+        elif action == "sdr_multiply":  # a 50 % Multiply layer
+            source.set_opacity(50.0)
+            source.set_mode(Gimp.LayerMode.MULTIPLY)
+            run("plug-in-hdr-studio-reconstruct", image, source, method="none", result="sdr")
+            entry = dump(key, image)
+            layer = image.get_layers()[0]
+            entry["opacity"], entry["mode"] = layer.get_opacity(), layer.get_mode().value_nick
         elif action in ("none_sdr", "none_hdr"):
             result = action.split("_")[1]
             run("plug-in-hdr-studio-reconstruct", image, source, method="none", result=result)

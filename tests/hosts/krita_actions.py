@@ -32,6 +32,8 @@ def dump(out, name, doc, layer):
         "document_depth": doc.colorDepth(),
         "file_name": doc.fileName(),
         "modified": doc.modified(),
+        "opacity": layer.opacity(),
+        "blending": layer.blendingMode(),
     }
 
 
@@ -79,6 +81,8 @@ def run_one(ops, client, run, out, method):
             }
         elif action == "layer_space":  # the photo's layer alone converted to 16 bits
             source.setColorSpace("RGBA", "U16", "sRGB-elle-V2-srgbtrc.icc")
+            source.setOpacity(128)
+            source.setBlendingMode("multiply")
             with open(os.path.join(out, key + "-converted.raw"), "wb") as f:
                 f.write(bytes(source.pixelData(0, 0, doc.width(), doc.height())))
             target, layer, status = ops.reconstruct(doc, client, "none", "sdr", node=source)

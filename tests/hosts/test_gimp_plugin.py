@@ -142,6 +142,7 @@ def gimp():
                 "mask",
                 "declip_hdr",
                 "grey",
+                "sdr_multiply",
             ],
         },
         *[  # Image ▸ Precision: 64-bit float, 32-bit integer (no sample type of their own)
@@ -186,6 +187,13 @@ def rgba(result: dict, run: str, action: str) -> np.ndarray:
     entry = result["runs"][run]["actions"][action]
     data = np.fromfile(result["out"] / entry["files"]["float"], np.float32)
     return data.reshape(entry["height"], entry["width"], 4)
+
+
+def test_a_result_takes_its_layer_s_opacity_and_mode(gimp):
+    """A result over a 50 % Multiply layer was a 100 % Normal layer: the picture changed."""
+    entry = gimp["runs"]["photo"]["actions"]["sdr_multiply"]
+    assert entry["layer"].startswith("HDR Studio")
+    assert entry["opacity"] == pytest.approx(50.0) and entry["mode"] == "multiply"
 
 
 @pytest.mark.parametrize("name", ["double", "u32"])

@@ -196,7 +196,8 @@ def test_krita_actions_match_the_command_line(krita):
 
 def test_a_layer_converted_on_its_own_gets_results_in_its_colour_space(krita):
     """A 16-bit layer in an 8-bit document got a result layer of scrambled pixels: the
-    bridge sent the layer's format, the new layer took the document's."""
+    bridge sent the layer's format, the new layer took the document's. The result also
+    takes the layer's opacity and blending mode."""
     run = krita["runs"]["layer16"]["actions"]
     for action in ("layer_space", "clipping"):
         assert run[action]["depth"] == "U16" and run[action]["document_depth"] == "U8"
@@ -204,6 +205,9 @@ def test_a_layer_converted_on_its_own_gets_results_in_its_colour_space(krita):
     converted = krita["out"] / "layer16-layer_space-converted.raw"
     want = np.fromfile(converted, np.uint16).reshape(got.shape).astype(np.int64)
     assert np.abs(got - want).max() <= 2  # the photo as it was: method none
+    # in the layer's place: its opacity and blending mode (it was 100 % Normal)
+    assert (run["layer_space"]["opacity"], run["layer_space"]["blending"]) == (128, "multiply")
+    assert (run["clipping"]["opacity"], run["clipping"]["blending"]) == (255, "normal")
     overlay = pixels(krita, "layer16", "clipping", np.uint16)
     assert overlay[..., 3].max() == 65535 and overlay[..., 2].max() == 65535  # red, BGRA
 

@@ -340,6 +340,8 @@ def place_result(image, drawable, fetch, name, kind, precision=None, peak=0.0):
             if half:
                 image.convert_precision(Gimp.Precision.HALF_LINEAR)
         layer = new_layer(image, drawable, name)
+        layer.set_opacity(drawable.get_opacity())  # in the layer's place: the picture
+        layer.set_mode(drawable.get_mode())  # composites as before (50 % Multiply stays so)
         sample, _, trc, babl = native(layer)
         if not converted:  # the same format the drawable was sent in: its own encoding
             _, pixels = fetch(sample=sample, order="RGBA", transfer="source", primaries="source")

@@ -314,7 +314,11 @@ def place_result(doc, node, header, fetch, name, kind, primaries, depth=HDR_DEPT
     if kind == "sdr" or is_hdr_canvas(node):
         conversion = dict(sample=header["sample"], order=header["order"])
         _, pixels = fetch(transfer="source", primaries="source", **conversion)
-        return doc, add_layer(doc, node, name, pixels, like=node)
+        layer = add_layer(doc, node, name, pixels, like=node, refresh=False)
+        layer.setOpacity(node.opacity())  # in place of the layer: the picture composites as
+        layer.setBlendingMode(node.blendingMode())  # before (a 50 % Multiply layer stays so)
+        doc.refreshProjection()
+        return doc, layer
     primaries = "rec709" if primaries == "rec709" else "rec2020"  # wider gamuts: Rec.2020
     depth = hdr_depth(depth, peak)
     _, pixels = fetch(
