@@ -85,7 +85,7 @@ def test_metadata_is_shown_in_an_editors_words_and_units():
     assert tag_label("Exif:ExposureProgram") == "Exposure program"
     assert tag_label("GPS:Latitude") == "GPS latitude"
     assert tag_label("Exif:FocalLengthIn35mmFilm") == "Focal length (35 mm equivalent)"
-    assert tag_label("IPTC:City") == "IPTC city" and tag_label("Make") == "Camera make"
+    assert tag_label("IPTC:City") == "City" and tag_label("IPTC:SubjectCode") == "IPTC subject code" and tag_label("Make") == "Camera make"
     assert tag_value("Exif:Flash", 16) == "did not fire, off"
     assert tag_value("Exif:Flash", 25) == "fired, auto"
     assert tag_value("Exif:Flash", 32) == "no flash function"
@@ -122,3 +122,29 @@ def test_an_ultra_hdr_export_lists_no_container_internals():
     assert not [t for t in tags if t.split(":")[0] in ("Item", "rdf", "hdrgm", "Container")]
     shown = dict(photo_rows(image, "sRGB"))
     assert shown["Size"].endswith("8-bit JPEG") and shown["Colour"].endswith("sRGB encoding")
+
+
+def test_a_photo_s_keywords_and_title_are_listed_or_named_as_not_carried(tmp_path):
+    """The Metadata tab hid every IPTC tag: a TIFF export lost a photo's keywords and title
+    and the tab said nothing (neither among what it writes nor under "Not carried")."""
+    import OpenImageIO as oiio
+
+    from hdr_studio.app.model.metadata import export_rows, photo_rows
+    from hdr_studio.core.reader import read_image
+
+    spec = oiio.ImageSpec(32, 24, 3, oiio.UINT8)
+    spec.attribute("IPTC:Keywords", "sunset")
+    spec.attribute("IPTC:ObjectName", "Evening")
+    photo = str(tmp_path / "tagged.jpg")
+    out = oiio.ImageOutput.create(photo)
+    assert out.open(photo, spec) and out.write_image(np.full((24, 32, 3), 90, np.uint8))
+    out.close()
+    image = read_image(photo)
+    shown = dict(photo_rows(image, "sRGB"))
+    assert shown["Keywords"] == "sunset" and shown["Title"] == "Evening"
+    for fmt in ("jpeg-sdr", "tiff-sdr", "exr", "png-pq"):
+        rows = export_rows(image, fmt)
+        listed = {label for label, _value, _tags in rows}
+        missing = " ".join(v for label, v, _t in rows if label == "Not carried")
+        for label in ("Keywords", "Title"):
+            assert label in listed or label in missing, (fmt, rows)

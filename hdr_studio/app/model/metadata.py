@@ -57,7 +57,6 @@ _ENCODING_NOISE = (
     "Exif:ColorSpace",
     "Exif:PixelXDimension",
     "Exif:PixelYDimension",
-    "IPTC:",
     # a gain-map JPEG's container (the Format row says Ultra HDR): not the picture's
     "hdrgm:",
     "rdf:",
@@ -125,6 +124,9 @@ def photo_rows(image: Image, curve: str) -> Rows:
         ("Colour", f"{PRIMARIES.get(image.primaries, image.primaries)}, {encoding} encoding"),
         ("Camera curve", curve),
     ]
+    for tag in ("IPTC:ObjectName", "IPTC:Keywords"):  # what the photographer named it
+        if tag in image.metadata:
+            rows.append((tag_label(tag), tag_value(tag, image.metadata[tag][1])))
     if image.gain_map is not None:  # the status line says it in a few words
         line = f"{image.gain_map.summary()}; reconstruction still recovers what clipped"
         rows.append(("HDR", line))
@@ -134,6 +136,18 @@ def photo_rows(image: Image, curve: str) -> Rows:
 
 #: Names a photo editor shows for the tags whose split name would read oddly.
 _LABELS = {
+    "IPTC:ObjectName": "Title",  # IPTC's names, as Lightroom and darktable show them
+    "IPTC:Keywords": "Keywords",
+    "IPTC:Caption": "Caption",
+    "IPTC:Headline": "Headline",
+    "IPTC:City": "City",
+    "IPTC:Sublocation": "Sublocation",
+    "IPTC:State": "State / province",
+    "IPTC:Country": "Country",
+    "IPTC:CountryCode": "Country code",
+    "IPTC:Rating": "Rating",
+    "IPTC:Creator": "Creator",
+    "IPTC:CopyrightNotice": "Copyright notice",
     "Make": "Camera make",
     "Model": "Camera model",
     "Exif:LensModel": "Lens",
