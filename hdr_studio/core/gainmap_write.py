@@ -14,6 +14,7 @@ the browsers' gain-map readers.
 
 from __future__ import annotations
 
+import re
 import struct
 
 import numpy as np
@@ -51,8 +52,10 @@ def _gain_xmp(lo: float, hi: float) -> bytes:
     return _packet(f'xmlns:hdrgm="http://ns.adobe.com/hdr-gain-map/1.0/" {attrs}')
 
 
-def _primary_xmp(gain_length: int) -> bytes:
-    """The primary image's XMP: the gain-map version and the container's two items."""
+def _primary_xmp(gain_length: int, descriptions: str = "", namespaces: str = "") -> bytes:
+    """The primary image's XMP: the gain-map version and the container's two items, then
+    ``descriptions`` (the photo's own ``rdf:Description`` elements, with the ``xmlns``
+    declarations ``namespaces`` their enclosing elements made)."""
     items = "".join(
         f'<rdf:li rdf:parseType="Resource"><Container:Item Item:Semantic="{what}" '
         f'Item:Mime="image/jpeg"{length}/></rdf:li>'
@@ -63,11 +66,14 @@ def _primary_xmp(gain_length: int) -> bytes:
         'xmlns:Container="http://ns.google.com/photos/1.0/container/" '
         'xmlns:Item="http://ns.google.com/photos/1.0/container/item/" hdrgm:Version="1.0"',
         f"<Container:Directory><rdf:Seq>{items}</rdf:Seq></Container:Directory>",
+        descriptions,
+        namespaces,
     )
 
 
-def _packet(attrs: str, children: str = "") -> bytes:
-    """An XMP packet (as the APP1 payload) of one description."""
+def _packet(attrs: str, children: str = "", more: str = "", namespaces: str = "") -> bytes:
+    """An XMP packet (as the APP1 payload) of one description, then ``more`` descriptions
+    (``namespaces``: more ``xmlns`` declarations for the ``rdf:RDF`` element)."""
     description = (
         f'<rdf:Description rdf:about="" {attrs}>{children}</rdf:Description>'
         if children
@@ -75,10 +81,38 @@ def _packet(attrs: str, children: str = "") -> bytes:
     )
     xml = (
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
-        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-        f"{description}</rdf:RDF></x:xmpmeta>"
+        f'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"{namespaces}>'
+        f"{description}{more}</rdf:RDF></x:xmpmeta>"
     )
     return _XMP_HEAD + xml.encode()
+
+
+def _take_xmp(jpeg: bytes) -> tuple[bytes, str, str]:
+    """``jpeg`` without its XMP packet, the packet's ``rdf:Description`` elements and the
+    ``xmlns`` declarations of the elements around them (other than rdf's and x's); the
+    file as it is, "" and "" when it has none, or one that cannot be read as XMP."""
+    i = 2
+    while i + 4 <= len(jpeg) and jpeg[i] == 0xFF and jpeg[i + 1] not in (0xDA, 0xD9):
+        (length,) = struct.unpack(">H", jpeg[i + 2 : i + 4])
+        payload = jpeg[i + 4 : i + 2 + length]
+        if jpeg[i + 1] == 0xE1 and payload.startswith(_XMP_HEAD):
+            try:
+                xml = payload[len(_XMP_HEAD) :].decode("utf-8")
+            except UnicodeDecodeError:
+                break
+            found = re.search(r"<rdf:RDF\b([^>]*)>(.*)</rdf:RDF>", xml, re.S)
+            meta = re.search(r"<x:xmpmeta\b([^>]*)>", xml)
+            if found is None or "<rdf:Description" not in found.group(2):
+                break
+            around = found.group(1) + (meta.group(1) if meta else "")
+            namespaces = "".join(
+                f" {d}"
+                for d in re.findall(r'xmlns:[\w.-]+="[^"]*"', around)
+                if not d.startswith(("xmlns:rdf=", "xmlns:x="))
+            )
+            return jpeg[:i] + jpeg[i + 2 + length :], found.group(2).strip(), namespaces
+        i += 2 + length
+    return jpeg, "", ""
 
 
 def _segment(marker: int, payload: bytes) -> bytes:
@@ -102,12 +136,16 @@ def _mpf(primary_size: int, gain_size: int, gain_offset: int) -> bytes:
 
 
 def _after_app_segments(jpeg: bytes) -> int:
-    """Where new APPn segments go: after SOI and the APPn segments already there (JFIF,
-    Exif first, as their specifications ask)."""
+    """Where new APPn segments go: after SOI and the APPn and comment segments already
+    there (JFIF, Exif first, as their specifications ask)."""
     if jpeg[:2] != b"\xff\xd8":
         raise OutputError("the base image is not a JPEG")
     i = 2
-    while i + 4 <= len(jpeg) and jpeg[i] == 0xFF and 0xE0 <= jpeg[i + 1] <= 0xEF:
+    while (
+        i + 4 <= len(jpeg)
+        and jpeg[i] == 0xFF
+        and (0xE0 <= jpeg[i + 1] <= 0xEF or jpeg[i + 1] == 0xFE)
+    ):
         (length,) = struct.unpack(">H", jpeg[i + 2 : i + 4])
         i += 2 + length
     return i
@@ -118,8 +156,16 @@ def join_gain_map_jpeg(base: bytes, gain: bytes, lo: float, hi: float) -> bytes:
     the log2 boosts its codes 0 and 255 stand for)."""
     g_at = _after_app_segments(gain)
     gain_file = gain[:g_at] + _segment(0xE1, _gain_xmp(lo, hi)) + gain[g_at:]
+    # one XMP packet (the photo's, carried by the writer, joined to the container's): a
+    # reader that keeps one packet lost either the rating and place or the gain map
+    without, descriptions, namespaces = _take_xmp(base)
+    packet = _primary_xmp(len(gain_file), descriptions, namespaces)
+    if len(packet) + 2 <= 0xFFFF:
+        base = without
+    else:  # a photo's XMP too large to share one segment: kept as a packet of its own
+        packet = _primary_xmp(len(gain_file))
     at = _after_app_segments(base)
-    xmp = _segment(0xE1, _primary_xmp(len(gain_file)))
+    xmp = _segment(0xE1, packet)
     mpf_len = len(_segment(0xE2, _mpf(0, 0, 0)))
     primary_size = len(base) + len(xmp) + mpf_len
     mpf_start = at + len(xmp)  # the MPF segment follows the XMP one

@@ -516,3 +516,35 @@ def test_the_lens_is_carried_right_or_not_at_all(tmp_path, source, hdr, fmt):
     if lens is not None or not fmt.startswith("tiff"):
         np.testing.assert_allclose(lens, (1.54, 5.1, 1.6, 2.4), rtol=1e-3)
     np.testing.assert_allclose(spec.getattribute("GPS:Latitude"), (43.0, 2.0, 30.5), rtol=1e-3)
+
+
+def test_an_ultra_hdr_file_has_one_xmp_packet_after_its_exif(tmp_path):
+    """A photo whose metadata has XMP (a rating, a city) gave an Ultra HDR file two XMP
+    packets, which XMP allows one of: a reader keeping one lost the rating and place or
+    the gain map. And the container's XMP came before the Exif, which is to be first."""
+    y, x = np.mgrid[0:48, 0:64].astype(np.float32)
+    lin = np.stack([x / 16, y / 12, (x + y) / 28], -1).astype(np.float32)
+    source = Image.from_pixels(lin, "rec709", "linear", is_float=True)
+    source.metadata.update(
+        {
+            "Make": ("string", "Canon"),
+            "IPTC:City": ("string", "Cangas"),
+            "IPTC:Rating": ("int", 4),
+        }
+    )
+    path = ex.write_result(lin, tmp_path / "o.jpg", source, fmt="jpeg-uhdr")
+    data = path.read_bytes()
+    segments, i = [], 2
+    while data[i + 1] != 0xDA:
+        (n,) = struct.unpack(">H", data[i + 2 : i + 4])
+        segments.append((data[i + 1], data[i + 4 : i + 2 + n]))
+        i += 2 + n
+    xmp = [p for m, p in segments if m == 0xE1 and p.startswith(b"http://ns.adobe.com/xap")]
+    assert len(xmp) == 1, [p[:40] for _m, p in segments]
+    assert b"hdrgm:Version" in xmp[0] and b"Container:Directory" in xmp[0]
+    assert b'photoshop:City="Cangas"' in xmp[0] and b'xmp:Rating="4"' in xmp[0]
+    order = [p[:4] for m, p in segments if m == 0xE1]
+    assert order.index(b"Exif") < order.index(b"http")
+    back = read_image(path)
+    assert back.gain_map is not None and back.linear.max() > 3.0
+    assert back.metadata["IPTC:City"][1] == "Cangas" and back.metadata["IPTC:Rating"][1] == 4
