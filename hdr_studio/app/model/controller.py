@@ -60,9 +60,14 @@ def reconstruct_refusal(state: AppState) -> str | None:
         return LOADING_METHODS
     if state.document.preview:
         return RAW_DECODING
-    if state.job.state == "running" and state.job.name == "Export":
+    if busy_with(state, "Export"):
         return EXPORTING
     return None
+
+
+def busy_with(state: AppState, job: str) -> bool:
+    """Whether the window's job worker is running a job whose name starts with ``job``."""
+    return state.job.state == "running" and state.job.name.startswith(job)
 
 
 def result_label(state: AppState, outcome: Outcome, strength: float) -> str:
@@ -370,7 +375,7 @@ class DocumentController:
         doc = self.state.document
         if doc.image is None:
             return NO_PHOTO
-        if self.state.job.state == "running" and self.state.job.name.startswith("Reconstruct"):
+        if busy_with(self.state, "Reconstruct"):
             return RECONSTRUCTING  # it wrote the photo without its result, and lost that
         image, outcome = doc.image, doc.outcome
         notes = export_notes(image, check_export(image, Path(path), self.export_kind(), fmt))

@@ -336,7 +336,7 @@ def place_result(doc, node, header, fetch, name, kind, primaries, depth=HDR_DEPT
     )
     new.setBatchmode(doc.batchmode())
     if doc.fileName():  # the tab shows the source's name; Save writes beside it, never over
-        taken = [d.fileName() for d in app.documents() if d is not new]
+        taken = [d.fileName() for d in app.documents()]  # the new one has none yet
         folder = os.path.dirname(doc.fileName())
         new.setFileName(free_name(folder, document_stem(doc) + "-hdr", taken=taken))
     layer = fill_first_layer(new, HDR_LAYER, pixels)
