@@ -1,15 +1,16 @@
 """Writing a JPEG with a gain map (Ultra HDR; Adobe/Google gain-map specification 1.0).
 
 The primary image is the SDR rendition the photo's SDR outputs get (so a viewer without
-HDR shows the photo as it was below the roll-off's knee, not a library's darker tone map);
-the second image, listed by an MPF segment (CIPA DC-007) and by the primary's XMP
-``Container:Directory``, is a three-channel gain map whose ``hdrgm`` XMP holds the parameters. Per channel, with the
-base's linear values S and the HDR result H (1.0 = SDR white, the base's primaries):
-boost = log2((H + k) / (S + k)), k = 1/64, stored as g = (boost − min) / (max − min) in
-8 bits (gamma 1); ``GainMapMin``/``GainMapMax`` and ``HDRCapacityMax`` are the content's own
-(a photo whose result peaks at 1.6× white asks for 0.7 stops of headroom, not the 5.6 of a
-10 000 cd/m² display). :mod:`hdr_studio.core.gainmap` reads it back, as do libultrahdr and
-the browsers' gain-map readers.
+HDR shows the photo as it was below the roll-off's knee, not a library's darker tone
+map); the second image, listed by an MPF segment (CIPA DC-007) and by the primary's XMP
+``Container:Directory``, is a three-channel gain map whose ``hdrgm`` XMP holds the
+parameters. Per channel, with the base's linear values S and the HDR result H (1.0 = SDR
+white, the base's primaries): boost = log2((H + k) / (S + k)), k = 1/64, stored as g =
+(boost − min) / (max − min) in 8 bits (gamma 1); ``GainMapMin``/``GainMapMax`` and
+``HDRCapacityMax`` are the content's own (a photo whose result peaks at 1.6× white asks
+for 0.7 stops of headroom, not the 5.6 of a 10 000 cd/m² display).
+:mod:`hdr_studio.core.gainmap` reads it back, as do libultrahdr and the browsers'
+gain-map readers.
 """
 
 from __future__ import annotations
