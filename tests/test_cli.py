@@ -88,6 +88,18 @@ def test_reconstruct_options(tmp_path, capsys):
     assert code == 0
 
 
+def test_sdr_exposure_reaches_an_sdr_output(tmp_path, capsys):
+    """The app's Export dialog had an SDR exposure the command line lacked."""
+    means = {}
+    for stops in ("0", "-1"):
+        out = tmp_path / f"e{stops}.png"
+        args = ["reconstruct", SAMPLE, "--method", "classical", "-o", out, "--format", "png-sdr"]
+        code, _, _ = run([*args, "--sdr-exposure", stops], capsys)
+        assert code == 0
+        means[stops] = float(read_image(out).linear.mean())
+    assert means["-1"] < 0.7 * means["0"]
+
+
 def test_decompose_writes_layers(tmp_path, capsys):
     d = tmp_path / "layers"
     code, _out, _ = run(["decompose", SAMPLE, "-o", d], capsys)

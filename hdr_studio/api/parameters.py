@@ -337,10 +337,11 @@ RECONSTRUCT: tuple[Parameter, ...] = (
         float,
         _EXPORT_DEFAULTS.sdr_exposure,
         "stops applied before an HDR result is rendered for SDR (the SDR formats, an Ultra "
-        "HDR file's base image; the view's exposure by default)",
+        "HDR file's base image; default 0, the app's: the view's exposure)",
         minimum=-10.0,
         maximum=10.0,
-        fronts=frozenset({"app"}),
+        metavar="STOPS",
+        fronts=_LOCAL,
     ),
     Parameter(
         "export.strip_location",
