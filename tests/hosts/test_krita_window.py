@@ -134,6 +134,7 @@ def test_an_hdr_result_in_a_float_document_is_a_layer_in_it(window):
     report, _, _ = window
     layers = report["hdr_document_layers"]
     assert layers[0] == "HDR Layer" and layers[1].startswith("HDR Studio: ")
+    assert report["depth_enabled_in_float"] is False  # the new-document depth: no effect
     assert layers[1].endswith(", 50 %")
 
 

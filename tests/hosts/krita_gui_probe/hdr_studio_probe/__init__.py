@@ -222,6 +222,7 @@ class Probe(Extension):
         self.report["remembered_strength"] = dialog.strength.value()
         self.report["remembered_preview_clipping"] = dialog.show_clipping.isChecked()
         self.report["remembered_depth"] = dialog.depth.currentData()
+        self.report["depth_enabled_in_float"] = dialog.depth.isEnabled()
         dialog.accept()
         self.wait_for(
             lambda: len(self.hdr_doc.topLevelNodes()) > 1,

@@ -188,7 +188,7 @@ class ReconstructDialog(QDialog):
     mirror passes, and a live preview computed by the bridge on a reduced copy of the layer
     (updated as the choices change; stale answers are dropped). Choices are remembered."""
 
-    def __init__(self, methods, preview_source=None, parent=None):
+    def __init__(self, methods, preview_source=None, hdr_canvas=False, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Reconstruct highlights – HDR Studio")
         self.methods = [m for m in methods if m["available"]]
@@ -234,11 +234,15 @@ class ReconstructDialog(QDialog):
         self.form, self.spins = form, {}
         self.method.currentIndexChanged.connect(self._options)
         self._options()
+        if hdr_canvas:  # its results are layers of the document's own depth
+            self.depth.setToolTip(
+                "This float document takes an HDR result as a layer of its own depth"
+            )
         self.result.currentIndexChanged.connect(
-            lambda *_: self.depth.setEnabled(self.result.currentData() == "hdr")
+            lambda *_: self.depth.setEnabled(self.result.currentData() == "hdr" and not hdr_canvas)
         )
         self.result.setCurrentIndex(max(0, self.result.findData(setting("result", "hdr"))))
-        self.depth.setEnabled(self.result.currentData() == "hdr")
+        self.depth.setEnabled(self.result.currentData() == "hdr" and not hdr_canvas)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -463,7 +467,8 @@ class HDRStudioExtension(Extension):
 
     def _reconstruct_dialog(self, doc, layer, client, methods):
         node, header, data = layer
-        self.dialog = ReconstructDialog(methods, (client, header, data))
+        hdr_canvas = operations.is_hdr_canvas(node)
+        self.dialog = ReconstructDialog(methods, (client, header, data), hdr_canvas)
         accepted = self.dialog.exec_() == QDialog.Accepted
         dialog, self.dialog = self.dialog, None
         fields = dialog.request_fields()
