@@ -349,6 +349,20 @@ class Client:
             if exc.status != 404:
                 raise
 
+    def forget(self, job_id: str, wait: float = 30.0) -> None:
+        """Cancel a job and drop it from the bridge once it has ended, its result freed: for
+        a host that no longer wants it (Cancel pressed as the result arrived). Waits up to
+        ``wait`` seconds for a running job to stop; a bridge gone or a job already dropped
+        is not an error."""
+        deadline = time.monotonic() + wait
+        with contextlib.suppress(BridgeError):
+            self.cancel(job_id)  # a finished job is dropped here; an active one stops
+            while time.monotonic() < deadline:
+                status = self.json("GET", f"/v1/jobs/{job_id}", query={"wait": "2"})
+                if status["state"] not in ("queued", "running"):
+                    self.cancel(job_id)
+                    return
+
     def result(self, job_id: str, **conversion) -> tuple[dict, bytes]:
         """The finished job's pixels (``sample``, ``order``, ``transfer``, ``primaries``)."""
         return self.layer("GET", f"/v1/jobs/{job_id}/result", query=conversion)

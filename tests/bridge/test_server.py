@@ -242,6 +242,25 @@ def test_cancel_mid_job(bridge):
     assert client.health()["jobs"] == 0
 
 
+def test_forget_drops_a_running_job_once_it_has_stopped_and_a_finished_one_at_once(bridge):
+    """What a host calls when it no longer wants a job (Cancel pressed as the result came):
+    the bridge keeps neither the job nor its result."""
+    _, client = bridge
+    header, data = layer(photo_u8(700, 1000), "u8")
+    running = client.submit(header, data, {"method": "classical"})
+    while client.job(running)["state"] == "queued":
+        time.sleep(0.01)
+    client.forget(running)
+    finished = client.submit(*layer(photo_u8(40, 60), "u8"), {"method": "none"})
+    client.wait(finished)
+    client.forget(finished)
+    for job in (running, finished):
+        with pytest.raises(BridgeError) as err:
+            client.job(job)
+        assert err.value.status == 404
+    client.forget(finished)  # already gone: not an error
+
+
 def test_a_bridge_gone_during_a_job_is_named_as_such():
     """A bridge stopped or killed mid-job read "HDR Studio bridge not reachable on port
     43437: [Errno 104] Connection reset by peer" in Krita. (Gone here: nothing listens on

@@ -83,6 +83,10 @@ def one(spec, method):
                 )
             run("plug-in-hdr-studio-show-clipping", image, source, mode="all")
             entry = dump(key, image)
+        elif action == "clipping_twice":  # thresholds changed: the overlay is replaced
+            run("plug-in-hdr-studio-show-clipping", image, source, mode="all")
+            run("plug-in-hdr-studio-show-clipping", image, source, mode="all", over=200.0)
+            entry = dump(key, image)
         elif action == "overlay_then_hdr":
             run("plug-in-hdr-studio-show-clipping", image, source, mode="all")
             overlay = image.get_layers()[0]

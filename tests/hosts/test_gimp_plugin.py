@@ -136,6 +136,7 @@ def gimp():
                 "selection",
                 "half",
                 "overlay_then_hdr",
+                "clipping_twice",
                 "bad_thresholds",
                 "none_sdr",
                 "source",
@@ -275,6 +276,17 @@ def test_reconstruct_on_the_clipping_overlay_works_on_the_photo(gimp):
     """#32 defect 1: Reconstruct run with the overlay as the drawable."""
     got = linear(gimp, "photo", "overlay_then_hdr")
     assert_half(got, expected(gimp["photo"], None))
+
+
+def test_show_clipping_again_replaces_its_overlay(gimp):
+    """Show clipping run twice (the threshold changed): one overlay, the second's; they
+    used to stack."""
+    entry = gimp["runs"]["photo"]["actions"]["clipping_twice"]
+    assert entry["layers"] == ["HDR Studio: Clipping", "Background"]
+    image = read_image(gimp["photo"])
+    want = clip_overlay(image.code, mode="all", over=200 / 255)
+    assert want[..., 3].sum() > clip_overlay(image.code, mode="all")[..., 3].sum()
+    np.testing.assert_array_equal(native(gimp, "photo", "clipping_twice", np.uint8), want)
 
 
 def test_thresholds_under_above_over_are_refused_before_any_work(gimp):

@@ -148,6 +148,10 @@ def test_krita_actions_match_the_command_line(krita):
     w = inside.shape[1] // 2
     np.testing.assert_array_equal(inside[:, :w], overlay[:, :w])
     assert overlay[:, w:, 3].max() == 255 and inside[:, w:, 3].max() == 0
+    # run again, the second overlay replaced the first's pixels (they used to stack)
+    layers = run["actions"]["clipping_selection"]["document_layers"]
+    assert layers[:2] == ["Background", "HDR Studio: Clipping"]
+    assert layers.count("HDR Studio: Clipping") == 1
 
     hdr = run["actions"]["hdr"]
     assert hdr["new_document"] and hdr["depth"] == "F16"  # the default: 16-bit float

@@ -138,6 +138,16 @@ def test_an_hdr_result_in_a_float_document_is_a_layer_in_it(window):
     assert layers[1].endswith(", 50 %")
 
 
+def test_cancel_as_the_result_arrives_places_nothing_and_frees_the_job(window):
+    """Cancel pressed after the job ended but before Krita handled its end: nothing is
+    placed, and the bridge drops the job at once (it kept the result until it expired,
+    300 s later)."""
+    report, _, _ = window
+    assert report["late_caught_before_its_end"] is True
+    assert report["late_layers_unchanged"] is True
+    assert report["late_job_status"] == 404
+
+
 def test_failures_are_messages_that_say_what_to_do(window):
     """#32 defects 2 and 4: an app that cannot start, and a refused token (answered within
     2 s, naming the fix), are shown; the document is unchanged."""

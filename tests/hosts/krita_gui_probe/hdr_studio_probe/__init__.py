@@ -7,6 +7,7 @@ and dialogs, and writes what it saw to OUT/report.json (screenshots beside):
 2. Reconstruct: the dialog (method list loaded off the GUI thread), its live preview (and
    with clipping shown); 50 %; the result is the photo's (not the overlay's), dumped.
 3. Reconstruct again in the new float HDR document: 50 % remembered; a layer in it.
+   Once more, with Cancel pressed as the result arrives: nothing placed, the job dropped.
 4. Open in HDR Studio with an app that cannot start: the message Krita shows.
 5. A connection file with a wrong token: the message and how long it took.
 Steps run from QTimer callbacks, so Krita's event loop keeps running between them."""
@@ -233,6 +234,65 @@ class Probe(Extension):
     def second_result(self, _):
         self.report["hdr_document_layers"] = [n.name() for n in self.hdr_doc.topLevelNodes()]
         self.report["documents"] = len(Krita.instance().documents())
+        QTimer.singleShot(500, self.guard(self.late_cancel))
+
+    def late_cancel(self):
+        """Reconstruct, and Cancel pressed just as the result arrives (the job ended, its
+        end not yet handled on the GUI thread): nothing is placed, and the bridge drops
+        the job rather than keeping its result until it expires."""
+        from hdr_studio_krita import extension
+
+        self.before_late = set(extension._RUNNING)
+        self.layers_before_late = [n.name() for n in self.hdr_doc.topLevelNodes()]
+        self.trigger("hdr_studio_reconstruct")
+        self.wait_for(
+            self.modal("Reconstruct highlights – HDR Studio"), self.late_dialog, "dialog 3"
+        )
+
+    def late_dialog(self, dialog):
+        from hdr_studio_krita import extension
+
+        dialog.accept()
+
+        def catch():  # every turn of the event loop until the job's task exists
+            task = next(
+                (
+                    t
+                    for t in extension._RUNNING - self.before_late
+                    if t.title == "Reconstructing highlights…"
+                ),
+                None,
+            )
+            if task is None:
+                QTimer.singleShot(0, self.guard(catch))
+                return
+            task.thread.join(120)  # the job ended; the GUI thread has not seen it yet
+            self.report["late_caught_before_its_end"] = (  # its end not handled yet
+                task.timer.isActive() and task.result[1]["state"] == "done"
+            )
+            self.late_job = task.result[0]
+            task.cancel()  # Cancel pressed now
+            self.wait_for(lambda: task not in extension._RUNNING, self.late_done, "the end")
+
+        QTimer.singleShot(0, self.guard(catch))
+
+    def late_done(self, _):
+        from hdr_studio_krita import hdr_studio_client as bridge
+
+        client = bridge.connect()
+        deadline = time.monotonic() + 10
+        while True:  # the job is dropped on a thread of the plug-in's
+            try:
+                client.job(self.late_job)
+                status = 200
+            except bridge.BridgeError as exc:
+                status = exc.status
+            if status != 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.report["late_job_status"] = status
+        after = [n.name() for n in self.hdr_doc.topLevelNodes()]
+        self.report["late_layers_unchanged"] = after == self.layers_before_late
         QTimer.singleShot(500, self.guard(self.open_app))
 
     def open_app(self):

@@ -242,6 +242,20 @@ def source_drawable(image, drawable):
     raise PluginError("the active layer is a clipping overlay with no layer below it")
 
 
+def overlays_above(image, drawable):
+    """The clipping overlays stacked directly above ``drawable`` (an earlier Show
+    clipping's, replaced by the next one)."""
+    parent = drawable.get_parent()
+    siblings = parent.get_children() if parent is not None else image.get_layers()
+    index = [s.get_id() for s in siblings].index(drawable.get_id())
+    found = []
+    for above in reversed(siblings[:index]):  # GIMP lists layers top to bottom
+        if not above.get_name().startswith(OVERLAY):
+            break
+        found.append(above)
+    return found
+
+
 def with_selection(image, drawable, header, data):
     """Add the selection (one byte per drawable pixel) when there is one."""
     if Gimp.Selection.is_empty(image):
@@ -370,8 +384,10 @@ def show_clipping(image, drawable, config, run_mode):
     _, overlay = client.analyse(
         header, data, mode=mode, over=over, under=under, sample=sample, order="RGBA"
     )
-    image.undo_group_start()
+    image.undo_group_start()  # one step: Undo brings the earlier overlay back
     try:
+        for earlier in overlays_above(image, drawable):
+            image.remove_layer(earlier)
         layer = new_layer(image, drawable, OVERLAY)
         fill(layer, overlay, native(layer)[3])  # 0 and 1: any curve
         image.set_selected_layers([drawable])  # the photo stays the active layer

@@ -70,14 +70,16 @@ class Background:
     """Run ``work(progress, cancelled)`` on a thread; call ``done(result)`` (or show the
     error) on the GUI thread when it ends. ``title``: a non-modal progress dialog with
     Cancel and the status bar show progress; None: quiet (the dialogs' own calls).
+    Cancelled, ``abandoned(result)`` is called instead of ``done`` with what ``work``
+    returned (a job that ended as Cancel was pressed: the caller frees it).
     Each one is held in ``_RUNNING`` until its end is handled, so its Qt objects are always
     released on the GUI thread (never by the worker thread dropping the last reference)."""
 
-    def __init__(self, title, work, done, failed=None):
+    def __init__(self, title, work, done, failed=None, abandoned=None):
         _RUNNING.add(self)
         self.state = {"fraction": 0.0, "message": "", "cancel": False}
         self.result, self.error = None, None
-        self.title, self.done, self.failed = title, done, failed
+        self.title, self.done, self.failed, self.abandoned = title, done, failed, abandoned
         self.dialog = None
         if title:
             self.dialog = QProgressDialog(title, "Cancel", 0, 1000)
@@ -127,6 +129,8 @@ class Background:
             else:
                 warn(self.error)
         elif self.state["cancel"]:
+            if self.abandoned is not None and self.result is not None:
+                self.abandoned(self.result)
             status_bar("HDR Studio: cancelled; the image is unchanged")
         else:
             try:
@@ -409,8 +413,8 @@ class HDRStudioExtension(Extension):
             warn(str(exc))
             return None
 
-    def _run(self, title, work, done, failed=None):
-        task = Background(title, work, done, failed)
+    def _run(self, title, work, done, failed=None, abandoned=None):
+        task = Background(title, work, done, failed, abandoned)
         self.tasks = [t for t in self.tasks if t.thread.is_alive()] + [task]
         return task
 
@@ -491,7 +495,11 @@ class HDRStudioExtension(Extension):
             )
             status_bar("HDR Studio: result added")
 
-        self._run("Reconstructing highlights…", work, done)
+        def abandoned(answer):  # cancelled, or its result came as Cancel was pressed:
+            job_id = answer[0]  # dropped on the bridge now, not kept there until it expires
+            threading.Thread(target=client.forget, args=(job_id,), daemon=True).start()
+
+        self._run("Reconstructing highlights…", work, done, abandoned=abandoned)
 
     def open_in_app(self):
         doc = self._document()

@@ -259,10 +259,34 @@ def clipping_overlay(client, header, data, mode="all", over=250 / 255, under=4 /
     return info["stats"], overlay
 
 
+def overlay_above(node):
+    """The clipping overlay directly above ``node`` in its own colour space (an earlier
+    Show clipping's), or None."""
+    siblings = node.parentNode().childNodes()  # bottom to top
+    index = siblings.index(node)
+    if index + 1 >= len(siblings):
+        return None
+    above = siblings[index + 1]
+    space = (node.colorModel(), node.colorDepth(), node.colorProfile())
+    if (
+        above.name() == OVERLAY
+        and above.type() == "paintlayer"
+        and (above.colorModel(), above.colorDepth(), above.colorProfile()) == space
+    ):
+        return above
+    return None
+
+
 def place_overlay(doc, node, overlay):
-    """The overlay as a layer above ``node``; ``node`` stays the active layer, so the next
-    action works on the photo, not on the overlay."""
-    layer = add_layer(doc, node, OVERLAY, overlay, activate=False, like=node)
+    """The overlay as a layer above ``node``, replacing the pixels of an earlier overlay
+    there (Show clipping run again with other thresholds); ``node`` stays the active
+    layer, so the next action works on the photo, not on the overlay."""
+    layer = overlay_above(node)
+    if layer is not None:
+        layer.setPixelData(as_bytes(overlay), 0, 0, doc.width(), doc.height())
+        doc.refreshProjection()
+    else:
+        layer = add_layer(doc, node, OVERLAY, overlay, activate=False, like=node)
     with contextlib.suppress(Exception):
         doc.setActiveNode(node)
     return layer
