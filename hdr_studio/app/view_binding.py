@@ -170,9 +170,10 @@ class ViewBinding(QtCore.QObject):
         menus.undo.setText(f"&Undo {h.undo_label()}" if h.can_undo else "&Undo")
         menus.redo.setText(f"&Redo {h.redo_label()}" if h.can_redo else "&Redo")
         session = self.win.session
-        menus.next_photo.setEnabled(session.neighbour(1) is not None)
+        # Page Down / Up stay on within a folder, so at its end they say so
+        menus.next_photo.setEnabled(session.index >= 0)
+        menus.previous_photo.setEnabled(session.index >= 0)
         menus.apply_next.setEnabled(session.neighbour(1) is not None)
-        menus.previous_photo.setEnabled(session.neighbour(-1) is not None)
 
     def _job_changed(self, name: str) -> None:
         j = self.state.job

@@ -1014,6 +1014,21 @@ def test_a_reconstruction_stopped_by_the_next_photo_says_so(qtbot, win, tmp_path
     assert "Open: done" in status and "Reconstruct" in status and "stopped" in status, status
 
 
+def test_page_down_on_the_last_photo_says_so(qtbot, win, tmp_path):  # noqa: F811
+    """Page Down on a folder's last photo did nothing at all: its action was disabled, so
+    the message the window has for it never showed."""
+    for name in ("a.jpg", "b.jpg"):
+        shutil.copy(SAMPLES / "sunset_lomiri.jpg", tmp_path / name)
+    open_sample(qtbot, win, tmp_path / "b.jpg")
+    win.menus.next_photo.trigger()  # what Page Down does
+    assert win.statusBar().currentMessage() == "This is the last photo of its folder."
+    win.menus.previous_photo.trigger()
+    qtbot.waitUntil(lambda: win.state.document.path == tmp_path / "a.jpg", timeout=30000)
+    settle(qtbot, win)
+    win.menus.previous_photo.trigger()
+    assert win.statusBar().currentMessage() == "This is the first photo of its folder."
+
+
 def test_panels_follow_a_window_made_narrower_until_arranged_by_hand(qtbot, win):  # noqa: F811
     """Made narrower (1 400 → 1 024 px), the window kept its panels at full width and the
     photo had 320 px; the panels were fitted only to the window the app opened with."""
