@@ -384,6 +384,10 @@ def _encode_jxl_pq(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
     # libjxl's quality, as cjxl -q: 100 lossless, 90 visually lossless (distance 1)
     attrs = {"oiio:ColorSpace": "pq_rec2020_display", "compression": f"jpegxl:{e.options.quality}"}
     _write_oiio(tmp, q, _oiio().UINT16, attrs, e.metadata)
+    if e.metadata:  # its Exif and XMP boxes stored plain, for readers without brotli
+        from hdr_studio.core.jxl_metadata import unpacked_boxes
+
+        tmp.write_bytes(unpacked_boxes(tmp.read_bytes()))
 
 
 def _encode_avif_pq(tmp: Path, fmt: ExportFormat, e: _Encoding) -> None:
@@ -601,7 +605,7 @@ _EXPORT_FORMATS = (
         True,
         "pq",
         16,
-        True,  # Exif and XMP, in brotli-compressed boxes (core/jxl_metadata.py)
+        True,  # Exif and XMP boxes, stored plain (core/jxl_metadata.py)
         False,
         _encode_jxl_pq,
         options=frozenset({"reference_white", "peak_nits", "quality"}),

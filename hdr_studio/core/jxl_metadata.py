@@ -1,7 +1,9 @@
 """The metadata a JPEG XL file carries: its ``Exif`` and ``xml `` boxes (ISO/IEC 18181-2),
 stored as they are or brotli-compressed in ``brob`` boxes, which is how OpenImageIO's
 writer stores them. OpenImageIO's JPEG XL reader reads neither, so an export's camera,
-copyright and GPS position looked absent while the file held them.
+copyright and GPS position looked absent while the file held them; and readers without
+brotli (exiftool 12.57) read no ``brob`` box, so exports store the boxes plain
+(:func:`unpacked_boxes`).
 
 The boxes are handed to OpenImageIO's own Exif and XMP decoders by way of a tiny JPEG that
 carries them as APP1 segments (CIPA DC-008 for Exif, Adobe's XMP part 3 for XMP)."""
@@ -17,8 +19,9 @@ _XMP_SIGNATURE = b"http://ns.adobe.com/xap/1.0/\x00"
 _APP1_MAX = 65533  # a segment's length field counts itself: 65535 in all
 
 
-def _boxes(data: bytes) -> list[tuple[bytes, bytes]]:
-    """(type, body) of the container's top-level boxes; [] for a bare codestream."""
+def _spans(data: bytes) -> list[tuple[bytes, int, int, int]]:
+    """(type, box start, body start, box end) of the container's top-level boxes; [] for
+    a bare codestream."""
     if not data.startswith(b"\x00\x00\x00\x0cJXL \r\n\x87\n"):
         return []
     out, i = [], 0
@@ -33,9 +36,42 @@ def _boxes(data: bytes) -> list[tuple[bytes, bytes]]:
             size = len(data) - i
         if size < head or i + size > len(data):
             break
-        out.append((kind, data[i + head : i + size]))
+        out.append((kind, i, i + head, i + size))
         i += size
     return out
+
+
+def _boxes(data: bytes) -> list[tuple[bytes, bytes]]:
+    """(type, body) of the container's top-level boxes; [] for a bare codestream."""
+    return [(kind, data[body:end]) for kind, _, body, end in _spans(data)]
+
+
+def _box(kind: bytes, body: bytes) -> bytes:
+    if 8 + len(body) <= 0xFFFFFFFF:
+        return struct.pack(">I4s", 8 + len(body), kind) + body
+    return struct.pack(">I4sQ", 1, kind, 16 + len(body)) + body
+
+
+def unpacked_boxes(data: bytes) -> bytes:
+    """The JPEG XL file with its brotli-compressed Exif and XMP boxes (``brob``, as
+    OpenImageIO's writer stores them) stored as they are, in the same place: readers that
+    do not decode brotli boxes (exiftool 12.57, among others) saw no metadata at all.
+    The file unchanged when it has none, or a box cannot be decoded."""
+    spans = _spans(data)
+    out, done = [], 0
+    for kind, start, body, end in spans:
+        inner = data[body : body + 4]
+        if kind != b"brob" or inner not in (b"Exif", b"xml "):
+            continue
+        try:
+            import imagecodecs
+
+            plain = bytes(imagecodecs.brotli_decode(data[body + 4 : end]))
+        except Exception:  # a box that cannot be decoded: the file as it was
+            return data
+        out += [data[done:start], _box(inner, plain)]
+        done = end
+    return b"".join([*out, data[done:]]) if out else data
 
 
 def metadata_boxes(data: bytes) -> tuple[bytes | None, bytes | None]:

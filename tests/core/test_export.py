@@ -259,8 +259,8 @@ def test_a_format_carries_metadata_iff_its_record_says_so(tmp_path, source, hdr,
     else:
         read_back = inp.spec().get_string_attribute("Make") == "TestCam"
         inp.close()
-    # JPEG XL keeps Exif and XMP in brotli-compressed boxes, which OpenImageIO's reader
-    # skips: looked for unpacked, and read back through core.jxl_metadata
+    # JPEG XL keeps Exif and XMP in boxes OpenImageIO's reader skips: looked for
+    # unpacked, and read back through core.jxl_metadata
     exif, xmp = metadata_boxes(data)
     unpacked = data + (exif or b"") + (xmp or b"")
     in_bytes = b"TestCam" in unpacked and b"Photographer Q" in unpacked
