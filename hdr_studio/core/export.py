@@ -142,8 +142,10 @@ def _spec(
     if "DateTime" not in metadata:
         # No write time (OpenEXR adds one unless told): the same input and settings give
         # the same bytes, which batch resumes and cluster runs compare. A source's own
-        # capture time is carried over with its metadata.
-        spec.attribute("DateTime", "")
+        # date is carried over with its metadata; one with only a capture time gets that
+        # (an empty tag, what suppresses the write time, is invalid to exiftool).
+        taken = metadata.get("Exif:DateTimeOriginal", ("string", ""))[1]
+        spec.attribute("DateTime", taken if isinstance(taken, str) else "")
     spec.attribute("Orientation", 1)
     for name, value in attrs.items():
         if isinstance(value, tuple):

@@ -240,6 +240,19 @@ def test_metadata_survives_and_orientation_is_reset(tmp_path, source, hdr):
     assert "HDR Studio" in spec.get_string_attribute("Software")
 
 
+def test_a_tiff_is_dated_by_its_photo_s_capture_time_when_it_has_no_other(tmp_path, hdr):
+    """A photo with only a capture time got an empty DateTime tag (what keeps the write
+    time out, so the same input gives the same bytes), which exiftool calls invalid."""
+    code = np.full((8, 8, 3), 0.5, np.float32)
+    photo = Image(linear=code**2.2, code=code)
+    photo.metadata["Exif:DateTimeOriginal"] = ("string", "2024:05:06 07:08:09")
+    out = ex.write_result(hdr[:8, :8], tmp_path / "d.tif", photo, fmt="tiff-float")
+    spec = oiio.ImageInput.open(str(out)).spec()
+    assert spec.get_string_attribute("DateTime") == "2024:05:06 07:08:09"
+    again = ex.write_result(hdr[:8, :8], tmp_path / "e.tif", photo, fmt="tiff-float")
+    assert again.read_bytes() == out.read_bytes()  # still no write time
+
+
 _ = zlib  # PNG chunk CRCs are not checked here; OIIO's reader validates them.
 
 
