@@ -69,7 +69,8 @@ def test_next_previous_filmstrip_and_settings_per_photo(qtbot, win, tmp_path):  
     strip = win.docks.filmstrip
     assert [strip.item(i).text() for i in range(strip.count())] == names
     assert strip.currentRow() == 0
-    assert not action(win, "PgUp").isEnabled() and action(win, "PgDown").isEnabled()
+    # on within the folder, also at its ends, where they say so (test_defects)
+    assert action(win, "PgUp").isEnabled() and action(win, "PgDown").isEnabled()
     assert action(win, "Ctrl+Shift+N").isEnabled()  # apply these settings to the next
     win.reconstruct_panel.strength_slider.spin.setValue(40)
     action(win, "PgDown").trigger()  # the next photo
@@ -96,7 +97,7 @@ def test_next_previous_filmstrip_and_settings_per_photo(qtbot, win, tmp_path):  
     strip.itemClicked.emit(strip.item(2))  # the last photo: no next one to apply them to
     qtbot.waitUntil(lambda: win.state.document.path.name == names[2], timeout=30000)
     settle(qtbot, win)
-    assert not action(win, "PgDown").isEnabled() and not action(win, "Ctrl+Shift+N").isEnabled()
+    assert not action(win, "Ctrl+Shift+N").isEnabled()
     thumbs = [strip.item(i).icon().pixmap(strip.iconSize()).toImage() for i in range(3)]
     assert all(not t.isNull() and t.pixel(20, 20) != QtGui.QColor(60, 60, 60).rgb() for t in thumbs)
 
