@@ -206,8 +206,9 @@ def _training_lines(name: str, meta: dict[str, Any], member: bool) -> list[str]:
         f"{s['name']} {s['steps']} steps (lr {s['lr']})" for s in tc.get("stages", [])
     )
     crops = int(meta.get("real_crops", 312))
+    per_photo = crops // int(meta.get("real_photos", 26))
     data = (
-        f"`hdr-studio data real --from DIR{'' if crops == 312 else f' --count {crops // 26}'}`, "
+        f"`hdr-studio data real --from DIR{'' if per_photo == 12 else f' --count {per_photo}'}`, "
         if tc.get("real_share")
         else ""
     )
@@ -272,7 +273,8 @@ def _fine_tune_line(meta: dict[str, str], tc: dict[str, Any]) -> str:
     if tc.get("real_share"):
         text += (
             f" {tc['real_share']:.0%} of the HDR patches are crops of real HDR photographs "
-            f"(`real/train`: {meta.get('real_crops', 312)} crops of 26 photographs — ILM's "
+            f"(`real/train`: {meta.get('real_crops', 312)} crops of "
+            f"{meta.get('real_photos', 26)} photographs — ILM's "
             "OpenEXR photographs and Poly Haven panoramas seen through perspective views; "
             "DATA.md)."
         )
@@ -313,7 +315,7 @@ def _fine_tune_line(meta: dict[str, str], tc: dict[str, Any]) -> str:
             f" Fine-tuned from weights ({of}trained {b.get('steps', '?')} steps "
             f"with {_config_file('masked', btc)}) on: "
             f"{_data_line(str(btc.get('model', 'masked')), btc)}"
-            f"{_fine_tune_line({k: v for k, v in b.items() if k == 'real_crops'}, btc)}"
+            f"{_fine_tune_line({k: v for k, v in b.items() if k.startswith('real_')}, btc)}"
         )
     return text
 

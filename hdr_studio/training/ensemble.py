@@ -28,6 +28,7 @@ MEMBER_KEYS = (
     "hardware",
     "train_precision",
     "real_crops",
+    "real_photos",
     "calibration",
     "fine_tuned_from",
     "batch_stream",

@@ -211,7 +211,7 @@ def _load_data(recipe, cfg: dict[str, Any], root: Path) -> None:
     """The recipe's pools: rendered, procedural and real HDR scenes, photographs."""
     from hdr_studio.training.data.dataset import render_paths
     from hdr_studio.training.data.photos import photo_paths
-    from hdr_studio.training.data.real import real_paths
+    from hdr_studio.training.data.real import training_crops
     from hdr_studio.training.samplers import HdrPool, PhotoPool
 
     if recipe.needs_hdr and not render_paths(root, "train"):
@@ -227,7 +227,7 @@ def _load_data(recipe, cfg: dict[str, Any], root: Path) -> None:
             synthetic=int(cfg.get("synthetic", 0)),
             synthetic_seed=int(cfg.get("synthetic_seed", 0)),
             extra=int(cfg.get("synthetic_extra", 0)),
-            real=real_paths(root, "train") if share > 0 else (),
+            real=training_crops(root, cfg.get("real_added_by")) if share > 0 else (),
             real_share=share,
         )
     if recipe.needs_photos:
@@ -384,11 +384,13 @@ def ship(setup: _Setup, opts: TrainOptions, cfg: dict, steps: int, seconds: floa
         ),
     }
     if cfg.get("real_share"):  # how many real crops the pool held (data real --count)
-        from hdr_studio.training.data.real import real_paths
+        from hdr_studio.training.data.real import training_crops
 
-        meta["real_crops"] = str(len(real_paths(setup.root, "train")))
+        crops = training_crops(setup.root, cfg.get("real_added_by"))
+        meta["real_crops"] = str(len(crops))
+        meta["real_photos"] = str(len({p.stem.rsplit("_", 1)[0] for p in crops}))
     if base_meta:  # the chain of weights this run started from, nearest first
-        keys = ("training_config", "steps", "member", "real_crops")
+        keys = ("training_config", "steps", "member", "real_crops", "real_photos")
         base = {k: base_meta[k] for k in keys if k in base_meta}
         earlier = json.loads(base_meta.get("fine_tuned_from", "[]"))
         meta["fine_tuned_from"] = json.dumps([base, *earlier])

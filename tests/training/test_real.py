@@ -128,6 +128,32 @@ def test_data_real_cli_count_sets_the_crops_of_each_training_photograph(
     assert len(real.real_paths(tmp_path, "train")) == 5
 
 
+def test_sources_added_later_leave_the_earlier_crops_and_configs_as_they_were(tmp_path):
+    """A source appended to the manifest adds crops; the earlier sources' crops are the
+    same bytes, and a config's ``real_added_by`` keeps to the sources of its date."""
+    first = _fixture_sources()[0]
+    later = real.RealSource(**dict(first.to_json(), path="hdri/later.hdr", added="2026-12-08"))
+    files = tmp_path / "files"
+    shutil.copytree(FIXTURE / "files", files)
+    shutil.copy(files / first.repo / first.path, files / first.repo / later.path)
+    real.build_real(tmp_path / "a", files, [first], crops={"train": 3})
+    real.build_real(tmp_path / "b", files, [first, later], crops={"train": 3})
+    before = real.training_crops(tmp_path / "a")
+    assert [p.name for p in before] == [
+        "noon_grass_128_0.exr",
+        "noon_grass_128_1.exr",
+        "noon_grass_128_2.exr",
+    ]
+    assert len(real.training_crops(tmp_path / "b")) == 6
+    kept = real.training_crops(tmp_path / "b", "2026-12-03", [first, later])
+    assert [p.name for p in kept] == [p.name for p in before]
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(before, kept, strict=True))
+    assert len(real.training_crops(tmp_path / "b", "2026-12-08", [first, later])) == 6
+    for config in Path(real.__file__).parents[1].glob("configs/*.json"):
+        cfg = json.loads(config.read_text())  # the shipped recipes keep to their sources
+        assert not cfg.get("real_share") or cfg.get("real_added_by") == "2026-12-03", config
+
+
 def test_the_training_pool_draws_real_crops_at_its_share():
     from hdr_studio.training.samplers import HdrPool
 

@@ -55,6 +55,9 @@ class RealSource:
     shows: str
     split: str
     bytes: int = 0
+    #: when it became a source: a training config's ``real_added_by`` keeps to the sources
+    #: there were when it was made, so that a run reproduces (the first 48 are of this date)
+    added: str = "2026-12-03"
 
     @property
     def stem(self) -> str:
@@ -299,3 +302,18 @@ def build_real(
 
 def real_paths(root: Path, split: str) -> list[Path]:
     return sorted((Path(root) / "real" / split).glob("*.exr"))
+
+
+def training_crops(
+    root: Path, added_by: str | None = None, sources: Sequence[RealSource] | None = None
+) -> list[Path]:
+    """The real training crops, of the sources added by ``added_by`` (an ISO date; None:
+    all): crops of the sources added later are left out, so a config made before them
+    trains on what it was trained on then (later sources are appended to the manifest,
+    so the earlier crops themselves stay the same)."""
+    paths = real_paths(root, "train")
+    if added_by is None:
+        return paths
+    sources = load_sources() if sources is None else sources
+    keep = {s.stem for s in sources if s.added <= added_by}
+    return [p for p in paths if p.stem.rsplit("_", 1)[0] in keep]
