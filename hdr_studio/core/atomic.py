@@ -33,12 +33,12 @@ def check_output(path: Path, force: bool = False, sources: tuple[Path, ...] = ()
     if path.exists() and not force:
         raise OutputError(f"{path}: already exists (use --force to overwrite)")
     if path.parent.exists() and not path.parent.is_dir():
-        raise OutputError(f"{path}: {path.parent} is a file, not a folder")
+        raise OutputError(f"{path}: {path.parent} is a file, not a folder", folder=True)
     if not path.parent.is_dir():
-        raise OutputError(f"{path}: folder {path.parent} does not exist")
+        raise OutputError(f"{path}: folder {path.parent} does not exist", folder=True)
     if not os.access(path.parent, os.W_OK | os.X_OK):
         why = "read-only file system" if _read_only(path.parent) else "no write permission"
-        raise OutputError(f"{path}: cannot write in folder {path.parent} ({why})")
+        raise OutputError(f"{path}: cannot write in folder {path.parent} ({why})", folder=True)
 
 
 def _read_only(folder: Path) -> bool:

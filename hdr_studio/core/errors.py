@@ -28,9 +28,14 @@ class InputError(HdrStudioError):
 
 
 class OutputError(HdrStudioError):
-    """The output is refused or could not be written."""
+    """The output is refused or could not be written; ``folder``: the fault is its
+    folder's (missing, not a folder, not writable), not its name's."""
 
     exit_code = 3
+
+    def __init__(self, message: str, folder: bool = False) -> None:
+        super().__init__(message)
+        self.folder = folder
 
 
 class Cancelled(HdrStudioError):

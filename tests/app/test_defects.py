@@ -702,6 +702,7 @@ def test_export_refusals_and_notes_come_before_the_file(qtbot, win, tmp_path):  
     missing = tmp_path / "unplugged" / "x.png"
     dlg.file_chosen(str(missing))
     assert not dlg.problem.isHidden() and "does not exist" in dlg.problem.text()
+    assert dlg.problem.text().endswith("choose another folder.")  # not "another name"
     assert win.settings.value("export/dir") is None  # not remembered
     locked = tmp_path / "locked"
     locked.mkdir()
