@@ -17,8 +17,10 @@ VAL_SET (default ``DATA/real/valset``) it reports how much of the shortfall the 
 explains and what lifting each region by its predicted shortfall does to PU21 inside and
 the brightest 1 %: the lift (on pixels with every channel clipped only) rises from the
 nearest pixel that kept a channel towards the core, as in ``peak_shape_experiment.py``.
-A training pair set is made with ``--make-fit DIR`` from ``DATA/real/train`` through the
-same virtual camera as the validation pairs. The default's results are cached
+A training pair set is made with ``--make-fit DIR [ADDED [PER_PHOTO]]`` from
+``DATA/real/train`` (the photographs added to the manifest on ADDED, default 2026-12-03;
+8 crops of each unless PER_PHOTO says) through the same virtual camera as the validation
+pairs. The default's results are cached
 (``GLOW_CACHE``, default /tmp/hdr-glow-cache). About 10 minutes on 2 cores.
 """
 
@@ -40,16 +42,20 @@ MIN_AREA = 4
 CACHE = Path(os.environ.get("GLOW_CACHE", "/tmp/hdr-glow-cache"))  # the default's results
 
 
-def make_fit_set(out: Path, per_photo: int = 8) -> None:
+def make_fit_set(out: Path, per_photo: int = 8, added: str = "2026-12-03") -> None:
     """Pairs (as ``real/valset``'s) from up to ``per_photo`` training crops of each
-    training photograph."""
+    training photograph added to the manifest on ``added`` (2026-12-03: the 26 the shipped
+    network was trained on; 2026-12-08: the 24 it never saw)."""
     from hdr_studio.core.reader import read_image
     from hdr_studio.training.data.dataset import data_root
-    from hdr_studio.training.data.real import real_paths, write_pairs
+    from hdr_studio.training.data.real import load_sources, real_paths, write_pairs
 
+    on_day = {s.stem for s in load_sources() if s.added == added}
     crops: dict[str, np.ndarray] = {}
     counts: dict[str, int] = {}
     for path in real_paths(data_root(), "train"):
+        if path.stem.rsplit("_", 1)[0] not in on_day:
+            continue
         photo = path.stem.rsplit("_", 1)[0]
         if counts.get(photo, 0) >= per_photo:
             continue
@@ -148,8 +154,10 @@ def main() -> None:
     from hdr_studio.training.data.dataset import data_root
 
     os.environ.setdefault("OMP_NUM_THREADS", "2")
-    if sys.argv[1] == "--make-fit":
-        make_fit_set(Path(sys.argv[2]))
+    if sys.argv[1] == "--make-fit":  # --make-fit DIR [ADDED [PER_PHOTO]]
+        added = sys.argv[3] if len(sys.argv) > 3 else "2026-12-03"
+        per_photo = int(sys.argv[4]) if len(sys.argv) > 4 else 8
+        make_fit_set(Path(sys.argv[2]), per_photo, added)
         return
     fit_pairs = regions(Path(sys.argv[1]))
     val_dir = Path(sys.argv[2]) if len(sys.argv) > 2 else data_root() / "real" / "valset"
