@@ -247,6 +247,26 @@ def test_apply_these_settings_to_the_next_photo(tmp_path):
     assert history.undo() and state.edits.strength == 1.0
 
 
+def test_a_carried_selection_keeps_its_place_on_a_photo_of_another_size(tmp_path):
+    """From a new user's pass: "apply these settings to the next photo" carried the result's
+    rectangle in pixels, so on a smaller photo it ran off the right and bottom edges."""
+    import cv2
+
+    code = cv2.imread(str(SAMPLE))
+    h, w = code.shape[:2]
+    cv2.imwrite(str(tmp_path / "a.jpg"), code)
+    cv2.imwrite(str(tmp_path / "b.jpg"), cv2.resize(code, (w // 2, h // 2)))
+    state, ctl, _history, session, _clock = editor()
+    ctl.open(tmp_path / "a.jpg")
+    state.edits.update(selection=(w // 4, h // 4, 3 * w // 4, 3 * h // 4))
+    session.carry_to_next()
+    ctl.open(session.neighbour(1))
+    assert state.document.path.name == "b.jpg"
+    x0, y0, x1, y1 = state.edits.selection
+    assert abs(x0 - w // 8) <= 1 and abs(y0 - h // 8) <= 1
+    assert abs(x1 - 3 * w // 8) <= 1 and abs(y1 - 3 * h // 8) <= 1
+
+
 def test_going_back_to_a_photo_gives_its_result_back(tmp_path, monkeypatch):
     """A photo left with a result gets it back when opened again (the same result, no
     network run); one whose kept result was dropped for memory is made again with its

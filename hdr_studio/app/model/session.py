@@ -66,8 +66,9 @@ class PhotoMemory:
     outcome: Any = None
     #: The file as it was when the photo was left (:func:`file_stamp`).
     stamp: tuple[int, int] | None = None
-    #: Carried settings: the name of the photo they come from.
+    #: Carried settings: the name of the photo they come from, and its (width, height).
     source: str = ""
+    size: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,27 @@ class Arrival:
 
     outcome: Any = None
     rerun: bool = False
+
+
+def scaled_selection(
+    selection: tuple[int, int, int, int],
+    source: tuple[int, int] | None,
+    target: tuple[int, int],
+) -> tuple[int, int, int, int] | None:
+    """A rectangle (x0, y0, x1, y1) of a ``source``-sized photo (width, height) at the same
+    place in a ``target``-sized one: carried in pixels, it fell partly or wholly outside a
+    photo of another size. None when it has no pixel left there."""
+    if source is None or source == target:
+        return selection
+    sx, sy = target[0] / source[0], target[1] / source[1]
+    x0, y0, x1, y1 = selection
+    box = (
+        min(max(round(x0 * sx), 0), target[0]),
+        min(max(round(y0 * sy), 0), target[1]),
+        min(max(round(x1 * sx), 0), target[0]),
+        min(max(round(y1 * sy), 0), target[1]),
+    )
+    return box if box[2] > box[0] and box[3] > box[1] else None
 
 
 @dataclass(eq=False)
@@ -148,8 +170,10 @@ class Session(Observable):
 
     def carry_to_next(self) -> None:
         """Give the open photo's settings to the next photo opened."""
-        path = self._state.document.path
-        self.update(carry=replace(self._snapshot(), source=path.name if path else ""))
+        doc = self._state.document
+        path, image = doc.path, doc.image
+        size = (image.linear.shape[1], image.linear.shape[0]) if image is not None else None
+        self.update(carry=replace(self._snapshot(), source=path.name if path else "", size=size))
 
     def arrived(self, path: Path, from_file: bool = True, preview: bool = False) -> Arrival:
         """Photo ``path`` is open: give it its settings (remembered, carried, or the
@@ -171,8 +195,13 @@ class Session(Observable):
             state.view.update(exposure=exposure)
         history.restore(saved, f"Opened {name}")
         if carried is not None:  # "apply these settings": one step, undone like any other
+            edits = dict(carried.edits)
+            image = state.document.image
+            if edits.get("selection") is not None and image is not None:
+                size = (image.linear.shape[1], image.linear.shape[0])
+                edits["selection"] = scaled_selection(edits["selection"], carried.size, size)
             with history.group(f"Settings of {carried.source or 'the last photo'}"):
-                state.edits.update(**carried.edits)
+                state.edits.update(**edits)
                 state.view.update(exposure=carried.exposure)
         if from_file:
             self.refresh_folder(path)
