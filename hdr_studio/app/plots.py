@@ -42,17 +42,17 @@ class ChromaticityPanel(pg.PlotWidget):
             self.getAxis(axis).enableAutoSIPrefix(False)  # before labels, or ticks get scaled
         self.setLabel("bottom", "x")
         self.setLabel("left", "y")
-        # on a backing of its own: in a narrow panel the gamut lines ran through its text
-        self.legend = self.addLegend(
-            offset=(-6, 6), brush=pg.mkBrush(30, 30, 30, 215), pen=pg.mkPen(90, 90, 90)
-        )
-        self.locus = self.plot(
-            [], [], pen=pg.mkPen((170, 170, 170), width=1.5), name="Spectral locus"
-        )
+        # Under the diagram, in two columns: inside it, at the panel's docked size, the
+        # legend covered the white point, where the photo's and the result's pixels are.
+        self.legend = pg.LegendItem(colCount=2, verSpacing=-8, horSpacing=6, labelTextSize="8pt")
+        self.plotItem.layout.addItem(self.legend, 4, 1)
+        self.locus = self.plot([], [], pen=pg.mkPen((170, 170, 170), width=1.5))
+        self.legend.addItem(self.locus, "Spectral locus")
         self.triangles = {}
         for name, colour, label in TRIANGLES:
             pen = pg.mkPen(colour, width=1.5, style=QtCore.Qt.PenStyle.DashLine)
-            self.triangles[name] = self.plot([], [], pen=pen, name=label)
+            self.triangles[name] = self.plot([], [], pen=pen)
+            self.legend.addItem(self.triangles[name], label)
         # The pixels as a density image (computed on a worker by :func:`density`): building
         # tens of thousands of scatter points on the GUI thread stalled it.
         self.density = pg.ImageItem()
@@ -61,7 +61,7 @@ class ChromaticityPanel(pg.PlotWidget):
         # scatter only takes the symbol brush once it has data, so the legend drew the default
         # grey. A scatter item of its own, never added to the plot, carries the brush.
         self.swatches = {}
-        for label, colour in (("photo", BEFORE_RGB), ("result (pixels it moved)", AFTER_RGB)):
+        for label, colour in (("photo", BEFORE_RGB), ("result: moved pixels", AFTER_RGB)):
             swatch = pg.ScatterPlotItem(symbol="s", size=8, pen=None, brush=pg.mkBrush(*colour))
             self.legend.addItem(swatch, label)
             self.swatches[label] = swatch

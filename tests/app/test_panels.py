@@ -32,6 +32,21 @@ def test_chromaticity_legend_swatches_show_the_density_colours(qtbot):
         assert near.sum() >= 30, f"no legend swatch in {colour}"
 
 
+def test_the_chromaticity_legend_leaves_the_diagram_clear_at_the_docked_size(qtbot):
+    """From a new user's pass: in the docked panel (about 340 × 270) the legend lay over
+    the right 60 % of the diagram, the white point's pixels included; and it stays whole."""
+    panel = ChromaticityPanel()
+    qtbot.addWidget(panel)
+    panel.resize(340, 270)
+    panel.show()
+    qtbot.wait(50)
+    legend = panel.legend.sceneBoundingRect()
+    view = panel.plotItem.vb.sceneBoundingRect()
+    assert not legend.intersects(view)
+    assert legend.right() <= panel.width() and legend.bottom() <= panel.height()
+    assert view.width() > 200 and view.height() > 120
+
+
 def test_layer_tiles_keep_their_size_and_are_disabled_until_they_exist(qtbot):
     panel = LayersPanel()
     qtbot.addWidget(panel)
