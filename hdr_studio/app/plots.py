@@ -3,7 +3,7 @@ diagram. They draw what the workers computed (:mod:`hdr_studio.app.model.frames`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyqtgraph as pg
@@ -45,7 +45,9 @@ class ChromaticityPanel(pg.PlotWidget):
         # Under the diagram, in two columns: inside it, at the panel's docked size, the
         # legend covered the white point, where the photo's and the result's pixels are.
         self.legend = pg.LegendItem(colCount=2, verSpacing=-8, horSpacing=6, labelTextSize="8pt")
-        self.plotItem.layout.addItem(self.legend, 4, 1)
+        plot_item: Any = self.getPlotItem()  # its grid: pyright sees QGraphicsWidget.layout()
+        grid = cast(QtWidgets.QGraphicsGridLayout, plot_item.layout)
+        grid.addItem(self.legend, 4, 1)  # the row under the x axis
         self.locus = self.plot([], [], pen=pg.mkPen((170, 170, 170), width=1.5))
         self.legend.addItem(self.locus, "Spectral locus")
         self.triangles = {}
