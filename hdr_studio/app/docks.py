@@ -156,7 +156,10 @@ class PanelsHidden:
         else:
             for d in self.hidden or self.docks.widgets:
                 d.show()
+            if self.layout is not None:  # their sizes too: shown again, Qt shared out the
+                self.win.restoreState(self.layout)  # height anew (Layers lost half of it)
             self.hidden, self.layout = [], None
+            hide_stray_tab_bars_soon(self.win)
 
     def state_to_keep(self) -> QtCore.QByteArray:
         """The window's state for the next start: with the panels as they were before they

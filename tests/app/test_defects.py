@@ -830,6 +830,24 @@ def test_panels_hidden_at_quit_are_back_at_the_next_start(qtbot):
         again.shutdown()
 
 
+def test_panels_come_back_from_tab_at_their_sizes(qtbot, win):  # noqa: F811
+    """From a new user's pass: Tab twice grew Histogram from 242 to 384 px and shrank
+    Layers to 148 (its Base and Detail tiles scrolled out of view), and the window kept
+    that layout for the next start."""
+    win.resize(1366, 768)
+    QtWidgets.QApplication.processEvents()
+    qtbot.wait(100)
+    before = {d.windowTitle(): (d.width(), d.height()) for d in win.docks.widgets if d.isVisible()}
+    win.menus.hide_panels.setChecked(True)
+    qtbot.wait(100)
+    win.menus.hide_panels.setChecked(False)
+    qtbot.wait(100)
+    after = {d.windowTitle(): (d.width(), d.height()) for d in win.docks.widgets if d.isVisible()}
+    assert after.keys() == before.keys()
+    for name, (w, h) in before.items():
+        assert abs(after[name][0] - w) <= 2 and abs(after[name][1] - h) <= 2, (name, after)
+
+
 def test_the_selection_is_resized_by_any_edge(qtbot, win):  # noqa: F811
     """Edit ▸ Limit the result to a rectangle says "drag its edges": dragging its left
     edge moved the whole rectangle (the one handle was its bottom-right corner)."""
