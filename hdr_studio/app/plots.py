@@ -159,6 +159,7 @@ class HistogramPanel(QtWidgets.QWidget):
         view_box(self.plot).setXRange(0.0, 1.0, padding=0.01)
         self.plot.setLabel("bottom", "code value (photo, 0–1)")
         self.histogram: Histogram | None = None
+        self.sdr_shown = False  # the view shows a result's SDR rendition (DRHT)
         self.under_button.clicked.connect(lambda: self._toggle("show_under"))
         self.over_button.clicked.connect(lambda: self._toggle("show_over"))
         overlay.subscribe(lambda _: self._sync_indicators())
@@ -185,14 +186,25 @@ class HistogramPanel(QtWidgets.QWidget):
         )
         box = view_box(self.plot)
         box.setXRange(float(hist.edges[0]), float(hist.edges[-1]), padding=0.01)
+        self._set_title()
+        self._sync_indicators()
+
+    def set_sdr_shown(self, shown: bool) -> None:
+        """The view shows the SDR result: the histogram (of the HDR result) says so."""
+        self.sdr_shown = shown
+        if self.histogram is not None:
+            self._set_title()
+
+    def _set_title(self) -> None:
         # over a result's histogram the badges still count the photo's clipped pixels
+        hdr = self.histogram is not None and self.histogram.unit == "stops"
+        shown = "; the view: its SDR result" if hdr and self.sdr_shown else ""
         self.title.setText(
-            "Result (HDR) <span style='font-size:small; color:#999'>"
+            f"Result (HDR{shown}) <span style='font-size:small; color:#999'>"
             "(badges: clipped in the photo)</span>"
             if hdr
             else "Photo"
         )
-        self._sync_indicators()
 
     def _sync_indicators(self) -> None:
         ov, hist = self.overlay, self.histogram

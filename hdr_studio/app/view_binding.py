@@ -31,16 +31,19 @@ def compare_labels(state) -> tuple[str, str]:
     """The names of the two sides the viewer compares; in single view, the name of what
     is shown when it is not the photo (a layer was shown with nothing to say which)."""
     doc, mode = state.document, state.view.compare
+    result = doc.result_label  # the SDR result, when shown, named as such (it was not)
+    if state.view.show_sdr_result and doc.result_sdr is not None:
+        result += " · SDR result"
     if mode == "none" and doc.image is not None:
         layer = state.view.layer
         if layer == "result" and doc.result is not None:
-            return f"Result — {doc.result_label}", ""
+            return f"Result — {result}", ""
         return SINGLE_LABELS.get(layer, ""), ""
     if doc.result is None or mode == "none":
         return "", ""
     if mode == "ab" and doc.reference is not None:
-        return f"A — {doc.reference.label}", f"B — {doc.result_label}"
-    return "Before — photo", f"After — {doc.result_label}"
+        return f"A — {doc.reference.label}", f"B — {result}"
+    return "Before — photo", f"After — {result}"
 
 
 def shown_at(state, part: int) -> tuple[str, Any]:
@@ -120,6 +123,9 @@ class ViewBinding(QtCore.QObject):
         if name == "layer":
             self.docks.layers.set_current(v.layer)
             self.viewer.set_labels(*compare_labels(self.state))
+        if name == "show_sdr_result":
+            self.viewer.set_labels(*compare_labels(self.state))
+            self.docks.histogram.set_sdr_shown(v.show_sdr_result)
         self.request_render()
 
     def _document_changed(self, name: str) -> None:

@@ -218,6 +218,12 @@ def test_model_with_hdr_and_sdr_results(qtbot, win, tmp_path, monkeypatch):
     win.sdr_result.setChecked(True)
     qtbot.waitUntil(lambda: win.renderer.applied > before, timeout=30000)
     assert win.state.view.show_sdr_result
+    # the view names the SDR result, the histogram (of the HDR one) says what the view
+    # shows: both read as with the HDR result (a new user's pass)
+    assert win.viewer._label_text[1].endswith("· SDR result")
+    assert "SDR result" in win.docks.histogram.title.text()
+    win.sdr_result.setChecked(False)
+    assert "SDR result" not in win.viewer._label_text[1] + win.docks.histogram.title.text()
 
 
 def test_100_percent_shows_full_resolution_pixels_of_big_photos(qtbot, win, tmp_path):
