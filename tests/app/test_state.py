@@ -1,5 +1,7 @@
 """The plain models and the numpy rendering, without a window."""
 
+from pathlib import Path
+
 import numpy as np
 
 from hdr_studio.app.model import render
@@ -106,6 +108,23 @@ def test_metadata_is_shown_in_an_editors_words_and_units():
     assert tag_value("Exif:MeteringMode", 42) == "42"  # unknown codes as they are
     assert tag_value("Software", "x" * 100).endswith("…")
     assert tag_value("ICCProfile", np.zeros(560, np.uint8)) == "embedded (560 bytes)"
+    assert tag_value("Exif:DateTimeOriginal", "2002:11:24 15:11:22") == "2002-11-24 15:11:22"
+    assert tag_value("DateTime", "not a date") == "not a date"
+
+
+def test_a_raw_s_date_and_iso_are_not_both_written_and_not_carried():
+    """From a new user's pass on a Canon CRW: "Written into the export" listed its date and
+    ISO and "Not carried: Date time, ISO" beside them. The writers keep the file's date
+    (it was filtered out as a write time) and ISO under Exif 2.3's name for the same tag."""
+    from hdr_studio.app.model.metadata import export_rows, photo_rows
+    from hdr_studio.core.reader import read_image
+
+    image = read_image(Path(__file__).parents[1] / "data" / "raw" / "RAW_CANON_D30_SRGB.CRW")
+    rows = {label: value for label, value, _ in export_rows(image, "jpeg-sdr")}
+    assert rows["Date time"] == "2002-11-24 15:11:22" and rows["ISO"] == "100"
+    assert "Date time" not in rows.get("Not carried", "")
+    assert "ISO" not in rows.get("Not carried", "")
+    assert dict(photo_rows(image, "sRGB"))["Taken"] == "2002-11-24 15:11:22"
 
 
 def test_an_ultra_hdr_export_lists_no_container_internals():

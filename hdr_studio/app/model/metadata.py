@@ -119,7 +119,7 @@ def photo_rows(image: Image, curve: str) -> Rows:
         ("Camera", camera_of(image) or "—"),
         ("Lens", str(lens) if lens else "—"),
         ("Exposure", exposure_line(image)),
-        ("Taken", str(taken) if taken else "—"),
+        ("Taken", _date(str(taken)) if taken else "—"),
         ("Size", f"{image.width} × {image.height}, {image.bit_depth}-bit {kind}"),
         ("Colour", f"{PRIMARIES.get(image.primaries, image.primaries)}, {encoding} encoding"),
         ("Camera curve", curve),
@@ -343,9 +343,29 @@ def tag_value(name: str, value: Any) -> str:
             return f"{h:02.0f}:{m:02.0f}:{sec:02.0f} UTC"
         if name in _GPS_LETTERS and isinstance(scalar, str):
             return _GPS_LETTERS[name].get(scalar.strip(), scalar)
+        if name in _DATES and isinstance(scalar, str):
+            return _date(scalar)
     except (TypeError, ValueError, IndexError, OverflowError):
         pass
     return _plain(value)
+
+
+#: Exif's date-and-time tags ("YYYY:MM:DD HH:MM:SS"), shown with dashes in the date.
+_DATES = frozenset({"DateTime", "Exif:DateTimeOriginal", "Exif:DateTimeDigitized", "GPS:DateStamp"})
+
+
+def _date(text: str) -> str:
+    """ "2002:11:24 15:11:22" as an editor reads it: "2002-11-24 15:11:22"."""
+    day, _, rest = text.strip().partition(" ")
+    parts = day.split(":")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return text
+    return "-".join(parts) + (f" {rest}" if rest else "")
+
+
+#: One Exif tag under the names OpenImageIO gives it in different files (0x8827: the
+#: name Exif 2.2 gave it, and Exif 2.3's): carried under one, it is not "not carried".
+_SAME_TAG = {"Exif:ISOSpeedRatings": "Exif:PhotographicSensitivity"}
 
 
 def _plain(value: Any) -> str:
@@ -395,7 +415,8 @@ def written_metadata(image: Image, fmt: str, strip_location: bool = False) -> di
     return {
         p.name: tag_value(p.name, p.value)
         for p in attribs
-        if not p.name.startswith(_ENCODING_NOISE) and p.name != "DateTime"
+        # an empty DateTime is what keeps a writer's write time out: nothing carried
+        if not p.name.startswith(_ENCODING_NOISE) and (p.name != "DateTime" or str(p.value))
     }
 
 
@@ -418,10 +439,14 @@ def export_rows(image: Image, fmt: str, strip_location: bool = False) -> ExportR
         written = written_metadata(image, fmt, strip_location)
     except (HdrStudioError, OSError, RuntimeError, ValueError) as exc:
         return [("Format", desc, ()), ("Metadata", f"could not be checked ({exc})", ())]
-    kept = sorted(k for k in written if k in image.metadata)
-    added = sorted(k for k in written if k not in image.metadata)
+    source = {_SAME_TAG.get(k, k) for k in image.metadata}
+    kept = sorted(k for k in written if _SAME_TAG.get(k, k) in source)
+    added = sorted(k for k in written if _SAME_TAG.get(k, k) not in source)
+    carried = {_SAME_TAG.get(k, k) for k in written}
     dropped = sorted(
-        k for k in image.metadata if k not in written and not k.startswith(_ENCODING_NOISE)
+        k
+        for k in image.metadata
+        if _SAME_TAG.get(k, k) not in carried and not k.startswith(_ENCODING_NOISE)
     )
     left_out = [k for k in dropped if strip_location and is_location(k)]
     dropped = [k for k in dropped if k not in left_out]
