@@ -112,6 +112,19 @@ class ViewBinding(QtCore.QObject):
         v = self.state.view
         if name in ("compare", "split"):
             self.viewer.set_compare(v.compare, v.split)
+            doc = self.state.document
+            # with no result, the photo twice with nothing to say why
+            if (
+                name == "compare"
+                and v.compare != "none"
+                and doc.image is not None
+                and (doc.result is None)
+            ):
+                self.win.statusBar().showMessage(
+                    "Nothing to compare yet: reconstruct first (the photo is shown "
+                    "alone until there is a result).",
+                    8000,
+                )
             sync_view_actions(self.win.menus, self.win.toolbar, self.state)
             sync_job_actions(self.win.menus, self.win.toolbar, self.state)
             self.viewer.set_labels(*compare_labels(self.state))

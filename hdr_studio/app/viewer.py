@@ -119,6 +119,8 @@ class ImageViewer(QtWidgets.QWidget):
             self._set_overlay(self.side, overlay if overlay_on_result else None)
             self.side.image.setImage(after if after is not None else before, autoLevels=False)
         self.line.setBounds((0, self.shown_size[1]))
+        # no result yet: no split line (it cut the photo in two halves of the same picture)
+        self.line.setVisible(self.mode == "split" and after is not None)
         if new_size:
             self.line.setValue(self._split * self.shown_size[1])
             self.fit()
@@ -141,7 +143,7 @@ class ImageViewer(QtWidgets.QWidget):
         elif not two_panes and self.side is not None:
             self.graphics.ci.removeItem(self.side.box)
             self.side = None
-        self.line.setVisible(mode == "split")
+        self.line.setVisible(mode == "split" and self._after is not None)
         if mode == "split" and self.shown_size[1]:
             self.line.blockSignals(True)
             self.line.setValue(split * self.shown_size[1])

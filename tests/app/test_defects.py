@@ -848,6 +848,20 @@ def test_panels_come_back_from_tab_at_their_sizes(qtbot, win):  # noqa: F811
         assert abs(after[name][0] - w) <= 2 and abs(after[name][1] - h) <= 2, (name, after)
 
 
+def test_split_view_before_a_result_says_there_is_nothing_to_compare(qtbot, win):  # noqa: F811
+    """From a new user's pass: S before any reconstruction drew the split line through the
+    photo, the same picture on both sides, with nothing to say why."""
+    open_sample(qtbot, win)
+    win.state.view.update(compare="split")
+    qtbot.wait(50)
+    assert not win.viewer.line.isVisible()
+    assert win.statusBar().currentMessage().startswith("Nothing to compare yet")
+    win.reconstruct("classical")
+    qtbot.waitUntil(lambda: win.state.job.state == "done", timeout=120000)
+    settle(qtbot, win)
+    qtbot.waitUntil(win.viewer.line.isVisible, timeout=10000)
+
+
 def test_the_selection_is_resized_by_any_edge(qtbot, win):  # noqa: F811
     """Edit ▸ Limit the result to a rectangle says "drag its edges": dragging its left
     edge moved the whole rectangle (the one handle was its bottom-right corner)."""
