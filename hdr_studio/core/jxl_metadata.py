@@ -52,24 +52,35 @@ def _box(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I4sQ", 1, kind, 16 + len(body)) + body
 
 
+def _metadata_box(kind: bytes, body: bytes) -> tuple[bytes, bytes] | None:
+    """(``Exif`` or ``xml ``, its contents) of a top-level box, a ``brob`` one decoded;
+    None for any other box, or one that cannot be decoded."""
+    if kind == b"brob":
+        kind, packed = body[:4], body[4:]
+        if kind not in (b"Exif", b"xml "):
+            return None
+        try:
+            import imagecodecs
+
+            body = bytes(imagecodecs.brotli_decode(packed))
+        except Exception:  # a damaged or undecodable box
+            return None
+    return (kind, body) if kind in (b"Exif", b"xml ") else None
+
+
 def unpacked_boxes(data: bytes) -> bytes:
     """The JPEG XL file with its brotli-compressed Exif and XMP boxes (``brob``, as
     OpenImageIO's writer stores them) stored as they are, in the same place: readers that
     do not decode brotli boxes (exiftool 12.57, among others) saw no metadata at all.
     The file unchanged when it has none, or a box cannot be decoded."""
-    spans = _spans(data)
     out, done = [], 0
-    for kind, start, body, end in spans:
-        inner = data[body : body + 4]
-        if kind != b"brob" or inner not in (b"Exif", b"xml "):
+    for kind, start, body, end in _spans(data):
+        if kind != b"brob" or data[body : body + 4] not in (b"Exif", b"xml "):
             continue
-        try:
-            import imagecodecs
-
-            plain = bytes(imagecodecs.brotli_decode(data[body + 4 : end]))
-        except Exception:  # a box that cannot be decoded: the file as it was
+        plain = _metadata_box(kind, data[body:end])
+        if plain is None:  # a box that cannot be decoded: the file as it was
             return data
-        out += [data[done:start], _box(inner, plain)]
+        out += [data[done:start], _box(*plain)]
         done = end
     return b"".join([*out, data[done:]]) if out else data
 
@@ -79,17 +90,10 @@ def metadata_boxes(data: bytes) -> tuple[bytes | None, bytes | None]:
     unreadable (a damaged ``brob`` box is skipped, not an error: the pixels may be fine)."""
     exif = xmp = None
     for box, content in _boxes(data):
-        kind, body = box, content
-        if box == b"brob" and len(content) >= 4:
-            kind = content[:4]
-            if kind not in (b"Exif", b"xml "):
-                continue
-            try:
-                import imagecodecs
-
-                body = bytes(imagecodecs.brotli_decode(content[4:]))
-            except Exception:  # a damaged or undecodable box: none
-                continue
+        found = _metadata_box(box, content)
+        if found is None:
+            continue
+        kind, body = found
         if kind == b"Exif" and len(body) >= 4 and exif is None:
             (offset,) = struct.unpack(">I", body[:4])  # to the TIFF header, after itself
             exif = body[4 + offset :] or None
