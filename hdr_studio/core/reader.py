@@ -514,9 +514,14 @@ def _split_channels(
         c = colour_idx[:3]
         # three channels in a row (nearly always): a view, not a gather of the whole picture
         rgb = data[..., c[0] : c[0] + 3] if c[2] - c[0] == 2 else data[..., c]
-        if len(colour_idx) > 3:
-            extra = ",".join(names[i] for i in colour_idx[3:])
-            notes.append(f"ignored extra channels {extra}")
+        extra = [names[i] for i in colour_idx[3:]]
+        if extra == ["invented"]:  # an HDR Studio export's map: not a colour of the picture
+            notes.append(
+                "its 'invented' channel (HDR Studio's map of reconstructed light) is not "
+                "part of the picture"
+            )
+        elif extra:
+            notes.append(f"ignored extra channels {','.join(extra)}")
     elif len(colour_idx) >= 1:
         rgb = np.repeat(data[..., colour_idx[:1]], 3, axis=2)
         notes.append("greyscale image expanded to RGB")

@@ -253,6 +253,17 @@ def test_a_tiff_is_dated_by_its_photo_s_capture_time_when_it_has_no_other(tmp_pa
     assert again.read_bytes() == out.read_bytes()  # still no write time
 
 
+def test_an_exr_with_the_invented_channel_reads_back_with_a_plain_note(tmp_path, source, hdr):
+    """From a new user's pass: the app's own EXR (with its "invented" map) reopened with
+    "ignored extra channels invented", as if the file were odd."""
+    options = ex.ExportOptions(invented_channel=True)
+    out = ex.write_result(hdr, tmp_path / "i.exr", source, fmt="exr", options=options)
+    back = read_image(out)
+    np.testing.assert_allclose(back.linear, hdr, rtol=1e-3, atol=1e-3)
+    assert not any("ignored extra channels" in n for n in back.notes)
+    assert any("'invented' channel" in n for n in back.notes)
+
+
 _ = zlib  # PNG chunk CRCs are not checked here; OIIO's reader validates them.
 
 
