@@ -662,7 +662,7 @@ _EXPORT_FORMATS = (
     ),
     ExportFormat(
         "png-sdr",
-        "PNG 16-bit sRGB (SDR)",
+        "PNG 16-bit SDR (sRGB, or Display P3)",
         (".png",),
         False,
         "srgb",
@@ -674,7 +674,7 @@ _EXPORT_FORMATS = (
     ),
     ExportFormat(
         "jpeg-sdr",
-        "JPEG 8-bit sRGB (SDR)",
+        "JPEG 8-bit SDR (sRGB, or Display P3)",
         (".jpg", ".jpeg"),
         False,
         "srgb",
@@ -686,7 +686,7 @@ _EXPORT_FORMATS = (
     ),
     ExportFormat(
         "tiff-sdr",
-        "TIFF 16-bit sRGB (SDR)",
+        "TIFF 16-bit SDR (sRGB, or Display P3)",
         (".tif", ".tiff"),
         False,
         "srgb",
