@@ -267,6 +267,28 @@ def test_a_carried_selection_keeps_its_place_on_a_photo_of_another_size(tmp_path
     assert abs(x1 - 3 * w // 8) <= 1 and abs(y1 - 3 * h // 8) <= 1
 
 
+def test_going_back_to_a_photo_gives_its_kept_a_back_too(tmp_path):
+    """From a new user's pass: a result kept as A (K) was gone after another photo and
+    back, while the photo's own result and history came back."""
+    import shutil
+
+    for name in ("a.jpg", "b.jpg"):
+        shutil.copy(SAMPLE, tmp_path / name)
+    state, ctl, _history, _session, _clock = editor()
+    ctl.open(tmp_path / "a.jpg")
+    state.edits.update(method="classical", strength=0.5)
+    ctl.reconstruct()
+    assert ctl.keep_reference() is None
+    kept = state.document.reference
+    state.edits.update(strength=1.0)
+    ctl.reconstruct()
+    ctl.open(tmp_path / "b.jpg")
+    assert state.document.reference is None  # b has none of its own
+    ctl.open(tmp_path / "a.jpg")
+    assert state.document.reference is kept and kept.label.endswith("50 %")
+    assert state.document.result_label.endswith("100 %")
+
+
 def test_going_back_to_a_photo_gives_its_result_back(tmp_path, monkeypatch):
     """A photo left with a result gets it back when opened again (the same result, no
     network run); one whose kept result was dropped for memory is made again with its

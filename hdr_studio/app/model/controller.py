@@ -215,6 +215,8 @@ class DocumentController:
             self.analyses.request(self._statistics(path, image, (over, under), on_opened))
             if back is not None and back.outcome is not None:  # a photo left earlier
                 self._show(back.outcome)
+                if back.reference is not None:  # its kept A too (it was lost)
+                    self.state.document.update(reference=back.reference)
             elif back is not None and back.rerun:
                 # "apply these settings to the next photo" of a reconstructed photo, or a
                 # photo whose result was not kept: the same settings make it again

@@ -64,11 +64,18 @@ class PhotoMemory:
     had_result: bool = False
     #: The result itself (an ``Outcome``), kept while memory allows; None once dropped.
     outcome: Any = None
+    #: The result kept as A (a ``Reference``), kept and dropped with ``outcome``.
+    reference: Any = None
     #: The file as it was when the photo was left (:func:`file_stamp`).
     stamp: tuple[int, int] | None = None
     #: Carried settings: the name of the photo they come from, and its (width, height).
     source: str = ""
     size: tuple[int, int] | None = None
+
+
+def _reference_bytes(reference: Any) -> int:
+    pixels = getattr(reference, "pixels", None)
+    return int(pixels.nbytes) if pixels is not None else 0
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,7 @@ class Arrival:
 
     outcome: Any = None
     rerun: bool = False
+    reference: Any = None  # the result it had kept as A, to compare again
 
 
 def scaled_selection(
@@ -139,6 +147,7 @@ class Session(Observable):
             history=self._history.saved(),
             had_result=doc.result is not None,
             outcome=doc.outcome if path is not None else None,
+            reference=doc.reference if path is not None else None,
             stamp=file_stamp(path) if path is not None else None,
         )
 
@@ -153,7 +162,11 @@ class Session(Observable):
             # A raw's first picture gives way to its full decode: the result it had when it
             # was left last is still to come back.
             memory = replace(
-                memory, had_result=before.had_result, outcome=before.outcome, stamp=before.stamp
+                memory,
+                had_result=before.had_result,
+                outcome=before.outcome,
+                reference=before.reference,
+                stamp=before.stamp,
             )
         self.memory[path] = memory  # the most recently left last
         self._trim()
@@ -163,10 +176,11 @@ class Session(Observable):
         total = 0
         for path in reversed(list(self.memory)):
             kept = self.memory[path]
-            total += outcome_bytes(kept.outcome)
+            size = outcome_bytes(kept.outcome) + _reference_bytes(kept.reference)
+            total += size
             if kept.outcome is not None and total > KEPT_BYTES:
-                total -= outcome_bytes(kept.outcome)
-                self.memory[path] = replace(kept, outcome=None)
+                total -= size
+                self.memory[path] = replace(kept, outcome=None, reference=None)
 
     def carry_to_next(self) -> None:
         """Give the open photo's settings to the next photo opened."""
@@ -216,5 +230,5 @@ class Session(Observable):
         if remembered.stamp is None or remembered.stamp != file_stamp(path):
             return Arrival()  # the file changed: its old result does not belong to it
         if remembered.outcome is not None:
-            return Arrival(outcome=remembered.outcome)
+            return Arrival(outcome=remembered.outcome, reference=remembered.reference)
         return Arrival(rerun=True)
