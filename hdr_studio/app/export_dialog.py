@@ -180,7 +180,7 @@ class ExportDialog(QtWidgets.QDialog):
             assert image is not None  # the dialog opens only for an open photo's result
             check_export(image, path, self.kind, fmt)
         except (ValueError, OutputError) as exc:
-            other = "folder" if getattr(exc, "folder", False) else "name"
+            other = "folder" if isinstance(exc, OutputError) and exc.folder else "name"
             self._refuse(f"{exc}: choose another {other}.")
             return
         if path.exists() and not self._confirm_replace(path):

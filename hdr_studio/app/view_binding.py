@@ -113,13 +113,8 @@ class ViewBinding(QtCore.QObject):
         if name in ("compare", "split"):
             self.viewer.set_compare(v.compare, v.split)
             doc = self.state.document
-            # with no result, the photo twice with nothing to say why
-            if (
-                name == "compare"
-                and v.compare != "none"
-                and doc.image is not None
-                and (doc.result is None)
-            ):
+            nothing_yet = doc.image is not None and doc.result is None
+            if name == "compare" and v.compare != "none" and nothing_yet:  # the photo twice
                 self.win.statusBar().showMessage(
                     "Nothing to compare yet: reconstruct first (the photo is shown "
                     "alone until there is a result).",

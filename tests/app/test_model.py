@@ -206,11 +206,16 @@ def test_dragging_back_to_the_start_leaves_no_step():
     assert history.entries == ()
 
 
-def test_each_photo_keeps_its_settings_and_history(tmp_path):
+def folder_of_samples(folder, *names: str) -> None:
+    """Copies of the sample photo named ``names`` in ``folder`` (a folder to move through)."""
     import shutil
 
-    for name in ("a.jpg", "b.jpg", "c.jpg"):
-        shutil.copy(SAMPLE, tmp_path / name)
+    for name in names:
+        shutil.copy(SAMPLE, folder / name)
+
+
+def test_each_photo_keeps_its_settings_and_history(tmp_path):
+    folder_of_samples(tmp_path, "a.jpg", "b.jpg", "c.jpg")
     state, ctl, history, session, clock = editor()
     ctl.open(tmp_path / "a.jpg")
     assert [p.name for p in session.photos] == ["a.jpg", "b.jpg", "c.jpg"]
@@ -228,10 +233,7 @@ def test_each_photo_keeps_its_settings_and_history(tmp_path):
 
 
 def test_apply_these_settings_to_the_next_photo(tmp_path):
-    import shutil
-
-    for name in ("a.jpg", "b.jpg"):
-        shutil.copy(SAMPLE, tmp_path / name)
+    folder_of_samples(tmp_path, "a.jpg", "b.jpg")
     state, ctl, history, session, _clock = editor()
     ctl.open(tmp_path / "a.jpg")
     state.edits.update(method="classical", strength=0.4)
@@ -270,10 +272,7 @@ def test_a_carried_selection_keeps_its_place_on_a_photo_of_another_size(tmp_path
 def test_going_back_to_a_photo_gives_its_kept_a_back_too(tmp_path):
     """From a new user's pass: a result kept as A (K) was gone after another photo and
     back, while the photo's own result and history came back."""
-    import shutil
-
-    for name in ("a.jpg", "b.jpg"):
-        shutil.copy(SAMPLE, tmp_path / name)
+    folder_of_samples(tmp_path, "a.jpg", "b.jpg")
     state, ctl, _history, _session, _clock = editor()
     ctl.open(tmp_path / "a.jpg")
     state.edits.update(method="classical", strength=0.5)
@@ -294,12 +293,10 @@ def test_going_back_to_a_photo_gives_its_result_back(tmp_path, monkeypatch):
     network run); one whose kept result was dropped for memory is made again with its
     settings; one whose file changed meanwhile gets none."""
     import os
-    import shutil
 
     from hdr_studio.app.model import session as session_module
 
-    for name in ("a.jpg", "b.jpg", "c.jpg"):
-        shutil.copy(SAMPLE, tmp_path / name)
+    folder_of_samples(tmp_path, "a.jpg", "b.jpg", "c.jpg")
     state, ctl, _history, session, _clock = editor()
     runs: list[str] = []
     start = ctl.jobs.start

@@ -355,7 +355,7 @@ _DATES = frozenset({"DateTime", "Exif:DateTimeOriginal", "Exif:DateTimeDigitized
 
 
 def _date(text: str) -> str:
-    """ "2002:11:24 15:11:22" as an editor reads it: "2002-11-24 15:11:22"."""
+    """An Exif date as an editor reads it: "2002:11:24 15:11:22" → "2002-11-24 15:11:22"."""
     day, _, rest = text.strip().partition(" ")
     parts = day.split(":")
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
@@ -366,6 +366,11 @@ def _date(text: str) -> str:
 #: One Exif tag under the names OpenImageIO gives it in different files (0x8827: the
 #: name Exif 2.2 gave it, and Exif 2.3's): carried under one, it is not "not carried".
 _SAME_TAG = {"Exif:ISOSpeedRatings": "Exif:PhotographicSensitivity"}
+
+
+def _tag(name: str) -> str:
+    """One name for a tag that has two (:data:`_SAME_TAG`)."""
+    return _SAME_TAG.get(name, name)
 
 
 def _plain(value: Any) -> str:
@@ -439,14 +444,12 @@ def export_rows(image: Image, fmt: str, strip_location: bool = False) -> ExportR
         written = written_metadata(image, fmt, strip_location)
     except (HdrStudioError, OSError, RuntimeError, ValueError) as exc:
         return [("Format", desc, ()), ("Metadata", f"could not be checked ({exc})", ())]
-    source = {_SAME_TAG.get(k, k) for k in image.metadata}
-    kept = sorted(k for k in written if _SAME_TAG.get(k, k) in source)
-    added = sorted(k for k in written if _SAME_TAG.get(k, k) not in source)
-    carried = {_SAME_TAG.get(k, k) for k in written}
+    source = {_tag(k) for k in image.metadata}
+    carried = {_tag(k) for k in written}
+    kept = sorted(k for k in written if _tag(k) in source)
+    added = sorted(k for k in written if _tag(k) not in source)
     dropped = sorted(
-        k
-        for k in image.metadata
-        if _SAME_TAG.get(k, k) not in carried and not k.startswith(_ENCODING_NOISE)
+        k for k in image.metadata if _tag(k) not in carried and not k.startswith(_ENCODING_NOISE)
     )
     left_out = [k for k in dropped if strip_location and is_location(k)]
     dropped = [k for k in dropped if k not in left_out]

@@ -73,11 +73,6 @@ class PhotoMemory:
     size: tuple[int, int] | None = None
 
 
-def _reference_bytes(reference: Any) -> int:
-    pixels = getattr(reference, "pixels", None)
-    return int(pixels.nbytes) if pixels is not None else 0
-
-
 @dataclass(frozen=True)
 class Arrival:
     """What an opened photo gets back beyond its settings: ``outcome``, its kept result to
@@ -176,7 +171,8 @@ class Session(Observable):
         total = 0
         for path in reversed(list(self.memory)):
             kept = self.memory[path]
-            size = outcome_bytes(kept.outcome) + _reference_bytes(kept.reference)
+            size = outcome_bytes(kept.outcome)
+            size += kept.reference.pixels.nbytes if kept.reference is not None else 0
             total += size
             if kept.outcome is not None and total > KEPT_BYTES:
                 total -= size
@@ -186,7 +182,7 @@ class Session(Observable):
         """Give the open photo's settings to the next photo opened."""
         doc = self._state.document
         path, image = doc.path, doc.image
-        size = (image.linear.shape[1], image.linear.shape[0]) if image is not None else None
+        size = (image.width, image.height) if image is not None else None
         self.update(carry=replace(self._snapshot(), source=path.name if path else "", size=size))
 
     def arrived(self, path: Path, from_file: bool = True, preview: bool = False) -> Arrival:
@@ -212,7 +208,7 @@ class Session(Observable):
             edits = dict(carried.edits)
             image = state.document.image
             if edits.get("selection") is not None and image is not None:
-                size = (image.linear.shape[1], image.linear.shape[0])
+                size = (image.width, image.height)
                 edits["selection"] = scaled_selection(edits["selection"], carried.size, size)
             with history.group(f"Settings of {carried.source or 'the last photo'}"):
                 state.edits.update(**edits)
